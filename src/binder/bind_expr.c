@@ -1,0 +1,1123 @@
+/*
+ * src/binder/bind_expr.c — binding of expressions: names, literals, operators,
+ * functions, casts, CASE/COALESCE, subqueries and aggregates.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "binder/binder.h"
+#include "types/coerce.h"
+#include "types/numeric.h"
+
+#define POS(loc) ((loc) >= 0 ? (loc) + 1 : 0)
+
+static const char *node_str(PgQuery__Node *n)
+{
+    return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL;
+}
+
+u32 binder_new_table_index(Binder *b) { return b->shared->next_table_index++; }
+
+void binder_init(Binder *b, Arena *a, Catalog *cat, Settings *s, Err *err, BindShared *shared, Binder *parent)
+{
+    memset(b, 0, sizeof(*b));
+    b->arena = a;
+    b->cat = cat;
+    b->settings = s;
+    b->err = err;
+    b->shared = shared;
+    b->parent = parent;
+    if (parent) b->ctes = parent->ctes;
+}
+
+void scope_add(Binder *b, ScopeEntry *e)
+{
+    Scope *s = &b->scope;
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 8;
+        ScopeEntry **ne = arena_alloc(b->arena, sizeof(ScopeEntry *) * (size_t)cap);
+        if (s->n) memcpy(ne, s->entries, sizeof(ScopeEntry *) * (size_t)s->n);
+        s->entries = ne;
+        s->cap = cap;
+    }
+    s->entries[s->n++] = e;
+}
+
+ScopeEntry *scope_entry_for_table(Binder *b, TableDef *t, const char *alias, u32 table_index)
+{
+    ScopeEntry *e = arena_zalloc(b->arena, sizeof(ScopeEntry));
+    e->alias = arena_strdup(b->arena, alias ? alias : t->name);
+    e->ncols = t->ncols;
+    e->names = arena_alloc(b->arena, sizeof(char *) * (size_t)(t->ncols + 1));
+    e->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(t->ncols + 1));
+    e->bindings = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(t->ncols + 1));
+    e->hidden = arena_zalloc(b->arena, (size_t)(t->ncols + 1));
+    for (int i = 0; i < t->ncols; i++) {
+        e->names[i] = t->cols[i].name;
+        e->types[i] = t->cols[i].type;
+        e->bindings[i] = (ColBinding){table_index, (u32)i};
+    }
+    e->table = t;
+    return e;
+}
+
+Expr *expr_new(Arena *a, ExprKind kind, LType type, int location)
+{
+    Expr *e = arena_zalloc(a, sizeof(Expr));
+    e->kind = kind;
+    e->type = type;
+    e->location = location;
+    return e;
+}
+
+Expr *expr_const(Arena *a, Value v, int location)
+{
+    Expr *e = expr_new(a, EXPR_CONST, v.type, location);
+    e->u.constant = v;
+    return e;
+}
+
+Expr *expr_colref(Arena *a, ColBinding bnd, LType t, int depth)
+{
+    Expr *e = expr_new(a, EXPR_COLREF, t, 0);
+    e->u.col.binding = bnd;
+    e->u.col.depth = depth;
+    e->u.col.index = -1;
+    return e;
+}
+
+static Expr *mk(Binder *b, ExprKind k, LType t, int loc, int nargs)
+{
+    Expr *e = expr_new(b->arena, k, t, loc);
+    e->nargs = nargs;
+    e->args = nargs ? arena_zalloc(b->arena, sizeof(Expr *) * (size_t)nargs) : NULL;
+    return e;
+}
+
+static bool is_unknown_lit(const Expr *e)
+{
+    return (e->kind == EXPR_CONST && (e->type.id == TYPE_NULL || (e->type.id == TYPE_TEXT && e->type.text_kind == TEXT_UNKNOWN))) ||
+           (e->kind == EXPR_PARAM && e->type.id == TYPE_NULL);
+}
+
+/* ---- casts ------------------------------------------------------------------ */
+
+int bind_cast(Binder *b, Expr *e, LType to, bool explicit_cast, Expr **out)
+{
+    if (ltype_eq(e->type, to) && !(to.id == TYPE_TEXT && e->type.text_kind == TEXT_UNKNOWN)) {
+        *out = e;
+        return MDB_OK_;
+    }
+    if (e->kind == EXPR_PARAM && b->shared->param_types[e->u.param.index].id == TYPE_NULL) {
+        /* first use fixes the parameter's type */
+        b->shared->param_types[e->u.param.index] = to;
+        e->type = to;
+        *out = e;
+        return MDB_OK_;
+    }
+    if (!explicit_cast && !is_unknown_lit(e) && !coerce_explicit_ok(e->type, to)) {
+        char b1[64], b2[64];
+        return err_set_pos(b->err, e->location, SQLSTATE_CANNOT_COERCE, "cannot cast type %s to %s",
+                           type_name(e->type, b1, sizeof b1), type_name(to, b2, sizeof b2));
+    }
+    if (explicit_cast && !is_unknown_lit(e) && !coerce_explicit_ok(e->type, to)) {
+        char b1[64], b2[64];
+        return err_set_pos(b->err, e->location, SQLSTATE_CANNOT_COERCE, "cannot cast type %s to %s",
+                           type_name(e->type, b1, sizeof b1), type_name(to, b2, sizeof b2));
+    }
+    Expr *c = mk(b, EXPR_CAST, to, e->location, 1);
+    c->args[0] = e;
+    c->u.func.fn = NULL;
+    /* explicit flag travels in u.dist.negate (casts have no other payload) */
+    c->u.dist.negate = explicit_cast;
+    *out = c;
+    return MDB_OK_;
+}
+
+int bind_coerce_assign(Binder *b, Expr *e, LType to, const char *colname, Expr **out)
+{
+    if (!is_unknown_lit(e) && !coerce_assign_ok(e->type, to)) {
+        char b1[64], b2[64];
+        err_set_pos(b->err, e->location, SQLSTATE_DATATYPE_MISMATCH,
+                    "column \"%s\" is of type %s but expression is of type %s", colname,
+                    type_name(to, b1, sizeof b1), type_name(e->type, b2, sizeof b2));
+        err_hint(b->err, "You will need to rewrite or cast the expression.");
+        return MDB_FAIL;
+    }
+    return bind_cast(b, e, to, false, out);
+}
+
+/* Casts e to `to` if it is not already of that type (implicit coercion). */
+static int coerce_to(Binder *b, Expr *e, LType to, Expr **out)
+{
+    if (e->type.id == to.id && to.id != TYPE_TEXT && to.id != TYPE_NUMERIC && to.id != TYPE_LIST) {
+        *out = e;
+        return MDB_OK_;
+    }
+    if (e->type.id == TYPE_TEXT && to.id == TYPE_TEXT && e->type.text_kind != TEXT_UNKNOWN) {
+        *out = e;
+        return MDB_OK_;
+    }
+    if (e->type.id == TYPE_NUMERIC && to.id == TYPE_NUMERIC && to.mod1 < 0) {
+        *out = e;
+        return MDB_OK_;
+    }
+    return bind_cast(b, e, to, false, out);
+}
+
+/* ---- types ------------------------------------------------------------------ */
+
+static int typmod_int(PgQuery__Node *n, int *out)
+{
+    if (n->node_case == PG_QUERY__NODE__NODE_A_CONST && n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+        *out = n->a_const->ival->ival;
+        return 0;
+    }
+    return -1;
+}
+
+int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
+{
+    const char *name = NULL;
+    for (size_t i = 0; i < tn->n_names; i++) name = node_str(tn->names[i]);
+    if (!name) return err_set(b->err, SQLSTATE_UNDEFINED_OBJECT, "invalid type name");
+    LType t;
+    int m1 = -1, m2 = -1;
+    if (tn->n_typmods >= 1 && typmod_int(tn->typmods[0], &m1)) return err_set_pos(b->err, POS(tn->location), SQLSTATE_SYNTAX_ERROR, "type modifiers must be simple constants or identifiers");
+    if (tn->n_typmods >= 2 && typmod_int(tn->typmods[1], &m2)) return err_set_pos(b->err, POS(tn->location), SQLSTATE_SYNTAX_ERROR, "type modifiers must be simple constants or identifiers");
+    static const struct { const char *n; TypeId id; u8 tk; } MAP[] = {
+        {"bool", TYPE_BOOL, 0}, {"boolean", TYPE_BOOL, 0}, {"int2", TYPE_INT16, 0}, {"smallint", TYPE_INT16, 0},
+        {"int4", TYPE_INT32, 0}, {"int", TYPE_INT32, 0}, {"integer", TYPE_INT32, 0}, {"int8", TYPE_INT64, 0},
+        {"bigint", TYPE_INT64, 0}, {"float4", TYPE_FLOAT32, 0}, {"real", TYPE_FLOAT32, 0},
+        {"float8", TYPE_FLOAT64, 0}, {"double precision", TYPE_FLOAT64, 0}, {"float", TYPE_FLOAT64, 0},
+        {"numeric", TYPE_NUMERIC, 0}, {"decimal", TYPE_NUMERIC, 0}, {"text", TYPE_TEXT, TEXT_PLAIN},
+        {"varchar", TYPE_TEXT, TEXT_VARCHAR}, {"bpchar", TYPE_TEXT, TEXT_CHAR}, {"char", TYPE_TEXT, TEXT_CHAR},
+        {"character", TYPE_TEXT, TEXT_CHAR}, {"character varying", TYPE_TEXT, TEXT_VARCHAR},
+        {"name", TYPE_TEXT, TEXT_PLAIN}, {"string", TYPE_TEXT, TEXT_PLAIN},
+        {"bytea", TYPE_BYTEA, 0}, {"date", TYPE_DATE, 0}, {"time", TYPE_TIME, 0},
+        {"timestamp", TYPE_TIMESTAMP, 0}, {"timestamptz", TYPE_TIMESTAMPTZ, 0}, {"interval", TYPE_INTERVAL, 0},
+        {"uuid", TYPE_UUID, 0}, {"serial", TYPE_INT32, 0}, {"serial4", TYPE_INT32, 0}, {"bigserial", TYPE_INT64, 0},
+        {"serial8", TYPE_INT64, 0}, {"smallserial", TYPE_INT16, 0}, {"serial2", TYPE_INT16, 0},
+        {"regclass", TYPE_INT64, 0}, {"oid", TYPE_INT64, 0},
+    };
+    size_t i;
+    for (i = 0; i < MDB_ARRAY_LEN(MAP); i++)
+        if (strcmp(MAP[i].n, name) == 0) break;
+    if (i == MDB_ARRAY_LEN(MAP))
+        return err_set_pos(b->err, POS(tn->location), SQLSTATE_UNDEFINED_OBJECT, "type \"%s\" does not exist", name);
+    t = ltype(MAP[i].id);
+    t.text_kind = MAP[i].tk;
+    if (strcmp(name, "float4") == 0 || strcmp(name, "float8") == 0) {
+        if (tn->n_typmods == 1 && m1 >= 1 && m1 <= 24) t = ltype(TYPE_FLOAT32);
+        else if (tn->n_typmods == 1 && m1 > 53) return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE, "precision for type float must be less than 54 bits");
+    } else if (t.id == TYPE_NUMERIC) {
+        if (tn->n_typmods >= 1) {
+            if (m1 < 1 || m1 > NUMERIC_MAX_PRECISION)
+                return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE,
+                                   "NUMERIC precision %d must be between 1 and %d", m1, NUMERIC_MAX_PRECISION);
+            if (m2 < 0) m2 = 0;
+            if (m2 > m1)
+                return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE,
+                                   "NUMERIC scale %d must be between 0 and precision %d", m2, m1);
+            t.mod1 = m1;
+            t.mod2 = m2;
+        }
+    } else if (t.id == TYPE_TEXT && t.text_kind != TEXT_PLAIN) {
+        if (tn->n_typmods >= 1) {
+            if (m1 < 1) return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE, "length for type %s must be at least 1", t.text_kind == TEXT_CHAR ? "char" : "varchar");
+            t.mod1 = m1;
+        } else if (t.text_kind == TEXT_CHAR) {
+            t.mod1 = 1;
+        }
+    }
+    if (tn->n_array_bounds > 0) {
+        LType l = ltype(TYPE_LIST);
+        l.elem = t.id;
+        t = l;
+    }
+    *out = t;
+    return MDB_OK_;
+}
+
+/* ---- column references --------------------------------------------------------- */
+
+static int add_outer(Binder *b, ColBinding bnd, LType t, int depth, Expr *resolved)
+{
+    for (int i = 0; i < b->nouter; i++)
+        if (b->outer[i].depth == depth && b->outer[i].binding.table == bnd.table &&
+            b->outer[i].binding.column == bnd.column && !resolved && !b->outer[i].expr)
+            return i;
+    if (b->nouter == b->capouter) {
+        int cap = b->capouter ? b->capouter * 2 : 8;
+        OuterRef *n = arena_alloc(b->arena, sizeof(OuterRef) * (size_t)cap);
+        if (b->nouter) memcpy(n, b->outer, sizeof(OuterRef) * (size_t)b->nouter);
+        b->outer = n;
+        b->capouter = cap;
+    }
+    b->outer[b->nouter] = (OuterRef){bnd, t, depth, resolved};
+    return b->nouter++;
+}
+
+/* Looks `col` up in one binder's scope (qualified by `rel` when not NULL).
+ * Returns 1 found, 0 not found, -1 error (ambiguous). */
+static int scope_lookup(Binder *b, const char *rel, const char *col, int loc, ColBinding *out, LType *type,
+                        Expr **expr)
+{
+    int found = 0;
+    for (int i = 0; i < b->scope.n; i++) {
+        ScopeEntry *e = b->scope.entries[i];
+        if (rel && (!e->alias || strcmp(e->alias, rel) != 0)) continue;
+        if (!rel && !e->alias && 0) continue;
+        for (int c = 0; c < e->ncols; c++) {
+            if (strcmp(e->names[c], col) != 0) continue;
+            if (!rel && e->hidden && e->hidden[c]) continue;
+            if (found)
+                return err_set_pos(b->err, loc, SQLSTATE_AMBIGUOUS_COLUMN, "column reference \"%s\" is ambiguous", col), -1;
+            found = 1;
+            *out = e->bindings[c];
+            *type = e->types[c];
+            *expr = e->exprs ? e->exprs[c] : NULL;
+        }
+    }
+    return found;
+}
+
+static bool scope_has_rel(Binder *b, const char *rel)
+{
+    for (; b; b = b->parent)
+        for (int i = 0; i < b->scope.n; i++)
+            if (b->scope.entries[i]->alias && strcmp(b->scope.entries[i]->alias, rel) == 0) return true;
+    return false;
+}
+
+static int bind_colref(Binder *b, PgQuery__ColumnRef *cr, Expr **out)
+{
+    int loc = POS(cr->location);
+    const char *rel = NULL, *col = NULL;
+    if (cr->n_fields == 1) {
+        col = node_str(cr->fields[0]);
+    } else if (cr->n_fields == 2) {
+        rel = node_str(cr->fields[0]);
+        col = node_str(cr->fields[1]);
+    } else if (cr->n_fields == 3) {
+        rel = node_str(cr->fields[1]);
+        col = node_str(cr->fields[2]);
+    }
+    if (!col) return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported column reference");
+    int depth = 0;
+    for (Binder *s = b; s; s = s->parent, depth++) {
+        ColBinding bnd;
+        LType t;
+        Expr *ex = NULL;
+        int r = scope_lookup(s, rel, col, loc, &bnd, &t, &ex);
+        if (r < 0) return MDB_FAIL;
+        if (r == 0) continue;
+        if (depth == 0) {
+            *out = ex ? ex : expr_colref(b->arena, bnd, t, 0);
+            if (!ex) (*out)->location = loc;
+            return MDB_OK_;
+        }
+        /* correlated: register an outer reference in every binder on the way */
+        Expr *e = mk(b, EXPR_OUTER, t, loc, 0);
+        e->u.outer.slot = add_outer(b, bnd, t, depth, ex);
+        *out = e;
+        return MDB_OK_;
+    }
+    if (rel && !scope_has_rel(b, rel))
+        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_TABLE, "missing FROM-clause entry for table \"%s\"", rel);
+    if (rel) return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_COLUMN, "column %s.%s does not exist", rel, col);
+    return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" does not exist", col);
+}
+
+/* ---- literals ---------------------------------------------------------------- */
+
+static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
+{
+    int loc = POS(c->location);
+    Value v;
+    memset(&v, 0, sizeof(v));
+    if (c->isnull) {
+        *out = expr_const(b->arena, value_null(), loc);
+        return MDB_OK_;
+    }
+    switch (c->val_case) {
+    case PG_QUERY__A__CONST__VAL_IVAL:
+        *out = expr_const(b->arena, value_int(TYPE_INT32, c->ival->ival), loc);
+        return MDB_OK_;
+    case PG_QUERY__A__CONST__VAL_FVAL: {
+        const char *s = c->fval->fval;
+        bool integral = strspn(s, "0123456789-+") == strlen(s);
+        if (integral) {
+            char *end;
+            long long x = strtoll(s, &end, 10);
+            if (*end == 0 && x != LLONG_MAX && x != LLONG_MIN) {
+                *out = expr_const(b->arena, value_int(TYPE_INT64, x), loc);
+                return MDB_OK_;
+            }
+        }
+        FuncCtx fc = {.err = b->err, .arena = b->arena};
+        if (value_from_text(&fc, s, strlen(s), ltype(TYPE_NUMERIC), &v, b->arena)) {
+            err_position(b->err, loc);
+            return MDB_FAIL;
+        }
+        *out = expr_const(b->arena, v, loc);
+        return MDB_OK_;
+    }
+    case PG_QUERY__A__CONST__VAL_BOOLVAL:
+        *out = expr_const(b->arena, value_bool(c->boolval->boolval), loc);
+        return MDB_OK_;
+    case PG_QUERY__A__CONST__VAL_SVAL:
+        v = value_text(b->arena, c->sval->sval, strlen(c->sval->sval));
+        v.type.text_kind = TEXT_UNKNOWN;
+        *out = expr_const(b->arena, v, loc);
+        return MDB_OK_;
+    case PG_QUERY__A__CONST__VAL_BSVAL:
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "bit strings are not supported");
+    default:
+        *out = expr_const(b->arena, value_null(), loc);
+        return MDB_OK_;
+    }
+}
+
+/* ---- operators ----------------------------------------------------------------- */
+
+static int make_func(Binder *b, const char *name, Expr **args, int nargs, int loc, Expr **out)
+{
+    LType types[16] = {0}, want[16], ret;
+    for (int i = 0; i < nargs; i++) types[i] = args[i]->type;
+    const ScalarFunc *fn;
+    if (func_lookup_scalar(name, types, nargs, &fn, want, &ret, b->err, loc)) return MDB_FAIL;
+    Expr *e = mk(b, EXPR_FUNC, ret, loc, nargs);
+    for (int i = 0; i < nargs; i++)
+        if (coerce_to(b, args[i], want[i], &e->args[i])) return MDB_FAIL;
+    e->u.func.fn = fn;
+    *out = e;
+    return MDB_OK_;
+}
+
+/* Makes both sides of a comparison the same type, as PostgreSQL resolves
+ * `a op b` for the built-in comparison operators. */
+static int unify(Binder *b, Expr **l, Expr **r, int loc)
+{
+    LType t;
+    if (!coerce_common((*l)->type, is_unknown_lit(*l), (*r)->type, is_unknown_lit(*r), &t)) {
+        char b1[64], b2[64];
+        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "operator does not exist: %s = %s",
+                           type_name((*l)->type, b1, sizeof b1), type_name((*r)->type, b2, sizeof b2));
+    }
+    if (t.id == TYPE_TEXT) t = ltype(TYPE_TEXT);
+    if (t.id == TYPE_NUMERIC) t = ltype(TYPE_NUMERIC);
+    if (coerce_to(b, *l, t, l) || coerce_to(b, *r, t, r)) return MDB_FAIL;
+    return MDB_OK_;
+}
+
+static bool is_cmp_op(const char *op)
+{
+    return !strcmp(op, "=") || !strcmp(op, "<>") || !strcmp(op, "!=") || !strcmp(op, "<") || !strcmp(op, ">") ||
+           !strcmp(op, "<=") || !strcmp(op, ">=");
+}
+
+int bind_op(Binder *b, const char *op, Expr *l, Expr *r, int loc, Expr **out)
+{
+    if (!strcmp(op, "!=")) op = "<>";
+    if (l && r && is_cmp_op(op)) {
+        if (unify(b, &l, &r, loc)) return MDB_FAIL;
+        Expr *args[2] = {l, r};
+        return make_func(b, op, args, 2, loc, out);
+    }
+    if (l && r) {
+        Expr *args[2] = {l, r};
+        /* two untyped literals: PostgreSQL resolves them as text */
+        return make_func(b, op, args, 2, loc, out);
+    }
+    Expr *args[1] = {r ? r : l};
+    return make_func(b, op, args, 1, loc, out);
+}
+
+static int bind_children(Binder *b, PgQuery__Node **nodes, size_t n, Expr ***out)
+{
+    Expr **a = arena_zalloc(b->arena, sizeof(Expr *) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        if (bind_expr(b, nodes[i], &a[i])) return MDB_FAIL;
+    *out = a;
+    return MDB_OK_;
+}
+
+static int bind_bool_arg(Binder *b, Expr *e, const char *ctx, Expr **out)
+{
+    if (e->type.id == TYPE_BOOL) { *out = e; return MDB_OK_; }
+    if (is_unknown_lit(e)) return bind_cast(b, e, ltype(TYPE_BOOL), false, out);
+    char tb[64];
+    return err_set_pos(b->err, e->location, SQLSTATE_DATATYPE_MISMATCH, "argument of %s must be type boolean, not type %s",
+                       ctx, type_name(e->type, tb, sizeof tb));
+}
+
+static int bind_in_list(Binder *b, Expr *l, Expr **items, int n, bool negate, int loc, Expr **out)
+{
+    /* common type of all */
+    LType t = l->type;
+    bool unk = is_unknown_lit(l);
+    for (int i = 0; i < n; i++) {
+        LType nt;
+        if (!coerce_common(t, unk, items[i]->type, is_unknown_lit(items[i]), &nt)) {
+            char b1[64], b2[64];
+            return err_set_pos(b->err, items[i]->location, SQLSTATE_DATATYPE_MISMATCH, "IN types %s and %s cannot be matched",
+                               type_name(t, b1, sizeof b1), type_name(items[i]->type, b2, sizeof b2));
+        }
+        unk = unk && is_unknown_lit(items[i]);
+        t = nt;
+    }
+    if (t.id == TYPE_TEXT) t = ltype(TYPE_TEXT);
+    if (t.id == TYPE_NUMERIC) t = ltype(TYPE_NUMERIC);
+    Expr *e = mk(b, EXPR_IN_LIST, ltype(TYPE_BOOL), loc, n + 1);
+    if (coerce_to(b, l, t, &e->args[0])) return MDB_FAIL;
+    for (int i = 0; i < n; i++)
+        if (coerce_to(b, items[i], t, &e->args[i + 1])) return MDB_FAIL;
+    /* the comparison function for the common type */
+    Expr *probe;
+    if (bind_op(b, "=", e->args[0], e->args[0], loc, &probe)) return MDB_FAIL;
+    e->u.sub.cmp = probe->u.func.fn;
+    e->u.sub.negate = negate;
+    *out = e;
+    return MDB_OK_;
+}
+
+static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out);
+
+static int bind_aexpr(Binder *b, PgQuery__AExpr *a, Expr **out)
+{
+    int loc = POS(a->location);
+    const char *op = a->n_name ? node_str(a->name[a->n_name - 1]) : NULL;
+    Expr *l = NULL, *r = NULL;
+    switch (a->kind) {
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
+        if (a->lexpr && bind_expr(b, a->lexpr, &l)) return MDB_FAIL;
+        if (a->rexpr && bind_expr(b, a->rexpr, &r)) return MDB_FAIL;
+        if (!l && r && !strcmp(op, "-") && r->kind == EXPR_CONST && !r->u.constant.is_null) {
+            /* fold negative literals so that -2147483648 stays an integer */
+            Value v = r->u.constant;
+            if (v.type.id == TYPE_INT64 && v.u.i == (i64)2147483648LL) {
+                *out = expr_const(b->arena, value_int(TYPE_INT32, INT32_MIN), loc);
+                return MDB_OK_;
+            }
+        }
+        return bind_op(b, op, l, r, loc, out);
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
+        if (bind_expr(b, a->lexpr, &l)) return MDB_FAIL;
+        PgQuery__Node *rn = a->rexpr;
+        if (rn->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
+            Expr **items;
+            PgQuery__AArrayExpr *ae = rn->a_array_expr;
+            if (bind_children(b, ae->elements, ae->n_elements, &items)) return MDB_FAIL;
+            if (!strcmp(op, "=") && a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY)
+                return bind_in_list(b, l, items, (int)ae->n_elements, false, loc, out);
+            if (!strcmp(op, "<>") && a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL)
+                return bind_in_list(b, l, items, (int)ae->n_elements, true, loc, out);
+            /* general: OR / AND of comparisons */
+            bool any = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY;
+            Expr *acc = NULL;
+            for (size_t i = 0; i < ae->n_elements; i++) {
+                Expr *c;
+                if (bind_op(b, op, l, items[i], loc, &c)) return MDB_FAIL;
+                if (!acc) acc = c;
+                else {
+                    Expr *j = mk(b, any ? EXPR_OR : EXPR_AND, ltype(TYPE_BOOL), loc, 2);
+                    j->args[0] = acc;
+                    j->args[1] = c;
+                    acc = j;
+                }
+            }
+            if (!acc) acc = expr_const(b->arena, value_bool(!any), loc);
+            *out = acc;
+            return MDB_OK_;
+        }
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "op ANY/ALL (array) is not supported for this argument");
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT: {
+        if (bind_expr(b, a->lexpr, &l) || bind_expr(b, a->rexpr, &r)) return MDB_FAIL;
+        if (unify(b, &l, &r, loc)) return MDB_FAIL;
+        Expr *cmp;
+        if (bind_op(b, "=", l, r, loc, &cmp)) return MDB_FAIL;
+        Expr *e = mk(b, EXPR_DISTINCT_FROM, ltype(TYPE_BOOL), loc, 2);
+        e->args[0] = cmp->args[0];
+        e->args[1] = cmp->args[1];
+        e->u.sub.cmp = cmp->u.func.fn;
+        e->u.sub.negate = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT;
+        *out = e;
+        return MDB_OK_;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
+        if (bind_expr(b, a->lexpr, &l) || bind_expr(b, a->rexpr, &r)) return MDB_FAIL;
+        Expr *cmp;
+        if (bind_op(b, "=", l, r, loc, &cmp)) return MDB_FAIL;
+        Expr *e = mk(b, EXPR_NULLIF, cmp->args[0]->type, loc, 2);
+        e->args[0] = cmp->args[0];
+        e->args[1] = cmp->args[1];
+        e->u.sub.cmp = cmp->u.func.fn;
+        if (is_unknown_lit(e->args[0])) e->type = ltype(TYPE_TEXT);
+        *out = e;
+        return MDB_OK_;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+        if (bind_expr(b, a->lexpr, &l)) return MDB_FAIL;
+        PgQuery__List *lst = a->rexpr->list;
+        Expr **items;
+        if (bind_children(b, lst->items, lst->n_items, &items)) return MDB_FAIL;
+        return bind_in_list(b, l, items, (int)lst->n_items, !strcmp(op, "<>"), loc, out);
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR: {
+        if (bind_expr(b, a->lexpr, &l) || bind_expr(b, a->rexpr, &r)) return MDB_FAIL;
+        const char *fname = op;
+        if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR) fname = !strcmp(op, "~") ? "similar_to" : "not_similar_to";
+        else if (!strcmp(op, "~~")) fname = "like";
+        else if (!strcmp(op, "!~~")) fname = "not_like";
+        else if (!strcmp(op, "~~*")) fname = "ilike";
+        else if (!strcmp(op, "!~~*")) fname = "not_ilike";
+        if (r->kind == EXPR_FUNC && r->u.func.fn && !strcmp(r->u.func.fn->name, "similar_escape")) r = r->args[0];
+        Expr *args[2] = {l, r};
+        return make_func(b, fname, args, 2, loc, out);
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM: {
+        PgQuery__List *lst = a->rexpr->list;
+        Expr *lo, *hi, *c1, *c2;
+        if (bind_expr(b, a->lexpr, &l) || bind_expr(b, lst->items[0], &lo) || bind_expr(b, lst->items[1], &hi))
+            return MDB_FAIL;
+        bool neg = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN || a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM;
+        bool sym = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM || a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM;
+        if (bind_op(b, neg ? "<" : ">=", l, lo, loc, &c1) || bind_op(b, neg ? ">" : "<=", l, hi, loc, &c2)) return MDB_FAIL;
+        Expr *e = mk(b, neg ? EXPR_OR : EXPR_AND, ltype(TYPE_BOOL), loc, 2);
+        e->args[0] = c1;
+        e->args[1] = c2;
+        if (sym) {
+            Expr *d1, *d2;
+            if (bind_op(b, neg ? "<" : ">=", l, hi, loc, &d1) || bind_op(b, neg ? ">" : "<=", l, lo, loc, &d2)) return MDB_FAIL;
+            Expr *e2 = mk(b, neg ? EXPR_OR : EXPR_AND, ltype(TYPE_BOOL), loc, 2);
+            e2->args[0] = d1;
+            e2->args[1] = d2;
+            Expr *o = mk(b, neg ? EXPR_AND : EXPR_OR, ltype(TYPE_BOOL), loc, 2);
+            o->args[0] = e;
+            o->args[1] = e2;
+            e = o;
+        }
+        *out = e;
+        return MDB_OK_;
+    }
+    default:
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported expression");
+    }
+}
+
+/* ---- CASE / COALESCE / GREATEST ------------------------------------------------- */
+
+static int common_type(Binder *b, Expr **items, int n, const char *ctx, LType *out)
+{
+    LType t = ltype(TYPE_NULL);
+    bool unk = true;
+    for (int i = 0; i < n; i++) {
+        LType nt;
+        if (!coerce_common(t, unk, items[i]->type, is_unknown_lit(items[i]), &nt)) {
+            char b1[64], b2[64];
+            return err_set_pos(b->err, items[i]->location, SQLSTATE_DATATYPE_MISMATCH, "%s types %s and %s cannot be matched", ctx,
+                               type_name(t, b1, sizeof b1), type_name(items[i]->type, b2, sizeof b2));
+        }
+        unk = unk && is_unknown_lit(items[i]);
+        t = nt;
+    }
+    if (t.id == TYPE_NULL || (t.id == TYPE_TEXT)) t = ltype(TYPE_TEXT), t.id = t.id;
+    if (t.id == TYPE_NUMERIC) t = ltype(TYPE_NUMERIC);
+    bool all_null = true;
+    for (int i = 0; i < n; i++) all_null = all_null && items[i]->type.id == TYPE_NULL;
+    if (all_null) t = ltype(TYPE_TEXT);
+    *out = t;
+    return MDB_OK_;
+}
+
+static int bind_case(Binder *b, PgQuery__CaseExpr *c, Expr **out)
+{
+    int loc = POS(c->location);
+    int n = (int)c->n_args;
+    Expr *arg = NULL;
+    if (c->arg && bind_expr(b, c->arg, &arg)) return MDB_FAIL;
+    Expr **conds = arena_alloc(b->arena, sizeof(Expr *) * (size_t)n);
+    Expr **res = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        PgQuery__CaseWhen *w = c->args[i]->case_when;
+        Expr *cond;
+        if (bind_expr(b, w->expr, &cond)) return MDB_FAIL;
+        if (arg) {
+            if (bind_op(b, "=", arg, cond, POS(w->location), &cond)) return MDB_FAIL;
+        } else if (bind_bool_arg(b, cond, "CASE/WHEN", &cond)) return MDB_FAIL;
+        conds[i] = cond;
+        if (bind_expr(b, w->result, &res[i])) return MDB_FAIL;
+    }
+    int nres = n;
+    if (c->defresult) {
+        if (bind_expr(b, c->defresult, &res[nres])) return MDB_FAIL;
+        nres++;
+    }
+    LType t;
+    if (common_type(b, res, nres, "CASE", &t)) return MDB_FAIL;
+    Expr *e = mk(b, EXPR_CASE, t, loc, 2 * n + (c->defresult ? 1 : 0));
+    for (int i = 0; i < n; i++) {
+        e->args[2 * i] = conds[i];
+        if (coerce_to(b, res[i], t, &e->args[2 * i + 1])) return MDB_FAIL;
+    }
+    if (c->defresult && coerce_to(b, res[n], t, &e->args[2 * n])) return MDB_FAIL;
+    *out = e;
+    return MDB_OK_;
+}
+
+static int bind_variadic_same(Binder *b, ExprKind k, PgQuery__Node **args, size_t n, int loc, const char *ctx, Expr **out)
+{
+    Expr **items;
+    if (bind_children(b, args, n, &items)) return MDB_FAIL;
+    LType t;
+    if (common_type(b, items, (int)n, ctx, &t)) return MDB_FAIL;
+    Expr *e = mk(b, k, t, loc, (int)n);
+    for (size_t i = 0; i < n; i++)
+        if (coerce_to(b, items[i], t, &e->args[i])) return MDB_FAIL;
+    if (k == EXPR_GREATEST || k == EXPR_LEAST) {
+        Expr *probe;
+        if (bind_op(b, "<", e->args[0], e->args[0], loc, &probe)) return MDB_FAIL;
+        e->u.sub.cmp = probe->u.func.fn;
+    }
+    *out = e;
+    return MDB_OK_;
+}
+
+/* ---- functions ------------------------------------------------------------------ */
+
+static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **args, int nargs, Expr **out);
+
+static int bind_agg_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **out)
+{
+    int loc = POS(f->location);
+    if (!b->agg_allowed)
+        return err_set_pos(b->err, loc, SQLSTATE_GROUPING_ERROR, "aggregate functions are not allowed in %s",
+                           b->clause ? b->clause : "this context");
+    if (b->in_agg_arg)
+        return err_set_pos(b->err, loc, SQLSTATE_GROUPING_ERROR, "aggregate function calls cannot be nested");
+    b->in_agg_arg = true;
+    Expr **args = NULL;
+    int nargs = f->agg_star ? 0 : (int)f->n_args;
+    if (!f->agg_star && bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
+    Expr *filter = NULL;
+    if (f->agg_filter) {
+        if (bind_expr(b, f->agg_filter, &filter)) return MDB_FAIL;
+        if (bind_bool_arg(b, filter, "FILTER", &filter)) return MDB_FAIL;
+    }
+    b->in_agg_arg = false;
+    const char *aname = name;
+    if (!strcmp(name, "count") && f->agg_star) aname = "count_star";
+    LType types[4], want[4], ret;
+    for (int i = 0; i < nargs && i < 4; i++) types[i] = args[i]->type;
+    const AggFunc *fn;
+    if (nargs > 4) return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s does not exist", name);
+    if (func_lookup_agg(aname, types, nargs, &fn, want, &ret, b->err, loc)) return MDB_FAIL;
+    Expr *e = mk(b, EXPR_AGGREF, ret, loc, nargs);
+    for (int i = 0; i < nargs; i++)
+        if (coerce_to(b, args[i], want[i], &e->args[i])) return MDB_FAIL;
+    e->u.agg.fn = fn;
+    e->u.agg.distinct = f->agg_distinct;
+    e->u.agg.star = f->agg_star;
+    e->u.agg.filter = filter;
+    e->u.agg.arg_type = nargs ? want[0] : ltype(TYPE_NULL);
+    if (f->n_agg_order) {
+        /* ORDER BY inside the aggregate (string_agg/array_agg): kept as extra args */
+        Expr **ord = arena_alloc(b->arena, sizeof(Expr *) * f->n_agg_order * 2);
+        for (size_t i = 0; i < f->n_agg_order; i++) {
+            PgQuery__SortBy *sb = f->agg_order[i]->sort_by;
+            b->in_agg_arg = true;
+            if (bind_expr(b, sb->node, &ord[i])) return MDB_FAIL;
+            b->in_agg_arg = false;
+            ord[f->n_agg_order + i] = expr_const(b->arena, value_bool(sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC), 0);
+        }
+        Expr **all = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(nargs + 2 * (int)f->n_agg_order));
+        memcpy(all, e->args, sizeof(Expr *) * (size_t)nargs);
+        memcpy(all + nargs, ord, sizeof(Expr *) * f->n_agg_order * 2);
+        e->args = all;
+        e->u.agg.nargs_order = (int)f->n_agg_order;
+    }
+    /* register with the enclosing SELECT */
+    if (b->naggs == b->capaggs) {
+        int cap = b->capaggs ? b->capaggs * 2 : 8;
+        Expr **na = arena_alloc(b->arena, sizeof(Expr *) * (size_t)cap);
+        if (b->naggs) memcpy(na, b->aggs, sizeof(Expr *) * (size_t)b->naggs);
+        b->aggs = na;
+        b->capaggs = cap;
+    }
+    int idx = -1;
+    for (int i = 0; i < b->naggs; i++)
+        if (expr_equal(b->aggs[i], e)) idx = i;
+    if (idx < 0) {
+        idx = b->naggs;
+        b->aggs[b->naggs++] = e;
+    }
+    Expr *ref = expr_colref(b->arena, (ColBinding){b->agg_index, (u32)idx}, ret, 0);
+    ref->location = loc;
+    *out = ref;
+    return MDB_OK_;
+}
+
+static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
+{
+    int loc = POS(f->location);
+    const char *name = node_str(f->funcname[f->n_funcname - 1]);
+    const char *schema = f->n_funcname > 1 ? node_str(f->funcname[0]) : NULL;
+    (void)schema;
+    char lname[128];
+    snprintf(lname, sizeof lname, "%s", name);
+    if (f->over) {
+        Expr **args;
+        if (bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
+        return bind_window_call(b, f, lname, args, (int)f->n_args, out);
+    }
+    if (func_is_aggregate(lname) && !func_scalar_exists(lname)) return bind_agg_call(b, f, lname, out);
+    if (f->agg_star) return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "%s(*) specified, but %s is not an aggregate function", lname, lname);
+    Expr **args;
+    if (bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
+    if (!func_scalar_exists(lname)) {
+        LType types[16];
+        for (size_t i = 0; i < f->n_args && i < 16; i++) types[i] = args[i]->type;
+        const ScalarFunc *fn;
+        LType want[16], ret;
+        return func_lookup_scalar(lname, types, (int)f->n_args, &fn, want, &ret, b->err, loc);
+    }
+    return make_func(b, lname, args, (int)f->n_args, loc, out);
+}
+
+/* ---- window functions (binding only: see LOP_WINDOW) ---------------------------- */
+
+enum { WIN_ROW_NUMBER = 1, WIN_RANK, WIN_DENSE_RANK, WIN_PERCENT_RANK, WIN_CUME_DIST, WIN_NTILE, WIN_LAG, WIN_LEAD,
+       WIN_FIRST_VALUE, WIN_LAST_VALUE, WIN_NTH_VALUE, WIN_AGG };
+
+static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **args, int nargs, Expr **out)
+{
+    int loc = POS(f->location);
+    if (!b->agg_allowed)
+        return err_set_pos(b->err, loc, SQLSTATE_GROUPING_ERROR, "window functions are not allowed in %s", b->clause ? b->clause : "this context");
+    static const struct { const char *n; int k; } W[] = {
+        {"row_number", WIN_ROW_NUMBER}, {"rank", WIN_RANK}, {"dense_rank", WIN_DENSE_RANK},
+        {"percent_rank", WIN_PERCENT_RANK}, {"cume_dist", WIN_CUME_DIST}, {"ntile", WIN_NTILE},
+        {"lag", WIN_LAG}, {"lead", WIN_LEAD}, {"first_value", WIN_FIRST_VALUE}, {"last_value", WIN_LAST_VALUE},
+        {"nth_value", WIN_NTH_VALUE}};
+    int kind = 0;
+    for (size_t i = 0; i < MDB_ARRAY_LEN(W); i++)
+        if (!strcmp(W[i].n, name)) kind = W[i].k;
+    LType ret = ltype(TYPE_INT64);
+    const AggFunc *agg = NULL;
+    LType argt = ltype(TYPE_NULL);
+    if (!kind) {
+        if (!func_is_aggregate(name))
+            return err_set_pos(b->err, loc, SQLSTATE_WRONG_OBJECT_TYPE, "function %s is not a window function nor an aggregate", name);
+        const char *aname = (!strcmp(name, "count") && f->agg_star) ? "count_star" : name;
+        LType types[4], want[4];
+        for (int i = 0; i < nargs && i < 4; i++) types[i] = args[i]->type;
+        if (func_lookup_agg(aname, types, nargs, &agg, want, &ret, b->err, loc)) return MDB_FAIL;
+        for (int i = 0; i < nargs && i < 4; i++)
+            if (coerce_to(b, args[i], want[i], &args[i])) return MDB_FAIL;
+        argt = nargs ? want[0] : ltype(TYPE_NULL);
+        kind = WIN_AGG;
+    } else {
+        switch (kind) {
+        case WIN_PERCENT_RANK:
+        case WIN_CUME_DIST: ret = ltype(TYPE_FLOAT64); break;
+        case WIN_NTILE: ret = ltype(TYPE_INT32); if (nargs != 1) goto bad; if (coerce_to(b, args[0], ltype(TYPE_INT32), &args[0])) return MDB_FAIL; break;
+        case WIN_LAG:
+        case WIN_LEAD:
+            if (nargs < 1 || nargs > 3) goto bad;
+            ret = args[0]->type;
+            if (is_unknown_lit(args[0])) ret = ltype(TYPE_TEXT);
+            if (nargs >= 2 && coerce_to(b, args[1], ltype(TYPE_INT32), &args[1])) return MDB_FAIL;
+            if (nargs == 3 && coerce_to(b, args[2], ret, &args[2])) return MDB_FAIL;
+            break;
+        case WIN_FIRST_VALUE:
+        case WIN_LAST_VALUE:
+        case WIN_NTH_VALUE:
+            if (nargs < 1) goto bad;
+            ret = args[0]->type;
+            if (nargs == 2 && coerce_to(b, args[1], ltype(TYPE_INT32), &args[1])) return MDB_FAIL;
+            break;
+        default:
+            if (nargs != 0) goto bad;
+        }
+    }
+    /* window definition */
+    PgQuery__WindowDef *wd = f->over;
+    if (wd->name && *wd->name && b->cur_select) {
+        PgQuery__WindowDef *found = NULL;
+        for (size_t i = 0; i < b->cur_select->n_window_clause; i++) {
+            PgQuery__WindowDef *w = b->cur_select->window_clause[i]->window_def;
+            if (w->name && !strcmp(w->name, wd->name)) found = w;
+        }
+        if (!found) return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_OBJECT, "window \"%s\" does not exist", wd->name);
+        wd = found;
+    } else if (wd->refname && *wd->refname && b->cur_select) {
+        for (size_t i = 0; i < b->cur_select->n_window_clause; i++) {
+            PgQuery__WindowDef *w = b->cur_select->window_clause[i]->window_def;
+            if (w->name && !strcmp(w->name, wd->refname)) {
+                PgQuery__WindowDef *m = arena_alloc(b->arena, sizeof(*m));
+                *m = *w;
+                if (wd->n_order_clause) { m->n_order_clause = wd->n_order_clause; m->order_clause = wd->order_clause; }
+                if (wd->frame_options) m->frame_options = wd->frame_options, m->start_offset = wd->start_offset, m->end_offset = wd->end_offset;
+                wd = m;
+            }
+        }
+    }
+    WindowDef def;
+    memset(&def, 0, sizeof(def));
+    bool saved = b->agg_allowed;
+    def.npart = (int)wd->n_partition_clause;
+    def.part = arena_alloc(b->arena, sizeof(Expr *) * (wd->n_partition_clause + 1));
+    for (size_t i = 0; i < wd->n_partition_clause; i++)
+        if (bind_expr(b, wd->partition_clause[i], &def.part[i])) return MDB_FAIL;
+    def.norder = (int)wd->n_order_clause;
+    def.order = arena_alloc(b->arena, sizeof(SortKey) * (wd->n_order_clause + 1));
+    for (size_t i = 0; i < wd->n_order_clause; i++) {
+        PgQuery__SortBy *sb = wd->order_clause[i]->sort_by;
+        if (bind_expr(b, sb->node, &def.order[i].expr)) return MDB_FAIL;
+        def.order[i].desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+        def.order[i].nulls_first = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+                                   (sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_DEFAULT && def.order[i].desc);
+    }
+    def.frame_options = wd->frame_options;
+    if (wd->start_offset && bind_expr(b, wd->start_offset, &def.start_offset)) return MDB_FAIL;
+    if (wd->end_offset && bind_expr(b, wd->end_offset, &def.end_offset)) return MDB_FAIL;
+    b->agg_allowed = saved;
+    if (b->nwindefs == b->capwindefs) {
+        int cap = b->capwindefs ? b->capwindefs * 2 : 4;
+        WindowDef *n = arena_alloc(b->arena, sizeof(WindowDef) * (size_t)cap);
+        if (b->nwindefs) memcpy(n, b->windefs, sizeof(WindowDef) * (size_t)b->nwindefs);
+        b->windefs = n;
+        b->capwindefs = cap;
+    }
+    int defidx = b->nwindefs;
+    b->windefs[b->nwindefs++] = def;
+    Expr *e = mk(b, EXPR_WINDOW, ret, loc, nargs);
+    for (int i = 0; i < nargs; i++) e->args[i] = args[i];
+    e->u.win.func = kind;
+    e->u.win.agg = agg;
+    e->u.win.def = defidx;
+    e->u.win.arg_type = argt;
+    if (b->nwins == b->capwins) {
+        int cap = b->capwins ? b->capwins * 2 : 8;
+        Expr **n = arena_alloc(b->arena, sizeof(Expr *) * (size_t)cap);
+        if (b->nwins) memcpy(n, b->wins, sizeof(Expr *) * (size_t)b->nwins);
+        b->wins = n;
+        b->capwins = cap;
+    }
+    int idx = b->nwins;
+    b->wins[b->nwins++] = e;
+    Expr *ref = expr_colref(b->arena, (ColBinding){b->win_index, (u32)idx}, ret, 0);
+    ref->location = loc;
+    *out = ref;
+    return MDB_OK_;
+bad:
+    return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s with %d arguments does not exist", name, nargs);
+}
+
+/* ---- subqueries ------------------------------------------------------------------ */
+
+static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
+{
+    int loc = POS(sl->location);
+    Binder sub;
+    binder_init(&sub, b->arena, b->cat, b->settings, b->err, b->shared, b);
+    LogicalOp *plan;
+    char **names;
+    if (sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported subquery");
+    if (bind_select(&sub, sl->subselect->select_stmt, &plan, &names)) return MDB_FAIL;
+    Expr *e = mk(b, EXPR_SUBQUERY, ltype(TYPE_BOOL), loc, 0);
+    e->u.sub.plan = plan;
+    e->u.sub.id = b->shared->nsubqueries++;
+    /* values of correlated columns come from this level (or further out) */
+    e->u.sub.nouter = sub.nouter;
+    e->u.sub.outer_exprs = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(sub.nouter + 1));
+    for (int i = 0; i < sub.nouter; i++) {
+        OuterRef *o = &sub.outer[i];
+        Expr *x;
+        if (o->depth == 1) {
+            x = o->expr ? o->expr : expr_colref(b->arena, o->binding, o->type, 0);
+        } else {
+            x = mk(b, EXPR_OUTER, o->type, loc, 0);
+            x->u.outer.slot = add_outer(b, o->binding, o->type, o->depth - 1, o->expr);
+        }
+        e->u.sub.outer_exprs[i] = x;
+    }
+    switch (sl->sub_link_type) {
+    case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
+        e->u.sub.kind = SUBQ_EXISTS;
+        break;
+    case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
+        if (plan->ncols != 1) return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "subquery must return only one column");
+        e->u.sub.kind = SUBQ_SCALAR;
+        e->type = plan->types[0];
+        break;
+    case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK:
+    case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK: {
+        if (plan->ncols != 1) return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "subquery has too many columns");
+        Expr *l;
+        if (bind_expr(b, sl->testexpr, &l)) return MDB_FAIL;
+        const char *op = sl->n_oper_name ? node_str(sl->oper_name[sl->n_oper_name - 1]) : "=";
+        /* compare l with the subquery's column: unify types via a probe */
+        Expr *col = expr_colref(b->arena, plan->cols[0], plan->types[0], 0);
+        Expr *cmp;
+        if (bind_op(b, op, l, col, loc, &cmp)) return MDB_FAIL;
+        if (cmp->kind != EXPR_FUNC) return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported subquery comparison");
+        e->u.sub.kind = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK ? SUBQ_ANY : SUBQ_ALL;
+        e->u.sub.cmp = cmp->u.func.fn;
+        e->nargs = 2;
+        e->args = arena_alloc(b->arena, sizeof(Expr *) * 2);
+        e->args[0] = cmp->args[0];
+        /* args[1]: how the subquery column is cast to the comparison type */
+        e->args[1] = cmp->args[1];
+        break;
+    }
+    default:
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported subquery type");
+    }
+    *out = e;
+    return MDB_OK_;
+}
+
+/* ---- entry point ----------------------------------------------------------------- */
+
+int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
+{
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_COLUMN_REF:
+        if (n->column_ref->n_fields && n->column_ref->fields[n->column_ref->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR)
+            return err_set_pos(b->err, POS(n->column_ref->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "row expansion via \"*\" is not supported here");
+        return bind_colref(b, n->column_ref, out);
+    case PG_QUERY__NODE__NODE_A_CONST: return bind_const(b, n->a_const, out);
+    case PG_QUERY__NODE__NODE_A_EXPR: return bind_aexpr(b, n->a_expr, out);
+    case PG_QUERY__NODE__NODE_TYPE_CAST: {
+        PgQuery__TypeCast *tc = n->type_cast;
+        Expr *arg;
+        LType t;
+        if (bind_expr(b, tc->arg, &arg) || bind_typename(b, tc->type_name, &t)) return MDB_FAIL;
+        if (arg->location == 0) arg->location = POS(tc->location);
+        return bind_cast(b, arg, t, true, out);
+    }
+    case PG_QUERY__NODE__NODE_BOOL_EXPR: {
+        PgQuery__BoolExpr *be = n->bool_expr;
+        int loc = POS(be->location);
+        Expr **args;
+        if (bind_children(b, be->args, be->n_args, &args)) return MDB_FAIL;
+        const char *ctx = be->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? "AND" : be->boolop == PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR ? "OR" : "NOT";
+        for (size_t i = 0; i < be->n_args; i++)
+            if (bind_bool_arg(b, args[i], ctx, &args[i])) return MDB_FAIL;
+        if (be->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR) {
+            Expr *e = mk(b, EXPR_NOT, ltype(TYPE_BOOL), loc, 1);
+            e->args[0] = args[0];
+            *out = e;
+            return MDB_OK_;
+        }
+        ExprKind k = be->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR ? EXPR_AND : EXPR_OR;
+        Expr *acc = args[0];
+        for (size_t i = 1; i < be->n_args; i++) {
+            Expr *e = mk(b, k, ltype(TYPE_BOOL), loc, 2);
+            e->args[0] = acc;
+            e->args[1] = args[i];
+            acc = e;
+        }
+        *out = acc;
+        return MDB_OK_;
+    }
+    case PG_QUERY__NODE__NODE_NULL_TEST: {
+        PgQuery__NullTest *nt = n->null_test;
+        Expr *arg;
+        if (bind_expr(b, nt->arg, &arg)) return MDB_FAIL;
+        Expr *e = mk(b, nt->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL,
+                     ltype(TYPE_BOOL), POS(nt->location), 1);
+        e->args[0] = arg;
+        *out = e;
+        return MDB_OK_;
+    }
+    case PG_QUERY__NODE__NODE_BOOLEAN_TEST: {
+        PgQuery__BooleanTest *bt = n->boolean_test;
+        Expr *arg;
+        if (bind_expr(b, bt->arg, &arg) || bind_bool_arg(b, arg, "IS TRUE", &arg)) return MDB_FAIL;
+        Expr *e = mk(b, EXPR_IS_TRUE, ltype(TYPE_BOOL), POS(bt->location), 1);
+        e->args[0] = arg;
+        switch (bt->booltesttype) {
+        case PG_QUERY__BOOL_TEST_TYPE__IS_TRUE: e->u.istest.want = true; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE: e->u.istest.want = true; e->u.istest.negate = true; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_FALSE: e->u.istest.want = false; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_NOT_FALSE: e->u.istest.want = false; e->u.istest.negate = true; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_UNKNOWN: e->u.istest.unknown = true; break;
+        default: e->u.istest.unknown = true; e->u.istest.negate = true; break;
+        }
+        *out = e;
+        return MDB_OK_;
+    }
+    case PG_QUERY__NODE__NODE_CASE_EXPR: return bind_case(b, n->case_expr, out);
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+        return bind_variadic_same(b, EXPR_COALESCE, n->coalesce_expr->args, n->coalesce_expr->n_args,
+                                  POS(n->coalesce_expr->location), "COALESCE", out);
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+        return bind_variadic_same(b, n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? EXPR_GREATEST : EXPR_LEAST,
+                                  n->min_max_expr->args, n->min_max_expr->n_args, POS(n->min_max_expr->location),
+                                  n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "GREATEST" : "LEAST", out);
+    case PG_QUERY__NODE__NODE_FUNC_CALL: return bind_funccall(b, n->func_call, out);
+    case PG_QUERY__NODE__NODE_SUB_LINK: return bind_sublink(b, n->sub_link, out);
+    case PG_QUERY__NODE__NODE_PARAM_REF: {
+        int idx = n->param_ref->number - 1;
+        BindShared *sh = b->shared;
+        if (idx < 0 || idx >= 65535) return err_set_pos(b->err, POS(n->param_ref->location), SQLSTATE_UNDEFINED_PARAMETER, "there is no parameter $%d", idx + 1);
+        if (idx >= sh->param_cap) {
+            int cap = idx + 8;
+            LType *nt = arena_alloc(b->arena, sizeof(LType) * (size_t)cap);
+            for (int i = 0; i < cap; i++) nt[i] = i < sh->param_cap ? sh->param_types[i] : ltype(TYPE_NULL);
+            sh->param_types = nt;
+            sh->param_cap = cap;
+        }
+        if (idx >= sh->nparams) sh->nparams = idx + 1;
+        Expr *e = mk(b, EXPR_PARAM, sh->param_types[idx], POS(n->param_ref->location), 0);
+        e->u.param.index = idx;
+        *out = e;
+        return MDB_OK_;
+    }
+    case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION: {
+        PgQuery__SQLValueFunction *sv = n->sqlvalue_function;
+        const char *fname = NULL;
+        switch (sv->op) {
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE: fname = "current_date"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N: fname = "now"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N: fname = "localtimestamp"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME_N:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME_N: fname = "localtime"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE: fname = "current_user"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: fname = "current_schema"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: fname = "current_database"; break;
+        default: return err_set_pos(b->err, POS(sv->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported SQL value function");
+        }
+        return make_func(b, fname, NULL, 0, POS(sv->location), out);
+    }
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+        return err_set_pos(b->err, POS(n->a_array_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "ARRAY constructors are not supported yet");
+    case PG_QUERY__NODE__NODE_ROW_EXPR:
+        return err_set_pos(b->err, POS(n->row_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "row constructors are not supported yet");
+    case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+        return bind_expr(b, n->collate_clause->arg, out);
+    default:
+        return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported expression (node %d)", (int)n->node_case);
+    }
+}

@@ -1,0 +1,138 @@
+/*
+ * src/common/settings.c — names, defaults and validation of session settings.
+ */
+#define _GNU_SOURCE
+#include "common/settings.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
+
+static int ncpu(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+void settings_default(Settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->search_path, sizeof s->search_path, "\"$user\", public");
+    snprintf(s->timezone, sizeof s->timezone, "UTC");
+    snprintf(s->datestyle, sizeof s->datestyle, "ISO, MDY");
+    snprintf(s->client_encoding, sizeof s->client_encoding, "UTF8");
+    snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "memory");
+    s->threads = ncpu();
+    s->extra_float_digits = 1;
+    s->statement_timeout_ms = 0;
+    s->memory_limit = (i64)8 << 30;
+}
+
+static const char *const NAMES[] = {"search_path",      "timezone",          "datestyle",
+                                    "application_name", "client_encoding",   "default_table_access_method",
+                                    "threads",          "extra_float_digits", "statement_timeout",
+                                    "memory_limit",     "server_version",    "standard_conforming_strings",
+                                    "intervalstyle",    "max_identifier_length", NULL};
+
+const char *const *settings_names(void) { return NAMES; }
+
+static int set_str(char *dst, size_t cap, const char *v, const char *name, Err *err)
+{
+    if (strlen(v) >= cap) return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"%s\": \"%s\"", name, v);
+    snprintf(dst, cap, "%s", v);
+    return MDB_OK_;
+}
+
+static int parse_int(const char *v, i64 *out)
+{
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    while (*end && isspace((unsigned char)*end)) end++;
+    if (end == v || *end) return -1;
+    *out = x;
+    return 0;
+}
+
+int settings_set(Settings *s, const char *name, const char *value, Err *err)
+{
+    Settings def;
+    settings_default(&def);
+    if (strcasecmp(name, "search_path") == 0)
+        return set_str(s->search_path, sizeof s->search_path, value ? value : def.search_path, name, err);
+    if (strcasecmp(name, "timezone") == 0)
+        return set_str(s->timezone, sizeof s->timezone, value ? value : def.timezone, name, err);
+    if (strcasecmp(name, "datestyle") == 0) {
+        if (value && !strcasestr(value, "iso") && !strcasestr(value, "mdy"))
+            return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "DateStyle \"%s\" is not supported", value);
+        return set_str(s->datestyle, sizeof s->datestyle, def.datestyle, name, err);
+    }
+    if (strcasecmp(name, "application_name") == 0)
+        return set_str(s->application_name, sizeof s->application_name, value ? value : "", name, err);
+    if (strcasecmp(name, "client_encoding") == 0) {
+        if (value && strcasecmp(value, "utf8") && strcasecmp(value, "utf-8") && strcasecmp(value, "unicode") &&
+            strcasecmp(value, "sql_ascii"))
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"client_encoding\": \"%s\"", value);
+        return set_str(s->client_encoding, sizeof s->client_encoding, "UTF8", name, err);
+    }
+    if (strcasecmp(name, "default_table_access_method") == 0) {
+        const char *v = value ? value : def.default_table_access_method;
+        if (strcasecmp(v, "memory") != 0)
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE,
+                           "invalid value for parameter \"default_table_access_method\": \"%s\"", v);
+        return set_str(s->default_table_access_method, sizeof s->default_table_access_method, v, name, err);
+    }
+    i64 x = 0;
+    if (strcasecmp(name, "threads") == 0) {
+        if (!value) { s->threads = def.threads; return MDB_OK_; }
+        if (parse_int(value, &x) || x < 1 || x > 256)
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"threads\": \"%s\"", value);
+        s->threads = (int)x;
+        return MDB_OK_;
+    }
+    if (strcasecmp(name, "extra_float_digits") == 0) {
+        if (!value) { s->extra_float_digits = 1; return MDB_OK_; }
+        if (parse_int(value, &x) || x < -15 || x > 3)
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"extra_float_digits\": \"%s\"", value);
+        s->extra_float_digits = (int)x;
+        return MDB_OK_;
+    }
+    if (strcasecmp(name, "statement_timeout") == 0) {
+        if (!value) { s->statement_timeout_ms = 0; return MDB_OK_; }
+        if (parse_int(value, &x) || x < 0)
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"statement_timeout\": \"%s\"", value);
+        s->statement_timeout_ms = x;
+        return MDB_OK_;
+    }
+    if (strcasecmp(name, "memory_limit") == 0) {
+        if (!value) { s->memory_limit = def.memory_limit; return MDB_OK_; }
+        if (parse_int(value, &x) || x <= 0)
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"memory_limit\": \"%s\"", value);
+        s->memory_limit = x;
+        return MDB_OK_;
+    }
+    if (strcasecmp(name, "standard_conforming_strings") == 0 || strcasecmp(name, "intervalstyle") == 0)
+        return MDB_OK_;
+    return err_set(err, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
+}
+
+int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Err *err)
+{
+    if (strcasecmp(name, "search_path") == 0) snprintf(buf, cap, "%s", s->search_path);
+    else if (strcasecmp(name, "timezone") == 0) snprintf(buf, cap, "%s", s->timezone);
+    else if (strcasecmp(name, "datestyle") == 0) snprintf(buf, cap, "%s", s->datestyle);
+    else if (strcasecmp(name, "application_name") == 0) snprintf(buf, cap, "%s", s->application_name);
+    else if (strcasecmp(name, "client_encoding") == 0) snprintf(buf, cap, "%s", s->client_encoding);
+    else if (strcasecmp(name, "default_table_access_method") == 0) snprintf(buf, cap, "%s", s->default_table_access_method);
+    else if (strcasecmp(name, "threads") == 0) snprintf(buf, cap, "%d", s->threads);
+    else if (strcasecmp(name, "extra_float_digits") == 0) snprintf(buf, cap, "%d", s->extra_float_digits);
+    else if (strcasecmp(name, "statement_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->statement_timeout_ms);
+    else if (strcasecmp(name, "memory_limit") == 0) snprintf(buf, cap, "%lld", (long long)s->memory_limit);
+    else if (strcasecmp(name, "server_version") == 0) snprintf(buf, cap, "15.0");
+    else if (strcasecmp(name, "standard_conforming_strings") == 0) snprintf(buf, cap, "on");
+    else if (strcasecmp(name, "intervalstyle") == 0) snprintf(buf, cap, "postgres");
+    else if (strcasecmp(name, "max_identifier_length") == 0) snprintf(buf, cap, "63");
+    else return err_set(err, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
+    return MDB_OK_;
+}

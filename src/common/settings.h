@@ -1,0 +1,33 @@
+/*
+ * src/common/settings.h — per-session settings (SET/SHOW/RESET).
+ *
+ * Every setting has a name, a default and a validator in settings.c; the
+ * engine reads the typed fields directly.
+ */
+#ifndef MDB_SETTINGS_H
+#define MDB_SETTINGS_H
+
+#include "common/error.h"
+
+typedef struct Settings {
+    char search_path[256];   /* comma-separated schema names */
+    char timezone[64];       /* TimeZone */
+    char datestyle[32];      /* DateStyle (only ISO, MDY supported) */
+    char application_name[64];
+    char client_encoding[16];
+    char default_table_access_method[16];
+    int threads;             /* worker threads for one query */
+    int extra_float_digits;
+    i64 statement_timeout_ms;
+    i64 memory_limit;        /* bytes */
+} Settings;
+
+void settings_default(Settings *s);
+/* SET name = value (value NULL = DEFAULT / RESET). */
+int settings_set(Settings *s, const char *name, const char *value, Err *err);
+/* SHOW name; writes the text into buf. */
+int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Err *err);
+/* Names of all settings, NULL-terminated (SHOW ALL). */
+const char *const *settings_names(void);
+
+#endif

@@ -1,0 +1,743 @@
+/*
+ * src/exec/expr_eval.c — vectorised expression evaluation.
+ *
+ * Each node produces one Vector for the whole chunk.  Functions run their
+ * kernel once per chunk (or once in total when every argument is constant).
+ * CASE and COALESCE evaluate a branch only on the rows that reach it, by
+ * gathering those rows into a smaller chunk, so `CASE WHEN x = 0 THEN 0 ELSE
+ * 1 / x END` never divides by zero.  Subqueries are run once when
+ * uncorrelated (results cached per execution) and once per distinct outer
+ * row otherwise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "exec/physical.h"
+
+void exprctx_init(ExprCtx *c, Exec *ex, Arena *arena)
+{
+    memset(c, 0, sizeof(*c));
+    c->exec = ex;
+    c->arena = arena;
+    c->fctx.arena = arena;
+    c->fctx.timezone = ex && ex->settings ? ex->settings->timezone : "UTC";
+    c->fctx.now_us = ex ? ex->now_us : 0;
+    c->fctx.session = ex ? ex->session : NULL;
+}
+
+/* ---- expression utilities --------------------------------------------------- */
+
+Expr *expr_copy(Arena *a, const Expr *e)
+{
+    if (!e) return NULL;
+    Expr *c = arena_memdup(a, e, sizeof(Expr));
+    if (e->nargs) {
+        c->args = arena_alloc(a, sizeof(Expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) c->args[i] = expr_copy(a, e->args[i]);
+    }
+    if (e->kind == EXPR_SUBQUERY && e->u.sub.nouter) {
+        c->u.sub.outer_exprs = arena_alloc(a, sizeof(Expr *) * (size_t)e->u.sub.nouter);
+        for (int i = 0; i < e->u.sub.nouter; i++) c->u.sub.outer_exprs[i] = expr_copy(a, e->u.sub.outer_exprs[i]);
+    }
+    if (e->kind == EXPR_AGGREF && e->u.agg.filter) c->u.agg.filter = expr_copy(a, e->u.agg.filter);
+    return c;
+}
+
+bool expr_equal(const Expr *a, const Expr *b)
+{
+    if (a == b) return true;
+    if (!a || !b) return false;
+    if (a->kind != b->kind || !ltype_eq(a->type, b->type) || a->nargs != b->nargs) return false;
+    switch (a->kind) {
+    case EXPR_CONST: {
+        const Value *x = &a->u.constant, *y = &b->u.constant;
+        if (x->is_null || y->is_null) return x->is_null == y->is_null;
+        if (type_is_string((TypeId)x->type.id)) return str_eq(&x->u.s, &y->u.s);
+        return value_cmp(x, y) == 0 && x->type.id == y->type.id;
+    }
+    case EXPR_COLREF:
+        return a->u.col.binding.table == b->u.col.binding.table && a->u.col.binding.column == b->u.col.binding.column &&
+               a->u.col.depth == b->u.col.depth;
+    case EXPR_OUTER: return a->u.outer.slot == b->u.outer.slot;
+    case EXPR_PARAM: return a->u.param.index == b->u.param.index;
+    case EXPR_FUNC: if (a->u.func.fn != b->u.func.fn) return false; break;
+    case EXPR_CAST: if (a->u.dist.negate != b->u.dist.negate) return false; break;
+    case EXPR_SUBQUERY: return false;
+    case EXPR_AGGREF:
+        if (a->u.agg.fn != b->u.agg.fn || a->u.agg.distinct != b->u.agg.distinct || a->u.agg.star != b->u.agg.star ||
+            !expr_equal(a->u.agg.filter, b->u.agg.filter) || a->u.agg.nargs_order || b->u.agg.nargs_order)
+            return false;
+        break;
+    case EXPR_IS_TRUE:
+        if (a->u.istest.want != b->u.istest.want || a->u.istest.negate != b->u.istest.negate || a->u.istest.unknown != b->u.istest.unknown) return false;
+        break;
+    case EXPR_IN_LIST:
+    case EXPR_DISTINCT_FROM:
+        if (a->u.sub.negate != b->u.sub.negate) return false;
+        break;
+    case EXPR_WINDOW: return false;
+    default: break;
+    }
+    for (int i = 0; i < a->nargs; i++)
+        if (!expr_equal(a->args[i], b->args[i])) return false;
+    return true;
+}
+
+bool expr_is_foldable(const Expr *e)
+{
+    switch (e->kind) {
+    case EXPR_COLREF:
+    case EXPR_OUTER:
+    case EXPR_PARAM:
+    case EXPR_SUBQUERY:
+    case EXPR_AGGREF:
+    case EXPR_WINDOW: return false;
+    case EXPR_FUNC: if (e->u.func.fn->flags & FUNC_VOLATILE) return false; break;
+    default: break;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        if (!expr_is_foldable(e->args[i])) return false;
+    return true;
+}
+
+bool expr_has_subquery(const Expr *e)
+{
+    if (!e) return false;
+    if (e->kind == EXPR_SUBQUERY) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (expr_has_subquery(e->args[i])) return true;
+    return false;
+}
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static void alloc_vec(ExprCtx *c, Vector *v, LType t, idx_t n)
+{
+    vector_init(v, t, n ? n : 1, c->arena);
+}
+
+static void const_vec(ExprCtx *c, Vector *v, const Value *val, LType t)
+{
+    alloc_vec(c, v, t, 1);
+    Value x = *val;
+    x.type = t;
+    vector_set_const(v, &x);
+}
+
+/* Gathers rows sel[0..n) of `in` into a new chunk (shallow for strings). */
+static DataChunk *slice(ExprCtx *c, DataChunk *in, const u32 *sel, idx_t n)
+{
+    DataChunk *d = arena_alloc(c->arena, sizeof(DataChunk));
+    memset(d, 0, sizeof(*d));
+    d->ncols = in->ncols;
+    d->cols = arena_alloc(c->arena, sizeof(Vector) * (size_t)(in->ncols + 1));
+    d->count = n;
+    d->cap = n;
+    d->arena = c->arena;
+    for (int i = 0; i < in->ncols; i++) {
+        Vector *src = &in->cols[i], *dst = &d->cols[i];
+        if (src->is_const) {
+            *dst = *src;
+            continue;
+        }
+        vector_init(dst, src->type, n ? n : 1, c->arena);
+        size_t w = type_width(src->type);
+        for (idx_t k = 0; k < n; k++) memcpy(dst->data + k * w, src->data + (size_t)sel[k] * w, w);
+        if (src->nulls) {
+            u8 *nl = vector_nulls(dst);
+            for (idx_t k = 0; k < n; k++) nl[k] = src->nulls[sel[k]];
+        }
+    }
+    return d;
+}
+
+/* Writes rows of `part` (n rows) into `out` at positions sel. */
+static void scatter(const Vector *part, const u32 *sel, idx_t n, Vector *out)
+{
+    size_t w = type_width(out->type);
+    for (idx_t k = 0; k < n; k++) {
+        idx_t src = part->is_const ? 0 : k;
+        if (part->nulls && part->nulls[src]) {
+            vector_nulls(out)[sel[k]] = 1;
+            continue;
+        }
+        if (out->nulls) out->nulls[sel[k]] = 0;
+        memcpy(out->data + (size_t)sel[k] * w, part->data + src * w, w);
+    }
+}
+
+static int fail(ExprCtx *c, Err *e)
+{
+    (void)c;
+    (void)e;
+    return MDB_FAIL;
+}
+
+/* Calls a strict binary kernel on two vectors of `n` rows. */
+static int call_kernel(ExprCtx *c, const ScalarFunc *fn, Vector *args, int nargs, idx_t n, Vector *out, LType rt)
+{
+    bool all_const = true;
+    for (int i = 0; i < nargs; i++) all_const = all_const && args[i].is_const;
+    idx_t cnt = all_const ? 1 : n;
+    alloc_vec(c, out, rt, cnt);
+    if (!all_const)
+        for (int i = 0; i < nargs; i++)
+            if (args[i].is_const) {
+                Vector f;
+                vector_init(&f, args[i].type, n, c->arena);
+                f.heap = args[i].heap;
+                vector_copy(&args[i], NULL, n, &f, 0);
+                args[i] = f;
+            }
+    if (!(fn->flags & FUNC_NOT_STRICT)) {
+        for (int i = 0; i < nargs; i++) {
+            if (!args[i].nulls) continue;
+            u8 *on = vector_nulls(out);
+            for (idx_t r = 0; r < cnt; r++) on[r] |= args[i].nulls[r];
+        }
+        if (out->nulls) {
+            bool any_valid = false;
+            for (idx_t r = 0; r < cnt; r++) any_valid |= !out->nulls[r];
+            if (!any_valid) {
+                out->is_const = all_const;
+                return MDB_OK_;
+            }
+        }
+    }
+    if (fn->kernel(&c->fctx, args, nargs, cnt, out)) return MDB_FAIL;
+    out->is_const = all_const;
+    return MDB_OK_;
+}
+
+/* ---- subqueries ------------------------------------------------------------------ */
+
+struct SubqueryCache {
+    pthread_mutex_t mu;
+    int n;
+    ColumnCollection **results; /* uncorrelated results by subquery id */
+};
+
+static SubqueryCache *subq_cache(Exec *ex)
+{
+    Exec *root = ex;
+    while (root->parent && root->parent->subq == root->subq && root->parent != root) root = root->parent;
+    return ex->subq;
+}
+
+/* Evaluates the subquery for a set of outer values; `out` receives rows. */
+static int run_sub(ExprCtx *c, const Expr *e, const Value *outer, idx_t limit, ColumnCollection **out, bool *owned)
+{
+    Exec *ex = c->exec;
+    SubqueryCache *sc = subq_cache(ex);
+    bool cacheable = e->u.sub.nouter == 0 && sc;
+    if (cacheable) {
+        pthread_mutex_lock(&sc->mu);
+        ColumnCollection *r = e->u.sub.id < sc->n ? sc->results[e->u.sub.id] : NULL;
+        pthread_mutex_unlock(&sc->mu);
+        if (r) {
+            *out = r;
+            *owned = false;
+            return MDB_OK_;
+        }
+    }
+    PhysOp *plan = e->u.sub.phys;
+    ColumnCollection *res = colcoll_create(plan->types, plan->ncols);
+    if (exec_subquery(ex, plan, outer, e->u.sub.nouter, res, cacheable ? 0 : limit)) {
+        colcoll_destroy(res);
+        return MDB_FAIL;
+    }
+    if (cacheable) {
+        pthread_mutex_lock(&sc->mu);
+        if (e->u.sub.id < sc->n && !sc->results[e->u.sub.id]) {
+            sc->results[e->u.sub.id] = res;
+            *owned = false;
+        } else {
+            *owned = true;
+        }
+        pthread_mutex_unlock(&sc->mu);
+    } else {
+        *owned = true;
+    }
+    *out = res;
+    return MDB_OK_;
+}
+
+/* Compares v with every row of the subquery result for ANY/ALL. */
+static int sub_quantified(ExprCtx *c, const Expr *e, const Value *lhs, ColumnCollection *res, Value *outv)
+{
+    bool any = e->u.sub.kind == SUBQ_ANY;
+    if (res->count == 0) {
+        *outv = value_bool(!any);
+        return MDB_OK_;
+    }
+    if (lhs->is_null) {
+        *outv = value_null();
+        return MDB_OK_;
+    }
+    bool saw_null = false;
+    for (size_t ci = 0; ci < res->nchunks; ci++) {
+        DataChunk *d = res->chunks[ci];
+        Vector args[2];
+        LType lt = e->args[0]->type;
+        const_vec(c, &args[0], lhs, lt);
+        /* cast the subquery column to the comparison type when needed */
+        Vector col = d->cols[0];
+        if (!ltype_eq(col.type, lt) && col.type.id != lt.id) {
+            Vector cv;
+            alloc_vec(c, &cv, lt, d->count);
+            if (cast_vector(&c->fctx, &col, d->count, lt, &cv, false)) return MDB_FAIL;
+            col = cv;
+        }
+        args[1] = col;
+        Vector r;
+        if (call_kernel(c, e->u.sub.cmp, args, 2, d->count, &r, ltype(TYPE_BOOL))) return MDB_FAIL;
+        for (idx_t k = 0; k < d->count; k++) {
+            idx_t i = r.is_const ? 0 : k;
+            if (r.nulls && r.nulls[i]) { saw_null = true; continue; }
+            bool t = r.data[i] != 0;
+            if (any && t) { *outv = value_bool(true); return MDB_OK_; }
+            if (!any && !t) { *outv = value_bool(false); return MDB_OK_; }
+        }
+    }
+    *outv = saw_null ? value_null() : value_bool(!any);
+    return MDB_OK_;
+}
+
+static int eval_subquery(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
+{
+    idx_t n = in ? in->count : 1;
+    int no = e->u.sub.nouter;
+    Vector *ov = NULL;
+    bool all_const = true;
+    if (no) {
+        ov = arena_alloc(c->arena, sizeof(Vector) * (size_t)no);
+        for (int i = 0; i < no; i++) {
+            if (expr_eval(c, e->u.sub.outer_exprs[i], in, &ov[i])) return MDB_FAIL;
+            all_const = all_const && ov[i].is_const;
+        }
+    }
+    Vector lhs;
+    bool has_lhs = e->u.sub.kind == SUBQ_ANY || e->u.sub.kind == SUBQ_ALL;
+    if (has_lhs) {
+        if (expr_eval(c, e->args[0], in, &lhs)) return MDB_FAIL;
+        all_const = all_const && lhs.is_const;
+    }
+    idx_t cnt = all_const ? 1 : n;
+    alloc_vec(c, out, e->type, cnt);
+    Value *outer = no ? arena_alloc(c->arena, sizeof(Value) * (size_t)no) : NULL;
+    for (idx_t r = 0; r < cnt; r++) {
+        for (int i = 0; i < no; i++) outer[i] = vector_get(&ov[i], r);
+        ColumnCollection *res;
+        bool owned;
+        idx_t limit = e->u.sub.kind == SUBQ_EXISTS ? 1 : e->u.sub.kind == SUBQ_SCALAR ? 2 : 0;
+        if (run_sub(c, e, outer, limit, &res, &owned)) return MDB_FAIL;
+        Value v;
+        int rc = MDB_OK_;
+        switch (e->u.sub.kind) {
+        case SUBQ_EXISTS: v = value_bool(res->count > 0); break;
+        case SUBQ_SCALAR:
+            if (res->count > 1) {
+                Err er = {0};
+                err_set(&er, SQLSTATE_CARDINALITY_VIOLATION, "more than one row returned by a subquery used as an expression");
+                exec_fail(c->exec, &er);
+                rc = MDB_FAIL;
+                break;
+            }
+            v = res->count ? colcoll_get(res, 0, 0) : value_null();
+            break;
+        default: {
+            Value l = vector_get(&lhs, r);
+            rc = sub_quantified(c, e, &l, res, &v);
+        }
+        }
+        if (rc == MDB_OK_) vector_set(out, r, &v);
+        if (owned) colcoll_destroy(res);
+        if (rc) return MDB_FAIL;
+    }
+    out->is_const = all_const;
+    return MDB_OK_;
+}
+
+/* ---- boolean logic ------------------------------------------------------------------ */
+
+static void flatten_to(ExprCtx *c, Vector *v, idx_t n)
+{
+    if (!v->is_const) return;
+    Vector f;
+    vector_init(&f, v->type, n ? n : 1, c->arena);
+    f.heap = v->heap;
+    vector_copy(v, NULL, n, &f, 0);
+    *v = f;
+}
+
+static int eval_andor(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
+{
+    idx_t n = in ? in->count : 1;
+    Vector l, r;
+    if (expr_eval(c, e->args[0], in, &l) || expr_eval(c, e->args[1], in, &r)) return MDB_FAIL;
+    bool all_const = l.is_const && r.is_const;
+    idx_t cnt = all_const ? 1 : n;
+    if (!all_const) { flatten_to(c, &l, n); flatten_to(c, &r, n); }
+    alloc_vec(c, out, ltype(TYPE_BOOL), cnt);
+    bool is_and = e->kind == EXPR_AND;
+    u8 *o = out->data;
+    if (!l.nulls && !r.nulls) {
+        if (is_and) for (idx_t i = 0; i < cnt; i++) o[i] = l.data[i] & r.data[i];
+        else for (idx_t i = 0; i < cnt; i++) o[i] = l.data[i] | r.data[i];
+    } else {
+        u8 *on = vector_nulls(out);
+        for (idx_t i = 0; i < cnt; i++) {
+            bool ln = l.nulls && l.nulls[i], rn = r.nulls && r.nulls[i];
+            bool lv = l.data[i], rv = r.data[i];
+            if (is_and) {
+                if ((!ln && !lv) || (!rn && !rv)) { o[i] = 0; on[i] = 0; }
+                else if (ln || rn) { on[i] = 1; o[i] = 0; }
+                else { o[i] = 1; on[i] = 0; }
+            } else {
+                if ((!ln && lv) || (!rn && rv)) { o[i] = 1; on[i] = 0; }
+                else if (ln || rn) { on[i] = 1; o[i] = 0; }
+                else { o[i] = 0; on[i] = 0; }
+            }
+        }
+    }
+    out->is_const = all_const;
+    return MDB_OK_;
+}
+
+/* ---- CASE / COALESCE ------------------------------------------------------------------ */
+
+static int eval_case(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
+{
+    idx_t n = in ? in->count : 1;
+    alloc_vec(c, out, e->type, n);
+    u8 *on = vector_nulls(out);
+    memset(on, 1, n);
+    u32 *rem = arena_alloc(c->arena, sizeof(u32) * (n ? n : 1));
+    idx_t nrem = n;
+    for (idx_t i = 0; i < n; i++) rem[i] = (u32)i;
+    int nwhen = e->nargs / 2;
+    bool has_else = e->nargs % 2 == 1;
+    for (int w = 0; w < nwhen && nrem > 0; w++) {
+        DataChunk *sub = (nrem == n && in) ? in : (in ? slice(c, in, rem, nrem) : NULL);
+        Vector cond;
+        if (expr_eval(c, e->args[2 * w], sub, &cond)) return MDB_FAIL;
+        u32 *hit = arena_alloc(c->arena, sizeof(u32) * nrem);
+        u32 *hit_pos = arena_alloc(c->arena, sizeof(u32) * nrem);
+        u32 *miss = arena_alloc(c->arena, sizeof(u32) * nrem);
+        idx_t nh = 0, nm = 0;
+        for (idx_t k = 0; k < nrem; k++) {
+            idx_t ci = cond.is_const ? 0 : k;
+            bool t = !(cond.nulls && cond.nulls[ci]) && cond.data[ci];
+            if (t) { hit[nh] = rem[k]; hit_pos[nh++] = (u32)k; }
+            else miss[nm++] = rem[k];
+        }
+        if (nh) {
+            DataChunk *hs = in ? slice(c, sub, hit_pos, nh) : NULL;
+            Vector res;
+            if (expr_eval(c, e->args[2 * w + 1], hs, &res)) return MDB_FAIL;
+            if (!in) { res.is_const = true; }
+            scatter(&res, hit, nh, out);
+            if (type_is_string((TypeId)e->type.id)) {
+                /* strings may point into scratch: fine, the scratch lives for the chunk */
+            }
+        }
+        rem = miss;
+        nrem = nm;
+    }
+    if (has_else && nrem > 0) {
+        DataChunk *sub = in ? (nrem == n ? in : slice(c, in, rem, nrem)) : NULL;
+        Vector res;
+        if (expr_eval(c, e->args[e->nargs - 1], sub, &res)) return MDB_FAIL;
+        scatter(&res, rem, nrem, out);
+    }
+    if (!in) out->is_const = true;
+    return MDB_OK_;
+}
+
+static int eval_coalesce(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
+{
+    idx_t n = in ? in->count : 1;
+    alloc_vec(c, out, e->type, n);
+    memset(vector_nulls(out), 1, n);
+    u32 *rem = arena_alloc(c->arena, sizeof(u32) * (n ? n : 1));
+    idx_t nrem = n;
+    for (idx_t i = 0; i < n; i++) rem[i] = (u32)i;
+    for (int a = 0; a < e->nargs && nrem > 0; a++) {
+        DataChunk *sub = in ? (nrem == n ? in : slice(c, in, rem, nrem)) : NULL;
+        Vector v;
+        if (expr_eval(c, e->args[a], sub, &v)) return MDB_FAIL;
+        scatter(&v, rem, nrem, out);
+        idx_t nm = 0;
+        for (idx_t k = 0; k < nrem; k++) {
+            idx_t vi = v.is_const ? 0 : k;
+            if (v.nulls && v.nulls[vi]) rem[nm++] = rem[k];
+        }
+        nrem = nm;
+    }
+    if (!in) out->is_const = true;
+    return MDB_OK_;
+}
+
+/* ---- the evaluator --------------------------------------------------------------------- */
+
+int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
+{
+    idx_t n = in ? in->count : 1;
+    switch (e->kind) {
+    case EXPR_CONST: const_vec(c, out, &e->u.constant, e->type); return MDB_OK_;
+    case EXPR_COLREF:
+        *out = in->cols[e->u.col.index];
+        return MDB_OK_;
+    case EXPR_PARAM: {
+        Exec *ex = c->exec;
+        while (ex && !ex->params && ex->parent) ex = ex->parent;
+        Value v = ex && e->u.param.index < ex->nparams ? ex->params[e->u.param.index] : value_null();
+        if (!v.is_null && !ltype_eq(v.type, e->type) && e->type.id != TYPE_NULL) {
+            Value cv;
+            c->fctx.err = &(Err){0};
+            Err er = {0};
+            c->fctx.err = &er;
+            if (cast_value(&c->fctx, &v, e->type, &cv, c->arena)) { exec_fail(c->exec, &er); return MDB_FAIL; }
+            v = cv;
+        }
+        const_vec(c, out, &v, e->type.id == TYPE_NULL ? v.type : e->type);
+        return MDB_OK_;
+    }
+    case EXPR_OUTER: {
+        Value v = e->u.outer.slot < c->exec->nouter ? c->exec->outer[e->u.outer.slot] : value_null();
+        const_vec(c, out, &v, e->type);
+        return MDB_OK_;
+    }
+    case EXPR_FUNC: {
+        Vector *args = arena_alloc(c->arena, sizeof(Vector) * (size_t)(e->nargs + 1));
+        for (int i = 0; i < e->nargs; i++)
+            if (expr_eval(c, e->args[i], in, &args[i])) return MDB_FAIL;
+        Err er = {0};
+        c->fctx.err = &er;
+        if (call_kernel(c, e->u.func.fn, args, e->nargs, n, out, e->type)) {
+            err_position(&er, e->location);
+            exec_fail(c->exec, &er);
+            return MDB_FAIL;
+        }
+        return MDB_OK_;
+    }
+    case EXPR_CAST: {
+        Vector src;
+        if (expr_eval(c, e->args[0], in, &src)) return MDB_FAIL;
+        alloc_vec(c, out, e->type, src.is_const ? 1 : n);
+        Err er = {0};
+        c->fctx.err = &er;
+        if (cast_vector(&c->fctx, &src, src.is_const ? 1 : n, e->type, out, e->u.dist.negate)) {
+            err_position(&er, e->location);
+            exec_fail(c->exec, &er);
+            return MDB_FAIL;
+        }
+        out->is_const = src.is_const;
+        return MDB_OK_;
+    }
+    case EXPR_AND:
+    case EXPR_OR: return eval_andor(c, e, in, out);
+    case EXPR_NOT: {
+        Vector a;
+        if (expr_eval(c, e->args[0], in, &a)) return MDB_FAIL;
+        idx_t cnt = a.is_const ? 1 : n;
+        alloc_vec(c, out, ltype(TYPE_BOOL), cnt);
+        for (idx_t i = 0; i < cnt; i++) out->data[i] = !a.data[i];
+        if (a.nulls) memcpy(vector_nulls(out), a.nulls, cnt);
+        out->is_const = a.is_const;
+        return MDB_OK_;
+    }
+    case EXPR_IS_NULL:
+    case EXPR_IS_NOT_NULL: {
+        Vector a;
+        if (expr_eval(c, e->args[0], in, &a)) return MDB_FAIL;
+        idx_t cnt = a.is_const ? 1 : n;
+        alloc_vec(c, out, ltype(TYPE_BOOL), cnt);
+        bool want_null = e->kind == EXPR_IS_NULL;
+        for (idx_t i = 0; i < cnt; i++) out->data[i] = ((a.nulls && a.nulls[i]) || a.type.id == TYPE_NULL) == want_null;
+        out->is_const = a.is_const;
+        return MDB_OK_;
+    }
+    case EXPR_IS_TRUE: {
+        Vector a;
+        if (expr_eval(c, e->args[0], in, &a)) return MDB_FAIL;
+        idx_t cnt = a.is_const ? 1 : n;
+        alloc_vec(c, out, ltype(TYPE_BOOL), cnt);
+        for (idx_t i = 0; i < cnt; i++) {
+            bool isn = a.nulls && a.nulls[i];
+            bool r = e->u.istest.unknown ? isn : (!isn && (a.data[i] != 0) == e->u.istest.want);
+            out->data[i] = r != e->u.istest.negate;
+        }
+        out->is_const = a.is_const;
+        return MDB_OK_;
+    }
+    case EXPR_CASE: return eval_case(c, e, in, out);
+    case EXPR_COALESCE: return eval_coalesce(c, e, in, out);
+    case EXPR_NULLIF: {
+        Vector args[2], eq;
+        if (expr_eval(c, e->args[0], in, &args[0]) || expr_eval(c, e->args[1], in, &args[1])) return MDB_FAIL;
+        Vector a0 = args[0];
+        Err er = {0};
+        c->fctx.err = &er;
+        if (call_kernel(c, e->u.sub.cmp, args, 2, n, &eq, ltype(TYPE_BOOL))) { exec_fail(c->exec, &er); return MDB_FAIL; }
+        bool all_const = a0.is_const && eq.is_const;
+        idx_t cnt = all_const ? 1 : n;
+        if (!all_const) flatten_to(c, &a0, n);
+        alloc_vec(c, out, e->type, cnt);
+        vector_copy(&a0, NULL, cnt, out, 0);
+        for (idx_t i = 0; i < cnt; i++) {
+            idx_t q = eq.is_const ? 0 : i;
+            if (!(eq.nulls && eq.nulls[q]) && eq.data[q]) vector_nulls(out)[i] = 1;
+        }
+        out->is_const = all_const;
+        return MDB_OK_;
+    }
+    case EXPR_GREATEST:
+    case EXPR_LEAST: {
+        Vector acc;
+        if (expr_eval(c, e->args[0], in, &acc)) return MDB_FAIL;
+        for (int a = 1; a < e->nargs; a++) {
+            Vector v;
+            if (expr_eval(c, e->args[a], in, &v)) return MDB_FAIL;
+            bool all_const = acc.is_const && v.is_const;
+            idx_t cnt = all_const ? 1 : n;
+            if (!all_const) { flatten_to(c, &acc, n); flatten_to(c, &v, n); }
+            /* compare only where both are non-null; NULLs are ignored */
+            Vector args[2] = {v, acc}, lt;
+            Vector a0 = args[0], a1 = args[1];
+            a0.nulls = NULL;
+            a1.nulls = NULL;
+            Vector tmp[2] = {a0, a1};
+            Err er = {0};
+            c->fctx.err = &er;
+            if (call_kernel(c, e->u.sub.cmp, tmp, 2, cnt, &lt, ltype(TYPE_BOOL))) { exec_fail(c->exec, &er); return MDB_FAIL; }
+            Vector nv;
+            alloc_vec(c, &nv, e->type, cnt);
+            for (idx_t i = 0; i < cnt; i++) {
+                bool vn = args[0].nulls && args[0].nulls[i], an = acc.nulls && acc.nulls[i];
+                bool take_v;
+                if (an) take_v = true;
+                else if (vn) take_v = false;
+                else take_v = e->kind == EXPR_LEAST ? lt.data[i] != 0 : (lt.data[i] == 0 && 1);
+                if (e->kind == EXPR_GREATEST && !an && !vn) {
+                    /* v > acc  <=>  !(v < acc) && v != acc; equality keeps acc (same value) */
+                    take_v = lt.data[i] == 0;
+                }
+                vector_copy(take_v ? &args[0] : &acc, (u32[]){(u32)i}, 1, &nv, i);
+            }
+            nv.is_const = all_const;
+            acc = nv;
+        }
+        *out = acc;
+        return MDB_OK_;
+    }
+    case EXPR_DISTINCT_FROM: {
+        Vector args[2];
+        if (expr_eval(c, e->args[0], in, &args[0]) || expr_eval(c, e->args[1], in, &args[1])) return MDB_FAIL;
+        bool all_const = args[0].is_const && args[1].is_const;
+        idx_t cnt = all_const ? 1 : n;
+        if (!all_const) { flatten_to(c, &args[0], n); flatten_to(c, &args[1], n); }
+        Vector a0 = args[0], a1 = args[1];
+        u8 *n0 = a0.nulls, *n1 = a1.nulls;
+        a0.nulls = a1.nulls = NULL;
+        Vector tmp[2] = {a0, a1}, eq;
+        Err er = {0};
+        c->fctx.err = &er;
+        if (call_kernel(c, e->u.sub.cmp, tmp, 2, cnt, &eq, ltype(TYPE_BOOL))) { exec_fail(c->exec, &er); return MDB_FAIL; }
+        alloc_vec(c, out, ltype(TYPE_BOOL), cnt);
+        for (idx_t i = 0; i < cnt; i++) {
+            bool x = n0 && n0[i], y = n1 && n1[i];
+            bool same = (x && y) || (!x && !y && eq.data[i]);
+            out->data[i] = e->u.sub.negate ? same : !same;
+        }
+        out->is_const = all_const;
+        return MDB_OK_;
+    }
+    case EXPR_IN_LIST: {
+        Vector l;
+        if (expr_eval(c, e->args[0], in, &l)) return MDB_FAIL;
+        idx_t cnt = n;
+        alloc_vec(c, out, ltype(TYPE_BOOL), cnt);
+        u8 *found = arena_zalloc(c->arena, cnt);
+        u8 *saw_null = arena_zalloc(c->arena, cnt);
+        for (int a = 1; a < e->nargs; a++) {
+            Vector args[2];
+            args[0] = l;
+            if (expr_eval(c, e->args[a], in, &args[1])) return MDB_FAIL;
+            Vector eq;
+            Err er = {0};
+            c->fctx.err = &er;
+            if (call_kernel(c, e->u.sub.cmp, args, 2, n, &eq, ltype(TYPE_BOOL))) { exec_fail(c->exec, &er); return MDB_FAIL; }
+            for (idx_t i = 0; i < cnt; i++) {
+                idx_t q = eq.is_const ? 0 : i;
+                if (eq.nulls && eq.nulls[q]) saw_null[i] = 1;
+                else if (eq.data[q]) found[i] = 1;
+            }
+        }
+        u8 *on = NULL;
+        for (idx_t i = 0; i < cnt; i++) {
+            if (found[i]) out->data[i] = !e->u.sub.negate;
+            else if (saw_null[i]) { if (!on) on = vector_nulls(out); on[i] = 1; out->data[i] = 0; }
+            else out->data[i] = e->u.sub.negate;
+        }
+        return MDB_OK_;
+    }
+    case EXPR_SUBQUERY: return eval_subquery(c, e, in, out);
+    default: {
+        Err er = {0};
+        err_set(&er, SQLSTATE_INTERNAL_ERROR, "cannot evaluate expression kind %d here", (int)e->kind);
+        exec_fail(c->exec, &er);
+        return fail(c, &er);
+    }
+    }
+}
+
+int expr_select(ExprCtx *c, const Expr *e, DataChunk *in, u32 *sel, idx_t *nsel)
+{
+    Vector v;
+    if (expr_eval(c, e, in, &v)) return MDB_FAIL;
+    idx_t m = 0;
+    if (v.is_const) {
+        bool t = !(v.nulls && v.nulls[0]) && v.data[0];
+        if (t)
+            for (idx_t i = 0; i < in->count; i++) sel[m++] = (u32)i;
+    } else if (!v.nulls) {
+        for (idx_t i = 0; i < in->count; i++) {
+            sel[m] = (u32)i;
+            m += v.data[i] != 0;
+        }
+    } else {
+        for (idx_t i = 0; i < in->count; i++) {
+            sel[m] = (u32)i;
+            m += (v.data[i] != 0) & !v.nulls[i];
+        }
+    }
+    *nsel = m;
+    return MDB_OK_;
+}
+
+int expr_eval_const(ExprCtx *c, const Expr *e, Value *out)
+{
+    Vector v;
+    if (expr_eval(c, e, NULL, &v)) return MDB_FAIL;
+    *out = vector_get(&v, 0);
+    return MDB_OK_;
+}
+
+SubqueryCache *subq_cache_create(int n)
+{
+    SubqueryCache *c = xcalloc(1, sizeof(SubqueryCache));
+    pthread_mutex_init(&c->mu, NULL);
+    c->n = n;
+    c->results = xcalloc((size_t)(n + 1), sizeof(ColumnCollection *));
+    return c;
+}
+
+void subq_cache_destroy(SubqueryCache *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) colcoll_destroy(c->results[i]);
+    free(c->results);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}

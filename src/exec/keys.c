@@ -1,0 +1,168 @@
+/*
+ * src/exec/keys.c — canonical row keys and an open-addressing hash table.
+ */
+#include "exec/keys.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "types/numeric.h"
+
+u64 keys_hash_bytes(const u8 *p, size_t n)
+{
+    /* FNV-1a over 8-byte words with a final avalanche */
+    u64 h = 0xcbf29ce484222325ULL ^ (n * 0x9E3779B97F4A7C15ULL);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        u64 w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static size_t enc_width(const Vector *v, idx_t i)
+{
+    if (v->nulls && v->nulls[v->is_const ? 0 : i]) return 1;
+    if (type_is_string((TypeId)v->type.id)) return 1 + 4 + ((const Str *)v->data)[v->is_const ? 0 : i].len;
+    return 1 + type_width(v->type);
+}
+
+void keys_encode(Arena *a, Vector *cols, int ncols, idx_t n, KeyBuf *kb)
+{
+    kb->n = n;
+    kb->off = arena_alloc(a, sizeof(u32) * (n + 1));
+    kb->has_null = arena_zalloc(a, sizeof(bool) * (n ? n : 1));
+    kb->hash = arena_alloc(a, sizeof(u64) * (n ? n : 1));
+    size_t total = 0;
+    for (idx_t i = 0; i < n; i++) {
+        kb->off[i] = (u32)total;
+        for (int c = 0; c < ncols; c++) total += enc_width(&cols[c], i);
+    }
+    kb->off[n] = (u32)total;
+    kb->data = arena_alloc(a, total ? total : 1);
+    for (idx_t i = 0; i < n; i++) {
+        u8 *p = kb->data + kb->off[i];
+        for (int c = 0; c < ncols; c++) {
+            const Vector *v = &cols[c];
+            idx_t r = v->is_const ? 0 : i;
+            if ((v->nulls && v->nulls[r]) || v->type.id == TYPE_NULL) {
+                *p++ = 1;
+                kb->has_null[i] = true;
+                continue;
+            }
+            *p++ = 0;
+            switch ((TypeId)v->type.id) {
+            case TYPE_TEXT:
+            case TYPE_BYTEA:
+            case TYPE_LIST: {
+                const Str *s = &((const Str *)v->data)[r];
+                memcpy(p, &s->len, 4);
+                memcpy(p + 4, str_data(s), s->len);
+                p += 4 + s->len;
+                break;
+            }
+            case TYPE_NUMERIC: {
+                Numeric x = numeric_trim_scale(((const Numeric *)v->data)[r]);
+                memcpy(p, &x, 16);
+                p += 16;
+                break;
+            }
+            case TYPE_FLOAT64: {
+                double d = ((const double *)v->data)[r];
+                if (d == 0) d = 0;
+                if (isnan(d)) d = NAN;
+                memcpy(p, &d, 8);
+                p += 8;
+                break;
+            }
+            case TYPE_FLOAT32: {
+                float d = ((const float *)v->data)[r];
+                if (d == 0) d = 0;
+                if (isnan(d)) d = NAN;
+                memcpy(p, &d, 4);
+                p += 4;
+                break;
+            }
+            default: {
+                size_t w = type_width(v->type);
+                memcpy(p, v->data + r * w, w);
+                p += w;
+            }
+            }
+        }
+        kb->hash[i] = keys_hash_bytes(kb->data + kb->off[i], kb->off[i + 1] - kb->off[i]);
+    }
+}
+
+void keytable_init(KeyTable *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->arena = arena_create(NULL);
+}
+
+void keytable_free(KeyTable *t)
+{
+    free(t->hashes);
+    free(t->lens);
+    free(t->keys);
+    free(t->vals);
+    arena_destroy(t->arena);
+    memset(t, 0, sizeof(*t));
+}
+
+static void grow(KeyTable *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 1024;
+    u64 *h = xcalloc(ncap, sizeof(u64));
+    u32 *l = xcalloc(ncap, sizeof(u32));
+    u8 **k = xcalloc(ncap, sizeof(u8 *));
+    i64 *v = xcalloc(ncap, sizeof(i64));
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->keys[i]) continue;
+        size_t j = t->hashes[i] & (ncap - 1);
+        while (k[j]) j = (j + 1) & (ncap - 1);
+        h[j] = t->hashes[i];
+        l[j] = t->lens[i];
+        k[j] = t->keys[i];
+        v[j] = t->vals[i];
+    }
+    free(t->hashes);
+    free(t->lens);
+    free(t->keys);
+    free(t->vals);
+    t->hashes = h;
+    t->lens = l;
+    t->keys = k;
+    t->vals = v;
+    t->cap = ncap;
+}
+
+i64 *keytable_find(KeyTable *t, const u8 *key, u32 len, u64 hash, bool insert, bool *inserted)
+{
+    if (inserted) *inserted = false;
+    if (t->cap == 0 || (t->n + 1) * 2 > t->cap) {
+        if (!insert && t->cap == 0) return NULL;
+        if (insert) grow(t);
+    }
+    size_t j = hash & (t->cap - 1);
+    while (t->keys[j]) {
+        if (t->hashes[j] == hash && t->lens[j] == len && memcmp(t->keys[j], key, len) == 0) return &t->vals[j];
+        j = (j + 1) & (t->cap - 1);
+    }
+    if (!insert) return NULL;
+    t->keys[j] = arena_memdup(t->arena, key, len ? len : 1);
+    t->lens[j] = len;
+    t->hashes[j] = hash;
+    t->vals[j] = 0;
+    t->n++;
+    if (inserted) *inserted = true;
+    return &t->vals[j];
+}

@@ -1,0 +1,42 @@
+/*
+ * src/exec/keys.h — row keys as byte strings, for hashing and equality in
+ * hash aggregation, hash joins, DISTINCT and set operations.
+ *
+ * A key encodes each column as a NULL flag byte plus a canonical form of the
+ * value: numerics with trailing zeros trimmed, -0.0 as 0.0, every NaN alike,
+ * strings length-prefixed.  Values that compare equal encode to equal bytes.
+ */
+#ifndef MDB_KEYS_H
+#define MDB_KEYS_H
+
+#include "exec/physical.h"
+
+typedef struct KeyBuf {
+    u8 *data;       /* row keys back to back */
+    u32 *off;       /* off[i]..off[i+1] is row i's key */
+    bool *has_null; /* row i has a NULL in some column */
+    u64 *hash;
+    idx_t n;
+} KeyBuf;
+
+/* Encodes rows 0..n-1 of the given vectors into kb (memory from `a`). */
+void keys_encode(Arena *a, Vector *cols, int ncols, idx_t n, KeyBuf *kb);
+u64 keys_hash_bytes(const u8 *p, size_t n);
+
+/* A hash table from key bytes to an integer payload (group id / row chain). */
+typedef struct KeyTable {
+    u64 *hashes;
+    u32 *lens;
+    u8 **keys;
+    i64 *vals;
+    size_t cap, n;
+    Arena *arena;   /* key bytes */
+} KeyTable;
+
+void keytable_init(KeyTable *t);
+void keytable_free(KeyTable *t);
+/* Finds key; when absent and insert is true, adds it with value *val.  Returns
+ * a pointer to the value slot, or NULL when absent and not inserted. */
+i64 *keytable_find(KeyTable *t, const u8 *key, u32 len, u64 hash, bool insert, bool *inserted);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * src/exec/operators.h — constructors of the physical operators.  The planner
+ * calls these with expressions whose column references are already resolved
+ * to input positions.
+ */
+#ifndef MDB_OPERATORS_H
+#define MDB_OPERATORS_H
+
+#include "exec/physical.h"
+#include "planner/logical.h"
+
+typedef struct PSortKey {
+    int col;
+    bool desc;
+    bool nulls_first;
+} PSortKey;
+
+PhysOp *phys_scan(Arena *a, TableDef *t, const int *col_ids, int n, const LType *types, Expr *filter);
+PhysOp *phys_dummy(Arena *a);
+PhysOp *phys_values(Arena *a, Expr ***rows, int nrows, int ncols, const LType *types);
+PhysOp *phys_filter(Arena *a, PhysOp *child, Expr *pred);
+PhysOp *phys_project(Arena *a, PhysOp *child, Expr **exprs, int n, const LType *types);
+PhysOp *phys_limit(Arena *a, PhysOp *child, Expr *limit, Expr *offset);
+PhysOp *phys_sort(Arena *a, PhysOp *child, PSortKey *keys, int nkeys, Expr *limit);
+PhysOp *phys_distinct(Arena *a, PhysOp *child, int *key_cols, int nkeys);
+PhysOp *phys_setop(Arena *a, PhysOp *l, PhysOp *r, int op, bool all);
+PhysOp *phys_hash_agg(Arena *a, PhysOp *child, Expr **groups, int ngroups, Expr **aggs, int naggs, u64 *sets,
+                      int nsets, const LType *types, int ncols);
+PhysOp *phys_hash_join(Arena *a, PhysOp *probe, PhysOp *build, JoinType type, Expr **pkeys, Expr **bkeys,
+                       int nkeys, Expr *residual, const LType *types, int ncols);
+PhysOp *phys_nl_join(Arena *a, PhysOp *l, PhysOp *r, JoinType type, Expr *cond, const LType *types, int ncols);
+PhysOp *phys_tfunc(Arena *a, int func, Expr **args, int nargs, bool ordinality, const LType *types, int ncols);
+PhysOp *phys_cte_scan(Arena *a, int cte_id, const LType *types, int ncols);
+PhysOp *phys_recursive(Arena *a, PhysOp *anchor, PhysOp *step, int work_id, bool all);
+PhysOp *phys_window(Arena *a, PhysOp *child, Expr **funcs, int nfuncs, WindowDef *defs, int ndefs,
+                    const LType *types, int ncols);
+
+typedef struct DmlInfo {
+    TableDef *table;
+    int kind;                /* DML_INSERT/UPDATE/DELETE */
+    Expr **values;           /* INSERT: one per table column over the input; UPDATE: new row */
+    int rowid_col;           /* UPDATE/DELETE: input column with the row id */
+    Expr **returning;        /* over the new (or deleted) row, table column order */
+    int nreturning;
+    Expr **checks;
+    char **check_names;
+    int nchecks;
+    int nuniq_checked;
+} DmlInfo;
+enum { DML_INSERT = 1, DML_UPDATE, DML_DELETE };
+
+PhysOp *phys_dml(Arena *a, PhysOp *child, DmlInfo *info, const LType *types, int ncols);
+/* Rows affected by a DML root after exec_run. */
+i64 phys_dml_count(Exec *ex, PhysOp *op);
+
+#endif

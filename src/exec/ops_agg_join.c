@@ -1,0 +1,790 @@
+/*
+ * src/exec/ops_agg_join.c — hash aggregation (with grouping sets, FILTER and
+ * DISTINCT aggregates), hash join and nested-loop join.
+ *
+ * Hash aggregation is a sink: every worker aggregates its morsels into a
+ * thread-local table keyed by the canonical group key (src/exec/keys.h); the
+ * combine step merges local tables into the global one with the aggregates'
+ * combine functions.  Hash join builds a table over the build side (a sink
+ * pipeline that runs first) and probes it as a streaming operator.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "exec/keys.h"
+#include "exec/operators.h"
+
+static int op_fail(Exec *ex, Err *e)
+{
+    exec_fail(ex, e);
+    return MDB_FAIL;
+}
+
+/* ---- hash aggregate ------------------------------------------------------------ */
+
+typedef struct AggInfo {
+    Expr **groups;
+    int ngroups;
+    Expr **aggs;
+    int naggs;
+    u64 *sets;
+    int nsets;
+    size_t *state_off; /* offset of each aggregate's state in a group block */
+    size_t state_size;
+} AggInfo;
+
+typedef struct AggTable {
+    KeyTable kt;
+    ColumnCollection *keys;   /* group key values, one row per group */
+    u8 **blocks;              /* per-group state block */
+    i64 *set_of;              /* grouping set of each group */
+    size_t ngroups, cap;
+    Arena *states;            /* state blocks and aggregate-owned memory */
+    KeyTable *distinct;       /* per aggregate: seen (group, value) */
+    size_t out_pos;           /* next group to emit */
+} AggTable;
+
+typedef struct AggLocal {
+    AggTable t;
+    Arena *scratch;
+    ExprCtx ec;
+} AggLocal;
+
+static void aggtable_init(AggTable *t, PhysOp *op, AggInfo *ai)
+{
+    memset(t, 0, sizeof(*t));
+    keytable_init(&t->kt);
+    LType *kt = xmalloc(sizeof(LType) * (size_t)(ai->ngroups + 1));
+    for (int i = 0; i < ai->ngroups; i++) kt[i] = ai->groups[i]->type;
+    t->keys = colcoll_create(kt, ai->ngroups);
+    free(kt);
+    t->states = arena_create(NULL);
+    t->distinct = xcalloc((size_t)(ai->naggs + 1), sizeof(KeyTable));
+    for (int i = 0; i < ai->naggs; i++)
+        if (ai->aggs[i]->u.agg.distinct) keytable_init(&t->distinct[i]);
+}
+
+static void aggtable_free(AggTable *t, AggInfo *ai)
+{
+    keytable_free(&t->kt);
+    colcoll_destroy(t->keys);
+    free(t->blocks);
+    free(t->set_of);
+    for (int i = 0; i < ai->naggs; i++)
+        if (ai->aggs[i]->u.agg.distinct) keytable_free(&t->distinct[i]);
+    free(t->distinct);
+    /* t->states is kept: finalised values may point into it */
+}
+
+static AggCtx actx(AggTable *t, Err *err, const Expr *a)
+{
+    AggCtx c;
+    memset(&c, 0, sizeof(c));
+    c.err = err;
+    c.arena = t->states;
+    c.fn = a->u.agg.fn;
+    c.arg_type = a->u.agg.arg_type;
+    c.ret_type = a->type;
+    return c;
+}
+
+static i64 new_group(AggTable *t, AggInfo *ai, DataChunk *keyrow, u32 row, i64 set, Err *err)
+{
+    if (t->ngroups == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->blocks = xrealloc(t->blocks, sizeof(u8 *) * t->cap);
+        t->set_of = xrealloc(t->set_of, sizeof(i64) * t->cap);
+    }
+    u8 *blk = arena_zalloc(t->states, ai->state_size ? ai->state_size : 1);
+    for (int a = 0; a < ai->naggs; a++) {
+        AggCtx c = actx(t, err, ai->aggs[a]);
+        ai->aggs[a]->u.agg.fn->init(&c, blk + ai->state_off[a]);
+    }
+    t->blocks[t->ngroups] = blk;
+    t->set_of[t->ngroups] = set;
+    if (ai->ngroups) colcoll_append(t->keys, keyrow, &row, 1);
+    return (i64)t->ngroups++;
+}
+
+static void *agg_init(Exec *ex, PhysOp *op)
+{
+    AggInfo *ai = op->info;
+    AggTable *t = arena_zalloc(ex->arena, sizeof(AggTable));
+    aggtable_init(t, op, ai);
+    return t;
+}
+
+static void *agg_local(Exec *ex, PhysOp *op, void *g, int child)
+{
+    AggInfo *ai = op->info;
+    AggLocal *l = arena_zalloc(ex->arena, sizeof(AggLocal));
+    aggtable_init(&l->t, op, ai);
+    pthread_mutex_lock(&ex->mu);
+    l->scratch = arena_create(ex->arena);
+    pthread_mutex_unlock(&ex->mu);
+    exprctx_init(&l->ec, ex, l->scratch);
+    return l;
+}
+
+static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
+{
+    AggInfo *ai = op->info;
+    AggLocal *l = lp;
+    AggTable *t = &l->t;
+    arena_reset(l->scratch);
+    idx_t n = in->count;
+    Err err = {0};
+    /* group keys */
+    DataChunk keys;
+    memset(&keys, 0, sizeof(keys));
+    keys.ncols = ai->ngroups;
+    keys.cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(ai->ngroups + 1));
+    keys.count = n;
+    for (int i = 0; i < ai->ngroups; i++)
+        if (expr_eval(&l->ec, ai->groups[i], in, &keys.cols[i])) return MDB_FAIL;
+    int nsets = ai->nsets ? ai->nsets : 1;
+    u8 **states = arena_alloc(l->scratch, sizeof(u8 *) * (n ? n : 1));
+    i64 *gid = arena_alloc(l->scratch, sizeof(i64) * (n ? n : 1));
+    /* aggregate arguments are evaluated once per chunk */
+    Vector **args = arena_alloc(l->scratch, sizeof(Vector *) * (size_t)(ai->naggs + 1));
+    u8 **filt = arena_zalloc(l->scratch, sizeof(u8 *) * (size_t)(ai->naggs + 1));
+    for (int a = 0; a < ai->naggs; a++) {
+        const Expr *ae = ai->aggs[a];
+        int na = ae->nargs - 2 * ae->u.agg.nargs_order;
+        args[a] = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(na + 1));
+        for (int k = 0; k < na; k++) {
+            if (expr_eval(&l->ec, ae->args[k], in, &args[a][k])) return MDB_FAIL;
+            if (args[a][k].is_const) {
+                Vector f;
+                vector_init(&f, args[a][k].type, n ? n : 1, l->scratch);
+                f.heap = args[a][k].heap;
+                vector_copy(&args[a][k], NULL, n, &f, 0);
+                args[a][k] = f;
+            }
+        }
+        if (ae->u.agg.filter) {
+            Vector fv;
+            if (expr_eval(&l->ec, ae->u.agg.filter, in, &fv)) return MDB_FAIL;
+            filt[a] = arena_alloc(l->scratch, n ? n : 1);
+            for (idx_t i = 0; i < n; i++) {
+                idx_t q = fv.is_const ? 0 : i;
+                filt[a][i] = !(fv.nulls && fv.nulls[q]) && fv.data[q];
+            }
+        }
+    }
+    for (int si = 0; si < nsets; si++) {
+        u64 mask = ai->nsets ? ai->sets[si] : ~(u64)0;
+        /* keys for this set: columns outside the set are NULL */
+        Vector *kc = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(ai->ngroups + 2));
+        for (int i = 0; i < ai->ngroups; i++) {
+            if ((mask >> i) & 1) kc[i] = keys.cols[i];
+            else {
+                vector_init(&kc[i], keys.cols[i].type, 1, l->scratch);
+                Value nv = value_null();
+                vector_set_const(&kc[i], &nv);
+            }
+        }
+        Value sv = value_int(TYPE_INT64, si);
+        vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), 1, l->scratch);
+        vector_set_const(&kc[ai->ngroups], &sv);
+        KeyBuf kb;
+        keys_encode(l->scratch, kc, ai->ngroups + 1, n, &kb);
+        DataChunk krow = keys;
+        krow.cols = kc;
+        for (idx_t i = 0; i < n; i++) {
+            bool ins;
+            i64 *slot = keytable_find(&t->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+            if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
+            gid[i] = *slot;
+            states[i] = t->blocks[*slot];
+        }
+        for (int a = 0; a < ai->naggs; a++) {
+            const Expr *ae = ai->aggs[a];
+            const AggFunc *fn = ae->u.agg.fn;
+            int na = ae->nargs - 2 * ae->u.agg.nargs_order;
+            /* rows that take part: FILTER, non-NULL args for strict aggregates, DISTINCT */
+            u32 *sel = arena_alloc(l->scratch, sizeof(u32) * (n ? n : 1));
+            idx_t m = 0;
+            KeyBuf dk;
+            if (ae->u.agg.distinct) {
+                Vector *dv = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(na + 1));
+                Value gv;
+                (void)gv;
+                for (int k = 0; k < na; k++) dv[k] = args[a][k];
+                keys_encode(l->scratch, dv, na, n, &dk);
+            }
+            for (idx_t i = 0; i < n; i++) {
+                if (filt[a] && !filt[a][i]) continue;
+                bool skip = false;
+                if (!(fn->flags & FUNC_NOT_STRICT))
+                    for (int k = 0; k < na && !skip; k++) skip = args[a][k].nulls && args[a][k].nulls[i];
+                if (skip) continue;
+                if (ae->u.agg.distinct) {
+                    /* key = group id + value */
+                    u32 len = dk.off[i + 1] - dk.off[i];
+                    u8 *buf = arena_alloc(l->scratch, len + 8);
+                    memcpy(buf, &gid[i], 8);
+                    memcpy(buf + 8, dk.data + dk.off[i], len);
+                    bool ins;
+                    keytable_find(&t->distinct[a], buf, len + 8, keys_hash_bytes(buf, len + 8), true, &ins);
+                    if (!ins) continue;
+                }
+                sel[m++] = (u32)i;
+            }
+            if (m == 0) continue;
+            AggCtx c = actx(t, &err, ae);
+            if (m == n) {
+                void **st = arena_alloc(l->scratch, sizeof(void *) * n);
+                for (idx_t i = 0; i < n; i++) st[i] = states[i] + ai->state_off[a];
+                if (fn->update(&c, args[a], n, st)) return op_fail(ex, &err);
+            } else {
+                Vector *sa = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(na + 1));
+                for (int k = 0; k < na; k++) {
+                    vector_init(&sa[k], args[a][k].type, m, l->scratch);
+                    vector_gather(&args[a][k], sel, m, &sa[k]);
+                }
+                void **st = arena_alloc(l->scratch, sizeof(void *) * m);
+                for (idx_t i = 0; i < m; i++) st[i] = states[sel[i]] + ai->state_off[a];
+                if (fn->update(&c, sa, m, st)) return op_fail(ex, &err);
+            }
+        }
+    }
+    return MDB_OK_;
+}
+
+static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
+{
+    AggInfo *ai = op->info;
+    AggTable *gt = g, *lt = &((AggLocal *)lp)->t;
+    Err err = {0};
+    Arena *a = arena_create(NULL);
+    int rc = MDB_OK_;
+    /* merge: re-encode local group keys */
+    size_t done = 0;
+    for (size_t ci = 0; (ai->ngroups ? ci < lt->keys->nchunks : done < lt->ngroups) && rc == MDB_OK_; ci++) {
+        DataChunk *d = ai->ngroups ? lt->keys->chunks[ci] : NULL;
+        idx_t cnt = d ? d->count : (idx_t)lt->ngroups;
+        Vector *kc = arena_alloc(a, sizeof(Vector) * (size_t)(ai->ngroups + 2));
+        for (int i = 0; i < ai->ngroups; i++) kc[i] = d->cols[i];
+        vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), cnt, a);
+        for (idx_t i = 0; i < cnt; i++) ((i64 *)kc[ai->ngroups].data)[i] = lt->set_of[done + i];
+        KeyBuf kb;
+        keys_encode(a, kc, ai->ngroups + 1, cnt, &kb);
+        DataChunk krow;
+        memset(&krow, 0, sizeof(krow));
+        krow.ncols = ai->ngroups;
+        krow.cols = kc;
+        krow.count = cnt;
+        for (idx_t i = 0; i < cnt; i++) {
+            bool ins;
+            i64 *slot = keytable_find(&gt->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+            if (ins) *slot = new_group(gt, ai, &krow, (u32)i, lt->set_of[done + i], &err);
+            u8 *dst = gt->blocks[*slot], *src = lt->blocks[done + i];
+            for (int k = 0; k < ai->naggs; k++) {
+                AggCtx c = actx(gt, &err, ai->aggs[k]);
+                if (ai->aggs[k]->u.agg.fn->combine(&c, dst + ai->state_off[k], src + ai->state_off[k])) { rc = MDB_FAIL; break; }
+            }
+        }
+        done += cnt;
+        arena_reset(a);
+    }
+    arena_destroy(a);
+    /* distinct sets cannot be merged by state: parallel DISTINCT aggregates are planned single-threaded */
+    arena_destroy(lt->states);
+    aggtable_free(lt, ai);
+    if (rc) return op_fail(ex, &err);
+    return MDB_OK_;
+}
+
+typedef struct AggOut {
+    AggTable *t;
+    size_t pos;
+    bool empty_done;
+} AggOut;
+
+static int agg_finalize(Exec *ex, PhysOp *op, void *g)
+{
+    AggInfo *ai = op->info;
+    AggTable *t = g;
+    Err err = {0};
+    /* an ungrouped aggregate yields one row even without input */
+    if (ai->ngroups == 0 && t->ngroups == 0 && ai->nsets == 0) new_group(t, ai, NULL, 0, 0, &err);
+    if (ai->nsets)
+        for (int s = 0; s < ai->nsets; s++)
+            if (ai->sets[s] == 0) {
+                bool have = false;
+                for (size_t gi = 0; gi < t->ngroups; gi++) have |= t->set_of[gi] == s;
+                if (!have) {
+                    DataChunk krow;
+                    memset(&krow, 0, sizeof(krow));
+                    Arena *a = arena_create(NULL);
+                    krow.ncols = ai->ngroups;
+                    krow.cols = arena_alloc(a, sizeof(Vector) * (size_t)(ai->ngroups + 1));
+                    for (int i = 0; i < ai->ngroups; i++) {
+                        vector_init(&krow.cols[i], ai->groups[i]->type, 1, a);
+                        Value nv = value_null();
+                        vector_set(&krow.cols[i], 0, &nv);
+                    }
+                    krow.count = 1;
+                    new_group(t, ai, &krow, 0, s, &err);
+                    arena_destroy(a);
+                }
+            }
+    return MDB_OK_;
+}
+
+static void *aggout_local(Exec *ex, PhysOp *op, void *g) { return NULL; }
+
+static int agg_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    AggInfo *ai = op->info;
+    AggTable *t = g;
+    Err err = {0};
+    size_t pos = t->out_pos;
+    size_t n = MDB_MIN((size_t)VECTOR_SIZE, t->ngroups - pos);
+    for (size_t i = 0; i < n; i++) {
+        size_t gi = pos + i;
+        for (int k = 0; k < ai->ngroups; k++) {
+            Value v = colcoll_get(t->keys, gi, k);
+            if (ai->nsets && !((ai->sets[t->set_of[gi]] >> k) & 1)) v = value_null();
+            vector_set(&out->cols[k], i, &v);
+        }
+        for (int a = 0; a < ai->naggs; a++) {
+            AggCtx c = actx(t, &err, ai->aggs[a]);
+            if (ai->aggs[a]->u.agg.fn->finalize(&c, t->blocks[gi] + ai->state_off[a], &out->cols[ai->ngroups + a], i))
+                return op_fail(ex, &err);
+        }
+        if (ai->nsets) {
+            /* GROUPING(): bit set for each key NOT in the set (highest = first key) */
+            i64 gval = 0;
+            for (int k = 0; k < ai->ngroups; k++) gval = (gval << 1) | !((ai->sets[t->set_of[gi]] >> k) & 1);
+            Value gv = value_int(TYPE_INT64, gval);
+            vector_set(&out->cols[ai->ngroups + ai->naggs], i, &gv);
+        }
+    }
+    t->out_pos = pos + n;
+    out->count = n;
+    return MDB_OK_;
+}
+
+static const OpVT AGG_VT = {.name = "HashAggregate", .sink_init = agg_init, .sink_local = agg_local, .sink_push = agg_push,
+                            .sink_combine = agg_combine, .sink_finalize = agg_finalize, .src_local = aggout_local, .src_next = agg_next};
+static const OpVT AGG1_VT = {.name = "HashAggregate", .sink_init = agg_init, .sink_local = agg_local, .sink_push = agg_push,
+                             .sink_combine = agg_combine, .sink_finalize = agg_finalize, .sink_ordered = true, .src_local = aggout_local, .src_next = agg_next};
+
+PhysOp *phys_hash_agg(Arena *a, PhysOp *child, Expr **groups, int ngroups, Expr **aggs, int naggs, u64 *sets, int nsets,
+                      const LType *types, int ncols)
+{
+    bool has_distinct = false;
+    for (int i = 0; i < naggs; i++) has_distinct |= aggs[i]->u.agg.distinct || aggs[i]->u.agg.nargs_order;
+    PhysOp *op = physop_new(a, has_distinct ? &AGG1_VT : &AGG_VT, 1, types, ncols);
+    op->children[0] = child;
+    AggInfo *ai = arena_zalloc(a, sizeof(AggInfo));
+    ai->groups = groups;
+    ai->ngroups = ngroups;
+    ai->aggs = aggs;
+    ai->naggs = naggs;
+    ai->sets = sets;
+    ai->nsets = nsets;
+    ai->state_off = arena_alloc(a, sizeof(size_t) * (size_t)(naggs + 1));
+    size_t off = 0;
+    for (int i = 0; i < naggs; i++) {
+        ai->state_off[i] = off;
+        off += (aggs[i]->u.agg.fn->state_size + 15) & ~(size_t)15;
+    }
+    ai->state_size = off;
+    op->info = ai;
+    return op;
+}
+
+/* ---- nested-loop join ---------------------------------------------------------- */
+
+typedef struct NLInfo {
+    JoinType type;
+    Expr *cond;
+    int lcols, rcols;
+} NLInfo;
+
+typedef struct NLState {
+    ColumnCollection *right;
+    u8 *rmatched;
+} NLState;
+
+typedef struct NLLocal {
+    Arena *scratch;
+    ExprCtx ec;
+    size_t rchunk;     /* position in the right side for the current input */
+    idx_t lrow;
+    u8 *lmatched;      /* per input row */
+    bool tail;         /* emitting unmatched left rows */
+} NLLocal;
+
+static void *nl_sink_init(Exec *ex, PhysOp *op)
+{
+    NLState *s = arena_zalloc(ex->arena, sizeof(NLState));
+    s->right = colcoll_create(op->children[1]->types, op->children[1]->ncols);
+    return s;
+}
+
+static int nl_sink_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+{
+    NLState *s = g;
+    pthread_mutex_lock(&ex->mu);
+    colcoll_append(s->right, in, NULL, in->count);
+    pthread_mutex_unlock(&ex->mu);
+    return MDB_OK_;
+}
+
+static void *nl_local(Exec *ex, PhysOp *op)
+{
+    NLLocal *l = arena_zalloc(ex->arena, sizeof(NLLocal));
+    pthread_mutex_lock(&ex->mu);
+    l->scratch = arena_create(ex->arena);
+    pthread_mutex_unlock(&ex->mu);
+    exprctx_init(&l->ec, ex, l->scratch);
+    l->lmatched = arena_zalloc(ex->arena, VECTOR_SIZE);
+    return l;
+}
+
+/* For each left row, pairs it with one right chunk at a time. */
+static int nl_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    NLInfo *ni = op->info;
+    NLLocal *l = lp;
+    NLState *s = ex->gstate[op->id];
+    ColumnCollection *R = s->right;
+    arena_reset(l->scratch);
+    if (l->lrow == 0 && l->rchunk == 0 && !l->tail) memset(l->lmatched, 0, in->count);
+    bool semi = ni->type == JOIN_SEMI, anti = ni->type == JOIN_ANTI, left = ni->type == JOIN_LEFT;
+    while (l->lrow < in->count) {
+        if (l->rchunk >= R->nchunks) {
+            l->rchunk = 0;
+            l->lrow++;
+            continue;
+        }
+        if ((semi || anti) && l->lmatched[l->lrow]) {
+            l->rchunk = R->nchunks;
+            continue;
+        }
+        DataChunk *rc = R->chunks[l->rchunk++];
+        /* build a pair chunk: left row repeated × right chunk */
+        DataChunk pair;
+        memset(&pair, 0, sizeof(pair));
+        pair.ncols = ni->lcols + ni->rcols;
+        pair.cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(pair.ncols + 1));
+        pair.count = rc->count;
+        for (int c = 0; c < ni->lcols; c++) {
+            Vector *v = &pair.cols[c];
+            vector_init(v, in->cols[c].type, 1, l->scratch);
+            Value x = vector_get(&in->cols[c], l->lrow);
+            vector_set_const(v, &x);
+        }
+        for (int c = 0; c < ni->rcols; c++) pair.cols[ni->lcols + c] = rc->cols[c];
+        u32 sel[VECTOR_SIZE];
+        idx_t m = rc->count;
+        if (ni->cond) {
+            if (expr_select(&l->ec, ni->cond, &pair, sel, &m)) return MDB_FAIL;
+        } else {
+            for (idx_t i = 0; i < m; i++) sel[i] = (u32)i;
+        }
+        if (m == 0) continue;
+        l->lmatched[l->lrow] = 1;
+        if (semi || anti) {
+            l->rchunk = R->nchunks;
+            continue;
+        }
+        for (int c = 0; c < pair.ncols; c++) {
+            if (c < ni->lcols) out->cols[c] = pair.cols[c];
+            else vector_gather(&pair.cols[c], sel, m, &out->cols[c]);
+        }
+        for (int c = 0; c < ni->lcols; c++) {
+            /* materialise the constant left columns to m rows */
+            Vector f;
+            vector_init(&f, pair.cols[c].type, m, l->scratch);
+            f.heap = l->scratch;
+            vector_copy(&pair.cols[c], NULL, m, &f, 0);
+            out->cols[c] = f;
+        }
+        out->count = m;
+        *state = OP_HAVE_MORE;
+        return MDB_OK_;
+    }
+    /* all left rows done: unmatched ones for LEFT/ANTI, matched ones for SEMI */
+    l->lrow = 0;
+    l->rchunk = 0;
+    u32 sel[VECTOR_SIZE];
+    idx_t m = 0;
+    for (idx_t i = 0; i < in->count; i++) {
+        bool mt = l->lmatched[i];
+        if ((semi && mt) || ((anti || left) && !mt)) sel[m++] = (u32)i;
+    }
+    if (semi || anti) {
+        for (int c = 0; c < ni->lcols; c++) vector_gather(&in->cols[c], sel, m, &out->cols[c]);
+        out->count = m;
+    } else if (left) {
+        for (int c = 0; c < ni->lcols; c++) vector_gather(&in->cols[c], sel, m, &out->cols[c]);
+        for (int c = 0; c < ni->rcols; c++) {
+            Vector *v = &out->cols[ni->lcols + c];
+            memset(vector_nulls(v), 1, m ? m : 1);
+        }
+        out->count = m;
+    }
+    *state = OP_NEED_INPUT;
+    return MDB_OK_;
+}
+
+static const OpVT NL_VT = {.name = "Nested Loop", .op_local = nl_local, .op_exec = nl_exec, .sink_child = 1,
+                           .sink_init = nl_sink_init, .sink_push = nl_sink_push};
+
+PhysOp *phys_nl_join(Arena *a, PhysOp *l, PhysOp *r, JoinType type, Expr *cond, const LType *types, int ncols)
+{
+    PhysOp *op = physop_new(a, &NL_VT, 2, types, ncols);
+    op->children[0] = l;
+    op->children[1] = r;
+    NLInfo *ni = arena_zalloc(a, sizeof(NLInfo));
+    ni->type = type;
+    ni->cond = cond;
+    ni->lcols = l->ncols;
+    ni->rcols = r->ncols;
+    op->info = ni;
+    return op;
+}
+
+/* ---- hash join ------------------------------------------------------------------- */
+
+typedef struct HJInfo {
+    JoinType type;
+    Expr **pkeys, **bkeys;
+    int nkeys;
+    Expr *residual;
+    int lcols, rcols;
+} HJInfo;
+
+typedef struct HJState {
+    ColumnCollection *build;
+    KeyTable kt;      /* key → head row + 1 */
+    i64 *next;        /* chain of rows with the same key (row + 1, 0 = end) */
+    Arena *scratch;
+    ExprCtx ec;
+} HJState;
+
+static void *hj_sink_init(Exec *ex, PhysOp *op)
+{
+    HJState *s = arena_zalloc(ex->arena, sizeof(HJState));
+    HJInfo *hi = op->info;
+    int nb = op->children[1]->ncols;
+    LType *t = arena_alloc(ex->arena, sizeof(LType) * (size_t)(nb + hi->nkeys + 1));
+    memcpy(t, op->children[1]->types, sizeof(LType) * (size_t)nb);
+    for (int k = 0; k < hi->nkeys; k++) t[nb + k] = hi->bkeys[k]->type;
+    s->build = colcoll_create(t, nb + hi->nkeys);
+    keytable_init(&s->kt);
+    s->scratch = arena_create(NULL);
+    exprctx_init(&s->ec, ex, s->scratch);
+    return s;
+}
+
+static int hj_sink_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+{
+    HJInfo *hi = op->info;
+    HJState *s = g;
+    pthread_mutex_lock(&ex->mu);
+    arena_reset(s->scratch);
+    DataChunk ext;
+    memset(&ext, 0, sizeof(ext));
+    ext.ncols = in->ncols + hi->nkeys;
+    ext.cols = arena_alloc(s->scratch, sizeof(Vector) * (size_t)(ext.ncols + 1));
+    ext.count = in->count;
+    memcpy(ext.cols, in->cols, sizeof(Vector) * (size_t)in->ncols);
+    int rc = MDB_OK_;
+    for (int k = 0; k < hi->nkeys && !rc; k++) rc = expr_eval(&s->ec, hi->bkeys[k], in, &ext.cols[in->ncols + k]);
+    if (!rc) colcoll_append(s->build, &ext, NULL, in->count);
+    pthread_mutex_unlock(&ex->mu);
+    return rc;
+}
+
+static int hj_finalize(Exec *ex, PhysOp *op, void *g)
+{
+    HJInfo *hi = op->info;
+    HJState *s = g;
+    ColumnCollection *b = s->build;
+    s->next = xcalloc(b->count + 1, sizeof(i64));
+    idx_t row = 0;
+    int nb = b->ncols - hi->nkeys;
+    for (size_t ci = 0; ci < b->nchunks; ci++) {
+        DataChunk *d = b->chunks[ci];
+        arena_reset(s->scratch);
+        KeyBuf kb;
+        keys_encode(s->scratch, d->cols + nb, hi->nkeys, d->count, &kb);
+        for (idx_t i = 0; i < d->count; i++, row++) {
+            if (kb.has_null[i]) continue;
+            bool ins;
+            i64 *slot = keytable_find(&s->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+            s->next[row] = ins ? 0 : *slot;
+            *slot = (i64)row + 1;
+        }
+    }
+    i64 *n2 = arena_memdup(ex->arena, s->next, sizeof(i64) * (b->count + 1));
+    free(s->next);
+    s->next = n2;
+    return MDB_OK_;
+}
+
+typedef struct HJLocal {
+    Arena *scratch;
+    ExprCtx ec;
+    KeyBuf kb;
+    idx_t row;      /* next probe row */
+    i64 chain;      /* next build row of the current probe row (+1) */
+    u8 *matched;
+    bool started;
+} HJLocal;
+
+static void *hj_local(Exec *ex, PhysOp *op)
+{
+    HJLocal *l = arena_zalloc(ex->arena, sizeof(HJLocal));
+    pthread_mutex_lock(&ex->mu);
+    l->scratch = arena_create(ex->arena);
+    pthread_mutex_unlock(&ex->mu);
+    exprctx_init(&l->ec, ex, l->scratch);
+    l->matched = arena_zalloc(ex->arena, VECTOR_SIZE);
+    return l;
+}
+
+static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    HJInfo *hi = op->info;
+    HJLocal *l = lp;
+    HJState *s = ex->gstate[op->id];
+    ColumnCollection *B = s->build;
+    bool semi = hi->type == JOIN_SEMI, anti = hi->type == JOIN_ANTI, left = hi->type == JOIN_LEFT;
+    if (!l->started) {
+        arena_reset(l->scratch);
+        Vector *kc = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(hi->nkeys + 1));
+        for (int k = 0; k < hi->nkeys; k++)
+            if (expr_eval(&l->ec, hi->pkeys[k], in, &kc[k])) return MDB_FAIL;
+        keys_encode(l->scratch, kc, hi->nkeys, in->count, &l->kb);
+        l->row = 0;
+        l->chain = 0;
+        l->started = true;
+        memset(l->matched, 0, in->count);
+    }
+    /* gather candidate pairs */
+    u32 lsel[VECTOR_SIZE];
+    i64 rrow[VECTOR_SIZE];
+    idx_t m = 0;
+    while (l->row < in->count && m < VECTOR_SIZE) {
+        idx_t i = l->row;
+        if (l->chain == 0) {
+            if (l->kb.has_null[i] || ((semi || anti) && l->matched[i])) { l->row++; continue; }
+            i64 *slot = keytable_find(&s->kt, l->kb.data + l->kb.off[i], l->kb.off[i + 1] - l->kb.off[i], l->kb.hash[i], false, NULL);
+            if (!slot) { l->row++; continue; }
+            l->chain = *slot;
+        }
+        while (l->chain && m < VECTOR_SIZE) {
+            lsel[m] = (u32)i;
+            rrow[m++] = l->chain - 1;
+            l->chain = s->next[l->chain - 1];
+        }
+        if (!l->chain) l->row++;
+    }
+    bool more = l->row < in->count;
+    /* materialise the pairs */
+    int nb = B->ncols - hi->nkeys;
+    DataChunk pair;
+    memset(&pair, 0, sizeof(pair));
+    pair.ncols = hi->lcols + nb;
+    pair.cols = out->cols;
+    pair.count = m;
+    for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], lsel, m, &out->cols[c]);
+    for (int c = 0; c < nb; c++) {
+        Vector *v = &out->cols[hi->lcols + c];
+        size_t w = type_width(v->type);
+        for (idx_t k = 0; k < m; k++) {
+            DataChunk *d = B->chunks[rrow[k] / VECTOR_SIZE];
+            idx_t r = (idx_t)rrow[k] % VECTOR_SIZE;
+            const Vector *sv = &d->cols[c];
+            if (sv->nulls && sv->nulls[r]) { vector_nulls(v)[k] = 1; continue; }
+            if (v->nulls) v->nulls[k] = 0;
+            memcpy(v->data + k * w, sv->data + r * w, w);
+        }
+    }
+    out->count = m;
+    if (hi->residual && m) {
+        u32 sel[VECTOR_SIZE];
+        idx_t q;
+        arena_reset(l->scratch);
+        /* keys were in scratch: re-encode is not needed after this point only if done */
+        if (expr_select(&l->ec, hi->residual, out, sel, &q)) return MDB_FAIL;
+        if (q < m) {
+            for (idx_t k = 0; k < q; k++) { lsel[k] = lsel[sel[k]]; }
+            chunk_select(out, sel, q);
+        }
+        m = q;
+        if (more) {
+            /* residual evaluation reset the scratch arena holding the keys */
+            Vector *kc = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(hi->nkeys + 1));
+            for (int k = 0; k < hi->nkeys; k++)
+                if (expr_eval(&l->ec, hi->pkeys[k], in, &kc[k])) return MDB_FAIL;
+            keys_encode(l->scratch, kc, hi->nkeys, in->count, &l->kb);
+        }
+    }
+    for (idx_t k = 0; k < m; k++) l->matched[lsel[k]] = 1;
+    if (semi || anti || left) {
+        if (semi || anti) out->count = 0;
+        if (!more) {
+            /* emit the probe rows that (did not) match */
+            u32 sel[VECTOR_SIZE];
+            idx_t q = 0;
+            for (idx_t i = 0; i < in->count; i++)
+                if (semi ? l->matched[i] : !l->matched[i]) sel[q++] = (u32)i;
+            if (left) {
+                /* matched pairs were emitted already: emit them now and the rest next call */
+                if (m > 0) { *state = OP_HAVE_MORE; l->row = in->count; l->chain = 0; goto pending; }
+                for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], sel, q, &out->cols[c]);
+                for (int c = 0; c < nb; c++) memset(vector_nulls(&out->cols[hi->lcols + c]), 1, q ? q : 1);
+                out->count = q;
+            } else {
+                for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], sel, q, &out->cols[c]);
+                out->count = q;
+            }
+            l->started = false;
+            *state = OP_NEED_INPUT;
+            return MDB_OK_;
+        }
+        *state = OP_HAVE_MORE;
+        return MDB_OK_;
+    }
+pending:
+    if (more || (left && l->started && *state == OP_HAVE_MORE)) {
+        *state = OP_HAVE_MORE;
+        if (!more && left) {
+            /* next call emits the unmatched rows: mark that no pairs remain */
+            l->row = in->count;
+        }
+        return MDB_OK_;
+    }
+    l->started = false;
+    *state = OP_NEED_INPUT;
+    return MDB_OK_;
+}
+
+static const OpVT HJ_VT = {.name = "Hash Join", .op_local = hj_local, .op_exec = hj_exec, .sink_child = 1,
+                           .sink_init = hj_sink_init, .sink_push = hj_sink_push, .sink_finalize = hj_finalize};
+
+PhysOp *phys_hash_join(Arena *a, PhysOp *probe, PhysOp *build, JoinType type, Expr **pkeys, Expr **bkeys, int nkeys,
+                       Expr *residual, const LType *types, int ncols)
+{
+    PhysOp *op = physop_new(a, &HJ_VT, 2, types, ncols);
+    op->children[0] = probe;
+    op->children[1] = build;
+    HJInfo *hi = arena_zalloc(a, sizeof(HJInfo));
+    hi->type = type;
+    hi->pkeys = pkeys;
+    hi->bkeys = bkeys;
+    hi->nkeys = nkeys;
+    hi->residual = residual;
+    hi->lcols = probe->ncols;
+    hi->rcols = build->ncols;
+    op->info = hi;
+    return op;
+}

@@ -1,0 +1,845 @@
+#define _GNU_SOURCE
+/*
+ * src/exec/ops_basic.c — scan, values, filter, projection, limit, sort,
+ * distinct, set operations, table functions and CTE scans.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "exec/keys.h"
+#include "exec/operators.h"
+#include "types/numeric.h"
+
+static int op_fail(Exec *ex, Err *e)
+{
+    exec_fail(ex, e);
+    return MDB_FAIL;
+}
+
+typedef struct OpLocal {
+    Arena *arena;
+    ExprCtx ec;
+} OpLocal;
+
+static OpLocal *new_local(Exec *ex)
+{
+    /* lives in the execution arena; the scratch arena is freed with it */
+    OpLocal *l = arena_zalloc(ex->arena, sizeof(OpLocal));
+    pthread_mutex_lock(&ex->mu);
+    l->arena = arena_create(ex->arena);
+    pthread_mutex_unlock(&ex->mu);
+    exprctx_init(&l->ec, ex, l->arena);
+    return l;
+}
+
+static void *generic_local(Exec *ex, PhysOp *op) { return new_local(ex); }
+
+/* ---- table scan ----------------------------------------------------------------------- */
+
+typedef struct ScanInfo {
+    TableDef *table;
+    int *col_ids;
+    int n;
+    Expr *filter;
+} ScanInfo;
+
+typedef struct ScanLocal {
+    MemScanLocal ml;
+    OpLocal *ol;
+    u32 sel[VECTOR_SIZE];
+} ScanLocal;
+
+static void *scan_init(Exec *ex, PhysOp *op)
+{
+    ScanInfo *si = op->info;
+    MemScan *s = arena_zalloc(ex->arena, sizeof(MemScan));
+    memscan_init(s, si->table->mem);
+    return s;
+}
+
+static void *scan_local(Exec *ex, PhysOp *op, void *g)
+{
+    ScanLocal *l = arena_zalloc(ex->arena, sizeof(ScanLocal));
+    l->ol = new_local(ex);
+    return l;
+}
+
+static int scan_threads(Exec *ex, PhysOp *op, void *g) { return (int)MDB_MAX(1, memscan_morsels(g)); }
+
+static int scan_next(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *out)
+{
+    ScanInfo *si = op->info;
+    ScanLocal *l = lp;
+    for (;;) {
+        if (memscan_next(g, &l->ml, ex->txn, si->col_ids, si->n, out)) return MDB_FAIL;
+        if (out->count == 0 || !si->filter) return MDB_OK_;
+        arena_reset(l->ol->arena);
+        idx_t m;
+        if (expr_select(&l->ol->ec, si->filter, out, l->sel, &m)) return MDB_FAIL;
+        if (m == 0) { chunk_reset(out); continue; }
+        if (m < out->count) chunk_select(out, l->sel, m);
+        return MDB_OK_;
+    }
+}
+
+static const OpVT SCAN_VT = {.name = "Seq Scan", .src_init = scan_init, .src_local = scan_local, .src_next = scan_next, .src_threads = scan_threads};
+
+PhysOp *phys_scan(Arena *a, TableDef *t, const int *col_ids, int n, const LType *types, Expr *filter)
+{
+    PhysOp *op = physop_new(a, &SCAN_VT, 0, types, n);
+    ScanInfo *si = arena_zalloc(a, sizeof(ScanInfo));
+    si->table = t;
+    si->col_ids = arena_memdup(a, col_ids, sizeof(int) * (size_t)(n + 1));
+    si->n = n;
+    si->filter = filter;
+    op->info = si;
+    op->explain = arena_printf(a, "on %s", t->name);
+    return op;
+}
+
+/* ---- dummy (one empty row) and VALUES --------------------------------------------------- */
+
+typedef struct Once {
+    _Atomic int done;
+} Once;
+
+static void *once_init(Exec *ex, PhysOp *op) { return arena_zalloc(ex->arena, sizeof(Once)); }
+
+static int dummy_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    Once *o = g;
+    if (atomic_exchange(&o->done, 1) == 0) out->count = 1;
+    return MDB_OK_;
+}
+
+static const OpVT DUMMY_VT = {.name = "Result", .src_init = once_init, .src_next = dummy_next};
+
+PhysOp *phys_dummy(Arena *a) { return physop_new(a, &DUMMY_VT, 0, NULL, 0); }
+
+typedef struct ValuesInfo {
+    Expr ***rows;
+    int nrows;
+} ValuesInfo;
+
+typedef struct ValuesState {
+    int next;
+} ValuesState;
+
+static void *values_init(Exec *ex, PhysOp *op) { return arena_zalloc(ex->arena, sizeof(ValuesState)); }
+
+static int values_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    ValuesInfo *vi = op->info;
+    ValuesState *st = g;
+    OpLocal *ol = l;
+    while (st->next < vi->nrows && out->count < VECTOR_SIZE) {
+        Expr **row = vi->rows[st->next++];
+        arena_reset(ol->arena);
+        for (int c = 0; c < op->ncols; c++) {
+            Value v;
+            if (!row[c]) v = value_null();
+            else if (expr_eval_const(&ol->ec, row[c], &v)) return MDB_FAIL;
+            vector_set(&out->cols[c], out->count, &v);
+        }
+        out->count++;
+    }
+    return MDB_OK_;
+}
+
+static void *values_local(Exec *ex, PhysOp *op, void *g) { return new_local(ex); }
+
+static const OpVT VALUES_VT = {.name = "Values Scan", .src_init = values_init, .src_local = values_local, .src_next = values_next};
+
+PhysOp *phys_values(Arena *a, Expr ***rows, int nrows, int ncols, const LType *types)
+{
+    PhysOp *op = physop_new(a, &VALUES_VT, 0, types, ncols);
+    ValuesInfo *vi = arena_zalloc(a, sizeof(ValuesInfo));
+    vi->rows = rows;
+    vi->nrows = nrows;
+    op->info = vi;
+    return op;
+}
+
+/* ---- filter and projection --------------------------------------------------------------- */
+
+static int filter_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    OpLocal *l = lp;
+    arena_reset(l->arena);
+    u32 *sel = arena_alloc(l->arena, sizeof(u32) * (in->count ? in->count : 1));
+    idx_t m;
+    if (expr_select(&l->ec, op->info, in, sel, &m)) return MDB_FAIL;
+    if (m == in->count) {
+        for (int c = 0; c < in->ncols; c++) out->cols[c] = in->cols[c];
+    } else {
+        for (int c = 0; c < in->ncols; c++) vector_gather(&in->cols[c], sel, m, &out->cols[c]);
+    }
+    out->count = m;
+    return MDB_OK_;
+}
+
+static const OpVT FILTER_VT = {.name = "Filter", .op_local = generic_local, .op_exec = filter_exec};
+
+PhysOp *phys_filter(Arena *a, PhysOp *child, Expr *pred)
+{
+    PhysOp *op = physop_new(a, &FILTER_VT, 1, child->types, child->ncols);
+    op->children[0] = child;
+    op->info = pred;
+    return op;
+}
+
+typedef struct ProjInfo {
+    Expr **exprs;
+    int n;
+} ProjInfo;
+
+static int project_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    ProjInfo *pi = op->info;
+    OpLocal *l = lp;
+    arena_reset(l->arena);
+    for (int i = 0; i < pi->n; i++) {
+        Vector v;
+        if (expr_eval(&l->ec, pi->exprs[i], in, &v)) return MDB_FAIL;
+        out->cols[i] = v;
+    }
+    out->count = in->count;
+    return MDB_OK_;
+}
+
+static const OpVT PROJECT_VT = {.name = "Projection", .op_local = generic_local, .op_exec = project_exec};
+
+PhysOp *phys_project(Arena *a, PhysOp *child, Expr **exprs, int n, const LType *types)
+{
+    PhysOp *op = physop_new(a, &PROJECT_VT, 1, types, n);
+    op->children[0] = child;
+    ProjInfo *pi = arena_zalloc(a, sizeof(ProjInfo));
+    pi->exprs = exprs;
+    pi->n = n;
+    op->info = pi;
+    return op;
+}
+
+/* ---- materialising sinks: shared collection + source --------------------------------------- */
+
+typedef struct CollState {
+    ColumnCollection *rows;
+    size_t next_chunk; /* source position */
+    idx_t *order;      /* sorted row order (sort), or NULL */
+    idx_t norder;
+    idx_t pos;
+    i64 skip, take;    /* limit/offset */
+    _Atomic i64 seen;
+    bool counted;
+} CollState;
+
+static void *coll_init(Exec *ex, PhysOp *op)
+{
+    CollState *s = arena_zalloc(ex->arena, sizeof(CollState));
+    s->rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    s->take = -1;
+    return s;
+}
+
+static void *coll_local(Exec *ex, PhysOp *op, void *g, int child)
+{
+    return colcoll_create(op->children[0]->types, op->children[0]->ncols);
+}
+
+static int coll_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+{
+    colcoll_append(l, in, NULL, in->count);
+    return MDB_OK_;
+}
+
+static int coll_combine(Exec *ex, PhysOp *op, void *g, void *l)
+{
+    CollState *s = g;
+    ColumnCollection *lc = l;
+    /* keep chunks dense so that colcoll_get's arithmetic holds */
+    for (size_t i = 0; i < lc->nchunks; i++) colcoll_append(s->rows, lc->chunks[i], NULL, lc->chunks[i]->count);
+    colcoll_destroy(lc);
+    return MDB_OK_;
+}
+
+/* Emits rows of the collection in order (or sorted order). */
+static int coll_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    CollState *s = g;
+    ColumnCollection *c = s->rows;
+    if (s->order) {
+        while (s->pos < s->norder && out->count < VECTOR_SIZE) {
+            idx_t r = s->order[s->pos++];
+            DataChunk *src = c->chunks[r / VECTOR_SIZE];
+            u32 k = (u32)(r % VECTOR_SIZE);
+            for (int col = 0; col < out->ncols; col++) vector_copy(&src->cols[col], &k, 1, &out->cols[col], out->count);
+            out->count++;
+        }
+        return MDB_OK_;
+    }
+    if (s->next_chunk >= c->nchunks) return MDB_OK_;
+    DataChunk *src = c->chunks[s->next_chunk++];
+    for (int col = 0; col < out->ncols; col++) out->cols[col] = src->cols[col];
+    out->count = src->count;
+    return MDB_OK_;
+}
+
+/* ---- LIMIT / OFFSET --------------------------------------------------------------------------- */
+
+typedef struct LimitInfo {
+    Expr *limit, *offset;
+} LimitInfo;
+
+static int limit_bounds(Exec *ex, LimitInfo *li, CollState *s)
+{
+    if (s->counted) return MDB_OK_;
+    s->counted = true;
+    Arena *a = arena_create(NULL);
+    ExprCtx ec;
+    exprctx_init(&ec, ex, a);
+    Value v;
+    s->take = -1;
+    s->skip = 0;
+    int rc = MDB_OK_;
+    if (li->limit) {
+        if (expr_eval_const(&ec, li->limit, &v)) rc = MDB_FAIL;
+        else if (!v.is_null) {
+            if (v.u.i < 0) {
+                Err e = {0};
+                err_set(&e, SQLSTATE_INVALID_ROW_COUNT, "LIMIT must not be negative");
+                rc = op_fail(ex, &e);
+            }
+            s->take = v.u.i;
+        }
+    }
+    if (rc == MDB_OK_ && li->offset) {
+        if (expr_eval_const(&ec, li->offset, &v)) rc = MDB_FAIL;
+        else if (!v.is_null) {
+            if (v.u.i < 0) {
+                Err e = {0};
+                err_set(&e, "2201X", "OFFSET must not be negative");
+                rc = op_fail(ex, &e);
+            }
+            s->skip = v.u.i;
+        }
+    }
+    arena_destroy(a);
+    return rc;
+}
+
+static int limit_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+{
+    CollState *s = g;
+    if (limit_bounds(ex, op->info, s)) return MDB_FAIL;
+    i64 seen = s->seen;
+    i64 start = MDB_MAX(0, s->skip - seen);
+    i64 end = s->take < 0 ? (i64)in->count : MDB_MIN((i64)in->count, s->skip + s->take - seen);
+    if (end > start) {
+        u32 sel[VECTOR_SIZE];
+        for (i64 k = start; k < end; k++) sel[k - start] = (u32)k;
+        colcoll_append(s->rows, in, sel, (idx_t)(end - start));
+    }
+    s->seen = seen + (i64)in->count;
+    if (s->take >= 0 && s->seen >= s->skip + s->take) *state = SINK_DONE;
+    return MDB_OK_;
+}
+
+static int limit_finalize(Exec *ex, PhysOp *op, void *g) { return limit_bounds(ex, op->info, g); }
+
+static const OpVT LIMIT_VT = {.name = "Limit", .sink_init = coll_init, .sink_push = limit_push, .sink_finalize = limit_finalize,
+                              .sink_ordered = true, .src_next = coll_next};
+
+PhysOp *phys_limit(Arena *a, PhysOp *child, Expr *limit, Expr *offset)
+{
+    PhysOp *op = physop_new(a, &LIMIT_VT, 1, child->types, child->ncols);
+    op->children[0] = child;
+    LimitInfo *li = arena_zalloc(a, sizeof(LimitInfo));
+    li->limit = limit;
+    li->offset = offset;
+    op->info = li;
+    return op;
+}
+
+/* ---- sort ------------------------------------------------------------------------------------- */
+
+typedef struct SortInfo {
+    PSortKey *keys;
+    int nkeys;
+} SortInfo;
+
+typedef struct SortCtx {
+    Value *vals; /* nrows × nkeys */
+    int nkeys;
+    PSortKey *keys;
+} SortCtx;
+
+static int sort_cmp(const void *pa, const void *pb, void *arg)
+{
+    SortCtx *sc = arg;
+    idx_t a = *(const idx_t *)pa, b = *(const idx_t *)pb;
+    for (int k = 0; k < sc->nkeys; k++) {
+        const Value *x = &sc->vals[a * (idx_t)sc->nkeys + (idx_t)k], *y = &sc->vals[b * (idx_t)sc->nkeys + (idx_t)k];
+        int c;
+        if (x->is_null || y->is_null) {
+            if (x->is_null && y->is_null) continue;
+            c = x->is_null ? 1 : -1;
+            if (sc->keys[k].nulls_first) c = -c;
+            return c;
+        }
+        c = value_cmp(x, y);
+        if (c) return sc->keys[k].desc ? -c : c;
+    }
+    return a < b ? -1 : a > b ? 1 : 0; /* stable */
+}
+
+static int sort_finalize(Exec *ex, PhysOp *op, void *g)
+{
+    SortInfo *si = op->info;
+    CollState *s = g;
+    ColumnCollection *c = s->rows;
+    idx_t n = c->count;
+    s->order = xmalloc(sizeof(idx_t) * (n ? n : 1));
+    SortCtx sc;
+    sc.nkeys = si->nkeys;
+    sc.keys = si->keys;
+    sc.vals = xmalloc(sizeof(Value) * (n ? n : 1) * (size_t)si->nkeys);
+    for (idx_t r = 0; r < n; r++) {
+        s->order[r] = r;
+        for (int k = 0; k < si->nkeys; k++) sc.vals[r * (idx_t)si->nkeys + (idx_t)k] = colcoll_get(c, r, si->keys[k].col);
+    }
+    qsort_r(s->order, n, sizeof(idx_t), sort_cmp, &sc);
+    free(sc.vals);
+    s->norder = n;
+    /* order array is freed with the execution */
+    idx_t *o = arena_memdup(ex->arena, s->order, sizeof(idx_t) * (n ? n : 1));
+    free(s->order);
+    s->order = o;
+    return MDB_OK_;
+}
+
+static const OpVT SORT_VT = {.name = "Sort", .sink_init = coll_init, .sink_local = coll_local, .sink_push = coll_push,
+                             .sink_combine = coll_combine, .sink_finalize = sort_finalize, .src_next = coll_next};
+
+PhysOp *phys_sort(Arena *a, PhysOp *child, PSortKey *keys, int nkeys, Expr *limit)
+{
+    PhysOp *op = physop_new(a, &SORT_VT, 1, child->types, child->ncols);
+    op->children[0] = child;
+    SortInfo *si = arena_zalloc(a, sizeof(SortInfo));
+    si->keys = keys;
+    si->nkeys = nkeys;
+    op->info = si;
+    (void)limit;
+    return op;
+}
+
+/* ---- DISTINCT / DISTINCT ON ------------------------------------------------------------------ */
+
+typedef struct DistinctInfo {
+    int *keys;
+    int nkeys;
+} DistinctInfo;
+
+typedef struct HashSetState {
+    CollState base;
+    KeyTable kt;
+    Arena *scratch;
+} HashSetState;
+
+static void *distinct_init(Exec *ex, PhysOp *op)
+{
+    HashSetState *s = arena_zalloc(ex->arena, sizeof(HashSetState));
+    s->base.rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    keytable_init(&s->kt);
+    s->scratch = arena_create(NULL);
+    return s;
+}
+
+static int distinct_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+{
+    DistinctInfo *di = op->info;
+    HashSetState *s = g;
+    arena_reset(s->scratch);
+    Vector *cols = arena_alloc(s->scratch, sizeof(Vector) * (size_t)(in->ncols + 1));
+    int nk = di->nkeys ? di->nkeys : in->ncols;
+    for (int i = 0; i < nk; i++) cols[i] = in->cols[di->nkeys ? di->keys[i] : i];
+    KeyBuf kb;
+    keys_encode(s->scratch, cols, nk, in->count, &kb);
+    u32 *sel = arena_alloc(s->scratch, sizeof(u32) * (in->count + 1));
+    idx_t m = 0;
+    for (idx_t i = 0; i < in->count; i++) {
+        bool ins;
+        keytable_find(&s->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+        if (ins) sel[m++] = (u32)i;
+    }
+    if (m) colcoll_append(s->base.rows, in, sel, m);
+    return MDB_OK_;
+}
+
+static int distinct_finalize(Exec *ex, PhysOp *op, void *g)
+{
+    HashSetState *s = g;
+    keytable_free(&s->kt);
+    arena_destroy(s->scratch);
+    s->scratch = NULL;
+    return MDB_OK_;
+}
+
+static const OpVT DISTINCT_VT = {.name = "HashAggregate (distinct)", .sink_init = distinct_init, .sink_push = distinct_push,
+                                 .sink_finalize = distinct_finalize, .sink_ordered = true, .src_next = coll_next};
+
+PhysOp *phys_distinct(Arena *a, PhysOp *child, int *key_cols, int nkeys)
+{
+    PhysOp *op = physop_new(a, &DISTINCT_VT, 1, child->types, child->ncols);
+    op->children[0] = child;
+    DistinctInfo *di = arena_zalloc(a, sizeof(DistinctInfo));
+    di->keys = key_cols;
+    di->nkeys = nkeys;
+    op->info = di;
+    return op;
+}
+
+/* ---- set operations ------------------------------------------------------------------------- */
+
+typedef struct SetOpInfo {
+    int op;
+    bool all;
+} SetOpInfo;
+
+typedef struct SetOpState {
+    CollState base;
+    ColumnCollection *side[2];
+} SetOpState;
+
+static void *setop_init(Exec *ex, PhysOp *op)
+{
+    SetOpState *s = arena_zalloc(ex->arena, sizeof(SetOpState));
+    s->base.rows = colcoll_create(op->types, op->ncols);
+    s->side[0] = colcoll_create(op->types, op->ncols);
+    s->side[1] = colcoll_create(op->types, op->ncols);
+    return s;
+}
+
+static void *setop_local(Exec *ex, PhysOp *op, void *g, int child) { return (void *)(intptr_t)child; }
+
+static int setop_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+{
+    SetOpState *s = g;
+    colcoll_append(s->side[(intptr_t)l], in, NULL, in->count);
+    return MDB_OK_;
+}
+
+static int setop_finalize(Exec *ex, PhysOp *op, void *g)
+{
+    SetOpInfo *si = op->info;
+    SetOpState *s = g;
+    if (si->op == SETOP_UNION && si->all) {
+        colcoll_absorb(s->base.rows, s->side[0]);
+        colcoll_absorb(s->base.rows, s->side[1]);
+        return MDB_OK_;
+    }
+    /* count occurrences per side in one table: value = index into counts */
+    KeyTable kt;
+    keytable_init(&kt);
+    Arena *a = arena_create(NULL);
+    i64 *cnt[2] = {NULL, NULL};
+    size_t ncnt = 0, capcnt = 0;
+    typedef struct { int side; size_t chunk; u32 row; } FirstRow;
+    FirstRow *first = NULL;
+    for (int side = 0; side < 2; side++) {
+        ColumnCollection *c = s->side[side];
+        for (size_t ci = 0; ci < c->nchunks; ci++) {
+            DataChunk *d = c->chunks[ci];
+            arena_reset(a);
+            KeyBuf kb;
+            keys_encode(a, d->cols, d->ncols, d->count, &kb);
+            for (idx_t i = 0; i < d->count; i++) {
+                bool ins;
+                i64 *slot = keytable_find(&kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+                if (ins) {
+                    if (ncnt == capcnt) {
+                        capcnt = capcnt ? capcnt * 2 : 256;
+                        cnt[0] = xrealloc(cnt[0], sizeof(i64) * capcnt);
+                        cnt[1] = xrealloc(cnt[1], sizeof(i64) * capcnt);
+                        first = xrealloc(first, sizeof(FirstRow) * capcnt);
+                    }
+                    *slot = (i64)ncnt;
+                    cnt[0][ncnt] = cnt[1][ncnt] = 0;
+                    first[ncnt] = (FirstRow){side, ci, (u32)i};
+                    ncnt++;
+                }
+                cnt[side][*slot]++;
+            }
+        }
+    }
+    for (size_t g2 = 0; g2 < ncnt; g2++) {
+        i64 l = cnt[0][g2], r = cnt[1][g2], times;
+        switch (si->op) {
+        case SETOP_UNION: times = 1; break;
+        case SETOP_INTERSECT: times = si->all ? MDB_MIN(l, r) : (l > 0 && r > 0); break;
+        default: times = si->all ? MDB_MAX(0, l - r) : (l > 0 && r == 0); break;
+        }
+        DataChunk *d = s->side[first[g2].side]->chunks[first[g2].chunk];
+        for (i64 t = 0; t < times; t++) colcoll_append(s->base.rows, d, &first[g2].row, 1);
+    }
+    free(cnt[0]);
+    free(cnt[1]);
+    free(first);
+    keytable_free(&kt);
+    arena_destroy(a);
+    return MDB_OK_;
+}
+
+static const OpVT SETOP_VT = {.name = "SetOp", .sink_init = setop_init, .sink_local = setop_local, .sink_push = setop_push,
+                              .sink_finalize = setop_finalize, .sink_ordered = true, .src_next = coll_next};
+
+PhysOp *phys_setop(Arena *a, PhysOp *l, PhysOp *r, int op, bool all)
+{
+    PhysOp *p = physop_new(a, &SETOP_VT, 2, l->types, l->ncols);
+    p->children[0] = l;
+    p->children[1] = r;
+    SetOpInfo *si = arena_zalloc(a, sizeof(SetOpInfo));
+    si->op = op;
+    si->all = all;
+    p->info = si;
+    return p;
+}
+
+/* ---- table functions ---------------------------------------------------------------------- */
+
+typedef struct TFuncInfo {
+    int func;
+    Expr **args;
+    int nargs;
+    bool ordinality;
+} TFuncInfo;
+
+typedef struct TFuncState {
+    bool started, done;
+    Value cur, stop, step;
+    i64 ord;
+    /* unnest */
+    const char *p, *end;
+} TFuncState;
+
+static void *tfunc_init(Exec *ex, PhysOp *op) { return arena_zalloc(ex->arena, sizeof(TFuncState)); }
+
+static int tfunc_next(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *out)
+{
+    TFuncInfo *ti = op->info;
+    TFuncState *s = g;
+    OpLocal *l = lp;
+    if (s->done) return MDB_OK_;
+    if (!s->started) {
+        s->started = true;
+        Value v[3];
+        for (int i = 0; i < ti->nargs; i++)
+            if (expr_eval_const(&l->ec, ti->args[i], &v[i])) return MDB_FAIL;
+        if (ti->func == TABLEFUNC_GENERATE_SERIES) {
+            s->cur = v[0];
+            s->stop = v[1];
+            if (ti->nargs == 3) s->step = v[2];
+            else s->step = value_int((TypeId)v[0].type.id, 1);
+            if (ti->nargs < 3 && op->types[0].id == TYPE_NUMERIC) s->step.u.num = numeric_from_int64(1);
+            if (v[0].is_null || v[1].is_null || (ti->nargs == 3 && v[2].is_null)) { s->done = true; return MDB_OK_; }
+            bool zero = false;
+            switch (op->types[0].id) {
+            case TYPE_NUMERIC: zero = numeric_is_zero(s->step.u.num); break;
+            case TYPE_TIMESTAMP:
+            case TYPE_TIMESTAMPTZ: zero = s->step.u.raw[0] == 0 && !memcmp(s->step.u.raw, (u8[16]){0}, 16); break;
+            default: zero = s->step.u.i == 0;
+            }
+            if (zero) {
+                Err e = {0};
+                err_set(&e, SQLSTATE_INVALID_PARAMETER_VALUE, "step size cannot equal zero");
+                return op_fail(ex, &e);
+            }
+        }
+    }
+    Err e = {0};
+    while (out->count < VECTOR_SIZE && !s->done) {
+        TypeId t = (TypeId)op->types[0].id;
+        if (t == TYPE_INT32 || t == TYPE_INT64) {
+            i64 cur = s->cur.u.i, stop = s->stop.u.i, step = s->step.u.i;
+            if ((step > 0 && cur > stop) || (step < 0 && cur < stop)) { s->done = true; break; }
+            Value v = value_int(t, cur);
+            vector_set(&out->cols[0], out->count, &v);
+            if (__builtin_add_overflow(cur, step, &s->cur.u.i) || (t == TYPE_INT32 && (s->cur.u.i > INT32_MAX || s->cur.u.i < INT32_MIN)))
+                s->done = true;
+        } else if (t == TYPE_NUMERIC) {
+            int c = numeric_cmp(s->cur.u.num, s->stop.u.num);
+            bool pos = numeric_coef(s->step.u.num) > 0;
+            if ((pos && c > 0) || (!pos && c < 0)) { s->done = true; break; }
+            Value v = s->cur;
+            v.type = op->types[0];
+            vector_set(&out->cols[0], out->count, &v);
+            if (numeric_add(s->cur.u.num, s->step.u.num, &s->cur.u.num, &e)) return op_fail(ex, &e);
+        } else {
+            /* timestamps: add the interval through the + operator kernel */
+            const ScalarFunc *fn;
+            LType args[2] = {op->types[0], ltype(TYPE_INTERVAL)}, want[2], rt;
+            if (func_lookup_scalar("+", args, 2, &fn, want, &rt, &e, 0)) return op_fail(ex, &e);
+            int c = value_cmp(&s->cur, &s->stop);
+            Value zero = s->step;
+            memset(zero.u.raw, 0, 16);
+            bool pos = value_cmp(&s->step, &zero) > 0;
+            if ((pos && c > 0) || (!pos && c < 0)) { s->done = true; break; }
+            vector_set(&out->cols[0], out->count, &s->cur);
+            Vector va[2], r;
+            vector_init(&va[0], op->types[0], 1, l->arena);
+            vector_init(&va[1], ltype(TYPE_INTERVAL), 1, l->arena);
+            vector_set(&va[0], 0, &s->cur);
+            vector_set(&va[1], 0, &s->step);
+            vector_init(&r, op->types[0], 1, l->arena);
+            l->ec.fctx.err = &e;
+            if (fn->kernel(&l->ec.fctx, va, 2, 1, &r)) return op_fail(ex, &e);
+            s->cur = vector_get(&r, 0);
+        }
+        if (ti->ordinality) {
+            Value o = value_int(TYPE_INT64, ++s->ord);
+            vector_set(&out->cols[1], out->count, &o);
+        }
+        out->count++;
+    }
+    return MDB_OK_;
+}
+
+static const OpVT TFUNC_VT = {.name = "Function Scan", .src_init = tfunc_init, .src_local = values_local, .src_next = tfunc_next};
+
+PhysOp *phys_tfunc(Arena *a, int func, Expr **args, int nargs, bool ordinality, const LType *types, int ncols)
+{
+    PhysOp *op = physop_new(a, &TFUNC_VT, 0, types, ncols);
+    TFuncInfo *ti = arena_zalloc(a, sizeof(TFuncInfo));
+    ti->func = func;
+    ti->args = args;
+    ti->nargs = nargs;
+    ti->ordinality = ordinality;
+    op->info = ti;
+    return op;
+}
+
+/* ---- CTEs ------------------------------------------------------------------------------------- */
+
+static Exec *cte_owner(Exec *ex)
+{
+    while (ex->parent && !ex->ctes) ex = ex->parent;
+    return ex;
+}
+
+typedef struct CteScanState {
+    size_t next;
+} CteScanState;
+
+static void *ctescan_init(Exec *ex, PhysOp *op) { return arena_zalloc(ex->arena, sizeof(CteScanState)); }
+
+static int ctescan_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    CteScanState *s = g;
+    Exec *o = cte_owner(ex);
+    int id = (int)(intptr_t)op->info;
+    ColumnCollection *c = id < o->nctes ? o->ctes[id] : NULL;
+    if (!c || s->next >= c->nchunks) return MDB_OK_;
+    DataChunk *src = c->chunks[s->next++];
+    for (int col = 0; col < out->ncols; col++) out->cols[col] = src->cols[col];
+    out->count = src->count;
+    return MDB_OK_;
+}
+
+static const OpVT CTESCAN_VT = {.name = "CTE Scan", .src_init = ctescan_init, .src_next = ctescan_next};
+
+PhysOp *phys_cte_scan(Arena *a, int cte_id, const LType *types, int ncols)
+{
+    PhysOp *op = physop_new(a, &CTESCAN_VT, 0, types, ncols);
+    op->info = (void *)(intptr_t)cte_id;
+    return op;
+}
+
+/* Recursive CTE: runs the anchor, then the step against the working table
+ * until it produces no rows (UNION removes duplicates across iterations). */
+typedef struct RecInfo {
+    int work_id;
+    bool all;
+} RecInfo;
+
+static void *rec_init(Exec *ex, PhysOp *op)
+{
+    CollState *s = arena_zalloc(ex->arena, sizeof(CollState));
+    s->rows = colcoll_create(op->types, op->ncols);
+    return s;
+}
+
+static int rec_collect(Exec *ex, PhysOp *plan, ColumnCollection *out)
+{
+    return exec_subquery(ex, plan, ex->outer, ex->nouter, out, 0);
+}
+
+static int rec_dedup(KeyTable *kt, Arena *a, ColumnCollection *in, ColumnCollection *out, ColumnCollection *all)
+{
+    for (size_t ci = 0; ci < in->nchunks; ci++) {
+        DataChunk *d = in->chunks[ci];
+        arena_reset(a);
+        KeyBuf kb;
+        keys_encode(a, d->cols, d->ncols, d->count, &kb);
+        u32 sel[VECTOR_SIZE];
+        idx_t m = 0;
+        for (idx_t i = 0; i < d->count; i++) {
+            bool ins = true;
+            if (kt) keytable_find(kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+            if (ins) sel[m++] = (u32)i;
+        }
+        if (m) {
+            colcoll_append(out, d, sel, m);
+            colcoll_append(all, d, sel, m);
+        }
+    }
+    return MDB_OK_;
+}
+
+static int rec_src_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    CollState *s = g;
+    if (!s->counted) {
+        s->counted = true;
+        RecInfo *ri = op->info;
+        Exec *o = cte_owner(ex);
+        KeyTable kt;
+        keytable_init(&kt);
+        Arena *a = arena_create(NULL);
+        ColumnCollection *anchor = colcoll_create(op->types, op->ncols);
+        int rc = rec_collect(ex, op->children[0], anchor);
+        ColumnCollection *work = colcoll_create(op->types, op->ncols);
+        if (!rc) rec_dedup(ri->all ? NULL : &kt, a, anchor, work, s->rows);
+        colcoll_destroy(anchor);
+        int iter = 0;
+        while (!rc && work->count > 0) {
+            if (++iter > 1000000 || exec_cancelled(ex)) { rc = MDB_FAIL; break; }
+            ColumnCollection *prev = o->ctes[ri->work_id];
+            o->ctes[ri->work_id] = work;
+            if (prev) colcoll_destroy(prev);
+            ColumnCollection *next = colcoll_create(op->types, op->ncols);
+            rc = rec_collect(ex, op->children[1], next);
+            work = colcoll_create(op->types, op->ncols);
+            if (!rc) rec_dedup(ri->all ? NULL : &kt, a, next, work, s->rows);
+            colcoll_destroy(next);
+        }
+        colcoll_destroy(work);
+        keytable_free(&kt);
+        arena_destroy(a);
+        if (rc) return MDB_FAIL;
+    }
+    return coll_next(ex, op, g, l, out);
+}
+
+static const OpVT REC_VT = {.name = "Recursive Union", .src_init = rec_init, .src_next = rec_src_next};
+
+PhysOp *phys_recursive(Arena *a, PhysOp *anchor, PhysOp *step, int work_id, bool all)
+{
+    PhysOp *op = physop_new(a, &REC_VT, 0, anchor->types, anchor->ncols);
+    op->children[0] = anchor;
+    op->children[1] = step;
+    op->nchildren = 0; /* children run as sub-executions, not pipelines */
+    RecInfo *ri = arena_zalloc(a, sizeof(RecInfo));
+    ri->work_id = work_id;
+    ri->all = all;
+    op->info = ri;
+    return op;
+}

@@ -1,0 +1,592 @@
+/*
+ * src/func/like.c — pattern matching: LIKE / ILIKE (operators ~~ ~~* !~~
+ * !~~* and the names like, ilike, not_like, not_ilike), like_escape,
+ * SIMILAR TO (similar_to, not_similar_to, similar_to_escape), POSIX regular
+ * expressions (~ ~* !~ !~*, regexp_replace, regexp_match, regexp_like).
+ *
+ * LIKE patterns are compiled once per distinct pattern in a chunk into a
+ * list of literal bytes and wildcards (backslash escapes resolved), then
+ * matched by the greedy algorithm with one backtrack point at the last %,
+ * which is exact for patterns whose only variable-length wildcard is %.
+ * Common shapes (exact, prefix%, %suffix, %infix%) go through memcmp or
+ * memmem.  `_` matches one UTF-8 character.  ILIKE folds ASCII case, as PG
+ * under the C collation.
+ *
+ * Regular expressions use the C library's POSIX engine (REG_EXTENDED) after
+ * translating the most common PostgreSQL ARE escapes (\d \D, and \w \s
+ * inside brackets); the compiled regex of the last pattern seen is cached in
+ * FuncCtx.state for the life of the call site.  SIMILAR TO translates to a
+ * POSIX regex as PG's similar_escape does (with a capturing group where PG
+ * uses (?:...), which POSIX lacks).
+ *
+ * INTERFACE: func_register_like
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "func/func_internal.h"
+
+#define SARG(k, i) (&STRS(&args[k])[AIDX(&args[k], i)])
+
+static inline int u8len(unsigned char c) { return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
+static inline char lc(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+/* ---- LIKE --------------------------------------------------------------- */
+
+enum { LK_LIT = 0, LK_ONE = 1, LK_ANY = 2 };
+enum { SHAPE_GENERAL, SHAPE_EXACT, SHAPE_PREFIX, SHAPE_SUFFIX, SHAPE_INFIX };
+
+typedef struct LikePat {
+    char *lit; /* literal byte (for LK_LIT) */
+    u8 *kind;  /* LK_* per position */
+    u32 n;
+    int shape;
+    const char *core; /* literal part for the fast shapes */
+    u32 core_len;
+} LikePat;
+
+static int like_compile(FuncCtx *ctx, const char *p, size_t n, bool ci, LikePat *out)
+{
+    out->lit = arena_alloc(ctx->arena, n + 1);
+    out->kind = arena_alloc(ctx->arena, n + 1);
+    u32 m = 0;
+    int nany = 0, none = 0;
+    for (size_t k = 0; k < n; k++) {
+        char c = p[k];
+        if (c == '\\') {
+            if (k + 1 >= n) return err_set(ctx->err, "22025", "LIKE pattern must not end with escape character");
+            c = p[++k];
+            out->lit[m] = ci ? lc(c) : c;
+            out->kind[m++] = LK_LIT;
+        } else if (c == '%') {
+            if (m && out->kind[m - 1] == LK_ANY) continue;
+            out->kind[m++] = LK_ANY, nany++;
+        } else if (c == '_') {
+            out->kind[m++] = LK_ONE, none++;
+        } else {
+            out->lit[m] = ci ? lc(c) : c;
+            out->kind[m++] = LK_LIT;
+        }
+    }
+    out->n = m;
+    out->shape = SHAPE_GENERAL;
+    if (ci || none) return MDB_OK_;
+    /* literal bytes are contiguous in lit[] between wildcards */
+    bool lead = m && out->kind[0] == LK_ANY, trail = m > (u32)lead && out->kind[m - 1] == LK_ANY;
+    if (nany - lead - trail != 0) return MDB_OK_;
+    u32 b = lead, e = m - trail;
+    /* compact literals into one run */
+    for (u32 k = b; k < e; k++) out->lit[k - b] = out->lit[k];
+    out->core = out->lit;
+    out->core_len = e - b;
+    out->shape = lead && trail ? SHAPE_INFIX : lead ? SHAPE_SUFFIX : trail ? SHAPE_PREFIX : SHAPE_EXACT;
+    return MDB_OK_;
+}
+
+static bool like_general(const LikePat *pt, const char *s, size_t n, bool ci)
+{
+    size_t si = 0, pi = 0, star_p = (size_t)-1, star_s = 0;
+    while (si < n) {
+        if (pi < pt->n) {
+            u8 k = pt->kind[pi];
+            if (k == LK_ANY) {
+                star_p = pi++;
+                star_s = si;
+                continue;
+            }
+            if (k == LK_ONE) {
+                si += (size_t)u8len((unsigned char)s[si]);
+                pi++;
+                continue;
+            }
+            if ((ci ? lc(s[si]) : s[si]) == pt->lit[pi]) {
+                si++;
+                pi++;
+                continue;
+            }
+        }
+        if (star_p == (size_t)-1) return false;
+        /* backtrack: let the last % swallow one more character */
+        pi = star_p + 1;
+        star_s += (size_t)u8len((unsigned char)s[star_s]);
+        si = star_s;
+    }
+    if (si > n) return false;
+    while (pi < pt->n && pt->kind[pi] == LK_ANY) pi++;
+    return pi == pt->n;
+}
+
+static inline bool like_match(const LikePat *pt, const char *s, size_t n, bool ci)
+{
+    switch (pt->shape) {
+    case SHAPE_EXACT: return n == pt->core_len && memcmp(s, pt->core, n) == 0;
+    case SHAPE_PREFIX: return n >= pt->core_len && memcmp(s, pt->core, pt->core_len) == 0;
+    case SHAPE_SUFFIX: return n >= pt->core_len && memcmp(s + n - pt->core_len, pt->core, pt->core_len) == 0;
+    case SHAPE_INFIX: {
+        if (pt->core_len == 0) return true;
+        if (n < pt->core_len) return false;
+        const char *c = pt->core;
+        u32 cl = pt->core_len;
+        for (size_t k = 0; k + cl <= n; k++) {
+            const char *h = memchr(s + k, c[0], n - cl - k + 1);
+            if (!h) return false;
+            k = (size_t)(h - s);
+            if (memcmp(h, c, cl) == 0) return true;
+        }
+        return false;
+    }
+    default: return like_general(pt, s, n, ci);
+    }
+}
+
+static int like_kernel(FuncCtx *ctx, Vector *args, idx_t count, Vector *out, bool ci, bool negate)
+{
+    LikePat pt = {0};
+    const Str *last = NULL;
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Str *p = SARG(1, i);
+        if (!last || (last != p && !str_eq(last, p))) {
+            if (like_compile(ctx, str_data(p), p->len, ci, &pt)) return MDB_FAIL;
+            last = p;
+        }
+        const Str *s = SARG(0, i);
+        out->data[i] = like_match(&pt, str_data(s), s->len, ci) != negate;
+    }
+    return MDB_OK_;
+}
+
+static int fn_like(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return like_kernel(c, a, n, o, false, false); }
+static int fn_not_like(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return like_kernel(c, a, n, o, false, true); }
+static int fn_ilike(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return like_kernel(c, a, n, o, true, false); }
+static int fn_not_ilike(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return like_kernel(c, a, n, o, true, true); }
+
+/* like_escape(pattern, escape): rewrites a pattern with a custom escape
+ * character into the backslash form; an empty escape disables escaping. */
+static int fn_like_escape(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Str *p = SARG(0, i), *e = SARG(1, i);
+        const char *s = str_data(p), *es = str_data(e);
+        if (e->len > 1 || (e->len == 1 && (unsigned char)es[0] >= 0x80 && u8len((unsigned char)es[0]) != (int)e->len))
+            return err_set(ctx->err, "22019", "invalid escape string");
+        char *r = arena_alloc(out->heap, (size_t)p->len * 2 + 1);
+        size_t o = 0;
+        for (u32 k = 0; k < p->len; k++) {
+            char c = s[k];
+            if (e->len == 1 && c == es[0]) {
+                if (k + 1 >= p->len) return err_set(ctx->err, "22025", "LIKE pattern must not end with escape character");
+                char nx = s[++k];
+                r[o++] = '\\';
+                r[o++] = nx;
+            } else if (c == '\\') {
+                r[o++] = '\\';
+                r[o++] = '\\';
+            } else {
+                r[o++] = c;
+            }
+        }
+        STRS(out)[i] = str_make(r, (u32)o);
+    }
+    return MDB_OK_;
+}
+
+/* ---- POSIX regular expressions ------------------------------------------ */
+
+typedef struct RxCache {
+    char *pat; /* pattern bytes of the compiled regex (xmalloc'd) */
+    u32 len;
+    int cflags;
+    bool valid;
+    regex_t rx;
+} RxCache;
+
+/* Translates PG ARE shorthand escapes that POSIX ERE lacks. */
+static char *rx_translate(const char *p, size_t n)
+{
+    char *r = xmalloc(n * 12 + 1);
+    size_t o = 0;
+    bool in_br = false;
+    for (size_t k = 0; k < n; k++) {
+        char c = p[k];
+        if (c == '\\' && k + 1 < n) {
+            char d = p[k + 1];
+            const char *rep = NULL;
+            if (!in_br) {
+                if (d == 'd') rep = "[0-9]";
+                else if (d == 'D') rep = "[^0-9]";
+                else if (d == 'w') rep = "[[:alnum:]_]";
+                else if (d == 'W') rep = "[^[:alnum:]_]";
+                else if (d == 's') rep = "[[:space:]]";
+                else if (d == 'S') rep = "[^[:space:]]";
+            } else {
+                if (d == 'd') rep = "0-9";
+                else if (d == 'w') rep = "[:alnum:]_";
+                else if (d == 's') rep = "[:space:]";
+                else if (d == '\\') rep = "\\";
+            }
+            if (rep) {
+                size_t l = strlen(rep);
+                memcpy(r + o, rep, l);
+                o += l;
+                k++;
+                continue;
+            }
+            r[o++] = c;
+            r[o++] = d;
+            k++;
+            continue;
+        }
+        if (!in_br && c == '[') {
+            in_br = true;
+            r[o++] = c;
+            if (k + 1 < n && p[k + 1] == '^') r[o++] = p[++k];
+            if (k + 1 < n && p[k + 1] == ']') r[o++] = p[++k];
+            continue;
+        }
+        if (in_br && c == '[' && k + 1 < n && (p[k + 1] == ':' || p[k + 1] == '.' || p[k + 1] == '=')) {
+            /* character class name: copy through the closing x] */
+            char t = p[k + 1];
+            r[o++] = c;
+            r[o++] = t;
+            k += 2;
+            while (k < n && !(p[k] == t && k + 1 < n && p[k + 1] == ']')) r[o++] = p[k++];
+            if (k < n) r[o++] = p[k++], r[o++] = p[k];
+            continue;
+        }
+        if (in_br && c == ']') in_br = false;
+        r[o++] = c;
+    }
+    r[o] = 0;
+    return r;
+}
+
+/* Returns the compiled regex for pattern p (cached in *state). */
+static regex_t *rx_get(FuncCtx *ctx, const Str *p, int cflags)
+{
+    RxCache *c = ctx->state;
+    if (!c) {
+        c = xcalloc(1, sizeof(RxCache));
+        ctx->state = c;
+    }
+    if (c->valid && c->cflags == cflags && c->len == p->len && memcmp(c->pat, str_data(p), p->len) == 0)
+        return &c->rx;
+    if (c->valid) {
+        regfree(&c->rx);
+        free(c->pat);
+        c->valid = false;
+    }
+    char *tr = rx_translate(str_data(p), p->len);
+    int rc = regcomp(&c->rx, tr, cflags);
+    free(tr);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, &c->rx, msg, sizeof msg);
+        regfree(&c->rx);
+        for (char *m = msg; *m; m++) *m = lc(*m);
+        err_set(ctx->err, "2201B", "invalid regular expression: %s", msg);
+        return NULL;
+    }
+    c->pat = xmalloc(p->len + 1);
+    memcpy(c->pat, str_data(p), p->len);
+    c->len = p->len;
+    c->cflags = cflags;
+    c->valid = true;
+    return &c->rx;
+}
+
+static int rx_exec(const regex_t *rx, const char *s, size_t n, size_t from, regmatch_t *m, size_t nm, int eflags)
+{
+    regmatch_t tmp[1];
+    if (!m) m = tmp, nm = 1;
+    m[0].rm_so = (regoff_t)from;
+    m[0].rm_eo = (regoff_t)n;
+    return regexec(rx, s, nm, m, eflags | REG_STARTEND);
+}
+
+static int regex_kernel(FuncCtx *ctx, Vector *args, idx_t count, Vector *out, bool icase, bool negate)
+{
+    int cf = REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0);
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        regex_t *rx = rx_get(ctx, SARG(1, i), cf);
+        if (!rx) return MDB_FAIL;
+        const Str *s = SARG(0, i);
+        out->data[i] = (rx_exec(rx, str_data(s), s->len, 0, NULL, 0, 0) == 0) != negate;
+    }
+    return MDB_OK_;
+}
+static int fn_rx(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return regex_kernel(c, a, n, o, false, false); }
+static int fn_rx_i(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return regex_kernel(c, a, n, o, true, false); }
+static int fn_nrx(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return regex_kernel(c, a, n, o, false, true); }
+static int fn_nrx_i(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return regex_kernel(c, a, n, o, true, true); }
+
+static int parse_flags(FuncCtx *ctx, const Str *f, bool *global, int *cflags)
+{
+    const char *p = str_data(f);
+    for (u32 k = 0; k < f->len; k++) {
+        switch (p[k]) {
+        case 'g': *global = true; break;
+        case 'i': *cflags |= REG_ICASE; break;
+        case 'c': *cflags &= ~REG_ICASE; break;
+        case 'n': *cflags |= REG_NEWLINE; break;
+        default:
+            return err_set(ctx->err, "22023", "invalid regular expression option: \"%.*s\"",
+                           u8len((unsigned char)p[k]), p + k);
+        }
+    }
+    return MDB_OK_;
+}
+
+static void buf_add(Arena *a, char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t nc = MDB_MAX(*cap * 2, *len + n + 64);
+        char *nb = arena_alloc(a, nc);
+        if (*len) memcpy(nb, *buf, *len);
+        *buf = nb;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+}
+
+static int fn_regexp_replace(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        bool global = false;
+        int cf = REG_EXTENDED;
+        if (nargs > 3 && parse_flags(ctx, SARG(3, i), &global, &cf)) return MDB_FAIL;
+        regex_t *rx = rx_get(ctx, SARG(1, i), cf);
+        if (!rx) return MDB_FAIL;
+        const Str *ss = SARG(0, i), *rs = SARG(2, i);
+        const char *s = str_data(ss), *rp = str_data(rs);
+        size_t n = ss->len, pos = 0, len = 0, cap = 0;
+        char *buf = NULL;
+        regmatch_t m[10];
+        while (pos <= n) {
+            if (rx_exec(rx, s, n, pos, m, 10, pos > 0 ? REG_NOTBOL : 0) != 0) break;
+            size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+            buf_add(ctx->arena, &buf, &len, &cap, s + pos, so - pos);
+            for (u32 k = 0; k < rs->len; k++) {
+                if (rp[k] == '\\' && k + 1 < rs->len) {
+                    char d = rp[k + 1];
+                    if (d >= '1' && d <= '9') {
+                        int g = d - '0';
+                        if (m[g].rm_so >= 0)
+                            buf_add(ctx->arena, &buf, &len, &cap, s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+                        k++;
+                        continue;
+                    }
+                    if (d == '&') {
+                        buf_add(ctx->arena, &buf, &len, &cap, s + so, eo - so);
+                        k++;
+                        continue;
+                    }
+                    if (d == '\\') {
+                        buf_add(ctx->arena, &buf, &len, &cap, "\\", 1);
+                        k++;
+                        continue;
+                    }
+                }
+                buf_add(ctx->arena, &buf, &len, &cap, rp + k, 1);
+            }
+            if (eo == so) {
+                /* empty match: copy one character and move on */
+                if (so >= n) {
+                    pos = n + 1;
+                    break;
+                }
+                size_t cl = (size_t)u8len((unsigned char)s[so]);
+                if (so + cl > n) cl = n - so;
+                buf_add(ctx->arena, &buf, &len, &cap, s + so, cl);
+                pos = so + cl;
+            } else {
+                pos = eo;
+            }
+            if (!global) break;
+        }
+        if (pos < n) buf_add(ctx->arena, &buf, &len, &cap, s + pos, n - pos);
+        out_str(out, i, buf ? buf : "", len);
+    }
+    return MDB_OK_;
+}
+
+/* regexp_match(str, pattern[, flags]) → text[] of the capture groups (or
+ * the whole match when there are none); NULL when there is no match. */
+static int fn_regexp_match(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        bool global = false;
+        int cf = REG_EXTENDED;
+        if (nargs > 2 && parse_flags(ctx, SARG(2, i), &global, &cf)) return MDB_FAIL;
+        if (global) return err_set(ctx->err, "22023", "regexp_match() does not support the \"global\" option");
+        regex_t *rx = rx_get(ctx, SARG(1, i), cf);
+        if (!rx) return MDB_FAIL;
+        const Str *ss = SARG(0, i);
+        const char *s = str_data(ss);
+        regmatch_t m[10];
+        if (rx_exec(rx, s, ss->len, 0, m, 10, 0) != 0) {
+            out_set_null(out, i);
+            continue;
+        }
+        size_t ng = rx->re_nsub > 9 ? 9 : rx->re_nsub;
+        size_t len = 0, cap = 0;
+        char *buf = NULL;
+        buf_add(ctx->arena, &buf, &len, &cap, "{", 1);
+        for (size_t g = ng ? 1 : 0; g <= ng; g++) {
+            if (g > (ng ? 1u : 0u)) buf_add(ctx->arena, &buf, &len, &cap, ",", 1);
+            if (m[g].rm_so < 0) {
+                buf_add(ctx->arena, &buf, &len, &cap, "NULL", 4);
+                continue;
+            }
+            const char *p = s + m[g].rm_so;
+            size_t n = (size_t)(m[g].rm_eo - m[g].rm_so);
+            bool q = n == 0 || (n == 4 && strncmp(p, "NULL", 4) == 0);
+            for (size_t k = 0; k < n && !q; k++)
+                q = strchr("{},\"\\ \t\n\r\v\f", p[k]) != NULL && p[k] != 0;
+            if (q) buf_add(ctx->arena, &buf, &len, &cap, "\"", 1);
+            for (size_t k = 0; k < n; k++) {
+                if (q && (p[k] == '"' || p[k] == '\\')) buf_add(ctx->arena, &buf, &len, &cap, "\\", 1);
+                buf_add(ctx->arena, &buf, &len, &cap, p + k, 1);
+            }
+            if (q) buf_add(ctx->arena, &buf, &len, &cap, "\"", 1);
+        }
+        buf_add(ctx->arena, &buf, &len, &cap, "}", 1);
+        out_str(out, i, buf, len);
+    }
+    return MDB_OK_;
+}
+
+static int fn_regexp_like(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        bool global = false;
+        int cf = REG_EXTENDED | REG_NOSUB;
+        if (nargs > 2 && parse_flags(ctx, SARG(2, i), &global, &cf)) return MDB_FAIL;
+        regex_t *rx = rx_get(ctx, SARG(1, i), cf);
+        if (!rx) return MDB_FAIL;
+        const Str *s = SARG(0, i);
+        out->data[i] = rx_exec(rx, str_data(s), s->len, 0, NULL, 0, 0) == 0;
+    }
+    return MDB_OK_;
+}
+
+/* ---- SIMILAR TO --------------------------------------------------------- */
+
+/* PG's similar_escape(): SQL regex → POSIX ERE anchored at both ends.
+ * esc < 0: no escape character. */
+static size_t similar_translate(const char *p, size_t n, int esc, char *r)
+{
+    size_t o = 0;
+    bool after_esc = false, in_br = false;
+    memcpy(r, "^(", 2);
+    o = 2;
+    for (size_t k = 0; k < n; k++) {
+        char c = p[k];
+        if (after_esc) {
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) r[o++] = '\\';
+            r[o++] = c;
+            after_esc = false;
+        } else if (esc >= 0 && (unsigned char)c == esc) {
+            after_esc = true;
+        } else if (in_br) {
+            if (c == '\\') r[o++] = '\\';
+            r[o++] = c;
+            if (c == ']') in_br = false;
+        } else if (c == '[') {
+            r[o++] = c;
+            in_br = true;
+            if (k + 1 < n && p[k + 1] == '^') r[o++] = p[++k];
+            if (k + 1 < n && p[k + 1] == ']') r[o++] = p[++k];
+        } else if (c == '%') {
+            r[o++] = '.';
+            r[o++] = '*';
+        } else if (c == '_') {
+            r[o++] = '.';
+        } else if (c == '\\' || c == '.' || c == '^' || c == '$') {
+            r[o++] = '\\';
+            r[o++] = c;
+        } else {
+            r[o++] = c;
+        }
+    }
+    r[o++] = ')';
+    r[o++] = '$';
+    return o;
+}
+
+static int escape_char(FuncCtx *ctx, Vector *args, int nargs, int k, idx_t i, int *esc)
+{
+    *esc = '\\';
+    if (nargs <= k) return MDB_OK_;
+    if (ARG_NULL(&args[k], i)) return MDB_OK_;
+    const Str *e = SARG(k, i);
+    if (e->len == 0) *esc = -1;
+    else if (e->len == 1) *esc = (unsigned char)str_data(e)[0];
+    else return err_set(ctx->err, "22025", "invalid escape string");
+    return MDB_OK_;
+}
+
+static int fn_similar_to_escape(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        int esc;
+        if (escape_char(ctx, args, nargs, 1, i, &esc)) return MDB_FAIL;
+        const Str *p = SARG(0, i);
+        char *r = arena_alloc(out->heap, (size_t)p->len * 2 + 8);
+        size_t n = similar_translate(str_data(p), p->len, esc, r);
+        STRS(out)[i] = str_make(r, (u32)n);
+    }
+    return MDB_OK_;
+}
+
+static int similar_kernel(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out, bool negate)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        int esc;
+        if (escape_char(ctx, args, nargs, 2, i, &esc)) return MDB_FAIL;
+        const Str *p = SARG(1, i);
+        char *r = arena_alloc(ctx->arena, (size_t)p->len * 2 + 8);
+        size_t n = similar_translate(str_data(p), p->len, esc, r);
+        Str pat = str_make(r, (u32)n);
+        regex_t *rx = rx_get(ctx, &pat, REG_EXTENDED | REG_NOSUB);
+        if (!rx) return MDB_FAIL;
+        const Str *s = SARG(0, i);
+        out->data[i] = (rx_exec(rx, str_data(s), s->len, 0, NULL, 0, 0) == 0) != negate;
+    }
+    return MDB_OK_;
+}
+static int fn_similar(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return similar_kernel(c, a, na, n, o, false); }
+static int fn_not_similar(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return similar_kernel(c, a, na, n, o, true); }
+
+#define T TYPE_TEXT
+#define B TYPE_BOOL
+#define F2(N, R, K) {N, 2, {T, T}, R, 0, K}
+#define F3(N, R, K) {N, 3, {T, T, T}, R, 0, K}
+
+static const ScalarFunc LIKE[] = {
+    F2("~~", B, fn_like), F2("like", B, fn_like),
+    F2("!~~", B, fn_not_like), F2("not_like", B, fn_not_like),
+    F2("~~*", B, fn_ilike), F2("ilike", B, fn_ilike),
+    F2("!~~*", B, fn_not_ilike), F2("not_ilike", B, fn_not_ilike),
+    F2("like_escape", T, fn_like_escape),
+    F2("~", B, fn_rx), F2("~*", B, fn_rx_i), F2("!~", B, fn_nrx), F2("!~*", B, fn_nrx_i),
+    F2("textregexeq", B, fn_rx),
+    F3("regexp_replace", T, fn_regexp_replace), {"regexp_replace", 4, {T, T, T, T}, T, 0, fn_regexp_replace},
+    {"regexp_match", 2, {T, T}, TYPE_LIST, 0, fn_regexp_match}, {"regexp_match", 3, {T, T, T}, TYPE_LIST, 0, fn_regexp_match},
+    F2("regexp_like", B, fn_regexp_like), F3("regexp_like", B, fn_regexp_like),
+    F2("similar_to", B, fn_similar), F3("similar_to", B, fn_similar),
+    F2("not_similar_to", B, fn_not_similar), F3("not_similar_to", B, fn_not_similar),
+    {"similar_to_escape", 1, {T}, T, 0, fn_similar_to_escape}, F2("similar_to_escape", T, fn_similar_to_escape),
+    {"similar_escape", 2, {T, T}, T, FUNC_NOT_STRICT, fn_similar_to_escape},
+};
+
+void func_register_like(void) { func_register_scalar(LIKE, MDB_ARRAY_LEN(LIKE)); }

@@ -1,0 +1,569 @@
+/*
+ * src/main/dml.c — INSERT, UPDATE and DELETE, and the sequence functions.
+ *
+ * The rows to write are computed by an ordinary query plan (the VALUES list
+ * or SELECT of an INSERT; a scan of the target with its hidden row-id column
+ * for UPDATE and DELETE), then cast to the column types, checked (NOT NULL,
+ * PRIMARY KEY/UNIQUE, CHECK) and written through the table's tier.
+ * UPDATE ends the old versions and appends new ones.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "exec/keys.h"
+#include "main/engine.h"
+
+__thread const char *mdb_current_sql;
+
+static const char *nstr(PgQuery__Node *n) { return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL; }
+
+/* ---- sequences ------------------------------------------------------------------ */
+
+static Sequence *find_seq(MdbConn *c, const char *name)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", name);
+    char *dot = strchr(buf, '.');
+    for (size_t i = 0; i < c->db->cat.schemas.n; i++) {
+        Schema *s = c->db->cat.schemas.items[i];
+        if (dot) {
+            *dot = 0;
+            if (strcmp(s->name, buf)) { *dot = '.'; continue; }
+            Sequence *q = schema_find_sequence(s, dot + 1);
+            *dot = '.';
+            if (q) return q;
+        } else {
+            Sequence *q = schema_find_sequence(s, buf);
+            if (q) return q;
+        }
+    }
+    return NULL;
+}
+
+static int k_nextval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out)
+{
+    MdbConn *c = (MdbConn *)ctx->session;
+    for (idx_t i = 0; i < n; i++) {
+        if (out->nulls && out->nulls[i]) continue;
+        const Str *s = &((Str *)args[0].data)[i];
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)s->len, str_data(s));
+        Sequence *q = c ? find_seq(c, name) : NULL;
+        if (!q) return err_set(ctx->err, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", name);
+        i64 v;
+        if (sequence_next(q, &v, ctx->err)) return MDB_FAIL;
+        ((i64 *)out->data)[i] = v;
+    }
+    return MDB_OK_;
+}
+
+static int k_currval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out)
+{
+    MdbConn *c = (MdbConn *)ctx->session;
+    for (idx_t i = 0; i < n; i++) {
+        if (out->nulls && out->nulls[i]) continue;
+        const Str *s = &((Str *)args[0].data)[i];
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)s->len, str_data(s));
+        Sequence *q = c ? find_seq(c, name) : NULL;
+        if (!q) return err_set(ctx->err, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", name);
+        if (!q->called) return err_set(ctx->err, "55000", "currval of sequence \"%s\" is not yet defined in this session", name);
+        ((i64 *)out->data)[i] = q->last;
+    }
+    return MDB_OK_;
+}
+
+static int k_setval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out)
+{
+    MdbConn *c = (MdbConn *)ctx->session;
+    for (idx_t i = 0; i < n; i++) {
+        if (out->nulls && out->nulls[i]) continue;
+        const Str *s = &((Str *)args[0].data)[i];
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)s->len, str_data(s));
+        Sequence *q = c ? find_seq(c, name) : NULL;
+        if (!q) return err_set(ctx->err, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", name);
+        i64 v = ((i64 *)args[1].data)[i];
+        sequence_set(q, v, nargs < 3 || args[2].data[i]);
+        ((i64 *)out->data)[i] = v;
+    }
+    return MDB_OK_;
+}
+
+static const ScalarFunc SEQ_FUNCS[] = {
+    {"nextval", 1, {TYPE_TEXT}, TYPE_INT64, FUNC_VOLATILE, k_nextval},
+    {"currval", 1, {TYPE_TEXT}, TYPE_INT64, FUNC_VOLATILE, k_currval},
+    {"setval", 2, {TYPE_TEXT, TYPE_INT64}, TYPE_INT64, FUNC_VOLATILE, k_setval},
+    {"setval", 3, {TYPE_TEXT, TYPE_INT64, TYPE_BOOL}, TYPE_INT64, FUNC_VOLATILE, k_setval},
+};
+
+void dml_register_functions(void) { func_register_scalar(SEQ_FUNCS, MDB_ARRAY_LEN(SEQ_FUNCS)); }
+
+/* ---- writing rows ---------------------------------------------------------------- */
+
+typedef struct Writer {
+    MdbConn *c;
+    TableDef *t;
+    Txn *txn;
+    Arena *arena;
+    Expr **defaults;    /* bound defaults per column (NULL = none) */
+    Expr **checks;      /* bound CHECK constraints over a full row */
+    Binder *b;
+    i64 count;
+} Writer;
+
+static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, ParseResult *pr)
+{
+    char *sql = arena_printf(b->arena, "SELECT %s", text);
+    if (parser_parse(sql, pr, b->err)) return MDB_FAIL;
+    *out = pr->tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val;
+    return MDB_OK_;
+}
+
+static int writer_init(Writer *w, MdbConn *c, Binder *b, TableDef *t, Txn *txn)
+{
+    memset(w, 0, sizeof(*w));
+    w->c = c;
+    w->t = t;
+    w->txn = txn;
+    w->arena = b->arena;
+    w->b = b;
+    w->defaults = arena_zalloc(b->arena, sizeof(Expr *) * (size_t)(t->ncols + 1));
+    Binder db;
+    BindShared sh;
+    memset(&sh, 0, sizeof(sh));
+    for (int i = 0; i < t->ncols; i++) {
+        if (!t->cols[i].default_sql) continue;
+        binder_init(&db, b->arena, b->cat, b->settings, b->err, &sh, NULL);
+        ParseResult pr;
+        PgQuery__Node *n;
+        if (parse_expr_text(&db, t->cols[i].default_sql, &n, &pr)) return MDB_FAIL;
+        Expr *e;
+        int rc = bind_expr(&db, n, &e) || bind_coerce_assign(&db, e, t->cols[i].type, t->cols[i].name, &e);
+        parser_free(&pr);
+        if (rc) return MDB_FAIL;
+        w->defaults[i] = e;
+    }
+    w->checks = arena_zalloc(b->arena, sizeof(Expr *) * (size_t)(t->nchecks + 1));
+    for (int k = 0; k < t->nchecks; k++) {
+        binder_init(&db, b->arena, b->cat, b->settings, b->err, &sh, NULL);
+        ScopeEntry *se = scope_entry_for_table(&db, t, t->name, 0);
+        scope_add(&db, se);
+        ParseResult pr;
+        PgQuery__Node *n;
+        if (parse_expr_text(&db, t->checks[k].sql, &n, &pr)) return MDB_FAIL;
+        Expr *e;
+        int rc = bind_expr(&db, n, &e);
+        parser_free(&pr);
+        if (rc) return MDB_FAIL;
+        w->checks[k] = e;
+    }
+    return MDB_OK_;
+}
+
+static void resolve_row_refs(Expr *e)
+{
+    if (!e) return;
+    if (e->kind == EXPR_COLREF) e->u.col.index = (int)e->u.col.binding.column;
+    for (int i = 0; i < e->nargs; i++) resolve_row_refs(e->args[i]);
+}
+
+static char *key_text(Arena *a, DataChunk *d, idx_t row, UniqueDef *u, TableDef *t, char *cols_out, size_t cap)
+{
+    size_t o = 0;
+    char *vals = arena_alloc(a, 1024);
+    size_t vo = 0;
+    for (int k = 0; k < u->ncols; k++) {
+        o += (size_t)snprintf(cols_out + o, cap - o, "%s%s", k ? ", " : "", t->cols[u->cols[k]].name);
+        Value v = vector_get(&d->cols[u->cols[k]], row);
+        char buf[128];
+        const char *p;
+        size_t n = value_to_text(&v, buf, sizeof buf, a, &p);
+        vo += (size_t)snprintf(vals + vo, 1024 - vo, "%s%.*s", k ? ", " : "", (int)n, p ? p : "null");
+        if (vo >= 1000) break;
+    }
+    return vals;
+}
+
+/* Checks the full rows in `d` and appends them to the table. */
+static int write_rows(Writer *w, DataChunk *d)
+{
+    TableDef *t = w->t;
+    Err *err = &w->c->err;
+    for (int col = 0; col < t->ncols; col++) {
+        if (!t->cols[col].not_null) continue;
+        Vector *v = &d->cols[col];
+        for (idx_t i = 0; i < d->count; i++)
+            if (vector_is_null(v, i)) {
+                err_set(err, SQLSTATE_NOT_NULL_VIOLATION, "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+                        t->cols[col].name, t->name);
+                return MDB_FAIL;
+            }
+    }
+    if (t->nchecks) {
+        Arena *a = arena_create(NULL);
+        Exec ex;
+        exec_init(&ex, a, &w->c->db->cat, &w->c->settings, w->txn);
+        ex.session = (struct Session *)w->c;
+        ExprCtx ec;
+        exprctx_init(&ec, &ex, a);
+        int rc = MDB_OK_;
+        for (int k = 0; k < t->nchecks && !rc; k++) {
+            Expr *e = expr_copy(a, w->checks[k]);
+            resolve_row_refs(e);
+            Vector v;
+            if (expr_eval(&ec, e, d, &v)) { err_move(err, &ex.err); rc = MDB_FAIL; break; }
+            for (idx_t i = 0; i < d->count; i++) {
+                idx_t q = v.is_const ? 0 : i;
+                if (!(v.nulls && v.nulls[q]) && !v.data[q]) {
+                    err_set(err, SQLSTATE_CHECK_VIOLATION, "new row for relation \"%s\" violates check constraint \"%s\"", t->name, t->checks[k].name);
+                    rc = MDB_FAIL;
+                    break;
+                }
+            }
+        }
+        exec_cleanup(&ex);
+        arena_destroy(a);
+        if (rc) return MDB_FAIL;
+    }
+    for (int u = 0; u < t->nuniques; u++) {
+        /* collect keys of visible rows, then probe with the new ones */
+        UniqueDef *ud = &t->uniques[u];
+        KeyTable kt;
+        keytable_init(&kt);
+        Arena *a = arena_create(NULL);
+        MemScan ms;
+        memscan_init(&ms, t->mem);
+        MemScanLocal ml;
+        memset(&ml, 0, sizeof(ml));
+        DataChunk sc;
+        LType *tys = arena_alloc(a, sizeof(LType) * (size_t)ud->ncols);
+        for (int k = 0; k < ud->ncols; k++) tys[k] = t->cols[ud->cols[k]].type;
+        chunk_init(&sc, tys, ud->ncols, VECTOR_SIZE, a);
+        int rc = MDB_OK_;
+        for (;;) {
+            chunk_reset(&sc);
+            memscan_next(&ms, &ml, w->txn, ud->cols, ud->ncols, &sc);
+            if (sc.count == 0) break;
+            KeyBuf kb;
+            keys_encode(sc.arena, sc.cols, ud->ncols, sc.count, &kb);
+            for (idx_t i = 0; i < sc.count; i++)
+                if (!kb.has_null[i]) keytable_find(&kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, NULL);
+        }
+        Vector *kc = arena_alloc(a, sizeof(Vector) * (size_t)ud->ncols);
+        for (int k = 0; k < ud->ncols; k++) kc[k] = d->cols[ud->cols[k]];
+        KeyBuf kb;
+        keys_encode(a, kc, ud->ncols, d->count, &kb);
+        for (idx_t i = 0; i < d->count && !rc; i++) {
+            if (kb.has_null[i]) continue;
+            bool ins;
+            keytable_find(&kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+            if (!ins) {
+                char cols[512];
+                char *vals = key_text(a, d, i, ud, t, cols, sizeof cols);
+                err_set(err, SQLSTATE_UNIQUE_VIOLATION, "duplicate key value violates unique constraint \"%s_%s\"", t->name,
+                        ud->primary ? "pkey" : ud->ncols == 1 ? arena_printf(a, "%s_key", t->cols[ud->cols[0]].name) : "key");
+                err_detail(err, "Key (%s)=(%s) already exists.", cols, vals);
+                rc = MDB_FAIL;
+            }
+        }
+        keytable_free(&kt);
+        arena_destroy(a);
+        if (rc) return MDB_FAIL;
+    }
+    if (memtable_append(t->mem, w->txn, d, NULL, err)) return MDB_FAIL;
+    w->count += (i64)d->count;
+    return MDB_OK_;
+}
+
+/* Builds full table rows from `src` (columns map[i] = source column or -1) and writes them. */
+static int write_mapped(Writer *w, DataChunk *src, const int *map)
+{
+    TableDef *t = w->t;
+    Arena *a = arena_create(NULL);
+    LType *tys = arena_alloc(a, sizeof(LType) * (size_t)(t->ncols + 1));
+    for (int i = 0; i < t->ncols; i++) tys[i] = t->cols[i].type;
+    DataChunk d;
+    chunk_init(&d, tys, t->ncols, src->count ? src->count : 1, a);
+    Exec ex;
+    exec_init(&ex, a, &w->c->db->cat, &w->c->settings, w->txn);
+    ex.session = (struct Session *)w->c;
+    ExprCtx ec;
+    exprctx_init(&ec, &ex, a);
+    Err er = {0};
+    ec.fctx.err = &er;
+    int rc = MDB_OK_;
+    for (int col = 0; col < t->ncols && !rc; col++) {
+        Vector *dst = &d.cols[col];
+        if (map[col] >= 0) {
+            Vector *sv = &src->cols[map[col]];
+            if (ltype_eq(sv->type, tys[col]) && !(tys[col].id == TYPE_TEXT && tys[col].mod1 >= 0)) {
+                vector_copy(sv, NULL, src->count, dst, 0);
+            } else if (cast_vector(&ec.fctx, sv, src->count, tys[col], dst, false)) {
+                err_move(&w->c->err, &er);
+                rc = MDB_FAIL;
+            } else if (dst->is_const) {
+                Vector f;
+                vector_init(&f, tys[col], src->count, a);
+                vector_copy(dst, NULL, src->count, &f, 0);
+                *dst = f;
+            }
+        } else if (w->defaults[col]) {
+            /* evaluated per row: nextval() must advance for each */
+            for (idx_t i = 0; i < src->count && !rc; i++) {
+                Value v;
+                if (expr_eval_const(&ec, w->defaults[col], &v)) { err_move(&w->c->err, &ex.err); rc = MDB_FAIL; break; }
+                vector_set(dst, i, &v);
+            }
+        } else {
+            memset(vector_nulls(dst), 1, src->count ? src->count : 1);
+        }
+    }
+    d.count = src->count;
+    if (!rc) rc = write_rows(w, &d);
+    exec_cleanup(&ex);
+    arena_destroy(a);
+    return rc;
+}
+
+static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Value *params, int nparams, MdbResult *r, Txn *txn)
+{
+    TableDef *t = binder_find_table(b, is->relation, false);
+    if (!t) return MDB_FAIL;
+    int *map = arena_alloc(b->arena, sizeof(int) * (size_t)(t->ncols + 1));
+    for (int i = 0; i < t->ncols; i++) map[i] = -1;
+    int ntarget = 0;
+    int *target = arena_alloc(b->arena, sizeof(int) * (size_t)(t->ncols + is->n_cols + 1));
+    if (is->n_cols) {
+        for (size_t i = 0; i < is->n_cols; i++) {
+            PgQuery__ResTarget *rt = is->cols[i]->res_target;
+            int col = table_find_column(t, rt->name);
+            if (col < 0)
+                return err_set_pos(&c->err, rt->location + 1, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", rt->name, t->name);
+            if (map[col] >= 0) return err_set_pos(&c->err, rt->location + 1, SQLSTATE_DUPLICATE_COLUMN, "column \"%s\" specified more than once", rt->name);
+            map[col] = ntarget;
+            target[ntarget++] = col;
+        }
+    } else {
+        for (int i = 0; i < t->ncols; i++) target[ntarget++] = i;
+    }
+    Writer w;
+    if (writer_init(&w, c, b, t, txn)) return MDB_FAIL;
+    snprintf(r->tag, sizeof r->tag, "INSERT 0 0");
+    if (!is->select_stmt) {
+        /* DEFAULT VALUES */
+        DataChunk one;
+        Arena *a = arena_create(NULL);
+        chunk_init(&one, NULL, 0, 1, a);
+        one.count = 1;
+        int *nomap = arena_alloc(a, sizeof(int) * (size_t)(t->ncols + 1));
+        for (int i = 0; i < t->ncols; i++) nomap[i] = -1;
+        int rc = write_mapped(&w, &one, nomap);
+        arena_destroy(a);
+        if (rc) return MDB_FAIL;
+        snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)w.count);
+        r->rows_affected = w.count;
+        return MDB_OK_;
+    }
+    PgQuery__SelectStmt *sel = is->select_stmt->select_stmt;
+    LogicalOp *plan;
+    char **names;
+    if (bind_select(b, sel, &plan, &names)) return MDB_FAIL;
+    if (plan->ncols > ntarget) return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "INSERT has more expressions than target columns");
+    if (plan->ncols < ntarget && is->n_cols) return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "INSERT has more target columns than expressions");
+    /* positional: source column i goes to target[i] */
+    for (int i = 0; i < t->ncols; i++) map[i] = -1;
+    for (int i = 0; i < plan->ncols; i++) map[target[i]] = i;
+    /* check assignment compatibility up front for a clear error */
+    for (int i = 0; i < plan->ncols; i++) {
+        LType from = plan->types[i], to = t->cols[target[i]].type;
+        Expr probe;
+        memset(&probe, 0, sizeof(probe));
+        probe.kind = EXPR_COLREF;
+        probe.type = from;
+        Expr *o;
+        if (from.id != TYPE_NULL && !(from.id == TYPE_TEXT && from.text_kind == TEXT_UNKNOWN) &&
+            bind_coerce_assign(b, &probe, to, t->cols[target[i]].name, &o))
+            return MDB_FAIL;
+    }
+    /* DEFAULT inside VALUES rows: evaluated per row */
+    if (plan->kind == LOP_VALUES) {
+        for (int rr = 0; rr < plan->u.values.nrows; rr++)
+            for (int k = 0; k < plan->ncols; k++)
+                if (!plan->u.values.rows[rr][k]) {
+                    Expr *d = w.defaults[target[k]];
+                    if (!d) d = expr_const(b->arena, value_null(), 0);
+                    if (!ltype_eq(d->type, plan->types[k])) bind_cast(b, d, plan->types[k], true, &d);
+                    plan->u.values.rows[rr][k] = d;
+                }
+    }
+    ColumnCollection *rows = colcoll_create(plan->types, plan->ncols);
+    int rc = engine_exec_query(c, b, plan, params, nparams, txn, rows, false, NULL, b->arena);
+    for (size_t ci = 0; ci < rows->nchunks && !rc; ci++) rc = write_mapped(&w, rows->chunks[ci], map);
+    colcoll_destroy(rows);
+    if (rc) return MDB_FAIL;
+    snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)w.count);
+    r->rows_affected = w.count;
+    return MDB_OK_;
+}
+
+/* Binds `FROM table WHERE …` with a row-id column; returns the plan whose
+ * last column is the row id. */
+static int bind_target_scan(Binder *b, PgQuery__RangeVar *rv, PgQuery__Node *where, TableDef **tout, LogicalOp **out)
+{
+    TableDef *t = binder_find_table(b, rv, false);
+    if (!t) return MDB_FAIL;
+    LogicalOp *get = lop_new(b->arena, LOP_GET, 0);
+    u32 ti = binder_new_table_index(b);
+    LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(t->ncols + 2));
+    for (int i = 0; i < t->ncols; i++) types[i] = t->cols[i].type;
+    types[t->ncols] = ltype(TYPE_INT64);
+    lop_set_cols(b->arena, get, ti, types, t->ncols + 1);
+    get->u.get.table = t;
+    get->u.get.table_index = ti;
+    get->u.get.ncols_scan = t->ncols + 1;
+    get->u.get.col_ids = arena_alloc(b->arena, sizeof(int) * (size_t)(t->ncols + 2));
+    for (int i = 0; i < t->ncols; i++) get->u.get.col_ids[i] = i;
+    get->u.get.col_ids[t->ncols] = -1;
+    scope_add(b, scope_entry_for_table(b, t, rv->alias ? rv->alias->aliasname : t->name, ti));
+    LogicalOp *plan = get;
+    if (where) {
+        Expr *w;
+        b->clause = "WHERE";
+        if (bind_expr(b, where, &w)) return MDB_FAIL;
+        if (w->type.id != TYPE_BOOL) {
+            char tb[64];
+            return err_set_pos(b->err, w->location, SQLSTATE_DATATYPE_MISMATCH, "argument of WHERE must be type boolean, not type %s", type_name(w->type, tb, sizeof tb));
+        }
+        LogicalOp *f = lop_new(b->arena, LOP_FILTER, 1);
+        f->children[0] = plan;
+        lop_inherit_cols(b->arena, f, plan);
+        f->u.filter.pred = w;
+        plan = f;
+    }
+    *tout = t;
+    *out = plan;
+    return MDB_OK_;
+}
+
+static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Value *params, int nparams, MdbResult *r, Txn *txn)
+{
+    if (us->n_from_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "UPDATE … FROM is not supported yet");
+    if (us->n_returning_list) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RETURNING is not supported yet");
+    TableDef *t;
+    LogicalOp *plan;
+    if (bind_target_scan(b, us->relation, us->where_clause, &t, &plan)) return MDB_FAIL;
+    /* projection: new values of every column, then the row id */
+    Expr **ex = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(t->ncols + 2));
+    LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(t->ncols + 2));
+    for (int i = 0; i <= t->ncols; i++) {
+        ex[i] = expr_colref(b->arena, plan->cols[i], plan->types[i], 0);
+        types[i] = plan->types[i];
+    }
+    bool *set = arena_zalloc(b->arena, (size_t)t->ncols + 1);
+    for (size_t i = 0; i < us->n_target_list; i++) {
+        PgQuery__ResTarget *rt = us->target_list[i]->res_target;
+        int col = table_find_column(t, rt->name);
+        if (col < 0)
+            return err_set_pos(&c->err, rt->location + 1, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", rt->name, t->name);
+        if (set[col]) return err_set_pos(&c->err, rt->location + 1, SQLSTATE_DUPLICATE_COLUMN, "multiple assignments to same column \"%s\"", rt->name);
+        set[col] = true;
+        Expr *e;
+        if (rt->val->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT) {
+            e = expr_const(b->arena, value_null(), 0);
+            if (t->cols[col].default_sql) {
+                ParseResult pr;
+                PgQuery__Node *n;
+                if (parse_expr_text(b, t->cols[col].default_sql, &n, &pr)) return MDB_FAIL;
+                int rc = bind_expr(b, n, &e);
+                parser_free(&pr);
+                if (rc) return MDB_FAIL;
+            }
+        } else {
+            b->clause = "UPDATE";
+            if (bind_expr(b, rt->val, &e)) return MDB_FAIL;
+        }
+        if (bind_coerce_assign(b, e, t->cols[col].type, t->cols[col].name, &e)) return MDB_FAIL;
+        ex[col] = e;
+        types[col] = t->cols[col].type;
+    }
+    LogicalOp *p = lop_new(b->arena, LOP_PROJECT, 1);
+    p->children[0] = plan;
+    u32 pti = binder_new_table_index(b);
+    lop_set_cols(b->arena, p, pti, types, t->ncols + 1);
+    p->u.project.table_index = pti;
+    p->u.project.exprs = ex;
+    ColumnCollection *rows = colcoll_create(types, t->ncols + 1);
+    int rc = engine_exec_query(c, b, p, params, nparams, txn, rows, false, NULL, b->arena);
+    Writer w;
+    if (!rc) rc = writer_init(&w, c, b, t, txn);
+    i64 n = 0;
+    int *map = arena_alloc(b->arena, sizeof(int) * (size_t)(t->ncols + 1));
+    for (int i = 0; i < t->ncols; i++) map[i] = i;
+    for (size_t ci = 0; ci < rows->nchunks && !rc; ci++) {
+        DataChunk *d = rows->chunks[ci];
+        u32 sel[VECTOR_SIZE];
+        idx_t m = 0;
+        for (idx_t i = 0; i < d->count && !rc; i++) {
+            bool already;
+            u64 rowid = (u64)((i64 *)d->cols[t->ncols].data)[i];
+            rc = memtable_delete(t->mem, txn, rowid, &already, &c->err);
+            if (!already) sel[m++] = (u32)i;
+        }
+        if (rc) break;
+        if (m < d->count) chunk_select(d, sel, m);
+        n += (i64)d->count;
+        rc = write_mapped(&w, d, map);
+    }
+    colcoll_destroy(rows);
+    if (rc) return MDB_FAIL;
+    snprintf(r->tag, sizeof r->tag, "UPDATE %lld", (long long)n);
+    r->rows_affected = n;
+    return MDB_OK_;
+}
+
+static int run_delete(MdbConn *c, Binder *b, PgQuery__DeleteStmt *ds, const Value *params, int nparams, MdbResult *r, Txn *txn)
+{
+    if (ds->n_using_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "DELETE … USING is not supported yet");
+    if (ds->n_returning_list) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RETURNING is not supported yet");
+    TableDef *t;
+    LogicalOp *plan;
+    if (bind_target_scan(b, ds->relation, ds->where_clause, &t, &plan)) return MDB_FAIL;
+    LogicalOp *p = lop_new(b->arena, LOP_PROJECT, 1);
+    p->children[0] = plan;
+    u32 pti = binder_new_table_index(b);
+    LType it = ltype(TYPE_INT64);
+    lop_set_cols(b->arena, p, pti, &it, 1);
+    p->u.project.table_index = pti;
+    p->u.project.exprs = arena_alloc(b->arena, sizeof(Expr *));
+    p->u.project.exprs[0] = expr_colref(b->arena, plan->cols[t->ncols], it, 0);
+    ColumnCollection *rows = colcoll_create(&it, 1);
+    int rc = engine_exec_query(c, b, p, params, nparams, txn, rows, false, NULL, b->arena);
+    i64 n = 0;
+    for (size_t ci = 0; ci < rows->nchunks && !rc; ci++) {
+        DataChunk *d = rows->chunks[ci];
+        for (idx_t i = 0; i < d->count && !rc; i++) {
+            bool already;
+            rc = memtable_delete(t->mem, txn, (u64)((i64 *)d->cols[0].data)[i], &already, &c->err);
+            if (!already) n++;
+        }
+    }
+    colcoll_destroy(rows);
+    if (rc) return MDB_FAIL;
+    snprintf(r->tag, sizeof r->tag, "DELETE %lld", (long long)n);
+    r->rows_affected = n;
+    return MDB_OK_;
+}
+
+int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *r, Txn *txn)
+{
+    (void)nstr;
+    switch (stmt->node_case) {
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+        if (stmt->insert_stmt->n_returning_list) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RETURNING is not supported yet");
+        if (stmt->insert_stmt->on_conflict_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT is not supported yet");
+        return run_insert(c, b, stmt->insert_stmt, params, nparams, r, txn);
+    case PG_QUERY__NODE__NODE_UPDATE_STMT: return run_update(c, b, stmt->update_stmt, params, nparams, r, txn);
+    default: return run_delete(c, b, stmt->delete_stmt, params, nparams, r, txn);
+    }
+}

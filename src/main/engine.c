@@ -1,0 +1,740 @@
+/*
+ * src/main/engine.c — the embedded API (include/megadb.h): databases,
+ * connections, transactions, statements and results.
+ *
+ * Every statement runs in a transaction: the connection's explicit block, or
+ * an implicit one that commits when the statement succeeds.  A failed
+ * statement inside a block marks the block failed (25P02 until ROLLBACK).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "main/engine.h"
+#include "optimizer/optimizer.h"
+#include "planner/planner.h"
+#include "types/numeric.h"
+
+const char *mdb_version(void) { return "0.1.0"; }
+
+extern __thread const char *mdb_current_sql;
+void dml_register_functions(void);
+static pthread_once_t dml_once = PTHREAD_ONCE_INIT;
+
+int mdb_open(const char *path, MdbDatabase **out, char **err)
+{
+    func_init();
+    pthread_once(&dml_once, dml_register_functions);
+    MdbDatabase *db = xcalloc(1, sizeof(MdbDatabase));
+    catalog_init(&db->cat);
+    txnmgr_init(&db->tm);
+    pthread_mutex_init(&db->ddl_mu, NULL);
+    if (path) {
+        if (mkdir(path, 0755) != 0) {
+            struct stat st;
+            if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                if (err) {
+                    char buf[512];
+                    snprintf(buf, sizeof buf, "could not create database directory \"%s\"", path);
+                    *err = xstrdup(buf);
+                }
+                catalog_destroy(&db->cat);
+                txnmgr_destroy(&db->tm);
+                free(db);
+                *out = NULL;
+                return MDB_ERROR;
+            }
+        }
+        db->dir = xstrdup(path);
+    }
+    *out = db;
+    if (db->dir) {
+        /* replay the catalog: the DDL that defines the schema */
+        char fn[4096];
+        snprintf(fn, sizeof fn, "%s/catalog.sql", db->dir);
+        FILE *f = fopen(fn, "r");
+        if (f) {
+            fseek(f, 0, SEEK_END);
+            long n = ftell(f);
+            fseek(f, 0, SEEK_SET);
+            char *sql = xmalloc((size_t)n + 1);
+            size_t got = fread(sql, 1, (size_t)n, f);
+            sql[got] = 0;
+            fclose(f);
+            MdbConn *c;
+            mdb_connect(db, &c);
+            if (mdb_query(c, sql, NULL) != MDB_OK && err) {
+                char buf[1024];
+                snprintf(buf, sizeof buf, "could not load the catalog: %s", mdb_conn_error(c)->message);
+                *err = xstrdup(buf);
+            }
+            mdb_disconnect(c);
+            free(sql);
+        }
+    }
+    return MDB_OK;
+}
+
+void mdb_close(MdbDatabase *db)
+{
+    if (!db) return;
+    catalog_destroy(&db->cat);
+    txnmgr_destroy(&db->tm);
+    pthread_mutex_destroy(&db->ddl_mu);
+    free(db->dir);
+    free(db);
+}
+
+int mdb_connect(MdbDatabase *db, MdbConn **out)
+{
+    MdbConn *c = xcalloc(1, sizeof(MdbConn));
+    c->db = db;
+    settings_default(&c->settings);
+    *out = c;
+    return MDB_OK;
+}
+
+void mdb_disconnect(MdbConn *c)
+{
+    if (!c) return;
+    if (c->txn) {
+        txn_rollback(c->txn);
+        txn_free(c->txn);
+    }
+    for (int i = 0; i < c->nsaves; i++) free(c->saves[i].name);
+    free(c->saves);
+    err_clear(&c->err);
+    free(c);
+}
+
+const MdbErrorInfo *mdb_conn_error(const MdbConn *c) { return &c->info; }
+bool mdb_conn_in_transaction(const MdbConn *c) { return c->txn != NULL; }
+bool mdb_conn_txn_failed(const MdbConn *c) { return c->failed; }
+
+static void publish_error(MdbConn *c)
+{
+    memcpy(c->info.sqlstate, c->err.sqlstate, 6);
+    c->info.message = c->err.message ? c->err.message : "unknown error";
+    c->info.detail = c->err.detail;
+    c->info.hint = c->err.hint;
+    c->info.position = c->err.position;
+}
+
+static int fail_conn(MdbConn *c)
+{
+    if (c->txn) c->failed = true;
+    publish_error(c);
+    return MDB_ERROR;
+}
+
+/* ---- results ------------------------------------------------------------------- */
+
+static MdbResult *result_new(void)
+{
+    MdbResult *r = xcalloc(1, sizeof(MdbResult));
+    r->arena = arena_create(NULL);
+    r->chunk.scratch = arena_create(NULL);
+    return r;
+}
+
+void result_set_columns(MdbResult *r, int n, char **names, const LType *types)
+{
+    r->ncols = n;
+    r->names = arena_alloc(r->arena, sizeof(char *) * (size_t)(n + 1));
+    r->types = arena_alloc(r->arena, sizeof(LType) * (size_t)(n + 1));
+    r->type_names = arena_alloc(r->arena, sizeof(char *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        r->names[i] = arena_strdup(r->arena, names[i] ? names[i] : "?column?");
+        r->types[i] = types[i];
+        char buf[64];
+        r->type_names[i] = arena_strdup(r->arena, type_name(types[i], buf, sizeof buf));
+    }
+    r->has_rows = true;
+}
+
+void mdb_result_free(MdbResult *r)
+{
+    if (!r) return;
+    colcoll_destroy(r->rows);
+    arena_destroy(r->chunk.scratch);
+    arena_destroy(r->arena);
+    free(r);
+}
+
+int mdb_result_column_count(const MdbResult *r) { return r->ncols; }
+const char *mdb_result_column_name(const MdbResult *r, int col) { return r->names[col]; }
+const char *mdb_result_column_type_name(const MdbResult *r, int col) { return r->type_names[col]; }
+bool mdb_result_has_rows(const MdbResult *r) { return r->has_rows; }
+const char *mdb_result_command_tag(const MdbResult *r) { return r->tag; }
+int64_t mdb_result_rows_affected(const MdbResult *r) { return r->rows_affected; }
+
+MdbType mdb_result_column_type(const MdbResult *r, int col)
+{
+    switch ((TypeId)r->types[col].id) {
+    case TYPE_NULL: return MDB_TYPE_NULL;
+    case TYPE_BOOL: return MDB_TYPE_BOOL;
+    case TYPE_INT16: return MDB_TYPE_INT16;
+    case TYPE_INT32: return MDB_TYPE_INT32;
+    case TYPE_INT64: return MDB_TYPE_INT64;
+    case TYPE_FLOAT32: return MDB_TYPE_FLOAT32;
+    case TYPE_FLOAT64: return MDB_TYPE_FLOAT64;
+    case TYPE_NUMERIC: return MDB_TYPE_NUMERIC;
+    case TYPE_TEXT: return MDB_TYPE_TEXT;
+    case TYPE_BYTEA: return MDB_TYPE_BYTEA;
+    case TYPE_DATE: return MDB_TYPE_DATE;
+    case TYPE_TIME: return MDB_TYPE_TIME;
+    case TYPE_TIMESTAMP: return MDB_TYPE_TIMESTAMP;
+    case TYPE_TIMESTAMPTZ: return MDB_TYPE_TIMESTAMPTZ;
+    case TYPE_INTERVAL: return MDB_TYPE_INTERVAL;
+    case TYPE_UUID: return MDB_TYPE_UUID;
+    case TYPE_LIST: return MDB_TYPE_LIST;
+    default: return MDB_TYPE_OTHER;
+    }
+}
+
+int mdb_result_fetch(MdbResult *r, MdbChunk **out)
+{
+    if (!r->rows || r->next >= r->rows->nchunks) {
+        *out = NULL;
+        return MDB_OK;
+    }
+    r->chunk.dc = r->rows->chunks[r->next++];
+    arena_reset(r->chunk.scratch);
+    *out = &r->chunk;
+    return MDB_OK;
+}
+
+size_t mdb_chunk_row_count(const MdbChunk *c) { return c->dc->count; }
+bool mdb_chunk_is_null(const MdbChunk *c, int col, size_t row) { return vector_is_null(&c->dc->cols[col], row); }
+
+bool mdb_chunk_get_bool(const MdbChunk *c, int col, size_t row)
+{
+    Value v = vector_get(&c->dc->cols[col], row);
+    return !v.is_null && v.u.b;
+}
+
+int64_t mdb_chunk_get_int64(const MdbChunk *c, int col, size_t row)
+{
+    Value v = vector_get(&c->dc->cols[col], row);
+    if (v.is_null) return 0;
+    switch ((TypeId)v.type.id) {
+    case TYPE_BOOL: return v.u.b;
+    case TYPE_FLOAT32:
+    case TYPE_FLOAT64: return (int64_t)v.u.f;
+    case TYPE_NUMERIC: {
+        i64 x = 0;
+        Err e = {0};
+        numeric_to_int64(v.u.num, &x, &e);
+        err_clear(&e);
+        return x;
+    }
+    default: return v.u.i;
+    }
+}
+
+double mdb_chunk_get_double(const MdbChunk *c, int col, size_t row)
+{
+    Value v = vector_get(&c->dc->cols[col], row);
+    if (v.is_null) return 0;
+    switch ((TypeId)v.type.id) {
+    case TYPE_FLOAT32:
+    case TYPE_FLOAT64: return v.u.f;
+    case TYPE_NUMERIC: return numeric_to_double(v.u.num);
+    case TYPE_BOOL: return v.u.b;
+    default: return (double)v.u.i;
+    }
+}
+
+const char *mdb_chunk_get_text(MdbChunk *c, int col, size_t row, size_t *len)
+{
+    Value v = vector_get(&c->dc->cols[col], row);
+    if (v.is_null) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    const char *p;
+    size_t n = value_to_text(&v, c->buf, sizeof c->buf, c->scratch, &p);
+    /* make the text NUL-terminated and stable until the next fetch */
+    char *q = arena_alloc(c->scratch, n + 1);
+    memcpy(q, p, n);
+    q[n] = 0;
+    if (len) *len = n;
+    return q;
+}
+
+/* ---- running statements ------------------------------------------------------------ */
+
+int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *params, int nparams, Txn *txn,
+                      ColumnCollection *rows, bool analyze, PhysOp **root_out, Arena *arena)
+{
+    plan = optimize(arena, plan);
+    PlanCtx pc = {arena, &c->err, 0};
+    PhysOp *root;
+    if (planner_plan(&pc, plan, &root)) return MDB_FAIL;
+    /* CTE definitions are planned too, and run before the main plan */
+    BindShared *sh = b->shared;
+    PhysOp **ctes = arena_zalloc(arena, sizeof(PhysOp *) * (size_t)(sh->ncte + 1));
+    for (int i = 0; i < sh->ncte; i++)
+        if (sh->cte_plans[i]) {
+            LogicalOp *cp = optimize(arena, sh->cte_plans[i]);
+            if (planner_plan(&pc, cp, &ctes[i])) return MDB_FAIL;
+        }
+    Exec ex;
+    exec_init(&ex, arena, &c->db->cat, &c->settings, txn);
+    ex.params = params;
+    ex.nparams = nparams;
+    ex.nops = pc.next_id;
+    ex.gstate = arena_zalloc(arena, sizeof(void *) * (size_t)(pc.next_id + 1));
+    ex.subq = subq_cache_create(sh->nsubqueries);
+    ex.nctes = sh->ncte;
+    ex.ctes = arena_zalloc(arena, sizeof(ColumnCollection *) * (size_t)(sh->ncte + 1));
+    ex.analyze = analyze;
+    ex.session = (struct Session *)c;
+    int rc = MDB_OK_;
+    for (int i = 0; i < sh->ncte && rc == MDB_OK_; i++)
+        if (ctes[i]) {
+            ex.ctes[i] = colcoll_create(ctes[i]->types, ctes[i]->ncols);
+            rc = exec_subquery(&ex, ctes[i], NULL, 0, ex.ctes[i], 0);
+        }
+    if (rc == MDB_OK_) rc = exec_run(&ex, root, rows, NULL);
+    if (rc || ex.err.is_set) {
+        if (ex.err.is_set) err_move(&c->err, &ex.err);
+        else if (!c->err.is_set) err_set(&c->err, SQLSTATE_INTERNAL_ERROR, "query execution failed");
+        rc = MDB_FAIL;
+    }
+    for (int i = 0; i < sh->ncte; i++) colcoll_destroy(ex.ctes[i]);
+    subq_cache_destroy(ex.subq);
+    exec_cleanup(&ex);
+    if (root_out) *root_out = root;
+    return rc;
+}
+
+static void explain_op(PhysOp *op, int depth, bool analyze, ColumnCollection *out)
+{
+    char line[512];
+    int o = 0;
+    if (depth) o = snprintf(line, sizeof line, "%*s->  ", (depth - 1) * 6 + 2, "");
+    o += snprintf(line + o, sizeof line - (size_t)o, "%s", op->vt->name);
+    if (op->explain) o += snprintf(line + o, sizeof line - (size_t)o, " %s", op->explain);
+    if (op->est_rows >= 0) o += snprintf(line + o, sizeof line - (size_t)o, "  (rows=%.0f)", op->est_rows);
+    if (analyze)
+        o += snprintf(line + o, sizeof line - (size_t)o, " (actual rows=%lld time=%.3f ms)", (long long)atomic_load(&op->actual_rows),
+                      (double)atomic_load(&op->time_ns) / 1e6);
+    DataChunk d;
+    Arena *a = arena_create(NULL);
+    LType t = ltype(TYPE_TEXT);
+    chunk_init(&d, &t, 1, 1, a);
+    Value v = value_text(NULL, line, strlen(line));
+    vector_set(&d.cols[0], 0, &v);
+    d.count = 1;
+    colcoll_append(out, &d, NULL, 1);
+    arena_destroy(a);
+    for (int i = 0; i < op->nchildren; i++) explain_op(op->children[i], depth + 1, analyze, out);
+    if (op->nchildren == 0 && op->children[0]) {
+        explain_op(op->children[0], depth + 1, analyze, out);
+        if (op->children[1]) explain_op(op->children[1], depth + 1, analyze, out);
+    }
+}
+
+static int run_select(MdbConn *c, Binder *b, PgQuery__SelectStmt *s, const Value *params, int nparams, Txn *txn, MdbResult *r)
+{
+    LogicalOp *plan;
+    char **names;
+    if (bind_select(b, s, &plan, &names)) return MDB_FAIL;
+    result_set_columns(r, plan->ncols, names, plan->types);
+    r->rows = colcoll_create(plan->types, plan->ncols);
+    if (engine_exec_query(c, b, plan, params, nparams, txn, r->rows, false, NULL, b->arena)) return MDB_FAIL;
+    snprintf(r->tag, sizeof r->tag, "SELECT %llu", (unsigned long long)r->rows->count);
+    r->rows_affected = (i64)r->rows->count;
+    return MDB_OK_;
+}
+
+static int run_explain(MdbConn *c, Binder *b, PgQuery__ExplainStmt *es, const Value *params, int nparams, Txn *txn, MdbResult *r)
+{
+    bool analyze = false;
+    for (size_t i = 0; i < es->n_options; i++) {
+        PgQuery__DefElem *d = es->options[i]->def_elem;
+        if (!strcmp(d->defname, "analyze")) analyze = true;
+    }
+    if (es->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "EXPLAIN supports SELECT only");
+    LogicalOp *plan;
+    char **names;
+    if (bind_select(b, es->query->select_stmt, &plan, &names)) return MDB_FAIL;
+    LType t = ltype(TYPE_TEXT);
+    char *qp = "QUERY PLAN";
+    result_set_columns(r, 1, &qp, &t);
+    r->rows = colcoll_create(&t, 1);
+    PhysOp *root = NULL;
+    if (analyze) {
+        ColumnCollection *sink = colcoll_create(plan->types, plan->ncols);
+        int rc = engine_exec_query(c, b, plan, params, nparams, txn, sink, true, &root, b->arena);
+        colcoll_destroy(sink);
+        if (rc) return MDB_FAIL;
+    } else {
+        plan = optimize(b->arena, plan);
+        PlanCtx pc = {b->arena, &c->err, 0};
+        if (planner_plan(&pc, plan, &root)) return MDB_FAIL;
+    }
+    explain_op(root, 0, analyze, r->rows);
+    snprintf(r->tag, sizeof r->tag, "EXPLAIN");
+    return MDB_OK_;
+}
+
+static int run_txn_stmt(MdbConn *c, PgQuery__TransactionStmt *ts, MdbResult *r)
+{
+    switch (ts->kind) {
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+        snprintf(r->tag, sizeof r->tag, "BEGIN");
+        if (c->txn) return MDB_OK_; /* PG warns; keeps the block */
+        c->txn = txn_begin(&c->db->tm);
+        c->failed = false;
+        return MDB_OK_;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+        if (!c->txn) { snprintf(r->tag, sizeof r->tag, "COMMIT"); return MDB_OK_; }
+        if (c->failed) {
+            txn_rollback(c->txn);
+            snprintf(r->tag, sizeof r->tag, "ROLLBACK");
+        } else {
+            if (txn_commit(c->txn, &c->err)) { txn_rollback(c->txn); txn_free(c->txn); c->txn = NULL; return MDB_FAIL; }
+            snprintf(r->tag, sizeof r->tag, "COMMIT");
+        }
+        txn_free(c->txn);
+        c->txn = NULL;
+        c->failed = false;
+        for (int i = 0; i < c->nsaves; i++) free(c->saves[i].name);
+        c->nsaves = 0;
+        return MDB_OK_;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+        snprintf(r->tag, sizeof r->tag, "ROLLBACK");
+        if (!c->txn) return MDB_OK_;
+        txn_rollback(c->txn);
+        txn_free(c->txn);
+        c->txn = NULL;
+        c->failed = false;
+        for (int i = 0; i < c->nsaves; i++) free(c->saves[i].name);
+        c->nsaves = 0;
+        return MDB_OK_;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+        if (!c->txn) return err_set(&c->err, SQLSTATE_NO_ACTIVE_SQL_TXN, "SAVEPOINT can only be used in transaction blocks");
+        if (c->nsaves == c->capsaves) {
+            c->capsaves = c->capsaves ? c->capsaves * 2 : 4;
+            c->saves = xrealloc(c->saves, sizeof(*c->saves) * (size_t)c->capsaves);
+        }
+        c->saves[c->nsaves].name = xstrdup(ts->savepoint_name);
+        c->saves[c->nsaves].mark = c->txn->nundo;
+        c->nsaves++;
+        snprintf(r->tag, sizeof r->tag, "SAVEPOINT");
+        return MDB_OK_;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO: {
+        bool rb = ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO;
+        if (!c->txn) return err_set(&c->err, SQLSTATE_NO_ACTIVE_SQL_TXN, "%s can only be used in transaction blocks", rb ? "ROLLBACK TO SAVEPOINT" : "RELEASE SAVEPOINT");
+        int k = c->nsaves - 1;
+        while (k >= 0 && strcmp(c->saves[k].name, ts->savepoint_name)) k--;
+        if (k < 0) return err_set(&c->err, "3B001", "savepoint \"%s\" does not exist", ts->savepoint_name);
+        if (rb) {
+            txn_rollback_to(c->txn, c->saves[k].mark);
+            c->failed = false;
+            for (int i = k + 1; i < c->nsaves; i++) free(c->saves[i].name);
+            c->nsaves = k + 1;
+            snprintf(r->tag, sizeof r->tag, "ROLLBACK");
+        } else {
+            for (int i = k; i < c->nsaves; i++) free(c->saves[i].name);
+            c->nsaves = k;
+            snprintf(r->tag, sizeof r->tag, "RELEASE");
+        }
+        return MDB_OK_;
+    }
+    default:
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported transaction statement");
+    }
+}
+
+static int run_set_show(MdbConn *c, PgQuery__Node *stmt, MdbResult *r)
+{
+    if (stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
+        PgQuery__VariableSetStmt *vs = stmt->variable_set_stmt;
+        snprintf(r->tag, sizeof r->tag, vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET ? "RESET" : "SET");
+        if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) { settings_default(&c->settings); return MDB_OK_; }
+        if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE) return settings_set(&c->settings, vs->name, NULL, &c->err);
+        char buf[512] = "";
+        size_t o = 0;
+        for (size_t i = 0; i < vs->n_args; i++) {
+            PgQuery__Node *a = vs->args[i];
+            const char *piece = "";
+            char num[64];
+            if (a->node_case == PG_QUERY__NODE__NODE_A_CONST) {
+                PgQuery__AConst *k = a->a_const;
+                if (k->val_case == PG_QUERY__A__CONST__VAL_SVAL) piece = k->sval->sval;
+                else if (k->val_case == PG_QUERY__A__CONST__VAL_IVAL) { snprintf(num, sizeof num, "%d", k->ival->ival); piece = num; }
+                else if (k->val_case == PG_QUERY__A__CONST__VAL_FVAL) piece = k->fval->fval;
+            }
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? ", " : "", piece);
+            if (o >= sizeof buf) break;
+        }
+        return settings_set(&c->settings, vs->name, buf, &c->err);
+    }
+    PgQuery__VariableShowStmt *ss = stmt->variable_show_stmt;
+    char buf[512];
+    if (settings_show(&c->settings, ss->name, buf, sizeof buf, &c->err)) return MDB_FAIL;
+    LType t = ltype(TYPE_TEXT);
+    char *nm = ss->name;
+    result_set_columns(r, 1, &nm, &t);
+    r->rows = colcoll_create(&t, 1);
+    DataChunk d;
+    Arena *a = arena_create(NULL);
+    chunk_init(&d, &t, 1, 1, a);
+    Value v = value_text(NULL, buf, strlen(buf));
+    vector_set(&d.cols[0], 0, &v);
+    d.count = 1;
+    colcoll_append(r->rows, &d, NULL, 1);
+    arena_destroy(a);
+    snprintf(r->tag, sizeof r->tag, "SHOW");
+    return MDB_OK_;
+}
+
+int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *params, int nparams, MdbResult **out)
+{
+    err_clear(&c->err);
+    MdbResult *r = result_new();
+    *out = NULL;
+    bool is_txn = stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT;
+    if (c->failed && !(is_txn && (stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
+                                 stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO ||
+                                 stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT))) {
+        err_set(&c->err, SQLSTATE_IN_FAILED_TXN, "current transaction is aborted, commands ignored until end of transaction block");
+        mdb_result_free(r);
+        publish_error(c);
+        return MDB_ERROR;
+    }
+    if (is_txn) {
+        if (run_txn_stmt(c, stmt->transaction_stmt, r)) { mdb_result_free(r); return fail_conn(c); }
+        *out = r;
+        return MDB_OK;
+    }
+    if (stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT || stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
+        if (run_set_show(c, stmt, r)) { mdb_result_free(r); return fail_conn(c); }
+        *out = r;
+        return MDB_OK;
+    }
+    bool implicit = c->txn == NULL;
+    Txn *txn = implicit ? txn_begin(&c->db->tm) : c->txn;
+    size_t mark = txn->nundo;
+    Arena *arena = arena_create(NULL);
+    BindShared sh;
+    memset(&sh, 0, sizeof(sh));
+    Binder b;
+    binder_init(&b, arena, &c->db->cat, &c->settings, &c->err, &sh, NULL);
+    bool ddl = false;
+    int rc;
+    mdb_current_sql = sql;
+    pthread_rwlock_t *lk = &c->db->cat.lock;
+    switch (stmt->node_case) {
+    case PG_QUERY__NODE__NODE_SELECT_STMT:
+        pthread_rwlock_rdlock(lk);
+        rc = run_select(c, &b, stmt->select_stmt, params, nparams, txn, r);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+        pthread_rwlock_rdlock(lk);
+        rc = run_explain(c, &b, stmt->explain_stmt, params, nparams, txn, r);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+        pthread_rwlock_rdlock(lk);
+        rc = dml_run(c, &b, stmt, params, nparams, r, txn);
+        pthread_rwlock_unlock(lk);
+        break;
+    default:
+        pthread_rwlock_wrlock(lk);
+        rc = ddl_run(c, &b, stmt, r);
+        pthread_rwlock_unlock(lk);
+        ddl = true;
+        break;
+    }
+    (void)ddl;
+    arena_destroy(arena);
+    if (rc) {
+        if (implicit) {
+            txn_rollback(txn);
+            txn_free(txn);
+        } else {
+            /* the statement's own changes are undone; the block is failed */
+            txn_rollback_to(txn, mark);
+        }
+        mdb_result_free(r);
+        return fail_conn(c);
+    }
+    if (implicit) {
+        if (txn_commit(txn, &c->err)) {
+            txn_rollback(txn);
+            txn_free(txn);
+            mdb_result_free(r);
+            return fail_conn(c);
+        }
+        txn_free(txn);
+    }
+    *out = r;
+    return MDB_OK;
+}
+
+/* ---- query / prepare API ------------------------------------------------------------ */
+
+int mdb_query(MdbConn *c, const char *sql, MdbResult **out)
+{
+    if (out) *out = NULL;
+    ParseResult pr;
+    err_clear(&c->err);
+    if (parser_parse(sql, &pr, &c->err)) return fail_conn(c);
+    MdbResult *last = NULL;
+    int rc = MDB_OK;
+    for (size_t i = 0; i < pr.tree->n_stmts; i++) {
+        MdbResult *r = NULL;
+        if (engine_run(c, pr.tree->stmts[i]->stmt, sql, NULL, 0, &r) != MDB_OK) {
+            rc = MDB_ERROR;
+            break;
+        }
+        mdb_result_free(last);
+        last = r;
+    }
+    parser_free(&pr);
+    if (rc != MDB_OK) {
+        mdb_result_free(last);
+        return MDB_ERROR;
+    }
+    if (out) *out = last;
+    else mdb_result_free(last);
+    return MDB_OK;
+}
+
+int mdb_prepare(MdbConn *c, const char *sql, MdbStmt **out, size_t *tail)
+{
+    *out = NULL;
+    err_clear(&c->err);
+    ParseResult pr;
+    if (parser_parse(sql, &pr, &c->err)) {
+        if (tail) *tail = strlen(sql);
+        return fail_conn(c);
+    }
+    if (pr.tree->n_stmts == 0) {
+        parser_free(&pr);
+        if (tail) *tail = strlen(sql);
+        return MDB_OK;
+    }
+    PgQuery__RawStmt *rs = pr.tree->stmts[0];
+    size_t start = (size_t)rs->stmt_location;
+    size_t len = rs->stmt_len ? (size_t)rs->stmt_len : strlen(sql) - start;
+    MdbStmt *s = xcalloc(1, sizeof(MdbStmt));
+    s->conn = c;
+    /* keep the statement at its original offset so error positions match */
+    s->sql = xmalloc(start + len + 1);
+    memset(s->sql, ' ', start);
+    for (size_t i = 0; i < start; i++)
+        if (sql[i] == '\n') s->sql[i] = '\n';
+    memcpy(s->sql + start, sql + start, len);
+    s->sql[start + len] = 0;
+    if (tail) {
+        size_t t = start + len;
+        if (sql[t] == ';') t++;
+        *tail = t;
+    }
+    parser_free(&pr);
+    s->nparams = engine_count_params(s->sql);
+    s->arena = arena_create(NULL);
+    s->params = xcalloc((size_t)(s->nparams + 1), sizeof(Value));
+    for (int i = 0; i < s->nparams; i++) s->params[i] = value_null();
+    *out = s;
+    return MDB_OK;
+}
+
+int engine_count_params(const char *sql)
+{
+    /* the highest $n outside of quotes */
+    int maxp = 0;
+    char q = 0;
+    for (const char *p = sql; *p; p++) {
+        if (q) {
+            if (*p == q) q = 0;
+            continue;
+        }
+        if (*p == '\'' || *p == '"') { q = *p; continue; }
+        if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
+            int n = atoi(p + 1);
+            if (n > maxp) maxp = n;
+        }
+    }
+    return maxp;
+}
+
+int mdb_stmt_param_count(const MdbStmt *s) { return s->nparams; }
+
+static int bind_check(MdbStmt *s, int idx)
+{
+    if (idx < 1 || idx > s->nparams) {
+        err_clear(&s->conn->err);
+        err_set(&s->conn->err, SQLSTATE_UNDEFINED_PARAMETER, "there is no parameter $%d", idx);
+        publish_error(s->conn);
+        return MDB_ERROR;
+    }
+    return MDB_OK;
+}
+
+int mdb_bind_null(MdbStmt *s, int idx)
+{
+    if (bind_check(s, idx)) return MDB_ERROR;
+    s->params[idx - 1] = value_null();
+    return MDB_OK;
+}
+int mdb_bind_bool(MdbStmt *s, int idx, bool v)
+{
+    if (bind_check(s, idx)) return MDB_ERROR;
+    s->params[idx - 1] = value_bool(v);
+    return MDB_OK;
+}
+int mdb_bind_int64(MdbStmt *s, int idx, int64_t v)
+{
+    if (bind_check(s, idx)) return MDB_ERROR;
+    s->params[idx - 1] = value_int(TYPE_INT64, v);
+    return MDB_OK;
+}
+int mdb_bind_double(MdbStmt *s, int idx, double v)
+{
+    if (bind_check(s, idx)) return MDB_ERROR;
+    s->params[idx - 1] = value_double(v);
+    return MDB_OK;
+}
+int mdb_bind_text(MdbStmt *s, int idx, const char *v, size_t len)
+{
+    if (bind_check(s, idx)) return MDB_ERROR;
+    Value x = value_text(s->arena, v, len);
+    x.type.text_kind = TEXT_UNKNOWN;
+    s->params[idx - 1] = x;
+    return MDB_OK;
+}
+
+int mdb_stmt_execute(MdbStmt *s, MdbResult **out)
+{
+    MdbConn *c = s->conn;
+    *out = NULL;
+    err_clear(&c->err);
+    ParseResult pr;
+    if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
+    int rc = MDB_OK;
+    if (pr.tree->n_stmts > 0) rc = engine_run(c, pr.tree->stmts[0]->stmt, s->sql, s->params, s->nparams, out);
+    parser_free(&pr);
+    return rc;
+}
+
+void mdb_stmt_free(MdbStmt *s)
+{
+    if (!s) return;
+    arena_destroy(s->arena);
+    free(s->params);
+    free(s->sql);
+    free(s);
+}

@@ -1,0 +1,131 @@
+/*
+ * src/optimizer/pushdown.c — filter pushdown: splits WHERE/ON predicates into
+ * conjuncts and moves each as far down the tree as its columns allow — into
+ * the join whose inputs it connects (where it becomes a join condition, so
+ * the planner can pick a hash join on equalities) or into a table scan.
+ */
+#include "optimizer/optimizer.h"
+
+static bool has_binding(const LogicalOp *op, ColBinding b)
+{
+    for (int i = 0; i < op->ncols; i++)
+        if (op->cols[i].table == b.table && op->cols[i].column == b.column) return true;
+    return false;
+}
+
+/* True when every column the expression references is produced by op. */
+static bool covered(const Expr *e, const LogicalOp *op)
+{
+    if (!e) return true;
+    if (e->kind == EXPR_COLREF && e->u.col.depth == 0 && !has_binding(op, e->u.col.binding)) return false;
+    if (e->kind == EXPR_SUBQUERY) {
+        for (int i = 0; i < e->u.sub.nouter; i++)
+            if (!covered(e->u.sub.outer_exprs[i], op)) return false;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        if (!covered(e->args[i], op)) return false;
+    return true;
+}
+
+static void split(Arena *a, Expr *e, Expr ***list, int *n, int *cap)
+{
+    if (e->kind == EXPR_AND) {
+        split(a, e->args[0], list, n, cap);
+        split(a, e->args[1], list, n, cap);
+        return;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        Expr **nl = arena_alloc(a, sizeof(Expr *) * (size_t)*cap);
+        if (*n) memcpy(nl, *list, sizeof(Expr *) * (size_t)*n);
+        *list = nl;
+    }
+    (*list)[(*n)++] = e;
+}
+
+static Expr *and_expr(Arena *a, Expr *x, Expr *y)
+{
+    if (!x) return y;
+    if (!y) return x;
+    Expr *e = expr_new(a, EXPR_AND, ltype(TYPE_BOOL), 0);
+    e->nargs = 2;
+    e->args = arena_alloc(a, sizeof(Expr *) * 2);
+    e->args[0] = x;
+    e->args[1] = y;
+    return e;
+}
+
+static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred);
+
+static LogicalOp *add_filter(Arena *a, LogicalOp *op, Expr *pred)
+{
+    if (!pred) return op;
+    LogicalOp *f = lop_new(a, LOP_FILTER, 1);
+    f->children[0] = op;
+    lop_inherit_cols(a, f, op);
+    f->u.filter.pred = pred;
+    return f;
+}
+
+/* Pushes `pred` (may be NULL) into op; returns the rewritten op. */
+static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
+{
+    Expr **cs = NULL;
+    int n = 0, cap = 0;
+    if (pred) split(a, pred, &cs, &n, &cap);
+    switch (op->kind) {
+    case LOP_FILTER: {
+        split(a, op->u.filter.pred, &cs, &n, &cap);
+        Expr *all = NULL;
+        for (int i = 0; i < n; i++) all = and_expr(a, all, cs[i]);
+        return push(a, op->children[0], all);
+    }
+    case LOP_JOIN: {
+        JoinType t = op->u.join.type;
+        if (t == JOIN_INNER || t == JOIN_CROSS) {
+            if (op->u.join.cond) split(a, op->u.join.cond, &cs, &n, &cap);
+            Expr *l = NULL, *r = NULL, *j = NULL;
+            for (int i = 0; i < n; i++) {
+                if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[0])) l = and_expr(a, l, cs[i]);
+                else if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[1])) r = and_expr(a, r, cs[i]);
+                else j = and_expr(a, j, cs[i]);
+            }
+            op->children[0] = push(a, op->children[0], l);
+            op->children[1] = push(a, op->children[1], r);
+            op->u.join.cond = j;
+            op->u.join.type = j ? JOIN_INNER : JOIN_CROSS;
+            /* predicates with subqueries stay above the join */
+            return op;
+        }
+        /* outer joins: only predicates on the preserved side move below */
+        Expr *keep = NULL, *l = NULL;
+        for (int i = 0; i < n; i++) {
+            if (t == JOIN_LEFT && !expr_has_subquery(cs[i]) && covered(cs[i], op->children[0])) l = and_expr(a, l, cs[i]);
+            else keep = and_expr(a, keep, cs[i]);
+        }
+        op->children[0] = push(a, op->children[0], l);
+        op->children[1] = push(a, op->children[1], NULL);
+        return add_filter(a, op, keep);
+    }
+    case LOP_GET: {
+        Expr *keep = NULL, *scan = op->u.get.filter;
+        for (int i = 0; i < n; i++) {
+            if (!expr_has_subquery(cs[i])) scan = and_expr(a, scan, cs[i]);
+            else keep = and_expr(a, keep, cs[i]);
+        }
+        op->u.get.filter = scan;
+        return add_filter(a, op, keep);
+    }
+    default: {
+        for (int c = 0; c < op->nchildren; c++) op->children[c] = push(a, op->children[c], NULL);
+        Expr *all = NULL;
+        for (int i = 0; i < n; i++) all = and_expr(a, all, cs[i]);
+        return add_filter(a, op, all);
+    }
+    }
+}
+
+LogicalOp *optimize(Arena *a, LogicalOp *root)
+{
+    return push(a, root, NULL);
+}

@@ -1,0 +1,163 @@
+/*
+ * src/planner/logical.h — the logical plan the binder builds and the optimizer
+ * rewrites.
+ *
+ * Every operator produces columns named by ColBindings: a get of table index
+ * T produces (T,0)…(T,n-1); a projection, aggregate or window produces a new
+ * table index of its own.  Expressions refer to bindings, never to positions,
+ * so operators can be moved without rewriting them; the planner resolves the
+ * bindings to positions when it builds the physical plan.
+ */
+#ifndef MDB_LOGICAL_H
+#define MDB_LOGICAL_H
+
+#include "catalog/catalog.h"
+#include "exec/expr.h"
+
+typedef enum LogicalKind {
+    LOP_GET,        /* table scan */
+    LOP_DUMMY,      /* one row, no columns (SELECT without FROM) */
+    LOP_VALUES,     /* literal rows */
+    LOP_FILTER,
+    LOP_PROJECT,
+    LOP_AGGREGATE,
+    LOP_JOIN,
+    LOP_ORDER,
+    LOP_LIMIT,
+    LOP_DISTINCT,   /* DISTINCT / DISTINCT ON */
+    LOP_SETOP,      /* UNION/INTERSECT/EXCEPT [ALL] */
+    LOP_WINDOW,
+    LOP_INSERT,
+    LOP_UPDATE,
+    LOP_DELETE,
+    LOP_TABLEFUNC,  /* generate_series, unnest */
+    LOP_CTE_SCAN,   /* reads a materialised CTE / recursive working table */
+    LOP_RECURSIVE,  /* WITH RECURSIVE: children[0] anchor, children[1] step */
+    LOP_MATERIALIZE,/* materialise children[0] once (CTE) */
+} LogicalKind;
+
+typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_SEMI, JOIN_ANTI, JOIN_CROSS } JoinType;
+
+typedef struct SortKey {
+    Expr *expr;
+    bool desc;
+    bool nulls_first;
+} SortKey;
+
+typedef struct WindowDef {
+    int npart;
+    Expr **part;
+    int norder;
+    SortKey *order;
+    int frame_options; /* PostgreSQL's FRAMEOPTION_* bits */
+    Expr *start_offset, *end_offset;
+} WindowDef;
+
+typedef struct LogicalOp LogicalOp;
+struct LogicalOp {
+    LogicalKind kind;
+    int nchildren;
+    LogicalOp *children[2];
+    int ncols;               /* output columns */
+    ColBinding *cols;
+    LType *types;
+    double est_rows;         /* optimizer's estimate */
+    union {
+        struct {
+            TableDef *table;
+            u32 table_index;
+            int ncols_scan;
+            int *col_ids;    /* table column per output column; -1 = row id */
+            Expr *filter;    /* pushed-down predicate (bindings of this get) */
+        } get;
+        struct {
+            int nrows;
+            Expr ***rows;    /* nrows × ncols */
+            u32 table_index;
+        } values;
+        struct {
+            Expr *pred;
+        } filter;
+        struct {
+            u32 table_index;
+            Expr **exprs;    /* ncols */
+        } project;
+        struct {
+            u32 group_index;  /* bindings of group keys */
+            u32 agg_index;    /* bindings of aggregates */
+            int ngroups;
+            Expr **groups;
+            int naggs;
+            Expr **aggs;      /* EXPR_AGGREF */
+            int nsets;        /* grouping sets: 0 = plain GROUP BY */
+            u64 *sets;        /* bitmask of group keys in each set */
+            u32 grouping_index; /* binding table of GROUPING() values */
+        } agg;
+        struct {
+            JoinType type;
+            Expr *cond;       /* join condition, may be NULL */
+            bool mark;        /* semi/anti join from a rewritten subquery */
+        } join;
+        struct {
+            int nkeys;
+            SortKey *keys;
+        } order;
+        struct {
+            Expr *limit;      /* NULL = none */
+            Expr *offset;     /* NULL = none */
+        } limit;
+        struct {
+            int non;          /* DISTINCT ON expressions; 0 = plain DISTINCT */
+            Expr **on;
+        } distinct;
+        struct {
+            int op;           /* SETOP_UNION… */
+            bool all;
+            u32 table_index;
+        } setop;
+        struct {
+            u32 table_index;
+            int nfuncs;
+            Expr **funcs;     /* EXPR_WINDOW */
+            int ndefs;
+            WindowDef *defs;
+        } window;
+        struct {
+            TableDef *table;
+            int ncols_in;     /* input columns, in table order after defaults */
+            int nreturning;
+            Expr **returning; /* over the new row (bindings of returning_index) */
+            u32 returning_index;
+            int *set_cols;    /* UPDATE: table columns assigned */
+            Expr **set_exprs; /* UPDATE: new values (over child's columns) */
+            int nset;
+            Expr *rowid;      /* UPDATE/DELETE: row id column of the child */
+            Expr **old_cols;  /* UPDATE: the table's current columns in the child */
+            Expr **checks;    /* bound CHECK constraints over the new row */
+            int nchecks;
+            char **check_names;
+        } dml;
+        struct {
+            int func;         /* TABLEFUNC_* */
+            u32 table_index;
+            int nargs;
+            Expr **args;
+            bool ordinality;
+        } tfunc;
+        struct {
+            int cte_id;       /* which materialised result */
+            u32 table_index;
+        } cte;
+    } u;
+};
+
+enum { SETOP_UNION = 1, SETOP_INTERSECT, SETOP_EXCEPT };
+enum { TABLEFUNC_GENERATE_SERIES = 1, TABLEFUNC_UNNEST };
+
+LogicalOp *lop_new(Arena *a, LogicalKind kind, int nchildren);
+/* Sets the output columns to (table, 0..n-1) with the given types. */
+void lop_set_cols(Arena *a, LogicalOp *op, u32 table, const LType *types, int n);
+/* Copies the child's output columns to op. */
+void lop_inherit_cols(Arena *a, LogicalOp *op, const LogicalOp *child);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * src/planner/planner.c — builds physical operators from the logical plan,
+ * resolving column bindings to input positions.  Joins with equality
+ * conditions become hash joins (build = the right input); other joins become
+ * nested-loop joins.  RIGHT joins are planned as LEFT joins with the inputs
+ * swapped.
+ */
+#include <stdio.h>
+
+#include "planner/planner.h"
+
+static int find_col(const LogicalOp *op, ColBinding b)
+{
+    for (int i = 0; i < op->ncols; i++)
+        if (op->cols[i].table == b.table && op->cols[i].column == b.column) return i;
+    return -1;
+}
+
+typedef struct Cols {
+    const ColBinding *b;
+    int n;
+} Cols;
+
+static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out);
+
+static int resolve(PlanCtx *pc, const Expr *e, Cols in, Expr **out)
+{
+    if (!e) { *out = NULL; return MDB_OK_; }
+    Expr *c = arena_memdup(pc->arena, e, sizeof(Expr));
+    if (e->kind == EXPR_COLREF) {
+        int idx = -1;
+        for (int i = 0; i < in.n; i++)
+            if (in.b[i].table == e->u.col.binding.table && in.b[i].column == e->u.col.binding.column) { idx = i; break; }
+        if (idx < 0) return err_set(pc->err, SQLSTATE_INTERNAL_ERROR, "unresolved column reference (%u,%u)", e->u.col.binding.table, e->u.col.binding.column);
+        c->u.col.index = idx;
+        *out = c;
+        return MDB_OK_;
+    }
+    if (e->nargs) {
+        c->args = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++)
+            if (resolve(pc, e->args[i], in, &c->args[i])) return MDB_FAIL;
+    }
+    if (e->kind == EXPR_SUBQUERY) {
+        c->u.sub.outer_exprs = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)(e->u.sub.nouter + 1));
+        for (int i = 0; i < e->u.sub.nouter; i++)
+            if (resolve(pc, e->u.sub.outer_exprs[i], in, &c->u.sub.outer_exprs[i])) return MDB_FAIL;
+        if (e->nargs >= 2) {
+            /* args[1] is the subquery column's cast, over the subquery's own output */
+            Cols sub = {e->u.sub.plan->cols, e->u.sub.plan->ncols};
+            if (resolve(pc, e->args[1], sub, &c->args[1])) return MDB_FAIL;
+        }
+        if (plan(pc, e->u.sub.plan, &c->u.sub.phys)) return MDB_FAIL;
+    }
+    if (e->kind == EXPR_AGGREF && e->u.agg.filter)
+        if (resolve(pc, e->u.agg.filter, in, &c->u.agg.filter)) return MDB_FAIL;
+    *out = c;
+    return MDB_OK_;
+}
+
+static int resolve_all(PlanCtx *pc, Expr **es, int n, Cols in, Expr ***out)
+{
+    *out = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        if (resolve(pc, es[i], in, &(*out)[i])) return MDB_FAIL;
+    return MDB_OK_;
+}
+
+static Cols cols_of(const LogicalOp *op) { return (Cols){op->cols, op->ncols}; }
+
+static bool refs_only(const Expr *e, const LogicalOp *op)
+{
+    if (e->kind == EXPR_COLREF) return find_col(op, e->u.col.binding) >= 0;
+    if (e->kind == EXPR_SUBQUERY || e->kind == EXPR_OUTER || e->kind == EXPR_PARAM) return false;
+    bool any = false;
+    for (int i = 0; i < e->nargs; i++) {
+        if (!refs_only(e->args[i], op)) return false;
+        any = true;
+    }
+    return any || e->kind != EXPR_CONST ? true : false;
+}
+
+static bool has_colref(const Expr *e)
+{
+    if (e->kind == EXPR_COLREF) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (has_colref(e->args[i])) return true;
+    return false;
+}
+
+static void split_and(Arena *a, Expr *e, Expr ***list, int *n, int *cap)
+{
+    if (!e) return;
+    if (e->kind == EXPR_AND) {
+        split_and(a, e->args[0], list, n, cap);
+        split_and(a, e->args[1], list, n, cap);
+        return;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        Expr **nl = arena_alloc(a, sizeof(Expr *) * (size_t)*cap);
+        if (*n) memcpy(nl, *list, sizeof(Expr *) * (size_t)*n);
+        *list = nl;
+    }
+    (*list)[(*n)++] = e;
+}
+
+static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
+{
+    JoinType t = lop->u.join.type;
+    LogicalOp *L = lop->children[0], *R = lop->children[1];
+    if (t == JOIN_FULL) return err_set(pc->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "FULL JOIN is not supported yet");
+    if (t == JOIN_RIGHT) {
+        /* plan as LEFT with swapped inputs, then restore the column order */
+        LogicalOp sw = *lop;
+        sw.children[0] = R;
+        sw.children[1] = L;
+        sw.u.join.type = JOIN_LEFT;
+        sw.ncols = lop->ncols;
+        sw.cols = arena_alloc(pc->arena, sizeof(ColBinding) * (size_t)lop->ncols);
+        sw.types = arena_alloc(pc->arena, sizeof(LType) * (size_t)lop->ncols);
+        memcpy(sw.cols, R->cols, sizeof(ColBinding) * (size_t)R->ncols);
+        memcpy(sw.cols + R->ncols, L->cols, sizeof(ColBinding) * (size_t)L->ncols);
+        memcpy(sw.types, R->types, sizeof(LType) * (size_t)R->ncols);
+        memcpy(sw.types + R->ncols, L->types, sizeof(LType) * (size_t)L->ncols);
+        PhysOp *j;
+        if (plan_join(pc, &sw, &j)) return MDB_FAIL;
+        Expr **ex = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)lop->ncols);
+        for (int i = 0; i < lop->ncols; i++) {
+            int src = i < L->ncols ? R->ncols + i : i - L->ncols;
+            ex[i] = expr_colref(pc->arena, lop->cols[i], lop->types[i], 0);
+            ex[i]->u.col.index = src;
+        }
+        *out = phys_project(pc->arena, j, ex, lop->ncols, lop->types);
+        (*out)->id = pc->next_id++;
+        return MDB_OK_;
+    }
+    PhysOp *pl, *pr;
+    if (plan(pc, L, &pl) || plan(pc, R, &pr)) return MDB_FAIL;
+    Cols both = cols_of(lop);
+    /* equality conjuncts between the two sides become hash keys */
+    Expr **cs = NULL;
+    int n = 0, cap = 0;
+    split_and(pc->arena, lop->u.join.cond, &cs, &n, &cap);
+    Expr **pk = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)(n + 1));
+    Expr **bk = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)(n + 1));
+    int nk = 0;
+    Expr *residual = NULL;
+    if (t == JOIN_INNER || t == JOIN_SEMI || t == JOIN_ANTI) {
+        for (int i = 0; i < n; i++) {
+            Expr *c = cs[i];
+            if (c->kind == EXPR_FUNC && c->nargs == 2 && !strcmp(c->u.func.fn->name, "=") && has_colref(c->args[0]) &&
+                has_colref(c->args[1])) {
+                Expr *x = c->args[0], *y = c->args[1];
+                if (refs_only(x, L) && refs_only(y, R)) {
+                    if (resolve(pc, x, cols_of(L), &pk[nk]) || resolve(pc, y, cols_of(R), &bk[nk])) return MDB_FAIL;
+                    nk++;
+                    continue;
+                }
+                if (refs_only(y, L) && refs_only(x, R)) {
+                    if (resolve(pc, y, cols_of(L), &pk[nk]) || resolve(pc, x, cols_of(R), &bk[nk])) return MDB_FAIL;
+                    nk++;
+                    continue;
+                }
+            }
+            Expr *r;
+            if (resolve(pc, c, both, &r)) return MDB_FAIL;
+            if (!residual) residual = r;
+            else {
+                Expr *a = expr_new(pc->arena, EXPR_AND, ltype(TYPE_BOOL), 0);
+                a->nargs = 2;
+                a->args = arena_alloc(pc->arena, sizeof(Expr *) * 2);
+                a->args[0] = residual;
+                a->args[1] = r;
+                residual = a;
+            }
+        }
+    }
+    PhysOp *j;
+    if (nk > 0 && t == JOIN_INNER) {
+        j = phys_hash_join(pc->arena, pl, pr, t, pk, bk, nk, residual, lop->types, lop->ncols);
+        j->explain = arena_printf(pc->arena, "%d key%s", nk, nk > 1 ? "s" : "");
+    } else {
+        Expr *cond;
+        if (resolve(pc, lop->u.join.cond, both, &cond)) return MDB_FAIL;
+        j = phys_nl_join(pc->arena, pl, pr, t == JOIN_CROSS ? JOIN_INNER : t, cond, lop->types, lop->ncols);
+    }
+    j->id = pc->next_id++;
+    j->est_rows = lop->est_rows;
+    *out = j;
+    return MDB_OK_;
+}
+
+static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
+{
+    PhysOp *op = NULL, *child = NULL;
+    Arena *a = pc->arena;
+    switch (lop->kind) {
+    case LOP_GET: {
+        Expr *f = NULL;
+        if (lop->u.get.filter && resolve(pc, lop->u.get.filter, cols_of(lop), &f)) return MDB_FAIL;
+        op = phys_scan(a, lop->u.get.table, lop->u.get.col_ids, lop->ncols, lop->types, f);
+        break;
+    }
+    case LOP_DUMMY: op = phys_dummy(a); break;
+    case LOP_VALUES: {
+        Expr ***rows = arena_alloc(a, sizeof(Expr **) * (size_t)lop->u.values.nrows);
+        Cols none = {NULL, 0};
+        for (int r = 0; r < lop->u.values.nrows; r++)
+            if (resolve_all(pc, lop->u.values.rows[r], lop->ncols, none, &rows[r])) return MDB_FAIL;
+        op = phys_values(a, rows, lop->u.values.nrows, lop->ncols, lop->types);
+        break;
+    }
+    case LOP_FILTER: {
+        if (plan(pc, lop->children[0], &child)) return MDB_FAIL;
+        Expr *p;
+        if (resolve(pc, lop->u.filter.pred, cols_of(lop->children[0]), &p)) return MDB_FAIL;
+        op = phys_filter(a, child, p);
+        break;
+    }
+    case LOP_PROJECT: {
+        if (plan(pc, lop->children[0], &child)) return MDB_FAIL;
+        Expr **ex;
+        if (resolve_all(pc, lop->u.project.exprs, lop->ncols, cols_of(lop->children[0]), &ex)) return MDB_FAIL;
+        op = phys_project(a, child, ex, lop->ncols, lop->types);
+        break;
+    }
+    case LOP_AGGREGATE: {
+        if (plan(pc, lop->children[0], &child)) return MDB_FAIL;
+        Cols in = cols_of(lop->children[0]);
+        Expr **g, **ag;
+        if (resolve_all(pc, lop->u.agg.groups, lop->u.agg.ngroups, in, &g) ||
+            resolve_all(pc, lop->u.agg.aggs, lop->u.agg.naggs, in, &ag))
+            return MDB_FAIL;
+        op = phys_hash_agg(a, child, g, lop->u.agg.ngroups, ag, lop->u.agg.naggs, lop->u.agg.sets, lop->u.agg.nsets, lop->types, lop->ncols);
+        break;
+    }
+    case LOP_JOIN: return plan_join(pc, lop, out);
+    case LOP_ORDER: {
+        if (plan(pc, lop->children[0], &child)) return MDB_FAIL;
+        PSortKey *keys = arena_alloc(a, sizeof(PSortKey) * (size_t)(lop->u.order.nkeys + 1));
+        for (int i = 0; i < lop->u.order.nkeys; i++) {
+            Expr *k;
+            if (resolve(pc, lop->u.order.keys[i].expr, cols_of(lop->children[0]), &k)) return MDB_FAIL;
+            if (k->kind != EXPR_COLREF) return err_set(pc->err, SQLSTATE_INTERNAL_ERROR, "sort key is not a column");
+            keys[i] = (PSortKey){k->u.col.index, lop->u.order.keys[i].desc, lop->u.order.keys[i].nulls_first};
+        }
+        op = phys_sort(a, child, keys, lop->u.order.nkeys, NULL);
+        break;
+    }
+    case LOP_LIMIT: {
+        if (plan(pc, lop->children[0], &child)) return MDB_FAIL;
+        Cols none = {NULL, 0};
+        Expr *l, *o;
+        if (resolve(pc, lop->u.limit.limit, none, &l) || resolve(pc, lop->u.limit.offset, none, &o)) return MDB_FAIL;
+        op = phys_limit(a, child, l, o);
+        break;
+    }
+    case LOP_DISTINCT: {
+        if (plan(pc, lop->children[0], &child)) return MDB_FAIL;
+        int *keys = NULL;
+        int nk = lop->u.distinct.non;
+        if (nk) {
+            keys = arena_alloc(a, sizeof(int) * (size_t)nk);
+            for (int i = 0; i < nk; i++) {
+                Expr *k;
+                if (resolve(pc, lop->u.distinct.on[i], cols_of(lop->children[0]), &k)) return MDB_FAIL;
+                keys[i] = k->u.col.index;
+            }
+        }
+        op = phys_distinct(a, child, keys, nk);
+        break;
+    }
+    case LOP_SETOP: {
+        PhysOp *l, *r;
+        if (plan(pc, lop->children[0], &l) || plan(pc, lop->children[1], &r)) return MDB_FAIL;
+        op = phys_setop(a, l, r, lop->u.setop.op, lop->u.setop.all);
+        break;
+    }
+    case LOP_TABLEFUNC: {
+        Expr **args;
+        Cols none = {NULL, 0};
+        if (resolve_all(pc, lop->u.tfunc.args, lop->u.tfunc.nargs, none, &args)) return MDB_FAIL;
+        op = phys_tfunc(a, lop->u.tfunc.func, args, lop->u.tfunc.nargs, lop->u.tfunc.ordinality, lop->types, lop->ncols);
+        break;
+    }
+    case LOP_CTE_SCAN: op = phys_cte_scan(a, lop->u.cte.cte_id, lop->types, lop->ncols); break;
+    case LOP_RECURSIVE: {
+        PhysOp *an, *st;
+        if (plan(pc, lop->children[0], &an) || plan(pc, lop->children[1], &st)) return MDB_FAIL;
+        op = phys_recursive(a, an, st, lop->u.setop.op, lop->u.setop.all);
+        break;
+    }
+    case LOP_WINDOW: return err_set(pc->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "window functions are not supported yet");
+    default: return err_set(pc->err, SQLSTATE_INTERNAL_ERROR, "cannot plan logical operator %d", (int)lop->kind);
+    }
+    op->id = pc->next_id++;
+    op->est_rows = lop->est_rows;
+    *out = op;
+    return MDB_OK_;
+}
+
+int planner_plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out) { return plan(pc, lop, out); }

@@ -1,0 +1,308 @@
+/*
+ * src/storage/memory/memtable.c — MEMORY tier implementation (see memtable.h).
+ */
+#include "storage/memory/memtable.h"
+
+#include <stdlib.h>
+
+MemTable *memtable_create(const LType *types, int ncols)
+{
+    MemTable *t = xcalloc(1, sizeof(MemTable));
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_rwlock_init(&t->segs_lock, NULL);
+    t->ncols = ncols;
+    t->types = xmalloc(sizeof(LType) * (size_t)(ncols ? ncols : 1));
+    memcpy(t->types, types, sizeof(LType) * (size_t)ncols);
+    t->arena = arena_create(NULL);
+    return t;
+}
+
+void memtable_destroy(MemTable *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        MemSegment *s = t->segs[i];
+        free(s->begin);
+        free(s->end);
+        for (int c = 0; c < t->ncols; c++) {
+            free(s->cols[c].data);
+            free(s->cols[c].nulls);
+        }
+        free(s->cols);
+        free(s);
+    }
+    free(t->segs);
+    free(t->types);
+    arena_destroy(t->arena);
+    pthread_mutex_destroy(&t->mu);
+    pthread_rwlock_destroy(&t->segs_lock);
+    free(t);
+}
+
+static void seg_init_col(MemTable *t, Vector *v, LType type)
+{
+    memset(v, 0, sizeof(*v));
+    v->type = type;
+    v->cap = MEM_SEGMENT_ROWS;
+    v->data = xmalloc(type_width(type) * MEM_SEGMENT_ROWS);
+    v->nulls = xcalloc(MEM_SEGMENT_ROWS, 1);
+    v->heap = t->arena;
+    v->owner = t->arena;
+}
+
+static MemSegment *new_segment(MemTable *t)
+{
+    MemSegment *s = xcalloc(1, sizeof(MemSegment));
+    s->start = t->nsegs * (u64)MEM_SEGMENT_ROWS;
+    s->cols = xcalloc((size_t)(t->ncols ? t->ncols : 1), sizeof(Vector));
+    for (int c = 0; c < t->ncols; c++) seg_init_col(t, &s->cols[c], t->types[c]);
+    s->begin = xmalloc(sizeof(Ts) * MEM_SEGMENT_ROWS);
+    s->end = xmalloc(sizeof(Ts) * MEM_SEGMENT_ROWS);
+    pthread_rwlock_wrlock(&t->segs_lock);
+    if (t->nsegs == t->capsegs) {
+        t->capsegs = t->capsegs ? t->capsegs * 2 : 4;
+        t->segs = xrealloc(t->segs, t->capsegs * sizeof(MemSegment *));
+    }
+    t->segs[t->nsegs++] = s;
+    pthread_rwlock_unlock(&t->segs_lock);
+    return s;
+}
+
+static MemSegment *seg_of(MemTable *t, u64 row)
+{
+    pthread_rwlock_rdlock(&t->segs_lock);
+    MemSegment *s = t->segs[row / MEM_SEGMENT_ROWS];
+    pthread_rwlock_unlock(&t->segs_lock);
+    return s;
+}
+
+int memtable_append(MemTable *t, Txn *txn, DataChunk *in, u64 *first_row, Err *err)
+{
+    pthread_mutex_lock(&t->mu);
+    u64 start = atomic_load(&t->nrows);
+    idx_t done = 0;
+    while (done < in->count) {
+        MemSegment *s = t->nsegs ? t->segs[t->nsegs - 1] : NULL;
+        if (!s || atomic_load(&s->count) == MEM_SEGMENT_ROWS) s = new_segment(t);
+        u32 pos = atomic_load(&s->count);
+        idx_t n = MDB_MIN(in->count - done, (idx_t)(MEM_SEGMENT_ROWS - pos));
+        u32 *sel = NULL;
+        u32 selbuf[VECTOR_SIZE];
+        if (done) {
+            for (idx_t k = 0; k < n; k++) selbuf[k] = (u32)(done + k);
+            sel = selbuf;
+        }
+        for (int c = 0; c < t->ncols; c++) vector_copy(&in->cols[c], sel, n, &s->cols[c], pos);
+        for (idx_t k = 0; k < n; k++) {
+            s->begin[pos + k] = txn->id;
+            s->end[pos + k] = TS_INFINITY;
+        }
+        atomic_store(&s->count, pos + (u32)n);
+        atomic_fetch_add(&t->nrows, n);
+        done += n;
+    }
+    atomic_fetch_add(&t->live_estimate, (i64)in->count);
+    pthread_mutex_unlock(&t->mu);
+    if (in->count) txn_log(txn, t, start, in->count, UNDO_INSERT);
+    if (first_row) *first_row = start;
+    (void)err;
+    return MDB_OK_;
+}
+
+int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err)
+{
+    MemSegment *s = seg_of(t, row);
+    u32 i = (u32)(row - s->start);
+    *already = false;
+    pthread_mutex_lock(&t->mu);
+    Ts end = s->end[i];
+    if (end == txn->id) {
+        *already = true;
+        pthread_mutex_unlock(&t->mu);
+        return MDB_OK_;
+    }
+    if (end != TS_INFINITY && end != TS_ABORTED) {
+        pthread_mutex_unlock(&t->mu);
+        return err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
+    }
+    s->end[i] = txn->id;
+    atomic_fetch_sub(&t->live_estimate, 1);
+    pthread_mutex_unlock(&t->mu);
+    txn_log(txn, t, row, 1, UNDO_DELETE);
+    return MDB_OK_;
+}
+
+Value memtable_get(MemTable *t, u64 row, int col)
+{
+    MemSegment *s = seg_of(t, row);
+    return vector_get(&s->cols[col], (idx_t)(row - s->start));
+}
+
+bool memtable_row_visible(MemTable *t, Txn *txn, u64 row)
+{
+    MemSegment *s = seg_of(t, row);
+    u32 i = (u32)(row - s->start);
+    return version_visible(s->begin[i], s->end[i], txn);
+}
+
+void memtable_commit_rows(void *table, u64 row, u64 count, u8 kind, TxnId id, Ts cts)
+{
+    MemTable *t = table;
+    for (u64 r = row; r < row + count;) {
+        MemSegment *s = seg_of(t, r);
+        u32 i = (u32)(r - s->start);
+        u64 n = MDB_MIN(row + count - r, (u64)(MEM_SEGMENT_ROWS - i));
+        Ts *st = kind == UNDO_INSERT ? s->begin : s->end;
+        for (u64 k = 0; k < n; k++)
+            if (st[i + k] == id) st[i + k] = cts;
+        r += n;
+    }
+}
+
+void memtable_undo_rows(void *table, u64 row, u64 count, u8 kind, TxnId id)
+{
+    MemTable *t = table;
+    pthread_mutex_lock(&t->mu);
+    for (u64 r = row; r < row + count;) {
+        MemSegment *s = seg_of(t, r);
+        u32 i = (u32)(r - s->start);
+        u64 n = MDB_MIN(row + count - r, (u64)(MEM_SEGMENT_ROWS - i));
+        for (u64 k = 0; k < n; k++) {
+            if (kind == UNDO_INSERT && s->begin[i + k] == id) {
+                s->begin[i + k] = TS_ABORTED;
+                atomic_fetch_sub(&t->live_estimate, 1);
+            } else if (kind == UNDO_DELETE && s->end[i + k] == id) {
+                s->end[i + k] = TS_INFINITY;
+                atomic_fetch_add(&t->live_estimate, 1);
+            }
+        }
+        r += n;
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+void memtable_add_column(MemTable *t, LType type, const Value *fill)
+{
+    pthread_mutex_lock(&t->mu);
+    t->types = xrealloc(t->types, sizeof(LType) * (size_t)(t->ncols + 1));
+    t->types[t->ncols] = type;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        MemSegment *s = t->segs[i];
+        s->cols = xrealloc(s->cols, sizeof(Vector) * (size_t)(t->ncols + 1));
+        seg_init_col(t, &s->cols[t->ncols], type);
+        u32 n = atomic_load(&s->count);
+        for (u32 r = 0; r < n; r++) vector_set(&s->cols[t->ncols], r, fill);
+    }
+    t->ncols++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void memtable_drop_column(MemTable *t, int col)
+{
+    pthread_mutex_lock(&t->mu);
+    for (size_t i = 0; i < t->nsegs; i++) {
+        MemSegment *s = t->segs[i];
+        free(s->cols[col].data);
+        free(s->cols[col].nulls);
+        memmove(&s->cols[col], &s->cols[col + 1], sizeof(Vector) * (size_t)(t->ncols - col - 1));
+    }
+    memmove(&t->types[col], &t->types[col + 1], sizeof(LType) * (size_t)(t->ncols - col - 1));
+    t->ncols--;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void memtable_truncate(MemTable *t)
+{
+    pthread_mutex_lock(&t->mu);
+    pthread_rwlock_wrlock(&t->segs_lock);
+    for (size_t i = 0; i < t->nsegs; i++) {
+        MemSegment *s = t->segs[i];
+        u32 n = atomic_load(&s->count);
+        for (u32 r = 0; r < n; r++) s->begin[r] = TS_ABORTED;
+    }
+    atomic_store(&t->live_estimate, 0);
+    pthread_rwlock_unlock(&t->segs_lock);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* ---- scan ---------------------------------------------------------------- */
+
+void memscan_init(MemScan *s, MemTable *t)
+{
+    s->t = t;
+    atomic_store(&s->next_seg, 0);
+    pthread_rwlock_rdlock(&t->segs_lock);
+    s->nsegs = t->nsegs;
+    pthread_rwlock_unlock(&t->segs_lock);
+}
+
+u64 memscan_morsels(const MemScan *s) { return s->nsegs; }
+
+int memscan_next(MemScan *s, MemScanLocal *l, Txn *txn, const int *cols, int ncols, DataChunk *out)
+{
+    MemTable *t = s->t;
+    out->count = 0;
+    for (;;) {
+        if (!l->seg || l->pos >= l->limit) {
+            u64 k = atomic_fetch_add(&s->next_seg, 1);
+            if (k >= s->nsegs) {
+                l->seg = NULL;
+                return MDB_OK_;
+            }
+            pthread_rwlock_rdlock(&t->segs_lock);
+            l->seg = t->segs[k];
+            pthread_rwlock_unlock(&t->segs_lock);
+            l->seg_idx = k;
+            l->pos = 0;
+            l->limit = atomic_load(&l->seg->count);
+            continue;
+        }
+        MemSegment *seg = l->seg;
+        u32 start = l->pos;
+        u32 n = MDB_MIN((u32)VECTOR_SIZE, l->limit - start);
+        l->pos += n;
+        u32 sel[VECTOR_SIZE];
+        idx_t m = 0;
+        const Ts *b = seg->begin + start, *e = seg->end + start;
+        for (u32 k = 0; k < n; k++) {
+            sel[m] = k;
+            m += version_visible(b[k], e[k], txn);
+        }
+        if (m == 0) continue;
+        bool all = m == n;
+        for (int c = 0; c < ncols; c++) {
+            Vector *ov = &out->cols[c];
+            if (cols[c] < 0) {
+                i64 *d = (i64 *)ov->data;
+                for (idx_t k = 0; k < m; k++) d[k] = (i64)(seg->start + start + sel[k]);
+                continue;
+            }
+            const Vector *src = &seg->cols[cols[c]];
+            size_t w = type_width(src->type);
+            const u8 *sd = src->data + (size_t)start * w;
+            const u8 *sn = src->nulls + start;
+            if (all) {
+                memcpy(ov->data, sd, (size_t)n * w);
+            } else {
+                switch (w) {
+                case 1: for (idx_t k = 0; k < m; k++) ov->data[k] = sd[sel[k]]; break;
+                case 2: for (idx_t k = 0; k < m; k++) ((u16 *)ov->data)[k] = ((const u16 *)sd)[sel[k]]; break;
+                case 4: for (idx_t k = 0; k < m; k++) ((u32 *)ov->data)[k] = ((const u32 *)sd)[sel[k]]; break;
+                case 8: for (idx_t k = 0; k < m; k++) ((u64 *)ov->data)[k] = ((const u64 *)sd)[sel[k]]; break;
+                default: for (idx_t k = 0; k < m; k++) memcpy(ov->data + k * w, sd + (size_t)sel[k] * w, w);
+                }
+            }
+            bool any_null = false;
+            for (idx_t k = 0; k < m; k++) any_null |= sn[all ? k : sel[k]];
+            if (any_null) {
+                u8 *on = vector_nulls(ov);
+                for (idx_t k = 0; k < m; k++) on[k] = sn[all ? k : sel[k]];
+            } else if (ov->nulls) {
+                memset(ov->nulls, 0, m);
+            }
+        }
+        out->count = m;
+        out->batch = (i64)(l->seg_idx * 64 + start / VECTOR_SIZE);
+        return MDB_OK_;
+    }
+}

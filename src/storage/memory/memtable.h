@@ -1,0 +1,89 @@
+/*
+ * src/storage/memory/memtable.h — the MEMORY tier: columnar segments in memory.
+ *
+ * A table is a list of segments of MEM_SEGMENT_ROWS rows; each segment holds one
+ * Vector per column plus the MVCC begin/end stamps of every row version
+ * (src/txn/txn.h).  Rows are only ever appended: an UPDATE ends the old
+ * version and appends a new one, a DELETE ends the version.  A parallel scan
+ * hands out one segment per morsel and produces chunks of visible rows with
+ * the requested columns.  Strings are stored in the table's arena, so scanned
+ * chunks reference them without copying for as long as the table lives.
+ *
+ * Concurrency: appends and stamp changes take the table mutex; scans read
+ * published segments without it (a segment pointer, once published, never
+ * changes; the segment array only grows under segs_lock).
+ */
+#ifndef MDB_MEMTABLE_H
+#define MDB_MEMTABLE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "txn/txn.h"
+#include "types/types.h"
+
+#define MEM_SEGMENT_ROWS (VECTOR_SIZE * 60)
+
+typedef struct MemSegment {
+    u64 start;        /* row number of the first row */
+    Vector *cols;     /* ncols vectors of MEM_SEGMENT_ROWS capacity */
+    Ts *begin;        /* per-row begin stamp */
+    Ts *end;          /* per-row end stamp (TS_INFINITY = live) */
+    _Atomic u32 count; /* rows appended */
+} MemSegment;
+
+typedef struct MemTable {
+    pthread_mutex_t mu;       /* serialises appends and stamp changes */
+    pthread_rwlock_t segs_lock;
+    int ncols;
+    LType *types;
+    MemSegment **segs;
+    size_t nsegs, capsegs;
+    _Atomic u64 nrows;        /* rows appended (all versions) */
+    _Atomic i64 live_estimate; /* rows inserted minus rows deleted (statistics) */
+    Arena *arena;             /* segments and string bytes */
+    i64 max_rows;             /* ring buffer size (WITH (max_rows = N)), 0 = unbounded */
+} MemTable;
+
+MemTable *memtable_create(const LType *types, int ncols);
+void memtable_destroy(MemTable *t);
+/* Appends the rows of `in` (columns in table order, already cast) as new
+ * versions of transaction txn.  *first_row gets the first row number. */
+int memtable_append(MemTable *t, Txn *txn, DataChunk *in, u64 *first_row, Err *err);
+/* Ends the version at `row` for txn; 40001 on a write-write conflict.  Sets
+ * *already when the row was already ended by txn itself (skipped). */
+int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err);
+/* Reads column values of one row. */
+Value memtable_get(MemTable *t, u64 row, int col);
+bool memtable_row_visible(MemTable *t, Txn *txn, u64 row);
+/* Adds a column filled with `fill` (ALTER TABLE ADD COLUMN). */
+void memtable_add_column(MemTable *t, LType type, const Value *fill);
+void memtable_drop_column(MemTable *t, int col);
+/* Removes every row version (TRUNCATE; not transactional). */
+void memtable_truncate(MemTable *t);
+
+/* Called by txn commit / rollback for every logged range. */
+void memtable_commit_rows(void *table, u64 row, u64 count, u8 kind, TxnId id, Ts cts);
+void memtable_undo_rows(void *table, u64 row, u64 count, u8 kind, TxnId id);
+
+/* Parallel scan. */
+typedef struct MemScan {
+    MemTable *t;
+    _Atomic u64 next_seg; /* next segment to hand out */
+    u64 nsegs;            /* segments at scan start */
+} MemScan;
+typedef struct MemScanLocal {
+    MemSegment *seg;
+    u64 seg_idx;
+    u32 pos;              /* next row within the segment */
+    u32 limit;            /* rows in the segment at claim time */
+} MemScanLocal;
+
+void memscan_init(MemScan *s, MemTable *t);
+/* Fills `out` with up to VECTOR_SIZE visible rows: the columns `cols` (ncols
+ * of them; -1 = the row number as INT64).  out->count == 0 at the end. */
+int memscan_next(MemScan *s, MemScanLocal *l, Txn *txn, const int *cols, int ncols, DataChunk *out);
+/* Segments the scan will visit (for choosing the number of threads). */
+u64 memscan_morsels(const MemScan *s);
+
+#endif

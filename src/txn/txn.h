@@ -1,0 +1,75 @@
+/*
+ * src/txn/txn.h — transactions, MVCC snapshots and commit timestamps.
+ *
+ * Every row version carries a begin and an end stamp.  A stamp below
+ * TXN_ID_BASE is a commit timestamp; a stamp at or above it is the id of the
+ * transaction that wrote it and has not committed (or TS_ABORTED).  A version
+ * is visible to transaction T when its begin stamp is T's own id or a commit
+ * timestamp <= T's snapshot, and its end stamp is neither.  Commit swaps the
+ * transaction's id for a fresh commit timestamp in every stamp it wrote, under
+ * the commit lock, so a snapshot never sees half of a commit.
+ *
+ * Write-write conflicts: deleting or updating a version whose end stamp is
+ * another live transaction's id, or a commit timestamp after the snapshot,
+ * fails with 40001 (first writer wins).
+ */
+#ifndef MDB_TXN_H
+#define MDB_TXN_H
+
+#include <pthread.h>
+
+#include "common/error.h"
+
+typedef u64 TxnId;
+typedef u64 Ts;
+
+#define TXN_ID_BASE ((u64)1 << 62)
+#define TS_INFINITY UINT64_MAX
+#define TS_ABORTED (UINT64_MAX - 1)
+
+typedef struct UndoEntry {
+    void *table;  /* MemTable */
+    u64 row;      /* first row number in the table */
+    u64 count;    /* consecutive rows from `row` */
+    u8 kind;      /* UNDO_INSERT or UNDO_DELETE */
+} UndoEntry;
+enum { UNDO_INSERT = 1, UNDO_DELETE = 2 };
+
+typedef struct TxnManager {
+    pthread_rwlock_t commit_lock; /* exclusive while a commit publishes stamps */
+    pthread_mutex_t mu;
+    u64 clock;                    /* last commit timestamp */
+    u64 next_id;                  /* next transaction id */
+} TxnManager;
+
+typedef struct Txn {
+    TxnManager *mgr;
+    TxnId id;
+    Ts snapshot;      /* commit timestamps <= snapshot are visible */
+    UndoEntry *undo;  /* changes made, in order */
+    size_t nundo, capundo;
+    bool failed;      /* poisoned: only ROLLBACK is allowed */
+    u32 command_id;
+} Txn;
+
+void txnmgr_init(TxnManager *m);
+void txnmgr_destroy(TxnManager *m);
+Txn *txn_begin(TxnManager *m);
+int txn_commit(Txn *t, Err *err);
+void txn_rollback(Txn *t);
+/* Rolls back the changes after position `mark` (savepoints). */
+void txn_rollback_to(Txn *t, size_t mark);
+void txn_free(Txn *t);
+/* Records that rows [row, row+count) of table were inserted or deleted. */
+void txn_log(Txn *t, void *table, u64 row, u64 count, u8 kind);
+
+static inline bool ts_visible(Ts ts, const Txn *t)
+{
+    return ts == t->id || ts <= t->snapshot;
+}
+static inline bool version_visible(Ts begin, Ts end, const Txn *t)
+{
+    return ts_visible(begin, t) && !ts_visible(end, t);
+}
+
+#endif

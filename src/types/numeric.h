@@ -1,0 +1,122 @@
+/*
+ * src/types/numeric.h — NUMERIC values as 128-bit scaled integers.
+ *
+ * A Numeric packs a signed coefficient (upper 120 bits) and a per-value
+ * display scale (low 8 bits): value = coef × 10^-scale.  The coefficient has at
+ * most NUMERIC_MAX_PRECISION (35) decimal digits and the scale is
+ * 0..NUMERIC_MAX_SCALE (35).  Results whose exact form would need more digits
+ * are rounded (half away from zero) to fit, reducing the scale; when even the
+ * integer part does not fit the function fails with 22003 "value overflows
+ * numeric format".  Arithmetic follows PostgreSQL 15's numeric rules for the
+ * result scale (add/sub: max of scales, mul: sum, div: select_div_scale) and
+ * its error messages.  NaN and ±Infinity are not representable (0A000).
+ *
+ * All functions are pure and allocation-free; fallible ones return MDB_OK_ or
+ * MDB_FAIL with the error recorded in `err`.  See src/types/README.md.
+ *
+ * INTERFACE
+ *   numeric_make, numeric_coef, numeric_scale, numeric_is_zero
+ *   numeric_from_text, numeric_to_text
+ *   numeric_from_int64, numeric_from_double, numeric_from_float4
+ *   numeric_to_int64, numeric_to_int32, numeric_to_int16, numeric_to_double,
+ *   numeric_to_float4
+ *   numeric_add, numeric_sub, numeric_mul, numeric_div, numeric_div_trunc,
+ *   numeric_mod, numeric_neg, numeric_abs, numeric_sign, numeric_cmp,
+ *   numeric_hash
+ *   numeric_round, numeric_trunc, numeric_ceil, numeric_floor,
+ *   numeric_apply_typmod, numeric_rescale
+ *   numeric_sqrt, numeric_exp, numeric_ln, numeric_log10, numeric_log,
+ *   numeric_power
+ */
+#ifndef MDB_NUMERIC_H
+#define MDB_NUMERIC_H
+
+#include "common/common.h"
+#include "common/error.h"
+
+typedef __int128 Numeric;
+
+#define NUMERIC_MAX_PRECISION 35
+#define NUMERIC_MAX_SCALE 35
+/* Longest text numeric_to_text writes: sign, 35 digits, point, leading
+ * "0." padding, NUL — rounded up. */
+#define NUMERIC_MAX_TEXT_LEN 48
+
+/* Packs coef (|coef| < 10^35) and scale (0..35) into a Numeric. */
+static inline Numeric numeric_make(i128 coef, int scale)
+{
+    return (Numeric)(((u128)coef << 8) | (u128)(u8)scale);
+}
+static inline i128 numeric_coef(Numeric v) { return v >> 8; }
+static inline int numeric_scale(Numeric v) { return (int)(v & 0xFF); }
+static inline bool numeric_is_zero(Numeric v) { return (v >> 8) == 0; }
+
+/* 10^n for 0 <= n <= 38. */
+i128 numeric_pow10(int n);
+
+/* Parses PostgreSQL numeric text: surrounding whitespace, sign, digits with
+ * an optional point, optional exponent (1.5e3).  Errors: 22P02 invalid input
+ * syntax, 22003 value overflows numeric format, 0A000 for NaN/Infinity. */
+int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err);
+/* Writes the value with exactly `scale` digits after the point, as PG
+ * prints it; NUL-terminates when room.  Returns the length (excl. NUL). */
+size_t numeric_to_text(Numeric v, char *buf, size_t cap);
+
+Numeric numeric_from_int64(i64 x);
+/* PG's float8→numeric: the value printed with 15 significant digits. */
+int numeric_from_double(double d, Numeric *out, Err *err);
+/* PG's float4→numeric: 6 significant digits. */
+int numeric_from_float4(float f, Numeric *out, Err *err);
+/* Rounds half away from zero; 22003 bigint/integer/smallint out of range. */
+int numeric_to_int64(Numeric v, i64 *out, Err *err);
+int numeric_to_int32(Numeric v, i32 *out, Err *err);
+int numeric_to_int16(Numeric v, i16 *out, Err *err);
+/* Correctly rounded, as PG's numeric_float8 (which goes through strtod). */
+double numeric_to_double(Numeric v);
+float numeric_to_float4(Numeric v);
+
+int numeric_add(Numeric a, Numeric b, Numeric *out, Err *err);
+int numeric_sub(Numeric a, Numeric b, Numeric *out, Err *err);
+int numeric_mul(Numeric a, Numeric b, Numeric *out, Err *err);
+/* Scale per PG's select_div_scale (≥ 16 significant digits), capped at 35. */
+int numeric_div(Numeric a, Numeric b, Numeric *out, Err *err);
+/* Division rounded to an explicit scale (used by avg etc.). */
+int numeric_div_scale(Numeric a, Numeric b, int scale, Numeric *out, Err *err);
+/* PG's div(a, b): quotient truncated toward zero, scale 0. */
+int numeric_div_trunc(Numeric a, Numeric b, Numeric *out, Err *err);
+/* PG's mod: sign of the dividend, scale max(s1, s2). */
+int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err);
+Numeric numeric_neg(Numeric a);
+Numeric numeric_abs(Numeric a);
+/* -1, 0, 1 with scale 0 (PG's sign(numeric) returns numeric). */
+int numeric_sign(Numeric a);
+/* Compares by value: 1.0 = 1.00.  Returns <0, 0, >0. */
+int numeric_cmp(Numeric a, Numeric b);
+/* Equal values hash equal whatever their scale. */
+u64 numeric_hash(Numeric a);
+
+/* round(x, s) / trunc(x, s), s may be negative; result scale max(s, 0). */
+int numeric_round(Numeric a, int s, Numeric *out, Err *err);
+int numeric_trunc(Numeric a, int s, Numeric *out, Err *err);
+int numeric_ceil(Numeric a, Numeric *out, Err *err);
+int numeric_floor(Numeric a, Numeric *out, Err *err);
+/* Casts to numeric(precision, scale): rounds to scale, then checks the
+ * integer digits; 22003 "numeric field overflow" with PG's detail. */
+int numeric_apply_typmod(Numeric a, int precision, int scale, Numeric *out, Err *err);
+/* Sets the display scale exactly (rounding or zero-padding); 22003 when the
+ * result does not fit. */
+int numeric_rescale(Numeric a, int scale, Numeric *out, Err *err);
+/* Minimal scale that represents the value (PG's trim_scale). */
+Numeric numeric_trim_scale(Numeric a);
+/* PG's scale(): the display scale; min_scale(): the minimal one. */
+
+/* sqrt is exact (integer square root) with PG's result scale; exp/ln/log/
+ * power are computed in double precision and carry ~15 significant digits. */
+int numeric_sqrt(Numeric a, Numeric *out, Err *err);
+int numeric_exp(Numeric a, Numeric *out, Err *err);
+int numeric_ln(Numeric a, Numeric *out, Err *err);
+int numeric_log10(Numeric a, Numeric *out, Err *err);
+int numeric_log(Numeric base, Numeric a, Numeric *out, Err *err);
+int numeric_power(Numeric a, Numeric b, Numeric *out, Err *err);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * test/unit/main.c — runs every C unit-test suite (the megadb-unit binary).
+ *
+ * Add a suite by listing it in UNIT_SUITES below.  Suites are declared weak,
+ * so a suite whose file is not linked into a build is skipped instead of
+ * breaking the link.  Exits 1 when any check failed, 0 otherwise.
+ */
+#include "unit.h"
+
+int unit_checks;
+int unit_failures;
+
+#define UNIT_SUITES(X) \
+    X(suite_numeric)   \
+    X(suite_scalar_io) \
+    X(suite_datetime)  \
+    X(suite_cast)
+
+#define DECLARE(name) void name(void) __attribute__((weak));
+UNIT_SUITES(DECLARE)
+
+int main(void)
+{
+    struct {
+        const char *name;
+        void (*fn)(void);
+    } suites[] = {
+#define ENTRY(name) {#name, name},
+        UNIT_SUITES(ENTRY)
+    };
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        if (!suites[i].fn) continue;
+        int before = unit_failures, checks = unit_checks;
+        suites[i].fn();
+        printf("%-20s %6d checks, %d failed\n", suites[i].name, unit_checks - checks, unit_failures - before);
+    }
+    printf("total: %d checks, %d failed\n", unit_checks, unit_failures);
+    return unit_failures ? 1 : 0;
+}
