@@ -703,7 +703,7 @@ static int bind_values(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char 
         for (int r = 0; r < nrows; r++) {
             Expr *e = rows[r][c];
             if (!e) continue;
-            bool eu = e->kind == EXPR_CONST && (e->type.id == TYPE_NULL || e->type.text_kind == TEXT_UNKNOWN);
+            bool eu = (e->kind == EXPR_CONST || e->kind == EXPR_PARAM) && (e->type.id == TYPE_NULL || (e->type.id == TYPE_TEXT && e->type.text_kind == TEXT_UNKNOWN));
             LType nt;
             if (!coerce_common(t, unk, e->type, eu, &nt)) {
                 char b1[64], b2[64];
@@ -714,7 +714,7 @@ static int bind_values(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char 
             t = nt;
         }
         /* all untyped: stays "unknown" so that INSERT can coerce it to the column */
-        if (t.id == TYPE_NULL || (t.id == TYPE_TEXT && t.text_kind == TEXT_UNKNOWN)) {
+        if (unk || t.id == TYPE_NULL || (t.id == TYPE_TEXT && t.text_kind == TEXT_UNKNOWN)) {
             t = ltype(TYPE_TEXT);
             t.text_kind = TEXT_UNKNOWN;
         }

@@ -515,7 +515,7 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
         Err er = {0};
         c->fctx.err = &er;
         if (call_kernel(c, e->u.func.fn, args, e->nargs, n, out, e->type)) {
-            err_position(&er, e->location);
+            /* run-time errors carry no position, as in PostgreSQL */
             exec_fail(c->exec, &er);
             return MDB_FAIL;
         }
@@ -528,7 +528,6 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
         Err er = {0};
         c->fctx.err = &er;
         if (cast_vector(&c->fctx, &src, src.is_const ? 1 : n, e->type, out, e->u.dist.negate)) {
-            err_position(&er, e->location);
             exec_fail(c->exec, &er);
             return MDB_FAIL;
         }

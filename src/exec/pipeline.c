@@ -300,7 +300,8 @@ PhysOp *physop_new(Arena *a, const OpVT *vt, int nchildren, const LType *types, 
     op->vt = vt;
     op->nchildren = nchildren;
     op->ncols = ncols;
-    op->types = arena_memdup(a, types, sizeof(LType) * (size_t)(ncols + 1));
+    op->types = arena_zalloc(a, sizeof(LType) * (size_t)(ncols + 1));
+    if (ncols) memcpy(op->types, types, sizeof(LType) * (size_t)ncols);
     op->id = -1;
     return op;
 }

@@ -146,7 +146,7 @@ static void nsum_init(AggCtx *c, void *s) { memset(s, 0, sizeof(NumSum)); }
 static int nsum_add(Err *e, NumSum *st, i128 coef, int scale)
 {
     if (scale > st->scale) {
-        i128 r;
+        i128 r = 0;
         if (st->coef && __builtin_mul_overflow(st->coef, numeric_pow10(scale - st->scale), &r)) return numeric_overflow(e);
         st->coef = st->coef ? r : 0;
         st->scale = scale;

@@ -1850,6 +1850,8 @@ static int local_add_months(i64 t, i32 months, i64 *out, Err *err)
     tm.mon = (int)(m0 - y * 12) + 1;
     int dim = dt_days_in_month(tm.year, tm.mon);
     if (tm.mday > dim) tm.mday = dim;
+    i64 days = date_from_ymd(tm.year, tm.mon, tm.mday);
+    if (days < DATE_MIN_DAYS - 1 || days > TS_END_DAYS) return err_ts_range(err);
     *out = tm_to_ts(&tm);
     if (!ts_in_range(*out)) return err_ts_range(err);
     return MDB_OK_;
@@ -1864,8 +1866,10 @@ int timestamp_add_interval(Timestamp ts, const Interval *iv, Timestamp *out, Err
     i64 t = ts;
     if (iv->months && local_add_months(t, iv->months, &t, err)) return MDB_FAIL;
     if (iv->days) {
-        t += (i64)iv->days * USECS_PER_DAY;
-        if (!ts_in_range(t)) return err_ts_range(err);
+        /* |days| < 2^31, so the product fits in 128 bits */
+        i128 r = (i128)t + (i128)iv->days * USECS_PER_DAY;
+        if (r < TS_MIN || r >= TS_END) return err_ts_range(err);
+        t = (i64)r;
     }
     if (add_overflow_i64(t, iv->micros, &t) || !ts_in_range(t)) return err_ts_range(err);
     *out = t;
@@ -1882,8 +1886,9 @@ int timestamptz_add_interval(TimestampTz ts, const Interval *iv, const TimeZone 
     if (iv->months || iv->days) {
         i64 local = t + (i64)tz_utc_offset(tz, t, NULL) * USECS_PER_SEC;
         if (iv->months && local_add_months(local, iv->months, &local, err)) return MDB_FAIL;
-        local += (i64)iv->days * USECS_PER_DAY;
-        if (!ts_in_range(local)) return err_ts_range(err);
+        i128 r = (i128)local + (i128)iv->days * USECS_PER_DAY;
+        if (r < TS_MIN || r >= TS_END) return err_ts_range(err);
+        local = (i64)r;
         t = local - (i64)tz_local_offset(tz, local) * USECS_PER_SEC;
     }
     if (add_overflow_i64(t, iv->micros, &t) || !ts_in_range(t)) return err_ts_range(err);
@@ -2492,8 +2497,9 @@ int make_timestamp(int y, int m, int d, int h, int mi, double sec, Timestamp *ou
         return err_set(err, SQLSTATE_DATETIME_FIELD_OVERFLOW, "time field value out of range: %d:%02d:%02g", h, mi,
                        sec);
     i64 days = date_from_ymd(ay, m, d);
-    i64 t = days * USECS_PER_DAY + h * USECS_PER_HOUR + mi * USECS_PER_MINUTE + (i64)rint(sec * 1e6);
-    if (days < DATE_MIN_DAYS - 1 || days > TS_END_DAYS || !ts_in_range(t))
+    bool day_ok = days >= DATE_MIN_DAYS - 1 && days <= TS_END_DAYS;
+    i64 t = day_ok ? days * USECS_PER_DAY + h * USECS_PER_HOUR + mi * USECS_PER_MINUTE + (i64)rint(sec * 1e6) : 0;
+    if (!day_ok || !ts_in_range(t))
         return err_set(err, SQLSTATE_DATETIME_FIELD_OVERFLOW, "timestamp out of range: %d-%02d-%02d %d:%02d:%02g", y,
                        m, d, h, mi, sec);
     *out = t;
@@ -3159,7 +3165,8 @@ static int tmpl_finish(const char *s, size_t len, Tm *tm, bool has_pm, bool has_
         if (has_pm && tm->hour != 12) tm->hour += 12;
         else if (!has_pm && tm->hour == 12) tm->hour = 0;
     }
-    if (!date_is_valid_ymd(tm->year, tm->mon, tm->mday) || tm->hour > 24 || tm->min > 59 || tm->sec > 60)
+    if (!date_is_valid_ymd(tm->year, tm->mon, tm->mday) || tm->hour > 24 || tm->min > 59 || tm->sec > 60 ||
+        tm->year > 294247 || tm->year < -4713)
         return err_set(err, SQLSTATE_DATETIME_FIELD_OVERFLOW, "date/time field value out of range: \"%.*s\"", (int)len,
                        s);
     return MDB_OK_;

@@ -20,11 +20,12 @@
  *   numeric_from_int64, numeric_from_double, numeric_from_float4
  *   numeric_to_int64, numeric_to_int32, numeric_to_int16, numeric_to_double,
  *   numeric_to_float4
- *   numeric_add, numeric_sub, numeric_mul, numeric_div, numeric_div_trunc,
+ *   numeric_add, numeric_sub, numeric_mul, numeric_div, numeric_div_scale,
+ *   numeric_div_trunc,
  *   numeric_mod, numeric_neg, numeric_abs, numeric_sign, numeric_cmp,
  *   numeric_hash
  *   numeric_round, numeric_trunc, numeric_ceil, numeric_floor,
- *   numeric_apply_typmod, numeric_rescale
+ *   numeric_apply_typmod, numeric_rescale, numeric_trim_scale, numeric_pow10
  *   numeric_sqrt, numeric_exp, numeric_ln, numeric_log10, numeric_log,
  *   numeric_power
  */
@@ -106,12 +107,13 @@ int numeric_apply_typmod(Numeric a, int precision, int scale, Numeric *out, Err 
 /* Sets the display scale exactly (rounding or zero-padding); 22003 when the
  * result does not fit. */
 int numeric_rescale(Numeric a, int scale, Numeric *out, Err *err);
-/* Minimal scale that represents the value (PG's trim_scale). */
+/* Minimal scale that represents the value (PG's trim_scale; min_scale() is
+ * numeric_scale() of the result, scale() is numeric_scale()). */
 Numeric numeric_trim_scale(Numeric a);
-/* PG's scale(): the display scale; min_scale(): the minimal one. */
 
-/* sqrt is exact (integer square root) with PG's result scale; exp/ln/log/
- * power are computed in double precision and carry ~15 significant digits. */
+/* sqrt and integer powers are exact with PG's result scales; exp/ln/log and
+ * non-integer powers are computed in long double (~19 significant digits)
+ * and rounded to PG's result scale. */
 int numeric_sqrt(Numeric a, Numeric *out, Err *err);
 int numeric_exp(Numeric a, Numeric *out, Err *err);
 int numeric_ln(Numeric a, Numeric *out, Err *err);

@@ -23,9 +23,15 @@ NFAIL=0
 
 # expect NAME RC STDOUT STDERR -- COMMAND...
 # Runs COMMAND (stdin from $STDIN_FILE when set, else /dev/null) and compares.
+# MEGADB_SHELL_SKIP: names of cases that need engine features not built yet,
+# separated by '|'; they are reported as SKIP (see scripts/run-tests.sh).
+skipped=0
 expect() {
     local name=$1 want_rc=$2 want_out=$3 want_err=$4
     shift 5
+    case "|${MEGADB_SHELL_SKIP:-}|" in
+    *"|$name|"*) echo "SKIP $name (needs an engine feature not built yet)"; skipped=$((skipped + 1)); return 0 ;;
+    esac
     local in=${STDIN_FILE:-/dev/null} rc ok=1
     "$@" <"$in" >"$TMP/out" 2>"$TMP/err"
     rc=$?
@@ -305,5 +311,5 @@ else
     NPASS=$((NPASS + 1))
 fi
 
-echo "shell tests: $NPASS passed, $NFAIL failed"
+echo "shell tests: $NPASS passed, $NFAIL failed, $skipped skipped"
 [ $NFAIL = 0 ]
