@@ -236,6 +236,9 @@ static int bind_view(Binder *b, ViewDef *v, PgQuery__RangeVar *rv, LogicalOp **o
     LogicalOp *plan = NULL;
     char **names;
     int rc = bind_select(&sub, pr.tree->stmts[0]->stmt->select_stmt, &plan, &names);
+    /* names point into the parse tree, which goes away now */
+    if (!rc)
+        for (int i = 0; i < plan->ncols; i++) names[i] = arena_strdup(b->arena, names[i]);
     parser_free(&pr);
     if (rc) return MDB_FAIL;
     plan = rebind(b, plan);
@@ -1244,7 +1247,7 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
     }
     /* projection: targets, then hidden sort keys */
     bool distinct = s->n_distinct_clause > 0;
-    bool distinct_on = distinct && s->distinct_clause[0] != NULL;
+    bool distinct_on = distinct && s->distinct_clause[0] && s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET;
     int nextra = 0;
     for (int i = 0; i < nkeys; i++)
         if (key_target[i] < 0) {

@@ -356,9 +356,12 @@ static void nvar_rescale(NumVar *st, int scale)
     if (scale <= st->scale) return;
     int d = scale - st->scale;
     if (!st->ovf) {
-        if (d * 2 > 38 || __builtin_mul_overflow(st->sx, numeric_pow10(d), &st->sx) ||
-            __builtin_mul_overflow(st->sx2, numeric_pow10(2 * d), &st->sx2))
+        i128 sx = st->sx, sx2 = st->sx2;
+        if (d * 2 > 38 || __builtin_mul_overflow(sx, numeric_pow10(d), &sx) ||
+            __builtin_mul_overflow(sx2, numeric_pow10(2 * d), &sx2))
             st->ovf = 1;
+        st->sx = sx;
+        st->sx2 = sx2;
     }
     st->scale = scale;
 }
@@ -373,10 +376,12 @@ static void nvar_add(NumVar *st, i128 coef, int scale)
     nvar_rescale(st, scale);
     if (st->ovf) return;
     int d = st->scale - scale;
-    i128 c1, sq;
+    i128 c1, sq, sx = st->sx, sx2 = st->sx2;
     if (__builtin_mul_overflow(coef, numeric_pow10(d), &c1) || __builtin_mul_overflow(c1, c1, &sq) ||
-        __builtin_add_overflow(st->sx, c1, &st->sx) || __builtin_add_overflow(st->sx2, sq, &st->sx2))
+        __builtin_add_overflow(sx, c1, &sx) || __builtin_add_overflow(sx2, sq, &sx2))
         st->ovf = 1;
+    st->sx = sx;
+    st->sx2 = sx2;
 }
 
 #define NVAR_UPDATE_INT(SUF, T)                                                     \
@@ -408,8 +413,10 @@ static int nvar_combine(AggCtx *c, void *d, const void *s)
     nvar_rescale(a, scale);
     nvar_rescale(&b, scale);
     a->ovf |= b.ovf;
-    if (!a->ovf && (__builtin_add_overflow(a->sx, b.sx, &a->sx) || __builtin_add_overflow(a->sx2, b.sx2, &a->sx2)))
-        a->ovf = 1;
+    i128 sx = a->sx, sx2 = a->sx2;
+    if (!a->ovf && (__builtin_add_overflow(sx, b.sx, &sx) || __builtin_add_overflow(sx2, b.sx2, &sx2))) a->ovf = 1;
+    a->sx = sx;
+    a->sx2 = sx2;
     return MDB_OK_;
 }
 

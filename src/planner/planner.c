@@ -38,7 +38,9 @@ static int resolve(PlanCtx *pc, const Expr *e, Cols in, Expr **out)
     }
     if (e->nargs) {
         c->args = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)e->nargs);
-        for (int i = 0; i < e->nargs; i++)
+        /* a quantified subquery's args[1] is over the subquery's output (below) */
+        int n = e->kind == EXPR_SUBQUERY ? 1 : e->nargs;
+        for (int i = 0; i < n; i++)
             if (resolve(pc, e->args[i], in, &c->args[i])) return MDB_FAIL;
     }
     if (e->kind == EXPR_SUBQUERY) {

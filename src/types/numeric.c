@@ -600,9 +600,9 @@ static int div_core(Numeric a, Numeric b, int rscale, bool mode_trunc, Numeric *
         D = u256_mul_pow10(u256_from(mb), -e);
     }
     U256 q, r;
-    if (u256_fits128(&N)) {
+    if (u256_fits128(&N) && u256_fits128(&D)) {
         u128 n = u256_lo(&N);
-        q = u256_from(n / mb);
+        q = u256_from(n / u256_lo(&D));
         (void)r;
     } else {
         u256_divmod(&N, &D, &q, &r);

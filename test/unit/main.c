@@ -14,7 +14,8 @@ int unit_failures;
     X(suite_numeric)   \
     X(suite_scalar_io) \
     X(suite_datetime)  \
-    X(suite_cast)
+    X(suite_cast)      \
+    X(suite_func)
 
 #define DECLARE(name) void name(void) __attribute__((weak));
 UNIT_SUITES(DECLARE)
