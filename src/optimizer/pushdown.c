@@ -125,7 +125,10 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
     }
 }
 
+LogicalOp *join_order(Arena *a, LogicalOp *op);
+
 LogicalOp *optimize(Arena *a, LogicalOp *root)
 {
+    root = join_order(a, root);
     return push(a, root, NULL);
 }
