@@ -126,9 +126,11 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
 }
 
 LogicalOp *join_order(Arena *a, LogicalOp *op);
+LogicalOp *fold_plan(Arena *a, LogicalOp *op);
 
 LogicalOp *optimize(Arena *a, LogicalOp *root)
 {
+    root = fold_plan(a, root);
     root = join_order(a, root);
     return push(a, root, NULL);
 }

@@ -1,0 +1,126 @@
+/*
+ * src/optimizer/fold.c — constant folding, as PostgreSQL's
+ * eval_const_expressions does it: a strict function or operator with a NULL
+ * constant argument is NULL without evaluating its other arguments; calls
+ * and casts of constants are evaluated once at plan time; AND/OR/NOT with
+ * constant arguments simplify.  An expression whose evaluation fails is left
+ * alone, so the error surfaces at run time with the row that causes it.
+ */
+#include "exec/physical.h"
+#include "optimizer/optimizer.h"
+
+static bool is_null_const(const Expr *e) { return e->kind == EXPR_CONST && e->u.constant.is_null; }
+
+static bool is_bool_const(const Expr *e, bool v)
+{
+    return e->kind == EXPR_CONST && !e->u.constant.is_null && e->type.id == TYPE_BOOL && e->u.constant.u.b == v;
+}
+
+static Expr *null_of(Arena *a, const Expr *e)
+{
+    Value v = value_null();
+    v.type = e->type;
+    Expr *c = expr_const(a, v, e->location);
+    c->type = e->type;
+    return c;
+}
+
+static Expr *try_eval(Arena *a, Expr *e)
+{
+    Arena *tmp = arena_create(NULL);
+    Exec ex;
+    exec_init(&ex, tmp, NULL, NULL, NULL);
+    ExprCtx ec;
+    exprctx_init(&ec, &ex, tmp);
+    Value v;
+    Expr *out = e;
+    if (expr_eval_const(&ec, e, &v) == MDB_OK_ && !ex.err.is_set) {
+        /* copy string bytes out of the scratch arena */
+        if (!v.is_null && type_is_string((TypeId)v.type.id)) v.u.s = str_copy(a, str_data(&v.u.s), v.u.s.len);
+        if (!v.is_null && v.u.s.len > STR_INLINE && type_is_string((TypeId)v.type.id)) {
+            char *p = arena_memdup(a, str_data(&v.u.s), v.u.s.len);
+            v.u.s = str_make(p, v.u.s.len);
+        }
+        v.type = e->type;
+        out = expr_const(a, v, e->location);
+        out->type = e->type;
+    }
+    exec_cleanup(&ex);
+    arena_destroy(tmp);
+    return out;
+}
+
+static Expr *fold(Arena *a, Expr *e)
+{
+    if (!e) return e;
+    if (e->kind == EXPR_SUBQUERY) {
+        /* subquery plans are optimised where they are used */
+        e->u.sub.plan = optimize(a, e->u.sub.plan);
+        for (int i = 0; i < e->u.sub.nouter; i++) e->u.sub.outer_exprs[i] = fold(a, e->u.sub.outer_exprs[i]);
+        if (e->nargs) e->args[0] = fold(a, e->args[0]);
+        return e;
+    }
+    if (e->kind == EXPR_AGGREF || e->kind == EXPR_WINDOW) return e;
+    for (int i = 0; i < e->nargs; i++) e->args[i] = fold(a, e->args[i]);
+    switch (e->kind) {
+    case EXPR_FUNC: {
+        const ScalarFunc *fn = e->u.func.fn;
+        if (!(fn->flags & FUNC_NOT_STRICT))
+            for (int i = 0; i < e->nargs; i++)
+                if (is_null_const(e->args[i])) return null_of(a, e);
+        if (fn->flags & FUNC_VOLATILE) return e;
+        for (int i = 0; i < e->nargs; i++)
+            if (e->args[i]->kind != EXPR_CONST) return e;
+        return try_eval(a, e);
+    }
+    case EXPR_CAST:
+        if (is_null_const(e->args[0])) return null_of(a, e);
+        if (e->args[0]->kind == EXPR_CONST) return try_eval(a, e);
+        return e;
+    case EXPR_AND:
+        if (is_bool_const(e->args[0], false) || is_bool_const(e->args[1], false)) return expr_const(a, value_bool(false), e->location);
+        if (is_bool_const(e->args[0], true)) return e->args[1];
+        if (is_bool_const(e->args[1], true)) return e->args[0];
+        return e;
+    case EXPR_OR:
+        if (is_bool_const(e->args[0], true) || is_bool_const(e->args[1], true)) return expr_const(a, value_bool(true), e->location);
+        if (is_bool_const(e->args[0], false)) return e->args[1];
+        if (is_bool_const(e->args[1], false)) return e->args[0];
+        return e;
+    case EXPR_NOT:
+        if (is_null_const(e->args[0])) return null_of(a, e);
+        if (e->args[0]->kind == EXPR_CONST) return expr_const(a, value_bool(!e->args[0]->u.constant.u.b), e->location);
+        return e;
+    case EXPR_IS_NULL:
+    case EXPR_IS_NOT_NULL:
+        if (e->args[0]->kind == EXPR_CONST)
+            return expr_const(a, value_bool(e->args[0]->u.constant.is_null == (e->kind == EXPR_IS_NULL)), e->location);
+        return e;
+    default: return e;
+    }
+}
+
+static void fold_all(Arena *a, Expr **es, int n)
+{
+    for (int i = 0; i < n; i++) es[i] = fold(a, es[i]);
+}
+
+LogicalOp *fold_plan(Arena *a, LogicalOp *op)
+{
+    for (int i = 0; i < op->nchildren; i++) op->children[i] = fold_plan(a, op->children[i]);
+    switch (op->kind) {
+    case LOP_FILTER: op->u.filter.pred = fold(a, op->u.filter.pred); break;
+    case LOP_PROJECT: fold_all(a, op->u.project.exprs, op->ncols); break;
+    case LOP_JOIN: op->u.join.cond = fold(a, op->u.join.cond); break;
+    case LOP_GET: op->u.get.filter = fold(a, op->u.get.filter); break;
+    case LOP_AGGREGATE:
+        fold_all(a, op->u.agg.groups, op->u.agg.ngroups);
+        for (int i = 0; i < op->u.agg.naggs; i++) {
+            Expr *ag = op->u.agg.aggs[i];
+            fold_all(a, ag->args, ag->nargs - 2 * ag->u.agg.nargs_order);
+        }
+        break;
+    default: break;
+    }
+    return op;
+}
