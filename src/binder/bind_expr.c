@@ -745,6 +745,7 @@ static int bind_agg_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr
         memcpy(all, e->args, sizeof(Expr *) * (size_t)nargs);
         memcpy(all + nargs, ord, sizeof(Expr *) * f->n_agg_order * 2);
         e->args = all;
+        e->nargs = nargs + 2 * (int)f->n_agg_order;
         e->u.agg.nargs_order = (int)f->n_agg_order;
     }
     /* register with the enclosing SELECT */
@@ -797,14 +798,43 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
 
 /* ---- window functions (binding only: see LOP_WINDOW) ---------------------------- */
 
-enum { WIN_ROW_NUMBER = 1, WIN_RANK, WIN_DENSE_RANK, WIN_PERCENT_RANK, WIN_CUME_DIST, WIN_NTILE, WIN_LAG, WIN_LEAD,
-       WIN_FIRST_VALUE, WIN_LAST_VALUE, WIN_NTH_VALUE, WIN_AGG };
+/* A reference to a window function result of this query level (window calls are bound to such references). */
+static const Expr *find_win_ref(const Binder *b, const Expr *e)
+{
+    if (!e) return NULL;
+    if (e->kind == EXPR_COLREF) return e->u.col.depth == 0 && e->u.col.binding.table == b->win_index ? e : NULL;
+    for (int i = 0; i < e->nargs; i++) {
+        const Expr *r = find_win_ref(b, e->args[i]);
+        if (r) return r;
+    }
+    return NULL;
+}
+
+/* Looks up a named window of the current SELECT's WINDOW clause. */
+static PgQuery__WindowDef *find_named_window(Binder *b, const char *name)
+{
+    for (size_t i = 0; b->cur_select && i < b->cur_select->n_window_clause; i++) {
+        PgQuery__WindowDef *w = b->cur_select->window_clause[i]->window_def;
+        if (w->name && !strcmp(w->name, name)) return w;
+    }
+    return NULL;
+}
 
 static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **args, int nargs, Expr **out)
 {
     int loc = POS(f->location);
     if (!b->agg_allowed)
-        return err_set_pos(b->err, loc, SQLSTATE_GROUPING_ERROR, "window functions are not allowed in %s", b->clause ? b->clause : "this context");
+        return err_set_pos(b->err, loc, "42P20", "window functions are not allowed in %s", b->clause ? b->clause : "this context");
+    if (b->in_agg_arg)
+        return err_set_pos(b->err, loc, SQLSTATE_GROUPING_ERROR, "aggregate function calls cannot contain window function calls");
+    for (int i = 0; i < nargs; i++)
+        if (find_win_ref(b, args[i])) return err_set_pos(b->err, loc, "42P20", "window function calls cannot be nested");
+    if (f->agg_distinct)
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "DISTINCT is not implemented for window functions");
+    if (f->n_agg_order)
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "aggregate ORDER BY is not implemented for window functions");
+    if (f->agg_filter)
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "FILTER is not implemented for window functions");
     static const struct { const char *n; int k; } W[] = {
         {"row_number", WIN_ROW_NUMBER}, {"rank", WIN_RANK}, {"dense_rank", WIN_DENSE_RANK},
         {"percent_rank", WIN_PERCENT_RANK}, {"cume_dist", WIN_CUME_DIST}, {"ntile", WIN_NTILE},
@@ -817,8 +847,9 @@ static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, E
     const AggFunc *agg = NULL;
     LType argt = ltype(TYPE_NULL);
     if (!kind) {
-        if (!func_is_aggregate(name))
-            return err_set_pos(b->err, loc, SQLSTATE_WRONG_OBJECT_TYPE, "function %s is not a window function nor an aggregate", name);
+        if (!func_is_aggregate(name) && func_scalar_exists(name))
+            return err_set_pos(b->err, loc, SQLSTATE_WRONG_OBJECT_TYPE, "OVER specified, but %s is not a window function nor an aggregate function", name);
+        if (!func_is_aggregate(name)) goto bad;
         const char *aname = (!strcmp(name, "count") && f->agg_star) ? "count_star" : name;
         LType types[4], want[4];
         for (int i = 0; i < nargs && i < 4; i++) types[i] = args[i]->type;
@@ -843,7 +874,7 @@ static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, E
         case WIN_FIRST_VALUE:
         case WIN_LAST_VALUE:
         case WIN_NTH_VALUE:
-            if (nargs < 1) goto bad;
+            if (nargs != (kind == WIN_NTH_VALUE ? 2 : 1)) goto bad;
             ret = args[0]->type;
             if (nargs == 2 && coerce_to(b, args[1], ltype(TYPE_INT32), &args[1])) return MDB_FAIL;
             break;
@@ -853,26 +884,37 @@ static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, E
     }
     /* window definition */
     PgQuery__WindowDef *wd = f->over;
-    if (wd->name && *wd->name && b->cur_select) {
-        PgQuery__WindowDef *found = NULL;
-        for (size_t i = 0; i < b->cur_select->n_window_clause; i++) {
-            PgQuery__WindowDef *w = b->cur_select->window_clause[i]->window_def;
-            if (w->name && !strcmp(w->name, wd->name)) found = w;
-        }
+    if (wd->name && *wd->name) {
+        PgQuery__WindowDef *found = find_named_window(b, wd->name);
         if (!found) return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_OBJECT, "window \"%s\" does not exist", wd->name);
         wd = found;
-    } else if (wd->refname && *wd->refname && b->cur_select) {
-        for (size_t i = 0; i < b->cur_select->n_window_clause; i++) {
-            PgQuery__WindowDef *w = b->cur_select->window_clause[i]->window_def;
-            if (w->name && !strcmp(w->name, wd->refname)) {
-                PgQuery__WindowDef *m = arena_alloc(b->arena, sizeof(*m));
-                *m = *w;
-                if (wd->n_order_clause) { m->n_order_clause = wd->n_order_clause; m->order_clause = wd->order_clause; }
-                if (wd->frame_options) m->frame_options = wd->frame_options, m->start_offset = wd->start_offset, m->end_offset = wd->end_offset;
-                wd = m;
-            }
-        }
     }
+    /* OVER (w …) and WINDOW w2 AS (w …) copy w's PARTITION BY and ORDER BY (PostgreSQL's rules) */
+    for (int depth = 0; wd->refname && *wd->refname; depth++) {
+        PgQuery__WindowDef *base = depth < 64 ? find_named_window(b, wd->refname) : NULL;
+        int rloc = wd->location >= 0 ? POS(wd->location) : loc;
+        if (!base) return err_set_pos(b->err, rloc, SQLSTATE_UNDEFINED_OBJECT, "window \"%s\" does not exist", wd->refname);
+        if (wd->n_partition_clause)
+            return err_set_pos(b->err, rloc, "42P20", "cannot override PARTITION BY clause of window \"%s\"", wd->refname);
+        if (wd->n_order_clause && base->n_order_clause)
+            return err_set_pos(b->err, rloc, "42P20", "cannot override ORDER BY clause of window \"%s\"", wd->refname);
+        if (base->frame_options & FRAMEOPTION_NONDEFAULT)
+            return err_set_pos(b->err, rloc, "42P20", "cannot copy window \"%s\" because it has a frame clause", wd->refname);
+        PgQuery__WindowDef *m = arena_alloc(b->arena, sizeof(*m));
+        *m = *base;
+        if (wd->n_order_clause) { m->n_order_clause = wd->n_order_clause; m->order_clause = wd->order_clause; }
+        m->frame_options = wd->frame_options, m->start_offset = wd->start_offset, m->end_offset = wd->end_offset;
+        m->name = NULL;
+        wd = m;
+    }
+    if ((wd->frame_options & FRAMEOPTION_RANGE) &&
+        (wd->frame_options & (FRAMEOPTION_START_OFFSET_PRECEDING | FRAMEOPTION_START_OFFSET_FOLLOWING |
+                              FRAMEOPTION_END_OFFSET_PRECEDING | FRAMEOPTION_END_OFFSET_FOLLOWING)) &&
+        wd->n_order_clause != 1)
+        return err_set_pos(b->err, wd->location >= 0 ? POS(wd->location) : loc, "42P20",
+                           "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column");
+    if ((wd->frame_options & FRAMEOPTION_GROUPS) && wd->n_order_clause == 0)
+        return err_set_pos(b->err, wd->location >= 0 ? POS(wd->location) : loc, "42P20", "GROUPS mode requires an ORDER BY clause");
     WindowDef def;
     memset(&def, 0, sizeof(def));
     bool saved = b->agg_allowed;
@@ -893,6 +935,10 @@ static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, E
     if (wd->start_offset && bind_expr(b, wd->start_offset, &def.start_offset)) return MDB_FAIL;
     if (wd->end_offset && bind_expr(b, wd->end_offset, &def.end_offset)) return MDB_FAIL;
     b->agg_allowed = saved;
+    for (int i = 0; i < def.npart + def.norder; i++) {
+        const Expr *r = find_win_ref(b, i < def.npart ? def.part[i] : def.order[i - def.npart].expr);
+        if (r) return err_set_pos(b->err, r->location, "42P20", "window functions are not allowed in window definitions");
+    }
     if (b->nwindefs == b->capwindefs) {
         int cap = b->capwindefs ? b->capwindefs * 2 : 4;
         WindowDef *n = arena_alloc(b->arena, sizeof(WindowDef) * (size_t)cap);
@@ -921,8 +967,15 @@ static int bind_window_call(Binder *b, PgQuery__FuncCall *f, const char *name, E
     ref->location = loc;
     *out = ref;
     return MDB_OK_;
-bad:
-    return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s with %d arguments does not exist", name, nargs);
+bad: {
+        char sig[256], tb[64];
+        size_t len = 0;
+        sig[0] = 0;
+        for (int i = 0; i < nargs && len < sizeof sig - 70; i++)
+            len += (size_t)snprintf(sig + len, sizeof sig - len, "%s%s", i ? ", " : "",
+                                    is_unknown_lit(args[i]) ? "unknown" : type_name(args[i]->type, tb, sizeof tb));
+        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s(%s) does not exist", name, sig);
+    }
 }
 
 /* ---- subqueries ------------------------------------------------------------------ */

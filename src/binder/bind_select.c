@@ -47,8 +47,13 @@ void lop_set_cols(Arena *a, LogicalOp *op, u32 table, const LType *types, int n)
 void lop_inherit_cols(Arena *a, LogicalOp *op, const LogicalOp *child)
 {
     op->ncols = child->ncols;
-    op->cols = arena_memdup(a, child->cols, sizeof(ColBinding) * (size_t)(child->ncols + 1));
-    op->types = arena_memdup(a, child->types, sizeof(LType) * (size_t)(child->ncols + 1));
+    /* a child without columns (SELECT without FROM) may have NULL arrays */
+    op->cols = arena_zalloc(a, sizeof(ColBinding) * (size_t)(child->ncols + 1));
+    op->types = arena_zalloc(a, sizeof(LType) * (size_t)(child->ncols + 1));
+    if (child->ncols) {
+        memcpy(op->cols, child->cols, sizeof(ColBinding) * (size_t)child->ncols);
+        memcpy(op->types, child->types, sizeof(LType) * (size_t)child->ncols);
+    }
 }
 
 static LogicalOp *wrap(Binder *b, LogicalKind k, LogicalOp *child)
@@ -272,6 +277,9 @@ static int bind_rangevar(Binder *b, PgQuery__RangeVar *rv, LogicalOp **out)
             return MDB_OK_;
         }
     }
+    bool is_system = false;
+    if (bind_system_relation(b, rv, out, &is_system)) return MDB_FAIL;
+    if (is_system) return MDB_OK_;
     Rel r;
     if (find_rel(b, rv, &r)) return MDB_FAIL;
     if (r.view) return bind_view(b, r.view, rv, out);
@@ -1227,6 +1235,14 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
         }
     }
     if (b->nwins > 0) {
+        /* window calls are bound as references to the window's outputs; none may sit in HAVING */
+        for (Expr *st[64], *e = having, **top = st; e;) {
+            if (e->kind == EXPR_COLREF && e->u.col.depth == 0 && e->u.col.binding.table == b->win_index)
+                return err_set_pos(b->err, e->location, "42P20", "window functions are not allowed in HAVING");
+            for (int i = 0; i < e->nargs; i++)
+                if (e->args[i] && top < st + 64) *top++ = e->args[i];
+            e = top > st ? *--top : NULL;
+        }
         LogicalOp *w = lop_new(b->arena, LOP_WINDOW, 1);
         w->children[0] = plan;
         w->u.window.table_index = b->win_index;

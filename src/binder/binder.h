@@ -122,6 +122,9 @@ TableDef *binder_find_table(Binder *b, PgQuery__RangeVar *rv, bool missing_ok);
 u32 binder_new_table_index(Binder *b);
 void scope_add(Binder *b, ScopeEntry *e);
 ScopeEntry *scope_entry_for_table(Binder *b, TableDef *t, const char *alias, u32 table_index);
+/* Binds a pg_catalog / information_schema relation (bind_system.c); *found is false
+ * when rv names none, and nothing is bound. */
+int bind_system_relation(Binder *b, PgQuery__RangeVar *rv, LogicalOp **out, bool *found);
 /* Name of a select-list item as PostgreSQL derives it ("?column?" etc.). */
 const char *binder_column_name(PgQuery__Node *n);
 /* Folds constant sub-expressions; returns the new expression. */

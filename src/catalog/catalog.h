@@ -26,6 +26,7 @@ typedef struct ColumnDef {
     char *default_sql;      /* NULL = no default */
     struct Sequence *serial; /* owned sequence for serial/identity columns */
     bool identity_always;   /* GENERATED ALWAYS AS IDENTITY */
+    bool identity;          /* GENERATED ALWAYS/BY DEFAULT AS IDENTITY */
 } ColumnDef;
 
 typedef struct UniqueDef {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exec/keys.h"
 #include "exec/physical.h"
 
 void exprctx_init(ExprCtx *c, Exec *ex, Arena *arena)
@@ -173,6 +174,19 @@ static int fail(ExprCtx *c, Err *e)
     return MDB_FAIL;
 }
 
+/* Kernels run over NULL rows too, and a string vector's NULL slots may hold
+ * garbage Str records (nobody writes them): points v at a private copy of its
+ * first cnt slots with the NULL ones blanked. */
+static void blank_null_strs(ExprCtx *c, Vector *v, idx_t cnt)
+{
+    if (!v->nulls || !type_is_string((TypeId)v->type.id)) return;
+    Str *d = arena_alloc(c->arena, sizeof(Str) * (cnt ? cnt : 1));
+    memcpy(d, v->data, sizeof(Str) * cnt);
+    for (idx_t r = 0; r < cnt; r++)
+        if (v->nulls[r]) memset(&d[r], 0, sizeof(Str));
+    v->data = (u8 *)d;
+}
+
 /* Calls a strict binary kernel on two vectors of `n` rows. */
 static int call_kernel(ExprCtx *c, const ScalarFunc *fn, Vector *args, int nargs, idx_t n, Vector *out, LType rt)
 {
@@ -202,6 +216,7 @@ static int call_kernel(ExprCtx *c, const ScalarFunc *fn, Vector *args, int nargs
                 out->is_const = all_const;
                 return MDB_OK_;
             }
+            for (int i = 0; i < nargs; i++) blank_null_strs(c, &args[i], cnt);
         }
     }
     if (fn->kernel(&c->fctx, args, nargs, cnt, out)) return MDB_FAIL;
@@ -211,10 +226,26 @@ static int call_kernel(ExprCtx *c, const ScalarFunc *fn, Vector *args, int nargs
 
 /* ---- subqueries ------------------------------------------------------------------ */
 
+/* Per execution: results of uncorrelated subqueries, hash sets for
+ * uncorrelated `x IN (subquery)`, and memoised results of correlated
+ * subqueries keyed by their outer values (so a subquery runs once per
+ * distinct outer value, not once per row). */
+typedef struct SubqMemo {
+    KeyTable kt;             /* encoded outer values → index into vals */
+    Value *vals;
+    size_t n, cap;
+    Arena *arena;            /* string results */
+} SubqMemo;
+
+#define SUBQ_MEMO_MAX 200000
+
 struct SubqueryCache {
     pthread_mutex_t mu;
     int n;
     ColumnCollection **results; /* uncorrelated results by subquery id */
+    KeyTable **sets;            /* IN hash sets by subquery id */
+    bool *set_has_null;
+    SubqMemo **memo;
 };
 
 static SubqueryCache *subq_cache(Exec *ex)
@@ -303,14 +334,119 @@ static int sub_quantified(ExprCtx *c, const Expr *e, const Value *lhs, ColumnCol
     return MDB_OK_;
 }
 
+static void flatten_to(ExprCtx *c, Vector *v, idx_t n);
+
+/* Builds (once) the hash set of an uncorrelated IN subquery's values, cast
+ * to the comparison type. */
+static KeyTable *in_set(ExprCtx *c, const Expr *e, ColumnCollection *res, bool *has_null)
+{
+    SubqueryCache *sc = c->exec->subq;
+    int id = e->u.sub.id;
+    pthread_mutex_lock(&sc->mu);
+    KeyTable *kt = sc->sets[id];
+    *has_null = sc->set_has_null[id];
+    pthread_mutex_unlock(&sc->mu);
+    if (kt) return kt;
+    kt = xcalloc(1, sizeof(KeyTable));
+    keytable_init(kt);
+    bool hn = false;
+    LType lt = e->args[0]->type;
+    Arena *a = arena_create(NULL);
+    FuncCtx fc = c->fctx;
+    Err er = {0};
+    fc.err = &er;
+    for (size_t ci = 0; ci < res->nchunks; ci++) {
+        DataChunk *d = res->chunks[ci];
+        Vector col = d->cols[0];
+        if (col.type.id != lt.id) {
+            Vector cv;
+            vector_init(&cv, lt, d->count, a);
+            if (cast_vector(&fc, &col, d->count, lt, &cv, false)) {
+                exec_fail(c->exec, &er);
+                keytable_free(kt);
+                free(kt);
+                arena_destroy(a);
+                return NULL;
+            }
+            col = cv;
+        }
+        KeyBuf kb;
+        keys_encode(a, &col, 1, d->count, &kb);
+        for (idx_t i = 0; i < d->count; i++) {
+            if (kb.has_null[i]) { hn = true; continue; }
+            keytable_find(kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, NULL);
+        }
+        arena_reset(a);
+    }
+    arena_destroy(a);
+    pthread_mutex_lock(&sc->mu);
+    if (sc->sets[id]) {
+        keytable_free(kt);
+        free(kt);
+        kt = sc->sets[id];
+    } else {
+        sc->sets[id] = kt;
+        sc->set_has_null[id] = hn;
+    }
+    *has_null = sc->set_has_null[id];
+    pthread_mutex_unlock(&sc->mu);
+    return kt;
+}
+
+/* x IN (uncorrelated subquery) by hash lookup, with SQL's NULL rules. */
+static int eval_in_hashed(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
+{
+    idx_t n = in ? in->count : 1;
+    ColumnCollection *res;
+    bool owned;
+    if (run_sub(c, e, NULL, 0, &res, &owned)) return MDB_FAIL;
+    bool has_null;
+    KeyTable *kt = in_set(c, e, res, &has_null);
+    if (owned) colcoll_destroy(res);
+    if (!kt) return MDB_FAIL;
+    Vector lhs;
+    if (expr_eval(c, e->args[0], in, &lhs)) return MDB_FAIL;
+    idx_t cnt = lhs.is_const ? 1 : n;
+    alloc_vec(c, out, ltype(TYPE_BOOL), cnt);
+    bool empty = kt->n == 0 && !has_null;
+    KeyBuf kb;
+    keys_encode(c->arena, &lhs, 1, cnt, &kb);
+    for (idx_t i = 0; i < cnt; i++) {
+        if (empty) { out->data[i] = 0; continue; }
+        if (kb.has_null[i]) { vector_nulls(out)[i] = 1; continue; }
+        bool found = keytable_find(kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], false, NULL) != NULL;
+        if (found) out->data[i] = 1;
+        else if (has_null) vector_nulls(out)[i] = 1;
+        else out->data[i] = 0;
+    }
+    out->is_const = lhs.is_const;
+    return MDB_OK_;
+}
+
+static SubqMemo *memo_of(Exec *ex, int id)
+{
+    SubqueryCache *sc = ex->subq;
+    if (!sc || id >= sc->n) return NULL;
+    if (!sc->memo[id]) {
+        SubqMemo *m = xcalloc(1, sizeof(SubqMemo));
+        keytable_init(&m->kt);
+        m->arena = arena_create(NULL);
+        sc->memo[id] = m;
+    }
+    return sc->memo[id];
+}
+
 static int eval_subquery(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
 {
     idx_t n = in ? in->count : 1;
     int no = e->u.sub.nouter;
+    if (no == 0 && e->u.sub.kind == SUBQ_ANY && e->u.sub.cmp && !strcmp(e->u.sub.cmp->name, "=") && c->exec->subq)
+        return eval_in_hashed(c, e, in, out);
     Vector *ov = NULL;
     bool all_const = true;
+    int nkey = no;
     if (no) {
-        ov = arena_alloc(c->arena, sizeof(Vector) * (size_t)no);
+        ov = arena_alloc(c->arena, sizeof(Vector) * (size_t)(no + 1));
         for (int i = 0; i < no; i++) {
             if (expr_eval(c, e->u.sub.outer_exprs[i], in, &ov[i])) return MDB_FAIL;
             all_const = all_const && ov[i].is_const;
@@ -321,17 +457,36 @@ static int eval_subquery(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
     if (has_lhs) {
         if (expr_eval(c, e->args[0], in, &lhs)) return MDB_FAIL;
         all_const = all_const && lhs.is_const;
+        if (no) ov[nkey++] = lhs;
     }
     idx_t cnt = all_const ? 1 : n;
     alloc_vec(c, out, e->type, cnt);
     Value *outer = no ? arena_alloc(c->arena, sizeof(Value) * (size_t)no) : NULL;
+    /* memo keys: the outer values (and the left operand of ANY/ALL) */
+    KeyBuf kb;
+    SubqMemo *memo = NULL;
+    if (no && c->exec->subq) {
+        for (int i = 0; i < nkey; i++) flatten_to(c, &ov[i], cnt);
+        keys_encode(c->arena, ov, nkey, cnt, &kb);
+        memo = memo_of(c->exec, e->u.sub.id);
+    }
     for (idx_t r = 0; r < cnt; r++) {
+        if (memo) {
+            pthread_mutex_lock(&c->exec->subq->mu);
+            i64 *slot = keytable_find(&memo->kt, kb.data + kb.off[r], kb.off[r + 1] - kb.off[r], kb.hash[r], false, NULL);
+            Value hit = slot ? memo->vals[*slot] : value_null();
+            pthread_mutex_unlock(&c->exec->subq->mu);
+            if (slot) {
+                vector_set(out, r, &hit);
+                continue;
+            }
+        }
         for (int i = 0; i < no; i++) outer[i] = vector_get(&ov[i], r);
         ColumnCollection *res;
         bool owned;
         idx_t limit = e->u.sub.kind == SUBQ_EXISTS ? 1 : e->u.sub.kind == SUBQ_SCALAR ? 2 : 0;
         if (run_sub(c, e, outer, limit, &res, &owned)) return MDB_FAIL;
-        Value v;
+        Value v = value_null();
         int rc = MDB_OK_;
         switch (e->u.sub.kind) {
         case SUBQ_EXISTS: v = value_bool(res->count > 0); break;
@@ -350,7 +505,28 @@ static int eval_subquery(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
             rc = sub_quantified(c, e, &l, res, &v);
         }
         }
-        if (rc == MDB_OK_) vector_set(out, r, &v);
+        if (rc == MDB_OK_) {
+            vector_set(out, r, &v);
+            if (memo) {
+                Value keep = v;
+                pthread_mutex_lock(&c->exec->subq->mu);
+                if (memo->n < SUBQ_MEMO_MAX) {
+                    if (!keep.is_null && type_is_string((TypeId)keep.type.id))
+                        keep.u.s = str_copy(memo->arena, str_data(&keep.u.s), keep.u.s.len);
+                    bool ins;
+                    i64 *slot = keytable_find(&memo->kt, kb.data + kb.off[r], kb.off[r + 1] - kb.off[r], kb.hash[r], true, &ins);
+                    if (ins) {
+                        if (memo->n == memo->cap) {
+                            memo->cap = memo->cap ? memo->cap * 2 : 64;
+                            memo->vals = xrealloc(memo->vals, sizeof(Value) * memo->cap);
+                        }
+                        memo->vals[memo->n] = keep;
+                        *slot = (i64)memo->n++;
+                    }
+                }
+                pthread_mutex_unlock(&c->exec->subq->mu);
+            }
+        }
         if (owned) colcoll_destroy(res);
         if (rc) return MDB_FAIL;
     }
@@ -604,6 +780,8 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
             /* compare only where both are non-null; NULLs are ignored */
             Vector args[2] = {v, acc}, lt;
             Vector a0 = args[0], a1 = args[1];
+            blank_null_strs(c, &a0, cnt);
+            blank_null_strs(c, &a1, cnt);
             a0.nulls = NULL;
             a1.nulls = NULL;
             Vector tmp[2] = {a0, a1};
@@ -637,6 +815,8 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
         idx_t cnt = all_const ? 1 : n;
         if (!all_const) { flatten_to(c, &args[0], n); flatten_to(c, &args[1], n); }
         Vector a0 = args[0], a1 = args[1];
+        blank_null_strs(c, &a0, cnt);
+        blank_null_strs(c, &a1, cnt);
         u8 *n0 = a0.nulls, *n1 = a1.nulls;
         a0.nulls = a1.nulls = NULL;
         Vector tmp[2] = {a0, a1}, eq;
@@ -729,13 +909,31 @@ SubqueryCache *subq_cache_create(int n)
     pthread_mutex_init(&c->mu, NULL);
     c->n = n;
     c->results = xcalloc((size_t)(n + 1), sizeof(ColumnCollection *));
+    c->sets = xcalloc((size_t)(n + 1), sizeof(KeyTable *));
+    c->set_has_null = xcalloc((size_t)(n + 1), sizeof(bool));
+    c->memo = xcalloc((size_t)(n + 1), sizeof(SubqMemo *));
     return c;
 }
 
 void subq_cache_destroy(SubqueryCache *c)
 {
     if (!c) return;
-    for (int i = 0; i < c->n; i++) colcoll_destroy(c->results[i]);
+    for (int i = 0; i < c->n; i++) {
+        colcoll_destroy(c->results[i]);
+        if (c->sets[i]) {
+            keytable_free(c->sets[i]);
+            free(c->sets[i]);
+        }
+        if (c->memo[i]) {
+            keytable_free(&c->memo[i]->kt);
+            free(c->memo[i]->vals);
+            arena_destroy(c->memo[i]->arena);
+            free(c->memo[i]);
+        }
+    }
+    free(c->sets);
+    free(c->set_has_null);
+    free(c->memo);
     free(c->results);
     pthread_mutex_destroy(&c->mu);
     free(c);

@@ -28,10 +28,26 @@ PhysOp *phys_hash_agg(Arena *a, PhysOp *child, Expr **groups, int ngroups, Expr 
                       int nsets, const LType *types, int ncols);
 PhysOp *phys_hash_join(Arena *a, PhysOp *probe, PhysOp *build, JoinType type, Expr **pkeys, Expr **bkeys,
                        int nkeys, Expr *residual, const LType *types, int ncols);
+/* Emits the build rows of a FULL hash join that found no partner (after the
+ * join's probe pipeline has run), with NULL probe columns. */
+PhysOp *phys_hash_join_tail(Arena *a, PhysOp *join);
 PhysOp *phys_nl_join(Arena *a, PhysOp *l, PhysOp *r, JoinType type, Expr *cond, const LType *types, int ncols);
 PhysOp *phys_tfunc(Arena *a, int func, Expr **args, int nargs, bool ordinality, const LType *types, int ncols);
 PhysOp *phys_cte_scan(Arena *a, int cte_id, const LType *types, int ncols);
 PhysOp *phys_recursive(Arena *a, PhysOp *anchor, PhysOp *step, int work_id, bool all);
+/* System relations of pg_catalog and information_schema (ops_system.c).  sysrel_find
+ * returns the relation's id and its columns (in `a`), or -1 when `schema`.`name` is not
+ * one; phys_system's rows are read from the catalog when the scan runs, under the
+ * catalog lock the statement holds.  Views' columns come from the binder (SysViewCols). */
+typedef struct SysViewCols {
+    const ViewDef *view;
+    int ncols;
+    char **names;
+    LType *types;
+} SysViewCols;
+int sysrel_find(const char *schema, const char *name, Arena *a, char ***names, LType **types, int *ncols);
+bool sysrel_needs_views(int rel);
+PhysOp *phys_system(Arena *a, int rel, SysViewCols *views, int nviews, const LType *types, int ncols);
 PhysOp *phys_window(Arena *a, PhysOp *child, Expr **funcs, int nfuncs, WindowDef *defs, int ndefs,
                     const LType *types, int ncols);
 

@@ -423,6 +423,7 @@ static void *nl_sink_init(Exec *ex, PhysOp *op)
 {
     NLState *s = arena_zalloc(ex->arena, sizeof(NLState));
     s->right = colcoll_create(op->children[1]->types, op->children[1]->ncols);
+    exec_own_coll(ex, s->right);
     return s;
 }
 
@@ -564,6 +565,7 @@ typedef struct HJState {
     ColumnCollection *build;
     KeyTable kt;      /* key → head row + 1 */
     i64 *next;        /* chain of rows with the same key (row + 1, 0 = end) */
+    u8 *bmatched;     /* FULL joins: build rows that found a partner */
     Arena *scratch;
     ExprCtx ec;
 } HJState;
@@ -577,6 +579,7 @@ static void *hj_sink_init(Exec *ex, PhysOp *op)
     memcpy(t, op->children[1]->types, sizeof(LType) * (size_t)nb);
     for (int k = 0; k < hi->nkeys; k++) t[nb + k] = hi->bkeys[k]->type;
     s->build = colcoll_create(t, nb + hi->nkeys);
+    exec_own_coll(ex, s->build);
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
     exprctx_init(&s->ec, ex, s->scratch);
@@ -626,17 +629,20 @@ static int hj_finalize(Exec *ex, PhysOp *op, void *g)
     i64 *n2 = arena_memdup(ex->arena, s->next, sizeof(i64) * (b->count + 1));
     free(s->next);
     s->next = n2;
+    if (hi->type == JOIN_FULL) s->bmatched = arena_zalloc(ex->arena, b->count + 1);
     return MDB_OK_;
 }
 
 typedef struct HJLocal {
-    Arena *scratch;
+    Arena *scratch;   /* per output chunk */
+    Arena *keys;      /* probe keys of the current input chunk */
     ExprCtx ec;
     KeyBuf kb;
-    idx_t row;      /* next probe row */
-    i64 chain;      /* next build row of the current probe row (+1) */
-    u8 *matched;
+    idx_t row;        /* next probe row */
+    i64 chain;        /* next build row of the current probe row (+1), 0 = none */
+    u8 *matched;      /* probe rows that found a partner */
     bool started;
+    int phase;        /* 0 = pairs, 1 = unmatched/semi/anti rows */
 } HJLocal;
 
 static void *hj_local(Exec *ex, PhysOp *op)
@@ -644,125 +650,119 @@ static void *hj_local(Exec *ex, PhysOp *op)
     HJLocal *l = arena_zalloc(ex->arena, sizeof(HJLocal));
     pthread_mutex_lock(&ex->mu);
     l->scratch = arena_create(ex->arena);
+    l->keys = arena_create(ex->arena);
     pthread_mutex_unlock(&ex->mu);
     exprctx_init(&l->ec, ex, l->scratch);
     l->matched = arena_zalloc(ex->arena, VECTOR_SIZE);
     return l;
 }
 
+/* Probes one input chunk in steps: first every (probe, build) pair that
+ * matches (in batches of VECTOR_SIZE), then — for LEFT, SEMI and ANTI — the
+ * probe rows that did (not) match. */
 static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
 {
     HJInfo *hi = op->info;
     HJLocal *l = lp;
     HJState *s = ex->gstate[op->id];
     ColumnCollection *B = s->build;
-    bool semi = hi->type == JOIN_SEMI, anti = hi->type == JOIN_ANTI, left = hi->type == JOIN_LEFT;
+    bool semi = hi->type == JOIN_SEMI, anti = hi->type == JOIN_ANTI;
+    bool left = hi->type == JOIN_LEFT || hi->type == JOIN_FULL;
+    int nb = B->ncols - hi->nkeys;
     if (!l->started) {
-        arena_reset(l->scratch);
-        Vector *kc = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(hi->nkeys + 1));
+        arena_reset(l->keys);
+        ExprCtx kc_ctx;
+        exprctx_init(&kc_ctx, ex, l->keys);
+        Vector *kc = arena_alloc(l->keys, sizeof(Vector) * (size_t)(hi->nkeys + 1));
         for (int k = 0; k < hi->nkeys; k++)
-            if (expr_eval(&l->ec, hi->pkeys[k], in, &kc[k])) return MDB_FAIL;
-        keys_encode(l->scratch, kc, hi->nkeys, in->count, &l->kb);
+            if (expr_eval(&kc_ctx, hi->pkeys[k], in, &kc[k])) return MDB_FAIL;
+        keys_encode(l->keys, kc, hi->nkeys, in->count, &l->kb);
         l->row = 0;
         l->chain = 0;
+        l->phase = 0;
         l->started = true;
         memset(l->matched, 0, in->count);
     }
-    /* gather candidate pairs */
-    u32 lsel[VECTOR_SIZE];
-    i64 rrow[VECTOR_SIZE];
-    idx_t m = 0;
-    while (l->row < in->count && m < VECTOR_SIZE) {
-        idx_t i = l->row;
-        if (l->chain == 0) {
-            if (l->kb.has_null[i] || ((semi || anti) && l->matched[i])) { l->row++; continue; }
-            i64 *slot = keytable_find(&s->kt, l->kb.data + l->kb.off[i], l->kb.off[i + 1] - l->kb.off[i], l->kb.hash[i], false, NULL);
-            if (!slot) { l->row++; continue; }
-            l->chain = *slot;
-        }
-        while (l->chain && m < VECTOR_SIZE) {
-            lsel[m] = (u32)i;
-            rrow[m++] = l->chain - 1;
-            l->chain = s->next[l->chain - 1];
-        }
-        if (!l->chain) l->row++;
-    }
-    bool more = l->row < in->count;
-    /* materialise the pairs */
-    int nb = B->ncols - hi->nkeys;
-    DataChunk pair;
-    memset(&pair, 0, sizeof(pair));
-    pair.ncols = hi->lcols + nb;
-    pair.cols = out->cols;
-    pair.count = m;
-    for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], lsel, m, &out->cols[c]);
-    for (int c = 0; c < nb; c++) {
-        Vector *v = &out->cols[hi->lcols + c];
-        size_t w = type_width(v->type);
-        for (idx_t k = 0; k < m; k++) {
-            DataChunk *d = B->chunks[rrow[k] / VECTOR_SIZE];
-            idx_t r = (idx_t)rrow[k] % VECTOR_SIZE;
-            const Vector *sv = &d->cols[c];
-            if (sv->nulls && sv->nulls[r]) { vector_nulls(v)[k] = 1; continue; }
-            if (v->nulls) v->nulls[k] = 0;
-            memcpy(v->data + k * w, sv->data + r * w, w);
-        }
-    }
-    out->count = m;
-    if (hi->residual && m) {
-        u32 sel[VECTOR_SIZE];
-        idx_t q;
-        arena_reset(l->scratch);
-        /* keys were in scratch: re-encode is not needed after this point only if done */
-        if (expr_select(&l->ec, hi->residual, out, sel, &q)) return MDB_FAIL;
-        if (q < m) {
-            for (idx_t k = 0; k < q; k++) { lsel[k] = lsel[sel[k]]; }
-            chunk_select(out, sel, q);
-        }
-        m = q;
-        if (more) {
-            /* residual evaluation reset the scratch arena holding the keys */
-            Vector *kc = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(hi->nkeys + 1));
-            for (int k = 0; k < hi->nkeys; k++)
-                if (expr_eval(&l->ec, hi->pkeys[k], in, &kc[k])) return MDB_FAIL;
-            keys_encode(l->scratch, kc, hi->nkeys, in->count, &l->kb);
-        }
-    }
-    for (idx_t k = 0; k < m; k++) l->matched[lsel[k]] = 1;
-    if (semi || anti || left) {
-        if (semi || anti) out->count = 0;
-        if (!more) {
-            /* emit the probe rows that (did not) match */
-            u32 sel[VECTOR_SIZE];
-            idx_t q = 0;
-            for (idx_t i = 0; i < in->count; i++)
-                if (semi ? l->matched[i] : !l->matched[i]) sel[q++] = (u32)i;
-            if (left) {
-                /* matched pairs were emitted already: emit them now and the rest next call */
-                if (m > 0) { *state = OP_HAVE_MORE; l->row = in->count; l->chain = 0; goto pending; }
-                for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], sel, q, &out->cols[c]);
-                for (int c = 0; c < nb; c++) memset(vector_nulls(&out->cols[hi->lcols + c]), 1, q ? q : 1);
-                out->count = q;
-            } else {
-                for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], sel, q, &out->cols[c]);
-                out->count = q;
+    arena_reset(l->scratch);
+    if (l->phase == 0) {
+        u32 lsel[VECTOR_SIZE];
+        i64 rrow[VECTOR_SIZE];
+        idx_t m = 0;
+        while (l->row < in->count && m < VECTOR_SIZE) {
+            idx_t i = l->row;
+            if (l->chain == 0) {
+                i64 *slot = NULL;
+                if (!l->kb.has_null[i] && !((semi || anti) && l->matched[i]))
+                    slot = keytable_find(&s->kt, l->kb.data + l->kb.off[i], l->kb.off[i + 1] - l->kb.off[i], l->kb.hash[i], false, NULL);
+                if (!slot) { l->row++; continue; }
+                l->chain = *slot;
             }
+            while (l->chain && m < VECTOR_SIZE) {
+                lsel[m] = (u32)i;
+                rrow[m++] = l->chain - 1;
+                l->chain = s->next[l->chain - 1];
+            }
+            if (!l->chain) l->row++;
+        }
+        bool more = l->row < in->count;
+        /* semi and anti joins output only the probe side: pair rows in scratch */
+        DataChunk *pair = out;
+        DataChunk tmp;
+        if (semi || anti) {
+            memset(&tmp, 0, sizeof(tmp));
+            tmp.ncols = hi->lcols + nb;
+            tmp.cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(tmp.ncols + 1));
+            for (int c = 0; c < hi->lcols; c++) vector_init(&tmp.cols[c], in->cols[c].type, m ? m : 1, l->scratch);
+            for (int c = 0; c < nb; c++) vector_init(&tmp.cols[hi->lcols + c], B->types[c], m ? m : 1, l->scratch);
+            pair = &tmp;
+        }
+        for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], lsel, m, &pair->cols[c]);
+        for (int c = 0; c < nb; c++) {
+            Vector *v = &pair->cols[hi->lcols + c];
+            size_t w = type_width(v->type);
+            for (idx_t k = 0; k < m; k++) {
+                DataChunk *d = B->chunks[rrow[k] / VECTOR_SIZE];
+                idx_t r = (idx_t)rrow[k] % VECTOR_SIZE;
+                const Vector *sv = &d->cols[c];
+                if (sv->nulls && sv->nulls[r]) { vector_nulls(v)[k] = 1; continue; }
+                if (v->nulls) v->nulls[k] = 0;
+                memcpy(v->data + k * w, sv->data + r * w, w);
+            }
+        }
+        pair->count = m;
+        if (hi->residual && m) {
+            u32 sel[VECTOR_SIZE];
+            idx_t q;
+            if (expr_select(&l->ec, hi->residual, pair, sel, &q)) return MDB_FAIL;
+            if (q < m) {
+                for (idx_t k = 0; k < q; k++) { lsel[k] = lsel[sel[k]]; rrow[k] = rrow[sel[k]]; }
+                if (pair == out) chunk_select(out, sel, q);
+            }
+            m = q;
+        }
+        for (idx_t k = 0; k < m; k++) l->matched[lsel[k]] = 1;
+        if (s->bmatched)
+            for (idx_t k = 0; k < m; k++) s->bmatched[rrow[k]] = 1;
+        if (semi || anti) out->count = 0;
+        if (more) { *state = OP_HAVE_MORE; return MDB_OK_; }
+        if (!(semi || anti || left)) {
             l->started = false;
             *state = OP_NEED_INPUT;
             return MDB_OK_;
         }
+        l->phase = 1;
         *state = OP_HAVE_MORE;
         return MDB_OK_;
     }
-pending:
-    if (more || (left && l->started && *state == OP_HAVE_MORE)) {
-        *state = OP_HAVE_MORE;
-        if (!more && left) {
-            /* next call emits the unmatched rows: mark that no pairs remain */
-            l->row = in->count;
-        }
-        return MDB_OK_;
-    }
+    /* phase 1: the probe rows that (did not) match */
+    u32 sel[VECTOR_SIZE];
+    idx_t q = 0;
+    for (idx_t i = 0; i < in->count; i++)
+        if (semi ? l->matched[i] : !l->matched[i]) sel[q++] = (u32)i;
+    for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], sel, q, &out->cols[c]);
+    if (left)
+        for (int c = 0; c < nb; c++) memset(vector_nulls(&out->cols[hi->lcols + c]), 1, q ? q : 1);
+    out->count = q;
     l->started = false;
     *state = OP_NEED_INPUT;
     return MDB_OK_;
@@ -786,5 +786,47 @@ PhysOp *phys_hash_join(Arena *a, PhysOp *probe, PhysOp *build, JoinType type, Ex
     hi->lcols = probe->ncols;
     hi->rcols = build->ncols;
     op->info = hi;
+    return op;
+}
+
+/* ---- FULL join tail: build rows that found no partner ------------------------------ */
+
+typedef struct TailState {
+    size_t chunk;
+    bool done;
+} TailState;
+
+static void *tail_init(Exec *ex, PhysOp *op) { return arena_zalloc(ex->arena, sizeof(TailState)); }
+
+static int tail_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    PhysOp *join = op->info;
+    HJInfo *hi = join->info;
+    HJState *s = ex->gstate[join->id];
+    TailState *t = g;
+    if (!s || !s->bmatched) return MDB_OK_;
+    ColumnCollection *B = s->build;
+    int nb = B->ncols - hi->nkeys;
+    while (t->chunk < B->nchunks && out->count == 0) {
+        size_t ci = t->chunk++;
+        DataChunk *d = B->chunks[ci];
+        u32 sel[VECTOR_SIZE];
+        idx_t m = 0;
+        for (idx_t i = 0; i < d->count; i++)
+            if (!s->bmatched[ci * VECTOR_SIZE + i]) sel[m++] = (u32)i;
+        if (!m) continue;
+        for (int c = 0; c < hi->lcols; c++) memset(vector_nulls(&out->cols[c]), 1, m);
+        for (int c = 0; c < nb; c++) vector_gather(&d->cols[c], sel, m, &out->cols[hi->lcols + c]);
+        out->count = m;
+    }
+    return MDB_OK_;
+}
+
+static const OpVT TAIL_VT = {.name = "Hash Full Join (unmatched)", .src_init = tail_init, .src_next = tail_next};
+
+PhysOp *phys_hash_join_tail(Arena *a, PhysOp *join)
+{
+    PhysOp *op = physop_new(a, &TAIL_VT, 0, join->types, join->ncols);
+    op->info = join;
     return op;
 }

@@ -237,6 +237,7 @@ static void *coll_init(Exec *ex, PhysOp *op)
 {
     CollState *s = arena_zalloc(ex->arena, sizeof(CollState));
     s->rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    exec_own_coll(ex, s->rows);
     s->take = -1;
     return s;
 }
@@ -449,6 +450,7 @@ static void *distinct_init(Exec *ex, PhysOp *op)
 {
     HashSetState *s = arena_zalloc(ex->arena, sizeof(HashSetState));
     s->base.rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    exec_own_coll(ex, s->base.rows);
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
     return s;
@@ -516,6 +518,9 @@ static void *setop_init(Exec *ex, PhysOp *op)
     s->base.rows = colcoll_create(op->types, op->ncols);
     s->side[0] = colcoll_create(op->types, op->ncols);
     s->side[1] = colcoll_create(op->types, op->ncols);
+    exec_own_coll(ex, s->base.rows);
+    exec_own_coll(ex, s->side[0]);
+    exec_own_coll(ex, s->side[1]);
     return s;
 }
 
@@ -764,6 +769,7 @@ static void *rec_init(Exec *ex, PhysOp *op)
 {
     CollState *s = arena_zalloc(ex->arena, sizeof(CollState));
     s->rows = colcoll_create(op->types, op->ncols);
+    exec_own_coll(ex, s->rows);
     return s;
 }
 

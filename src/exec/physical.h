@@ -115,6 +115,8 @@ struct Exec {
     ColumnCollection **ctes;
     int nctes;
     Exec *parent;
+    ColumnCollection **owned; /* destroyed by exec_cleanup (exec_own_coll) */
+    int nowned, capowned;
 };
 
 /* Runs the plan; the root's rows go into `result` (may be NULL for DML
@@ -125,6 +127,9 @@ void exec_cleanup(Exec *ex);
 /* Records err (moved) as the execution's error if it is the first. */
 void exec_fail(Exec *ex, Err *err);
 bool exec_cancelled(Exec *ex);
+/* Hands c to the execution: exec_cleanup destroys it.  Not thread-safe (call
+ * from sink_init/src_init, which run on the coordinating thread). */
+void exec_own_coll(Exec *ex, ColumnCollection *c);
 
 PhysOp *physop_new(Arena *a, const OpVT *vt, int nchildren, const LType *types, int ncols);
 

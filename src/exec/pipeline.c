@@ -292,6 +292,19 @@ void exec_cleanup(Exec *ex)
 {
     pthread_mutex_destroy(&ex->mu);
     err_clear(&ex->err);
+    for (int i = 0; i < ex->nowned; i++) colcoll_destroy(ex->owned[i]);
+    free(ex->owned);
+    ex->owned = NULL;
+    ex->nowned = ex->capowned = 0;
+}
+
+void exec_own_coll(Exec *ex, ColumnCollection *c)
+{
+    if (ex->nowned == ex->capowned) {
+        ex->capowned = ex->capowned ? ex->capowned * 2 : 8;
+        ex->owned = xrealloc(ex->owned, sizeof(ColumnCollection *) * (size_t)ex->capowned);
+    }
+    ex->owned[ex->nowned++] = c;
 }
 
 PhysOp *physop_new(Arena *a, const OpVT *vt, int nchildren, const LType *types, int ncols)

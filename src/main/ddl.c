@@ -1,9 +1,15 @@
 /*
- * src/main/ddl.c — CREATE/DROP of schemas, tables, views, indexes and
- * sequences, CREATE TABLE AS and TRUNCATE, plus persistence of the catalog
- * (a database directory keeps the DDL that recreates its schema in
- * catalog.sql, rewritten after every DDL statement).
+ * src/main/ddl.c — CREATE/DROP/ALTER of schemas, tables, views, indexes and
+ * sequences, identity columns, CREATE TABLE AS / SELECT INTO and TRUNCATE,
+ * plus persistence of the catalog: a database directory keeps the DDL that
+ * recreates its schema in catalog.sql, rewritten after every DDL statement.
+ * Only definitions are kept (MEMORY tables come back empty and sequences
+ * restart at their START value); ALTER TABLE is persisted as the resulting
+ * CREATE TABLE, serial sequences as CREATE SEQUENCE … OWNED BY and identity
+ * columns with their sequence options.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -11,6 +17,12 @@
 #include "main/engine.h"
 
 static const char *nstr(PgQuery__Node *n) { return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL; }
+
+static void print_seq_opts(FILE *f, const Sequence *q)
+{
+    fprintf(f, "INCREMENT BY %lld MINVALUE %lld MAXVALUE %lld START WITH %lld%s", (long long)q->increment, (long long)q->min,
+            (long long)q->max, (long long)q->start, q->cycle ? " CYCLE" : "");
+}
 
 /* Writes catalog.sql: one CREATE statement per object, in dependency order. */
 static int persist(MdbConn *c)
@@ -28,6 +40,21 @@ static int persist(MdbConn *c)
         if (strcmp(s->name, "public") && strcmp(s->name, "pg_catalog") && strcmp(s->name, "information_schema"))
             fprintf(f, "CREATE SCHEMA \"%s\";\n", s->name);
     }
+    /* sequences other than those of identity columns (those come with their table) */
+    for (size_t i = 0; i < cat->schemas.n; i++) {
+        Schema *s = cat->schemas.items[i];
+        for (size_t k = 0; k < s->sequences.n; k++) {
+            Sequence *q = s->sequences.items[k];
+            bool identity = false;
+            if (q->owned_by)
+                for (int col = 0; col < q->owned_by->ncols; col++)
+                    if (q->owned_by->cols[col].serial == q && q->owned_by->cols[col].identity) identity = true;
+            if (identity) continue;
+            fprintf(f, "CREATE SEQUENCE \"%s\".\"%s\" ", s->name, q->name);
+            print_seq_opts(f, q);
+            fprintf(f, ";\n");
+        }
+    }
     for (size_t i = 0; i < cat->schemas.n; i++) {
         Schema *s = cat->schemas.items[i];
         for (size_t k = 0; k < s->tables.n; k++) {
@@ -37,8 +64,15 @@ static int persist(MdbConn *c)
                 char tb[64];
                 ColumnDef *cd = &t->cols[col];
                 fprintf(f, "%s\"%s\" %s", col ? ", " : "", cd->name, type_name(cd->type, tb, sizeof tb));
+                if (cd->identity && cd->serial) {
+                    fprintf(f, " GENERATED %s AS IDENTITY (SEQUENCE NAME \"%s\".\"%s\" ", cd->identity_always ? "ALWAYS" : "BY DEFAULT",
+                            cd->serial->schema->name, cd->serial->name);
+                    print_seq_opts(f, cd->serial);
+                    fprintf(f, ")");
+                } else if (cd->default_sql) {
+                    fprintf(f, " DEFAULT %s", cd->default_sql);
+                }
                 if (cd->not_null) fprintf(f, " NOT NULL");
-                if (cd->default_sql) fprintf(f, " DEFAULT %s", cd->default_sql);
             }
             for (int u = 0; u < t->nuniques; u++) {
                 fprintf(f, ", %s (", t->uniques[u].primary ? "PRIMARY KEY" : "UNIQUE");
@@ -47,10 +81,30 @@ static int persist(MdbConn *c)
             }
             for (int k2 = 0; k2 < t->nchecks; k2++) fprintf(f, ", CONSTRAINT \"%s\" CHECK (%s)", t->checks[k2].name, t->checks[k2].sql);
             fprintf(f, ") USING memory;\n");
+            for (int col = 0; col < t->ncols; col++) {
+                ColumnDef *cd = &t->cols[col];
+                if (cd->serial && !cd->identity)
+                    fprintf(f, "ALTER SEQUENCE \"%s\".\"%s\" OWNED BY \"%s\".\"%s\".\"%s\";\n", cd->serial->schema->name, cd->serial->name, s->name,
+                            t->name, cd->name);
+            }
         }
         for (size_t k = 0; k < s->views.n; k++) {
             ViewDef *v = s->views.items[k];
             fprintf(f, "CREATE VIEW \"%s\".\"%s\" AS %s;\n", s->name, v->name, v->sql);
+        }
+    }
+    for (size_t i = 0; i < cat->schemas.n; i++) {
+        Schema *s = cat->schemas.items[i];
+        for (size_t k = 0; k < s->indexes.n; k++) {
+            IndexDef *ix = s->indexes.items[k];
+            bool expr = false;
+            for (int q = 0; q < ix->nkeys; q++)
+                if (table_find_column(ix->table, ix->keys[q]) < 0) expr = true;
+            if (expr || !ix->nkeys) continue;
+            fprintf(f, "CREATE %sINDEX \"%s\" ON \"%s\".\"%s\" USING %s (", ix->unique ? "UNIQUE " : "", ix->name, s->name, ix->table->name,
+                    ix->method ? ix->method : "btree");
+            for (int q = 0; q < ix->nkeys; q++) fprintf(f, "%s\"%s\"", q ? ", " : "", ix->keys[q]);
+            fprintf(f, ");\n");
         }
     }
     if (fclose(f) != 0 || rename(tmp, fn) != 0) return err_set(&c->err, SQLSTATE_IO_ERROR, "could not write \"%s\"", fn);
@@ -103,6 +157,272 @@ static int expr_location(PgQuery__Node *n)
     }
 }
 
+/* ---- sequence options ------------------------------------------------------ */
+
+static bool node_i64(PgQuery__Node *n, i64 *out)
+{
+    if (!n) return false;
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_INTEGER: *out = n->integer->ival; return true;
+    case PG_QUERY__NODE__NODE_FLOAT: {
+        errno = 0;
+        char *end;
+        long long v = strtoll(n->float_->fval, &end, 10);
+        if (errno || *end) return false;
+        *out = v;
+        return true;
+    }
+    case PG_QUERY__NODE__NODE_BOOLEAN: *out = n->boolean->boolval; return true;
+    case PG_QUERY__NODE__NODE_A_CONST:
+        if (n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) { *out = n->a_const->ival->ival; return true; }
+        if (n->a_const->val_case == PG_QUERY__A__CONST__VAL_FVAL) {
+            errno = 0;
+            char *end;
+            long long v = strtoll(n->a_const->fval->fval, &end, 10);
+            if (errno || *end) return false;
+            *out = v;
+            return true;
+        }
+        return false;
+    default: return false;
+    }
+}
+
+typedef struct SeqOpts {
+    bool has_inc, has_min, has_max, has_start, has_cycle, has_type;
+    int has_restart;               /* 1 = RESTART WITH n, 2 = RESTART */
+    i64 inc, min, max, start, restart;
+    bool min_default, max_default; /* NO MINVALUE / NO MAXVALUE */
+    bool cycle;
+    i64 type_min, type_max;
+    PgQuery__Node *owned_by;       /* List of names, or NULL */
+    PgQuery__Node *seq_name;       /* identity: SEQUENCE NAME */
+} SeqOpts;
+
+static int seq_opts_parse(MdbConn *c, Binder *b, PgQuery__Node **opts, size_t n, SeqOpts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->type_min = INT64_MIN;
+    o->type_max = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        PgQuery__DefElem *d = opts[i]->def_elem;
+        const char *nm = d->defname;
+        i64 v = 0;
+        if (!strcmp(nm, "as")) {
+            LType t;
+            if (d->arg->node_case != PG_QUERY__NODE__NODE_TYPE_NAME || bind_typename(b, d->arg->type_name, &t)) return MDB_FAIL;
+            if (t.id == TYPE_INT16) { o->type_min = INT16_MIN; o->type_max = INT16_MAX; }
+            else if (t.id == TYPE_INT32) { o->type_min = INT32_MIN; o->type_max = INT32_MAX; }
+            else if (t.id != TYPE_INT64) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "sequence type must be smallint, integer, or bigint");
+            o->has_type = true;
+            continue;
+        }
+        if (!strcmp(nm, "owned_by")) { o->owned_by = d->arg; continue; }
+        if (!strcmp(nm, "sequence_name")) { o->seq_name = d->arg; continue; }
+        if (!strcmp(nm, "cache")) continue;
+        if (!strcmp(nm, "cycle")) { o->has_cycle = true; o->cycle = d->arg && node_i64(d->arg, &v) ? v != 0 : true; continue; }
+        if (!strcmp(nm, "restart")) {
+            o->has_restart = true;
+            o->restart = 0;
+            if (d->arg && !node_i64(d->arg, &o->restart)) return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "RESTART value must be an integer");
+            if (!d->arg) o->has_restart = 2; /* RESTART without a value: the start value */
+            continue;
+        }
+        bool known = !strcmp(nm, "increment") || !strcmp(nm, "minvalue") || !strcmp(nm, "maxvalue") || !strcmp(nm, "start");
+        if (!known) return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "option \"%s\" not recognized", nm);
+        if (d->arg && !node_i64(d->arg, &v)) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "%s requires a numeric value", nm);
+        if (!strcmp(nm, "increment")) { o->has_inc = true; o->inc = v; }
+        else if (!strcmp(nm, "minvalue")) { o->has_min = true; o->min = v; o->min_default = !d->arg; }
+        else if (!strcmp(nm, "maxvalue")) { o->has_max = true; o->max = v; o->max_default = !d->arg; }
+        else { o->has_start = true; o->start = v; }
+    }
+    return MDB_OK_;
+}
+
+/* Applies options to q (fresh: a new sequence) with PostgreSQL's defaults and checks. */
+static int seq_apply(MdbConn *c, Sequence *q, const SeqOpts *o, bool fresh, i64 type_min, i64 type_max)
+{
+    i64 inc = o->has_inc ? o->inc : q->increment;
+    if (o->has_inc && inc == 0) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "INCREMENT must not be zero");
+    if (o->has_type) { type_min = o->type_min; type_max = o->type_max; }
+    i64 mn = q->min, mx = q->max;
+    if (fresh || (o->has_min && o->min_default) || (o->has_inc && !o->has_min && false)) mn = inc > 0 ? 1 : type_min;
+    if (fresh || (o->has_max && o->max_default)) mx = inc > 0 ? type_max : -1;
+    if (o->has_min && !o->min_default) mn = o->min;
+    if (o->has_max && !o->max_default) mx = o->max;
+    if (mn < type_min || mn > type_max)
+        return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "MINVALUE (%lld) is out of range for sequence data type %s", (long long)mn,
+                       type_max == INT16_MAX ? "smallint" : type_max == INT32_MAX ? "integer" : "bigint");
+    if (mx < type_min || mx > type_max)
+        return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "MAXVALUE (%lld) is out of range for sequence data type %s", (long long)mx,
+                       type_max == INT16_MAX ? "smallint" : type_max == INT32_MAX ? "integer" : "bigint");
+    if (mn >= mx) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "MINVALUE (%lld) must be less than MAXVALUE (%lld)", (long long)mn, (long long)mx);
+    i64 start = o->has_start ? o->start : fresh ? (inc > 0 ? mn : mx) : q->start;
+    if (start < mn) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "START value (%lld) cannot be less than MINVALUE (%lld)", (long long)start, (long long)mn);
+    if (start > mx) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "START value (%lld) cannot be greater than MAXVALUE (%lld)", (long long)start, (long long)mx);
+    i64 restart = o->has_restart == 1 ? o->restart : start;
+    if (o->has_restart) {
+        if (restart < mn) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "RESTART value (%lld) cannot be less than MINVALUE (%lld)", (long long)restart, (long long)mn);
+        if (restart > mx) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "RESTART value (%lld) cannot be greater than MAXVALUE (%lld)", (long long)restart, (long long)mx);
+    }
+    pthread_mutex_lock(&q->mu);
+    q->increment = inc;
+    q->min = mn;
+    q->max = mx;
+    q->start = start;
+    if (o->has_cycle) q->cycle = o->cycle;
+    if (fresh) { q->last = start; q->called = false; }
+    if (o->has_restart) { q->last = restart; q->called = false; }
+    pthread_mutex_unlock(&q->mu);
+    return MDB_OK_;
+}
+
+static void type_bounds(LType t, i64 *mn, i64 *mx)
+{
+    *mn = t.id == TYPE_INT16 ? INT16_MIN : t.id == TYPE_INT32 ? INT32_MIN : INT64_MIN;
+    *mx = t.id == TYPE_INT16 ? INT16_MAX : t.id == TYPE_INT32 ? INT32_MAX : INT64_MAX;
+}
+
+/* OWNED BY table.column (or NONE). */
+static int seq_owned_by(MdbConn *c, Binder *b, Sequence *q, PgQuery__Node *owned)
+{
+    PgQuery__List *l = owned->node_case == PG_QUERY__NODE__NODE_LIST ? owned->list : NULL;
+    if (!l) return MDB_OK_;
+    if (l->n_items == 1 && !strcmp(nstr(l->items[0]), "none")) {
+        if (q->owned_by)
+            for (int i = 0; i < q->owned_by->ncols; i++)
+                if (q->owned_by->cols[i].serial == q) q->owned_by->cols[i].serial = NULL;
+        q->owned_by = NULL;
+        return MDB_OK_;
+    }
+    if (l->n_items < 2) return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "invalid OWNED BY option");
+    PgQuery__RangeVar rv;
+    pg_query__range_var__init(&rv);
+    rv.relname = (char *)nstr(l->items[l->n_items - 2]);
+    rv.schemaname = l->n_items > 2 ? (char *)nstr(l->items[l->n_items - 3]) : (char *)"";
+    rv.inh = true;
+    rv.location = -1;
+    TableDef *t = binder_find_table(b, &rv, false);
+    if (!t) return MDB_FAIL;
+    const char *cn = nstr(l->items[l->n_items - 1]);
+    int col = table_find_column(t, cn);
+    if (col < 0) return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", cn, t->name);
+    if (t->schema != q->schema) return err_set(&c->err, "55000", "sequence must be in same schema as table it is linked to");
+    q->owned_by = t;
+    t->cols[col].serial = q;
+    return MDB_OK_;
+}
+
+static Sequence *find_sequence(MdbConn *c, Binder *b, PgQuery__RangeVar *rv)
+{
+    for (size_t k = 0; k < c->db->cat.schemas.n; k++) {
+        Schema *s = c->db->cat.schemas.items[k];
+        if (rv->schemaname && *rv->schemaname) {
+            if (strcmp(s->name, rv->schemaname)) continue;
+        } else if (strcmp(s->name, "public") && !strstr(c->settings.search_path, s->name)) {
+            continue;
+        }
+        Sequence *q = schema_find_sequence(s, rv->relname);
+        if (q) return q;
+    }
+    (void)b;
+    return NULL;
+}
+
+static int create_sequence(MdbConn *c, Binder *b, PgQuery__CreateSeqStmt *cs, MdbResult *r)
+{
+    snprintf(r->tag, sizeof r->tag, "CREATE SEQUENCE");
+    Schema *s = binder_schema_for_create(b, cs->sequence->schemaname);
+    if (!s) return MDB_FAIL;
+    const char *name = cs->sequence->relname;
+    if (schema_name_taken(s, name)) {
+        if (cs->if_not_exists) return MDB_OK_;
+        return err_set_pos(&c->err, cs->sequence->location + 1, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", name);
+    }
+    SeqOpts o;
+    if (seq_opts_parse(c, b, cs->options, cs->n_options, &o)) return MDB_FAIL;
+    Sequence tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    pthread_mutex_init(&tmp.mu, NULL);
+    tmp.increment = 1;
+    int rc = seq_apply(c, &tmp, &o, true, o.type_min, o.type_max);
+    pthread_mutex_destroy(&tmp.mu);
+    if (rc) return MDB_FAIL;
+    Sequence *q = catalog_create_sequence(&c->db->cat, s, name);
+    seq_apply(c, q, &o, true, o.type_min, o.type_max);
+    if (o.owned_by && seq_owned_by(c, b, q, o.owned_by)) {
+        catalog_drop_sequence(&c->db->cat, q);
+        return MDB_FAIL;
+    }
+    return persist(c);
+}
+
+static int alter_sequence(MdbConn *c, Binder *b, PgQuery__AlterSeqStmt *as, MdbResult *r)
+{
+    snprintf(r->tag, sizeof r->tag, "ALTER SEQUENCE");
+    Sequence *q = find_sequence(c, b, as->sequence);
+    if (!q) {
+        if (as->missing_ok) return MDB_OK_;
+        return err_set_pos(&c->err, as->sequence->location + 1, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", as->sequence->relname);
+    }
+    SeqOpts o;
+    if (seq_opts_parse(c, b, as->options, as->n_options, &o)) return MDB_FAIL;
+    i64 tmin = INT64_MIN, tmax = INT64_MAX;
+    if (q->owned_by)
+        for (int i = 0; i < q->owned_by->ncols; i++)
+            if (q->owned_by->cols[i].serial == q) type_bounds(q->owned_by->cols[i].type, &tmin, &tmax);
+    if (seq_apply(c, q, &o, false, tmin, tmax)) return MDB_FAIL;
+    if (o.owned_by && seq_owned_by(c, b, q, o.owned_by)) return MDB_FAIL;
+    return persist(c);
+}
+
+/* The sequence behind a serial or identity column: named <table>_<column>_seq
+ * (or by SEQUENCE NAME), bounded by the column's type. */
+static int column_sequence(MdbConn *c, Binder *b, Schema *s, const char *table, ColumnDef *col, PgQuery__Node **opts, size_t nopts)
+{
+    SeqOpts o;
+    if (seq_opts_parse(c, b, opts, nopts, &o)) return MDB_FAIL;
+    char sq[256];
+    snprintf(sq, sizeof sq, "%s_%s_seq", table, col->name);
+    Schema *qs = s;
+    if (o.seq_name && o.seq_name->node_case == PG_QUERY__NODE__NODE_LIST && o.seq_name->list->n_items) {
+        PgQuery__List *l = o.seq_name->list;
+        snprintf(sq, sizeof sq, "%s", nstr(l->items[l->n_items - 1]));
+        if (l->n_items > 1) {
+            qs = catalog_find_schema(&c->db->cat, nstr(l->items[l->n_items - 2]));
+            if (!qs) return err_set(&c->err, SQLSTATE_INVALID_SCHEMA, "schema \"%s\" does not exist", nstr(l->items[l->n_items - 2]));
+        }
+    }
+    if (col->type.id != TYPE_INT16 && col->type.id != TYPE_INT32 && col->type.id != TYPE_INT64) {
+        char tb[64];
+        return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "identity column type must be smallint, integer, or bigint");
+        (void)tb;
+    }
+    i64 tmin, tmax;
+    type_bounds(col->type, &tmin, &tmax);
+    Sequence *q = schema_find_sequence(qs, sq);
+    if (!q) {
+        if (schema_name_taken(qs, sq)) return err_set(&c->err, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", sq);
+        Sequence tmp;
+        memset(&tmp, 0, sizeof(tmp));
+        pthread_mutex_init(&tmp.mu, NULL);
+        tmp.increment = 1;
+        int rc = seq_apply(c, &tmp, &o, true, tmin, tmax);
+        pthread_mutex_destroy(&tmp.mu);
+        if (rc) return MDB_FAIL;
+        q = catalog_create_sequence(&c->db->cat, qs, sq);
+        seq_apply(c, q, &o, true, tmin, tmax);
+    }
+    col->serial = q;
+    col->not_null = true;
+    free(col->default_sql);
+    char ds[600];
+    if (qs == s) snprintf(ds, sizeof ds, "nextval('%s')", sq);
+    else snprintf(ds, sizeof ds, "nextval('%s.%s')", qs->name, sq);
+    col->default_sql = xstrdup(ds);
+    return MDB_OK_;
+}
+
 static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const char *sql, MdbResult *r)
 {
     Schema *s = binder_schema_for_create(b, cs->relation->schemaname);
@@ -116,7 +436,14 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     if (cs->access_method && *cs->access_method && strcasecmp(cs->access_method, "memory") != 0)
         return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "table access method \"%s\" is not available yet (only memory)", cs->access_method);
     int ncols = 0;
-    ColumnDef *cols = xcalloc(cs->n_table_elts + 1, sizeof(ColumnDef));
+    size_t capcols = cs->n_table_elts + 1;
+    for (size_t i = 0; i < cs->n_table_elts; i++)
+        if (cs->table_elts[i]->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE) {
+            TableDef *lt = binder_find_table(b, cs->table_elts[i]->table_like_clause->relation, false);
+            if (!lt) return MDB_FAIL;
+            capcols += (size_t)lt->ncols;
+        }
+    ColumnDef *cols = xcalloc(capcols, sizeof(ColumnDef));
     UniqueDef *uq = xcalloc(cs->n_table_elts * 2 + 2, sizeof(UniqueDef));
     int nuq = 0;
     CheckDef *ck = xcalloc(cs->n_table_elts * 2 + 2, sizeof(CheckDef));
@@ -125,6 +452,22 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     /* first pass: columns */
     for (size_t i = 0; i < cs->n_table_elts && !rc; i++) {
         PgQuery__Node *e = cs->table_elts[i];
+        if (e->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE) {
+            /* LIKE: names, types and NOT NULL; defaults with INCLUDING DEFAULTS (1 << 3) */
+            TableDef *lt = binder_find_table(b, e->table_like_clause->relation, false);
+            bool defaults = (e->table_like_clause->options & (1u << 3)) != 0;
+            for (int k = 0; k < lt->ncols && !rc; k++) {
+                for (int q = 0; q < ncols; q++)
+                    if (!strcmp(cols[q].name, lt->cols[k].name)) { rc = err_set(&c->err, SQLSTATE_DUPLICATE_COLUMN, "column \"%s\" specified more than once", lt->cols[k].name); break; }
+                if (rc) break;
+                cols[ncols].name = xstrdup(lt->cols[k].name);
+                cols[ncols].type = lt->cols[k].type;
+                cols[ncols].not_null = lt->cols[k].not_null;
+                if (defaults && lt->cols[k].default_sql && !lt->cols[k].serial) cols[ncols].default_sql = xstrdup(lt->cols[k].default_sql);
+                ncols++;
+            }
+            continue;
+        }
         if (e->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF) continue;
         PgQuery__ColumnDef *cd = e->column_def;
         for (int k = 0; k < ncols; k++)
@@ -135,16 +478,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         if (bind_typename(b, cd->type_name, &col->type)) { rc = MDB_FAIL; break; }
         const char *tn = nstr(cd->type_name->names[cd->type_name->n_names - 1]);
         bool serial = tn && (!strcmp(tn, "serial") || !strcmp(tn, "bigserial") || !strcmp(tn, "smallserial") || !strncmp(tn, "serial", 6));
-        if (serial) {
-            char sq[256];
-            snprintf(sq, sizeof sq, "%s_%s_seq", name, cd->colname);
-            Sequence *q = schema_find_sequence(s, sq) ? schema_find_sequence(s, sq) : catalog_create_sequence(&c->db->cat, s, sq);
-            col->serial = q;
-            col->not_null = true;
-            char ds[512];
-            snprintf(ds, sizeof ds, "nextval('%s')", sq);
-            col->default_sql = xstrdup(ds);
-        }
+        if (serial && column_sequence(c, b, s, name, col, NULL, 0)) { rc = MDB_FAIL; break; }
         for (size_t k = 0; k < cd->n_constraints; k++) {
             PgQuery__Constraint *ct = cd->constraints[k]->constraint;
             switch (ct->contype) {
@@ -153,16 +487,15 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
                 free(col->default_sql);
                 col->default_sql = node_sql(sql, expr_location(ct->raw_expr), ct->raw_expr);
                 break;
-            case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY: {
-                char sq[256];
-                snprintf(sq, sizeof sq, "%s_%s_seq", name, cd->colname);
-                col->serial = catalog_create_sequence(&c->db->cat, s, sq);
-                col->not_null = true;
-                char ds[512];
-                snprintf(ds, sizeof ds, "nextval('%s')", sq);
-                col->default_sql = xstrdup(ds);
+            case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
+                if (col->identity) {
+                    rc = err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "multiple identity specifications for column \"%s\" of table \"%s\"", col->name, name);
+                    break;
+                }
+                if (column_sequence(c, b, s, name, col, ct->options, ct->n_options)) { rc = MDB_FAIL; break; }
+                col->identity = true;
+                col->identity_always = ct->generated_when && ct->generated_when[0] == 'a';
                 break;
-            }
             case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
             case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
                 uq[nuq].primary = ct->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
@@ -181,7 +514,9 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
                 break;
             default: break;
             }
+            if (rc) break;
         }
+        if (rc) { ncols++; break; }
         ncols++;
     }
     /* table constraints */
@@ -217,6 +552,8 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     for (int u = 0; u < nuq; u++) npk += uq[u].primary;
     if (!rc && npk > 1) rc = err_set(&c->err, "42P16", "multiple primary keys for table \"%s\" are not allowed", name);
     if (rc) {
+        for (int i = 0; i < ncols; i++)
+            if (cols[i].serial && !cols[i].serial->owned_by) catalog_drop_sequence(&c->db->cat, cols[i].serial);
         for (int i = 0; i < ncols; i++) { free(cols[i].name); free(cols[i].default_sql); }
         for (int u = 0; u < nuq; u++) { free(uq[u].cols); free(uq[u].name); }
         for (int k = 0; k < nck; k++) { free(ck[k].name); free(ck[k].sql); }
@@ -232,6 +569,570 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     t->nchecks = nck;
     for (int i = 0; i < ncols; i++)
         if (cols[i].serial) cols[i].serial->owned_by = t;
+    return persist(c);
+}
+
+/* ---- ALTER TABLE ------------------------------------------------------------ */
+
+/* An execution context for evaluating expressions during DDL. */
+typedef struct DdlEval {
+    Arena *a;
+    Exec ex;
+    ExprCtx ec;
+    Err er;
+} DdlEval;
+
+static void ddleval_init(DdlEval *d, MdbConn *c, Txn *txn)
+{
+    memset(d, 0, sizeof(*d));
+    d->a = arena_create(NULL);
+    exec_init(&d->ex, d->a, &c->db->cat, &c->settings, txn);
+    d->ex.session = (struct Session *)c;
+    exprctx_init(&d->ec, &d->ex, d->a);
+    d->ec.fctx.err = &d->er;
+}
+
+static int ddleval_fail(DdlEval *d, MdbConn *c)
+{
+    if (d->er.is_set) err_move(&c->err, &d->er);
+    else if (d->ex.err.is_set) err_move(&c->err, &d->ex.err);
+    return MDB_FAIL;
+}
+
+static void ddleval_end(DdlEval *d)
+{
+    err_clear(&d->er);
+    exec_cleanup(&d->ex);
+    arena_destroy(d->a);
+}
+
+/* Binds a column default (SQL text) coerced to the column's type. */
+static int bind_default(MdbConn *c, Binder *b, const char *text, const ColumnDef *cd, Expr **out)
+{
+    Binder db;
+    BindShared sh;
+    memset(&sh, 0, sizeof(sh));
+    binder_init(&db, b->arena, b->cat, b->settings, &c->err, &sh, NULL);
+    char *q = arena_printf(b->arena, "SELECT %s", text);
+    ParseResult pr;
+    if (parser_parse(q, &pr, &c->err)) return MDB_FAIL;
+    PgQuery__Node *n = pr.tree->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val;
+    Expr *e;
+    int rc = bind_expr(&db, n, &e) || bind_coerce_assign(&db, e, cd->type, cd->name, &e);
+    parser_free(&pr);
+    if (rc) return MDB_FAIL;
+    *out = e;
+    return MDB_OK_;
+}
+
+/* True when some visible row has NULL in column col. */
+static bool column_has_nulls(TableDef *t, int col, Txn *txn)
+{
+    Arena *a = arena_create(NULL);
+    MemScan ms;
+    memscan_init(&ms, t->mem);
+    MemScanLocal ml;
+    memset(&ml, 0, sizeof(ml));
+    DataChunk sc;
+    chunk_init(&sc, &t->cols[col].type, 1, VECTOR_SIZE, a);
+    bool found = false;
+    while (!found) {
+        chunk_reset(&sc);
+        memscan_next(&ms, &ml, txn, &col, 1, &sc);
+        if (sc.count == 0) break;
+        for (idx_t i = 0; i < sc.count && !found; i++) found = vector_is_null(&sc.cols[0], i);
+    }
+    arena_destroy(a);
+    return found;
+}
+
+static bool table_has_rows(TableDef *t, Txn *txn)
+{
+    Arena *a = arena_create(NULL);
+    MemScan ms;
+    memscan_init(&ms, t->mem);
+    MemScanLocal ml;
+    memset(&ml, 0, sizeof(ml));
+    DataChunk sc;
+    LType it = ltype(TYPE_INT64);
+    chunk_init(&sc, &it, 1, VECTOR_SIZE, a);
+    int rid = -1;
+    memscan_next(&ms, &ml, txn, &rid, 1, &sc);
+    bool any = sc.count > 0;
+    arena_destroy(a);
+    return any;
+}
+
+/* Whole-word occurrence of an identifier in SQL text (outside quotes). */
+static bool sql_mentions(const char *sql, const char *ident)
+{
+    size_t n = strlen(ident);
+    char q = 0;
+    for (const char *p = sql; *p; p++) {
+        if (q) { if (*p == q) q = 0; continue; }
+        if (*p == '\'') { q = *p; continue; }
+        if (*p == '"') {
+            if (!strncmp(p + 1, ident, n) && p[1 + n] == '"') return true;
+            q = '"';
+            continue;
+        }
+        if (!strncasecmp(p, ident, n) && (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+            !(isalnum((unsigned char)p[n]) || p[n] == '_'))
+            return true;
+    }
+    return false;
+}
+
+/* Replaces whole-word occurrences of `from` by the quoted identifier `to`. */
+static char *sql_rename(const char *sql, const char *from, const char *to)
+{
+    size_t n = strlen(from);
+    size_t cap = strlen(sql) * 2 + strlen(to) * 8 + 16, o = 0;
+    char *out = xmalloc(cap);
+    char q = 0;
+    for (const char *p = sql; *p;) {
+        if (o + strlen(to) + 4 >= cap) { cap *= 2; out = xrealloc(out, cap); }
+        if (q) { if (*p == q) q = 0; out[o++] = *p++; continue; }
+        if (*p == '\'') { q = *p; out[o++] = *p++; continue; }
+        bool quoted = *p == '"' && !strncmp(p + 1, from, n) && p[1 + n] == '"';
+        bool bare = !quoted && !strncasecmp(p, from, n) && (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '"')) &&
+                    !(isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == '"');
+        if (quoted || bare) {
+            o += (size_t)snprintf(out + o, cap - o, "\"%s\"", to);
+            p += n + (quoted ? 2 : 0);
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static int alter_add_column(MdbConn *c, Binder *b, TableDef *t, PgQuery__AlterTableCmd *cmd, const char *sql, Txn *txn)
+{
+    PgQuery__ColumnDef *cd = cmd->def->column_def;
+    if (table_find_column(t, cd->colname) >= 0) {
+        if (cmd->missing_ok) return MDB_OK_;
+        return err_set(&c->err, SQLSTATE_DUPLICATE_COLUMN, "column \"%s\" of relation \"%s\" already exists", cd->colname, t->name);
+    }
+    ColumnDef col;
+    memset(&col, 0, sizeof(col));
+    col.name = xstrdup(cd->colname);
+    if (bind_typename(b, cd->type_name, &col.type)) { free(col.name); return MDB_FAIL; }
+    const char *tn = nstr(cd->type_name->names[cd->type_name->n_names - 1]);
+    bool serial = tn && !strncmp(tn, "serial", 6);
+    bool bigserial = tn && (!strcmp(tn, "bigserial") || !strcmp(tn, "smallserial"));
+    int rc = MDB_OK_;
+    if ((serial || bigserial) && column_sequence(c, b, t->schema, t->name, &col, NULL, 0)) rc = MDB_FAIL;
+    char *check_sql = NULL, *check_name = NULL;
+    for (size_t k = 0; k < cd->n_constraints && !rc; k++) {
+        PgQuery__Constraint *ct = cd->constraints[k]->constraint;
+        switch (ct->contype) {
+        case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL: col.not_null = true; break;
+        case PG_QUERY__CONSTR_TYPE__CONSTR_NULL: break;
+        case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
+            free(col.default_sql);
+            col.default_sql = node_sql(sql, expr_location(ct->raw_expr), ct->raw_expr);
+            break;
+        case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
+            if (column_sequence(c, b, t->schema, t->name, &col, ct->options, ct->n_options)) { rc = MDB_FAIL; break; }
+            col.identity = true;
+            col.identity_always = ct->generated_when && ct->generated_when[0] == 'a';
+            break;
+        case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK: {
+            char nm[256];
+            snprintf(nm, sizeof nm, "%s_%s_check", t->name, cd->colname);
+            check_name = xstrdup(ct->conname && *ct->conname ? ct->conname : nm);
+            check_sql = node_sql(sql, expr_location(ct->raw_expr), ct->raw_expr);
+            break;
+        }
+        default:
+            rc = err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this constraint is not supported in ALTER TABLE ADD COLUMN yet");
+            break;
+        }
+    }
+    /* existing rows get the default: once for a stable default, per row otherwise */
+    Expr *def = NULL;
+    if (!rc && col.default_sql && bind_default(c, b, col.default_sql, &col, &def)) rc = MDB_FAIL;
+    bool volatile_def = def && !expr_is_foldable(def);
+    Value fill = value_null();
+    DdlEval d;
+    ddleval_init(&d, c, txn);
+    if (!rc && def && !volatile_def && expr_eval_const(&d.ec, def, &fill)) rc = ddleval_fail(&d, c);
+    if (!rc && col.not_null && !def && table_has_rows(t, txn))
+        rc = err_set(&c->err, SQLSTATE_NOT_NULL_VIOLATION, "column \"%s\" of relation \"%s\" contains null values", col.name, t->name);
+    if (!rc && col.not_null && def && !volatile_def && fill.is_null && table_has_rows(t, txn))
+        rc = err_set(&c->err, SQLSTATE_NOT_NULL_VIOLATION, "column \"%s\" of relation \"%s\" contains null values", col.name, t->name);
+    if (rc) {
+        ddleval_end(&d);
+        if (col.serial && !col.serial->owned_by) catalog_drop_sequence(&c->db->cat, col.serial);
+        free(col.name);
+        free(col.default_sql);
+        free(check_sql);
+        free(check_name);
+        return MDB_FAIL;
+    }
+    memtable_add_column(t->mem, col.type, &fill);
+    int ci = t->ncols;
+    if (volatile_def) {
+        /* every row version gets its own value (nextval(), random()) */
+        MemTable *m = t->mem;
+        for (size_t si = 0; si < m->nsegs && !rc; si++) {
+            MemSegment *seg = m->segs[si];
+            u32 n = atomic_load(&seg->count);
+            for (u32 r = 0; r < n; r++) {
+                if (seg->end[r] != TS_INFINITY || seg->begin[r] == TS_ABORTED) continue;
+                Value v;
+                if (expr_eval_const(&d.ec, def, &v)) { rc = ddleval_fail(&d, c); break; }
+                vector_set(&seg->cols[ci], r, &v);
+            }
+        }
+    }
+    ddleval_end(&d);
+    t->cols = xrealloc(t->cols, sizeof(ColumnDef) * (size_t)(t->ncols + 1));
+    t->cols[ci] = col;
+    t->ncols++;
+    if (col.serial) col.serial->owned_by = t;
+    if (check_sql) {
+        t->checks = xrealloc(t->checks, sizeof(CheckDef) * (size_t)(t->nchecks + 1));
+        t->checks[t->nchecks].name = check_name;
+        t->checks[t->nchecks].sql = check_sql;
+        t->nchecks++;
+    }
+    c->db->cat.version++;
+    return rc;
+}
+
+static int alter_drop_column(MdbConn *c, TableDef *t, PgQuery__AlterTableCmd *cmd)
+{
+    int col = table_find_column(t, cmd->name);
+    if (col < 0) {
+        if (cmd->missing_ok) return MDB_OK_;
+        return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", cmd->name, t->name);
+    }
+    /* views that use the column */
+    if (cmd->behavior != PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
+        for (size_t i = 0; i < c->db->cat.schemas.n; i++) {
+            Schema *s = c->db->cat.schemas.items[i];
+            for (size_t k = 0; k < s->views.n; k++) {
+                ViewDef *v = s->views.items[k];
+                if (sql_mentions(v->sql, t->name) && sql_mentions(v->sql, cmd->name)) {
+                    err_set(&c->err, SQLSTATE_DEPENDENT_OBJECTS, "cannot drop column %s of table %s because other objects depend on it", cmd->name, t->name);
+                    err_detail(&c->err, "view %s depends on column %s of table %s", v->name, cmd->name, t->name);
+                    err_hint(&c->err, "Use DROP ... CASCADE to drop the dependent objects too.");
+                    return MDB_FAIL;
+                }
+            }
+        }
+    /* constraints and indexes on the column go with it */
+    for (int u = 0; u < t->nuniques;) {
+        UniqueDef *ud = &t->uniques[u];
+        bool uses = false;
+        for (int k = 0; k < ud->ncols; k++) uses |= ud->cols[k] == col;
+        if (uses) {
+            free(ud->cols);
+            free(ud->name);
+            memmove(ud, ud + 1, sizeof(UniqueDef) * (size_t)(t->nuniques - u - 1));
+            t->nuniques--;
+            continue;
+        }
+        for (int k = 0; k < ud->ncols; k++)
+            if (ud->cols[k] > col) ud->cols[k]--;
+        u++;
+    }
+    for (int k = 0; k < t->nchecks;) {
+        if (sql_mentions(t->checks[k].sql, cmd->name)) {
+            free(t->checks[k].name);
+            free(t->checks[k].sql);
+            memmove(&t->checks[k], &t->checks[k + 1], sizeof(CheckDef) * (size_t)(t->nchecks - k - 1));
+            t->nchecks--;
+            continue;
+        }
+        k++;
+    }
+    Schema *s = t->schema;
+    for (size_t i = 0; i < s->indexes.n;) {
+        IndexDef *ix = s->indexes.items[i];
+        bool uses = false;
+        for (int k = 0; ix->table == t && k < ix->nkeys; k++) uses |= !strcmp(ix->keys[k], cmd->name);
+        if (uses) catalog_drop_index(&c->db->cat, ix);
+        else i++;
+    }
+    ColumnDef *cd = &t->cols[col];
+    if (cd->serial && cd->serial->owned_by == t) catalog_drop_sequence(&c->db->cat, cd->serial);
+    free(cd->name);
+    free(cd->default_sql);
+    memmove(&t->cols[col], &t->cols[col + 1], sizeof(ColumnDef) * (size_t)(t->ncols - col - 1));
+    t->ncols--;
+    memtable_drop_column(t->mem, col);
+    c->db->cat.version++;
+    return MDB_OK_;
+}
+
+typedef struct RetypeCtx {
+    DdlEval *d;
+    LType to;
+} RetypeCtx;
+
+static int retype_segment(void *ctx, const Vector *src, idx_t n, Vector *dst)
+{
+    RetypeCtx *rc = ctx;
+    Vector tmp;
+    vector_init(&tmp, rc->to, n, rc->d->a);
+    if (cast_vector(&rc->d->ec.fctx, src, n, rc->to, &tmp, false)) return MDB_FAIL;
+    vector_copy(&tmp, NULL, n, dst, 0);
+    arena_reset(rc->d->a);
+    return MDB_OK_;
+}
+
+static int alter_column_type(MdbConn *c, Binder *b, TableDef *t, int col, PgQuery__AlterTableCmd *cmd, Txn *txn)
+{
+    PgQuery__ColumnDef *cd = cmd->def->column_def;
+    if (cd->raw_default) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ALTER COLUMN TYPE … USING is not supported yet");
+    LType to;
+    if (bind_typename(b, cd->type_name, &to)) return MDB_FAIL;
+    ColumnDef *def = &t->cols[col];
+    Expr probe;
+    memset(&probe, 0, sizeof(probe));
+    probe.kind = EXPR_COLREF;
+    probe.type = def->type;
+    Expr *o;
+    Err save = c->err;
+    memset(&c->err, 0, sizeof(c->err));
+    if (bind_coerce_assign(b, &probe, to, def->name, &o)) {
+        err_clear(&c->err);
+        c->err = save;
+        char tb[64];
+        type_name(to, tb, sizeof tb);
+        err_set(&c->err, SQLSTATE_DATATYPE_MISMATCH, "column \"%s\" cannot be cast automatically to type %s", def->name, tb);
+        err_hint(&c->err, "You might need to specify \"USING %s::%s\".", def->name, tb);
+        return MDB_FAIL;
+    }
+    c->err = save;
+    DdlEval d;
+    ddleval_init(&d, c, txn);
+    RetypeCtx rc = {&d, to};
+    /* the default must still fit the new type */
+    Expr *de;
+    ColumnDef nd = *def;
+    nd.type = to;
+    if (def->default_sql && bind_default(c, b, def->default_sql, &nd, &de)) {
+        ddleval_end(&d);
+        return MDB_FAIL;
+    }
+    if (memtable_retype_column(t->mem, col, to, retype_segment, &rc)) {
+        int r2 = ddleval_fail(&d, c);
+        ddleval_end(&d);
+        return r2;
+    }
+    ddleval_end(&d);
+    def->type = to;
+    c->db->cat.version++;
+    return MDB_OK_;
+}
+
+static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const char *sql, MdbResult *r, Txn *txn)
+{
+    snprintf(r->tag, sizeof r->tag, "ALTER TABLE");
+    if (as->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE || as->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW)
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this form of ALTER is not supported yet");
+    TableDef *t = binder_find_table(b, as->relation, as->missing_ok);
+    if (!t) return as->missing_ok ? MDB_OK_ : MDB_FAIL;
+    for (size_t i = 0; i < as->n_cmds; i++) {
+        PgQuery__AlterTableCmd *cmd = as->cmds[i]->alter_table_cmd;
+        int col = cmd->name && *cmd->name ? table_find_column(t, cmd->name) : -1;
+        bool needs_col = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault || cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull ||
+                         cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull || cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType ||
+                         cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropIdentity;
+        if (needs_col && col < 0)
+            return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", cmd->name, t->name);
+        switch (cmd->subtype) {
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+            if (alter_add_column(c, b, t, cmd, sql, txn)) return MDB_FAIL;
+            break;
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+            if (alter_drop_column(c, t, cmd)) return MDB_FAIL;
+            break;
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault: {
+            ColumnDef *cd = &t->cols[col];
+            if (cd->identity)
+                return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "column \"%s\" of relation \"%s\" is an identity column", cd->name, t->name);
+            if (cmd->def) {
+                char *text = node_sql(sql, expr_location(cmd->def), cmd->def);
+                Expr *e;
+                if (bind_default(c, b, text, cd, &e)) { free(text); return MDB_FAIL; }
+                free(cd->default_sql);
+                cd->default_sql = text;
+            } else {
+                free(cd->default_sql);
+                cd->default_sql = NULL;
+            }
+            break;
+        }
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+            if (!t->cols[col].not_null && column_has_nulls(t, col, txn))
+                return err_set(&c->err, SQLSTATE_NOT_NULL_VIOLATION, "column \"%s\" of relation \"%s\" contains null values", cmd->name, t->name);
+            t->cols[col].not_null = true;
+            break;
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+            for (int u = 0; u < t->nuniques; u++)
+                if (t->uniques[u].primary)
+                    for (int k = 0; k < t->uniques[u].ncols; k++)
+                        if (t->uniques[u].cols[k] == col) return err_set(&c->err, "42P16", "column \"%s\" is in a primary key", cmd->name);
+            if (t->cols[col].identity)
+                return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "column \"%s\" of relation \"%s\" is an identity column", cmd->name, t->name);
+            t->cols[col].not_null = false;
+            break;
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+            if (alter_column_type(c, b, t, col, cmd, txn)) return MDB_FAIL;
+            break;
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_DropIdentity: {
+            ColumnDef *cd = &t->cols[col];
+            if (!cd->identity) {
+                if (cmd->missing_ok) break;
+                return err_set(&c->err, "55000", "column \"%s\" of relation \"%s\" is not an identity column", cd->name, t->name);
+            }
+            if (cd->serial) catalog_drop_sequence(&c->db->cat, cd->serial);
+            cd->serial = NULL;
+            cd->identity = cd->identity_always = false;
+            free(cd->default_sql);
+            cd->default_sql = NULL;
+            break;
+        }
+        default:
+            return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this form of ALTER TABLE is not supported yet");
+        }
+    }
+    c->db->cat.version++;
+    return persist(c);
+}
+
+static int rename_stmt(MdbConn *c, Binder *b, PgQuery__RenameStmt *rs, MdbResult *r)
+{
+    switch (rs->rename_type) {
+    case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN: {
+        snprintf(r->tag, sizeof r->tag, "ALTER TABLE");
+        TableDef *t = binder_find_table(b, rs->relation, rs->missing_ok);
+        if (!t) return rs->missing_ok ? MDB_OK_ : MDB_FAIL;
+        int col = table_find_column(t, rs->subname);
+        if (col < 0) return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" does not exist", rs->subname);
+        if (table_find_column(t, rs->newname) >= 0)
+            return err_set(&c->err, SQLSTATE_DUPLICATE_COLUMN, "column \"%s\" of relation \"%s\" already exists", rs->newname, t->name);
+        for (int k = 0; k < t->nchecks; k++) {
+            char *n = sql_rename(t->checks[k].sql, rs->subname, rs->newname);
+            free(t->checks[k].sql);
+            t->checks[k].sql = n;
+        }
+        Schema *s = t->schema;
+        for (size_t i = 0; i < s->indexes.n; i++) {
+            IndexDef *ix = s->indexes.items[i];
+            for (int k = 0; ix->table == t && k < ix->nkeys; k++)
+                if (!strcmp(ix->keys[k], rs->subname)) {
+                    free(ix->keys[k]);
+                    ix->keys[k] = xstrdup(rs->newname);
+                }
+        }
+        free(t->cols[col].name);
+        t->cols[col].name = xstrdup(rs->newname);
+        break;
+    }
+    case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+    case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+    case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: {
+        bool seq = rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE, view = rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW;
+        snprintf(r->tag, sizeof r->tag, seq ? "ALTER SEQUENCE" : view ? "ALTER VIEW" : "ALTER TABLE");
+        Schema *s = NULL;
+        char **namep = NULL;
+        if (seq) {
+            Sequence *q = find_sequence(c, b, rs->relation);
+            if (q) { s = q->schema; namep = &q->name; }
+        } else if (view) {
+            for (size_t k = 0; k < c->db->cat.schemas.n && !namep; k++) {
+                Schema *sc = c->db->cat.schemas.items[k];
+                if (rs->relation->schemaname && *rs->relation->schemaname && strcmp(sc->name, rs->relation->schemaname)) continue;
+                ViewDef *v = schema_find_view(sc, rs->relation->relname);
+                if (v) { s = sc; namep = &v->name; }
+            }
+        } else {
+            TableDef *t = binder_find_table(b, rs->relation, true);
+            if (t) { s = t->schema; namep = &t->name; }
+        }
+        if (!namep) {
+            if (rs->missing_ok) return MDB_OK_;
+            err_clear(&c->err);
+            return err_set_pos(&c->err, rs->relation->location + 1, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", rs->relation->relname);
+        }
+        if (schema_name_taken(s, rs->newname)) return err_set(&c->err, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", rs->newname);
+        free(*namep);
+        *namep = xstrdup(rs->newname);
+        break;
+    }
+    default:
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this form of ALTER … RENAME is not supported yet");
+    }
+    c->db->cat.version++;
+    return persist(c);
+}
+
+/* ---- CREATE TABLE AS / SELECT INTO ------------------------------------------------ */
+
+int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__IntoClause *into, bool if_not_exists, const Value *params,
+                        int nparams, MdbResult *r, Txn *txn)
+{
+    snprintf(r->tag, sizeof r->tag, "CREATE TABLE AS");
+    if (query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "CREATE TABLE AS supports a query only");
+    Schema *s = binder_schema_for_create(b, into->rel->schemaname);
+    if (!s) return MDB_FAIL;
+    const char *name = into->rel->relname;
+    if (schema_name_taken(s, name)) {
+        if (if_not_exists) return MDB_OK_;
+        return err_set_pos(&c->err, into->rel->location + 1, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", name);
+    }
+    if (into->access_method && *into->access_method && strcasecmp(into->access_method, "memory") != 0)
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "table access method \"%s\" is not available yet (only memory)", into->access_method);
+    LogicalOp *plan;
+    char **names;
+    if (bind_select(b, query->select_stmt, &plan, &names)) return MDB_FAIL;
+    if ((int)into->n_col_names > plan->ncols) return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "too many column names were specified");
+    ColumnDef *cols = xcalloc((size_t)plan->ncols + 1, sizeof(ColumnDef));
+    for (int i = 0; i < plan->ncols; i++) {
+        const char *cn = (size_t)i < into->n_col_names ? nstr(into->col_names[i]) : names[i];
+        cols[i].name = xstrdup(cn ? cn : "?column?");
+        LType t = plan->types[i];
+        if (t.id == TYPE_NULL || (t.id == TYPE_TEXT && t.text_kind == TEXT_UNKNOWN)) t = ltype(TYPE_TEXT);
+        cols[i].type = t;
+        for (int k = 0; k < i; k++)
+            if (!strcmp(cols[k].name, cols[i].name)) {
+                int rc = err_set(&c->err, SQLSTATE_DUPLICATE_COLUMN, "column \"%s\" specified more than once", cols[i].name);
+                for (int q = 0; q <= i; q++) free(cols[q].name);
+                free(cols);
+                return rc;
+            }
+    }
+    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, plan->ncols, TIER_MEMORY);
+    i64 n = 0;
+    int rc = MDB_OK_;
+    if (!into->skip_data) {
+        ColumnCollection *rows = colcoll_create(plan->types, plan->ncols);
+        rc = engine_exec_query(c, b, plan, params, nparams, txn, rows, false, NULL, b->arena);
+        DmlWriter *w = rc ? NULL : dml_writer_open(c, b, t, txn);
+        if (!rc && !w) rc = MDB_FAIL;
+        int *map = arena_alloc(b->arena, sizeof(int) * (size_t)(plan->ncols + 1));
+        for (int i = 0; i < plan->ncols; i++) map[i] = i;
+        for (size_t ci = 0; ci < rows->nchunks && !rc; ci++) rc = dml_writer_write(w, rows->chunks[ci], map);
+        if (w) {
+            n = dml_writer_count(w);
+            dml_writer_close(w);
+        }
+        colcoll_destroy(rows);
+    }
+    if (rc) {
+        catalog_drop_table(&c->db->cat, t);
+        return MDB_FAIL;
+    }
+    snprintf(r->tag, sizeof r->tag, "SELECT %lld", (long long)n);
+    r->rows_affected = n;
     return persist(c);
 }
 
@@ -330,7 +1231,7 @@ static int create_view(MdbConn *c, Binder *b, PgQuery__ViewStmt *vs, const char 
     return persist(c);
 }
 
-int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, MdbResult *r)
+int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
     /* the statement's own text for defaults and views */
     extern __thread const char *mdb_current_sql;
@@ -339,6 +1240,16 @@ int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, MdbResult *r)
     case PG_QUERY__NODE__NODE_CREATE_STMT: return create_table(c, b, stmt->create_stmt, sql, r);
     case PG_QUERY__NODE__NODE_DROP_STMT: return drop(c, b, stmt->drop_stmt, r);
     case PG_QUERY__NODE__NODE_VIEW_STMT: return create_view(c, b, stmt->view_stmt, sql, r);
+    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: return create_sequence(c, b, stmt->create_seq_stmt, r);
+    case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT: return alter_sequence(c, b, stmt->alter_seq_stmt, r);
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: return alter_table(c, b, stmt->alter_table_stmt, sql, r, txn);
+    case PG_QUERY__NODE__NODE_RENAME_STMT: return rename_stmt(c, b, stmt->rename_stmt, r);
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
+        PgQuery__CreateTableAsStmt *ct = stmt->create_table_as_stmt;
+        if (ct->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+            return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "materialized views are not supported yet");
+        return ddl_create_table_as(c, b, ct->query, ct->into, ct->if_not_exists, params, nparams, r, txn);
+    }
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT: {
         PgQuery__CreateSchemaStmt *cs = stmt->create_schema_stmt;
         snprintf(r->tag, sizeof r->tag, "CREATE SCHEMA");
@@ -372,7 +1283,7 @@ int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, MdbResult *r)
             ix->keys[i] = xstrdup(ie->name ? ie->name : "(expression)");
         }
         ix->method = xstrdup(is->access_method ? is->access_method : "btree");
-        return MDB_OK_;
+        return persist(c);
     }
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT: {
         PgQuery__TruncateStmt *ts = stmt->truncate_stmt;

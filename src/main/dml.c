@@ -5,7 +5,11 @@
  * or SELECT of an INSERT; a scan of the target with its hidden row-id column
  * for UPDATE and DELETE), then cast to the column types, checked (NOT NULL,
  * PRIMARY KEY/UNIQUE, CHECK) and written through the table's tier.
- * UPDATE ends the old versions and appends new ones.
+ * UPDATE ends the old versions and appends new ones.  UPDATE … FROM and
+ * DELETE … USING bind the target scan joined with the other FROM items (each
+ * target row is written at most once: a row already ended by this statement
+ * is skipped).  RETURNING of INSERT is evaluated over the rows written;
+ * RETURNING of UPDATE/DELETE is part of the plan (new values resp. old row).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +114,13 @@ typedef struct Writer {
     Expr **checks;      /* bound CHECK constraints over a full row */
     Binder *b;
     i64 count;
+    const Value *params; /* statement parameters, for defaults and RETURNING */
+    int nparams;
+    int nret;           /* INSERT … RETURNING: expressions over the new row */
+    Expr **ret;
+    ColumnCollection *ret_rows;
+    bool keep_keys;     /* insert-only: build each unique key table once and keep it */
+    KeyTable *uk;       /* kept key tables, one per unique constraint */
 } Writer;
 
 static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, ParseResult *pr)
@@ -229,8 +240,21 @@ static int write_rows(Writer *w, DataChunk *d)
     for (int u = 0; u < t->nuniques; u++) {
         /* collect keys of visible rows, then probe with the new ones */
         UniqueDef *ud = &t->uniques[u];
-        KeyTable kt;
-        keytable_init(&kt);
+        KeyTable ktl;
+        KeyTable *ktp = &ktl;
+        bool scan = true;
+        if (w->keep_keys) {
+            if (!w->uk) {
+                w->uk = arena_zalloc(w->arena, sizeof(KeyTable) * (size_t)t->nuniques);
+                for (int k = 0; k < t->nuniques; k++) keytable_init(&w->uk[k]);
+            } else {
+                scan = false;
+            }
+            ktp = &w->uk[u];
+        } else {
+            keytable_init(&ktl);
+        }
+        KeyTable *kt = ktp;
         Arena *a = arena_create(NULL);
         MemScan ms;
         memscan_init(&ms, t->mem);
@@ -241,14 +265,14 @@ static int write_rows(Writer *w, DataChunk *d)
         for (int k = 0; k < ud->ncols; k++) tys[k] = t->cols[ud->cols[k]].type;
         chunk_init(&sc, tys, ud->ncols, VECTOR_SIZE, a);
         int rc = MDB_OK_;
-        for (;;) {
+        for (; scan;) {
             chunk_reset(&sc);
             memscan_next(&ms, &ml, w->txn, ud->cols, ud->ncols, &sc);
             if (sc.count == 0) break;
             KeyBuf kb;
             keys_encode(sc.arena, sc.cols, ud->ncols, sc.count, &kb);
             for (idx_t i = 0; i < sc.count; i++)
-                if (!kb.has_null[i]) keytable_find(&kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, NULL);
+                if (!kb.has_null[i]) keytable_find(kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, NULL);
         }
         Vector *kc = arena_alloc(a, sizeof(Vector) * (size_t)ud->ncols);
         for (int k = 0; k < ud->ncols; k++) kc[k] = d->cols[ud->cols[k]];
@@ -257,7 +281,7 @@ static int write_rows(Writer *w, DataChunk *d)
         for (idx_t i = 0; i < d->count && !rc; i++) {
             if (kb.has_null[i]) continue;
             bool ins;
-            keytable_find(&kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+            keytable_find(kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
             if (!ins) {
                 char cols[512];
                 char *vals = key_text(a, d, i, ud, t, cols, sizeof cols);
@@ -267,7 +291,7 @@ static int write_rows(Writer *w, DataChunk *d)
                 rc = MDB_FAIL;
             }
         }
-        keytable_free(&kt);
+        if (!w->keep_keys) keytable_free(&ktl);
         arena_destroy(a);
         if (rc) return MDB_FAIL;
     }
@@ -288,6 +312,8 @@ static int write_mapped(Writer *w, DataChunk *src, const int *map)
     Exec ex;
     exec_init(&ex, a, &w->c->db->cat, &w->c->settings, w->txn);
     ex.session = (struct Session *)w->c;
+    ex.params = w->params;
+    ex.nparams = w->nparams;
     ExprCtx ec;
     exprctx_init(&ec, &ex, a);
     Err er = {0};
@@ -321,9 +347,118 @@ static int write_mapped(Writer *w, DataChunk *src, const int *map)
     }
     d.count = src->count;
     if (!rc) rc = write_rows(w, &d);
+    if (!rc && w->nret && d.count) {
+        /* RETURNING over the rows as written (after casts and defaults) */
+        LType *rt = arena_alloc(a, sizeof(LType) * (size_t)w->nret);
+        for (int k = 0; k < w->nret; k++) rt[k] = w->ret[k]->type;
+        DataChunk out;
+        chunk_init(&out, rt, w->nret, d.count, a);
+        for (int k = 0; k < w->nret && !rc; k++) {
+            Expr *e = expr_copy(a, w->ret[k]);
+            resolve_row_refs(e);
+            Vector v;
+            if (expr_eval(&ec, e, &d, &v)) {
+                if (er.is_set) err_move(&w->c->err, &er);
+                else err_move(&w->c->err, &ex.err);
+                rc = MDB_FAIL;
+                break;
+            }
+            vector_copy(&v, NULL, d.count, &out.cols[k], 0);
+        }
+        out.count = d.count;
+        if (!rc) colcoll_append(w->ret_rows, &out, NULL, out.count);
+    }
+    err_clear(&er);
     exec_cleanup(&ex);
     arena_destroy(a);
     return rc;
+}
+
+/* Binds a RETURNING list in the binder's current scope; `*` expands over
+ * every range of the scope. */
+static int bind_returning(Binder *b, PgQuery__Node **list, size_t n, Expr ***exprs, char ***names, int *nout)
+{
+    int cap = (int)n + 16, cnt = 0;
+    Expr **ex = arena_alloc(b->arena, sizeof(Expr *) * (size_t)cap);
+    char **nm = arena_alloc(b->arena, sizeof(char *) * (size_t)cap);
+    b->clause = "RETURNING";
+    b->agg_allowed = false;
+    for (size_t i = 0; i < n; i++) {
+        PgQuery__ResTarget *rt = list[i]->res_target;
+        PgQuery__Node *v = rt->val;
+        if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && v->column_ref->n_fields &&
+            v->column_ref->fields[v->column_ref->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR) {
+            const char *rel = v->column_ref->n_fields > 1 ? nstr(v->column_ref->fields[v->column_ref->n_fields - 2]) : NULL;
+            bool any = false;
+            for (int k = 0; k < b->scope.n; k++) {
+                ScopeEntry *e = b->scope.entries[k];
+                if (rel && (!e->alias || strcmp(e->alias, rel))) continue;
+                if (!rel && !e->alias && !e->exprs) continue;
+                any = true;
+                for (int col = 0; col < e->ncols; col++) {
+                    if (!rel && e->hidden && e->hidden[col]) continue;
+                    if (cnt == cap) {
+                        cap *= 2;
+                        Expr **nx = arena_alloc(b->arena, sizeof(Expr *) * (size_t)cap);
+                        char **nn = arena_alloc(b->arena, sizeof(char *) * (size_t)cap);
+                        memcpy(nx, ex, sizeof(Expr *) * (size_t)cnt);
+                        memcpy(nn, nm, sizeof(char *) * (size_t)cnt);
+                        ex = nx;
+                        nm = nn;
+                    }
+                    ex[cnt] = e->exprs ? e->exprs[col] : expr_colref(b->arena, e->bindings[col], e->types[col], 0);
+                    nm[cnt++] = e->names[col];
+                }
+            }
+            if (!any) return err_set_pos(b->err, v->column_ref->location + 1, SQLSTATE_UNDEFINED_TABLE, "missing FROM-clause entry for table \"%s\"", rel ? rel : "?");
+            continue;
+        }
+        if (cnt == cap) {
+            cap *= 2;
+            Expr **nx = arena_alloc(b->arena, sizeof(Expr *) * (size_t)cap);
+            char **nn = arena_alloc(b->arena, sizeof(char *) * (size_t)cap);
+            memcpy(nx, ex, sizeof(Expr *) * (size_t)cnt);
+            memcpy(nn, nm, sizeof(char *) * (size_t)cnt);
+            ex = nx;
+            nm = nn;
+        }
+        Expr *e;
+        if (bind_expr(b, v, &e)) return MDB_FAIL;
+        if (e->kind == EXPR_CONST && e->type.id == TYPE_TEXT && e->type.text_kind == TEXT_UNKNOWN) {
+            e = arena_memdup(b->arena, e, sizeof(Expr));
+            e->type.text_kind = TEXT_PLAIN;
+            e->u.constant.type.text_kind = TEXT_PLAIN;
+        }
+        if (e->kind == EXPR_CONST && e->type.id == TYPE_NULL) {
+            e = arena_memdup(b->arena, e, sizeof(Expr));
+            e->type = ltype(TYPE_TEXT);
+        }
+        ex[cnt] = e;
+        nm[cnt++] = arena_strdup(b->arena, rt->name && *rt->name ? rt->name : binder_column_name(v));
+    }
+    b->clause = NULL;
+    *exprs = ex;
+    *names = nm;
+    *nout = cnt;
+    return MDB_OK_;
+}
+
+static void returning_result(MdbResult *r, Arena *a, Expr **ex, char **names, int n, ColumnCollection **rows)
+{
+    LType *types = arena_alloc(a, sizeof(LType) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) types[i] = ex[i]->type;
+    result_set_columns(r, n, names, types);
+    r->rows = colcoll_create(types, n);
+    *rows = r->rows;
+}
+
+static int identity_error(Err *err, const ColumnDef *cd, bool update)
+{
+    if (update) err_set(err, "428C9", "column \"%s\" can only be updated to DEFAULT", cd->name);
+    else err_set(err, "428C9", "cannot insert a non-DEFAULT value into column \"%s\"", cd->name);
+    err_detail(err, "Column \"%s\" is an identity column defined as GENERATED ALWAYS.", cd->name);
+    if (!update) err_hint(err, "Use OVERRIDING SYSTEM VALUE to override.");
+    return MDB_FAIL;
 }
 
 static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Value *params, int nparams, MdbResult *r, Txn *txn)
@@ -349,6 +484,22 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     }
     Writer w;
     if (writer_init(&w, c, b, t, txn)) return MDB_FAIL;
+    w.params = params;
+    w.nparams = nparams;
+    w.keep_keys = true;
+    if (is->n_returning_list) {
+        /* RETURNING sees the new row under the target's name */
+        Binder rb;
+        binder_init(&rb, b->arena, b->cat, b->settings, b->err, b->shared, NULL);
+        u32 ti = binder_new_table_index(&rb);
+        scope_add(&rb, scope_entry_for_table(&rb, t, is->relation->alias ? is->relation->alias->aliasname : t->name, ti));
+        char **names;
+        if (bind_returning(&rb, is->returning_list, is->n_returning_list, &w.ret, &names, &w.nret)) return MDB_FAIL;
+        for (int k = 0; k < w.nret; k++)
+            if (expr_has_subquery(w.ret[k]))
+                return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "subqueries in INSERT … RETURNING are not supported yet");
+        returning_result(r, b->arena, w.ret, names, w.nret, &w.ret_rows);
+    }
     snprintf(r->tag, sizeof r->tag, "INSERT 0 0");
     if (!is->select_stmt) {
         /* DEFAULT VALUES */
@@ -366,6 +517,7 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
         return MDB_OK_;
     }
     PgQuery__SelectStmt *sel = is->select_stmt->select_stmt;
+    if (is->with_clause && !sel->with_clause) sel->with_clause = is->with_clause;
     LogicalOp *plan;
     char **names;
     if (bind_select(b, sel, &plan, &names)) return MDB_FAIL;
@@ -374,6 +526,18 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     /* positional: source column i goes to target[i] */
     for (int i = 0; i < t->ncols; i++) map[i] = -1;
     for (int i = 0; i < plan->ncols; i++) map[target[i]] = i;
+    /* identity columns: GENERATED ALWAYS takes only DEFAULT unless OVERRIDING SYSTEM VALUE;
+     * OVERRIDING USER VALUE ignores the given values */
+    for (int i = 0; i < plan->ncols; i++) {
+        ColumnDef *cd = &t->cols[target[i]];
+        if (!cd->identity) continue;
+        if (is->override == PG_QUERY__OVERRIDING_KIND__OVERRIDING_USER_VALUE) { map[target[i]] = -1; continue; }
+        if (!cd->identity_always || is->override == PG_QUERY__OVERRIDING_KIND__OVERRIDING_SYSTEM_VALUE) continue;
+        bool all_default = plan->kind == LOP_VALUES;
+        for (int rr = 0; all_default && rr < plan->u.values.nrows; rr++)
+            if (plan->u.values.rows[rr][i]) all_default = false;
+        if (!all_default) return identity_error(&c->err, cd, false);
+    }
     /* check assignment compatibility up front for a clear error */
     for (int i = 0; i < plan->ncols; i++) {
         LType from = plan->types[i], to = t->cols[target[i]].type;
@@ -401,15 +565,67 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     int rc = engine_exec_query(c, b, plan, params, nparams, txn, rows, false, NULL, b->arena);
     for (size_t ci = 0; ci < rows->nchunks && !rc; ci++) rc = write_mapped(&w, rows->chunks[ci], map);
     colcoll_destroy(rows);
+    if (w.uk)
+        for (int k = 0; k < t->nuniques; k++) keytable_free(&w.uk[k]);
     if (rc) return MDB_FAIL;
     snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)w.count);
     r->rows_affected = w.count;
     return MDB_OK_;
 }
 
-/* Binds `FROM table WHERE …` with a row-id column; returns the plan whose
- * last column is the row id. */
-static int bind_target_scan(Binder *b, PgQuery__RangeVar *rv, PgQuery__Node *where, TableDef **tout, LogicalOp **out)
+/* Binds the FROM items of UPDATE … FROM / DELETE … USING (and the statement's
+ * WITH clause) into the binder's scope, next to the target, by binding
+ * `SELECT 1 FROM items` in the same binder and keeping the plan below the
+ * projection. */
+static int bind_extra_from(Binder *b, PgQuery__Node **items, size_t n, PgQuery__WithClause *with, LogicalOp **out)
+{
+    *out = NULL;
+    if (!n && !with) return MDB_OK_;
+    PgQuery__Integer iv;
+    pg_query__integer__init(&iv);
+    iv.ival = 1;
+    PgQuery__AConst ac;
+    pg_query__a__const__init(&ac);
+    ac.val_case = PG_QUERY__A__CONST__VAL_IVAL;
+    ac.ival = &iv;
+    ac.location = -1;
+    PgQuery__Node cn;
+    pg_query__node__init(&cn);
+    cn.node_case = PG_QUERY__NODE__NODE_A_CONST;
+    cn.a_const = &ac;
+    PgQuery__ResTarget rt;
+    pg_query__res_target__init(&rt);
+    rt.val = &cn;
+    rt.location = -1;
+    PgQuery__Node rn;
+    pg_query__node__init(&rn);
+    rn.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+    rn.res_target = &rt;
+    PgQuery__Node *rnp = &rn;
+    PgQuery__SelectStmt s;
+    pg_query__select_stmt__init(&s);
+    s.n_target_list = 1;
+    s.target_list = &rnp;
+    s.n_from_clause = n;
+    s.from_clause = items;
+    s.with_clause = with;
+    s.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+    s.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+    LogicalOp *plan;
+    char **names;
+    if (bind_select(b, &s, &plan, &names)) return MDB_FAIL;
+    b->agg_allowed = false;
+    b->cur_select = NULL;
+    if (plan->kind != LOP_PROJECT) return err_set(b->err, SQLSTATE_INTERNAL_ERROR, "unexpected plan for FROM items");
+    if (n) *out = plan->children[0];
+    return MDB_OK_;
+}
+
+/* Binds `FROM table [, extra items] WHERE …` with a row-id column; returns the
+ * plan (the target's columns come first, then its row id, then the columns of
+ * the extra items) and the target's table index. */
+static int bind_target_scan(Binder *b, PgQuery__RangeVar *rv, PgQuery__Node **from, size_t nfrom, PgQuery__WithClause *with,
+                            PgQuery__Node *where, TableDef **tout, LogicalOp **out, u32 *ti_out)
 {
     TableDef *t = binder_find_table(b, rv, false);
     if (!t) return MDB_FAIL;
@@ -425,15 +641,39 @@ static int bind_target_scan(Binder *b, PgQuery__RangeVar *rv, PgQuery__Node *whe
     get->u.get.col_ids = arena_alloc(b->arena, sizeof(int) * (size_t)(t->ncols + 2));
     for (int i = 0; i < t->ncols; i++) get->u.get.col_ids[i] = i;
     get->u.get.col_ids[t->ncols] = -1;
-    scope_add(b, scope_entry_for_table(b, t, rv->alias ? rv->alias->aliasname : t->name, ti));
+    ScopeEntry *se = scope_entry_for_table(b, t, rv->alias ? rv->alias->aliasname : t->name, ti);
+    /* the row id is not visible by name */
+    se->ncols = t->ncols;
+    scope_add(b, se);
     LogicalOp *plan = get;
+    LogicalOp *extra;
+    if (bind_extra_from(b, from, nfrom, with, &extra)) return MDB_FAIL;
+    if (extra) {
+        LogicalOp *j = lop_new(b->arena, LOP_JOIN, 2);
+        j->children[0] = plan;
+        j->children[1] = extra;
+        j->u.join.type = JOIN_CROSS;
+        j->ncols = plan->ncols + extra->ncols;
+        j->cols = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(j->ncols + 1));
+        j->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(j->ncols + 1));
+        memcpy(j->cols, plan->cols, sizeof(ColBinding) * (size_t)plan->ncols);
+        memcpy(j->cols + plan->ncols, extra->cols, sizeof(ColBinding) * (size_t)extra->ncols);
+        memcpy(j->types, plan->types, sizeof(LType) * (size_t)plan->ncols);
+        memcpy(j->types + plan->ncols, extra->types, sizeof(LType) * (size_t)extra->ncols);
+        plan = j;
+    }
     if (where) {
         Expr *w;
         b->clause = "WHERE";
         if (bind_expr(b, where, &w)) return MDB_FAIL;
+        b->clause = NULL;
         if (w->type.id != TYPE_BOOL) {
-            char tb[64];
-            return err_set_pos(b->err, w->location, SQLSTATE_DATATYPE_MISMATCH, "argument of WHERE must be type boolean, not type %s", type_name(w->type, tb, sizeof tb));
+            if (w->kind == EXPR_CONST && (w->type.id == TYPE_NULL || w->type.text_kind == TEXT_UNKNOWN)) {
+                if (bind_cast(b, w, ltype(TYPE_BOOL), false, &w)) return MDB_FAIL;
+            } else {
+                char tb[64];
+                return err_set_pos(b->err, w->location, SQLSTATE_DATATYPE_MISMATCH, "argument of WHERE must be type boolean, not type %s", type_name(w->type, tb, sizeof tb));
+            }
         }
         LogicalOp *f = lop_new(b->arena, LOP_FILTER, 1);
         f->children[0] = plan;
@@ -443,29 +683,86 @@ static int bind_target_scan(Binder *b, PgQuery__RangeVar *rv, PgQuery__Node *whe
     }
     *tout = t;
     *out = plan;
+    *ti_out = ti;
     return MDB_OK_;
+}
+
+/* Points column references of a RETURNING expression (bound over the UPDATE's
+ * source plan) at the first projection: target columns become the new values,
+ * every other column its pass-through copy. */
+static void remap_refs(Expr *e, const LogicalOp *child, u32 ti, int ncols, u32 pti)
+{
+    if (!e) return;
+    if (e->kind == EXPR_COLREF && e->u.col.depth == 0) {
+        ColBinding cb = e->u.col.binding;
+        if (cb.table == ti && (int)cb.column < ncols) {
+            e->u.col.binding = (ColBinding){pti, cb.column};
+        } else {
+            for (int j = 0; j < child->ncols; j++)
+                if (child->cols[j].table == cb.table && child->cols[j].column == cb.column) {
+                    e->u.col.binding = (ColBinding){pti, (u32)(ncols + 1 + j)};
+                    break;
+                }
+        }
+    }
+    for (int i = 0; i < e->nargs; i++) remap_refs(e->args[i], child, ti, ncols, pti);
+    if (e->kind == EXPR_SUBQUERY)
+        for (int i = 0; i < e->u.sub.nouter; i++) remap_refs(e->u.sub.outer_exprs[i], child, ti, ncols, pti);
+}
+
+static LogicalOp *project(Binder *b, LogicalOp *child, Expr **ex, const LType *types, int n)
+{
+    LogicalOp *p = lop_new(b->arena, LOP_PROJECT, 1);
+    p->children[0] = child;
+    u32 pti = binder_new_table_index(b);
+    lop_set_cols(b->arena, p, pti, types, n);
+    p->u.project.table_index = pti;
+    p->u.project.exprs = ex;
+    return p;
+}
+
+/* Appends the RETURNING columns [from, from+n) of the kept rows of d. */
+static void append_returning(ColumnCollection *out, DataChunk *d, int from, int n)
+{
+    DataChunk v;
+    memset(&v, 0, sizeof(v));
+    v.ncols = n;
+    v.cols = d->cols + from;
+    v.count = d->count;
+    v.cap = d->cap;
+    v.arena = d->arena;
+    colcoll_append(out, &v, NULL, d->count);
 }
 
 static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
-    if (us->n_from_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "UPDATE … FROM is not supported yet");
-    if (us->n_returning_list) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RETURNING is not supported yet");
     TableDef *t;
     LogicalOp *plan;
-    if (bind_target_scan(b, us->relation, us->where_clause, &t, &plan)) return MDB_FAIL;
-    /* projection: new values of every column, then the row id */
-    Expr **ex = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(t->ncols + 2));
-    LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(t->ncols + 2));
-    for (int i = 0; i <= t->ncols; i++) {
+    u32 ti;
+    if (bind_target_scan(b, us->relation, us->from_clause, us->n_from_clause, us->with_clause, us->where_clause, &t, &plan, &ti)) return MDB_FAIL;
+    int nc = t->ncols;
+    /* projection: new values of every column, the row id, then the source columns (for RETURNING) */
+    int np = nc + 1 + (us->n_returning_list ? plan->ncols : 0);
+    Expr **ex = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(np + 1));
+    LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(np + 1));
+    for (int i = 0; i <= nc; i++) {
         ex[i] = expr_colref(b->arena, plan->cols[i], plan->types[i], 0);
         types[i] = plan->types[i];
     }
-    bool *set = arena_zalloc(b->arena, (size_t)t->ncols + 1);
+    for (int j = 0; nc + 1 + j < np; j++) {
+        ex[nc + 1 + j] = expr_colref(b->arena, plan->cols[j], plan->types[j], 0);
+        types[nc + 1 + j] = plan->types[j];
+    }
+    bool *set = arena_zalloc(b->arena, (size_t)nc + 1);
     for (size_t i = 0; i < us->n_target_list; i++) {
         PgQuery__ResTarget *rt = us->target_list[i]->res_target;
+        if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)
+            return err_set_pos(&c->err, rt->location + 1, SQLSTATE_FEATURE_NOT_SUPPORTED, "multiple-column UPDATE is not supported yet");
         int col = table_find_column(t, rt->name);
         if (col < 0)
             return err_set_pos(&c->err, rt->location + 1, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", rt->name, t->name);
+        if (rt->n_indirection)
+            return err_set_pos(&c->err, rt->location + 1, SQLSTATE_FEATURE_NOT_SUPPORTED, "assignment to a field or element of column \"%s\" is not supported yet", rt->name);
         if (set[col]) return err_set_pos(&c->err, rt->location + 1, SQLSTATE_DUPLICATE_COLUMN, "multiple assignments to same column \"%s\"", rt->name);
         set[col] = true;
         Expr *e;
@@ -480,33 +777,56 @@ static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Valu
                 if (rc) return MDB_FAIL;
             }
         } else {
+            if (t->cols[col].identity_always) return identity_error(&c->err, &t->cols[col], true);
             b->clause = "UPDATE";
             if (bind_expr(b, rt->val, &e)) return MDB_FAIL;
+            b->clause = NULL;
         }
         if (bind_coerce_assign(b, e, t->cols[col].type, t->cols[col].name, &e)) return MDB_FAIL;
         ex[col] = e;
         types[col] = t->cols[col].type;
     }
-    LogicalOp *p = lop_new(b->arena, LOP_PROJECT, 1);
-    p->children[0] = plan;
-    u32 pti = binder_new_table_index(b);
-    lop_set_cols(b->arena, p, pti, types, t->ncols + 1);
-    p->u.project.table_index = pti;
-    p->u.project.exprs = ex;
-    ColumnCollection *rows = colcoll_create(types, t->ncols + 1);
+    LogicalOp *p = project(b, plan, ex, types, np);
+    int nret = 0;
+    if (us->n_returning_list) {
+        Expr **rex;
+        char **names;
+        if (bind_returning(b, us->returning_list, us->n_returning_list, &rex, &names, &nret)) return MDB_FAIL;
+        u32 pti = p->u.project.table_index;
+        Expr **ex2 = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(nc + 1 + nret + 1));
+        LType *t2 = arena_alloc(b->arena, sizeof(LType) * (size_t)(nc + 1 + nret + 1));
+        for (int i = 0; i <= nc; i++) {
+            ex2[i] = expr_colref(b->arena, p->cols[i], p->types[i], 0);
+            t2[i] = p->types[i];
+        }
+        for (int k = 0; k < nret; k++) {
+            Expr *e = expr_copy(b->arena, rex[k]);
+            remap_refs(e, plan, ti, nc, pti);
+            ex2[nc + 1 + k] = e;
+            t2[nc + 1 + k] = e->type;
+        }
+        p = project(b, p, ex2, t2, nc + 1 + nret);
+        ColumnCollection *dummy;
+        returning_result(r, b->arena, rex, names, nret, &dummy);
+    }
+    ColumnCollection *rows = colcoll_create(p->types, p->ncols);
     int rc = engine_exec_query(c, b, p, params, nparams, txn, rows, false, NULL, b->arena);
     Writer w;
     if (!rc) rc = writer_init(&w, c, b, t, txn);
+    if (!rc) {
+        w.params = params;
+        w.nparams = nparams;
+    }
     i64 n = 0;
-    int *map = arena_alloc(b->arena, sizeof(int) * (size_t)(t->ncols + 1));
-    for (int i = 0; i < t->ncols; i++) map[i] = i;
+    int *map = arena_alloc(b->arena, sizeof(int) * (size_t)(nc + 1));
+    for (int i = 0; i < nc; i++) map[i] = i;
     for (size_t ci = 0; ci < rows->nchunks && !rc; ci++) {
         DataChunk *d = rows->chunks[ci];
         u32 sel[VECTOR_SIZE];
         idx_t m = 0;
         for (idx_t i = 0; i < d->count && !rc; i++) {
             bool already;
-            u64 rowid = (u64)((i64 *)d->cols[t->ncols].data)[i];
+            u64 rowid = (u64)((i64 *)d->cols[nc].data)[i];
             rc = memtable_delete(t->mem, txn, rowid, &already, &c->err);
             if (!already) sel[m++] = (u32)i;
         }
@@ -514,6 +834,7 @@ static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Valu
         if (m < d->count) chunk_select(d, sel, m);
         n += (i64)d->count;
         rc = write_mapped(&w, d, map);
+        if (!rc && nret) append_returning(r->rows, d, nc + 1, nret);
     }
     colcoll_destroy(rows);
     if (rc) return MDB_FAIL;
@@ -524,28 +845,44 @@ static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Valu
 
 static int run_delete(MdbConn *c, Binder *b, PgQuery__DeleteStmt *ds, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
-    if (ds->n_using_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "DELETE … USING is not supported yet");
-    if (ds->n_returning_list) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RETURNING is not supported yet");
     TableDef *t;
     LogicalOp *plan;
-    if (bind_target_scan(b, ds->relation, ds->where_clause, &t, &plan)) return MDB_FAIL;
-    LogicalOp *p = lop_new(b->arena, LOP_PROJECT, 1);
-    p->children[0] = plan;
-    u32 pti = binder_new_table_index(b);
-    LType it = ltype(TYPE_INT64);
-    lop_set_cols(b->arena, p, pti, &it, 1);
-    p->u.project.table_index = pti;
-    p->u.project.exprs = arena_alloc(b->arena, sizeof(Expr *));
-    p->u.project.exprs[0] = expr_colref(b->arena, plan->cols[t->ncols], it, 0);
-    ColumnCollection *rows = colcoll_create(&it, 1);
+    u32 ti;
+    if (bind_target_scan(b, ds->relation, ds->using_clause, ds->n_using_clause, ds->with_clause, ds->where_clause, &t, &plan, &ti)) return MDB_FAIL;
+    int nret = 0;
+    Expr **rex = NULL;
+    char **names = NULL;
+    if (ds->n_returning_list && bind_returning(b, ds->returning_list, ds->n_returning_list, &rex, &names, &nret)) return MDB_FAIL;
+    Expr **ex = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(nret + 2));
+    LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(nret + 2));
+    types[0] = ltype(TYPE_INT64);
+    ex[0] = expr_colref(b->arena, plan->cols[t->ncols], types[0], 0);
+    for (int k = 0; k < nret; k++) {
+        ex[1 + k] = rex[k];
+        types[1 + k] = rex[k]->type;
+    }
+    LogicalOp *p = project(b, plan, ex, types, 1 + nret);
+    if (nret) {
+        ColumnCollection *dummy;
+        returning_result(r, b->arena, rex, names, nret, &dummy);
+    }
+    ColumnCollection *rows = colcoll_create(types, 1 + nret);
     int rc = engine_exec_query(c, b, p, params, nparams, txn, rows, false, NULL, b->arena);
     i64 n = 0;
     for (size_t ci = 0; ci < rows->nchunks && !rc; ci++) {
         DataChunk *d = rows->chunks[ci];
+        u32 sel[VECTOR_SIZE];
+        idx_t m = 0;
         for (idx_t i = 0; i < d->count && !rc; i++) {
             bool already;
             rc = memtable_delete(t->mem, txn, (u64)((i64 *)d->cols[0].data)[i], &already, &c->err);
-            if (!already) n++;
+            if (!already) sel[m++] = (u32)i;
+        }
+        if (rc) break;
+        n += (i64)m;
+        if (nret) {
+            if (m < d->count) chunk_select(d, sel, m);
+            append_returning(r->rows, d, 1, nret);
         }
     }
     colcoll_destroy(rows);
@@ -555,12 +892,34 @@ static int run_delete(MdbConn *c, Binder *b, PgQuery__DeleteStmt *ds, const Valu
     return MDB_OK_;
 }
 
+/* ---- bulk writer for COPY FROM ---------------------------------------------------- */
+
+struct DmlWriter {
+    Writer w;
+};
+
+DmlWriter *dml_writer_open(MdbConn *c, Binder *b, TableDef *t, Txn *txn)
+{
+    DmlWriter *dw = arena_zalloc(b->arena, sizeof(DmlWriter));
+    if (writer_init(&dw->w, c, b, t, txn)) return NULL;
+    dw->w.keep_keys = true;
+    return dw;
+}
+
+int dml_writer_write(DmlWriter *dw, DataChunk *src, const int *map) { return write_mapped(&dw->w, src, map); }
+
+i64 dml_writer_count(const DmlWriter *dw) { return dw->w.count; }
+
+void dml_writer_close(DmlWriter *dw)
+{
+    if (dw && dw->w.uk)
+        for (int k = 0; k < dw->w.t->nuniques; k++) keytable_free(&dw->w.uk[k]);
+}
+
 int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
-    (void)nstr;
     switch (stmt->node_case) {
     case PG_QUERY__NODE__NODE_INSERT_STMT:
-        if (stmt->insert_stmt->n_returning_list) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RETURNING is not supported yet");
         if (stmt->insert_stmt->on_conflict_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT is not supported yet");
         return run_insert(c, b, stmt->insert_stmt, params, nparams, r, txn);
     case PG_QUERY__NODE__NODE_UPDATE_STMT: return run_update(c, b, stmt->update_stmt, params, nparams, r, txn);

@@ -534,8 +534,23 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     pthread_rwlock_t *lk = &c->db->cat.lock;
     switch (stmt->node_case) {
     case PG_QUERY__NODE__NODE_SELECT_STMT:
+        if (stmt->select_stmt->into_clause) {
+            /* SELECT … INTO: CREATE TABLE AS */
+            PgQuery__IntoClause *into = stmt->select_stmt->into_clause;
+            stmt->select_stmt->into_clause = NULL;
+            pthread_rwlock_wrlock(lk);
+            rc = ddl_create_table_as(c, &b, stmt, into, false, params, nparams, r, txn);
+            pthread_rwlock_unlock(lk);
+            stmt->select_stmt->into_clause = into;
+            break;
+        }
         pthread_rwlock_rdlock(lk);
         rc = run_select(c, &b, stmt->select_stmt, params, nparams, txn, r);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_COPY_STMT:
+        pthread_rwlock_rdlock(lk);
+        rc = copy_run(c, &b, stmt->copy_stmt, params, nparams, r, txn);
         pthread_rwlock_unlock(lk);
         break;
     case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
@@ -552,7 +567,7 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
         break;
     default:
         pthread_rwlock_wrlock(lk);
-        rc = ddl_run(c, &b, stmt, r);
+        rc = ddl_run(c, &b, stmt, params, nparams, r, txn);
         pthread_rwlock_unlock(lk);
         ddl = true;
         break;

@@ -59,11 +59,21 @@ struct MdbStmt {
 int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *params, int nparams, MdbResult **out);
 /* Counts the parameters a statement uses (highest $n). */
 int engine_count_params(const char *sql);
-int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, MdbResult *res);
+int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *res, Txn *txn);
+/* CREATE TABLE AS and SELECT … INTO. */
+int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__IntoClause *into, bool if_not_exists, const Value *params,
+                        int nparams, MdbResult *r, Txn *txn);
 int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *res, Txn *txn);
 /* Plans and runs a bound query into res->rows. */
 int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *params, int nparams, Txn *txn,
                       ColumnCollection *rows, bool analyze, PhysOp **root_out, Arena *arena);
 void result_set_columns(MdbResult *r, int n, char **names, const LType *types);
+/* Bulk writes with the checks of INSERT (dml.c): map[col] = column of src or -1 (default). */
+typedef struct DmlWriter DmlWriter;
+DmlWriter *dml_writer_open(MdbConn *c, Binder *b, TableDef *t, Txn *txn);
+int dml_writer_write(DmlWriter *w, DataChunk *src, const int *map);
+i64 dml_writer_count(const DmlWriter *w);
+void dml_writer_close(DmlWriter *w);
+int copy_run(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, const Value *params, int nparams, MdbResult *r, Txn *txn);
 
 #endif

@@ -9,6 +9,8 @@
 #include "exec/physical.h"
 #include "optimizer/optimizer.h"
 
+LogicalOp *fold_plan(Arena *a, LogicalOp *op);
+
 static bool is_null_const(const Expr *e) { return e->kind == EXPR_CONST && e->u.constant.is_null; }
 
 static bool is_bool_const(const Expr *e, bool v)
@@ -54,8 +56,8 @@ static Expr *fold(Arena *a, Expr *e)
 {
     if (!e) return e;
     if (e->kind == EXPR_SUBQUERY) {
-        /* subquery plans are optimised where they are used */
-        e->u.sub.plan = optimize(a, e->u.sub.plan);
+        /* folded now; fully optimised after decorrelation (optimize()) */
+        e->u.sub.plan = fold_plan(a, e->u.sub.plan);
         for (int i = 0; i < e->u.sub.nouter; i++) e->u.sub.outer_exprs[i] = fold(a, e->u.sub.outer_exprs[i]);
         if (e->nargs) e->args[0] = fold(a, e->args[0]);
         return e;

@@ -154,16 +154,22 @@ static LogicalOp *reorder_region(Arena *a, LogicalOp *top)
             }
         }
         LogicalOp *j = lop_new(a, LOP_JOIN, 2);
-        j->children[0] = cur;
-        j->children[1] = r.leaves[best];
+        /* the planner builds the hash table on the right input: make it the smaller */
+        LogicalOp *lhs = cur, *rhs = r.leaves[best];
+        if (est[best] > cur_rows) {
+            lhs = r.leaves[best];
+            rhs = cur;
+        }
+        j->children[0] = lhs;
+        j->children[1] = rhs;
         j->u.join.type = JOIN_CROSS;
-        j->ncols = cur->ncols + r.leaves[best]->ncols;
+        j->ncols = lhs->ncols + rhs->ncols;
         j->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(j->ncols + 1));
         j->types = arena_alloc(a, sizeof(LType) * (size_t)(j->ncols + 1));
-        memcpy(j->cols, cur->cols, sizeof(ColBinding) * (size_t)cur->ncols);
-        memcpy(j->cols + cur->ncols, r.leaves[best]->cols, sizeof(ColBinding) * (size_t)r.leaves[best]->ncols);
-        memcpy(j->types, cur->types, sizeof(LType) * (size_t)cur->ncols);
-        memcpy(j->types + cur->ncols, r.leaves[best]->types, sizeof(LType) * (size_t)r.leaves[best]->ncols);
+        memcpy(j->cols, lhs->cols, sizeof(ColBinding) * (size_t)lhs->ncols);
+        memcpy(j->cols + lhs->ncols, rhs->cols, sizeof(ColBinding) * (size_t)rhs->ncols);
+        memcpy(j->types, lhs->types, sizeof(LType) * (size_t)lhs->ncols);
+        memcpy(j->types + lhs->ncols, rhs->types, sizeof(LType) * (size_t)rhs->ncols);
         /* an equality join keeps the larger side's size; a cross product multiplies */
         cur_rows = best_conn ? (cur_rows > est[best] ? cur_rows : est[best]) : cur_rows * est[best];
         j->est_rows = cur_rows;

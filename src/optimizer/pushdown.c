@@ -97,10 +97,11 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
             /* predicates with subqueries stay above the join */
             return op;
         }
-        /* outer joins: only predicates on the preserved side move below */
+        /* outer, semi and anti joins: only predicates on the preserved side move below */
         Expr *keep = NULL, *l = NULL;
         for (int i = 0; i < n; i++) {
-            if (t == JOIN_LEFT && !expr_has_subquery(cs[i]) && covered(cs[i], op->children[0])) l = and_expr(a, l, cs[i]);
+            if ((t == JOIN_LEFT || t == JOIN_SEMI || t == JOIN_ANTI) && !expr_has_subquery(cs[i]) && covered(cs[i], op->children[0]))
+                l = and_expr(a, l, cs[i]);
             else keep = and_expr(a, keep, cs[i]);
         }
         op->children[0] = push(a, op->children[0], l);
@@ -127,10 +128,50 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
 
 LogicalOp *join_order(Arena *a, LogicalOp *op);
 LogicalOp *fold_plan(Arena *a, LogicalOp *op);
+LogicalOp *decorrelate(Arena *a, LogicalOp *op);
+
+static void optimize_subqueries_expr(Arena *a, Expr *e)
+{
+    if (!e) return;
+    if (e->kind == EXPR_SUBQUERY) {
+        e->u.sub.plan = optimize(a, e->u.sub.plan);
+        for (int i = 0; i < e->u.sub.nouter; i++) optimize_subqueries_expr(a, e->u.sub.outer_exprs[i]);
+        if (e->nargs) optimize_subqueries_expr(a, e->args[0]);
+        return;
+    }
+    if (e->kind == EXPR_AGGREF) optimize_subqueries_expr(a, e->u.agg.filter);
+    for (int i = 0; i < e->nargs; i++) optimize_subqueries_expr(a, e->args[i]);
+}
+
+/* Optimises the plans of subqueries that stayed expressions. */
+static void optimize_subqueries(Arena *a, LogicalOp *op)
+{
+    for (int i = 0; i < op->nchildren; i++) optimize_subqueries(a, op->children[i]);
+    switch (op->kind) {
+    case LOP_FILTER: optimize_subqueries_expr(a, op->u.filter.pred); break;
+    case LOP_PROJECT:
+        for (int i = 0; i < op->ncols; i++) optimize_subqueries_expr(a, op->u.project.exprs[i]);
+        break;
+    case LOP_JOIN: optimize_subqueries_expr(a, op->u.join.cond); break;
+    case LOP_GET: optimize_subqueries_expr(a, op->u.get.filter); break;
+    case LOP_AGGREGATE:
+        for (int i = 0; i < op->u.agg.ngroups; i++) optimize_subqueries_expr(a, op->u.agg.groups[i]);
+        for (int i = 0; i < op->u.agg.naggs; i++) optimize_subqueries_expr(a, op->u.agg.aggs[i]);
+        break;
+    case LOP_VALUES:
+        for (int r = 0; r < op->u.values.nrows; r++)
+            for (int c = 0; c < op->ncols; c++) optimize_subqueries_expr(a, op->u.values.rows[r][c]);
+        break;
+    default: break;
+    }
+}
 
 LogicalOp *optimize(Arena *a, LogicalOp *root)
 {
     root = fold_plan(a, root);
+    root = decorrelate(a, root);
     root = join_order(a, root);
-    return push(a, root, NULL);
+    root = push(a, root, NULL);
+    optimize_subqueries(a, root);
+    return root;
 }

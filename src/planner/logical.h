@@ -34,6 +34,7 @@ typedef enum LogicalKind {
     LOP_CTE_SCAN,   /* reads a materialised CTE / recursive working table */
     LOP_RECURSIVE,  /* WITH RECURSIVE: children[0] anchor, children[1] step */
     LOP_MATERIALIZE,/* materialise children[0] once (CTE) */
+    LOP_SYSTEM,     /* pg_catalog / information_schema relation (src/exec/ops_system.c) */
 } LogicalKind;
 
 typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_SEMI, JOIN_ANTI, JOIN_CROSS } JoinType;
@@ -43,6 +44,32 @@ typedef struct SortKey {
     bool desc;
     bool nulls_first;
 } SortKey;
+
+/* Window functions: Expr.u.win.func of an EXPR_WINDOW (WIN_AGG = an aggregate OVER a window). */
+enum { WIN_ROW_NUMBER = 1, WIN_RANK, WIN_DENSE_RANK, WIN_PERCENT_RANK, WIN_CUME_DIST, WIN_NTILE, WIN_LAG, WIN_LEAD,
+       WIN_FIRST_VALUE, WIN_LAST_VALUE, WIN_NTH_VALUE, WIN_AGG };
+
+/* PostgreSQL's FRAMEOPTION_* bits (nodes/parsenodes.h), as libpg_query passes them in WindowDef.frame_options. */
+enum {
+    FRAMEOPTION_NONDEFAULT = 0x00001,
+    FRAMEOPTION_RANGE = 0x00002,
+    FRAMEOPTION_ROWS = 0x00004,
+    FRAMEOPTION_GROUPS = 0x00008,
+    FRAMEOPTION_BETWEEN = 0x00010,
+    FRAMEOPTION_START_UNBOUNDED_PRECEDING = 0x00020,
+    FRAMEOPTION_END_UNBOUNDED_PRECEDING = 0x00040,
+    FRAMEOPTION_START_UNBOUNDED_FOLLOWING = 0x00080,
+    FRAMEOPTION_END_UNBOUNDED_FOLLOWING = 0x00100,
+    FRAMEOPTION_START_CURRENT_ROW = 0x00200,
+    FRAMEOPTION_END_CURRENT_ROW = 0x00400,
+    FRAMEOPTION_START_OFFSET_PRECEDING = 0x00800,
+    FRAMEOPTION_END_OFFSET_PRECEDING = 0x01000,
+    FRAMEOPTION_START_OFFSET_FOLLOWING = 0x02000,
+    FRAMEOPTION_END_OFFSET_FOLLOWING = 0x04000,
+    FRAMEOPTION_EXCLUDE_CURRENT_ROW = 0x08000,
+    FRAMEOPTION_EXCLUDE_GROUP = 0x10000,
+    FRAMEOPTION_EXCLUDE_TIES = 0x20000,
+};
 
 typedef struct WindowDef {
     int npart;
@@ -148,6 +175,12 @@ struct LogicalOp {
             int cte_id;       /* which materialised result */
             u32 table_index;
         } cte;
+        struct {
+            int rel;          /* system relation id (sysrel_find) */
+            u32 table_index;
+            struct SysViewCols *views; /* columns of the views, resolved when bound */
+            int nviews;
+        } sys;
     } u;
 };
 

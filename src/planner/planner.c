@@ -111,7 +111,6 @@ static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
 {
     JoinType t = lop->u.join.type;
     LogicalOp *L = lop->children[0], *R = lop->children[1];
-    if (t == JOIN_FULL) return err_set(pc->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "FULL JOIN is not supported yet");
     if (t == JOIN_RIGHT) {
         /* plan as LEFT with swapped inputs, then restore the column order */
         LogicalOp sw = *lop;
@@ -139,7 +138,14 @@ static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
     }
     PhysOp *pl, *pr;
     if (plan(pc, L, &pl) || plan(pc, R, &pr)) return MDB_FAIL;
+    /* conditions see both inputs, even where the output (semi/anti) is the left only */
     Cols both = cols_of(lop);
+    if (t == JOIN_SEMI || t == JOIN_ANTI) {
+        ColBinding *cb = arena_alloc(pc->arena, sizeof(ColBinding) * (size_t)(L->ncols + R->ncols + 1));
+        memcpy(cb, L->cols, sizeof(ColBinding) * (size_t)L->ncols);
+        memcpy(cb + L->ncols, R->cols, sizeof(ColBinding) * (size_t)R->ncols);
+        both = (Cols){cb, L->ncols + R->ncols};
+    }
     /* equality conjuncts between the two sides become hash keys */
     Expr **cs = NULL;
     int n = 0, cap = 0;
@@ -148,7 +154,7 @@ static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
     Expr **bk = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)(n + 1));
     int nk = 0;
     Expr *residual = NULL;
-    if (t == JOIN_INNER || t == JOIN_SEMI || t == JOIN_ANTI) {
+    if (t != JOIN_CROSS) {
         for (int i = 0; i < n; i++) {
             Expr *c = cs[i];
             if (c->kind == EXPR_FUNC && c->nargs == 2 && !strcmp(c->u.func.fn->name, "=") && has_colref(c->args[0]) &&
@@ -179,9 +185,22 @@ static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         }
     }
     PhysOp *j;
-    if (nk > 0 && t == JOIN_INNER) {
+    if (t == JOIN_FULL && nk == 0)
+        return err_set(pc->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions");
+    if (nk > 0) {
         j = phys_hash_join(pc->arena, pl, pr, t, pk, bk, nk, residual, lop->types, lop->ncols);
-        j->explain = arena_printf(pc->arena, "%d key%s", nk, nk > 1 ? "s" : "");
+        static const char *const NAMES[] = {"", "left ", "right ", "full ", "semi ", "anti ", ""};
+        j->explain = arena_printf(pc->arena, "(%s%d key%s)", NAMES[t], nk, nk > 1 ? "s" : "");
+        if (t == JOIN_FULL) {
+            /* matched and left-unmatched rows, then the unmatched build rows */
+            j->id = pc->next_id++;
+            PhysOp *tail = phys_hash_join_tail(pc->arena, j);
+            tail->id = pc->next_id++;
+            PhysOp *u = phys_setop(pc->arena, j, tail, SETOP_UNION, true);
+            u->id = pc->next_id++;
+            *out = u;
+            return MDB_OK_;
+        }
     } else {
         Expr *cond;
         if (resolve(pc, lop->u.join.cond, both, &cond)) return MDB_FAIL;
@@ -287,13 +306,34 @@ static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         break;
     }
     case LOP_CTE_SCAN: op = phys_cte_scan(a, lop->u.cte.cte_id, lop->types, lop->ncols); break;
+    case LOP_SYSTEM: op = phys_system(a, lop->u.sys.rel, lop->u.sys.views, lop->u.sys.nviews, lop->types, lop->ncols); break;
     case LOP_RECURSIVE: {
         PhysOp *an, *st;
         if (plan(pc, lop->children[0], &an) || plan(pc, lop->children[1], &st)) return MDB_FAIL;
         op = phys_recursive(a, an, st, lop->u.setop.op, lop->u.setop.all);
         break;
     }
-    case LOP_WINDOW: return err_set(pc->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "window functions are not supported yet");
+    case LOP_WINDOW: {
+        if (plan(pc, lop->children[0], &child)) return MDB_FAIL;
+        Cols in = cols_of(lop->children[0]);
+        Expr **fs;
+        if (resolve_all(pc, lop->u.window.funcs, lop->u.window.nfuncs, in, &fs)) return MDB_FAIL;
+        WindowDef *defs = arena_alloc(a, sizeof(WindowDef) * (size_t)(lop->u.window.ndefs + 1));
+        for (int d = 0; d < lop->u.window.ndefs; d++) {
+            const WindowDef *wd = &lop->u.window.defs[d];
+            defs[d] = *wd;
+            defs[d].order = arena_alloc(a, sizeof(SortKey) * (size_t)(wd->norder + 1));
+            if (resolve_all(pc, wd->part, wd->npart, in, &defs[d].part) ||
+                resolve(pc, wd->start_offset, in, &defs[d].start_offset) || resolve(pc, wd->end_offset, in, &defs[d].end_offset))
+                return MDB_FAIL;
+            for (int k = 0; k < wd->norder; k++) {
+                defs[d].order[k] = wd->order[k];
+                if (resolve(pc, wd->order[k].expr, in, &defs[d].order[k].expr)) return MDB_FAIL;
+            }
+        }
+        op = phys_window(a, child, fs, lop->u.window.nfuncs, defs, lop->u.window.ndefs, lop->types, lop->ncols);
+        break;
+    }
     default: return err_set(pc->err, SQLSTATE_INTERNAL_ERROR, "cannot plan logical operator %d", (int)lop->kind);
     }
     op->id = pc->next_id++;

@@ -211,6 +211,41 @@ void memtable_drop_column(MemTable *t, int col)
     pthread_mutex_unlock(&t->mu);
 }
 
+int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, void *ctx)
+{
+    pthread_mutex_lock(&t->mu);
+    Vector *nv = xcalloc(t->nsegs + 1, sizeof(Vector));
+    size_t done = 0;
+    int rc = MDB_OK_;
+    for (; done < t->nsegs; done++) {
+        MemSegment *s = t->segs[done];
+        seg_init_col(t, &nv[done], type);
+        u32 n = atomic_load(&s->count);
+        if (n && fn(ctx, &s->cols[col], n, &nv[done])) {
+            rc = MDB_FAIL;
+            done++;
+            break;
+        }
+    }
+    if (rc) {
+        for (size_t i = 0; i < done; i++) {
+            free(nv[i].data);
+            free(nv[i].nulls);
+        }
+    } else {
+        for (size_t i = 0; i < t->nsegs; i++) {
+            MemSegment *s = t->segs[i];
+            free(s->cols[col].data);
+            free(s->cols[col].nulls);
+            s->cols[col] = nv[i];
+        }
+        t->types[col] = type;
+    }
+    free(nv);
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
 void memtable_truncate(MemTable *t)
 {
     pthread_mutex_lock(&t->mu);

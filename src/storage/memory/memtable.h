@@ -59,6 +59,11 @@ bool memtable_row_visible(MemTable *t, Txn *txn, u64 row);
 /* Adds a column filled with `fill` (ALTER TABLE ADD COLUMN). */
 void memtable_add_column(MemTable *t, LType type, const Value *fill);
 void memtable_drop_column(MemTable *t, int col);
+/* Rewrites column `col` of every row version as type `type` (ALTER COLUMN
+ * TYPE): fn converts n values of one segment from src into dst (a fresh
+ * segment column).  All or nothing: on the first failure nothing changes. */
+typedef int (*MemConvertFn)(void *ctx, const Vector *src, idx_t n, Vector *dst);
+int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, void *ctx);
 /* Removes every row version (TRUNCATE; not transactional). */
 void memtable_truncate(MemTable *t);
 
