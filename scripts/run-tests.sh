@@ -190,6 +190,16 @@ else
     fi
 fi
 
+# ---- c2. SQL tests that need a database directory (restart) -----------------------------
+if [ -d test/sql_dir ] && [ -x "$SLT" ]; then
+    mapfile -t DFILES < <(find test/sql_dir -name '*.test' | sort)
+    if [ ${#DFILES[@]} -gt 0 ]; then
+        DBDIR="$TMP/sqldir-db"
+        rm -rf "$DBDIR"
+        run_step sqldir "SQL tests in a database directory (test/sql_dir)" slt "$SLT" --db "$DBDIR" "${DFILES[@]}"
+    fi
+fi
+
 # ---- d. runner self-tests ------------------------------------------------------------
 if [ -f test/runner/selftest/run.sh ] && [ -x "$SLT" ]; then
     run_step selftest "sqllogictest runner self-tests" rc sh test/runner/selftest/run.sh "$SLT"

@@ -166,3 +166,76 @@ i64 *keytable_find(KeyTable *t, const u8 *key, u32 len, u64 hash, bool insert, b
     if (inserted) *inserted = true;
     return &t->vals[j];
 }
+
+/* ---- integer keys -------------------------------------------------------------- */
+
+bool keys_is_int_type(TypeId id)
+{
+    return id == TYPE_INT16 || id == TYPE_INT32 || id == TYPE_INT64 || id == TYPE_DATE || id == TYPE_TIME ||
+           id == TYPE_TIMESTAMP || id == TYPE_TIMESTAMPTZ;
+}
+
+static inline u64 mix64(u64 x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+void inttable_init(IntTable *t, size_t expected)
+{
+    memset(t, 0, sizeof(*t));
+    size_t cap = 1024;
+    while (cap < expected * 2) cap *= 2;
+    t->cap = cap;
+    t->keys = xmalloc(sizeof(i64) * cap);
+    t->vals = xmalloc(sizeof(i64) * cap);
+    t->used = xcalloc(cap, 1);
+}
+
+void inttable_free(IntTable *t)
+{
+    free(t->keys);
+    free(t->vals);
+    free(t->used);
+    memset(t, 0, sizeof(*t));
+}
+
+static void inttable_grow(IntTable *t)
+{
+    IntTable n;
+    inttable_init(&n, t->cap);
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->used[i]) continue;
+        size_t j = mix64((u64)t->keys[i]) & (n.cap - 1);
+        while (n.used[j]) j = (j + 1) & (n.cap - 1);
+        n.used[j] = 1;
+        n.keys[j] = t->keys[i];
+        n.vals[j] = t->vals[i];
+    }
+    n.n = t->n;
+    inttable_free(t);
+    *t = n;
+}
+
+i64 *inttable_find(IntTable *t, i64 key, bool insert, bool *inserted)
+{
+    if (inserted) *inserted = false;
+    if (insert && (t->n + 1) * 2 > t->cap) inttable_grow(t);
+    size_t mask = t->cap - 1;
+    size_t j = mix64((u64)key) & mask;
+    while (t->used[j]) {
+        if (t->keys[j] == key) return &t->vals[j];
+        j = (j + 1) & mask;
+    }
+    if (!insert) return NULL;
+    t->used[j] = 1;
+    t->keys[j] = key;
+    t->vals[j] = 0;
+    t->n++;
+    if (inserted) *inserted = true;
+    return &t->vals[j];
+}

@@ -39,4 +39,29 @@ void keytable_free(KeyTable *t);
  * a pointer to the value slot, or NULL when absent and not inserted. */
 i64 *keytable_find(KeyTable *t, const u8 *key, u32 len, u64 hash, bool insert, bool *inserted);
 
+/* A hash table from 64-bit integer keys to an integer payload: the fast path
+ * for single-column integer, date and timestamp keys. */
+typedef struct IntTable {
+    i64 *keys;
+    i64 *vals;
+    u8 *used;
+    size_t cap, n;
+} IntTable;
+
+void inttable_init(IntTable *t, size_t expected);
+void inttable_free(IntTable *t);
+i64 *inttable_find(IntTable *t, i64 key, bool insert, bool *inserted);
+/* True for types whose values fit an i64 losslessly and compare as integers. */
+bool keys_is_int_type(TypeId id);
+/* Reads row i of an integer-like vector as i64. */
+static inline i64 keys_int_at(const Vector *v, idx_t i)
+{
+    idx_t r = v->is_const ? 0 : i;
+    switch (type_width(v->type)) {
+    case 2: return ((const i16 *)v->data)[r];
+    case 4: return ((const i32 *)v->data)[r];
+    default: return ((const i64 *)v->data)[r];
+    }
+}
+
 #endif

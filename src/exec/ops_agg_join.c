@@ -42,6 +42,9 @@ typedef struct AggTable {
     Arena *states;            /* state blocks and aggregate-owned memory */
     KeyTable *distinct;       /* per aggregate: seen (group, value) */
     size_t out_pos;           /* next group to emit */
+    bool int_key;             /* one integer-like group key and no grouping sets */
+    IntTable it;              /* key → group id on that path */
+    i64 null_gid;             /* group of the NULL key on that path, -1 = none */
 } AggTable;
 
 typedef struct AggLocal {
@@ -54,6 +57,9 @@ static void aggtable_init(AggTable *t, PhysOp *op, AggInfo *ai)
 {
     memset(t, 0, sizeof(*t));
     keytable_init(&t->kt);
+    t->int_key = ai->ngroups == 1 && ai->nsets == 0 && keys_is_int_type((TypeId)ai->groups[0]->type.id);
+    if (t->int_key) inttable_init(&t->it, 0);
+    t->null_gid = -1;
     LType *kt = xmalloc(sizeof(LType) * (size_t)(ai->ngroups + 1));
     for (int i = 0; i < ai->ngroups; i++) kt[i] = ai->groups[i]->type;
     t->keys = colcoll_create(kt, ai->ngroups);
@@ -67,6 +73,7 @@ static void aggtable_init(AggTable *t, PhysOp *op, AggInfo *ai)
 static void aggtable_free(AggTable *t, AggInfo *ai)
 {
     keytable_free(&t->kt);
+    inttable_free(&t->it);
     colcoll_destroy(t->keys);
     free(t->blocks);
     free(t->set_of);
@@ -106,12 +113,26 @@ static i64 new_group(AggTable *t, AggInfo *ai, DataChunk *keyrow, u32 row, i64 s
     return (i64)t->ngroups++;
 }
 
+typedef struct AggGlobal {
+    AggTable t; /* first: the global state is used as an AggTable */
+    AggInfo *ai;
+} AggGlobal;
+
+static void agg_global_free(void *p)
+{
+    AggGlobal *g = p;
+    arena_destroy(g->t.states);
+    aggtable_free(&g->t, g->ai);
+}
+
 static void *agg_init(Exec *ex, PhysOp *op)
 {
     AggInfo *ai = op->info;
-    AggTable *t = arena_zalloc(ex->arena, sizeof(AggTable));
-    aggtable_init(t, op, ai);
-    return t;
+    AggGlobal *g = arena_zalloc(ex->arena, sizeof(AggGlobal));
+    aggtable_init(&g->t, op, ai);
+    g->ai = ai;
+    exec_defer(ex, agg_global_free, g);
+    return &g->t;
 }
 
 static void *agg_local(Exec *ex, PhysOp *op, void *g, int child)
@@ -184,19 +205,36 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
                 vector_set_const(&kc[i], &nv);
             }
         }
-        Value sv = value_int(TYPE_INT64, si);
-        vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), 1, l->scratch);
-        vector_set_const(&kc[ai->ngroups], &sv);
-        KeyBuf kb;
-        keys_encode(l->scratch, kc, ai->ngroups + 1, n, &kb);
         DataChunk krow = keys;
         krow.cols = kc;
-        for (idx_t i = 0; i < n; i++) {
-            bool ins;
-            i64 *slot = keytable_find(&t->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
-            if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
-            gid[i] = *slot;
-            states[i] = t->blocks[*slot];
+        if (t->int_key) {
+            /* one integer-like key, no grouping sets: probe the integer table */
+            const Vector *kv = &kc[0];
+            for (idx_t i = 0; i < n; i++) {
+                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) {
+                    if (t->null_gid < 0) t->null_gid = new_group(t, ai, &krow, (u32)i, si, &err);
+                    gid[i] = t->null_gid;
+                } else {
+                    bool ins;
+                    i64 *slot = inttable_find(&t->it, keys_int_at(kv, i), true, &ins);
+                    if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
+                    gid[i] = *slot;
+                }
+                states[i] = t->blocks[gid[i]];
+            }
+        } else {
+            Value sv = value_int(TYPE_INT64, si);
+            vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), 1, l->scratch);
+            vector_set_const(&kc[ai->ngroups], &sv);
+            KeyBuf kb;
+            keys_encode(l->scratch, kc, ai->ngroups + 1, n, &kb);
+            for (idx_t i = 0; i < n; i++) {
+                bool ins;
+                i64 *slot = keytable_find(&t->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+                if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
+                gid[i] = *slot;
+                states[i] = t->blocks[*slot];
+            }
         }
         for (int a = 0; a < ai->naggs; a++) {
             const Expr *ae = ai->aggs[a];
@@ -269,17 +307,32 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
         vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), cnt, a);
         for (idx_t i = 0; i < cnt; i++) ((i64 *)kc[ai->ngroups].data)[i] = lt->set_of[done + i];
         KeyBuf kb;
-        keys_encode(a, kc, ai->ngroups + 1, cnt, &kb);
+        if (!gt->int_key) keys_encode(a, kc, ai->ngroups + 1, cnt, &kb);
         DataChunk krow;
         memset(&krow, 0, sizeof(krow));
         krow.ncols = ai->ngroups;
         krow.cols = kc;
         krow.count = cnt;
         for (idx_t i = 0; i < cnt; i++) {
-            bool ins;
-            i64 *slot = keytable_find(&gt->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
-            if (ins) *slot = new_group(gt, ai, &krow, (u32)i, lt->set_of[done + i], &err);
-            u8 *dst = gt->blocks[*slot], *src = lt->blocks[done + i];
+            i64 g2;
+            if (gt->int_key) {
+                const Vector *kv = &kc[0];
+                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) {
+                    if (gt->null_gid < 0) gt->null_gid = new_group(gt, ai, &krow, (u32)i, 0, &err);
+                    g2 = gt->null_gid;
+                } else {
+                    bool ins;
+                    i64 *slot = inttable_find(&gt->it, keys_int_at(kv, i), true, &ins);
+                    if (ins) *slot = new_group(gt, ai, &krow, (u32)i, 0, &err);
+                    g2 = *slot;
+                }
+            } else {
+                bool ins;
+                i64 *slot = keytable_find(&gt->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+                if (ins) *slot = new_group(gt, ai, &krow, (u32)i, lt->set_of[done + i], &err);
+                g2 = *slot;
+            }
+            u8 *dst = gt->blocks[g2], *src = lt->blocks[done + i];
             for (int k = 0; k < ai->naggs; k++) {
                 AggCtx c = actx(gt, &err, ai->aggs[k]);
                 if (ai->aggs[k]->u.agg.fn->combine(&c, dst + ai->state_off[k], src + ai->state_off[k])) { rc = MDB_FAIL; break; }
@@ -562,13 +615,29 @@ typedef struct HJInfo {
 } HJInfo;
 
 typedef struct HJState {
-    ColumnCollection *build;
-    KeyTable kt;      /* key → head row + 1 */
-    i64 *next;        /* chain of rows with the same key (row + 1, 0 = end) */
+    ColumnCollection *build; /* build rows + key columns; row id = chunk × VECTOR_SIZE + offset */
+    bool int_key;     /* one integer-like key: IntTable instead of byte keys */
+    KeyTable kt;      /* key → head row id + 1 */
+    IntTable it;
+    i64 *next;        /* chain of rows with the same key (row id + 1, 0 = end) */
     u8 *bmatched;     /* FULL joins: build rows that found a partner */
     Arena *scratch;
-    ExprCtx ec;
 } HJState;
+
+typedef struct HJBuildLocal {
+    ColumnCollection *rows;
+    Arena *scratch;
+    ExprCtx ec;
+} HJBuildLocal;
+
+static void hj_state_free(void *p)
+{
+    HJState *s = p;
+    keytable_free(&s->kt);
+    inttable_free(&s->it);
+    arena_destroy(s->scratch);
+    s->scratch = NULL;
+}
 
 static void *hj_sink_init(Exec *ex, PhysOp *op)
 {
@@ -580,29 +649,53 @@ static void *hj_sink_init(Exec *ex, PhysOp *op)
     for (int k = 0; k < hi->nkeys; k++) t[nb + k] = hi->bkeys[k]->type;
     s->build = colcoll_create(t, nb + hi->nkeys);
     exec_own_coll(ex, s->build);
+    s->int_key = hi->nkeys == 1 && keys_is_int_type((TypeId)hi->bkeys[0]->type.id) &&
+                 hi->bkeys[0]->type.id == hi->pkeys[0]->type.id;
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
-    exprctx_init(&s->ec, ex, s->scratch);
+    exec_defer(ex, hj_state_free, s);
     return s;
 }
 
-static int hj_sink_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+static void *hj_build_local(Exec *ex, PhysOp *op, void *g, int child)
+{
+    HJState *s = g;
+    HJBuildLocal *l = arena_zalloc(ex->arena, sizeof(HJBuildLocal));
+    l->rows = colcoll_create(s->build->types, s->build->ncols);
+    pthread_mutex_lock(&ex->mu);
+    l->scratch = arena_create(ex->arena);
+    pthread_mutex_unlock(&ex->mu);
+    exprctx_init(&l->ec, ex, l->scratch);
+    return l;
+}
+
+/* Thread-local: evaluates the build keys and keeps rows + keys. */
+static int hj_sink_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
 {
     HJInfo *hi = op->info;
-    HJState *s = g;
-    pthread_mutex_lock(&ex->mu);
-    arena_reset(s->scratch);
+    HJBuildLocal *l = lp;
+    arena_reset(l->scratch);
     DataChunk ext;
     memset(&ext, 0, sizeof(ext));
     ext.ncols = in->ncols + hi->nkeys;
-    ext.cols = arena_alloc(s->scratch, sizeof(Vector) * (size_t)(ext.ncols + 1));
+    ext.cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(ext.ncols + 1));
     ext.count = in->count;
     memcpy(ext.cols, in->cols, sizeof(Vector) * (size_t)in->ncols);
-    int rc = MDB_OK_;
-    for (int k = 0; k < hi->nkeys && !rc; k++) rc = expr_eval(&s->ec, hi->bkeys[k], in, &ext.cols[in->ncols + k]);
-    if (!rc) colcoll_append(s->build, &ext, NULL, in->count);
-    pthread_mutex_unlock(&ex->mu);
-    return rc;
+    for (int k = 0; k < hi->nkeys; k++)
+        if (expr_eval(&l->ec, hi->bkeys[k], in, &ext.cols[in->ncols + k])) return MDB_FAIL;
+    colcoll_append(l->rows, &ext, NULL, in->count);
+    return MDB_OK_;
+}
+
+/* Runs under the execution mutex: hands the local chunks to the global side. */
+static int hj_combine(Exec *ex, PhysOp *op, void *g, void *lp)
+{
+    HJState *s = g;
+    HJBuildLocal *l = lp;
+    colcoll_absorb(s->build, l->rows);
+    colcoll_destroy(l->rows);
+    l->rows = NULL;
+    return MDB_OK_;
 }
 
 static int hj_finalize(Exec *ex, PhysOp *op, void *g)
@@ -610,26 +703,36 @@ static int hj_finalize(Exec *ex, PhysOp *op, void *g)
     HJInfo *hi = op->info;
     HJState *s = g;
     ColumnCollection *b = s->build;
-    s->next = xcalloc(b->count + 1, sizeof(i64));
-    idx_t row = 0;
+    size_t nslots = b->nchunks * VECTOR_SIZE + 1;
+    s->next = arena_zalloc(ex->arena, sizeof(i64) * nslots);
     int nb = b->ncols - hi->nkeys;
+    if (s->int_key) inttable_init(&s->it, b->count);
     for (size_t ci = 0; ci < b->nchunks; ci++) {
         DataChunk *d = b->chunks[ci];
+        i64 base = (i64)(ci * VECTOR_SIZE);
+        if (s->int_key) {
+            const Vector *kv = &d->cols[nb];
+            for (idx_t i = 0; i < d->count; i++) {
+                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
+                bool ins;
+                i64 *slot = inttable_find(&s->it, keys_int_at(kv, i), true, &ins);
+                s->next[base + (i64)i] = ins ? 0 : *slot;
+                *slot = base + (i64)i + 1;
+            }
+            continue;
+        }
         arena_reset(s->scratch);
         KeyBuf kb;
         keys_encode(s->scratch, d->cols + nb, hi->nkeys, d->count, &kb);
-        for (idx_t i = 0; i < d->count; i++, row++) {
+        for (idx_t i = 0; i < d->count; i++) {
             if (kb.has_null[i]) continue;
             bool ins;
             i64 *slot = keytable_find(&s->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
-            s->next[row] = ins ? 0 : *slot;
-            *slot = (i64)row + 1;
+            s->next[base + (i64)i] = ins ? 0 : *slot;
+            *slot = base + (i64)i + 1;
         }
     }
-    i64 *n2 = arena_memdup(ex->arena, s->next, sizeof(i64) * (b->count + 1));
-    free(s->next);
-    s->next = n2;
-    if (hi->type == JOIN_FULL) s->bmatched = arena_zalloc(ex->arena, b->count + 1);
+    if (hi->type == JOIN_FULL) s->bmatched = arena_zalloc(ex->arena, nslots);
     return MDB_OK_;
 }
 
@@ -638,6 +741,7 @@ typedef struct HJLocal {
     Arena *keys;      /* probe keys of the current input chunk */
     ExprCtx ec;
     KeyBuf kb;
+    Vector ikey;      /* probe key vector on the integer fast path */
     idx_t row;        /* next probe row */
     i64 chain;        /* next build row of the current probe row (+1), 0 = none */
     u8 *matched;      /* probe rows that found a partner */
@@ -676,7 +780,11 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
         Vector *kc = arena_alloc(l->keys, sizeof(Vector) * (size_t)(hi->nkeys + 1));
         for (int k = 0; k < hi->nkeys; k++)
             if (expr_eval(&kc_ctx, hi->pkeys[k], in, &kc[k])) return MDB_FAIL;
-        keys_encode(l->keys, kc, hi->nkeys, in->count, &l->kb);
+        if (s->int_key) {
+            l->ikey = kc[0];
+        } else {
+            keys_encode(l->keys, kc, hi->nkeys, in->count, &l->kb);
+        }
         l->row = 0;
         l->chain = 0;
         l->phase = 0;
@@ -692,7 +800,11 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
             idx_t i = l->row;
             if (l->chain == 0) {
                 i64 *slot = NULL;
-                if (!l->kb.has_null[i] && !((semi || anti) && l->matched[i]))
+                if (s->int_key) {
+                    const Vector *kv = &l->ikey;
+                    if (!(kv->nulls && kv->nulls[kv->is_const ? 0 : i]) && !((semi || anti) && l->matched[i]))
+                        slot = inttable_find(&s->it, keys_int_at(kv, i), false, NULL);
+                } else if (!l->kb.has_null[i] && !((semi || anti) && l->matched[i]))
                     slot = keytable_find(&s->kt, l->kb.data + l->kb.off[i], l->kb.off[i + 1] - l->kb.off[i], l->kb.hash[i], false, NULL);
                 if (!slot) { l->row++; continue; }
                 l->chain = *slot;
@@ -769,7 +881,8 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
 }
 
 static const OpVT HJ_VT = {.name = "Hash Join", .op_local = hj_local, .op_exec = hj_exec, .sink_child = 1,
-                           .sink_init = hj_sink_init, .sink_push = hj_sink_push, .sink_finalize = hj_finalize};
+                           .sink_init = hj_sink_init, .sink_local = hj_build_local, .sink_push = hj_sink_push,
+                           .sink_combine = hj_combine, .sink_finalize = hj_finalize};
 
 PhysOp *phys_hash_join(Arena *a, PhysOp *probe, PhysOp *build, JoinType type, Expr **pkeys, Expr **bkeys, int nkeys,
                        Expr *residual, const LType *types, int ncols)

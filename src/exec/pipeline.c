@@ -288,8 +288,25 @@ void exec_init(Exec *ex, Arena *a, Catalog *cat, Settings *s, Txn *txn)
     ex->now_us = (i64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+typedef struct ExecDefer {
+    void (*fn)(void *);
+    void *arg;
+    struct ExecDefer *next;
+} ExecDefer;
+
+void exec_defer(Exec *ex, void (*fn)(void *), void *arg)
+{
+    ExecDefer *d = arena_alloc(ex->arena, sizeof(ExecDefer));
+    d->fn = fn;
+    d->arg = arg;
+    d->next = ex->defers;
+    ex->defers = d;
+}
+
 void exec_cleanup(Exec *ex)
 {
+    for (ExecDefer *d = ex->defers; d; d = d->next) d->fn(d->arg);
+    ex->defers = NULL;
     pthread_mutex_destroy(&ex->mu);
     err_clear(&ex->err);
     for (int i = 0; i < ex->nowned; i++) colcoll_destroy(ex->owned[i]);
