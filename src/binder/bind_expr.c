@@ -2,6 +2,7 @@
  * src/binder/bind_expr.c — binding of expressions: names, literals, operators,
  * functions, casts, CASE/COALESCE, subqueries and aggregates.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,10 +351,14 @@ static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
         const char *s = c->fval->fval;
         bool integral = strspn(s, "0123456789-+") == strlen(s);
         if (integral) {
+            /* an integer too large for int4 (or negated by the grammar): int4 if it
+             * fits after all, else int8, else numeric — as PostgreSQL's make_const */
             char *end;
+            errno = 0;
             long long x = strtoll(s, &end, 10);
-            if (*end == 0 && x != LLONG_MAX && x != LLONG_MIN) {
-                *out = expr_const(b->arena, value_int(TYPE_INT64, x), loc);
+            if (*end == 0 && errno != ERANGE) {
+                bool small = x >= INT32_MIN && x <= INT32_MAX;
+                *out = expr_const(b->arena, value_int(small ? TYPE_INT32 : TYPE_INT64, x), loc);
                 return MDB_OK_;
             }
         }
@@ -783,6 +788,20 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
         return bind_window_call(b, f, lname, args, (int)f->n_args, out);
     }
     if (func_is_aggregate(lname) && !func_scalar_exists(lname)) return bind_agg_call(b, f, lname, out);
+    if (!strcmp(lname, "pg_typeof") && f->n_args == 1) {
+        /* the argument's type is known at bind time: a constant */
+        Expr *arg;
+        if (bind_expr(b, f->args[0], &arg)) return MDB_FAIL;
+        char tb[64];
+        const char *tn;
+        LType t = arg->type;
+        t.mod1 = t.mod2 = -1;
+        if (is_unknown_lit(arg)) tn = "unknown";
+        else if (t.id == TYPE_TEXT && t.text_kind == TEXT_CHAR) tn = "character";
+        else tn = type_name(t, tb, sizeof tb);
+        *out = expr_const(b->arena, value_text(b->arena, tn, strlen(tn)), loc);
+        return MDB_OK_;
+    }
     if (f->agg_star) return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "%s(*) specified, but %s is not an aggregate function", lname, lname);
     Expr **args;
     if (bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;

@@ -909,6 +909,13 @@ static int bind_with(Binder *b, PgQuery__WithClause *w)
             LogicalOp *sp;
             char **sn;
             if (bind_select(&step, q->rarg, &sp, &sn)) return MDB_FAIL;
+            for (LogicalOp *x = sp; x; x = x->nchildren == 1 ? x->children[0] : NULL) {
+                if (x->kind == LOP_AGGREGATE)
+                    return err_set(b->err, "42P19", "aggregate functions are not allowed in a recursive query's recursive term");
+                if (x->kind == LOP_WINDOW)
+                    return err_set(b->err, "42P19", "window functions are not allowed in a recursive query's recursive term");
+                if (x->kind == LOP_JOIN || x->kind == LOP_GET || x->kind == LOP_CTE_SCAN) break;
+            }
             if (sp->ncols != plan->ncols) return err_set(b->err, SQLSTATE_SYNTAX_ERROR, "each UNION query must have the same number of columns");
             sp = cast_cols(b, sp, plan->types);
             LogicalOp *rec = lop_new(b->arena, LOP_RECURSIVE, 2);
@@ -1301,9 +1308,20 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
         }
     lop_set_cols(b->arena, p, pti, ptypes, np);
     plan = p;
+    /* DISTINCT ON keeps the first row of each group in ORDER BY order, so it
+     * runs after the sort; plain DISTINCT runs before it */
+    bool order_first = distinct_on && nkeys > 0;
+    if (order_first) {
+        LogicalOp *o = wrap(b, LOP_ORDER, plan);
+        o->u.order.nkeys = nkeys;
+        o->u.order.keys = keys;
+        for (int i = 0; i < nkeys; i++) keys[i].expr = expr_colref(b->arena, p->cols[key_target[i]], ptypes[key_target[i]], 0);
+        plan = o;
+    }
     if (distinct) {
         LogicalOp *d = wrap(b, LOP_DISTINCT, plan);
         if (distinct_on) {
+            int *on_tgt = arena_alloc(b->arena, sizeof(int) * s->n_distinct_clause);
             d->u.distinct.non = (int)s->n_distinct_clause;
             d->u.distinct.on = arena_alloc(b->arena, sizeof(Expr *) * s->n_distinct_clause);
             for (size_t i = 0; i < s->n_distinct_clause; i++) {
@@ -1318,12 +1336,20 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
                     if (tgt < 0) return err_set_pos(b->err, e->location, SQLSTATE_FEATURE_NOT_SUPPORTED, "DISTINCT ON expressions must appear in the select list");
                 }
                 if (tgt < 0 || tgt >= nts) return err_set(b->err, SQLSTATE_INVALID_COLUMN_REFERENCE, "DISTINCT ON position is not in select list");
+                on_tgt[i] = tgt;
                 d->u.distinct.on[i] = expr_colref(b->arena, p->cols[tgt], ptypes[tgt], 0);
+            }
+            /* the leading ORDER BY items must be DISTINCT ON expressions */
+            for (int i = 0; i < nkeys && i < (int)s->n_distinct_clause; i++) {
+                bool ok = false;
+                for (size_t k = 0; k < s->n_distinct_clause; k++) ok |= on_tgt[k] == key_target[i];
+                if (!ok)
+                    return err_set(b->err, SQLSTATE_INVALID_COLUMN_REFERENCE, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
             }
         }
         plan = d;
     }
-    if (nkeys) {
+    if (nkeys && !order_first) {
         LogicalOp *o = wrap(b, LOP_ORDER, plan);
         o->u.order.nkeys = nkeys;
         o->u.order.keys = keys;

@@ -1358,3 +1358,35 @@ static u64 list_hash(const Value *v)
     list_parse_free(&lp);
     return h;
 }
+
+int list_elements(FuncCtx *fc, const Value *list, Value **out, size_t *n, Arena *a)
+{
+    *out = NULL;
+    *n = 0;
+    if (list->is_null) return MDB_OK_;
+    const char *s = str_data(&list->u.s);
+    size_t len = list->u.s.len;
+    ListParse lp;
+    if (list_parse(s, len, &lp, fc->err)) {
+        list_parse_free(&lp);
+        return MDB_FAIL;
+    }
+    Value *vals = arena_alloc(a, sizeof(Value) * (lp.n + 1));
+    LType et = ltype(list->type.elem == TYPE_NULL || list->type.elem == TYPE_LIST ? TYPE_TEXT : (TypeId)list->type.elem);
+    for (size_t i = 0; i < lp.n; i++) {
+        ListElem *e = &lp.elems[i];
+        if (e->is_null || !e->p) {
+            vals[i] = value_null();
+            vals[i].type = et;
+            continue;
+        }
+        if (value_from_text(fc, e->p, e->len, et, &vals[i], a)) {
+            list_parse_free(&lp);
+            return MDB_FAIL;
+        }
+    }
+    *n = lp.n;
+    *out = vals;
+    list_parse_free(&lp);
+    return MDB_OK_;
+}

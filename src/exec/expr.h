@@ -152,6 +152,10 @@ size_t value_to_text(const Value *v, char *buf, size_t cap, Arena *a, const char
 /* Parses text into type `to` (PostgreSQL's input functions). */
 int value_from_text(FuncCtx *fc, const char *s, size_t len, LType to, Value *out, Arena *a);
 
+/* The elements of an array value (TYPE_LIST), converted to its element
+ * type; *out lives in `a`.  A NULL array has no elements. */
+int list_elements(FuncCtx *fc, const Value *list, Value **out, size_t *n, Arena *a);
+
 /* Total order used by ORDER BY, DISTINCT, GROUP BY and comparisons. */
 int value_cmp(const Value *a, const Value *b);
 u64 value_hash(const Value *v);

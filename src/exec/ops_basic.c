@@ -623,7 +623,8 @@ typedef struct TFuncState {
     Value cur, stop, step;
     i64 ord;
     /* unnest */
-    const char *p, *end;
+    Value *elems;
+    size_t nelems, pos;
 } TFuncState;
 
 static void *tfunc_init(Exec *ex, PhysOp *op) { return arena_zalloc(ex->arena, sizeof(TFuncState)); }
@@ -639,6 +640,11 @@ static int tfunc_next(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *out)
         Value v[3];
         for (int i = 0; i < ti->nargs; i++)
             if (expr_eval_const(&l->ec, ti->args[i], &v[i])) return MDB_FAIL;
+        if (ti->func == TABLEFUNC_UNNEST) {
+            Err e = {0};
+            l->ec.fctx.err = &e;
+            if (list_elements(&l->ec.fctx, &v[0], &s->elems, &s->nelems, ex->arena)) return op_fail(ex, &e);
+        }
         if (ti->func == TABLEFUNC_GENERATE_SERIES) {
             s->cur = v[0];
             s->stop = v[1];
@@ -661,6 +667,20 @@ static int tfunc_next(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *out)
         }
     }
     Err e = {0};
+    if (ti->func == TABLEFUNC_UNNEST) {
+        while (out->count < VECTOR_SIZE && s->pos < s->nelems) {
+            Value v = s->elems[s->pos++];
+            v.type = op->types[0];
+            vector_set(&out->cols[0], out->count, &v);
+            if (ti->ordinality) {
+                Value o = value_int(TYPE_INT64, ++s->ord);
+                vector_set(&out->cols[1], out->count, &o);
+            }
+            out->count++;
+        }
+        if (s->pos >= s->nelems) s->done = true;
+        return MDB_OK_;
+    }
     while (out->count < VECTOR_SIZE && !s->done) {
         TypeId t = (TypeId)op->types[0].id;
         if (t == TYPE_INT32 || t == TYPE_INT64) {
@@ -817,7 +837,15 @@ static int rec_src_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
         colcoll_destroy(anchor);
         int iter = 0;
         while (!rc && work->count > 0) {
-            if (++iter > 1000000 || exec_cancelled(ex)) { rc = MDB_FAIL; break; }
+            if (exec_cancelled(ex)) { rc = MDB_FAIL; break; }
+            if (++iter > 10000000) {
+                /* PostgreSQL would run on; we stop a runaway recursion with an error */
+                Err e = {0};
+                err_set(&e, "54001", "recursive query did not finish after %d iterations", iter - 1);
+                exec_fail(ex, &e);
+                rc = MDB_FAIL;
+                break;
+            }
             ColumnCollection *prev = o->ctes[ri->work_id];
             o->ctes[ri->work_id] = work;
             if (prev) colcoll_destroy(prev);

@@ -424,7 +424,7 @@ static int run_txn_stmt(MdbConn *c, PgQuery__TransactionStmt *ts, MdbResult *r)
             c->saves = xrealloc(c->saves, sizeof(*c->saves) * (size_t)c->capsaves);
         }
         c->saves[c->nsaves].name = xstrdup(ts->savepoint_name);
-        c->saves[c->nsaves].mark = c->txn->nundo;
+        c->saves[c->nsaves].mark = txn_mark(c->txn);
         c->nsaves++;
         snprintf(r->tag, sizeof r->tag, "SAVEPOINT");
         return MDB_OK_;
@@ -522,7 +522,7 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     }
     bool implicit = c->txn == NULL;
     Txn *txn = implicit ? txn_begin(&c->db->tm) : c->txn;
-    size_t mark = txn->nundo;
+    size_t mark = txn_mark(txn);
     Arena *arena = arena_create(NULL);
     BindShared sh;
     memset(&sh, 0, sizeof(sh));

@@ -37,7 +37,7 @@ Txn *txn_begin(TxnManager *m)
 
 void txn_log(Txn *t, void *table, u64 row, u64 count, u8 kind)
 {
-    if (t->nundo) {
+    if (t->nundo > t->merge_floor) {
         UndoEntry *l = &t->undo[t->nundo - 1];
         if (l->table == table && l->kind == kind && l->row + l->count == row) {
             l->count += count;
@@ -73,6 +73,13 @@ void txn_rollback_to(Txn *t, size_t mark)
         UndoEntry *u = &t->undo[--t->nundo];
         memtable_undo_rows(u->table, u->row, u->count, u->kind, t->id);
     }
+    if (t->merge_floor > t->nundo) t->merge_floor = t->nundo;
+}
+
+size_t txn_mark(Txn *t)
+{
+    t->merge_floor = t->nundo;
+    return t->nundo;
 }
 
 void txn_rollback(Txn *t)

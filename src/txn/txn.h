@@ -48,6 +48,7 @@ typedef struct Txn {
     Ts snapshot;      /* commit timestamps <= snapshot are visible */
     UndoEntry *undo;  /* changes made, in order */
     size_t nundo, capundo;
+    size_t merge_floor; /* entries below this index are never extended (savepoint/statement marks) */
     bool failed;      /* poisoned: only ROLLBACK is allowed */
     u32 command_id;
 } Txn;
@@ -59,6 +60,9 @@ int txn_commit(Txn *t, Err *err);
 void txn_rollback(Txn *t);
 /* Rolls back the changes after position `mark` (savepoints). */
 void txn_rollback_to(Txn *t, size_t mark);
+/* Returns a position for txn_rollback_to; later changes are logged in new
+ * entries so that they can be undone separately. */
+size_t txn_mark(Txn *t);
 void txn_free(Txn *t);
 /* Records that rows [row, row+count) of table were inserted or deleted. */
 void txn_log(Txn *t, void *table, u64 row, u64 count, u8 kind);
