@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /*
  * src/exec/ops_agg_join.c — hash aggregation (with grouping sets, FILTER and
  * DISTINCT aggregates), hash join and nested-loop join.
@@ -45,6 +46,7 @@ typedef struct AggTable {
     bool int_key;             /* one integer-like group key and no grouping sets */
     IntTable it;              /* key → group id on that path */
     i64 null_gid;             /* group of the NULL key on that path, -1 = none */
+    ColumnCollection **ordered; /* per aggregate with ORDER BY: rows (gid, keys…, args…) */
 } AggTable;
 
 typedef struct AggLocal {
@@ -145,6 +147,125 @@ static void *agg_local(Exec *ex, PhysOp *op, void *g, int child)
     pthread_mutex_unlock(&ex->mu);
     exprctx_init(&l->ec, ex, l->scratch);
     return l;
+}
+
+static int ordered_keep(AggTable *t, AggInfo *ai, int a, AggLocal *l, DataChunk *in, const i64 *gid, const u32 *sel, idx_t m,
+                        Vector *argv, int na)
+{
+    const Expr *ae = ai->aggs[a];
+    int nord = ae->u.agg.nargs_order;
+    int ncols = 1 + nord + na;
+    Vector *cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(ncols + 1));
+    vector_init(&cols[0], ltype(TYPE_INT64), m ? m : 1, l->scratch);
+    for (idx_t i = 0; i < m; i++) ((i64 *)cols[0].data)[i] = gid[sel[i]];
+    for (int k = 0; k < nord; k++) {
+        Vector v;
+        if (expr_eval(&l->ec, ae->args[na + k], in, &v)) return MDB_FAIL;
+        vector_init(&cols[1 + k], v.type, m ? m : 1, l->scratch);
+        vector_gather(&v, sel, m, &cols[1 + k]);
+        if (v.is_const) {
+            Vector f;
+            vector_init(&f, v.type, m ? m : 1, l->scratch);
+            vector_copy(&v, NULL, m, &f, 0);
+            cols[1 + k] = f;
+        }
+    }
+    for (int k = 0; k < na; k++) {
+        vector_init(&cols[1 + nord + k], argv[k].type, m ? m : 1, l->scratch);
+        vector_gather(&argv[k], sel, m, &cols[1 + nord + k]);
+    }
+    if (!t->ordered) t->ordered = xcalloc((size_t)(ai->naggs + 1), sizeof(ColumnCollection *));
+    if (!t->ordered[a]) {
+        LType *ty = arena_alloc(l->scratch, sizeof(LType) * (size_t)(ncols + 1));
+        for (int k = 0; k < ncols; k++) ty[k] = cols[k].type;
+        t->ordered[a] = colcoll_create(ty, ncols);
+    }
+    DataChunk d;
+    memset(&d, 0, sizeof(d));
+    d.ncols = ncols;
+    d.cols = cols;
+    d.count = m;
+    colcoll_append(t->ordered[a], &d, NULL, m);
+    return MDB_OK_;
+}
+
+typedef struct OrdSort {
+    Value *vals; /* n × (1 + nord) */
+    int w;
+    const bool *desc;
+} OrdSort;
+
+static int ord_cmp(const void *pa, const void *pb, void *arg)
+{
+    const OrdSort *o = arg;
+    idx_t x = *(const idx_t *)pa, y = *(const idx_t *)pb;
+    for (int k = 0; k < o->w; k++) {
+        const Value *u = &o->vals[x * (idx_t)o->w + (idx_t)k], *v = &o->vals[y * (idx_t)o->w + (idx_t)k];
+        bool desc = k > 0 && o->desc[k - 1];
+        int c;
+        if (u->is_null || v->is_null) {
+            if (u->is_null && v->is_null) continue;
+            c = u->is_null ? 1 : -1; /* NULLS LAST for ASC, FIRST for DESC */
+            return desc ? -c : c;
+        }
+        c = value_cmp(u, v);
+        if (c) return desc ? -c : c;
+    }
+    return x < y ? -1 : x > y;
+}
+
+/* Feeds the kept rows of ORDER BY aggregates to their update functions, in order. */
+static int ordered_feed(Exec *ex, AggTable *t, AggInfo *ai, Err *err)
+{
+    if (!t->ordered) return MDB_OK_;
+    for (int a = 0; a < ai->naggs; a++) {
+        ColumnCollection *c = t->ordered[a];
+        if (!c) continue;
+        const Expr *ae = ai->aggs[a];
+        int nord = ae->u.agg.nargs_order;
+        int na = ae->nargs - 2 * nord;
+        bool *desc = xcalloc((size_t)nord + 1, 1);
+        for (int k = 0; k < nord; k++) {
+            const Expr *d = ae->args[na + nord + k];
+            desc[k] = d->kind == EXPR_CONST && !d->u.constant.is_null && d->u.constant.u.b;
+        }
+        idx_t n = c->count;
+        OrdSort os = {xmalloc(sizeof(Value) * (n + 1) * (size_t)(1 + nord)), 1 + nord, desc};
+        idx_t *ord = xmalloc(sizeof(idx_t) * (n + 1));
+        for (idx_t r = 0; r < n; r++) {
+            ord[r] = r;
+            for (int k = 0; k <= nord; k++) os.vals[r * (idx_t)os.w + (idx_t)k] = colcoll_get(c, r, k);
+        }
+        qsort_r(ord, n, sizeof(idx_t), ord_cmp, &os);
+        Arena *sa = arena_create(NULL);
+        int rc = MDB_OK_;
+        for (idx_t start = 0; start < n && !rc; start += VECTOR_SIZE) {
+            idx_t cnt = MDB_MIN((idx_t)VECTOR_SIZE, n - start);
+            arena_reset(sa);
+            Vector *argv = arena_alloc(sa, sizeof(Vector) * (size_t)(na + 1));
+            for (int k = 0; k < na; k++) {
+                vector_init(&argv[k], c->types[1 + nord + k], cnt, sa);
+                for (idx_t i = 0; i < cnt; i++) {
+                    Value v = colcoll_get(c, ord[start + i], 1 + nord + k);
+                    vector_set(&argv[k], i, &v);
+                }
+            }
+            void **st = arena_alloc(sa, sizeof(void *) * cnt);
+            for (idx_t i = 0; i < cnt; i++) st[i] = t->blocks[os.vals[ord[start + i] * (idx_t)os.w].u.i] + ai->state_off[a];
+            AggCtx ac = actx(t, err, ae);
+            rc = ae->u.agg.fn->update(&ac, argv, cnt, st);
+        }
+        arena_destroy(sa);
+        free(os.vals);
+        free(ord);
+        free(desc);
+        colcoll_destroy(c);
+        t->ordered[a] = NULL;
+        if (rc) return op_fail(ex, err);
+    }
+    free(t->ordered);
+    t->ordered = NULL;
+    return MDB_OK_;
 }
 
 static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
@@ -270,6 +391,12 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
                 sel[m++] = (u32)i;
             }
             if (m == 0) continue;
+            if (ae->u.agg.nargs_order) {
+                /* ORDER BY inside the aggregate: keep (group, keys, args) rows and
+                 * feed them in order at finalize (this operator runs on one thread) */
+                if (ordered_keep(t, ai, a, l, in, gid, sel, m, args[a], na)) return MDB_FAIL;
+                continue;
+            }
             AggCtx c = actx(t, &err, ae);
             if (m == n) {
                 void **st = arena_alloc(l->scratch, sizeof(void *) * n);
@@ -295,6 +422,8 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
     AggInfo *ai = op->info;
     AggTable *gt = g, *lt = &((AggLocal *)lp)->t;
     Err err = {0};
+    /* ORDER BY aggregates: feed the local rows in order before merging states */
+    if (ordered_feed(ex, lt, ai, &err)) return MDB_FAIL;
     Arena *a = arena_create(NULL);
     int rc = MDB_OK_;
     /* merge: re-encode local group keys */
@@ -360,6 +489,7 @@ static int agg_finalize(Exec *ex, PhysOp *op, void *g)
     AggInfo *ai = op->info;
     AggTable *t = g;
     Err err = {0};
+    if (ordered_feed(ex, t, ai, &err)) return MDB_FAIL;
     /* an ungrouped aggregate yields one row even without input */
     if (ai->ngroups == 0 && t->ngroups == 0 && ai->nsets == 0) new_group(t, ai, NULL, 0, 0, &err);
     if (ai->nsets)

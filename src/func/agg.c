@@ -714,7 +714,7 @@ static void sacc_append(AggCtx *c, StrAcc *st, const char *p, size_t n)
         st->buf = nb;
         st->cap = (u32)cap;
     }
-    memcpy(st->buf + st->len, p, n);
+    if (n) memcpy(st->buf + st->len, p, n);
     st->len += (u32)n;
 }
 
