@@ -43,9 +43,6 @@
 #include "types/numeric.h"
 #include "types/scalar_io.h"
 
-size_t value_to_text_tz(const Value *v, const char *timezone, char *buf, size_t cap, Arena *a,
-                        const char **out_ptr);
-
 /* ---------------------------------------------------------------------------
  * Context of one cast call: the session zone is resolved lazily, once.
  * ------------------------------------------------------------------------- */

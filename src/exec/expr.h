@@ -149,6 +149,8 @@ int cast_vector(FuncCtx *fc, const Vector *src, idx_t count, LType to, Vector *o
 int cast_value(FuncCtx *fc, const Value *v, LType to, Value *out, Arena *a);
 /* Text form of one value in PostgreSQL's output format; returns length. */
 size_t value_to_text(const Value *v, char *buf, size_t cap, Arena *a, const char **out_ptr);
+/* Same, rendering timestamptz in the given session time zone. */
+size_t value_to_text_tz(const Value *v, const char *timezone, char *buf, size_t cap, Arena *a, const char **out_ptr);
 /* Parses text into type `to` (PostgreSQL's input functions). */
 int value_from_text(FuncCtx *fc, const char *s, size_t len, LType to, Value *out, Arena *a);
 

@@ -14,6 +14,7 @@
 #include "main/engine.h"
 #include "optimizer/optimizer.h"
 #include "planner/planner.h"
+#include "types/datetime.h"
 #include "types/numeric.h"
 
 const char *mdb_version(void) { return "0.1.0"; }
@@ -200,6 +201,7 @@ int mdb_result_fetch(MdbResult *r, MdbChunk **out)
         return MDB_OK;
     }
     r->chunk.dc = r->rows->chunks[r->next++];
+    r->chunk.tz = r->timezone;
     arena_reset(r->chunk.scratch);
     *out = &r->chunk;
     return MDB_OK;
@@ -254,7 +256,7 @@ const char *mdb_chunk_get_text(MdbChunk *c, int col, size_t row, size_t *len)
         return NULL;
     }
     const char *p;
-    size_t n = value_to_text(&v, c->buf, sizeof c->buf, c->scratch, &p);
+    size_t n = value_to_text_tz(&v, c->tz, c->buf, sizeof c->buf, c->scratch, &p);
     /* make the text NUL-terminated and stable until the next fetch */
     char *q = arena_alloc(c->scratch, n + 1);
     memcpy(q, p, n);
@@ -475,7 +477,17 @@ static int run_set_show(MdbConn *c, PgQuery__Node *stmt, MdbResult *r)
             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? ", " : "", piece);
             if (o >= sizeof buf) break;
         }
-        return settings_set(&c->settings, vs->name, buf, &c->err);
+        if (!strcasecmp(vs->name, "timezone")) {
+            const TimeZone *tz;
+            Err e = {0};
+            if (tz_lookup(buf, strlen(buf), &tz, &e)) {
+                err_clear(&e);
+                return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"TimeZone\": \"%s\"", buf);
+            }
+        }
+        int src = settings_set(&c->settings, vs->name, buf, &c->err);
+        if (!src) snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+        return src;
     }
     PgQuery__VariableShowStmt *ss = stmt->variable_show_stmt;
     char buf[512];
@@ -501,6 +513,7 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     err_clear(&c->err);
     MdbResult *r = result_new();
     *out = NULL;
+    snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
     bool is_txn = stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT;
     if (c->failed && !(is_txn && (stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
                                  stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO ||

@@ -29,6 +29,7 @@ struct MdbConn {
 
 struct MdbChunk {
     DataChunk *dc;
+    const char *tz;         /* session TimeZone for timestamptz text */
     char buf[256];
     Arena *scratch;         /* text renderings */
 };
@@ -45,6 +46,7 @@ struct MdbResult {
     size_t next;
     MdbChunk chunk;
     Arena *arena;
+    char timezone[64];      /* session TimeZone when the result was made (timestamptz text) */
 };
 
 struct MdbStmt {

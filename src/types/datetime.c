@@ -1276,7 +1276,7 @@ static int dt_error(int rc, const char *type, const char *s, size_t len, Err *er
             w[n] = 0;
             return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "time zone \"%s\" not recognized", w);
         }
-        return err_set(err, SQLSTATE_DATETIME_FIELD_OVERFLOW, "time zone displacement out of range: \"%.*s\"",
+        return err_set(err, "22009", "time zone displacement out of range: \"%.*s\"",
                        (int)len, s);
     }
     return err_set(err, SQLSTATE_INVALID_DATETIME_FORMAT, "invalid input syntax for type %s: \"%.*s\"", type,
