@@ -766,6 +766,17 @@ static LogicalOp *cast_cols(Binder *b, LogicalOp *plan, const LType *types)
 
 static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char ***names);
 
+/* True when output column i of a branch is an untyped literal (NULL or a
+ * quoted string) that the select list turned into text: a set operation
+ * resolves it against the other branch's type, as PostgreSQL does. */
+static bool literal_column(const LogicalOp *p, int i)
+{
+    while (p && (p->kind == LOP_ORDER || p->kind == LOP_LIMIT || p->kind == LOP_DISTINCT)) p = p->children[0];
+    if (!p || p->kind != LOP_PROJECT || i >= p->ncols) return false;
+    const Expr *e = p->u.project.exprs[i];
+    return e->kind == EXPR_CONST && e->type.id == TYPE_TEXT && e->literal;
+}
+
 static int bind_setop(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char ***names)
 {
     LogicalOp *l = NULL, *r = NULL;
@@ -782,11 +793,13 @@ static int bind_setop(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char *
         return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "correlated set operations are not supported yet");
     }
     const char *opname = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION ? "UNION" : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? "INTERSECT" : "EXCEPT";
+    bool lu[1024] = {0}, ru[1024] = {0};
+    for (int i = 0; i < l->ncols && i < 1024; i++) lu[i] = l->types[i].id == TYPE_NULL || l->types[i].text_kind == TEXT_UNKNOWN || literal_column(l, i);
+    for (int i = 0; i < r->ncols && i < 1024; i++) ru[i] = r->types[i].id == TYPE_NULL || r->types[i].text_kind == TEXT_UNKNOWN || literal_column(r, i);
     if (l->ncols != r->ncols) return err_set(b->err, SQLSTATE_SYNTAX_ERROR, "each %s query must have the same number of columns", opname);
     LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(l->ncols + 1));
     for (int i = 0; i < l->ncols; i++) {
-        if (!coerce_common(l->types[i], l->types[i].id == TYPE_NULL || l->types[i].text_kind == TEXT_UNKNOWN, r->types[i],
-                           r->types[i].id == TYPE_NULL || r->types[i].text_kind == TEXT_UNKNOWN, &types[i])) {
+        if (!coerce_common(l->types[i], i < 1024 && lu[i], r->types[i], i < 1024 && ru[i], &types[i])) {
             char b1[64], b2[64];
             return err_set(b->err, SQLSTATE_DATATYPE_MISMATCH, "%s types %s and %s cannot be matched", opname,
                            type_name(l->types[i], b1, sizeof b1), type_name(r->types[i], b2, sizeof b2));
@@ -864,6 +877,9 @@ static int bind_with(Binder *b, PgQuery__WithClause *w)
 {
     for (size_t i = 0; i < w->n_ctes; i++) {
         PgQuery__CommonTableExpr *cte = w->ctes[i]->common_table_expr;
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(w->ctes[k]->common_table_expr->ctename, cte->ctename))
+                return err_set_pos(b->err, cte->location + 1, "42712", "WITH query name \"%s\" specified more than once", cte->ctename);
         CteDef *c = arena_zalloc(b->arena, sizeof(CteDef));
         c->name = cte->ctename;
         c->query = cte->ctequery;
@@ -1291,10 +1307,12 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
             e = arena_memdup(b->arena, e, sizeof(Expr));
             e->type.text_kind = TEXT_PLAIN;
             e->u.constant.type.text_kind = TEXT_PLAIN;
+            e->literal = true;
         }
         if (e->kind == EXPR_CONST && e->type.id == TYPE_NULL) {
             e = arena_memdup(b->arena, e, sizeof(Expr));
             e->type = ltype(TYPE_TEXT);
+            e->literal = true;
         }
         p->u.project.exprs[i] = e;
         ptypes[i] = e->type;

@@ -60,6 +60,7 @@ struct Expr {
     ExprKind kind;
     LType type;
     int location; /* 1-based position in the statement, 0 = unknown */
+    bool literal; /* an untyped literal the select list typed as text */
     int nargs;
     Expr **args;
     union {

@@ -120,6 +120,7 @@ typedef struct Writer {
     Expr **ret;
     ColumnCollection *ret_rows;
     bool keep_keys;     /* insert-only: build each unique key table once and keep it */
+    bool uk_scanned;    /* the existing rows' keys are in uk */
     KeyTable *uk;       /* kept key tables, one per unique constraint */
 } Writer;
 
@@ -244,12 +245,13 @@ static int write_rows(Writer *w, DataChunk *d)
         KeyTable *ktp = &ktl;
         bool scan = true;
         if (w->keep_keys) {
+            /* the table's existing keys are scanned once per writer, for every
+             * constraint, on the first batch; later batches add their own keys */
             if (!w->uk) {
                 w->uk = arena_zalloc(w->arena, sizeof(KeyTable) * (size_t)t->nuniques);
                 for (int k = 0; k < t->nuniques; k++) keytable_init(&w->uk[k]);
-            } else {
-                scan = false;
             }
+            scan = !w->uk_scanned;
             ktp = &w->uk[u];
         } else {
             keytable_init(&ktl);
@@ -295,6 +297,7 @@ static int write_rows(Writer *w, DataChunk *d)
         arena_destroy(a);
         if (rc) return MDB_FAIL;
     }
+    if (w->keep_keys) w->uk_scanned = true;
     if (memtable_append(t->mem, w->txn, d, NULL, err)) return MDB_FAIL;
     w->count += (i64)d->count;
     return MDB_OK_;
