@@ -129,6 +129,7 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
 LogicalOp *join_order(Arena *a, LogicalOp *op);
 LogicalOp *fold_plan(Arena *a, LogicalOp *op);
 LogicalOp *decorrelate(Arena *a, LogicalOp *op);
+LogicalOp *prune_columns(Arena *a, LogicalOp *root);
 
 static void optimize_subqueries_expr(Arena *a, Expr *e)
 {
@@ -173,5 +174,6 @@ LogicalOp *optimize(Arena *a, LogicalOp *root)
     root = join_order(a, root);
     root = push(a, root, NULL);
     optimize_subqueries(a, root);
+    root = prune_columns(a, root);
     return root;
 }
