@@ -15,6 +15,8 @@
 #include "exec/keys.h"
 #include "exec/physical.h"
 
+static void defer_thunk(void *owner, void (*fn)(void *), void *arg) { exec_defer(owner, fn, arg); }
+
 void exprctx_init(ExprCtx *c, Exec *ex, Arena *arena)
 {
     memset(c, 0, sizeof(*c));
@@ -24,6 +26,8 @@ void exprctx_init(ExprCtx *c, Exec *ex, Arena *arena)
     c->fctx.timezone = ex && ex->settings ? ex->settings->timezone : "UTC";
     c->fctx.now_us = ex ? ex->now_us : 0;
     c->fctx.session = ex ? ex->session : NULL;
+    c->fctx.defer = ex ? defer_thunk : NULL;
+    c->fctx.defer_owner = ex;
 }
 
 /* ---- expression utilities --------------------------------------------------- */

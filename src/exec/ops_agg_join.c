@@ -53,7 +53,24 @@ typedef struct AggLocal {
     AggTable t;
     Arena *scratch;
     ExprCtx ec;
+    AggInfo *ai;
+    bool merged;    /* combined into the global table (its memory is gone) */
 } AggLocal;
+
+static void aggtable_free(AggTable *t, AggInfo *ai);
+
+/* A worker that stopped early (error, cancel) never combines: free here. */
+static void agg_local_free(void *p)
+{
+    AggLocal *l = p;
+    if (l->merged) return;
+    if (l->t.ordered)
+        for (int a = 0; a < l->ai->naggs; a++) colcoll_destroy(l->t.ordered[a]);
+    free(l->t.ordered);
+    arena_destroy(l->t.states);
+    aggtable_free(&l->t, l->ai);
+    l->merged = true;
+}
 
 static void aggtable_init(AggTable *t, PhysOp *op, AggInfo *ai)
 {
@@ -142,9 +159,11 @@ static void *agg_local(Exec *ex, PhysOp *op, void *g, int child)
     AggInfo *ai = op->info;
     AggLocal *l = arena_zalloc(ex->arena, sizeof(AggLocal));
     aggtable_init(&l->t, op, ai);
+    l->ai = ai;
     pthread_mutex_lock(&ex->mu);
     l->scratch = arena_create(ex->arena);
     pthread_mutex_unlock(&ex->mu);
+    exec_defer(ex, agg_local_free, l);
     exprctx_init(&l->ec, ex, l->scratch);
     return l;
 }
@@ -474,6 +493,7 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
     /* distinct sets cannot be merged by state: parallel DISTINCT aggregates are planned single-threaded */
     arena_destroy(lt->states);
     aggtable_free(lt, ai);
+    ((AggLocal *)lp)->merged = true;
     if (rc) return op_fail(ex, &err);
     return MDB_OK_;
 }

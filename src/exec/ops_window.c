@@ -61,6 +61,7 @@ static void *win_init(Exec *ex, PhysOp *op)
 {
     WinState *s = arena_zalloc(ex->arena, sizeof(WinState));
     s->rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    exec_own_coll(ex, s->rows);
     return s;
 }
 
@@ -657,7 +658,7 @@ static int win_finalize(Exec *ex, PhysOp *op, void *g)
         s->order = arena_alloc(s->arena, sizeof(u32) * (n ? n : 1));
         for (idx_t i = 0; i < n; i++) s->order[i] = (u32)i;
     }
-    colcoll_destroy(s->rows);
+    /* the input rows are freed at execution cleanup (exec_own_coll) */
     s->rows = NULL;
     return MDB_OK_;
 }

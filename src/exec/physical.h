@@ -118,6 +118,7 @@ struct Exec {
     ColumnCollection **owned; /* destroyed by exec_cleanup (exec_own_coll) */
     int nowned, capowned;
     struct ExecDefer *defers; /* run by exec_cleanup, last registered first */
+    pthread_mutex_t defer_mu;
 };
 
 /* Runs the plan; the root's rows go into `result` (may be NULL for DML
@@ -131,9 +132,8 @@ bool exec_cancelled(Exec *ex);
 /* Hands c to the execution: exec_cleanup destroys it.  Not thread-safe (call
  * from sink_init/src_init, which run on the coordinating thread). */
 void exec_own_coll(Exec *ex, ColumnCollection *c);
-/* Runs fn(arg) when the execution is cleaned up (operator state that lives
- * outside the execution arena: hash tables).  Not thread-safe: call from
- * init/finalize steps, which run on one thread. */
+/* Runs fn(arg) when the execution is cleaned up (state that lives outside the
+ * execution arena: hash tables, compiled regular expressions).  Thread-safe. */
 void exec_defer(Exec *ex, void (*fn)(void *), void *arg);
 
 PhysOp *physop_new(Arena *a, const OpVT *vt, int nchildren, const LType *types, int ncols);

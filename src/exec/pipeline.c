@@ -283,6 +283,7 @@ void exec_init(Exec *ex, Arena *a, Catalog *cat, Settings *s, Txn *txn)
     ex->txn = txn;
     ex->threads = s ? s->threads : 1;
     pthread_mutex_init(&ex->mu, NULL);
+    pthread_mutex_init(&ex->defer_mu, NULL);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ex->now_us = (i64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -296,17 +297,20 @@ typedef struct ExecDefer {
 
 void exec_defer(Exec *ex, void (*fn)(void *), void *arg)
 {
+    pthread_mutex_lock(&ex->defer_mu);
     ExecDefer *d = arena_alloc(ex->arena, sizeof(ExecDefer));
     d->fn = fn;
     d->arg = arg;
     d->next = ex->defers;
     ex->defers = d;
+    pthread_mutex_unlock(&ex->defer_mu);
 }
 
 void exec_cleanup(Exec *ex)
 {
     for (ExecDefer *d = ex->defers; d; d = d->next) d->fn(d->arg);
     ex->defers = NULL;
+    pthread_mutex_destroy(&ex->defer_mu);
     pthread_mutex_destroy(&ex->mu);
     err_clear(&ex->err);
     for (int i = 0; i < ex->nowned; i++) colcoll_destroy(ex->owned[i]);

@@ -21,7 +21,10 @@ typedef struct FuncCtx {
     Arena *arena;            /* per-chunk scratch, reset between chunks */
     const char *timezone;    /* session TimeZone */
     i64 now_us;              /* statement start time, for now()/current_date */
-    void *state;             /* per-call-site cache owned by the kernel (e.g. a compiled regex) */
+    void *state;             /* per-evaluator cache owned by the kernel (e.g. a compiled regex) */
+    /* registers fn(arg) to run when the execution ends (frees `state`) */
+    void (*defer)(void *owner, void (*fn)(void *), void *arg);
+    void *defer_owner;
     struct Session *session; /* the calling session (settings, sequences) */
 } FuncCtx;
 

@@ -263,6 +263,16 @@ static char *rx_translate(const char *p, size_t n)
     return r;
 }
 
+static void rx_cache_free(void *p)
+{
+    RxCache *c = p;
+    if (c->valid) {
+        regfree(&c->rx);
+        free(c->pat);
+    }
+    free(c);
+}
+
 /* Returns the compiled regex for pattern p (cached in *state). */
 static regex_t *rx_get(FuncCtx *ctx, const Str *p, int cflags)
 {
@@ -270,6 +280,7 @@ static regex_t *rx_get(FuncCtx *ctx, const Str *p, int cflags)
     if (!c) {
         c = xcalloc(1, sizeof(RxCache));
         ctx->state = c;
+        if (ctx->defer) ctx->defer(ctx->defer_owner, rx_cache_free, c);
     }
     if (c->valid && c->cflags == cflags && c->len == p->len && memcmp(c->pat, str_data(p), p->len) == 0)
         return &c->rx;
@@ -349,7 +360,7 @@ static void buf_add(Arena *a, char **buf, size_t *len, size_t *cap, const char *
         *buf = nb;
         *cap = nc;
     }
-    memcpy(*buf + *len, p, n);
+    if (n) memcpy(*buf + *len, p, n);
     *len += n;
 }
 
