@@ -244,7 +244,7 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
 
 /* ---- column references --------------------------------------------------------- */
 
-static int add_outer(Binder *b, ColBinding bnd, LType t, int depth, Expr *resolved)
+int binder_add_outer(Binder *b, ColBinding bnd, LType t, int depth, Expr *resolved)
 {
     for (int i = 0; i < b->nouter; i++)
         if (b->outer[i].depth == depth && b->outer[i].binding.table == bnd.table &&
@@ -322,7 +322,7 @@ static int bind_colref(Binder *b, PgQuery__ColumnRef *cr, Expr **out)
         }
         /* correlated: register an outer reference in every binder on the way */
         Expr *e = mk(b, EXPR_OUTER, t, loc, 0);
-        e->u.outer.slot = add_outer(b, bnd, t, depth, ex);
+        e->u.outer.slot = binder_add_outer(b, bnd, t, depth, ex);
         *out = e;
         return MDB_OK_;
     }
@@ -1022,7 +1022,7 @@ static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
             x = o->expr ? o->expr : expr_colref(b->arena, o->binding, o->type, 0);
         } else {
             x = mk(b, EXPR_OUTER, o->type, loc, 0);
-            x->u.outer.slot = add_outer(b, o->binding, o->type, o->depth - 1, o->expr);
+            x->u.outer.slot = binder_add_outer(b, o->binding, o->type, o->depth - 1, o->expr);
         }
         e->u.sub.outer_exprs[i] = x;
     }

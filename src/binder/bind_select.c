@@ -199,6 +199,20 @@ TableDef *binder_find_table(Binder *b, PgQuery__RangeVar *rv, bool missing_ok)
 
 /* ---- FROM ------------------------------------------------------------------- */
 
+/* Gives a LATERAL apply its left input: output = left columns, then the subquery's. */
+static void attach_apply(Binder *b, LogicalOp *ap, LogicalOp *left)
+{
+    LogicalOp *sub = ap->u.apply.sub;
+    ap->children[0] = left;
+    ap->ncols = left->ncols + sub->ncols;
+    ap->cols = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(ap->ncols + 1));
+    ap->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(ap->ncols + 1));
+    memcpy(ap->cols, left->cols, sizeof(ColBinding) * (size_t)left->ncols);
+    memcpy(ap->cols + left->ncols, sub->cols, sizeof(ColBinding) * (size_t)sub->ncols);
+    memcpy(ap->types, left->types, sizeof(LType) * (size_t)left->ncols);
+    memcpy(ap->types + left->ncols, sub->types, sizeof(LType) * (size_t)sub->ncols);
+}
+
 static int bind_from_item(Binder *b, PgQuery__Node *n, LogicalOp **out);
 
 static ScopeEntry *entry_for_plan(Binder *b, LogicalOp *plan, char **names, const char *alias, PgQuery__Alias *al)
@@ -312,8 +326,30 @@ static int bind_subselect(Binder *b, PgQuery__RangeSubselect *rs, LogicalOp **ou
     LogicalOp *plan = NULL;
     char **names;
     if (bind_select(&sub, rs->subquery->select_stmt, &plan, &names)) return MDB_FAIL;
-    if (sub.nouter > 0 && rs->lateral)
-        return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "LATERAL subqueries that reference earlier FROM items are not supported yet");
+    if (sub.nouter > 0 && rs->lateral) {
+        /* a dependent join: the subquery runs for each row of the FROM items
+         * before it; bind_from / bind_join attach the left input */
+        LogicalOp *ap = lop_new(b->arena, LOP_APPLY, 1);
+        ap->children[0] = NULL;
+        ap->u.apply.sub = plan;
+        ap->u.apply.nouter = sub.nouter;
+        ap->u.apply.outer_exprs = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(sub.nouter + 1));
+        for (int i = 0; i < sub.nouter; i++) {
+            OuterRef *o = &sub.outer[i];
+            Expr *x;
+            if (o->depth == 1) {
+                x = o->expr ? o->expr : expr_colref(b->arena, o->binding, o->type, 0);
+            } else {
+                x = expr_new(b->arena, EXPR_OUTER, o->type, 0);
+                x->u.outer.slot = binder_add_outer(b, o->binding, o->type, o->depth - 1, o->expr);
+            }
+            ap->u.apply.outer_exprs[i] = x;
+        }
+        lop_inherit_cols(b->arena, ap, plan);
+        scope_add(b, entry_for_plan(b, plan, names, rs->alias ? rs->alias->aliasname : NULL, rs->alias));
+        *out = ap;
+        return MDB_OK_;
+    }
     if (sub.nouter > 0) {
         /* references to an enclosing query: forward them */
         for (int i = 0; i < sub.nouter; i++)
@@ -409,6 +445,29 @@ static int bind_join(Binder *b, PgQuery__JoinExpr *j, LogicalOp **out)
     int rstart = b->scope.n;
     if (bind_from_item(b, j->rarg, &r)) return MDB_FAIL;
     int rend = b->scope.n;
+    if (r->kind == LOP_APPLY && !r->children[0]) {
+        bool left_join = j->jointype == PG_QUERY__JOIN_TYPE__JOIN_LEFT;
+        if (!(j->jointype == PG_QUERY__JOIN_TYPE__JOIN_INNER || left_join) || j->n_using_clause || j->is_natural)
+            return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this kind of JOIN LATERAL is not supported yet");
+        attach_apply(b, r, l);
+        r->u.apply.left = left_join;
+        if (j->quals) {
+            Expr *q;
+            if (bind_expr(b, j->quals, &q)) return MDB_FAIL;
+            bool is_true = q->kind == EXPR_CONST && !q->u.constant.is_null && q->type.id == TYPE_BOOL && q->u.constant.u.b;
+            if (!is_true) {
+                if (left_join) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "LEFT JOIN LATERAL … ON supports only ON true yet");
+                LogicalOp *f = lop_new(b->arena, LOP_FILTER, 1);
+                f->children[0] = r;
+                lop_inherit_cols(b->arena, f, r);
+                f->u.filter.pred = q;
+                *out = f;
+                return MDB_OK_;
+            }
+        }
+        *out = r;
+        return MDB_OK_;
+    }
     LogicalOp *op = lop_new(b->arena, LOP_JOIN, 2);
     op->children[0] = l;
     op->children[1] = r;
@@ -537,6 +596,12 @@ static int bind_from(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out)
     for (size_t i = 0; i < s->n_from_clause; i++) {
         LogicalOp *item;
         if (bind_from_item(b, s->from_clause[i], &item)) return MDB_FAIL;
+        if (item->kind == LOP_APPLY && !item->children[0]) {
+            if (!acc) return err_set(b->err, SQLSTATE_INVALID_COLUMN_REFERENCE, "invalid reference to FROM-clause entry");
+            attach_apply(b, item, acc);
+            acc = item;
+            continue;
+        }
         if (!acc) { acc = item; continue; }
         LogicalOp *j = lop_new(b->arena, LOP_JOIN, 2);
         j->children[0] = acc;

@@ -120,6 +120,8 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out);
 Schema *binder_schema_for_create(Binder *b, const char *schemaname);
 TableDef *binder_find_table(Binder *b, PgQuery__RangeVar *rv, bool missing_ok);
 u32 binder_new_table_index(Binder *b);
+/* Registers a reference to a column `depth` levels out; returns its EXPR_OUTER slot. */
+int binder_add_outer(Binder *b, ColBinding bnd, LType t, int depth, Expr *resolved);
 void scope_add(Binder *b, ScopeEntry *e);
 ScopeEntry *scope_entry_for_table(Binder *b, TableDef *t, const char *alias, u32 table_index);
 /* Binds a pg_catalog / information_schema relation (bind_system.c); *found is false

@@ -32,6 +32,11 @@ PhysOp *phys_hash_join(Arena *a, PhysOp *probe, PhysOp *build, JoinType type, Ex
  * join's probe pipeline has run), with NULL probe columns. */
 PhysOp *phys_hash_join_tail(Arena *a, PhysOp *join);
 PhysOp *phys_nl_join(Arena *a, PhysOp *l, PhysOp *r, JoinType type, Expr *cond, const LType *types, int ncols);
+/* LATERAL: for every row of `child`, runs `sub` with the row's values of
+ * outer_exprs as its correlated parameters and emits row × result (a row
+ * with NULLs for an empty result when `left`). */
+PhysOp *phys_apply(Arena *a, PhysOp *child, PhysOp *sub, Expr **outer_exprs, int nouter, bool left, const LType *types,
+                   int ncols);
 PhysOp *phys_tfunc(Arena *a, int func, Expr **args, int nargs, bool ordinality, const LType *types, int ncols);
 PhysOp *phys_cte_scan(Arena *a, int cte_id, const LType *types, int ncols);
 PhysOp *phys_recursive(Arena *a, PhysOp *anchor, PhysOp *step, int work_id, bool all);

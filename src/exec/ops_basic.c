@@ -877,3 +877,109 @@ PhysOp *phys_recursive(Arena *a, PhysOp *anchor, PhysOp *step, int work_id, bool
     op->info = ri;
     return op;
 }
+
+/* ---- LATERAL (dependent join) --------------------------------------------------------- */
+
+typedef struct ApplyInfo {
+    PhysOp *sub;
+    Expr **outer_exprs;
+    int nouter;
+    bool left;
+} ApplyInfo;
+
+typedef struct ApplyLocal {
+    OpLocal *ol;
+    Arena *keep;              /* outer values of the current input chunk */
+    Vector *ov;               /* evaluated outer expressions */
+    Value *outer;
+    bool started;
+    idx_t row;                /* current input row */
+    ColumnCollection *res;    /* its subquery result */
+    idx_t pos;                /* next result row */
+} ApplyLocal;
+
+static void *apply_local(Exec *ex, PhysOp *op)
+{
+    ApplyInfo *ai = op->info;
+    ApplyLocal *l = arena_zalloc(ex->arena, sizeof(ApplyLocal));
+    l->ol = new_local(ex);
+    pthread_mutex_lock(&ex->mu);
+    l->keep = arena_create(ex->arena);
+    pthread_mutex_unlock(&ex->mu);
+    l->outer = arena_alloc(ex->arena, sizeof(Value) * (size_t)(ai->nouter + 1));
+    return l;
+}
+
+static int apply_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    ApplyInfo *ai = op->info;
+    ApplyLocal *l = lp;
+    int nl = in->ncols, ns = op->ncols - nl;
+    if (!l->started) {
+        arena_reset(l->keep);
+        ExprCtx ec;
+        exprctx_init(&ec, ex, l->keep);
+        l->ov = arena_alloc(l->keep, sizeof(Vector) * (size_t)(ai->nouter + 1));
+        for (int i = 0; i < ai->nouter; i++)
+            if (expr_eval(&ec, ai->outer_exprs[i], in, &l->ov[i])) return MDB_FAIL;
+        l->row = 0;
+        l->pos = 0;
+        l->started = true;
+    }
+    while (out->count < VECTOR_SIZE && l->row < in->count) {
+        if (!l->res) {
+            for (int i = 0; i < ai->nouter; i++) l->outer[i] = vector_get(&l->ov[i], l->row);
+            l->res = colcoll_create(ai->sub->types, ai->sub->ncols);
+            if (exec_subquery(ex, ai->sub, l->outer, ai->nouter, l->res, 0)) {
+                colcoll_destroy(l->res);
+                l->res = NULL;
+                return MDB_FAIL;
+            }
+            l->pos = 0;
+            if (l->res->count == 0 && ai->left) {
+                u32 r = (u32)l->row;
+                for (int c = 0; c < nl; c++) vector_copy(&in->cols[c], &r, 1, &out->cols[c], out->count);
+                for (int c = 0; c < ns; c++) vector_set_null(&out->cols[nl + c], out->count, true);
+                out->count++;
+            }
+        }
+        while (out->count < VECTOR_SIZE && l->pos < l->res->count) {
+            u32 r = (u32)l->row;
+            for (int c = 0; c < nl; c++) vector_copy(&in->cols[c], &r, 1, &out->cols[c], out->count);
+            for (int c = 0; c < ns; c++) {
+                Value v = colcoll_get(l->res, l->pos, c);
+                vector_set(&out->cols[nl + c], out->count, &v);
+            }
+            out->count++;
+            l->pos++;
+        }
+        if (l->pos >= l->res->count) {
+            colcoll_destroy(l->res);
+            l->res = NULL;
+            l->row++;
+        }
+    }
+    if (l->row < in->count) {
+        *state = OP_HAVE_MORE;
+        return MDB_OK_;
+    }
+    l->started = false;
+    *state = OP_NEED_INPUT;
+    return MDB_OK_;
+}
+
+static const OpVT APPLY_VT = {.name = "Nested Loop (lateral)", .op_local = apply_local, .op_exec = apply_exec};
+
+PhysOp *phys_apply(Arena *a, PhysOp *child, PhysOp *sub, Expr **outer_exprs, int nouter, bool left, const LType *types,
+                   int ncols)
+{
+    PhysOp *op = physop_new(a, &APPLY_VT, 1, types, ncols);
+    op->children[0] = child;
+    ApplyInfo *ai = arena_zalloc(a, sizeof(ApplyInfo));
+    ai->sub = sub;
+    ai->outer_exprs = outer_exprs;
+    ai->nouter = nouter;
+    ai->left = left;
+    op->info = ai;
+    return op;
+}

@@ -126,6 +126,10 @@ LogicalOp *fold_plan(Arena *a, LogicalOp *op)
     case LOP_PROJECT: fold_all(a, op->u.project.exprs, op->ncols); break;
     case LOP_JOIN: op->u.join.cond = fold(a, op->u.join.cond); break;
     case LOP_GET: op->u.get.filter = fold(a, op->u.get.filter); break;
+    case LOP_APPLY:
+        op->u.apply.sub = fold_plan(a, op->u.apply.sub);
+        fold_all(a, op->u.apply.outer_exprs, op->u.apply.nouter);
+        break;
     case LOP_AGGREGATE:
         fold_all(a, op->u.agg.groups, op->u.agg.ngroups);
         for (int i = 0; i < op->u.agg.naggs; i++) {

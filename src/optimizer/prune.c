@@ -62,6 +62,9 @@ static void collect(Refs *r, const LogicalOp *op)
         for (int i = 0; i < op->u.agg.naggs; i++) expr_refs(r, op->u.agg.aggs[i]);
         break;
     case LOP_JOIN: expr_refs(r, op->u.join.cond); break;
+    case LOP_APPLY:
+        for (int i = 0; i < op->u.apply.nouter; i++) expr_refs(r, op->u.apply.outer_exprs[i]);
+        break;
     case LOP_ORDER:
         for (int i = 0; i < op->u.order.nkeys; i++) expr_refs(r, op->u.order.keys[i].expr);
         break;
@@ -127,6 +130,17 @@ static void recompute(Arena *a, LogicalOp *op, const Refs *r)
         memcpy(op->cols + l->ncols, rr->cols, sizeof(ColBinding) * (size_t)rr->ncols);
         memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
         memcpy(op->types + l->ncols, rr->types, sizeof(LType) * (size_t)rr->ncols);
+        break;
+    }
+    case LOP_APPLY: {
+        LogicalOp *l = op->children[0], *sub = op->u.apply.sub;
+        op->ncols = l->ncols + sub->ncols;
+        op->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(op->ncols + 1));
+        op->types = arena_alloc(a, sizeof(LType) * (size_t)(op->ncols + 1));
+        memcpy(op->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
+        memcpy(op->cols + l->ncols, sub->cols, sizeof(ColBinding) * (size_t)sub->ncols);
+        memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
+        memcpy(op->types + l->ncols, sub->types, sizeof(LType) * (size_t)sub->ncols);
         break;
     }
     case LOP_WINDOW: {

@@ -155,6 +155,10 @@ static void optimize_subqueries(Arena *a, LogicalOp *op)
         break;
     case LOP_JOIN: optimize_subqueries_expr(a, op->u.join.cond); break;
     case LOP_GET: optimize_subqueries_expr(a, op->u.get.filter); break;
+    case LOP_APPLY:
+        op->u.apply.sub = optimize(a, op->u.apply.sub);
+        for (int i = 0; i < op->u.apply.nouter; i++) optimize_subqueries_expr(a, op->u.apply.outer_exprs[i]);
+        break;
     case LOP_AGGREGATE:
         for (int i = 0; i < op->u.agg.ngroups; i++) optimize_subqueries_expr(a, op->u.agg.groups[i]);
         for (int i = 0; i < op->u.agg.naggs; i++) optimize_subqueries_expr(a, op->u.agg.aggs[i]);

@@ -35,6 +35,7 @@ typedef enum LogicalKind {
     LOP_RECURSIVE,  /* WITH RECURSIVE: children[0] anchor, children[1] step */
     LOP_MATERIALIZE,/* materialise children[0] once (CTE) */
     LOP_SYSTEM,     /* pg_catalog / information_schema relation (src/exec/ops_system.c) */
+    LOP_APPLY,      /* LATERAL: children[0] joined with u.apply.sub run once per row */
 } LogicalKind;
 
 typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_SEMI, JOIN_ANTI, JOIN_CROSS } JoinType;
@@ -90,6 +91,12 @@ struct LogicalOp {
     LType *types;
     double est_rows;         /* optimizer's estimate */
     union {
+        struct {
+            LogicalOp *sub;   /* the lateral subquery; EXPR_OUTER slots refer to outer_exprs */
+            int nouter;
+            Expr **outer_exprs; /* over children[0]'s columns */
+            bool left;        /* LEFT JOIN LATERAL: keep rows without a match */
+        } apply;
         struct {
             TableDef *table;
             u32 table_index;

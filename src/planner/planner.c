@@ -306,6 +306,14 @@ static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         break;
     }
     case LOP_CTE_SCAN: op = phys_cte_scan(a, lop->u.cte.cte_id, lop->types, lop->ncols); break;
+    case LOP_APPLY: {
+        PhysOp *sub;
+        Expr **oe;
+        if (plan(pc, lop->children[0], &child) || plan(pc, lop->u.apply.sub, &sub)) return MDB_FAIL;
+        if (resolve_all(pc, lop->u.apply.outer_exprs, lop->u.apply.nouter, cols_of(lop->children[0]), &oe)) return MDB_FAIL;
+        op = phys_apply(a, child, sub, oe, lop->u.apply.nouter, lop->u.apply.left, lop->types, lop->ncols);
+        break;
+    }
     case LOP_SYSTEM: op = phys_system(a, lop->u.sys.rel, lop->u.sys.views, lop->u.sys.nviews, lop->types, lop->ncols); break;
     case LOP_RECURSIVE: {
         PhysOp *an, *st;
