@@ -1187,6 +1187,26 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
         return err_set_pos(b->err, POS(n->a_array_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "ARRAY constructors are not supported yet");
     case PG_QUERY__NODE__NODE_ROW_EXPR:
         return err_set_pos(b->err, POS(n->row_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "row constructors are not supported yet");
+    case PG_QUERY__NODE__NODE_GROUPING_FUNC: {
+        /* resolved against the GROUP BY keys once they are known (regroup) */
+        PgQuery__GroupingFunc *gf = n->grouping_func;
+        if (!b->agg_allowed)
+            return err_set_pos(b->err, POS(gf->location), SQLSTATE_GROUPING_ERROR, "grouping operations are not allowed in %s",
+                               b->clause ? b->clause : "this context");
+        if (gf->n_args > 31) return err_set_pos(b->err, POS(gf->location), "54023", "GROUPING must have fewer than 32 arguments");
+        Expr **args;
+        bool saved = b->in_agg_arg;
+        b->in_agg_arg = true;
+        int rc = bind_children(b, gf->args, gf->n_args, &args);
+        b->in_agg_arg = saved;
+        if (rc) return MDB_FAIL;
+        Expr *e = mk(b, EXPR_GROUPING, ltype(TYPE_INT32), POS(gf->location), (int)gf->n_args);
+        memcpy(e->args, args, sizeof(Expr *) * gf->n_args);
+        e->u.grouping.n = (int)gf->n_args;
+        *out = e;
+        b->ngroupings++;
+        return MDB_OK_;
+    }
     case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
         return bind_expr(b, n->collate_clause->arg, out);
     default:

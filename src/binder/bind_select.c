@@ -88,6 +88,7 @@ const char *binder_column_name(PgQuery__Node *n)
         return t;
     }
     case PG_QUERY__NODE__NODE_CASE_EXPR: return "case";
+    case PG_QUERY__NODE__NODE_GROUPING_FUNC: return "grouping";
     case PG_QUERY__NODE__NODE_COALESCE_EXPR: return "coalesce";
     case PG_QUERY__NODE__NODE_MIN_MAX_EXPR: return n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least";
     case PG_QUERY__NODE__NODE_A_EXPR:
@@ -636,12 +637,38 @@ typedef struct GroupCtx {
     u32 agg_index;
     u32 win_index;
     const char *clause;
+    int nsets;            /* grouping sets of the aggregate (0 = plain GROUP BY) */
+    u32 grouping_index;   /* binding table of its grouping-set id column */
 } GroupCtx;
 
 /* Replaces group expressions by references to the aggregate's group output
  * and rejects other references to ungrouped columns. */
 static int regroup(Binder *b, GroupCtx *g, Expr *e, Expr **out)
 {
+    if (e->kind == EXPR_GROUPING) {
+        int *keys = arena_alloc(b->arena, sizeof(int) * (size_t)(e->nargs + 1));
+        for (int i = 0; i < e->nargs; i++) {
+            keys[i] = -1;
+            for (int k = 0; k < g->ngroups; k++)
+                if (expr_equal(e->args[i], g->groups[k])) keys[i] = k;
+            if (keys[i] < 0)
+                return err_set_pos(b->err, e->args[i]->location ? e->args[i]->location : e->location, SQLSTATE_GROUPING_ERROR,
+                                   "arguments to GROUPING must be grouping expressions of the associated query level");
+        }
+        if (g->nsets == 0) {
+            *out = expr_const(b->arena, value_int(TYPE_INT32, 0), e->location);
+            return MDB_OK_;
+        }
+        Expr *c = expr_new(b->arena, EXPR_GROUPING, ltype(TYPE_INT32), e->location);
+        c->nargs = 1;
+        c->args = arena_alloc(b->arena, sizeof(Expr *));
+        c->args[0] = expr_colref(b->arena, (ColBinding){g->grouping_index, 0}, ltype(TYPE_INT64), 0);
+        c->u.grouping.n = e->nargs;
+        c->u.grouping.keys = keys;
+        c->u.grouping.ngroups = g->ngroups;
+        *out = c;
+        return MDB_OK_;
+    }
     for (int i = 0; i < g->ngroups; i++)
         if (expr_equal(e, g->groups[i])) {
             Expr *r = expr_colref(b->arena, (ColBinding){g->group_index, (u32)i}, e->type, 0);
@@ -1147,14 +1174,17 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
             for (int k = 0; k < nitems; k++) {
                 PgQuery__Node *it = gs->content[k];
                 item_mask[k] = 0;
-                if (it->node_case == PG_QUERY__NODE__NODE_LIST) {
-                    for (size_t m = 0; m < it->list->n_items; m++) {
-                        if (bind_group_item(b, it->list->items[m], ts, nts, &groups, &ngroups, &gcap)) return MDB_FAIL;
+                if (it->node_case == PG_QUERY__NODE__NODE_LIST || it->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+                    /* (a, b) inside GROUPING SETS arrives as a list or a row constructor */
+                    PgQuery__Node **items = it->node_case == PG_QUERY__NODE__NODE_LIST ? it->list->items : it->row_expr->args;
+                    size_t nitems_in = it->node_case == PG_QUERY__NODE__NODE_LIST ? it->list->n_items : it->row_expr->n_args;
+                    for (size_t m = 0; m < nitems_in; m++) {
+                        if (bind_group_item(b, items[m], ts, nts, &groups, &ngroups, &gcap)) return MDB_FAIL;
                         Expr *last = NULL;
                         /* find index of the item just bound */
                         Expr *tmp;
-                        if (it->list->items[m]->node_case == PG_QUERY__NODE__NODE_A_CONST) tmp = ts[it->list->items[m]->a_const->ival->ival - 1].expr;
-                        else if (bind_expr(b, it->list->items[m], &tmp)) return MDB_FAIL;
+                        if (items[m]->node_case == PG_QUERY__NODE__NODE_A_CONST) tmp = ts[items[m]->a_const->ival->ival - 1].expr;
+                        else if (bind_expr(b, items[m], &tmp)) return MDB_FAIL;
                         last = tmp;
                         item_mask[k] |= (u64)1 << group_index_of(groups, ngroups, last);
                     }
@@ -1267,7 +1297,7 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
         for (int t = 0; t < nts; t++)
             if (expr_equal(ts[t].expr, keys[i].expr)) { key_target[i] = t; break; }
     }
-    bool has_agg = b->naggs > 0 || ngroups > 0 || having || nsets > 0;
+    bool has_agg = b->naggs > 0 || ngroups > 0 || having || nsets > 0 || b->ngroupings > 0;
     if (has_agg) {
         LogicalOp *ag = lop_new(b->arena, LOP_AGGREGATE, 1);
         ag->children[0] = plan;
@@ -1298,7 +1328,7 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
             ag->types[nc - 1] = ltype(TYPE_INT64);
         }
         plan = ag;
-        GroupCtx g = {groups, ngroups, gi, b->agg_index, b->win_index, "SELECT"};
+        GroupCtx g = {groups, ngroups, gi, b->agg_index, b->win_index, "SELECT", nsets, ag->u.agg.grouping_index};
         for (int i = 0; i < nts; i++)
             if (regroup(b, &g, ts[i].expr, &ts[i].expr)) return MDB_FAIL;
         if (having) {

@@ -40,6 +40,7 @@ typedef enum ExprKind {
     EXPR_IN_LIST,    /* args[0] IN (args[1..]) */
     EXPR_SUBQUERY,   /* scalar, EXISTS, IN/ANY/ALL subquery: u.sub */
     EXPR_DISTINCT_FROM, /* IS [NOT] DISTINCT FROM: u.negate */
+    EXPR_GROUPING,   /* GROUPING(a, b, …): args[0] is the aggregate's grouping-set id column */
     EXPR_AGGREF,     /* only during binding: an aggregate call */
     EXPR_WINDOW,     /* only during binding: a window function call */
 } ExprKind;
@@ -97,6 +98,11 @@ struct Expr {
             Expr **outer_exprs;    /* evaluated in the enclosing query */
             int id;                /* index into the execution's subquery cache */
         } sub;
+        struct {
+            int n;           /* arguments of GROUPING() */
+            int *keys;       /* their positions among the GROUP BY keys */
+            int ngroups;     /* number of GROUP BY keys */
+        } grouping;
         struct {
             const struct AggFunc *fn;
             bool distinct;

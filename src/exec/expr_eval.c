@@ -866,6 +866,25 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
         return MDB_OK_;
     }
     case EXPR_SUBQUERY: return eval_subquery(c, e, in, out);
+    case EXPR_GROUPING: {
+        /* the set id has one bit per GROUP BY key (first key = highest bit), set
+         * when the key is not grouped in the row's set */
+        Vector gv;
+        if (expr_eval(c, e->args[0], in, &gv)) return MDB_FAIL;
+        idx_t cnt = gv.is_const ? 1 : n;
+        alloc_vec(c, out, ltype(TYPE_INT32), cnt);
+        for (idx_t i = 0; i < cnt; i++) {
+            i64 g = ((const i64 *)gv.data)[i];
+            i32 r = 0;
+            for (int k = 0; k < e->u.grouping.n; k++) {
+                int shift = e->u.grouping.ngroups - 1 - e->u.grouping.keys[k];
+                r = (r << 1) | (i32)((g >> shift) & 1);
+            }
+            ((i32 *)out->data)[i] = r;
+        }
+        out->is_const = gv.is_const;
+        return MDB_OK_;
+    }
     default: {
         Err er = {0};
         err_set(&er, SQLSTATE_INTERNAL_ERROR, "cannot evaluate expression kind %d here", (int)e->kind);
