@@ -157,7 +157,9 @@ static int coerce_to(Binder *b, Expr *e, LType to, Expr **out)
         *out = e;
         return MDB_OK_;
     }
-    if (e->type.id == TYPE_TEXT && to.id == TYPE_TEXT && e->type.text_kind != TEXT_UNKNOWN) {
+    if (e->type.id == TYPE_TEXT && to.id == TYPE_TEXT && e->type.text_kind != TEXT_UNKNOWN &&
+        !(e->type.text_kind == TEXT_CHAR && to.text_kind != TEXT_CHAR)) {
+        /* char(n) → text/varchar goes through a cast: it drops the padding */
         *out = e;
         return MDB_OK_;
     }
