@@ -181,6 +181,43 @@ static int typmod_int(PgQuery__Node *n, int *out)
     return -1;
 }
 
+/* INTERVAL 'n' DAY (MONTH, YEAR, …): a bare number in the literal counts units
+ * of the qualifier's last field, as in PostgreSQL; the literal gets the unit
+ * appended ('90' → '90 day') while it is bound; returns the literal's own
+ * string, which the caller puts back, or NULL when nothing was changed.  The typmod is
+ * INTERVAL_MASK of the fields (1 << MONTH=1, YEAR=2, DAY=3, HOUR=10,
+ * MINUTE=11, SECOND=12); the full range 0x7FFF means no qualifier. */
+static char *interval_bare_number(Binder *b, PgQuery__TypeCast *tc)
+{
+    PgQuery__TypeName *tn = tc->type_name;
+    const char *name = tn && tn->n_names ? node_str(tn->names[tn->n_names - 1]) : NULL;
+    int mask;
+    if (!name || strcmp(name, "interval") != 0 || tn->n_typmods < 1 || typmod_int(tn->typmods[0], &mask)) return NULL;
+    if (!tc->arg || tc->arg->node_case != PG_QUERY__NODE__NODE_A_CONST ||
+        tc->arg->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL) return NULL;
+    static const struct { int bit; const char *unit; } F[] = {
+        {12, "second"}, {11, "minute"}, {10, "hour"}, {3, "day"}, {1, "month"}, {2, "year"},
+    };
+    const char *unit = NULL;
+    if (mask == 0x7FFF) return NULL;
+    for (size_t i = 0; i < MDB_ARRAY_LEN(F) && !unit; i++)
+        if (mask & (1 << F[i].bit)) unit = F[i].unit;
+    if (!unit) return NULL;
+    char *s = tc->arg->a_const->sval->sval, *p = s;
+    while (*p == ' ') p++;
+    if (*p == '+' || *p == '-') p++;
+    bool digits = false, dot = false;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') digits = true;
+        else if (*p == '.' && !dot) dot = true;
+        else break;
+    }
+    while (*p == ' ') p++;
+    if (!digits || *p) return NULL;
+    tc->arg->a_const->sval->sval = arena_printf(b->arena, "%s %s", s, unit);
+    return s;
+}
+
 int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
 {
     const char *name = NULL;
@@ -1079,7 +1116,10 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
         PgQuery__TypeCast *tc = n->type_cast;
         Expr *arg;
         LType t;
-        if (bind_expr(b, tc->arg, &arg) || bind_typename(b, tc->type_name, &t)) return MDB_FAIL;
+        char *lit = interval_bare_number(b, tc);
+        int brc = bind_expr(b, tc->arg, &arg);
+        if (lit) tc->arg->a_const->sval->sval = lit; /* the parse tree frees its own string */
+        if (brc || bind_typename(b, tc->type_name, &t)) return MDB_FAIL;
         if (arg->location == 0) arg->location = POS(tc->location);
         return bind_cast(b, arg, t, true, out);
     }
@@ -1185,8 +1225,27 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
         }
         return make_func(b, fname, NULL, 0, POS(sv->location), out);
     }
-    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
-        return err_set_pos(b->err, POS(n->a_array_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "ARRAY constructors are not supported yet");
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR: {
+        PgQuery__AArrayExpr *ae = n->a_array_expr;
+        int loc = POS(ae->location);
+        Expr **items;
+        if (bind_children(b, ae->elements, ae->n_elements, &items)) return MDB_FAIL;
+        for (size_t i = 0; i < ae->n_elements; i++)
+            if (items[i]->type.id == TYPE_LIST)
+                return err_set_pos(b->err, items[i]->location ? items[i]->location : loc, SQLSTATE_FEATURE_NOT_SUPPORTED,
+                                   "multidimensional arrays are not supported yet");
+        LType et;
+        if (ae->n_elements == 0)
+            return err_set_pos(b->err, loc, SQLSTATE_INDETERMINATE_DATATYPE, "cannot determine type of empty array");
+        if (common_type(b, items, (int)ae->n_elements, "ARRAY", &et)) return MDB_FAIL;
+        LType lt = ltype(TYPE_LIST);
+        lt.elem = et.id;
+        Expr *e = mk(b, EXPR_ARRAY, lt, loc, (int)ae->n_elements);
+        for (size_t i = 0; i < ae->n_elements; i++)
+            if (coerce_to(b, items[i], et, &e->args[i])) return MDB_FAIL;
+        *out = e;
+        return MDB_OK_;
+    }
     case PG_QUERY__NODE__NODE_ROW_EXPR:
         return err_set_pos(b->err, POS(n->row_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "row constructors are not supported yet");
     case PG_QUERY__NODE__NODE_GROUPING_FUNC: {

@@ -89,6 +89,7 @@ const char *binder_column_name(PgQuery__Node *n)
     }
     case PG_QUERY__NODE__NODE_CASE_EXPR: return "case";
     case PG_QUERY__NODE__NODE_GROUPING_FUNC: return "grouping";
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR: return "array";
     case PG_QUERY__NODE__NODE_COALESCE_EXPR: return "coalesce";
     case PG_QUERY__NODE__NODE_MIN_MAX_EXPR: return n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least";
     case PG_QUERY__NODE__NODE_A_EXPR:

@@ -41,6 +41,7 @@ typedef enum ExprKind {
     EXPR_SUBQUERY,   /* scalar, EXISTS, IN/ANY/ALL subquery: u.sub */
     EXPR_DISTINCT_FROM, /* IS [NOT] DISTINCT FROM: u.negate */
     EXPR_GROUPING,   /* GROUPING(a, b, …): args[0] is the aggregate's grouping-set id column */
+    EXPR_ARRAY,      /* ARRAY[args…]: a one-dimensional array (TYPE_LIST) */
     EXPR_AGGREF,     /* only during binding: an aggregate call */
     EXPR_WINDOW,     /* only during binding: a window function call */
 } ExprKind;

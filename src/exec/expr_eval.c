@@ -11,7 +11,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
+#include "common/strbuf.h"
 #include "exec/keys.h"
 #include "exec/physical.h"
 
@@ -866,6 +868,53 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
         return MDB_OK_;
     }
     case EXPR_SUBQUERY: return eval_subquery(c, e, in, out);
+    case EXPR_ARRAY: {
+        /* PostgreSQL's array text: {a,b,NULL}, elements quoted when needed */
+        Vector *ev = arena_alloc(c->arena, sizeof(Vector) * (size_t)(e->nargs + 1));
+        bool all_const = true;
+        for (int i = 0; i < e->nargs; i++) {
+            if (expr_eval(c, e->args[i], in, &ev[i])) return MDB_FAIL;
+            all_const = all_const && ev[i].is_const;
+        }
+        idx_t cnt = all_const ? 1 : n;
+        alloc_vec(c, out, e->type, cnt);
+        StrBuf sb;
+        sb_init(&sb);
+        for (idx_t r = 0; r < cnt; r++) {
+            sb_reset(&sb);
+            sb_putc(&sb, '{');
+            for (int i = 0; i < e->nargs; i++) {
+                if (i) sb_putc(&sb, ',');
+                Value v = vector_get(&ev[i], r);
+                if (v.is_null) {
+                    sb_puts(&sb, "NULL");
+                    continue;
+                }
+                char buf[128];
+                const char *p;
+                size_t len = value_to_text_tz(&v, c->fctx.timezone, buf, sizeof buf, c->arena, &p);
+                bool quote = len == 0 || (len == 4 && !strncasecmp(p, "null", 4));
+                for (size_t k = 0; k < len && !quote; k++)
+                    quote = p[k] == ',' || p[k] == '{' || p[k] == '}' || p[k] == '"' || p[k] == '\\' || p[k] == ' ' ||
+                            p[k] == '\t' || p[k] == '\n';
+                if (!quote) {
+                    sb_append(&sb, p, len);
+                    continue;
+                }
+                sb_putc(&sb, '"');
+                for (size_t k = 0; k < len; k++) {
+                    if (p[k] == '"' || p[k] == '\\') sb_putc(&sb, '\\');
+                    sb_putc(&sb, p[k]);
+                }
+                sb_putc(&sb, '"');
+            }
+            sb_putc(&sb, '}');
+            ((Str *)out->data)[r] = str_copy(out->heap, sb.data, (u32)sb.len);
+        }
+        sb_free(&sb);
+        out->is_const = all_const;
+        return MDB_OK_;
+    }
     case EXPR_GROUPING: {
         /* the set id has one bit per GROUP BY key (first key = highest bit), set
          * when the key is not grouped in the row's set */
