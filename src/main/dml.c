@@ -260,6 +260,9 @@ static int write_rows(Writer *w, DataChunk *d)
         Arena *a = arena_create(NULL);
         MemScan ms;
         memscan_init(&ms, t->mem);
+        /* uniqueness is checked against the latest versions, not our snapshot:
+         * a key committed (or being inserted) by another transaction counts */
+        ms.latest = true;
         MemScanLocal ml;
         memset(&ml, 0, sizeof(ml));
         DataChunk sc;

@@ -265,6 +265,7 @@ void memtable_truncate(MemTable *t)
 void memscan_init(MemScan *s, MemTable *t)
 {
     s->t = t;
+    s->latest = false;
     atomic_store(&s->next_seg, 0);
     pthread_rwlock_rdlock(&t->segs_lock);
     s->nsegs = t->nsegs;
@@ -299,9 +300,18 @@ int memscan_next(MemScan *s, MemScanLocal *l, Txn *txn, const int *cols, int nco
         u32 sel[VECTOR_SIZE];
         idx_t m = 0;
         const Ts *b = seg->begin + start, *e = seg->end + start;
-        for (u32 k = 0; k < n; k++) {
-            sel[m] = k;
-            m += version_visible(b[k], e[k], txn);
+        if (s->latest) {
+            for (u32 k = 0; k < n; k++) {
+                sel[m] = k;
+                bool inserted = b[k] != TS_ABORTED;
+                bool deleted = e[k] == txn->id || e[k] < TXN_ID_BASE;
+                m += inserted && !deleted;
+            }
+        } else {
+            for (u32 k = 0; k < n; k++) {
+                sel[m] = k;
+                m += version_visible(b[k], e[k], txn);
+            }
         }
         if (m == 0) continue;
         bool all = m == n;

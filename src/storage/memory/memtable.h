@@ -74,6 +74,8 @@ void memtable_undo_rows(void *table, u64 row, u64 count, u8 kind, TxnId id);
 /* Parallel scan. */
 typedef struct MemScan {
     MemTable *t;
+    bool latest;          /* uniqueness checks: every version not deleted by a committed
+                           * transaction or by us, whoever inserted it (not the snapshot) */
     _Atomic u64 next_seg; /* next segment to hand out */
     u64 nsegs;            /* segments at scan start */
 } MemScan;
