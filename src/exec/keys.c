@@ -191,34 +191,28 @@ void inttable_init(IntTable *t, size_t expected)
     size_t cap = 1024;
     while (cap < expected * 2) cap *= 2;
     t->cap = cap;
-    t->keys = xmalloc(sizeof(i64) * cap);
-    t->vals = xmalloc(sizeof(i64) * cap);
-    t->used = xcalloc(cap, 1);
+    t->slots = xcalloc(cap, sizeof(IntSlot));
 }
 
 void inttable_free(IntTable *t)
 {
-    free(t->keys);
-    free(t->vals);
-    free(t->used);
+    free(t->slots);
     memset(t, 0, sizeof(*t));
 }
 
 static void inttable_grow(IntTable *t)
 {
-    IntTable n;
-    inttable_init(&n, t->cap);
+    size_t ncap = t->cap * 2;
+    IntSlot *ns = xcalloc(ncap, sizeof(IntSlot));
     for (size_t i = 0; i < t->cap; i++) {
-        if (!t->used[i]) continue;
-        size_t j = mix64((u64)t->keys[i]) & (n.cap - 1);
-        while (n.used[j]) j = (j + 1) & (n.cap - 1);
-        n.used[j] = 1;
-        n.keys[j] = t->keys[i];
-        n.vals[j] = t->vals[i];
+        if (!t->slots[i].used) continue;
+        size_t j = mix64((u64)t->slots[i].key) & (ncap - 1);
+        while (ns[j].used) j = (j + 1) & (ncap - 1);
+        ns[j] = t->slots[i];
     }
-    n.n = t->n;
-    inttable_free(t);
-    *t = n;
+    free(t->slots);
+    t->slots = ns;
+    t->cap = ncap;
 }
 
 i64 *inttable_find(IntTable *t, i64 key, bool insert, bool *inserted)
@@ -227,15 +221,16 @@ i64 *inttable_find(IntTable *t, i64 key, bool insert, bool *inserted)
     if (insert && (t->n + 1) * 2 > t->cap) inttable_grow(t);
     size_t mask = t->cap - 1;
     size_t j = mix64((u64)key) & mask;
-    while (t->used[j]) {
-        if (t->keys[j] == key) return &t->vals[j];
+    IntSlot *sl = t->slots;
+    while (sl[j].used) {
+        if (sl[j].key == key) return &sl[j].val;
         j = (j + 1) & mask;
     }
     if (!insert) return NULL;
-    t->used[j] = 1;
-    t->keys[j] = key;
-    t->vals[j] = 0;
+    sl[j].used = 1;
+    sl[j].key = key;
+    sl[j].val = 0;
     t->n++;
     if (inserted) *inserted = true;
-    return &t->vals[j];
+    return &sl[j].val;
 }

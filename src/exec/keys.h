@@ -41,10 +41,14 @@ i64 *keytable_find(KeyTable *t, const u8 *key, u32 len, u64 hash, bool insert, b
 
 /* A hash table from 64-bit integer keys to an integer payload: the fast path
  * for single-column integer, date and timestamp keys. */
+typedef struct IntSlot {
+    i64 key;
+    i64 val;
+    u64 used; /* 0 = empty; one slot is one 24-byte record, so a probe touches one cache line */
+} IntSlot;
+
 typedef struct IntTable {
-    i64 *keys;
-    i64 *vals;
-    u8 *used;
+    IntSlot *slots;
     size_t cap, n;
 } IntTable;
 
