@@ -44,6 +44,17 @@ void lop_set_cols(Arena *a, LogicalOp *op, u32 table, const LType *types, int n)
     }
 }
 
+void lop_concat_cols(Arena *a, LogicalOp *op, const LogicalOp *l, const LogicalOp *r)
+{
+    op->ncols = l->ncols + r->ncols;
+    op->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(op->ncols + 1));
+    op->types = arena_alloc(a, sizeof(LType) * (size_t)(op->ncols + 1));
+    memcpy(op->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
+    memcpy(op->cols + l->ncols, r->cols, sizeof(ColBinding) * (size_t)r->ncols);
+    memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
+    memcpy(op->types + l->ncols, r->types, sizeof(LType) * (size_t)r->ncols);
+}
+
 void lop_inherit_cols(Arena *a, LogicalOp *op, const LogicalOp *child)
 {
     op->ncols = child->ncols;
@@ -206,13 +217,7 @@ static void attach_apply(Binder *b, LogicalOp *ap, LogicalOp *left)
 {
     LogicalOp *sub = ap->u.apply.sub;
     ap->children[0] = left;
-    ap->ncols = left->ncols + sub->ncols;
-    ap->cols = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(ap->ncols + 1));
-    ap->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(ap->ncols + 1));
-    memcpy(ap->cols, left->cols, sizeof(ColBinding) * (size_t)left->ncols);
-    memcpy(ap->cols + left->ncols, sub->cols, sizeof(ColBinding) * (size_t)sub->ncols);
-    memcpy(ap->types, left->types, sizeof(LType) * (size_t)left->ncols);
-    memcpy(ap->types + left->ncols, sub->types, sizeof(LType) * (size_t)sub->ncols);
+    lop_concat_cols(b->arena, ap, left, sub);
 }
 
 static int bind_from_item(Binder *b, PgQuery__Node *n, LogicalOp **out);
@@ -479,13 +484,7 @@ static int bind_join(Binder *b, PgQuery__JoinExpr *j, LogicalOp **out)
     case PG_QUERY__JOIN_TYPE__JOIN_FULL: op->u.join.type = JOIN_FULL; break;
     default: op->u.join.type = (j->quals || j->n_using_clause || j->is_natural) ? JOIN_INNER : JOIN_CROSS; break;
     }
-    op->ncols = l->ncols + r->ncols;
-    op->cols = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(op->ncols + 1));
-    op->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(op->ncols + 1));
-    memcpy(op->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
-    memcpy(op->cols + l->ncols, r->cols, sizeof(ColBinding) * (size_t)r->ncols);
-    memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
-    memcpy(op->types + l->ncols, r->types, sizeof(LType) * (size_t)r->ncols);
+    lop_concat_cols(b->arena, op, l, r);
     /* USING / NATURAL: collect the column names */
     const char *names[256];
     int nnames = 0;
@@ -609,13 +608,7 @@ static int bind_from(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out)
         j->children[0] = acc;
         j->children[1] = item;
         j->u.join.type = JOIN_CROSS;
-        j->ncols = acc->ncols + item->ncols;
-        j->cols = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(j->ncols + 1));
-        j->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(j->ncols + 1));
-        memcpy(j->cols, acc->cols, sizeof(ColBinding) * (size_t)acc->ncols);
-        memcpy(j->cols + acc->ncols, item->cols, sizeof(ColBinding) * (size_t)item->ncols);
-        memcpy(j->types, acc->types, sizeof(LType) * (size_t)acc->ncols);
-        memcpy(j->types + acc->ncols, item->types, sizeof(LType) * (size_t)item->ncols);
+        lop_concat_cols(b->arena, j, acc, item);
         acc = j;
     }
     /* duplicate range names are an error, as in PostgreSQL */

@@ -659,13 +659,7 @@ static int bind_target_scan(Binder *b, PgQuery__RangeVar *rv, PgQuery__Node **fr
         j->children[0] = plan;
         j->children[1] = extra;
         j->u.join.type = JOIN_CROSS;
-        j->ncols = plan->ncols + extra->ncols;
-        j->cols = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(j->ncols + 1));
-        j->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(j->ncols + 1));
-        memcpy(j->cols, plan->cols, sizeof(ColBinding) * (size_t)plan->ncols);
-        memcpy(j->cols + plan->ncols, extra->cols, sizeof(ColBinding) * (size_t)extra->ncols);
-        memcpy(j->types, plan->types, sizeof(LType) * (size_t)plan->ncols);
-        memcpy(j->types + plan->ncols, extra->types, sizeof(LType) * (size_t)extra->ncols);
+        lop_concat_cols(b->arena, j, plan, extra);
         plan = j;
     }
     if (where) {

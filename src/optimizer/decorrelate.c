@@ -130,13 +130,7 @@ static LogicalOp *mk_join(Arena *a, JoinType t, LogicalOp *l, LogicalOp *r, Expr
     if (t == JOIN_SEMI || t == JOIN_ANTI) {
         lop_inherit_cols(a, j, l);
     } else {
-        j->ncols = l->ncols + r->ncols;
-        j->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(j->ncols + 1));
-        j->types = arena_alloc(a, sizeof(LType) * (size_t)(j->ncols + 1));
-        memcpy(j->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
-        memcpy(j->cols + l->ncols, r->cols, sizeof(ColBinding) * (size_t)r->ncols);
-        memcpy(j->types, l->types, sizeof(LType) * (size_t)l->ncols);
-        memcpy(j->types + l->ncols, r->types, sizeof(LType) * (size_t)r->ncols);
+        lop_concat_cols(a, j, l, r);
     }
     return j;
 }

@@ -163,13 +163,7 @@ static LogicalOp *reorder_region(Arena *a, LogicalOp *top)
         j->children[0] = lhs;
         j->children[1] = rhs;
         j->u.join.type = JOIN_CROSS;
-        j->ncols = lhs->ncols + rhs->ncols;
-        j->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(j->ncols + 1));
-        j->types = arena_alloc(a, sizeof(LType) * (size_t)(j->ncols + 1));
-        memcpy(j->cols, lhs->cols, sizeof(ColBinding) * (size_t)lhs->ncols);
-        memcpy(j->cols + lhs->ncols, rhs->cols, sizeof(ColBinding) * (size_t)rhs->ncols);
-        memcpy(j->types, lhs->types, sizeof(LType) * (size_t)lhs->ncols);
-        memcpy(j->types + lhs->ncols, rhs->types, sizeof(LType) * (size_t)rhs->ncols);
+        lop_concat_cols(a, j, lhs, rhs);
         /* an equality join keeps the larger side's size; a cross product multiplies */
         cur_rows = best_conn ? (cur_rows > est[best] ? cur_rows : est[best]) : cur_rows * est[best];
         j->est_rows = cur_rows;

@@ -123,24 +123,12 @@ static void recompute(Arena *a, LogicalOp *op, const Refs *r)
             lop_inherit_cols(a, op, l);
             break;
         }
-        op->ncols = l->ncols + rr->ncols;
-        op->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(op->ncols + 1));
-        op->types = arena_alloc(a, sizeof(LType) * (size_t)(op->ncols + 1));
-        memcpy(op->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
-        memcpy(op->cols + l->ncols, rr->cols, sizeof(ColBinding) * (size_t)rr->ncols);
-        memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
-        memcpy(op->types + l->ncols, rr->types, sizeof(LType) * (size_t)rr->ncols);
+        lop_concat_cols(a, op, l, rr);
         break;
     }
     case LOP_APPLY: {
         LogicalOp *l = op->children[0], *sub = op->u.apply.sub;
-        op->ncols = l->ncols + sub->ncols;
-        op->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(op->ncols + 1));
-        op->types = arena_alloc(a, sizeof(LType) * (size_t)(op->ncols + 1));
-        memcpy(op->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
-        memcpy(op->cols + l->ncols, sub->cols, sizeof(ColBinding) * (size_t)sub->ncols);
-        memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
-        memcpy(op->types + l->ncols, sub->types, sizeof(LType) * (size_t)sub->ncols);
+        lop_concat_cols(a, op, l, sub);
         break;
     }
     case LOP_WINDOW: {

@@ -197,6 +197,8 @@ enum { TABLEFUNC_GENERATE_SERIES = 1, TABLEFUNC_UNNEST };
 LogicalOp *lop_new(Arena *a, LogicalKind kind, int nchildren);
 /* Sets the output columns to (table, 0..n-1) with the given types. */
 void lop_set_cols(Arena *a, LogicalOp *op, u32 table, const LType *types, int n);
+/* Sets op's output columns to l's followed by r's (joins, LATERAL). */
+void lop_concat_cols(Arena *a, LogicalOp *op, const LogicalOp *l, const LogicalOp *r);
 /* Copies the child's output columns to op. */
 void lop_inherit_cols(Arena *a, LogicalOp *op, const LogicalOp *child);
 
