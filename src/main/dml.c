@@ -44,33 +44,35 @@ static Sequence *find_seq(MdbConn *c, const char *name)
     return NULL;
 }
 
-static int k_nextval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out)
+/* The sequence named by row i's first argument; 42P01 when there is none. */
+static Sequence *seq_arg(FuncCtx *ctx, Vector *args, idx_t i, char *name, size_t cap)
 {
     MdbConn *c = (MdbConn *)ctx->session;
+    const Str *s = &((Str *)args[0].data)[i];
+    snprintf(name, cap, "%.*s", (int)s->len, str_data(s));
+    Sequence *q = c ? find_seq(c, name) : NULL;
+    if (!q) err_set(ctx->err, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", name);
+    return q;
+}
+
+static int k_nextval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out)
+{
+    char name[256];
     for (idx_t i = 0; i < n; i++) {
         if (out->nulls && out->nulls[i]) continue;
-        const Str *s = &((Str *)args[0].data)[i];
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)s->len, str_data(s));
-        Sequence *q = c ? find_seq(c, name) : NULL;
-        if (!q) return err_set(ctx->err, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", name);
-        i64 v;
-        if (sequence_next(q, &v, ctx->err)) return MDB_FAIL;
-        ((i64 *)out->data)[i] = v;
+        Sequence *q = seq_arg(ctx, args, i, name, sizeof name);
+        if (!q || sequence_next(q, &((i64 *)out->data)[i], ctx->err)) return MDB_FAIL;
     }
     return MDB_OK_;
 }
 
 static int k_currval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out)
 {
-    MdbConn *c = (MdbConn *)ctx->session;
+    char name[256];
     for (idx_t i = 0; i < n; i++) {
         if (out->nulls && out->nulls[i]) continue;
-        const Str *s = &((Str *)args[0].data)[i];
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)s->len, str_data(s));
-        Sequence *q = c ? find_seq(c, name) : NULL;
-        if (!q) return err_set(ctx->err, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", name);
+        Sequence *q = seq_arg(ctx, args, i, name, sizeof name);
+        if (!q) return MDB_FAIL;
         if (!q->called) return err_set(ctx->err, "55000", "currval of sequence \"%s\" is not yet defined in this session", name);
         ((i64 *)out->data)[i] = q->last;
     }
@@ -79,14 +81,11 @@ static int k_currval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out
 
 static int k_setval(FuncCtx *ctx, Vector *args, int nargs, idx_t n, Vector *out)
 {
-    MdbConn *c = (MdbConn *)ctx->session;
+    char name[256];
     for (idx_t i = 0; i < n; i++) {
         if (out->nulls && out->nulls[i]) continue;
-        const Str *s = &((Str *)args[0].data)[i];
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)s->len, str_data(s));
-        Sequence *q = c ? find_seq(c, name) : NULL;
-        if (!q) return err_set(ctx->err, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", name);
+        Sequence *q = seq_arg(ctx, args, i, name, sizeof name);
+        if (!q) return MDB_FAIL;
         i64 v = ((i64 *)args[1].data)[i];
         sequence_set(q, v, nargs < 3 || args[2].data[i]);
         ((i64 *)out->data)[i] = v;
