@@ -56,22 +56,5 @@ PhysOp *phys_system(Arena *a, int rel, SysViewCols *views, int nviews, const LTy
 PhysOp *phys_window(Arena *a, PhysOp *child, Expr **funcs, int nfuncs, WindowDef *defs, int ndefs,
                     const LType *types, int ncols);
 
-typedef struct DmlInfo {
-    TableDef *table;
-    int kind;                /* DML_INSERT/UPDATE/DELETE */
-    Expr **values;           /* INSERT: one per table column over the input; UPDATE: new row */
-    int rowid_col;           /* UPDATE/DELETE: input column with the row id */
-    Expr **returning;        /* over the new (or deleted) row, table column order */
-    int nreturning;
-    Expr **checks;
-    char **check_names;
-    int nchecks;
-    int nuniq_checked;
-} DmlInfo;
-enum { DML_INSERT = 1, DML_UPDATE, DML_DELETE };
-
-PhysOp *phys_dml(Arena *a, PhysOp *child, DmlInfo *info, const LType *types, int ncols);
-/* Rows affected by a DML root after exec_run. */
-i64 phys_dml_count(Exec *ex, PhysOp *op);
 
 #endif
