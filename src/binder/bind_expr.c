@@ -623,7 +623,16 @@ static int bind_aexpr(Binder *b, PgQuery__AExpr *a, Expr **out)
         else if (!strcmp(op, "!~~")) fname = "not_like";
         else if (!strcmp(op, "~~*")) fname = "ilike";
         else if (!strcmp(op, "!~~*")) fname = "not_ilike";
-        if (r->kind == EXPR_FUNC && r->u.func.fn && !strcmp(r->u.func.fn->name, "similar_escape")) r = r->args[0];
+        /* the grammar wraps a SIMILAR TO pattern in similar_to_escape(pattern [, escape]);
+         * similar_to translates the pattern itself, so unwrap it */
+        if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR && r->kind == EXPR_FUNC && r->u.func.fn &&
+            (!strcmp(r->u.func.fn->name, "similar_to_escape") || !strcmp(r->u.func.fn->name, "similar_escape"))) {
+            if (r->nargs == 2) {
+                Expr *args3[3] = {l, r->args[0], r->args[1]};
+                return make_func(b, fname, args3, 3, loc, out);
+            }
+            r = r->args[0];
+        }
         Expr *args[2] = {l, r};
         return make_func(b, fname, args, 2, loc, out);
     }
