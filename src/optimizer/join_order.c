@@ -26,9 +26,12 @@ typedef struct Region {
     bool overflow;
 } Region;
 
+Expr *factor_or(Arena *a, Expr *e);
+
 static void add_pred(Arena *a, Region *r, Expr *e)
 {
     if (!e) return;
+    if (e->kind == EXPR_OR) e = factor_or(a, e);
     if (e->kind == EXPR_AND) {
         add_pred(a, r, e->args[0]);
         add_pred(a, r, e->args[1]);

@@ -27,8 +27,11 @@ static bool covered(const Expr *e, const LogicalOp *op)
     return true;
 }
 
+Expr *factor_or(Arena *a, Expr *e);
+
 static void split(Arena *a, Expr *e, Expr ***list, int *n, int *cap)
 {
+    if (e->kind == EXPR_OR) e = factor_or(a, e);
     if (e->kind == EXPR_AND) {
         split(a, e->args[0], list, n, cap);
         split(a, e->args[1], list, n, cap);
@@ -53,6 +56,89 @@ static Expr *and_expr(Arena *a, Expr *x, Expr *y)
     e->args[0] = x;
     e->args[1] = y;
     return e;
+}
+
+/* ---- factoring conjuncts common to every branch of an OR -------------------- */
+
+static void flatten(Arena *a, Expr *e, ExprKind k, Expr ***list, int *n, int *cap)
+{
+    if (e->kind == k) {
+        flatten(a, e->args[0], k, list, n, cap);
+        flatten(a, e->args[1], k, list, n, cap);
+        return;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        Expr **nl = arena_alloc(a, sizeof(Expr *) * (size_t)*cap);
+        if (*n) memcpy(nl, *list, sizeof(Expr *) * (size_t)*n);
+        *list = nl;
+    }
+    (*list)[(*n)++] = e;
+}
+
+static Expr *join_list(Arena *a, Expr **items, int n, ExprKind k)
+{
+    Expr *acc = NULL;
+    for (int i = 0; i < n; i++) {
+        if (!items[i]) continue;
+        if (!acc) { acc = items[i]; continue; }
+        Expr *e = expr_new(a, k, ltype(TYPE_BOOL), 0);
+        e->nargs = 2;
+        e->args = arena_alloc(a, sizeof(Expr *) * 2);
+        e->args[0] = acc;
+        e->args[1] = items[i];
+        acc = e;
+    }
+    return acc;
+}
+
+/* (A AND B) OR (A AND C) → A AND (B OR C), as PostgreSQL's planner does, so a
+ * join condition repeated in every branch (TPC-H Q19) can become a hash key. */
+Expr *factor_or(Arena *a, Expr *e)
+{
+    if (!e || e->kind != EXPR_OR) return e;
+    Expr **br = NULL;
+    int nb = 0, capb = 0;
+    flatten(a, e, EXPR_OR, &br, &nb, &capb);
+    Expr ***cj = arena_alloc(a, sizeof(Expr **) * (size_t)nb);
+    int *ncj = arena_zalloc(a, sizeof(int) * (size_t)nb);
+    for (int i = 0; i < nb; i++) {
+        int cap = 0;
+        cj[i] = NULL;
+        flatten(a, br[i], EXPR_AND, &cj[i], &ncj[i], &cap);
+    }
+    Expr **common = arena_alloc(a, sizeof(Expr *) * (size_t)(ncj[0] + 1));
+    int ncommon = 0;
+    for (int k = 0; k < ncj[0]; k++) {
+        Expr *c = cj[0][k];
+        if (expr_has_subquery(c)) continue;
+        bool everywhere = true;
+        for (int i = 1; i < nb && everywhere; i++) {
+            bool found = false;
+            for (int m = 0; m < ncj[i] && !found; m++) found = cj[i][m] && expr_equal(cj[i][m], c);
+            everywhere = found;
+        }
+        if (!everywhere) continue;
+        common[ncommon++] = c;
+        for (int i = 0; i < nb; i++)
+            for (int m = 0; m < ncj[i]; m++)
+                if (cj[i][m] && expr_equal(cj[i][m], c)) { cj[i][m] = NULL; break; }
+    }
+    if (ncommon == 0) return e;
+    Expr **rest = arena_alloc(a, sizeof(Expr *) * (size_t)nb);
+    bool any_empty = false;
+    for (int i = 0; i < nb; i++) {
+        rest[i] = join_list(a, cj[i], ncj[i], EXPR_AND);
+        any_empty |= rest[i] == NULL;
+    }
+    /* a branch left with nothing is TRUE, and so is the whole OR */
+    Expr *ors = any_empty ? NULL : join_list(a, rest, nb, EXPR_OR);
+    Expr *out = join_list(a, common, ncommon, EXPR_AND);
+    if (ors) {
+        Expr *both[2] = {out, ors};
+        out = join_list(a, both, 2, EXPR_AND);
+    }
+    return out;
 }
 
 static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred);
