@@ -401,10 +401,17 @@ static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
                 return MDB_OK_;
             }
         }
-        FuncCtx fc = {.err = b->err, .arena = b->arena};
+        Err nerr = {0};
+        FuncCtx fc = {.err = &nerr, .arena = b->arena};
         if (value_from_text(&fc, s, strlen(s), ltype(TYPE_NUMERIC), &v, b->arena)) {
-            err_position(b->err, loc);
-            return MDB_FAIL;
+            /* beyond our 35-digit NUMERIC (PostgreSQL's numeric would hold it): keep the
+             * value as double precision rather than fail */
+            err_clear(&nerr);
+            fc.err = b->err;
+            if (value_from_text(&fc, s, strlen(s), ltype(TYPE_FLOAT64), &v, b->arena)) {
+                err_position(b->err, loc);
+                return MDB_FAIL;
+            }
         }
         *out = expr_const(b->arena, v, loc);
         return MDB_OK_;

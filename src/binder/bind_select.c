@@ -793,6 +793,8 @@ static int bind_values(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char 
             if (bind_expr(b, l->items[c], &rows[r][c])) return MDB_FAIL;
         }
     }
+    Expr ***raw = arena_alloc(b->arena, sizeof(Expr **) * (size_t)nrows);
+    for (int r = 0; r < nrows; r++) raw[r] = arena_memdup(b->arena, rows[r], sizeof(Expr *) * (size_t)ncols);
     LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)ncols);
     for (int c = 0; c < ncols; c++) {
         LType t = ltype(TYPE_NULL);
@@ -824,6 +826,7 @@ static int bind_values(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char 
     lop_set_cols(b->arena, op, ti, types, ncols);
     op->u.values.nrows = nrows;
     op->u.values.rows = rows;
+    op->u.values.raw = raw;
     op->u.values.table_index = ti;
     *names = arena_alloc(b->arena, sizeof(char *) * (size_t)ncols);
     for (int c = 0; c < ncols; c++) (*names)[c] = arena_printf(b->arena, "column%d", c + 1);

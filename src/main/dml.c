@@ -555,6 +555,18 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
             bind_coerce_assign(b, &probe, to, t->cols[target[i]].name, &o))
             return MDB_FAIL;
     }
+    /* INSERT … VALUES: each expression is coerced to its target column directly,
+     * as PostgreSQL does, not through the VALUES list's common type */
+    if (plan->kind == LOP_VALUES && plan->u.values.raw) {
+        for (int k = 0; k < plan->ncols; k++) plan->types[k] = t->cols[target[k]].type;
+        for (int rr = 0; rr < plan->u.values.nrows; rr++)
+            for (int k = 0; k < plan->ncols; k++) {
+                Expr *x = plan->u.values.raw[rr][k];
+                if (!x) { plan->u.values.rows[rr][k] = NULL; continue; }
+                if (bind_coerce_assign(b, x, t->cols[target[k]].type, t->cols[target[k]].name, &plan->u.values.rows[rr][k]))
+                    return MDB_FAIL;
+            }
+    }
     /* DEFAULT inside VALUES rows: evaluated per row */
     if (plan->kind == LOP_VALUES) {
         for (int rr = 0; rr < plan->u.values.nrows; rr++)

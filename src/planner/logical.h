@@ -107,6 +107,7 @@ struct LogicalOp {
         struct {
             int nrows;
             Expr ***rows;    /* nrows × ncols */
+            Expr ***raw;     /* the same before the cast to the column's common type */
             u32 table_index;
         } values;
         struct {
