@@ -178,7 +178,9 @@ static int find_rel(Binder *b, PgQuery__RangeVar *rv, Rel *out)
     memset(out, 0, sizeof(*out));
     if (rv->schemaname && *rv->schemaname) {
         Schema *s = catalog_find_schema(b->cat, rv->schemaname);
-        if (!s) return err_set_pos(b->err, POS(rv->location), SQLSTATE_INVALID_SCHEMA, "schema \"%s\" does not exist", rv->schemaname);
+        if (!s)
+            return err_set_pos(b->err, POS(rv->location), SQLSTATE_UNDEFINED_TABLE, "relation \"%s.%s\" does not exist",
+                               rv->schemaname, rv->relname);
         out->table = schema_find_table(s, rv->relname);
         if (!out->table) out->view = schema_find_view(s, rv->relname);
         return MDB_OK_;

@@ -171,7 +171,11 @@ static int fn_like_escape(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Ve
         const Str *p = SARG(0, i), *e = SARG(1, i);
         const char *s = str_data(p), *es = str_data(e);
         if (e->len > 1 || (e->len == 1 && (unsigned char)es[0] >= 0x80 && u8len((unsigned char)es[0]) != (int)e->len))
-            return err_set(ctx->err, "22019", "invalid escape string");
+        {
+            err_set(ctx->err, "22025", "invalid escape string");
+            err_hint(ctx->err, "Escape string must be empty or one character.");
+            return MDB_FAIL;
+        }
         char *r = arena_alloc(out->heap, (size_t)p->len * 2 + 1);
         size_t o = 0;
         for (u32 k = 0; k < p->len; k++) {

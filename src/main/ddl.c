@@ -1185,6 +1185,18 @@ static int drop(MdbConn *c, Binder *b, PgQuery__DropStmt *ds, MdbResult *r)
             if (obj) found_s = s;
         }
         (void)found_s;
+        if (!obj && ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+            /* a view (or sequence) by that name: PostgreSQL says it is not a table */
+            for (size_t k = 0; k < c->db->cat.schemas.n; k++) {
+                Schema *s = c->db->cat.schemas.items[k];
+                if (sname && strcmp(s->name, sname)) continue;
+                if (schema_find_view(s, oname)) {
+                    err_set(&c->err, SQLSTATE_WRONG_OBJECT_TYPE, "\"%s\" is not a table", oname);
+                    err_hint(&c->err, "Use DROP VIEW to remove a view.");
+                    return MDB_FAIL;
+                }
+            }
+        }
         if (!obj) {
             if (ds->missing_ok) continue;
             const char *kind = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ? "table" : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ? "view" : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX ? "index" : "sequence";
