@@ -97,10 +97,12 @@ static Expr *mk(Binder *b, ExprKind k, LType t, int loc, int nargs)
     return e;
 }
 
+static bool is_unknown_type(LType t) { return t.id == TYPE_NULL || (t.id == TYPE_TEXT && t.text_kind == TEXT_UNKNOWN); }
+
+/* Untyped literals and parameters whose type is not fixed yet coerce to anything. */
 static bool is_unknown_lit(const Expr *e)
 {
-    return (e->kind == EXPR_CONST && (e->type.id == TYPE_NULL || (e->type.id == TYPE_TEXT && e->type.text_kind == TEXT_UNKNOWN))) ||
-           (e->kind == EXPR_PARAM && e->type.id == TYPE_NULL);
+    return (e->kind == EXPR_CONST || e->kind == EXPR_PARAM) && is_unknown_type(e->type);
 }
 
 /* ---- casts ------------------------------------------------------------------ */
@@ -111,7 +113,7 @@ int bind_cast(Binder *b, Expr *e, LType to, bool explicit_cast, Expr **out)
         *out = e;
         return MDB_OK_;
     }
-    if (e->kind == EXPR_PARAM && b->shared->param_types[e->u.param.index].id == TYPE_NULL) {
+    if (e->kind == EXPR_PARAM && is_unknown_type(b->shared->param_types[e->u.param.index])) {
         /* first use fixes the parameter's type */
         b->shared->param_types[e->u.param.index] = to;
         e->type = to;
