@@ -524,15 +524,7 @@ static int bind_join(Binder *b, PgQuery__JoinExpr *j, LogicalOp **out)
             Expr *rx = R->exprs ? R->exprs[rc] : expr_colref(b->arena, R->bindings[rc], R->types[rc], 0);
             Expr *eq;
             if (bind_op(b, "=", lx, rx, 0, &eq)) return MDB_FAIL;
-            if (!cond) cond = eq;
-            else {
-                Expr *a = expr_new(b->arena, EXPR_AND, ltype(TYPE_BOOL), 0);
-                a->nargs = 2;
-                a->args = arena_alloc(b->arena, sizeof(Expr *) * 2);
-                a->args[0] = cond;
-                a->args[1] = eq;
-                cond = a;
-            }
+            cond = expr_and(b->arena, cond, eq);
             Expr *merged;
             if (op->u.join.type == JOIN_FULL) {
                 merged = expr_new(b->arena, EXPR_COALESCE, eq->args[0]->type, 0);

@@ -126,6 +126,8 @@ Expr *expr_new(Arena *a, ExprKind kind, LType type, int location);
 Expr *expr_const(Arena *a, Value v, int location);
 Expr *expr_colref(Arena *a, ColBinding b, LType t, int depth);
 Expr *expr_copy(Arena *a, const Expr *e);
+/* x AND y; either may be NULL (meaning TRUE), so predicates can be accumulated. */
+Expr *expr_and(Arena *a, Expr *x, Expr *y);
 bool expr_equal(const Expr *a, const Expr *b);
 /* True when e refers to no column, parameter, subquery or volatile function. */
 bool expr_is_foldable(const Expr *e);

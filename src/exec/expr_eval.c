@@ -50,6 +50,18 @@ Expr *expr_copy(Arena *a, const Expr *e)
     return c;
 }
 
+Expr *expr_and(Arena *a, Expr *x, Expr *y)
+{
+    if (!x) return y;
+    if (!y) return x;
+    Expr *e = expr_new(a, EXPR_AND, ltype(TYPE_BOOL), 0);
+    e->nargs = 2;
+    e->args = arena_alloc(a, sizeof(Expr *) * 2);
+    e->args[0] = x;
+    e->args[1] = y;
+    return e;
+}
+
 bool expr_equal(const Expr *a, const Expr *b)
 {
     if (a == b) return true;

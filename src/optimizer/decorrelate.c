@@ -108,18 +108,6 @@ static void conj_add(Arena *a, Conj *c, Expr *e)
     c->items[c->n++] = e;
 }
 
-static Expr *conj_and(Arena *a, Expr *x, Expr *y)
-{
-    if (!x) return y;
-    if (!y) return x;
-    Expr *e = expr_new(a, EXPR_AND, ltype(TYPE_BOOL), 0);
-    e->nargs = 2;
-    e->args = arena_alloc(a, sizeof(Expr *) * 2);
-    e->args[0] = x;
-    e->args[1] = y;
-    return e;
-}
-
 static LogicalOp *mk_join(Arena *a, JoinType t, LogicalOp *l, LogicalOp *r, Expr *cond)
 {
     LogicalOp *j = lop_new(a, LOP_JOIN, 2);
@@ -145,7 +133,7 @@ static LogicalOp *split_body(Arena *a, LogicalOp *body, Conj *corr)
     Expr *keep = NULL;
     for (int i = 0; i < all.n; i++) {
         if (has_outer(all.items[i])) conj_add(a, corr, all.items[i]);
-        else keep = conj_and(a, keep, all.items[i]);
+        else keep = expr_and(a, keep, all.items[i]);
     }
     LogicalOp *rest = body->children[0];
     if (plan_has_outer(rest)) return NULL;
@@ -201,7 +189,7 @@ static LogicalOp *unnest_filter_conj(Arena *a, LogicalOp *child, Expr *c)
         LogicalOp *rest = split_body(a, body, &corr);
         if (!rest || corr.n == 0) return NULL; /* uncorrelated EXISTS is evaluated once anyway */
         Expr *cond = NULL;
-        for (int i = 0; i < corr.n; i++) cond = conj_and(a, cond, subst_outer(a, corr.items[i], e->u.sub.outer_exprs));
+        for (int i = 0; i < corr.n; i++) cond = expr_and(a, cond, subst_outer(a, corr.items[i], e->u.sub.outer_exprs));
         return mk_join(a, negate ? JOIN_ANTI : JOIN_SEMI, child, rest, cond);
     }
     if (e->u.sub.kind == SUBQ_ANY && !strcmp(e->u.sub.cmp->name, "=") && e->u.sub.nouter > 0 && !has_outer(e->args[0])) {
@@ -220,7 +208,7 @@ static LogicalOp *unnest_filter_conj(Arena *a, LogicalOp *child, Expr *c)
         eq->args[1] = e->args[1];
         eq->u.func.fn = e->u.sub.cmp;
         Expr *cond = eq;
-        for (int i = 0; i < corr.n; i++) cond = conj_and(a, cond, subst_outer(a, corr.items[i], e->u.sub.outer_exprs));
+        for (int i = 0; i < corr.n; i++) cond = expr_and(a, cond, subst_outer(a, corr.items[i], e->u.sub.outer_exprs));
         return mk_join(a, JOIN_SEMI, child, right, cond);
     }
     return NULL;
@@ -274,7 +262,7 @@ static LogicalOp *unnest_scalar(Arena *a, LogicalOp *child, Expr *e, Expr **repl
         Expr *eq = subst_outer(a, corr.items[i], e->u.sub.outer_exprs);
         /* the inner side becomes a reference to the group output */
         eq->args[ii] = expr_colref(a, (ColBinding){gi, (u32)i}, inner->type, 0);
-        cond = conj_and(a, cond, eq);
+        cond = expr_and(a, cond, eq);
     }
     nag->u.agg = ag->u.agg;
     nag->u.agg.ngroups = corr.n;
@@ -347,7 +335,7 @@ LogicalOp *decorrelate(Arena *a, LogicalOp *op)
                 child = nc;
                 continue;
             }
-            keep = conj_and(a, keep, unnest_in_expr(a, &child, cs.items[i]));
+            keep = expr_and(a, keep, unnest_in_expr(a, &child, cs.items[i]));
         }
         if (!keep) return child;
         op->children[0] = child;

@@ -174,15 +174,7 @@ static LogicalOp *reorder_region(Arena *a, LogicalOp *top)
         cur = j;
     }
     Expr *all = NULL;
-    for (int p = 0; p < r.npreds; p++) {
-        if (!all) { all = r.preds[p]; continue; }
-        Expr *e = expr_new(a, EXPR_AND, ltype(TYPE_BOOL), 0);
-        e->nargs = 2;
-        e->args = arena_alloc(a, sizeof(Expr *) * 2);
-        e->args[0] = all;
-        e->args[1] = r.preds[p];
-        all = e;
-    }
+    for (int p = 0; p < r.npreds; p++) all = expr_and(a, all, r.preds[p]);
     if (!all) return cur;
     LogicalOp *f = lop_new(a, LOP_FILTER, 1);
     f->children[0] = cur;

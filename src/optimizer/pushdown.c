@@ -46,18 +46,6 @@ static void split(Arena *a, Expr *e, Expr ***list, int *n, int *cap)
     (*list)[(*n)++] = e;
 }
 
-static Expr *and_expr(Arena *a, Expr *x, Expr *y)
-{
-    if (!x) return y;
-    if (!y) return x;
-    Expr *e = expr_new(a, EXPR_AND, ltype(TYPE_BOOL), 0);
-    e->nargs = 2;
-    e->args = arena_alloc(a, sizeof(Expr *) * 2);
-    e->args[0] = x;
-    e->args[1] = y;
-    return e;
-}
-
 /* ---- factoring conjuncts common to every branch of an OR -------------------- */
 
 static void flatten(Arena *a, Expr *e, ExprKind k, Expr ***list, int *n, int *cap)
@@ -163,7 +151,7 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
     case LOP_FILTER: {
         split(a, op->u.filter.pred, &cs, &n, &cap);
         Expr *all = NULL;
-        for (int i = 0; i < n; i++) all = and_expr(a, all, cs[i]);
+        for (int i = 0; i < n; i++) all = expr_and(a, all, cs[i]);
         return push(a, op->children[0], all);
     }
     case LOP_JOIN: {
@@ -172,9 +160,9 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
             if (op->u.join.cond) split(a, op->u.join.cond, &cs, &n, &cap);
             Expr *l = NULL, *r = NULL, *j = NULL;
             for (int i = 0; i < n; i++) {
-                if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[0])) l = and_expr(a, l, cs[i]);
-                else if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[1])) r = and_expr(a, r, cs[i]);
-                else j = and_expr(a, j, cs[i]);
+                if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[0])) l = expr_and(a, l, cs[i]);
+                else if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[1])) r = expr_and(a, r, cs[i]);
+                else j = expr_and(a, j, cs[i]);
             }
             op->children[0] = push(a, op->children[0], l);
             op->children[1] = push(a, op->children[1], r);
@@ -187,8 +175,8 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
         Expr *keep = NULL, *l = NULL;
         for (int i = 0; i < n; i++) {
             if ((t == JOIN_LEFT || t == JOIN_SEMI || t == JOIN_ANTI) && !expr_has_subquery(cs[i]) && covered(cs[i], op->children[0]))
-                l = and_expr(a, l, cs[i]);
-            else keep = and_expr(a, keep, cs[i]);
+                l = expr_and(a, l, cs[i]);
+            else keep = expr_and(a, keep, cs[i]);
         }
         op->children[0] = push(a, op->children[0], l);
         op->children[1] = push(a, op->children[1], NULL);
@@ -197,8 +185,8 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
     case LOP_GET: {
         Expr *keep = NULL, *scan = op->u.get.filter;
         for (int i = 0; i < n; i++) {
-            if (!expr_has_subquery(cs[i])) scan = and_expr(a, scan, cs[i]);
-            else keep = and_expr(a, keep, cs[i]);
+            if (!expr_has_subquery(cs[i])) scan = expr_and(a, scan, cs[i]);
+            else keep = expr_and(a, keep, cs[i]);
         }
         op->u.get.filter = scan;
         return add_filter(a, op, keep);
@@ -206,7 +194,7 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
     default: {
         for (int c = 0; c < op->nchildren; c++) op->children[c] = push(a, op->children[c], NULL);
         Expr *all = NULL;
-        for (int i = 0; i < n; i++) all = and_expr(a, all, cs[i]);
+        for (int i = 0; i < n; i++) all = expr_and(a, all, cs[i]);
         return add_filter(a, op, all);
     }
     }

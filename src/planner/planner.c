@@ -173,15 +173,7 @@ static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
             }
             Expr *r;
             if (resolve(pc, c, both, &r)) return MDB_FAIL;
-            if (!residual) residual = r;
-            else {
-                Expr *a = expr_new(pc->arena, EXPR_AND, ltype(TYPE_BOOL), 0);
-                a->nargs = 2;
-                a->args = arena_alloc(pc->arena, sizeof(Expr *) * 2);
-                a->args[0] = residual;
-                a->args[1] = r;
-                residual = a;
-            }
+            residual = expr_and(pc->arena, residual, r);
         }
     }
     PhysOp *j;
