@@ -285,6 +285,24 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
 
 /* ---- column references --------------------------------------------------------- */
 
+/* The expressions, at b's level, that give a child binder's correlated
+ * references their values: b's own columns, or b's own outer slots for
+ * references further out. */
+Expr **binder_outer_values(Binder *b, const Binder *sub)
+{
+    Expr **v = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(sub->nouter + 1));
+    for (int i = 0; i < sub->nouter; i++) {
+        const OuterRef *o = &sub->outer[i];
+        if (o->depth == 1) {
+            v[i] = o->expr ? o->expr : expr_colref(b->arena, o->binding, o->type, 0);
+        } else {
+            v[i] = expr_new(b->arena, EXPR_OUTER, o->type, 0);
+            v[i]->u.outer.slot = binder_add_outer(b, o->binding, o->type, o->depth - 1, o->expr);
+        }
+    }
+    return v;
+}
+
 int binder_add_outer(Binder *b, ColBinding bnd, LType t, int depth, Expr *resolved)
 {
     for (int i = 0; i < b->nouter; i++)
@@ -1071,18 +1089,7 @@ static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
     e->u.sub.id = b->shared->nsubqueries++;
     /* values of correlated columns come from this level (or further out) */
     e->u.sub.nouter = sub.nouter;
-    e->u.sub.outer_exprs = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(sub.nouter + 1));
-    for (int i = 0; i < sub.nouter; i++) {
-        OuterRef *o = &sub.outer[i];
-        Expr *x;
-        if (o->depth == 1) {
-            x = o->expr ? o->expr : expr_colref(b->arena, o->binding, o->type, 0);
-        } else {
-            x = mk(b, EXPR_OUTER, o->type, loc, 0);
-            x->u.outer.slot = binder_add_outer(b, o->binding, o->type, o->depth - 1, o->expr);
-        }
-        e->u.sub.outer_exprs[i] = x;
-    }
+    e->u.sub.outer_exprs = binder_outer_values(b, &sub);
     switch (sl->sub_link_type) {
     case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
         e->u.sub.kind = SUBQ_EXISTS;

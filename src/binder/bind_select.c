@@ -342,18 +342,7 @@ static int bind_subselect(Binder *b, PgQuery__RangeSubselect *rs, LogicalOp **ou
         ap->children[0] = NULL;
         ap->u.apply.sub = plan;
         ap->u.apply.nouter = sub.nouter;
-        ap->u.apply.outer_exprs = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(sub.nouter + 1));
-        for (int i = 0; i < sub.nouter; i++) {
-            OuterRef *o = &sub.outer[i];
-            Expr *x;
-            if (o->depth == 1) {
-                x = o->expr ? o->expr : expr_colref(b->arena, o->binding, o->type, 0);
-            } else {
-                x = expr_new(b->arena, EXPR_OUTER, o->type, 0);
-                x->u.outer.slot = binder_add_outer(b, o->binding, o->type, o->depth - 1, o->expr);
-            }
-            ap->u.apply.outer_exprs[i] = x;
-        }
+        ap->u.apply.outer_exprs = binder_outer_values(b, &sub);
         lop_inherit_cols(b->arena, ap, plan);
         scope_add(b, entry_for_plan(b, plan, names, rs->alias ? rs->alias->aliasname : NULL, rs->alias));
         *out = ap;

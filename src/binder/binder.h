@@ -122,6 +122,7 @@ TableDef *binder_find_table(Binder *b, PgQuery__RangeVar *rv, bool missing_ok);
 u32 binder_new_table_index(Binder *b);
 /* Registers a reference to a column `depth` levels out; returns its EXPR_OUTER slot. */
 int binder_add_outer(Binder *b, ColBinding bnd, LType t, int depth, Expr *resolved);
+Expr **binder_outer_values(Binder *b, const Binder *sub);
 void scope_add(Binder *b, ScopeEntry *e);
 ScopeEntry *scope_entry_for_table(Binder *b, TableDef *t, const char *alias, u32 table_index);
 /* Binds a pg_catalog / information_schema relation (bind_system.c); *found is false
