@@ -160,9 +160,7 @@ static void *agg_local(Exec *ex, PhysOp *op, void *g, int child)
     AggLocal *l = arena_zalloc(ex->arena, sizeof(AggLocal));
     aggtable_init(&l->t, op, ai);
     l->ai = ai;
-    pthread_mutex_lock(&ex->mu);
-    l->scratch = arena_create(ex->arena);
-    pthread_mutex_unlock(&ex->mu);
+    l->scratch = exec_local_arena(ex);
     exec_defer(ex, agg_local_free, l);
     exprctx_init(&l->ec, ex, l->scratch);
     return l;
@@ -642,9 +640,7 @@ static int nl_sink_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, i
 static void *nl_local(Exec *ex, PhysOp *op)
 {
     NLLocal *l = arena_zalloc(ex->arena, sizeof(NLLocal));
-    pthread_mutex_lock(&ex->mu);
-    l->scratch = arena_create(ex->arena);
-    pthread_mutex_unlock(&ex->mu);
+    l->scratch = exec_local_arena(ex);
     exprctx_init(&l->ec, ex, l->scratch);
     l->lmatched = arena_zalloc(ex->arena, VECTOR_SIZE);
     return l;
@@ -812,9 +808,7 @@ static void *hj_build_local(Exec *ex, PhysOp *op, void *g, int child)
     HJState *s = g;
     HJBuildLocal *l = arena_zalloc(ex->arena, sizeof(HJBuildLocal));
     l->rows = colcoll_create(s->build->types, s->build->ncols);
-    pthread_mutex_lock(&ex->mu);
-    l->scratch = arena_create(ex->arena);
-    pthread_mutex_unlock(&ex->mu);
+    l->scratch = exec_local_arena(ex);
     exprctx_init(&l->ec, ex, l->scratch);
     return l;
 }
@@ -902,10 +896,8 @@ typedef struct HJLocal {
 static void *hj_local(Exec *ex, PhysOp *op)
 {
     HJLocal *l = arena_zalloc(ex->arena, sizeof(HJLocal));
-    pthread_mutex_lock(&ex->mu);
-    l->scratch = arena_create(ex->arena);
-    l->keys = arena_create(ex->arena);
-    pthread_mutex_unlock(&ex->mu);
+    l->scratch = exec_local_arena(ex);
+    l->keys = exec_local_arena(ex);
     exprctx_init(&l->ec, ex, l->scratch);
     l->matched = arena_zalloc(ex->arena, VECTOR_SIZE);
     return l;

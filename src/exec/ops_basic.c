@@ -25,9 +25,7 @@ static OpLocal *new_local(Exec *ex)
 {
     /* lives in the execution arena; the scratch arena is freed with it */
     OpLocal *l = arena_zalloc(ex->arena, sizeof(OpLocal));
-    pthread_mutex_lock(&ex->mu);
-    l->arena = arena_create(ex->arena);
-    pthread_mutex_unlock(&ex->mu);
+    l->arena = exec_local_arena(ex);
     exprctx_init(&l->ec, ex, l->arena);
     return l;
 }
@@ -903,9 +901,7 @@ static void *apply_local(Exec *ex, PhysOp *op)
     ApplyInfo *ai = op->info;
     ApplyLocal *l = arena_zalloc(ex->arena, sizeof(ApplyLocal));
     l->ol = new_local(ex);
-    pthread_mutex_lock(&ex->mu);
-    l->keep = arena_create(ex->arena);
-    pthread_mutex_unlock(&ex->mu);
+    l->keep = exec_local_arena(ex);
     l->outer = arena_alloc(ex->arena, sizeof(Value) * (size_t)(ai->nouter + 1));
     return l;
 }

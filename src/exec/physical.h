@@ -132,6 +132,9 @@ bool exec_cancelled(Exec *ex);
 /* Hands c to the execution: exec_cleanup destroys it.  Not thread-safe (call
  * from sink_init/src_init, which run on the coordinating thread). */
 void exec_own_coll(Exec *ex, ColumnCollection *c);
+/* A scratch arena for a worker's operator state, freed with the execution
+ * (child arenas of the execution arena are created under its mutex). */
+Arena *exec_local_arena(Exec *ex);
 /* Runs fn(arg) when the execution is cleaned up (state that lives outside the
  * execution arena: hash tables, compiled regular expressions).  Thread-safe. */
 void exec_defer(Exec *ex, void (*fn)(void *), void *arg);

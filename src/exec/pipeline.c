@@ -319,6 +319,14 @@ void exec_cleanup(Exec *ex)
     ex->nowned = ex->capowned = 0;
 }
 
+Arena *exec_local_arena(Exec *ex)
+{
+    pthread_mutex_lock(&ex->mu);
+    Arena *a = arena_create(ex->arena);
+    pthread_mutex_unlock(&ex->mu);
+    return a;
+}
+
 void exec_own_coll(Exec *ex, ColumnCollection *c)
 {
     if (ex->nowned == ex->capowned) {
