@@ -86,6 +86,16 @@ bool mdb_conn_in_transaction(const MdbConn *conn);
 /* True when the current transaction block failed and awaits ROLLBACK. */
 bool mdb_conn_txn_failed(const MdbConn *conn);
 
+/* Asks the statement running on `conn` to stop; it fails with 57014.  The one
+ * call that may come from another thread while `conn` is in use.  A cancel
+ * that arrives while no statement runs is forgotten when the next starts. */
+void mdb_conn_cancel(MdbConn *conn);
+
+/* The input that the next COPY … FROM STDIN on `conn` reads (text or CSV as
+ * the statement says; the caller keeps it alive); NULL clears it.  Without
+ * it, COPY … FROM STDIN fails with 0A000. */
+void mdb_conn_copy_in(MdbConn *conn, const char *data, size_t len);
+
 /* ---- running SQL --------------------------------------------------------- */
 
 /* Runs every statement in `sql`; *out (when not NULL) receives the result of
@@ -108,6 +118,21 @@ int mdb_bind_text(MdbStmt *stmt, int idx, const char *v, size_t len);
 int mdb_stmt_execute(MdbStmt *stmt, MdbResult **out);
 void mdb_stmt_free(MdbStmt *stmt);
 
+/* Fixes the type of parameter `idx` (as a client's Parse message may);
+ * MDB_TYPE_NULL leaves it to be inferred from its use. */
+int mdb_stmt_set_param_type(MdbStmt *stmt, int idx, MdbType type);
+/* Binds the statement without running it.  For a statement known to return
+ * rows (SELECT, VALUES, SHOW, EXPLAIN) *out receives a result with its
+ * columns and no rows; otherwise *out is NULL (for INSERT/UPDATE/DELETE …
+ * RETURNING the columns are only known after running it).  Afterwards
+ * mdb_stmt_param_type() reports the parameters' inferred types. */
+int mdb_stmt_describe(MdbStmt *stmt, MdbResult **out);
+/* Type of parameter `idx`: given, or inferred by mdb_stmt_describe();
+ * MDB_TYPE_NULL while unknown. */
+MdbType mdb_stmt_param_type(const MdbStmt *stmt, int idx);
+/* 1 for COPY … FROM STDIN, 2 for COPY … TO STDOUT, else 0. */
+int mdb_stmt_copy_direction(MdbStmt *stmt);
+
 /* ---- results -------------------------------------------------------------- */
 
 int mdb_result_column_count(const MdbResult *r);
@@ -121,6 +146,9 @@ bool mdb_result_has_rows(const MdbResult *r);
 const char *mdb_result_command_tag(const MdbResult *r);
 /* Rows inserted, updated, deleted or (after the last fetch) returned. */
 int64_t mdb_result_rows_affected(const MdbResult *r);
+/* COPY … TO STDOUT: its whole output in COPY's text or CSV form and the number
+ * of columns; NULL for any other statement. */
+const char *mdb_result_copy_data(const MdbResult *r, size_t *len, int *ncols);
 
 /* Fetches the next chunk; *out is NULL when the result is exhausted.  The chunk
  * is owned by the result and replaced by the next fetch. */

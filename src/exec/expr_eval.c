@@ -18,6 +18,7 @@
 #include "exec/physical.h"
 
 static void defer_thunk(void *owner, void (*fn)(void *), void *arg) { exec_defer(owner, fn, arg); }
+static bool cancelled_thunk(void *owner) { return exec_cancelled(owner); }
 
 void exprctx_init(ExprCtx *c, Exec *ex, Arena *arena)
 {
@@ -29,6 +30,7 @@ void exprctx_init(ExprCtx *c, Exec *ex, Arena *arena)
     c->fctx.now_us = ex ? ex->now_us : 0;
     c->fctx.session = ex ? ex->session : NULL;
     c->fctx.defer = ex ? defer_thunk : NULL;
+    c->fctx.cancelled = ex ? cancelled_thunk : NULL;
     c->fctx.defer_owner = ex;
 }
 

@@ -108,6 +108,7 @@ struct Exec {
     Err err;                /* first error of any worker */
     _Atomic bool failed;
     _Atomic bool *cancel;   /* set from outside to cancel (statement_timeout, cancel) */
+    i64 deadline_ns;        /* CLOCK_MONOTONIC time when statement_timeout expires; 0 = none */
     i64 now_us;
     bool analyze;           /* EXPLAIN ANALYZE: time operators */
     int threads;

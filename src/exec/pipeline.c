@@ -128,6 +128,12 @@ bool exec_cancelled(Exec *ex)
 {
     if (atomic_load(&ex->failed)) return true;
     if (ex->cancel && atomic_load(ex->cancel)) return true;
+    if (ex->deadline_ns) {
+        /* statement_timeout: checked between chunks, like the cancel flag */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if ((i64)ts.tv_sec * 1000000000 + ts.tv_nsec > ex->deadline_ns) return true;
+    }
     return false;
 }
 
@@ -445,6 +451,7 @@ int exec_subquery(Exec *ex, PhysOp *plan, const Value *outer, int nouter, Column
     sub.gstate = arena_zalloc(a, sizeof(void *) * (size_t)(ex->nops + 1));
     sub.subq = ex->subq;
     sub.cancel = ex->cancel;
+    sub.deadline_ns = ex->deadline_ns;
     sub.now_us = ex->now_us;
     sub.threads = 1;
     (void)limit;

@@ -26,6 +26,8 @@ typedef struct FuncCtx {
     void (*defer)(void *owner, void (*fn)(void *), void *arg);
     void *defer_owner;
     struct Session *session; /* the calling session (settings, sequences) */
+    /* true once the statement is cancelled or timed out (long kernels: pg_sleep) */
+    bool (*cancelled)(void *owner);
 } FuncCtx;
 
 typedef int (*ScalarKernel)(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out);

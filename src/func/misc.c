@@ -103,7 +103,33 @@ static int fn_gen_random_uuid(FuncCtx *ctx, Vector *args, int nargs, idx_t count
     return MDB_OK_;
 }
 
+/* pg_sleep(seconds): sleeps in slices of at most 10 ms so that a cancel or
+ * statement_timeout stops it promptly; returns '' (PostgreSQL's void prints
+ * as an empty string). */
+static int fn_pg_sleep(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        double secs = ((const double *)args[0].data)[AIDX(&args[0], i)];
+        struct timespec t0, now;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            if (ctx->cancelled && ctx->cancelled(ctx->defer_owner))
+                return err_set(ctx->err, "57014", "canceling statement due to user request");
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double left = secs - ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9);
+            if (!(left > 0)) break;
+            double slice = left < 0.01 ? left : 0.01;
+            struct timespec ts = {0, (long)(slice * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+        out_str(out, i, "", 0);
+    }
+    return MDB_OK_;
+}
+
 static const ScalarFunc MISC[] = {
+    {"pg_sleep", 1, {TYPE_FLOAT64}, TYPE_TEXT, FUNC_VOLATILE, fn_pg_sleep},
     {"version", 0, {0}, TYPE_TEXT, 0, fn_version},
     {"current_user", 0, {0}, TYPE_TEXT, 0, fn_current_user},
     {"session_user", 0, {0}, TYPE_TEXT, 0, fn_current_user},

@@ -13,7 +13,9 @@
  * applies defaults and the NOT NULL / UNIQUE / CHECK constraints.  A failing
  * cast is located afterwards by casting the chunk's values one by one, so
  * the error names the line and column as PostgreSQL's CONTEXT does (here in
- * the error's detail).  STDIN/STDOUT belong to the wire protocol: 0A000 here.
+ * the error's detail).  STDIN/STDOUT belong to the wire protocol: FROM STDIN
+ * reads the buffer mdb_conn_copy_in() handed over (0A000 without one), TO
+ * STDOUT writes into the result (mdb_result_copy_data).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -503,6 +505,8 @@ static int copy_columns(MdbConn *c, PgQuery__CopyStmt *cs, TableDef *t, int **co
     return MDB_OK_;
 }
 
+static int copy_from_buffer(MdbConn *c, Binder *b, Loader *Lp, TableDef *t, Txn *txn, const char *buf, size_t size, bool mapped, MdbResult *r);
+
 static int copy_from(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, CopyOpts *o, MdbResult *r, Txn *txn)
 {
     TableDef *t = binder_find_table(b, cs->relation, false);
@@ -516,6 +520,11 @@ static int copy_from(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, CopyOpts *o, 
     if (copy_columns(c, cs, t, &L.cols, &L.ncols, b->arena)) return MDB_FAIL;
     L.force_not_null = arena_zalloc(b->arena, (size_t)L.ncols + 1);
     if (force_flags(&c->err, o->force_not_null, t, L.cols, L.ncols, L.force_not_null, "FORCE_NOT_NULL")) return MDB_FAIL;
+    if (!cs->filename) {
+        /* FROM STDIN: the wire protocol collected the CopyData messages */
+        L.w = NULL;
+        return copy_from_buffer(c, b, &L, t, txn, c->copy_in, c->copy_in_len, false, r);
+    }
     int fd = open(cs->filename, O_RDONLY);
     if (fd < 0) {
         int e = errno;
@@ -550,6 +559,13 @@ static int copy_from(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, CopyOpts *o, 
         }
     }
     close(fd);
+    return copy_from_buffer(c, b, &L, t, txn, buf, size, mapped, r);
+}
+
+/* Loads size bytes at buf (a mapping when `mapped`, freed here) into t. */
+static int copy_from_buffer(MdbConn *c, Binder *b, Loader *Lp, TableDef *t, Txn *txn, const char *buf, size_t size, bool mapped, MdbResult *r)
+{
+    Loader L = *Lp;
     L.types = arena_alloc(b->arena, sizeof(LType) * (size_t)(L.ncols + 1));
     LType *tt = arena_alloc(b->arena, sizeof(LType) * (size_t)(L.ncols + 1));
     for (int i = 0; i < L.ncols; i++) {
@@ -567,8 +583,8 @@ static int copy_from(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, CopyOpts *o, 
     int rc = L.w ? load(&L, buf, size) : MDB_FAIL;
     if (L.w) dml_writer_close(L.w);
     arena_destroy(L.arena);
-    if (mapped) munmap(buf, size);
-    else free(buf);
+    if (mapped) munmap((void *)buf, size);
+    else if (buf != c->copy_in) free((void *)buf);
     if (rc) return MDB_FAIL;
     snprintf(r->tag, sizeof r->tag, "COPY %lld", (long long)L.rows);
     r->rows_affected = L.rows;
@@ -657,20 +673,23 @@ static int copy_to(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, CopyOpts *o, co
             }
         }
     }
-    if (cs->filename[0] != '/') return err_set(&c->err, "42602", "relative path not allowed for COPY to file");
+    bool to_stdout = !cs->filename;
+    if (!to_stdout && cs->filename[0] != '/') return err_set(&c->err, "42602", "relative path not allowed for COPY to file");
     ColumnCollection *rows = colcoll_create(plan->types, plan->ncols);
     if (engine_exec_query(c, b, plan, params, nparams, txn, rows, false, NULL, b->arena)) {
         colcoll_destroy(rows);
         return MDB_FAIL;
     }
-    FILE *f = fopen(cs->filename, "w");
+    char *mem = NULL;
+    size_t memlen = 0;
+    FILE *f = to_stdout ? open_memstream(&mem, &memlen) : fopen(cs->filename, "w");
     if (!f) {
         int e = errno;
         colcoll_destroy(rows);
         return err_set(&c->err, e == ENOENT ? "58P01" : e == EACCES ? "42501" : SQLSTATE_IO_ERROR, "could not open file \"%s\" for writing: %s",
-                       cs->filename, strerror(e));
+                       to_stdout ? "STDOUT" : cs->filename, strerror(e));
     }
-    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    if (!to_stdout) setvbuf(f, NULL, _IOFBF, 1 << 20);
     if (o->header) {
         for (int i = 0; i < plan->ncols; i++) {
             if (i) fputc(o->delim, f);
@@ -705,7 +724,15 @@ static int copy_to(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, CopyOpts *o, co
     }
     arena_destroy(a);
     colcoll_destroy(rows);
-    if (fclose(f) != 0) return err_set(&c->err, SQLSTATE_IO_ERROR, "could not write to file \"%s\": %s", cs->filename, strerror(errno));
+    if (fclose(f) != 0) {
+        free(mem);
+        return err_set(&c->err, SQLSTATE_IO_ERROR, "could not write to file \"%s\": %s", to_stdout ? "STDOUT" : cs->filename, strerror(errno));
+    }
+    if (to_stdout) {
+        r->copy_out = mem;
+        r->copy_out_len = memlen;
+        r->copy_ncols = plan->ncols;
+    }
     snprintf(r->tag, sizeof r->tag, "COPY %lld", (long long)n);
     r->rows_affected = n;
     return MDB_OK_;
@@ -715,8 +742,9 @@ int copy_run(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, const Value *params, 
 {
     snprintf(r->tag, sizeof r->tag, "COPY 0");
     if (cs->is_program) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "COPY … PROGRAM is not supported");
-    if (!cs->filename || !*cs->filename)
-        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, cs->is_from ? "COPY FROM STDIN is not supported yet" : "COPY TO STDOUT is not supported yet");
+    if (cs->filename && !*cs->filename) cs->filename = NULL;
+    if (!cs->filename && cs->is_from && !c->copy_in_set)
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "COPY FROM STDIN is only available over the wire protocol");
     CopyOpts o;
     if (parse_opts(&c->err, cs, &o)) return MDB_FAIL;
     return cs->is_from ? copy_from(c, b, cs, &o, r, txn) : copy_to(c, b, cs, &o, params, nparams, r, txn);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "main/engine.h"
 #include "optimizer/optimizer.h"
@@ -158,6 +159,7 @@ void mdb_result_free(MdbResult *r)
 {
     if (!r) return;
     colcoll_destroy(r->rows);
+    free(r->copy_out);
     arena_destroy(r->chunk.scratch);
     arena_destroy(r->arena);
     free(r);
@@ -170,9 +172,9 @@ bool mdb_result_has_rows(const MdbResult *r) { return r->has_rows; }
 const char *mdb_result_command_tag(const MdbResult *r) { return r->tag; }
 int64_t mdb_result_rows_affected(const MdbResult *r) { return r->rows_affected; }
 
-MdbType mdb_result_column_type(const MdbResult *r, int col)
+static MdbType mdb_type_of(LType t)
 {
-    switch ((TypeId)r->types[col].id) {
+    switch ((TypeId)t.id) {
     case TYPE_NULL: return MDB_TYPE_NULL;
     case TYPE_BOOL: return MDB_TYPE_BOOL;
     case TYPE_INT16: return MDB_TYPE_INT16;
@@ -192,6 +194,15 @@ MdbType mdb_result_column_type(const MdbResult *r, int col)
     case TYPE_LIST: return MDB_TYPE_LIST;
     default: return MDB_TYPE_OTHER;
     }
+}
+
+MdbType mdb_result_column_type(const MdbResult *r, int col) { return mdb_type_of(r->types[col]); }
+
+const char *mdb_result_copy_data(const MdbResult *r, size_t *len, int *ncols)
+{
+    if (len) *len = r->copy_out_len;
+    if (ncols) *ncols = r->copy_ncols;
+    return r->copy_out;
 }
 
 int mdb_result_fetch(MdbResult *r, MdbChunk **out)
@@ -267,6 +278,31 @@ const char *mdb_chunk_get_text(MdbChunk *c, int col, size_t row, size_t *len)
 
 /* ---- running statements ------------------------------------------------------------ */
 
+static i64 mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void mdb_conn_cancel(MdbConn *c) { atomic_store(&c->cancel, true); }
+
+void mdb_conn_copy_in(MdbConn *c, const char *data, size_t len)
+{
+    c->copy_in = data;
+    c->copy_in_len = len;
+    c->copy_in_set = data != NULL;
+}
+
+/* Parameter types the client fixed become the binder's starting point. */
+static void seed_param_types(MdbConn *c, BindShared *sh, Arena *a)
+{
+    if (!c->seed_types || c->nseed <= 0) return;
+    sh->param_types = arena_alloc(a, sizeof(LType) * (size_t)c->nseed);
+    memcpy(sh->param_types, c->seed_types, sizeof(LType) * (size_t)c->nseed);
+    sh->param_cap = c->nseed;
+}
+
 int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *params, int nparams, Txn *txn,
                       ColumnCollection *rows, bool analyze, PhysOp **root_out, Arena *arena)
 {
@@ -293,6 +329,8 @@ int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *param
     ex.ctes = arena_zalloc(arena, sizeof(ColumnCollection *) * (size_t)(sh->ncte + 1));
     ex.analyze = analyze;
     ex.session = (struct Session *)c;
+    ex.cancel = &c->cancel;
+    ex.deadline_ns = c->deadline_ns;
     int rc = MDB_OK_;
     for (int i = 0; i < sh->ncte && rc == MDB_OK_; i++)
         if (ctes[i]) {
@@ -304,6 +342,12 @@ int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *param
         if (ex.err.is_set) err_move(&c->err, &ex.err);
         else if (!c->err.is_set) err_set(&c->err, SQLSTATE_INTERNAL_ERROR, "query execution failed");
         rc = MDB_FAIL;
+        /* a cancel or timeout stops operators without an error of their own */
+        if (atomic_load(&c->cancel) || (c->deadline_ns && mono_ns() > c->deadline_ns)) {
+            err_clear(&c->err);
+            err_set(&c->err, "57014", atomic_load(&c->cancel) ? "canceling statement due to user request"
+                                                              : "canceling statement due to statement timeout");
+        }
     }
     for (int i = 0; i < sh->ncte; i++) colcoll_destroy(ex.ctes[i]);
     subq_cache_destroy(ex.subq);
@@ -511,6 +555,8 @@ static int run_set_show(MdbConn *c, PgQuery__Node *stmt, MdbResult *r)
 int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *params, int nparams, MdbResult **out)
 {
     err_clear(&c->err);
+    atomic_store(&c->cancel, false);
+    c->deadline_ns = c->settings.statement_timeout_ms > 0 ? mono_ns() + c->settings.statement_timeout_ms * 1000000 : 0;
     MdbResult *r = result_new();
     *out = NULL;
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
@@ -541,6 +587,7 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     memset(&sh, 0, sizeof(sh));
     Binder b;
     binder_init(&b, arena, &c->db->cat, &c->settings, &c->err, &sh, NULL);
+    seed_param_types(c, &sh, arena);
     bool ddl = false;
     int rc;
     mdb_current_sql = sql;
@@ -753,15 +800,138 @@ int mdb_stmt_execute(MdbStmt *s, MdbResult **out)
     ParseResult pr;
     if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
     int rc = MDB_OK;
+    c->seed_types = s->given;
+    c->nseed = s->given ? s->nparams : 0;
     if (pr.tree->n_stmts > 0) rc = engine_run(c, pr.tree->stmts[0]->stmt, s->sql, s->params, s->nparams, out);
+    c->seed_types = NULL;
+    c->nseed = 0;
     parser_free(&pr);
     return rc;
+}
+
+int mdb_stmt_set_param_type(MdbStmt *s, int idx, MdbType type)
+{
+    if (bind_check(s, idx)) return MDB_ERROR;
+    static const TypeId ids[] = {
+        [MDB_TYPE_NULL] = TYPE_NULL, [MDB_TYPE_BOOL] = TYPE_BOOL, [MDB_TYPE_INT16] = TYPE_INT16,
+        [MDB_TYPE_INT32] = TYPE_INT32, [MDB_TYPE_INT64] = TYPE_INT64, [MDB_TYPE_FLOAT32] = TYPE_FLOAT32,
+        [MDB_TYPE_FLOAT64] = TYPE_FLOAT64, [MDB_TYPE_NUMERIC] = TYPE_NUMERIC, [MDB_TYPE_TEXT] = TYPE_TEXT,
+        [MDB_TYPE_BYTEA] = TYPE_BYTEA, [MDB_TYPE_DATE] = TYPE_DATE, [MDB_TYPE_TIME] = TYPE_TIME,
+        [MDB_TYPE_TIMESTAMP] = TYPE_TIMESTAMP, [MDB_TYPE_TIMESTAMPTZ] = TYPE_TIMESTAMPTZ,
+        [MDB_TYPE_INTERVAL] = TYPE_INTERVAL, [MDB_TYPE_UUID] = TYPE_UUID,
+    };
+    TypeId id = (unsigned)type < sizeof ids / sizeof ids[0] ? ids[type] : TYPE_NULL;
+    if (!s->given) {
+        s->given = xcalloc((size_t)s->nparams + 1, sizeof(LType));
+        for (int i = 0; i < s->nparams; i++) s->given[i] = ltype(TYPE_NULL);
+    }
+    s->given[idx - 1] = ltype(id);
+    return MDB_OK;
+}
+
+MdbType mdb_stmt_param_type(const MdbStmt *s, int idx)
+{
+    if (idx < 1 || idx > s->nparams) return MDB_TYPE_NULL;
+    if (s->given && s->given[idx - 1].id != TYPE_NULL) return mdb_type_of(s->given[idx - 1]);
+    if (idx <= s->ninferred) {
+        LType t = s->inferred[idx - 1];
+        if (t.id == TYPE_TEXT && t.text_kind == TEXT_UNKNOWN) return MDB_TYPE_NULL;
+        return mdb_type_of(t);
+    }
+    return MDB_TYPE_NULL;
+}
+
+int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
+{
+    MdbConn *c = s->conn;
+    *out = NULL;
+    err_clear(&c->err);
+    ParseResult pr;
+    if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
+    if (pr.tree->n_stmts == 0) {
+        parser_free(&pr);
+        return MDB_OK;
+    }
+    PgQuery__Node *stmt = pr.tree->stmts[0]->stmt;
+    MdbResult *r = result_new();
+    snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+    Arena *arena = arena_create(NULL);
+    BindShared sh;
+    memset(&sh, 0, sizeof(sh));
+    Binder b;
+    binder_init(&b, arena, &c->db->cat, &c->settings, &c->err, &sh, NULL);
+    c->seed_types = s->given;
+    c->nseed = s->given ? s->nparams : 0;
+    seed_param_types(c, &sh, arena);
+    c->seed_types = NULL;
+    c->nseed = 0;
+    mdb_current_sql = s->sql;
+    int rc = MDB_OK_;
+    LType text = ltype(TYPE_TEXT);
+    switch (stmt->node_case) {
+    case PG_QUERY__NODE__NODE_SELECT_STMT:
+        if (!stmt->select_stmt->into_clause) {
+            /* bound, not run: the shape of the rows and the parameters' types */
+            LogicalOp *plan;
+            char **names;
+            pthread_rwlock_rdlock(&c->db->cat.lock);
+            rc = bind_select(&b, stmt->select_stmt, &plan, &names);
+            if (!rc) result_set_columns(r, plan->ncols, names, plan->types);
+            pthread_rwlock_unlock(&c->db->cat.lock);
+        }
+        break;
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT: {
+        char *qp = "QUERY PLAN";
+        result_set_columns(r, 1, &qp, &text);
+        break;
+    }
+    case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
+        if (strcasecmp(stmt->variable_show_stmt->name, "all") != 0) result_set_columns(r, 1, &stmt->variable_show_stmt->name, &text);
+        break;
+    default: /* other statements are described as returning no rows */
+        break;
+    }
+    free(s->inferred);
+    s->ninferred = sh.nparams;
+    s->inferred = xcalloc((size_t)sh.nparams + 1, sizeof(LType));
+    for (int i = 0; i < sh.nparams; i++) s->inferred[i] = sh.param_types[i];
+    arena_destroy(arena);
+    parser_free(&pr);
+    if (rc) {
+        mdb_result_free(r);
+        return fail_conn(c);
+    }
+    if (!r->has_rows) {
+        mdb_result_free(r);
+        r = NULL;
+    }
+    *out = r;
+    return MDB_OK;
+}
+
+int mdb_stmt_copy_direction(MdbStmt *s)
+{
+    ParseResult pr;
+    Err e = {0};
+    int dir = 0;
+    if (parser_parse(s->sql, &pr, &e)) {
+        err_clear(&e);
+        return 0;
+    }
+    if (pr.tree->n_stmts > 0 && pr.tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
+        PgQuery__CopyStmt *cs = pr.tree->stmts[0]->stmt->copy_stmt;
+        if (!cs->is_program && (!cs->filename || !*cs->filename)) dir = cs->is_from ? 1 : 2;
+    }
+    parser_free(&pr);
+    return dir;
 }
 
 void mdb_stmt_free(MdbStmt *s)
 {
     if (!s) return;
     arena_destroy(s->arena);
+    free(s->given);
+    free(s->inferred);
     free(s->params);
     free(s->sql);
     free(s);

@@ -25,6 +25,13 @@ struct MdbConn {
     Err err;
     struct Savepoint { char *name; size_t mark; } *saves;
     int nsaves, capsaves;
+    _Atomic bool cancel;    /* mdb_conn_cancel: the running statement stops with 57014 */
+    i64 deadline_ns;        /* statement_timeout of the running statement (CLOCK_MONOTONIC), 0 = none */
+    const LType *seed_types; /* parameter types fixed by the client (mdb_stmt_set_param_type) */
+    int nseed;
+    const char *copy_in;    /* mdb_conn_copy_in: what COPY … FROM STDIN reads */
+    size_t copy_in_len;
+    bool copy_in_set;
 };
 
 struct MdbChunk {
@@ -47,6 +54,9 @@ struct MdbResult {
     MdbChunk chunk;
     Arena *arena;
     char timezone[64];      /* session TimeZone when the result was made (timestamptz text) */
+    char *copy_out;         /* COPY … TO STDOUT: the rows in COPY's text/CSV form (malloc'd) */
+    size_t copy_out_len;
+    int copy_ncols;
 };
 
 struct MdbStmt {
@@ -55,6 +65,9 @@ struct MdbStmt {
     int nparams;
     Value *params;
     Arena *arena;           /* parameter text */
+    LType *given;           /* parameter types fixed by mdb_stmt_set_param_type (TYPE_NULL: infer) */
+    LType *inferred;        /* parameter types found by mdb_stmt_describe */
+    int ninferred;
 };
 
 /* Runs one parsed statement; *out gets a result (may be NULL on error). */
