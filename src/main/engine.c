@@ -625,6 +625,9 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
         rc = dml_run(c, &b, stmt, params, nparams, r, txn);
         pthread_rwlock_unlock(lk);
         break;
+    case PG_QUERY__NODE__NODE_CALL_STMT: /* call.c takes the catalog lock itself */
+        rc = call_run(c, &b, stmt->call_stmt, r, txn);
+        break;
     default:
         pthread_rwlock_wrlock(lk);
         rc = ddl_run(c, &b, stmt, params, nparams, r, txn);

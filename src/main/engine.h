@@ -89,6 +89,8 @@ DmlWriter *dml_writer_open(MdbConn *c, Binder *b, TableDef *t, Txn *txn);
 int dml_writer_write(DmlWriter *w, DataChunk *src, const int *map);
 i64 dml_writer_count(const DmlWriter *w);
 void dml_writer_close(DmlWriter *w);
+/* CALL procedure(…) (call.c: tpch_generate); takes the catalog lock itself. */
+int call_run(MdbConn *c, Binder *b, PgQuery__CallStmt *cs, MdbResult *r, Txn *txn);
 int copy_run(MdbConn *c, Binder *b, PgQuery__CopyStmt *cs, const Value *params, int nparams, MdbResult *r, Txn *txn);
 
 #endif

@@ -25,7 +25,7 @@ static const struct {
     SubcommandFn fn;  /* its implementation, or NULL */
 } subcommands[] = {
     {"serve", NULL},    /* the pgwire server */
-    {"tpch-gen", NULL}, /* the TPC-H data generator */
+    {"tpch-gen", shell_tpch_gen}, /* the TPC-H data generator (tpch_gen.c) */
 };
 
 /* Runs the subcommand argv[1] names.  Returns true and sets *status when
@@ -63,7 +63,8 @@ static void usage(FILE *out)
             "\n"
             "Usage:\n"
             "  megadb [OPTION]... [DBDIR]\n"
-            "  megadb serve|tpch-gen ...   (subcommands, not available yet)\n"
+            "  megadb tpch-gen --sf N [--out DIR]   (TPC-H .tbl files; --help for more)\n"
+            "  megadb serve ...            (subcommand, not available yet)\n"
             "\n"
             "DBDIR is a database directory, created if missing; without it the\n"
             "database lives in memory and is gone when megadb exits.\n"

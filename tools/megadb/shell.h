@@ -92,6 +92,11 @@ void *shell_xrealloc(void *p, size_t n);
 char *shell_xstrdup(const char *s);
 char *shell_xstrndup(const char *s, size_t n);
 
+/* ---- tpch_gen.c ------------------------------------------------------------ */
+
+/* `megadb tpch-gen …` (argv[0] is "tpch-gen"); returns the exit status. */
+int shell_tpch_gen(int argc, char **argv);
+
 /* ---- commands.c ------------------------------------------------------------ */
 
 /* Runs one backslash command line (leading blanks, then '\').  Returns SHELL_OK
