@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/pgwire.h"
 #include "shell.h"
 
 /* ---- subcommands ------------------------------------------------------------- */
@@ -24,7 +25,7 @@ static const struct {
     const char *name; /* first argument that selects it */
     SubcommandFn fn;  /* its implementation, or NULL */
 } subcommands[] = {
-    {"serve", NULL},    /* the pgwire server */
+    {"serve", pgwire_serve_main}, /* the pgwire server (src/net) */
     {"tpch-gen", shell_tpch_gen}, /* the TPC-H data generator (tpch_gen.c) */
 };
 
@@ -64,7 +65,7 @@ static void usage(FILE *out)
             "Usage:\n"
             "  megadb [OPTION]... [DBDIR]\n"
             "  megadb tpch-gen --sf N [--out DIR]   (TPC-H .tbl files; --help for more)\n"
-            "  megadb serve ...            (subcommand, not available yet)\n"
+            "  megadb serve --data DIR ...          (PostgreSQL wire-protocol server; --help for more)\n"
             "\n"
             "DBDIR is a database directory, created if missing; without it the\n"
             "database lives in memory and is gone when megadb exits.\n"

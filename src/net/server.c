@@ -1,0 +1,373 @@
+/*
+ * src/net/server.c — `megadb serve`: options, the users file, TLS setup, the
+ * listening socket and one thread per client connection, and a clean stop on
+ * SIGTERM/SIGINT (the listener closes, every connection is shut down and its
+ * running statement cancelled, then the database is closed).
+ *
+ * Users: with --auth scram (the default) the server needs at least one user.
+ * On the first start of a data directory the user is created from
+ * MEGADB_USER / MEGADB_PASSWORD (and MEGADB_DATABASE, default the user name);
+ * only its SCRAM-SHA-256 verifier is stored, in DIR/server_users (mode 0600).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include "common/common.h"
+#include "net/session.h"
+
+#define USERS_FILE "server_users"
+#define MAX_SESSIONS 4000
+#define SCRAM_ITERATIONS 4096
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void server_log(const char *level, const char *fmt, ...)
+{
+    char msg[1200], ts[64];
+    struct timeval tv;
+    struct tm tm;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+    pthread_mutex_lock(&log_mu);
+    fprintf(stderr, "%s.%03d UTC [%d] %s:  %s\n", ts, (int)(tv.tv_usec / 1000), (int)getpid(), level, msg);
+    pthread_mutex_unlock(&log_mu);
+}
+
+/* ---- users file ------------------------------------------------------------------------ */
+
+static bool load_users(Server *srv, const char *dir, bool *exists)
+{
+    char fn[4096], line[1024];
+    snprintf(fn, sizeof fn, "%s/%s", dir, USERS_FILE);
+    FILE *f = fopen(fn, "r");
+    *exists = f != NULL;
+    if (!f) return true;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#') continue;
+        char *t1 = strchr(line, '\t');
+        if (!t1) goto bad;
+        *t1++ = 0;
+        if (!strcmp(line, "database")) {
+            snprintf(srv->database, sizeof srv->database, "%s", t1);
+            continue;
+        }
+        char *t2 = strchr(t1, '\t');
+        if (strcmp(line, "user") != 0 || !t2) goto bad;
+        *t2++ = 0;
+        srv->users = xrealloc(srv->users, sizeof(ServerUser) * (size_t)(srv->nusers + 1));
+        ServerUser *u = &srv->users[srv->nusers];
+        snprintf(u->name, sizeof u->name, "%s", t1);
+        if (!scram_verifier_parse(t2, &u->v)) goto bad;
+        srv->nusers++;
+    }
+    fclose(f);
+    return true;
+bad:
+    fclose(f);
+    server_log("FATAL", "malformed line in %s", fn);
+    return false;
+}
+
+static bool create_users(Server *srv, const char *dir, const char *user, const char *password, const char *database)
+{
+    uint8_t salt[16];
+    ScramVerifier v;
+    char ver[256], fn[4096];
+    if (RAND_bytes(salt, sizeof salt) != 1 || scram_verifier_make(password, salt, sizeof salt, SCRAM_ITERATIONS, &v) != 0) return false;
+    scram_verifier_format(&v, ver, sizeof ver);
+    snprintf(fn, sizeof fn, "%s/%s", dir, USERS_FILE);
+    int fd = open(fn, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        server_log("FATAL", "could not create %s: %s", fn, strerror(errno));
+        return false;
+    }
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# MegaDB server users: SCRAM-SHA-256 verifiers (never passwords); written by megadb serve\n");
+    fprintf(f, "database\t%s\nuser\t%s\t%s\n", database, user, ver);
+    if (fclose(f) != 0) return false;
+    srv->users = xrealloc(srv->users, sizeof(ServerUser) * (size_t)(srv->nusers + 1));
+    snprintf(srv->users[srv->nusers].name, sizeof srv->users[0].name, "%s", user);
+    srv->users[srv->nusers].v = v;
+    srv->nusers++;
+    snprintf(srv->database, sizeof srv->database, "%s", database);
+    server_log("LOG", "created user \"%s\" and database name \"%s\" in %s", user, database, fn);
+    return true;
+}
+
+/* ---- signals ------------------------------------------------------------------------------ */
+
+static int wake_pipe[2] = {-1, -1};
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+    if (wake_pipe[1] >= 0) {
+        ssize_t k = write(wake_pipe[1], "x", 1);
+        (void)k;
+    }
+}
+
+/* ---- listening ------------------------------------------------------------------------------ */
+
+static int listen_on(const char *host, const char *port)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rc = getaddrinfo(strcmp(host, "*") ? host : NULL, port, &hints, &res);
+    if (rc != 0) {
+        server_log("FATAL", "could not resolve \"%s\": %s", host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 512) == 0) break;
+        server_log("LOG", "could not bind to %s:%s: %s", host, port, strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static void peer_name(const struct sockaddr_storage *ss, char *buf, size_t cap)
+{
+    char h[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, h, sizeof h);
+        port = ntohs(a->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, h, sizeof h);
+        port = ntohs(a->sin6_port);
+    }
+    snprintf(buf, cap, "%s:%d", h, port);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "megadb serve runs MegaDB as a PostgreSQL wire-protocol (v3) server.\n"
+            "\n"
+            "Usage:\n"
+            "  megadb serve --data DIR [OPTION]...\n"
+            "\n"
+            "Options:\n"
+            "  --data DIR          database directory (created if missing)\n"
+            "  --host HOST         address to listen on (default 127.0.0.1; * for all)\n"
+            "  --port PORT         TCP port (default 5432)\n"
+            "  --auth scram|trust  client authentication (default scram)\n"
+            "  --tls-cert FILE     certificate (PEM) for TLS; with --tls-key\n"
+            "  --tls-key FILE      private key (PEM) for TLS\n"
+            "  --help              print this help and exit\n"
+            "\n"
+            "The first start of a data directory under --auth scram needs MEGADB_USER and\n"
+            "MEGADB_PASSWORD (and optionally MEGADB_DATABASE, default the user name) in the\n"
+            "environment; the user's SCRAM-SHA-256 verifier is stored in DIR/" USERS_FILE ".\n"
+            "Logs go to stderr; SIGTERM or SIGINT stops the server.\n");
+}
+
+int pgwire_serve_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},     {"host", required_argument, NULL, 'h'},
+        {"port", required_argument, NULL, 'p'},     {"auth", required_argument, NULL, 'a'},
+        {"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'H'},           {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL, *host = "127.0.0.1", *port = "5432", *auth = "scram", *cert = NULL, *key = NULL;
+    int opt;
+    optind = 1;
+    opterr = 1;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'd': dir = optarg; break;
+        case 'h': host = optarg; break;
+        case 'p': port = optarg; break;
+        case 'a': auth = optarg; break;
+        case 'c': cert = optarg; break;
+        case 'k': key = optarg; break;
+        case 'H': usage(stdout); return 0;
+        default: fputs("Try \"megadb serve --help\" for more information.\n", stderr); return 2;
+        }
+    }
+    if (optind < argc || !dir) {
+        fprintf(stderr, "megadb serve: %s\n", dir ? "unexpected argument" : "--data DIR is required");
+        fputs("Try \"megadb serve --help\" for more information.\n", stderr);
+        return 2;
+    }
+    if (strcmp(auth, "scram") && strcmp(auth, "trust")) {
+        fprintf(stderr, "megadb serve: --auth must be scram or trust\n");
+        return 2;
+    }
+    if (!cert != !key) {
+        fprintf(stderr, "megadb serve: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    char *end;
+    long portn = strtol(port, &end, 10);
+    if (*end || portn < 0 || portn > 65535) {
+        fprintf(stderr, "megadb serve: invalid port \"%s\"\n", port);
+        return 2;
+    }
+
+    Server srv;
+    memset(&srv, 0, sizeof srv);
+    srv.auth_scram = !strcmp(auth, "scram");
+    pthread_mutex_init(&srv.mu, NULL);
+    pthread_cond_init(&srv.cv, NULL);
+
+    char *err = NULL;
+    if (mdb_open(dir, &srv.db, &err) != MDB_OK || err) {
+        server_log("FATAL", "could not open database \"%s\": %s", dir, err ? err : "unknown error");
+        free(err);
+        if (srv.db) mdb_close(srv.db);
+        return 2;
+    }
+    bool exists;
+    int status = 2;
+    int lfd = -1;
+    if (!load_users(&srv, dir, &exists)) goto out;
+    const char *env_user = getenv("MEGADB_USER"), *env_pw = getenv("MEGADB_PASSWORD"), *env_db = getenv("MEGADB_DATABASE");
+    if (!exists && env_user && *env_user && env_pw && *env_pw) {
+        if (!create_users(&srv, dir, env_user, env_pw, env_db && *env_db ? env_db : env_user)) goto out;
+    } else if (!exists && srv.auth_scram) {
+        server_log("FATAL", "no users in \"%s\": set MEGADB_USER and MEGADB_PASSWORD for the first start, or use --auth trust", dir);
+        goto out;
+    }
+    if (env_db && *env_db) snprintf(srv.database, sizeof srv.database, "%s", env_db);
+
+    if (cert) {
+        srv.ssl = SSL_CTX_new(TLS_server_method());
+        SSL_CTX_set_min_proto_version(srv.ssl, TLS1_2_VERSION);
+        if (SSL_CTX_use_certificate_chain_file(srv.ssl, cert) != 1 || SSL_CTX_use_PrivateKey_file(srv.ssl, key, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_check_private_key(srv.ssl) != 1) {
+            unsigned long e = ERR_get_error();
+            server_log("FATAL", "could not load TLS certificate or key: %s", e ? ERR_reason_error_string(e) : "unknown error");
+            goto out;
+        }
+    }
+
+    lfd = listen_on(host, port);
+    if (lfd < 0) {
+        server_log("FATAL", "could not listen on %s:%s", host, port);
+        goto out;
+    }
+    if (pipe(wake_pipe) != 0) goto out;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    server_log("LOG", "MegaDB %s listening on %s port %s (auth %s%s), database directory \"%s\"", mdb_version(), host, port, auth,
+               srv.ssl ? ", TLS" : "", dir);
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    while (!stop_signal) {
+        struct pollfd pf[2] = {{lfd, POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            server_log("LOG", "poll failed: %s", strerror(errno));
+            break;
+        }
+        if (pf[1].revents) break;
+        if (!(pf[0].revents & POLLIN)) continue;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
+        if (fd < 0) {
+            if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) server_log("LOG", "accept failed: %s", strerror(errno));
+            if (errno == EMFILE || errno == ENFILE) usleep(100000);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        char peer[80];
+        peer_name(&ss, peer, sizeof peer);
+        pthread_mutex_lock(&srv.mu);
+        if (srv.nsessions >= MAX_SESSIONS) {
+            pthread_mutex_unlock(&srv.mu);
+            server_log("LOG", "%s: too many connections", peer);
+            close(fd);
+            continue;
+        }
+        Session *s = session_new(&srv, fd, peer);
+        pthread_t th;
+        if (pthread_create(&th, &attr, session_main, s) != 0) {
+            pthread_mutex_unlock(&srv.mu);
+            server_log("LOG", "%s: could not start a thread", peer);
+            close(fd);
+            free(s);
+            continue;
+        }
+        /* registered under the lock the new thread needs to unregister */
+        session_register(&srv, s);
+        pthread_mutex_unlock(&srv.mu);
+    }
+    pthread_attr_destroy(&attr);
+    server_log("LOG", "received %s: shutting down", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    close(lfd);
+    lfd = -1;
+    pthread_mutex_lock(&srv.mu);
+    for (Session *s = srv.sessions; s; s = session_next(s)) session_kick(s);
+    for (int waited = 0; srv.nsessions > 0 && waited < 100; waited++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000;
+        if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        pthread_cond_timedwait(&srv.cv, &srv.mu, &ts);
+        for (Session *s = srv.sessions; s; s = session_next(s)) session_kick(s);
+    }
+    int left = srv.nsessions;
+    pthread_mutex_unlock(&srv.mu);
+    if (left) {
+        /* a statement that does not notice the cancel keeps its thread: leave without closing the database */
+        server_log("LOG", "%d connections did not end; exiting anyway", left);
+        _exit(0);
+    }
+    status = 0;
+    server_log("LOG", "database system is shut down");
+out:
+    if (lfd >= 0) close(lfd);
+    if (srv.ssl) SSL_CTX_free(srv.ssl);
+    mdb_close(srv.db);
+    free(srv.users);
+    return status;
+}

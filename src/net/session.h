@@ -1,0 +1,50 @@
+/*
+ * src/net/session.h — what server.c (listener, authentication setup, cancel
+ * registry) and session.c (one client connection's protocol) share.
+ */
+#ifndef MDB_NET_SESSION_H
+#define MDB_NET_SESSION_H
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <openssl/ssl.h>
+
+#include "net/pgwire.h"
+
+typedef struct ServerUser {
+    char name[64];
+    ScramVerifier v;
+} ServerUser;
+
+typedef struct Session Session;
+
+typedef struct Server {
+    MdbDatabase *db;
+    bool auth_scram;        /* else trust */
+    SSL_CTX *ssl;           /* NULL: SSLRequest is answered 'N' */
+    char database[64];      /* the one database name clients may ask for; "" = any (trust only) */
+    ServerUser *users;
+    int nusers;
+    pthread_mutex_t mu;     /* sessions list, nsessions, running flags */
+    pthread_cond_t cv;      /* signalled when a session ends */
+    Session *sessions;
+    int nsessions;
+    volatile sig_atomic_t stopping;
+} Server;
+
+/* Runs one client connection to its end (thread entry; frees the session). */
+void *session_main(void *arg);
+/* Makes a session for an accepted socket (registered under srv->mu by the caller). */
+Session *session_new(Server *srv, int fd, const char *peer);
+/* Adds s to srv's list (srv->mu held). */
+void session_register(Server *srv, Session *s);
+/* CancelRequest: cancels the statement running in the session with that key. */
+void server_cancel(Server *srv, uint32_t pid, uint32_t key);
+/* Stop: shuts every session's socket and cancels what runs (srv->mu held). */
+void session_kick(Session *s);
+Session *session_next(Session *s);
+
+void server_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
