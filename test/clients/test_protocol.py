@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""test/clients/test_protocol.py — drives `megadb serve` with hand-built
+protocol messages: the extended query protocol message by message (named and
+unnamed statements and portals, ParameterDescription, binary formats, Execute
+with a row limit and PortalSuspended, errors skipping to Sync), CancelRequest,
+and hostile input (bad lengths, truncated bodies, unknown message types) that
+must end in an 08P01 ErrorResponse and a closed connection, never a crash.
+
+Usage: test_protocol.py HOST PORT USER PASSWORD DBNAME
+Exits 1 when any check failed.  Only the standard library is used.
+"""
+import base64
+import hashlib
+import hmac
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+
+HOST, PORT, USER, PASSWORD, DBNAME = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what)
+
+
+def msg(t, body=b""):
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def cstr(s):
+    return s.encode() + b"\0"
+
+
+class Conn:
+    def __init__(self, user=USER, password=PASSWORD, db=DBNAME, startup=True):
+        self.s = socket.create_connection((HOST, PORT), timeout=20)
+        self.buf = b""
+        if startup:
+            self.startup(user, password, db)
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            d = self.s.recv(65536)
+            if not d:
+                raise EOFError("connection closed")
+            self.buf += d
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read(self):
+        t = self.read_exact(1)
+        (n,) = struct.unpack("!I", self.read_exact(4))
+        return t, self.read_exact(n - 4)
+
+    def closed(self):
+        """True when the server closed the connection (after what it sent)."""
+        try:
+            while True:
+                self.read()
+        except (EOFError, ConnectionResetError):
+            return True
+        except socket.timeout:
+            return False
+
+    def until_ready(self):
+        """Messages up to and including ReadyForQuery: list of (type, body)."""
+        out = []
+        while True:
+            t, b = self.read()
+            out.append((t, b))
+            if t == b"Z":
+                return out
+
+    def startup(self, user, password, db):
+        body = struct.pack("!I", 196608) + cstr("user") + cstr(user) + cstr("database") + cstr(db) + b"\0"
+        self.send(struct.pack("!I", len(body) + 4) + body)
+        t, b = self.read()
+        if t == b"E":
+            raise RuntimeError(fields(b))
+        (code,) = struct.unpack("!I", b[:4])
+        if code == 10:
+            scram(self, password)
+        else:
+            assert code == 0, code
+        msgs = self.until_ready()
+        self.params = {}
+        for t, b in msgs:
+            if t == b"S":
+                k, v = b.split(b"\0")[:2]
+                self.params[k.decode()] = v.decode()
+            if t == b"K":
+                self.pid, self.key = struct.unpack("!II", b)
+            if t == b"E":
+                raise RuntimeError(fields(b))
+
+
+def scram(c, password):
+    cnonce = base64.b64encode(os.urandom(18)).decode()
+    first_bare = "n=,r=" + cnonce
+    data = ("n,," + first_bare).encode()
+    c.send(msg(b"p", cstr("SCRAM-SHA-256") + struct.pack("!i", len(data)) + data))
+    t, b = c.read()
+    if t == b"E":
+        raise RuntimeError(fields(b))
+    assert struct.unpack("!I", b[:4])[0] == 11
+    server_first = b[4:].decode()
+    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
+    salt = base64.b64decode(attrs["s"])
+    it = int(attrs["i"])
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, it)
+    ck = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    sk = hashlib.sha256(ck).digest()
+    without = "c=biws,r=" + attrs["r"]
+    auth = ",".join([first_bare, server_first, without]).encode()
+    sig = hmac.new(sk, auth, hashlib.sha256).digest()
+    proof = bytes(a ^ b for a, b in zip(ck, sig))
+    final = without + ",p=" + base64.b64encode(proof).decode()
+    c.send(msg(b"p", final.encode()))
+    t, b = c.read()
+    if t == b"E":
+        raise RuntimeError(fields(b))
+    assert struct.unpack("!I", b[:4])[0] == 12
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    expect = base64.b64encode(hmac.new(server_key, auth, hashlib.sha256).digest()).decode()
+    check(b[4:].decode() == "v=" + expect, "server signature verifies")
+    t, b = c.read()
+    if t == b"E":
+        raise RuntimeError(fields(b))
+    assert t == b"R" and struct.unpack("!I", b[:4])[0] == 0
+
+
+def fields(b):
+    out = {}
+    for f in b.split(b"\0"):
+        if f:
+            out[chr(f[0])] = f[1:].decode()
+    return out
+
+
+def parse(name, sql, oids=()):
+    return msg(b"P", cstr(name) + cstr(sql) + struct.pack("!h", len(oids)) + b"".join(struct.pack("!I", o) for o in oids))
+
+
+def bind(portal, stmt, params=(), pfmts=(), rfmts=()):
+    body = cstr(portal) + cstr(stmt) + struct.pack("!h", len(pfmts)) + b"".join(struct.pack("!h", f) for f in pfmts)
+    body += struct.pack("!h", len(params))
+    for p in params:
+        if p is None:
+            body += struct.pack("!i", -1)
+        else:
+            body += struct.pack("!i", len(p)) + p
+    body += struct.pack("!h", len(rfmts)) + b"".join(struct.pack("!h", f) for f in rfmts)
+    return msg(b"B", body)
+
+
+def describe(kind, name):
+    return msg(b"D", kind + cstr(name))
+
+
+def execute(portal, maxrows=0):
+    return msg(b"E", cstr(portal) + struct.pack("!i", maxrows))
+
+
+SYNC = msg(b"S")
+
+
+def datarows(msgs):
+    rows = []
+    for t, b in msgs:
+        if t == b"D":
+            (n,) = struct.unpack("!h", b[:2])
+            pos, row = 2, []
+            for _ in range(n):
+                (l,) = struct.unpack("!i", b[pos:pos + 4])
+                pos += 4
+                if l < 0:
+                    row.append(None)
+                else:
+                    row.append(b[pos:pos + l])
+                    pos += l
+            rows.append(row)
+    return rows
+
+
+def types(msgs):
+    return [t for t, _ in msgs]
+
+
+def rowdesc_oids(b):
+    (n,) = struct.unpack("!h", b[:2])
+    pos, out = 2, []
+    for _ in range(n):
+        z = b.index(b"\0", pos)
+        name = b[pos:z].decode()
+        pos = z + 1
+        _, _, oid, typlen, typmod, fmt = struct.unpack("!IhIhih", b[pos:pos + 18])
+        pos += 18
+        out.append((name, oid, typmod, fmt))
+    return out
+
+
+# ---- extended protocol ---------------------------------------------------------------
+
+c = Conn()
+check(c.params.get("server_version", "").startswith("15."), "server_version 15.x")
+check(c.params.get("DateStyle") == "ISO, MDY", "DateStyle ISO, MDY")
+check(c.params.get("integer_datetimes") == "on", "integer_datetimes")
+check(c.params.get("client_encoding") == "UTF8", "client_encoding")
+c.send(msg(b"Q", cstr("DROP TABLE IF EXISTS ext")))
+c.until_ready()
+c.send(msg(b"Q", cstr("CREATE TABLE ext(id int PRIMARY KEY, name varchar(20), price numeric(10,2), d date, ts timestamp, f float8)")))
+r = c.until_ready()
+check(types(r) == [b"C", b"Z"], "create table: CommandComplete, ReadyForQuery")
+
+# named statement with given parameter types, executed twice
+c.send(parse("ins", "INSERT INTO ext VALUES ($1, $2, $3, $4, $5, $6)", (23, 1043, 1700, 1082, 1114, 701)))
+c.send(describe(b"S", "ins"))
+c.send(bind("", "ins", [b"1", b"apple", b"1.50", b"2024-02-29", b"2024-02-29 12:34:56.5", b"0.25"]))
+c.send(execute(""))
+c.send(bind("", "ins", [b"2", None, b"-3", b"1999-12-31", b"2000-01-01 00:00:00", b"1e100"]))
+c.send(execute(""))
+c.send(SYNC)
+r = c.until_ready()
+check(types(r) == [b"1", b"t", b"n", b"2", b"C", b"2", b"C", b"Z"], "parse/describe/bind/execute x2: %r" % types(r))
+pd = [b for t, b in r if t == b"t"][0]
+check(struct.unpack("!h6I", pd) == (6, 23, 1043, 1700, 1082, 1114, 701), "ParameterDescription echoes given types")
+check([b for t, b in r if t == b"C"] == [b"INSERT 0 1\0", b"INSERT 0 1\0"], "INSERT tags")
+
+# inferred parameter types and a row description before execution
+c.send(parse("sel", "SELECT id, name, price, d, ts, f FROM ext WHERE id >= $1 ORDER BY id"))
+c.send(describe(b"S", "sel"))
+c.send(SYNC)
+r = c.until_ready()
+check(types(r) == [b"1", b"t", b"T", b"Z"], "describe statement: %r" % types(r))
+pd = [b for t, b in r if t == b"t"][0]
+check(struct.unpack("!hI", pd) == (1, 23), "parameter $1 inferred as int4")
+rd = rowdesc_oids([b for t, b in r if t == b"T"][0])
+check([(n, o) for n, o, _, _ in rd] == [("id", 23), ("name", 1043), ("price", 1700), ("d", 1082), ("ts", 1114), ("f", 701)],
+      "row description oids: %r" % rd)
+check(rd[2][2] == ((10 << 16) | 2) + 4 and rd[1][2] == 24, "typmods of numeric(10,2) and varchar(20)")
+
+# text results
+c.send(bind("p1", "sel", [b"0"]))
+c.send(execute("p1"))
+c.send(SYNC)
+r = c.until_ready()
+check(datarows(r) == [[b"1", b"apple", b"1.50", b"2024-02-29", b"2024-02-29 12:34:56.5", b"0.25"],
+                      [b"2", None, b"-3.00", b"1999-12-31", b"2000-01-01 00:00:00", b"1e+100"]], "text rows: %r" % datarows(r))
+check(r[-2] == (b"C", b"SELECT 2\0"), "SELECT 2 tag")
+
+# binary parameters and binary results
+c.send(bind("", "sel", [struct.pack("!i", 2)], pfmts=[1], rfmts=[1]))
+c.send(describe(b"P", ""))
+c.send(execute(""))
+c.send(SYNC)
+r = c.until_ready()
+rows = datarows(r)
+check(len(rows) == 1, "binary: one row")
+if rows:
+    row = rows[0]
+    check(struct.unpack("!i", row[0]) == (2,), "binary int4")
+    check(row[1] is None, "binary NULL")
+    # numeric -3.00: ndigits 1, weight 0, sign 0x4000, dscale 2, digit 3
+    check(row[2] == struct.pack("!hhHhh", 1, 0, 0x4000, 2, 3), "binary numeric: %r" % row[2])
+    check(struct.unpack("!i", row[3]) == (-1,), "binary date 1999-12-31 = -1")
+    check(struct.unpack("!q", row[4]) == (0,), "binary timestamp 2000-01-01 = 0")
+    check(struct.unpack("!d", row[5]) == (1e100,), "binary float8")
+rd = rowdesc_oids([b for t, b in r if t == b"T"][0])
+check(all(f == 1 for _, _, _, f in rd), "row description reports binary formats")
+
+# binary parameters of several types round-trip through the engine
+c.send(parse("", "SELECT $1::int8, $2::float4, $3::bool, $4::bytea, $5::uuid, $6::numeric, $7::timestamptz, $8::interval, $9::date, $10::int2",
+             (20, 700, 16, 17, 2950, 1700, 1184, 1186, 1082, 21)))
+params = [struct.pack("!q", -(2 ** 40)), struct.pack("!f", 1.5), b"\x01", b"\x00\xffab", bytes(range(16)),
+          struct.pack("!hhHhhhh", 3, 1, 0, 4, 12, 3456, 7800),  # 12 3456.7800 → 123456.7800
+          struct.pack("!q", 86400 * 1000000), struct.pack("!qii", 3723000001, 4, 14), struct.pack("!i", 366), struct.pack("!h", -7)]
+c.send(bind("", "", params, pfmts=[1]))
+c.send(execute(""))
+c.send(SYNC)
+r = c.until_ready()
+rows = datarows(r)
+check(rows == [[b"-1099511627776", b"1.5", b"t", b"\\x00ff6162", b"00010203-0405-0607-0809-0a0b0c0d0e0f", b"123456.7800",
+                b"2000-01-02 00:00:00+00", b"1 year 2 mons 4 days 01:02:03.000001", b"2001-01-01", b"-7"]],
+      "binary parameters: %r %r" % (rows, [fields(b) for t, b in r if t == b"E"]))
+
+# Execute with a row limit: PortalSuspended, then the rest
+c.send(msg(b"Q", cstr("INSERT INTO ext (id) SELECT x FROM generate_series(3, 10) AS g(x)")))
+c.until_ready()
+c.send(parse("", "SELECT id FROM ext ORDER BY id"))
+c.send(bind("cur", ""))
+c.send(execute("cur", 3))
+c.send(execute("cur", 3))
+c.send(execute("cur", 0))
+c.send(SYNC)
+r = c.until_ready()
+check(types(r) == [b"1", b"2"] + [b"D"] * 3 + [b"s"] + [b"D"] * 3 + [b"s"] + [b"D"] * 4 + [b"C", b"Z"], "row limit: %r" % types(r))
+check([x[0] for x in datarows(r)] == [str(i).encode() for i in range(1, 11)], "all rows in order across Executes")
+
+# an error skips to Sync; the next batch works
+c.send(parse("", "SELECT 1/0"))
+c.send(bind("", ""))
+c.send(execute(""))
+c.send(parse("", "SELECT 42"))
+c.send(bind("", ""))
+c.send(execute(""))
+c.send(SYNC)
+r = c.until_ready()
+check(types(r) == [b"1", b"2", b"E", b"Z"], "error skips to Sync: %r" % types(r))
+check(fields(r[2][1]).get("C") == "22012", "division by zero 22012")
+c.send(parse("", "SELECT 42"))
+c.send(bind("", ""))
+c.send(execute(""))
+c.send(SYNC)
+r = c.until_ready()
+check(datarows(r) == [[b"42"]], "after the error, the next Sync batch runs")
+
+# errors of the extended protocol itself
+c.send(bind("", "nosuch"))
+c.send(SYNC)
+r = c.until_ready()
+check(fields(r[0][1]).get("C") == "26000", "unknown statement 26000")
+c.send(parse("two", "SELECT 1; SELECT 2"))
+c.send(SYNC)
+r = c.until_ready()
+check(fields(r[0][1]).get("C") == "42601", "two commands in Parse 42601")
+c.send(bind("", "sel", []))
+c.send(SYNC)
+r = c.until_ready()
+check(fields(r[0][1]).get("C") == "08P01", "wrong parameter count 08P01")
+c.send(execute("nope"))
+c.send(SYNC)
+r = c.until_ready()
+check(fields(r[0][1]).get("C") == "34000", "unknown portal 34000")
+c.send(parse("ins", "SELECT 1"))
+c.send(SYNC)
+r = c.until_ready()
+check(fields(r[0][1]).get("C") == "42P05", "duplicate statement name 42P05")
+c.send(msg(b"C", b"S" + cstr("ins")) + parse("ins", "SELECT 7") + bind("", "ins") + execute("") + SYNC)
+r = c.until_ready()
+check(types(r) == [b"3", b"1", b"2", b"D", b"C", b"Z"] and datarows(r) == [[b"7"]], "Close then re-Parse: %r" % types(r))
+
+# empty query, in both protocols
+c.send(msg(b"Q", cstr("  ")))
+r = c.until_ready()
+check(types(r) == [b"I", b"Z"], "simple empty query: EmptyQueryResponse")
+c.send(parse("", "") + bind("", "") + execute("") + SYNC)
+r = c.until_ready()
+check(types(r) == [b"1", b"2", b"I", b"Z"], "extended empty query: %r" % types(r))
+
+# transaction status in ReadyForQuery
+c.send(msg(b"Q", cstr("BEGIN")))
+check(c.until_ready()[-1][1] == b"T", "status T in a block")
+c.send(msg(b"Q", cstr("SELECT nosuchcolumn")))
+r = c.until_ready()
+check(r[-1][1] == b"E", "status E after an error in a block")
+e = fields(r[0][1])
+check(e.get("C") == "42703" and e.get("P") == "8" and e.get("S") == "ERROR", "error fields C, P, S: %r" % e)
+c.send(msg(b"Q", cstr("SELECT 1")))
+r = c.until_ready()
+check(fields(r[0][1]).get("C") == "25P02", "25P02 in a failed block")
+c.send(msg(b"Q", cstr("ROLLBACK")))
+check(c.until_ready()[-1][1] == b"I", "status I after ROLLBACK")
+
+# several statements in one Query; the error position is counted in the whole string
+c.send(msg(b"Q", cstr("SELECT 1; SELECT 2; SELECT x_y_z")))
+r = c.until_ready()
+check(types(r) == [b"T", b"D", b"C", b"T", b"D", b"C", b"E", b"Z"], "multi-statement query: %r" % types(r))
+check(fields(r[6][1]).get("P") == "28", "position in the whole query string: %r" % fields(r[6][1]))
+
+# ---- cancel -------------------------------------------------------------------------------
+
+c.send(msg(b"Q", cstr("SELECT pg_sleep(10)")))
+time.sleep(0.3)
+k = socket.create_connection((HOST, PORT))
+k.sendall(struct.pack("!IIII", 16, 80877102, c.pid, c.key))
+k.close()
+t0 = time.time()
+r = c.until_ready()
+check(time.time() - t0 < 5, "cancel stops pg_sleep promptly")
+check(any(t == b"E" and fields(b).get("C") == "57014" for t, b in r), "cancel gives 57014")
+c.send(msg(b"Q", cstr("SET statement_timeout = 200; SELECT pg_sleep(5)")))
+r = c.until_ready()
+e = [fields(b) for t, b in r if t == b"E"]
+check(e and e[0].get("C") == "57014" and "timeout" in e[0].get("M", ""), "statement_timeout 57014: %r" % e)
+c.send(msg(b"Q", cstr("SET statement_timeout = 0")))
+c.until_ready()
+# a cancel with the wrong key does nothing
+k = socket.create_connection((HOST, PORT))
+k.sendall(struct.pack("!IIII", 16, 80877102, c.pid, c.key ^ 1))
+k.close()
+c.send(msg(b"Q", cstr("SELECT pg_sleep(0.3)")))
+r = c.until_ready()
+check(not any(t == b"E" for t, _ in r), "wrong cancel key ignored")
+c.send(msg(b"X"))
+c.s.close()
+
+# ---- hostile input -------------------------------------------------------------------------
+
+
+def expect_fatal(data, what, code="08P01"):
+    h = Conn()
+    h.send(data)
+    got = None
+    try:
+        while True:
+            t, b = h.read()
+            if t == b"E":
+                got = fields(b)
+    except (EOFError, ConnectionResetError, socket.timeout):
+        pass
+    check(got is not None and got.get("C") == code and got.get("S") == "FATAL", "%s: FATAL %s, got %r" % (what, code, got))
+    h.s.close()
+
+
+expect_fatal(b"Q" + struct.pack("!I", 2), "length below 4")
+expect_fatal(b"Q" + struct.pack("!I", 0x7FFFFFFF), "length above 1 GiB")
+expect_fatal(msg(b"?", b"xyz"), "unknown message type")
+expect_fatal(msg(b"Q", b"SELECT 1"), "Query without its NUL")
+expect_fatal(msg(b"B", b"\0\0\x00\x05"), "truncated Bind")
+expect_fatal(msg(b"P", cstr("") + cstr("SELECT $1") + struct.pack("!h", 5)), "Parse with missing OIDs")
+expect_fatal(msg(b"B", cstr("") + cstr("") + struct.pack("!hh", 0, 1) + struct.pack("!i", 1000) + b"ab" + struct.pack("!h", 0)),
+             "Bind value longer than the message")
+expect_fatal(msg(b"D", b"Xname\0"), "Describe of an unknown kind")
+
+# a bad startup packet closes the connection
+for data in [struct.pack("!I", 3), struct.pack("!I", 100000), struct.pack("!II", 8, 1234), struct.pack("!II", 12, 196608) + b"ab\0\0"]:
+    h = Conn(startup=False)
+    h.send(data)
+    check(h.closed(), "bad startup packet %r closes" % data[:8])
+    h.s.close()
+# a truncated message followed by a closed socket is harmless
+h = Conn()
+h.send(b"Q" + struct.pack("!I", 100) + b"SEL")
+h.s.shutdown(socket.SHUT_WR)
+check(h.closed(), "truncated message then EOF")
+h.s.close()
+
+# SSLRequest without TLS configured is answered 'N'; startup continues in the clear
+h = Conn(startup=False)
+h.send(struct.pack("!II", 8, 80877103))
+check(h.read_exact(1) == b"N", "SSLRequest answered N")
+h.send(struct.pack("!II", 8, 80877104))
+check(h.read_exact(1) == b"N", "GSSENCRequest answered N")
+h.startup(USER, PASSWORD, DBNAME)
+h.send(msg(b"Q", cstr("SELECT 5")))
+check(datarows(h.until_ready()) == [[b"5"]], "query after SSLRequest N")
+h.s.close()
+
+# wrong database 3D000; wrong password 28P01
+try:
+    Conn(db="otherdb")
+    check(False, "wrong database must fail")
+except RuntimeError as e:
+    check(e.args[0].get("C") == "3D000", "wrong database 3D000: %r" % e.args[0])
+if PASSWORD:
+    try:
+        Conn(password="wrong" + PASSWORD)
+        check(False, "wrong password must fail")
+    except RuntimeError as e:
+        check(e.args[0].get("C") == "28P01", "wrong password 28P01: %r" % e.args[0])
+    try:
+        Conn(user="nosuchuser")
+        check(False, "unknown user must fail")
+    except RuntimeError as e:
+        check(e.args[0].get("C") == "28P01", "unknown user 28P01: %r" % e.args[0])
+
+# ---- many connections at once ------------------------------------------------------------------
+
+N = 220
+conns = []
+errors = []
+
+
+def open_one():
+    try:
+        x = Conn()
+        conns.append(x)
+    except Exception as e:  # noqa: BLE001 - every failure counts
+        errors.append(repr(e))
+
+
+ths = [threading.Thread(target=open_one) for _ in range(N)]
+for t in ths:
+    t.start()
+for t in ths:
+    t.join()
+check(len(conns) == N and not errors, "%d concurrent connections: %d opened, errors %r" % (N, len(conns), errors[:3]))
+for i, x in enumerate(conns):
+    x.send(msg(b"Q", cstr("SELECT %d" % i)))
+ok = sum(1 for i, x in enumerate(conns) if datarows(x.until_ready()) == [[str(i).encode()]])
+check(ok == N, "each of the %d connections answers its own query (%d did)" % (N, ok))
+for x in conns:
+    x.s.close()
+
+# the server is still alive
+z = Conn()
+z.send(msg(b"Q", cstr("SELECT count(*) FROM ext")))
+check(datarows(z.until_ready()) == [[b"10"]], "server alive after all of the above")
+
+print("%d checks, %d failed" % (checks, failures))
+sys.exit(1 if failures else 0)
