@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/run-tests.sh — runs every MegaDB test against one build directory, in
 # order: C unit tests, the API example, our SQL tests (test/sql), the runner's
-# self-tests, the shell tests, the shared sqllogictest corpus and TPC-H (the
+# self-tests, the shell tests, the pgwire server with real clients
+# (test/clients), the shared sqllogictest corpus and TPC-H (the
 # last two only when ../shared has them).  Each step's output goes to a log
 # file under BUILD_DIR/test-logs/; a passing step prints its last line, a
 # failing one prints the start and end of its log.  The summary at the end
@@ -221,6 +222,13 @@ elif [ -f tools/megadb/test_shell.sh ]; then
     record "shell tests (tools/megadb)" FAIL 0 "megadb not built"
 else
     skip shell "shell tests (tools/megadb)" "tools/megadb/test_shell.sh not present: skipped"
+fi
+
+# ---- e2. the pgwire server with real clients (psql, psycopg2, raw protocol) ----------------
+if [ -x test/clients/run.sh ] && [ -x "$BUILD/megadb" ]; then
+    run_step clients "pgwire server with clients (test/clients)" rc test/clients/run.sh "$BUILD"
+else
+    skip clients "pgwire server with clients (test/clients)" "test/clients/run.sh or $BUILD/megadb missing: skipped"
 fi
 
 # ---- f. shared sqllogictest corpus -----------------------------------------------------

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# test/clients/run.sh — tests `megadb serve` with real clients.  Starts the
+# server on a free port over a temporary data directory (SCRAM, user created
+# from MEGADB_USER/MEGADB_PASSWORD), then runs:
+#   - psql: results compared with expected text, SQLSTATEs (VERBOSITY verbose),
+#     exit codes under ON_ERROR_STOP, several statements per query,
+#     transactions, \copy in both directions, wrong password / database;
+#   - test_protocol.py: hand-built protocol messages (extended protocol, binary
+#     formats, PortalSuspended, cancel, statement_timeout, hostile input,
+#     220 concurrent connections);
+#   - test_psycopg2.py: psycopg2 and libpq (types, transactions, pgcode, COPY,
+#     cancel, PQprepare/PQdescribePrepared/PQexecParams);
+#   - server start-up rules (no user without --auth trust), trust mode, TLS
+#     (when the openssl command exists) and a clean stop on SIGTERM.
+# A client that is not installed is reported and skipped, not failed.
+#
+# Usage: test/clients/run.sh BUILD_DIR        Exit status 1 when a check failed.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${1:-build}
+MEGADB="$BUILD/megadb"
+if [ ! -x "$MEGADB" ]; then
+    echo "run.sh: $MEGADB not built" >&2
+    exit 2
+fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/megadb-clients.XXXXXX")
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+FAILS=0
+CHECKS=0
+pass() { CHECKS=$((CHECKS + 1)); }
+fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL: $*"; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() { # PORT: up to 10 s for the server to accept
+    python3 - "$1" <<'EOF'
+import socket, sys, time
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+# start_server LOG ARGS...: starts megadb serve in the background (SERVER_PID)
+start_server() {
+    local log=$1
+    shift
+    "$MEGADB" serve "$@" 2>"$log" &
+    SERVER_PID=$!
+}
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+        local rc=$?
+        SERVER_PID=""
+        return $rc
+    fi
+    return 0
+}
+
+USER_NAME=tester
+PASSWORD='pa ss:w0rd'
+DBNAME=testdb
+PORT=$(free_port)
+export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=$USER_NAME PGPASSWORD=$PASSWORD PGDATABASE=$DBNAME PGCONNECT_TIMEOUT=10
+MEGADB_USER=$USER_NAME MEGADB_PASSWORD=$PASSWORD MEGADB_DATABASE=$DBNAME \
+    start_server "$TMP/server.log" --data "$TMP/db" --port "$PORT"
+if ! wait_port "$PORT"; then
+    echo "FAIL: the server did not start"
+    cat "$TMP/server.log"
+    exit 1
+fi
+echo "server on port $PORT (log $TMP/server.log)"
+if grep -q "$PASSWORD" "$TMP/db/server_users"; then fail "the users file holds the password"; else pass; fi
+if grep -q '^user	tester	SCRAM-SHA-256\$4096:' "$TMP/db/server_users"; then pass; else fail "users file has no SCRAM verifier"; fi
+
+# ---- psql -------------------------------------------------------------------------------------------
+if command -v psql >/dev/null 2>&1; then
+    echo "== psql ($(psql --version))"
+    PSQL=(psql -X -q -A -t -v ON_ERROR_STOP=1)
+
+    expect() { # NAME EXPECTED SQL...   (stdout of psql -At compared exactly)
+        local name=$1 want=$2
+        shift 2
+        local got
+        got=$("${PSQL[@]}" "$@" 2>&1)
+        if [ "$got" = "$want" ]; then pass; else fail "psql $name: expected [$want] got [$got]"; fi
+    }
+    expect_error() { # NAME SQLSTATE SQL  (psql exits 1 and prints the SQLSTATE)
+        local name=$1 code=$2 sql=$3 out rc
+        out=$("${PSQL[@]}" -v VERBOSITY=verbose -c "$sql" 2>&1)
+        rc=$?
+        if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "ERROR:  $code:"; then pass; else fail "psql $name: rc $rc, output [$out]"; fi
+    }
+
+    expect "select" "1|abc|1.50|t" -c "SELECT 1, 'abc', 1.5::numeric(5,2), true"
+    expect "null and types" "|2024-02-29 10:00:00|3 days 04:00:00" -c "SELECT NULL::int, '2024-02-29 10:00'::timestamp, '3 days 4 hours'::interval"
+    expect "multi-statement" $'1\n2\n3' -c "SELECT 1; SELECT 2; SELECT 3"
+    expect "ddl and dml" '3|60' -c "CREATE TABLE t (id int PRIMARY KEY, v int)" \
+        -c "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)" -c "SELECT count(*), sum(v) FROM t" 2>/dev/null
+    "${PSQL[@]}" -c "DROP TABLE IF EXISTS t2" -c "CREATE TABLE t2 (id int PRIMARY KEY, v text)" -c "INSERT INTO t2 VALUES (1, 'a'), (2, 'b')" || fail "psql setup"
+    expect "update tag" "UPDATE 2" -c "UPDATE t2 SET v = v || '!'" -v QUIET=0
+    expect "order by" $'1|a!\n2|b!' -c "SELECT * FROM t2 ORDER BY id"
+    expect_error "division by zero" 22012 "SELECT 1/0"
+    expect_error "undefined table" 42P01 "SELECT * FROM nosuch"
+    expect_error "syntax error" 42601 "SELEC 1"
+    expect_error "unique violation" 23505 "INSERT INTO t2 VALUES (1, 'dup')"
+    # an error position is shown with its line, as psql does with P
+    out=$("${PSQL[@]}" -c "SELECT nosuchcol FROM t2" 2>&1)
+    if printf '%s' "$out" | grep -q 'LINE 1: SELECT nosuchcol FROM t2' && printf '%s' "$out" | grep -q '^               \^'; then pass; else fail "psql error position: [$out]"; fi
+
+    # transactions in a script: the rolled-back insert is gone, the committed one stays
+    out=$("${PSQL[@]}" 2>&1 <<'EOF'
+BEGIN;
+INSERT INTO t2 VALUES (3, 'c');
+ROLLBACK;
+BEGIN;
+INSERT INTO t2 VALUES (4, 'd');
+SELECT count(*) FROM t2;
+COMMIT;
+SELECT string_agg(v, ',' ORDER BY id) FROM t2;
+\set ON_ERROR_STOP 0
+BEGIN;
+SELECT 1/0;
+SELECT 'not reached';
+ROLLBACK;
+SELECT 'after rollback';
+EOF
+)
+    want=$'3\na!,b!,d\nERROR:  division by zero\nERROR:  current transaction is aborted, commands ignored until end of transaction block\nafter rollback'
+    if [ "$out" = "$want" ]; then pass; else fail "psql transactions: [$out]"; fi
+
+    # \copy both ways, text and CSV
+    printf '10\tten\n11\t\\N\n12\ttwelve\n' >"$TMP/in.tsv"
+    printf 'id,v\n20,"x,y"\n21,\n' >"$TMP/in.csv"
+    expect "copy from" $'14|x,y' -c "\\copy t2 from '$TMP/in.tsv'" -c "\\copy t2 from '$TMP/in.csv' with (format csv, header)" \
+        -c "SELECT count(*) + 6, max(v) FILTER (WHERE id = 20) FROM t2"
+    "${PSQL[@]}" -c "\\copy (SELECT * FROM t2 WHERE id >= 10 ORDER BY id) to '$TMP/out.csv' with (format csv)" || fail "psql copy to"
+    want=$'10,ten\n11,\n12,twelve\n20,"x,y"\n21,'
+    if [ "$(cat "$TMP/out.csv" 2>/dev/null)" = "$want" ]; then pass; else fail "psql \\copy to: [$(cat "$TMP/out.csv" 2>/dev/null)]"; fi
+    expect "copy inline" "2" -c "DROP TABLE IF EXISTS c3" -c "CREATE TABLE c3 (a int)" -f - <<'EOF'
+COPY c3 FROM STDIN;
+1
+2
+\.
+SELECT count(*) FROM c3;
+EOF
+    expect "copy to stdout" $'1\n2' -c "COPY c3 TO STDOUT"
+
+    # authentication and database errors
+    out=$(PGPASSWORD=wrong psql -X -Atc "SELECT 1" 2>&1)
+    rc=$?
+    if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q 'password authentication failed for user "tester"'; then pass; else fail "psql wrong password: rc $rc [$out]"; fi
+    out=$(psql -X -d otherdb -Atc "SELECT 1" 2>&1)
+    rc=$?
+    if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q 'database "otherdb" does not exist'; then pass; else fail "psql wrong database: rc $rc [$out]"; fi
+    out=$(psql -X -Atc "SELECT 1" "sslmode=require" 2>&1)
+    if [ $? -eq 2 ] && printf '%s' "$out" | grep -qi 'server does not support SSL'; then pass; else fail "psql sslmode=require without TLS: [$out]"; fi
+else
+    echo "SKIP: psql not installed (Debian package postgresql-client-15)"
+fi
+
+# ---- raw protocol --------------------------------------------------------------------------------------
+echo "== protocol messages (test_protocol.py)"
+if python3 "$HERE/test_protocol.py" 127.0.0.1 "$PORT" "$USER_NAME" "$PASSWORD" "$DBNAME"; then pass; else fail "test_protocol.py"; fi
+
+# ---- psycopg2 --------------------------------------------------------------------------------------------
+PY=""
+for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import psycopg2' 2>/dev/null; then PY=$p; break; fi
+done
+if [ -n "$PY" ]; then
+    echo "== psycopg2 ($($PY -c 'import psycopg2; print(psycopg2.__version__)'))"
+    if "$PY" "$HERE/test_psycopg2.py" "host=127.0.0.1 port=$PORT user=$USER_NAME password='$PASSWORD' dbname=$DBNAME"; then pass; else fail "test_psycopg2.py"; fi
+else
+    echo "SKIP: psycopg2 not installed (Debian package python3-psycopg2)"
+fi
+
+# ---- stop, restart with the stored verifier ----------------------------------------------------------------
+echo "== stop and restart"
+stop_server
+rc=$?
+if [ $rc -eq 0 ] && grep -q "database system is shut down" "$TMP/server.log"; then pass; else fail "SIGTERM: exit $rc"; tail -5 "$TMP/server.log"; fi
+PORT2=$(free_port)
+start_server "$TMP/server2.log" --data "$TMP/db" --port "$PORT2"
+if wait_port "$PORT2"; then pass; else fail "restart"; fi
+if command -v psql >/dev/null 2>&1; then
+    # the stored verifier still admits the user; the catalog survived (table contents depend on the tier)
+    out=$(psql -X -p "$PORT2" -Atc "SELECT count(*) >= 0 FROM t2" 2>&1)
+    if [ "$out" = "t" ]; then pass; else fail "after restart, same password and table: [$out]"; fi
+fi
+stop_server
+
+# no users and --auth scram: refuses to start
+"$MEGADB" serve --data "$TMP/empty" --port "$(free_port)" 2>"$TMP/nouser.log" &
+pid=$!
+sleep 1
+if ! kill -0 $pid 2>/dev/null; then
+    wait $pid
+    rc=$?
+    if [ $rc -eq 2 ] && grep -q "MEGADB_USER" "$TMP/nouser.log"; then pass; else fail "start without users: rc $rc"; fi
+else
+    kill $pid
+    fail "server started without users under --auth scram"
+fi
+
+# trust mode: any user, any database (none configured)
+PORT3=$(free_port)
+start_server "$TMP/server3.log" --data "$TMP/trustdb" --port "$PORT3" --auth trust
+wait_port "$PORT3"
+if command -v psql >/dev/null 2>&1; then
+    out=$(PGPASSWORD= psql -X -p "$PORT3" -U someone -d anything -Atc "SELECT 41 + 1" 2>&1)
+    if [ "$out" = "42" ]; then pass; else fail "trust mode: [$out]"; fi
+fi
+# SIGINT stops it too
+kill -INT "$SERVER_PID"
+wait "$SERVER_PID"
+rc=$?
+SERVER_PID=""
+if [ $rc -eq 0 ]; then pass; else fail "SIGINT: exit $rc"; fi
+
+# TLS with a self-signed certificate
+if command -v openssl >/dev/null 2>&1 && command -v psql >/dev/null 2>&1; then
+    echo "== TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 -subj "/CN=localhost" >/dev/null 2>&1
+    PORT4=$(free_port)
+    start_server "$TMP/server4.log" --data "$TMP/db" --port "$PORT4" --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem"
+    wait_port "$PORT4"
+    out=$(psql -X -p "$PORT4" -Atc "SELECT 'over tls'" "sslmode=require" 2>&1)
+    if [ "$out" = "over tls" ] && grep -q "SSL enabled" "$TMP/server4.log"; then pass; else fail "TLS: [$out]"; fi
+    out=$(psql -X -p "$PORT4" -Atc "SELECT 'plain'" "sslmode=disable" 2>&1)
+    if [ "$out" = "plain" ]; then pass; else fail "TLS server, plain client: [$out]"; fi
+    stop_server
+else
+    echo "SKIP: TLS (openssl or psql missing)"
+fi
+
+echo "$CHECKS checks, $FAILS failed"
+[ "$FAILS" -eq 0 ]
