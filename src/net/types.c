@@ -536,7 +536,7 @@ bool pgwire_decode_binary(uint32_t oid, const uint8_t *p, size_t len, char **out
         int64_t us = (int64_t)get_be(p, 8);
         int32_t days = (int32_t)get_be(p + 8, 4), months = (int32_t)get_be(p + 12, 4);
         int64_t a = us < 0 ? -us : us;
-        n = snprintf(buf, sizeof buf, "%d mons %d days %s%" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64, months, days, us < 0 ? "-" : "",
+        n = snprintf(buf, sizeof buf, "%d mons %d days %s%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64, months, days, us < 0 ? "-" : "",
                      (int64_t)(a / 3600000000LL), (int64_t)(a / 60000000 % 60), (int64_t)(a / 1000000 % 60), (int64_t)(a % 1000000));
         break;
     }

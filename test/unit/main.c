@@ -1,7 +1,8 @@
 /*
  * test/unit/main.c — runs every C unit-test suite (the megadb-unit binary).
  *
- * Add a suite by listing it in UNIT_SUITES below.  Suites are declared weak,
+ * Add a suite by listing it in UNIT_SUITES below; arguments name the suites
+ * to run (default: all).  Suites are declared weak,
  * so a suite whose file is not linked into a build is skipped instead of
  * breaking the link.  Exits 1 when any check failed, 0 otherwise.
  */
@@ -15,12 +16,19 @@ int unit_failures;
     X(suite_scalar_io) \
     X(suite_datetime)  \
     X(suite_cast)      \
-    X(suite_func)
+    X(suite_func)      \
+    X(suite_keyenc)    \
+    X(suite_wal)       \
+    X(suite_bufpool)   \
+    X(suite_btree)     \
+    X(suite_oltp_recovery) \
+    X(suite_oltp_crash) \
+    X(suite_pgwire)
 
 #define DECLARE(name) void name(void) __attribute__((weak));
 UNIT_SUITES(DECLARE)
 
-int main(void)
+int main(int argc, char **argv)
 {
     struct {
         const char *name;
@@ -31,6 +39,11 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         if (!suites[i].fn) continue;
+        if (argc > 1) { /* megadb-unit suite_a suite_b: run only those */
+            bool wanted = false;
+            for (int a = 1; a < argc; a++) wanted |= strcmp(argv[a], suites[i].name) == 0;
+            if (!wanted) continue;
+        }
         int before = unit_failures, checks = unit_checks;
         suites[i].fn();
         printf("%-20s %6d checks, %d failed\n", suites[i].name, unit_checks - checks, unit_failures - before);
