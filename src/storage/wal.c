@@ -268,6 +268,10 @@ int wal_start_append(Wal *w, Lsn lsn, Err *err)
  * re-checks.  `sync` false only writes (no fsync). */
 static int flush_locked(Wal *w, Lsn target, bool sync, Err *err)
 {
+    /* before wal_start_append (recovery) the log on disk is all there is and
+     * was fsynced by wal_sync_all; a target past the end would never be met */
+    if (!w->started) return w->failed ? wal_fail(w, err) : MDB_OK_;
+    if (target > w->insert_lsn) target = w->insert_lsn;
     for (;;) {
         if (w->failed) return wal_fail(w, err);
         if ((sync ? w->flushed_lsn : w->written_lsn) >= target) return MDB_OK_;
@@ -482,6 +486,25 @@ int wal_truncate_before(Wal *w, Lsn lsn, Err *err)
     pthread_mutex_unlock(&w->io_mu);
     (void)err;
     return MDB_OK_;
+}
+
+int wal_sync_all(Wal *w, Err *err)
+{
+    pthread_mutex_lock(&w->io_mu);
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < w->nsegs && rc == MDB_OK_ && w->dir; i++) {
+        WalSeg *s = seg_get(w, w->segs[i].start, false, err);
+        char p[4096];
+        seg_path(w, w->segs[i].start, p, sizeof p);
+        if (!s || fio_fsync(s->fd, p, err)) rc = MDB_FAIL;
+    }
+    pthread_mutex_unlock(&w->io_mu);
+    if (rc) {
+        pthread_mutex_lock(&w->mu);
+        w->failed = true;
+        pthread_mutex_unlock(&w->mu);
+    }
+    return rc;
 }
 
 Lsn wal_oldest_lsn(Wal *w)

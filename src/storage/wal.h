@@ -104,6 +104,9 @@ void wal_stats(Wal *w, WalStats *out);
 Lsn wal_redo_lsn(Wal *w);
 void wal_set_redo_lsn(Wal *w, Lsn lsn);
 
+/* fsyncs every existing segment (recovery: what it replays must be durable
+ * before pages changed by the replay are written). */
+int wal_sync_all(Wal *w, Err *err);
 /* Removes the segments that hold only bytes below `lsn`. */
 int wal_truncate_before(Wal *w, Lsn lsn, Err *err);
 /* The first LSN still stored (the start of the oldest segment), WAL_FIRST_LSN when empty. */

@@ -1,0 +1,1098 @@
+/*
+ * src/storage/oltp/btree.c — B+tree pages, operations, logging, redo and
+ * logical undo (see btree.h).
+ *
+ * Page layout after the 24-byte page header: a 16-byte node header (level,
+ * slot count, start of the cell area, garbage bytes, right sibling, leftmost
+ * child), then an array of u16 slot offsets in key order growing up, and the
+ * cells growing down from the end of the page.  A cell is u16 key length,
+ * u16 value length, key, value; in an internal node the value is the 4-byte
+ * child page for keys >= the cell's key (the leftmost child takes the keys
+ * below the first cell).  Deleting a cell only removes its slot and counts
+ * its bytes as garbage; an insert that finds no contiguous room compacts
+ * the page first.  The same page functions run for a change and for its
+ * redo, so a replayed page gets the same content.
+ */
+#include "storage/oltp/btree.h"
+
+#include <stdlib.h>
+
+#define NODE_OFF PAGE_HDR_SIZE
+#define SLOTS_OFF (PAGE_HDR_SIZE + 16)
+#define BT_META_MAGIC 0x4D425431u /* "MBT1" */
+#define BT_MAX_DEPTH 48
+
+typedef struct BtNode {
+    u16 level; /* 0 = leaf */
+    u16 nslots;
+    u16 cell_lo;
+    u16 garbage;
+    PageNo right;
+    PageNo leftmost;
+} BtNode;
+
+typedef struct BtMeta {
+    u32 magic;
+    PageNo root;
+} BtMeta;
+
+struct BTree {
+    BtEnv *env;
+    PageNo meta;
+    pthread_rwlock_t lock;
+};
+
+static inline BtNode *nd(u8 *p) { return (BtNode *)(p + NODE_OFF); }
+static inline const BtNode *ndc(const u8 *p) { return (const BtNode *)(p + NODE_OFF); }
+static inline BtMeta *meta_of(u8 *p) { return (BtMeta *)(p + PAGE_HDR_SIZE); }
+static inline u16 rd16(const u8 *p)
+{
+    u16 v;
+    memcpy(&v, p, 2);
+    return v;
+}
+static inline void wr16(u8 *p, u16 v) { memcpy(p, &v, 2); }
+static inline u32 rd32(const u8 *p)
+{
+    u32 v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline void wr32(u8 *p, u32 v) { memcpy(p, &v, 4); }
+static inline u16 slot(const u8 *p, int i) { return rd16(p + SLOTS_OFF + 2 * i); }
+
+static inline void cell_at(const u8 *p, int i, const u8 **k, u16 *kl, const u8 **v, u16 *vl)
+{
+    const u8 *c = p + slot(p, i);
+    *kl = rd16(c);
+    *vl = rd16(c + 2);
+    *k = c + 4;
+    *v = c + 4 + *kl;
+}
+static inline PageNo child_at(const u8 *p, int i)
+{
+    const u8 *k, *v;
+    u16 kl, vl;
+    cell_at(p, i, &k, &kl, &v, &vl);
+    return rd32(v);
+}
+static inline size_t cell_size(const u8 *p, int i)
+{
+    const u8 *c = p + slot(p, i);
+    return 4 + (size_t)rd16(c) + rd16(c + 2);
+}
+
+static void node_init(u8 *p, PageNo pno, u8 type, u16 level)
+{
+    memset(p, 0, PAGE_SIZE);
+    page_hdr(p)->pno = pno;
+    page_hdr(p)->type = type;
+    BtNode *n = nd(p);
+    n->level = level;
+    n->cell_lo = PAGE_SIZE;
+    n->right = PAGE_NONE;
+    n->leftmost = PAGE_NONE;
+}
+
+static size_t node_contig(const u8 *p) { return ndc(p)->cell_lo - (SLOTS_OFF + 2u * ndc(p)->nslots); }
+static size_t node_free(const u8 *p) { return node_contig(p) + ndc(p)->garbage; }
+
+static void node_compact(u8 *p)
+{
+    u8 tmp[PAGE_SIZE];
+    BtNode *n = nd(p);
+    size_t lo = PAGE_SIZE;
+    for (int i = 0; i < n->nslots; i++) {
+        size_t sz = cell_size(p, i);
+        lo -= sz;
+        memcpy(tmp + lo, p + slot(p, i), sz);
+        wr16(p + SLOTS_OFF + 2 * i, (u16)lo);
+    }
+    memcpy(p + lo, tmp + lo, PAGE_SIZE - lo);
+    n->cell_lo = (u16)lo;
+    n->garbage = 0;
+}
+
+/* Inserts a cell at slot idx; false when the page lacks room even compacted. */
+static bool node_insert_at(u8 *p, int idx, const u8 *k, size_t kl, const u8 *v, size_t vl)
+{
+    size_t need = 4 + kl + vl;
+    if (node_free(p) < need + 2) return false;
+    if (node_contig(p) < need + 2) node_compact(p);
+    BtNode *n = nd(p);
+    n->cell_lo = (u16)(n->cell_lo - need);
+    u8 *c = p + n->cell_lo;
+    wr16(c, (u16)kl);
+    wr16(c + 2, (u16)vl);
+    memcpy(c + 4, k, kl);
+    if (vl) memcpy(c + 4 + kl, v, vl);
+    u8 *s = p + SLOTS_OFF;
+    memmove(s + 2 * (idx + 1), s + 2 * idx, 2u * (n->nslots - idx));
+    wr16(s + 2 * idx, n->cell_lo);
+    n->nslots++;
+    return true;
+}
+
+static void node_remove_at(u8 *p, int idx)
+{
+    BtNode *n = nd(p);
+    n->garbage = (u16)(n->garbage + cell_size(p, idx));
+    u8 *s = p + SLOTS_OFF;
+    memmove(s + 2 * idx, s + 2 * (idx + 1), 2u * (n->nslots - idx - 1));
+    n->nslots--;
+    if (n->nslots == 0) {
+        n->cell_lo = PAGE_SIZE;
+        n->garbage = 0;
+    }
+}
+
+/* First slot whose key >= k; *eq when that key equals k. */
+static int node_lower_bound(const u8 *p, const u8 *k, size_t kl, bool *eq)
+{
+    int lo = 0, hi = ndc(p)->nslots;
+    *eq = false;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        const u8 *ck, *cv;
+        u16 ckl, cvl;
+        cell_at(p, mid, &ck, &ckl, &cv, &cvl);
+        int c = keyenc_cmp(ck, ckl, k, kl);
+        if (c < 0) lo = mid + 1;
+        else {
+            if (c == 0) *eq = true;
+            hi = mid;
+        }
+    }
+    if (*eq && lo < ndc(p)->nslots) {
+        const u8 *ck, *cv;
+        u16 ckl, cvl;
+        cell_at(p, lo, &ck, &ckl, &cv, &cvl);
+        *eq = keyenc_cmp(ck, ckl, k, kl) == 0;
+    } else {
+        *eq = false;
+    }
+    return lo;
+}
+
+/* First slot whose key > k. */
+static int node_upper_bound(const u8 *p, const u8 *k, size_t kl)
+{
+    bool eq;
+    int i = node_lower_bound(p, k, kl, &eq);
+    return eq ? i + 1 : i;
+}
+
+static PageNo node_child_for(const u8 *p, const u8 *k, size_t kl)
+{
+    int i = node_upper_bound(p, k, kl);
+    return i == 0 ? ndc(p)->leftmost : child_at(p, i - 1);
+}
+
+/* ---- environment and transactions ----------------------------------------------- */
+
+void btenv_init(BtEnv *e, BufPool *bp, Wal *wal)
+{
+    memset(e, 0, sizeof *e);
+    e->bp = bp;
+    e->wal = wal;
+    pthread_rwlock_init(&e->ckpt_lock, NULL);
+    pthread_mutex_init(&e->mu, NULL);
+    e->next_xid = 1;
+}
+
+void btenv_destroy(BtEnv *e)
+{
+    for (size_t i = 0; i < e->ntrees; i++) {
+        pthread_rwlock_destroy(&e->trees[i]->lock);
+        free(e->trees[i]);
+    }
+    free(e->trees);
+    for (size_t i = 0; i < e->nactive; i++) free(e->active[i]);
+    free(e->active);
+    pthread_rwlock_destroy(&e->ckpt_lock);
+    pthread_mutex_destroy(&e->mu);
+}
+
+BtTxn *bt_txn_begin(BtEnv *e)
+{
+    BtTxn *t = xcalloc(1, sizeof *t);
+    pthread_mutex_lock(&e->mu);
+    t->xid = e->next_xid++;
+    if (e->nactive == e->capactive) {
+        e->capactive = e->capactive ? e->capactive * 2 : 16;
+        e->active = xrealloc(e->active, e->capactive * sizeof *e->active);
+    }
+    e->active[e->nactive++] = t;
+    pthread_mutex_unlock(&e->mu);
+    return t;
+}
+
+static void txn_end(BtEnv *e, BtTxn *t)
+{
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->nactive; i++)
+        if (e->active[i] == t) {
+            e->active[i] = e->active[--e->nactive];
+            break;
+        }
+    pthread_mutex_unlock(&e->mu);
+    free(t);
+}
+
+Lsn bt_oldest_active_lsn(BtEnv *e)
+{
+    Lsn m = LSN_NONE;
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->nactive; i++) {
+        Lsn f = e->active[i]->first_lsn;
+        if (f != LSN_NONE && (m == LSN_NONE || f < m)) m = f;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return m;
+}
+
+int bt_txn_commit(BtEnv *e, BtTxn *txn, u64 commit_ts, Err *err)
+{
+    int rc = MDB_OK_;
+    if (txn->last_lsn != LSN_NONE) { /* a read-only transaction logs nothing */
+        WalRecHdr h = {0};
+        h.type = WAL_REC_COMMIT;
+        h.xid = txn->xid;
+        h.prev_lsn = txn->last_lsn;
+        Lsn end;
+        pthread_rwlock_rdlock(&e->ckpt_lock);
+        rc = wal_append(e->wal, &h, &commit_ts, sizeof commit_ts, NULL, &end, err);
+        pthread_rwlock_unlock(&e->ckpt_lock);
+        if (rc == MDB_OK_) rc = wal_commit_wait(e->wal, end, err);
+    }
+    txn_end(e, txn);
+    return rc;
+}
+
+/* ---- logging helpers -------------------------------------------------------------- */
+
+/* Who a change is logged for: a transaction (chain through last_lsn), a
+ * compensation record (chain pointer = undo_next) or nobody (xid 0). */
+typedef struct LogCtx {
+    u64 xid;
+    Lsn *last_lsn;  /* updated with the new record's LSN; NULL for xid 0 */
+    Lsn *first_lsn;
+    bool clr;
+    Lsn undo_next;
+} LogCtx;
+
+static LogCtx logctx_of(BtTxn *txn)
+{
+    LogCtx c = {0};
+    if (txn) {
+        c.xid = txn->xid;
+        c.last_lsn = &txn->last_lsn;
+        c.first_lsn = &txn->first_lsn;
+    }
+    return c;
+}
+
+/* Logs a full-page image of f when this is its first change since the redo
+ * point (caller holds f's latch). */
+static int log_fpi_if_needed(BtEnv *e, BufFrame *f, Err *err)
+{
+    if (page_lsn(f->data) > wal_redo_lsn(e->wal)) return MDB_OK_;
+    WalRecHdr h = {0};
+    h.type = WAL_REC_FPI;
+    u32 head[2] = {f->pno, 0};
+    Lsn end;
+    if (wal_append2(e->wal, &h, head, sizeof head, f->data, PAGE_SIZE, NULL, &end, err)) return MDB_FAIL;
+    bufpool_mark_dirty(f, end);
+    return MDB_OK_;
+}
+
+/* Logs a leaf change record (FPI first when needed); caller holds f's latch
+ * and applies the change after, marking the page dirty with *end. */
+static int log_leaf_change(BtEnv *e, LogCtx *lc, u8 type, BufFrame *f, const u8 *body, size_t blen, Lsn *end,
+                           Err *err)
+{
+    if (log_fpi_if_needed(e, f, err)) return MDB_FAIL;
+    WalRecHdr h = {0};
+    h.type = type;
+    h.xid = lc->xid;
+    h.flags = lc->clr ? WAL_FLAG_CLR : 0;
+    h.prev_lsn = lc->clr ? lc->undo_next : (lc->last_lsn ? *lc->last_lsn : LSN_NONE);
+    Lsn lsn;
+    if (wal_append(e->wal, &h, body, blen, &lsn, end, err)) return MDB_FAIL;
+    if (lc->last_lsn) {
+        *lc->last_lsn = lsn;
+        if (lc->first_lsn && *lc->first_lsn == LSN_NONE) *lc->first_lsn = lsn;
+    }
+    return MDB_OK_;
+}
+
+/* Body of insert/delete records: tree, page, klen, vlen, key, value. */
+static void body_kv(ByteBuf *b, PageNo tree, PageNo page, const u8 *k, size_t kl, const u8 *v, size_t vl)
+{
+    b->len = 0;
+    u8 head[12];
+    wr32(head, tree);
+    wr32(head + 4, page);
+    wr16(head + 8, (u16)kl);
+    wr16(head + 10, (u16)vl);
+    bytebuf_append(b, head, 12);
+    bytebuf_append(b, k, kl);
+    bytebuf_append(b, v, vl);
+}
+
+/* A structure change: the pages it touched, latched and pinned until logged. */
+typedef struct Smo {
+    BufFrame *f[2 * BT_MAX_DEPTH + 4];
+    int n;
+} Smo;
+
+static void smo_touch(Smo *s, BufFrame *f)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->f[i] == f) return;
+    bufpool_latch(f);
+    s->f[s->n++] = f; /* the Smo owns one pin of f from here on */
+}
+
+static bool smo_has(const Smo *s, const BufFrame *f)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->f[i] == f) return true;
+    return false;
+}
+
+/* Logs the after-images of every touched page as one record, marks them
+ * dirty, unlatches and unpins them. */
+static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
+{
+    ByteBuf b = {0};
+    u8 head[8];
+    wr32(head, tree);
+    wr32(head + 4, (u32)s->n);
+    bytebuf_append(&b, head, 8);
+    for (int i = 0; i < s->n; i++) {
+        u8 pn[4];
+        wr32(pn, s->f[i]->pno);
+        page_hdr(s->f[i]->data)->pno = s->f[i]->pno;
+        bytebuf_append(&b, pn, 4);
+        bytebuf_append(&b, s->f[i]->data, PAGE_SIZE);
+    }
+    WalRecHdr h = {0};
+    h.type = WAL_BT_SMO;
+    Lsn end;
+    int rc = wal_append(e->wal, &h, b.data, b.len, NULL, &end, err);
+    bytebuf_free(&b);
+    for (int i = 0; i < s->n; i++) {
+        /* on failure the pages keep changes that are not in the log: the WAL
+         * is failed, so nothing can be written back after them anyway */
+        if (rc == MDB_OK_) bufpool_mark_dirty(s->f[i], end);
+        bufpool_unlatch(s->f[i]);
+        bufpool_unpin(e->bp, s->f[i]);
+    }
+    s->n = 0;
+    return rc;
+}
+
+/* ---- trees ------------------------------------------------------------------------ */
+
+static BTree *tree_register(BtEnv *e, PageNo meta)
+{
+    for (size_t i = 0; i < e->ntrees; i++)
+        if (e->trees[i]->meta == meta) return e->trees[i];
+    BTree *t = xcalloc(1, sizeof *t);
+    t->env = e;
+    t->meta = meta;
+    pthread_rwlock_init(&t->lock, NULL);
+    if (e->ntrees == e->captrees) {
+        e->captrees = e->captrees ? e->captrees * 2 : 8;
+        e->trees = xrealloc(e->trees, e->captrees * sizeof *e->trees);
+    }
+    e->trees[e->ntrees++] = t;
+    return t;
+}
+
+BTree *btree_open(BtEnv *e, PageNo meta)
+{
+    pthread_mutex_lock(&e->mu);
+    BTree *t = tree_register(e, meta);
+    pthread_mutex_unlock(&e->mu);
+    return t;
+}
+
+PageNo btree_id(const BTree *t) { return t->meta; }
+
+int btree_create(BtEnv *e, BTree **out, Err *err)
+{
+    BufFrame *m, *r;
+    pthread_rwlock_rdlock(&e->ckpt_lock);
+    if (bufpool_new_page(e->bp, &m, err)) goto fail;
+    if (bufpool_new_page(e->bp, &r, err)) {
+        bufpool_unpin(e->bp, m);
+        goto fail;
+    }
+    Smo s = {.n = 0};
+    smo_touch(&s, m);
+    smo_touch(&s, r);
+    node_init(m->data, m->pno, BT_PAGE_META, 0);
+    meta_of(m->data)->magic = BT_META_MAGIC;
+    meta_of(m->data)->root = r->pno;
+    node_init(r->data, r->pno, BT_PAGE_LEAF, 0);
+    PageNo meta = m->pno;
+    if (smo_finish(e, meta, &s, err)) goto fail;
+    pthread_rwlock_unlock(&e->ckpt_lock);
+    *out = btree_open(e, meta);
+    return MDB_OK_;
+fail:
+    pthread_rwlock_unlock(&e->ckpt_lock);
+    return MDB_FAIL;
+}
+
+static int read_root(BTree *t, PageNo *root, Err *err)
+{
+    BufFrame *m;
+    if (bufpool_pin(t->env->bp, t->meta, &m, err)) return MDB_FAIL;
+    int rc = MDB_OK_;
+    if (page_hdr(m->data)->type != BT_PAGE_META || meta_of(m->data)->magic != BT_META_MAGIC)
+        rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u is not a B+tree meta page", t->meta);
+    else *root = meta_of(m->data)->root;
+    bufpool_unpin(t->env->bp, m);
+    return rc;
+}
+
+/* Descends to the leaf for key; path[0..*depth) = internal pages from the
+ * root.  Returns the leaf pinned. */
+static int descend(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, BufFrame **leaf, Err *err)
+{
+    PageNo pno;
+    if (read_root(t, &pno, err)) return MDB_FAIL;
+    *depth = 0;
+    for (;;) {
+        BufFrame *f;
+        if (bufpool_pin(t->env->bp, pno, &f, err)) return MDB_FAIL;
+        u8 type = page_hdr(f->data)->type;
+        if (type == BT_PAGE_LEAF) {
+            *leaf = f;
+            return MDB_OK_;
+        }
+        if (type != BT_PAGE_INTERNAL || *depth >= BT_MAX_DEPTH) {
+            bufpool_unpin(t->env->bp, f);
+            return err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree page %u has an unexpected type %u", pno, type);
+        }
+        path[(*depth)++] = pno;
+        PageNo next = node_child_for(f->data, k, kl);
+        bufpool_unpin(t->env->bp, f);
+        pno = next;
+    }
+}
+
+/* Splits the node in frame f (touched by s) into f and a new right sibling;
+ * the separator goes to *sep, the sibling's page to *right. */
+static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **right, Err *err)
+{
+    u8 *p = f->data;
+    BtNode *n = nd(p);
+    int cnt = n->nslots;
+    bool leaf = n->level == 0;
+    BufFrame *r;
+    if (bufpool_new_page(t->env->bp, &r, err)) return MDB_FAIL;
+    smo_touch(s, r);
+    node_init(r->data, r->pno, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, n->level);
+    size_t total = 0, acc = 0;
+    for (int i = 0; i < cnt; i++) total += cell_size(p, i) + 2;
+    int m = 0;
+    while (m < cnt && acc < total / 2) acc += cell_size(p, m++) + 2;
+    if (m < 1) m = 1;
+    if (m > cnt - 1) m = cnt - 1;
+    const u8 *k, *v;
+    u16 kl, vl;
+    cell_at(p, m, &k, &kl, &v, &vl);
+    sep->len = 0;
+    bytebuf_append(sep, k, kl);
+    int from = m;
+    if (!leaf) {
+        nd(r->data)->leftmost = rd32(v);
+        from = m + 1;
+    }
+    for (int i = from; i < cnt; i++) {
+        cell_at(p, i, &k, &kl, &v, &vl);
+        node_insert_at(r->data, i - from, k, kl, v, vl);
+    }
+    u8 tmp[PAGE_SIZE];
+    memcpy(tmp, p, PAGE_SIZE);
+    nd(p)->nslots = 0;
+    nd(p)->cell_lo = PAGE_SIZE;
+    nd(p)->garbage = 0;
+    for (int i = 0; i < m; i++) {
+        cell_at(tmp, i, &k, &kl, &v, &vl);
+        node_insert_at(p, i, k, kl, v, vl);
+    }
+    if (leaf) {
+        nd(r->data)->right = nd(p)->right;
+        nd(p)->right = r->pno;
+    }
+    *right = r;
+    return MDB_OK_;
+}
+
+/* Splits the leaf that key k belongs to, and its parents as needed, as one
+ * logged structure change. */
+static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
+{
+    BtEnv *e = t->env;
+    PageNo path[BT_MAX_DEPTH];
+    int depth;
+    BufFrame *cur;
+    if (descend(t, k, kl, path, &depth, &cur, err)) return MDB_FAIL;
+    Smo s = {.n = 0};
+    smo_touch(&s, cur);
+    ByteBuf sep = {0}, sep2 = {0};
+    BufFrame *right;
+    int rc = split_node(t, &s, cur, &sep, &right, err);
+    for (int lvl = depth - 1; rc == MDB_OK_; lvl--) {
+        u8 child[4];
+        wr32(child, right->pno);
+        if (lvl < 0) { /* the root split: a new root above it */
+            BufFrame *nr, *m;
+            if ((rc = bufpool_new_page(e->bp, &nr, err))) break;
+            smo_touch(&s, nr);
+            node_init(nr->data, nr->pno, BT_PAGE_INTERNAL, (u16)(nd(cur->data)->level + 1));
+            nd(nr->data)->leftmost = cur->pno;
+            node_insert_at(nr->data, 0, sep.data, sep.len, child, 4);
+            if ((rc = bufpool_pin(e->bp, t->meta, &m, err))) break;
+            if (smo_has(&s, m)) bufpool_unpin(e->bp, m);
+            else smo_touch(&s, m);
+            meta_of(m->data)->root = nr->pno;
+            break;
+        }
+        BufFrame *par;
+        if ((rc = bufpool_pin(e->bp, path[lvl], &par, err))) break;
+        smo_touch(&s, par);
+        if (node_insert_at(par->data, node_upper_bound(par->data, sep.data, sep.len), sep.data, sep.len, child, 4))
+            break;
+        BufFrame *pr;
+        if ((rc = split_node(t, &s, par, &sep2, &pr, err))) break;
+        BufFrame *target = keyenc_cmp(sep.data, sep.len, sep2.data, sep2.len) < 0 ? par : pr;
+        node_insert_at(target->data, node_upper_bound(target->data, sep.data, sep.len), sep.data, sep.len, child, 4);
+        ByteBuf x = sep;
+        sep = sep2;
+        sep2 = x;
+        cur = par;
+        right = pr;
+    }
+    bytebuf_free(&sep);
+    bytebuf_free(&sep2);
+    if (rc) {
+        /* nothing logged: undo is impossible page by page, so poison nothing
+         * and unpin; the WAL failure (or pool exhaustion) is reported */
+        for (int i = 0; i < s.n; i++) {
+            bufpool_unlatch(s.f[i]);
+            bufpool_unpin(e->bp, s.f[i]);
+        }
+        return MDB_FAIL;
+    }
+    return smo_finish(e, t->meta, &s, err);
+}
+
+static int check_cell(size_t kl, size_t vl, Err *err)
+{
+    if (kl == 0 || kl + vl > BT_MAX_CELL)
+        return err_set(err, "54000", "B+tree entry of %zu bytes (key %zu) exceeds the maximum of %d", kl + vl, kl,
+                       BT_MAX_CELL);
+    return MDB_OK_;
+}
+
+/* The three leaf operations, shared by the API and by logical undo. */
+enum { OP_INSERT, OP_UPDATE, OP_DELETE };
+
+static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u8 *v, size_t vl, bool *found,
+                   Err *err)
+{
+    BtEnv *e = t->env;
+    if (op != OP_DELETE && check_cell(kl, vl, err)) return MDB_FAIL;
+    if (kl == 0 || kl > BT_MAX_CELL) return check_cell(kl, 0, err);
+    pthread_rwlock_rdlock(&e->ckpt_lock);
+    pthread_rwlock_wrlock(&t->lock);
+    int rc = MDB_OK_;
+    ByteBuf body = {0};
+    for (int attempt = 0;; attempt++) {
+        PageNo path[BT_MAX_DEPTH];
+        int depth;
+        BufFrame *f;
+        if ((rc = descend(t, k, kl, path, &depth, &f, err))) break;
+        bool eq;
+        int pos = node_lower_bound(f->data, k, kl, &eq);
+        if (found) *found = eq;
+        if (op == OP_INSERT && eq) {
+            bufpool_unpin(e->bp, f);
+            rc = err_set(err, SQLSTATE_UNIQUE_VIOLATION, "duplicate key value in B+tree %u", t->meta);
+            break;
+        }
+        if (op != OP_INSERT && !eq) {
+            bufpool_unpin(e->bp, f);
+            break;
+        }
+        const u8 *ok = NULL, *ov = NULL;
+        u16 okl = 0, ovl = 0;
+        if (eq) cell_at(f->data, pos, &ok, &okl, &ov, &ovl);
+        size_t avail = node_free(f->data) + (op == OP_UPDATE ? 4u + okl + ovl + 2 : 0);
+        if (op != OP_DELETE && avail < 4 + kl + vl + 2) {
+            bufpool_unpin(e->bp, f);
+            if (attempt > 4) {
+                rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "B+tree split did not make room");
+                break;
+            }
+            if ((rc = split_for(t, k, kl, err))) break;
+            continue;
+        }
+        u8 type;
+        if (op == OP_INSERT) {
+            type = WAL_BT_INSERT;
+            body_kv(&body, t->meta, f->pno, k, kl, v, vl);
+        } else if (op == OP_DELETE) {
+            type = WAL_BT_DELETE;
+            body_kv(&body, t->meta, f->pno, k, kl, ov, ovl);
+        } else {
+            type = WAL_BT_UPDATE;
+            body.len = 0;
+            u8 head[16] = {0};
+            wr32(head, t->meta);
+            wr32(head + 4, f->pno);
+            wr16(head + 8, (u16)kl);
+            wr16(head + 10, ovl);
+            wr16(head + 12, (u16)vl);
+            bytebuf_append(&body, head, 16);
+            bytebuf_append(&body, k, kl);
+            bytebuf_append(&body, ov, ovl);
+            bytebuf_append(&body, v, vl);
+        }
+        bufpool_latch(f);
+        Lsn end;
+        rc = log_leaf_change(e, lc, type, f, body.data, body.len, &end, err);
+        if (rc == MDB_OK_) {
+            if (op != OP_INSERT) node_remove_at(f->data, pos);
+            if (op != OP_DELETE && !node_insert_at(f->data, pos, k, kl, v, vl)) MDB_FATAL("B+tree leaf lost its room");
+            bufpool_mark_dirty(f, end);
+        }
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+        break;
+    }
+    bytebuf_free(&body);
+    pthread_rwlock_unlock(&t->lock);
+    pthread_rwlock_unlock(&e->ckpt_lock);
+    return rc;
+}
+
+int btree_insert(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, Err *err)
+{
+    LogCtx lc = logctx_of(txn);
+    return leaf_op(t, &lc, OP_INSERT, key, klen, val, vlen, NULL, err);
+}
+
+int btree_update(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, bool *found,
+                 Err *err)
+{
+    LogCtx lc = logctx_of(txn);
+    bool f;
+    return leaf_op(t, &lc, OP_UPDATE, key, klen, val, vlen, found ? found : &f, err);
+}
+
+int btree_delete(BTree *t, BtTxn *txn, const u8 *key, size_t klen, bool *found, Err *err)
+{
+    LogCtx lc = logctx_of(txn);
+    bool f;
+    return leaf_op(t, &lc, OP_DELETE, key, klen, NULL, 0, found ? found : &f, err);
+}
+
+int btree_get(BTree *t, const u8 *key, size_t klen, ByteBuf *val, bool *found, Err *err)
+{
+    *found = false;
+    val->len = 0;
+    if (klen == 0 || klen > BT_MAX_CELL) return MDB_OK_;
+    pthread_rwlock_rdlock(&t->lock);
+    PageNo path[BT_MAX_DEPTH];
+    int depth;
+    BufFrame *f;
+    int rc = descend(t, key, klen, path, &depth, &f, err);
+    if (rc == MDB_OK_) {
+        bool eq;
+        int pos = node_lower_bound(f->data, key, klen, &eq);
+        if (eq) {
+            const u8 *k, *v;
+            u16 kl, vl;
+            cell_at(f->data, pos, &k, &kl, &v, &vl);
+            bytebuf_append(val, v, vl);
+            *found = true;
+        }
+        bufpool_unpin(t->env->bp, f);
+    }
+    pthread_rwlock_unlock(&t->lock);
+    return rc;
+}
+
+/* ---- cursors ------------------------------------------------------------------------ */
+
+void btree_cursor_open(BtCursor *c, BTree *t, const u8 *lo, size_t lolen, bool lo_incl, const u8 *hi, size_t hilen,
+                       bool hi_incl)
+{
+    memset(c, 0, sizeof *c);
+    c->t = t;
+    if (lo) {
+        c->has_lo = true;
+        c->lo_incl = lo_incl;
+        bytebuf_append(&c->lo, lo, lolen);
+    }
+    if (hi) {
+        c->has_hi = true;
+        c->hi_incl = hi_incl;
+        bytebuf_append(&c->hi, hi, hilen);
+    }
+}
+
+/* Copies the next entries (after c->last, or from lo) of one leaf into c->batch. */
+static int cursor_fill(BtCursor *c, Err *err)
+{
+    BTree *t = c->t;
+    c->batch.len = 0;
+    c->pos = 0;
+    const u8 *seek = c->started ? c->last.data : c->has_lo ? c->lo.data : (const u8 *)"";
+    size_t seeklen = c->started ? c->last.len : c->has_lo ? c->lo.len : 0;
+    bool excl = c->started ? true : c->has_lo ? !c->lo_incl : false;
+    pthread_rwlock_rdlock(&t->lock);
+    PageNo path[BT_MAX_DEPTH];
+    int depth;
+    BufFrame *f;
+    int rc = descend(t, seek, seeklen, path, &depth, &f, err);
+    if (rc) {
+        pthread_rwlock_unlock(&t->lock);
+        return rc;
+    }
+    bool eq;
+    int pos = node_lower_bound(f->data, seek, seeklen, &eq);
+    if (eq && excl) pos++;
+    for (;;) {
+        int n = nd(f->data)->nslots;
+        for (; pos < n; pos++) {
+            const u8 *k, *v;
+            u16 kl, vl;
+            cell_at(f->data, pos, &k, &kl, &v, &vl);
+            if (c->has_hi) {
+                int cmp = keyenc_cmp(k, kl, c->hi.data, c->hi.len);
+                if (cmp > 0 || (cmp == 0 && !c->hi_incl)) {
+                    c->done = true;
+                    break;
+                }
+            }
+            u8 head[4];
+            wr16(head, kl);
+            wr16(head + 2, vl);
+            bytebuf_append(&c->batch, head, 4);
+            bytebuf_append(&c->batch, k, kl);
+            bytebuf_append(&c->batch, v, vl);
+        }
+        PageNo next = nd(f->data)->right;
+        bufpool_unpin(t->env->bp, f);
+        if (c->done || c->batch.len || next == PAGE_NONE) {
+            if (!c->batch.len) c->done = true;
+            break;
+        }
+        /* an empty leaf (everything deleted): move right */
+        if ((rc = bufpool_pin(t->env->bp, next, &f, err))) break;
+        pos = 0;
+    }
+    pthread_rwlock_unlock(&t->lock);
+    c->started = true;
+    return rc;
+}
+
+int btree_cursor_next(BtCursor *c, const u8 **key, size_t *klen, const u8 **val, size_t *vlen, Err *err)
+{
+    if (c->pos >= c->batch.len) {
+        if (c->done && c->started) return 0;
+        if (c->batch.len) {
+            /* resume after the last key of this batch */
+            const u8 *e = c->batch.data + c->last_entry;
+            c->last.len = 0;
+            bytebuf_append(&c->last, e + 4, rd16(e));
+        }
+        if (cursor_fill(c, err)) return -1;
+        if (c->pos >= c->batch.len) return 0;
+    }
+    const u8 *e = c->batch.data + c->pos;
+    u16 kl = rd16(e), vl = rd16(e + 2);
+    *key = e + 4;
+    *klen = kl;
+    *val = e + 4 + kl;
+    *vlen = vl;
+    c->last_entry = c->pos;
+    c->pos += 4u + kl + vl;
+    return 1;
+}
+
+void btree_cursor_close(BtCursor *c)
+{
+    bytebuf_free(&c->lo);
+    bytebuf_free(&c->hi);
+    bytebuf_free(&c->last);
+    bytebuf_free(&c->batch);
+}
+
+/* ---- redo ------------------------------------------------------------------------------ */
+
+/* Pins a page for redo; a damaged page is an error unless the record brings
+ * a whole image (allow_damaged). */
+static int redo_pin(BtEnv *e, PageNo pno, bool allow_damaged, BufFrame **f, bool *damaged, Err *err)
+{
+    if (bufpool_pin_for_redo(e->bp, pno, f, damaged, err)) return MDB_FAIL;
+    if (*damaged && !allow_damaged) {
+        bufpool_unpin(e->bp, *f);
+        return err_set(err, SQLSTATE_DATA_CORRUPTED,
+                       "page %u is damaged and the write-ahead log has no full-page image to repair it", pno);
+    }
+    return MDB_OK_;
+}
+
+static int redo_image(BtEnv *e, PageNo pno, const u8 *img, Lsn end, Err *err)
+{
+    BufFrame *f;
+    bool damaged;
+    if (redo_pin(e, pno, true, &f, &damaged, err)) return MDB_FAIL;
+    bufpool_latch(f);
+    if (damaged || page_lsn(f->data) < end) {
+        memcpy(f->data, img, PAGE_SIZE);
+        bufpool_mark_dirty(f, end);
+    }
+    bufpool_unlatch(f);
+    bufpool_unpin(e->bp, f);
+    return MDB_OK_;
+}
+
+static int redo_corrupt(Err *err, const WalRecHdr *rec, const char *what)
+{
+    return err_set(err, SQLSTATE_DATA_CORRUPTED, "cannot replay write-ahead log record at %llu: %s",
+                   (unsigned long long)rec->lsn, what);
+}
+
+int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
+{
+    const u8 *p = wal_payload(rec);
+    size_t n = wal_payload_len(rec);
+    Lsn end = rec->lsn + rec->len;
+    switch (rec->type) {
+    case WAL_REC_FPI:
+        if (n != 8 + PAGE_SIZE) return redo_corrupt(err, rec, "bad full-page image");
+        return redo_image(e, rd32(p), p + 8, end, err);
+    case WAL_BT_SMO: {
+        if (n < 8) return redo_corrupt(err, rec, "bad split record");
+        u32 cnt = rd32(p + 4);
+        if (n != 8 + (size_t)cnt * (4 + PAGE_SIZE)) return redo_corrupt(err, rec, "bad split record");
+        for (u32 i = 0; i < cnt; i++) {
+            const u8 *q = p + 8 + (size_t)i * (4 + PAGE_SIZE);
+            if (redo_image(e, rd32(q), q + 4, end, err)) return MDB_FAIL;
+        }
+        return MDB_OK_;
+    }
+    case WAL_BT_INSERT:
+    case WAL_BT_DELETE:
+    case WAL_BT_UPDATE: {
+        size_t head = rec->type == WAL_BT_UPDATE ? 16 : 12;
+        if (n < head) return redo_corrupt(err, rec, "short record");
+        PageNo pno = rd32(p + 4);
+        size_t kl = rd16(p + 8), v1 = rd16(p + 10), v2 = rec->type == WAL_BT_UPDATE ? rd16(p + 12) : 0;
+        if (n != head + kl + v1 + v2) return redo_corrupt(err, rec, "bad record length");
+        const u8 *k = p + head, *v = k + kl;
+        BufFrame *f;
+        bool damaged;
+        if (redo_pin(e, pno, false, &f, &damaged, err)) return MDB_FAIL;
+        int rc = MDB_OK_;
+        bufpool_latch(f);
+        if (page_lsn(f->data) < end) {
+            if (page_hdr(f->data)->type != BT_PAGE_LEAF) rc = redo_corrupt(err, rec, "target is not a leaf page");
+            else {
+                bool eq;
+                int pos = node_lower_bound(f->data, k, kl, &eq);
+                if (rec->type == WAL_BT_INSERT) {
+                    if (eq || !node_insert_at(f->data, pos, k, kl, v, v1)) rc = redo_corrupt(err, rec, "insert does not fit");
+                } else if (!eq) {
+                    rc = redo_corrupt(err, rec, "key not found");
+                } else {
+                    node_remove_at(f->data, pos);
+                    if (rec->type == WAL_BT_UPDATE && !node_insert_at(f->data, pos, k, kl, v + v1, v2))
+                        rc = redo_corrupt(err, rec, "update does not fit");
+                }
+                if (rc == MDB_OK_) bufpool_mark_dirty(f, end);
+            }
+        }
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+        return rc;
+    }
+    default: return MDB_OK_;
+    }
+}
+
+/* ---- undo ------------------------------------------------------------------------------- */
+
+/* Applies the logical inverse of one change record, logged as a CLR of xid
+ * whose chain pointer is the record's predecessor. */
+static int undo_one(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err *err)
+{
+    const u8 *p = wal_payload(rec);
+    size_t n = wal_payload_len(rec);
+    size_t head = rec->type == WAL_BT_UPDATE ? 16 : 12;
+    if (n < head) return redo_corrupt(err, rec, "short record");
+    BTree *t = btree_open(e, rd32(p));
+    size_t kl = rd16(p + 8), v1 = rd16(p + 10);
+    const u8 *k = p + head, *v = k + kl;
+    LogCtx lc = {xid, last_lsn, NULL, true, rec->prev_lsn};
+    bool found = true;
+    int rc;
+    if (rec->type == WAL_BT_INSERT) rc = leaf_op(t, &lc, OP_DELETE, k, kl, NULL, 0, &found, err);
+    else if (rec->type == WAL_BT_DELETE) rc = leaf_op(t, &lc, OP_INSERT, k, kl, v, v1, NULL, err);
+    else rc = leaf_op(t, &lc, OP_UPDATE, k, kl, v, v1, &found, err);
+    if (rc == MDB_OK_ && !found)
+        rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "undo of transaction %llu: key of record %llu not found",
+                     (unsigned long long)xid, (unsigned long long)rec->lsn);
+    return rc;
+}
+
+int bt_undo_chain(BtEnv *e, u64 xid, Lsn last_lsn, Err *err)
+{
+    Lsn next = last_lsn, chain = last_lsn;
+    while (next != LSN_NONE) {
+        WalRecHdr *rec;
+        if (wal_read_record(e->wal, next, &rec, err)) return MDB_FAIL;
+        int rc = MDB_OK_;
+        if (rec->xid != xid) rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "undo chain of transaction %llu is broken",
+                                          (unsigned long long)xid);
+        else if (!(rec->flags & WAL_FLAG_CLR) &&
+                 (rec->type == WAL_BT_INSERT || rec->type == WAL_BT_DELETE || rec->type == WAL_BT_UPDATE))
+            rc = undo_one(e, xid, &chain, rec, err);
+        next = rec->prev_lsn; /* for a CLR: the next record still to undo */
+        free(rec);
+        if (rc) return rc;
+    }
+    WalRecHdr h = {0};
+    h.type = WAL_REC_ABORT;
+    h.xid = xid;
+    h.prev_lsn = chain;
+    pthread_rwlock_rdlock(&e->ckpt_lock);
+    int rc = wal_append(e->wal, &h, NULL, 0, NULL, NULL, err);
+    pthread_rwlock_unlock(&e->ckpt_lock);
+    return rc;
+}
+
+int bt_txn_rollback(BtEnv *e, BtTxn *txn, Err *err)
+{
+    int rc = txn->last_lsn == LSN_NONE ? MDB_OK_ : bt_undo_chain(e, txn->xid, txn->last_lsn, err);
+    txn_end(e, txn);
+    return rc;
+}
+
+/* ---- verification --------------------------------------------------------------------------- */
+
+typedef struct CheckState {
+    BtEnv *e;
+    u64 nkeys;
+    int leaf_depth;
+    PageNo prev_leaf;      /* the leaf visited before, whose right link must point here */
+    PageNo *leaves;
+    size_t nleaves, capleaves;
+} CheckState;
+
+static int check_fail(Err *err, PageNo pno, const char *what)
+{
+    return err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree check failed at page %u: %s", pno, what);
+}
+
+static int check_node(CheckState *cs, PageNo pno, int depth, const u8 *lo, size_t lolen, const u8 *hi, size_t hilen,
+                      Err *err)
+{
+    BufFrame *f;
+    if (depth > BT_MAX_DEPTH) return check_fail(err, pno, "too deep");
+    if (bufpool_pin(cs->e->bp, pno, &f, err)) return MDB_FAIL;
+    u8 page[PAGE_SIZE];
+    memcpy(page, f->data, PAGE_SIZE);
+    bufpool_unpin(cs->e->bp, f);
+    const BtNode *n = ndc(page);
+    u8 type = page_hdr(page)->type;
+    if (type != BT_PAGE_LEAF && type != BT_PAGE_INTERNAL) return check_fail(err, pno, "not a B+tree node");
+    if ((type == BT_PAGE_LEAF) != (n->level == 0)) return check_fail(err, pno, "level does not match the type");
+    if (SLOTS_OFF + 2u * n->nslots > n->cell_lo) return check_fail(err, pno, "slots overlap cells");
+    size_t used = 0;
+    for (int i = 0; i < n->nslots; i++) {
+        const u8 *k, *v;
+        u16 kl, vl;
+        if (slot(page, i) < n->cell_lo || slot(page, i) + 4u > PAGE_SIZE) return check_fail(err, pno, "bad slot");
+        cell_at(page, i, &k, &kl, &v, &vl);
+        if (slot(page, i) + 4u + kl + vl > PAGE_SIZE) return check_fail(err, pno, "cell beyond page");
+        used += 4u + kl + vl;
+        if (i > 0) {
+            const u8 *pk, *pv;
+            u16 pkl, pvl;
+            cell_at(page, i - 1, &pk, &pkl, &pv, &pvl);
+            if (keyenc_cmp(pk, pkl, k, kl) >= 0) return check_fail(err, pno, "keys out of order");
+        }
+        if (lo && keyenc_cmp(k, kl, lo, lolen) < 0) return check_fail(err, pno, "key below its separator");
+        if (hi && keyenc_cmp(k, kl, hi, hilen) >= 0) return check_fail(err, pno, "key not below the next separator");
+    }
+    if (used + n->garbage != (size_t)(PAGE_SIZE - n->cell_lo)) return check_fail(err, pno, "garbage count wrong");
+    if (type == BT_PAGE_LEAF) {
+        if (cs->leaf_depth < 0) cs->leaf_depth = depth;
+        else if (cs->leaf_depth != depth) return check_fail(err, pno, "leaves at different depths");
+        cs->nkeys += n->nslots;
+        if (cs->nleaves == cs->capleaves) {
+            cs->capleaves = cs->capleaves ? cs->capleaves * 2 : 64;
+            cs->leaves = xrealloc(cs->leaves, cs->capleaves * sizeof *cs->leaves);
+        }
+        cs->leaves[cs->nleaves++] = pno;
+        return MDB_OK_;
+    }
+    /* children: leftmost covers [lo, key0), child i covers [key i, key i+1) */
+    for (int i = -1; i < n->nslots; i++) {
+        const u8 *clo = lo, *chi = hi;
+        size_t clolen = lolen, chilen = hilen;
+        u16 kl, vl;
+        const u8 *k, *v;
+        if (i >= 0) {
+            cell_at(page, i, &k, &kl, &v, &vl);
+            clo = k;
+            clolen = kl;
+        }
+        if (i + 1 < n->nslots) {
+            cell_at(page, i + 1, &k, &kl, &v, &vl);
+            chi = k;
+            chilen = kl;
+        }
+        PageNo child = i < 0 ? n->leftmost : child_at(page, i);
+        /* copy the bounds: the recursion reuses no page memory, but keep it simple */
+        u8 lob[BT_MAX_CELL], hib[BT_MAX_CELL];
+        if (clo) memcpy(lob, clo, clolen);
+        if (chi) memcpy(hib, chi, chilen);
+        if (check_node(cs, child, depth + 1, clo ? lob : NULL, clolen, chi ? hib : NULL, chilen, err))
+            return MDB_FAIL;
+    }
+    return MDB_OK_;
+}
+
+int btree_check(BTree *t, u64 *nkeys, Err *err)
+{
+    pthread_rwlock_rdlock(&t->lock);
+    CheckState cs = {t->env, 0, -1, PAGE_NONE, NULL, 0, 0};
+    PageNo root;
+    int rc = read_root(t, &root, err);
+    if (rc == MDB_OK_) rc = check_node(&cs, root, 0, NULL, 0, NULL, 0, err);
+    /* the right links must chain the leaves in key order */
+    for (size_t i = 0; rc == MDB_OK_ && i < cs.nleaves; i++) {
+        BufFrame *f;
+        if ((rc = bufpool_pin(t->env->bp, cs.leaves[i], &f, err))) break;
+        PageNo right = nd(f->data)->right;
+        bufpool_unpin(t->env->bp, f);
+        PageNo want = i + 1 < cs.nleaves ? cs.leaves[i + 1] : PAGE_NONE;
+        if (right != want) rc = check_fail(err, cs.leaves[i], "right sibling link wrong");
+    }
+    free(cs.leaves);
+    pthread_rwlock_unlock(&t->lock);
+    *nkeys = cs.nkeys;
+    return rc;
+}

@@ -1,0 +1,129 @@
+/*
+ * src/storage/oltp/btree.h — the OLTP tier's B+tree over the buffer pool,
+ * with every change WAL-logged, transactions that roll back by logical undo,
+ * and redo for crash recovery.
+ *
+ * Keys are byte strings ordered by memcmp (shorter first on a common prefix);
+ * keyenc.h turns SQL values into such strings.  Values are opaque byte
+ * strings (row payloads).  A key plus its value may take up to BT_MAX_CELL
+ * bytes, so every page holds at least four entries and a split always makes
+ * room.  Keys are unique within a tree.
+ *
+ * A tree is identified by its meta page number (which holds the root page
+ * number, so the tree id survives root splits).  All trees of a database
+ * share one page file, one buffer pool and one WAL through a BtEnv.
+ *
+ * Logging: a leaf change logs one physiological record (page number + key,
+ * value and, for undo, the old value); a split logs one record with the
+ * after-images of every page it touched (leaf, new sibling, parents, new
+ * root, meta), so a structure change is atomic in the log and is never
+ * undone.  The first change of a page after the latest checkpoint's redo
+ * point logs a full-page image first, which lets recovery rebuild a page that
+ * a crash tore.  Rollback (and recovery's undo of transactions without a
+ * commit record) walks the transaction's chain of records backwards and
+ * applies the logical inverse of each (delete what was inserted, ...) through
+ * the normal tree operations, logging each as a compensation record (CLR)
+ * whose chain pointer skips the undone record, so an undo interrupted by a
+ * crash resumes where it stopped.
+ *
+ * Concurrency: a tree's operations take its rwlock (writers exclusive,
+ * lookups and cursor refills shared) and the environment's checkpoint lock in
+ * shared mode; cursors copy a leaf's worth of entries and re-seek after the
+ * last key they returned, so they hold no lock between calls.  Two live
+ * transactions must not change the same key: the MVCC layer above guarantees
+ * that (first writer wins), which is what makes logical undo correct.
+ */
+#ifndef MDB_BTREE_H
+#define MDB_BTREE_H
+
+#include "storage/bufpool.h"
+#include "storage/oltp/keyenc.h"
+
+enum { BT_PAGE_META = 1, BT_PAGE_LEAF = 2, BT_PAGE_INTERNAL = 3 };
+enum {
+    WAL_BT_INSERT = WAL_REC_BT_FIRST, /* tree, page, key, value */
+    WAL_BT_DELETE,                    /* tree, page, key, old value */
+    WAL_BT_UPDATE,                    /* tree, page, key, old value, new value */
+    WAL_BT_SMO                        /* tree, after-images of the pages of a split or a new tree */
+};
+
+#define BT_MAX_CELL 2000 /* key + value bytes */
+
+typedef struct BTree BTree;
+typedef struct BtTxn BtTxn;
+
+typedef struct BtEnv {
+    BufPool *bp;
+    Wal *wal;
+    pthread_rwlock_t ckpt_lock; /* shared: any logged change; exclusive: a checkpoint picks its redo point */
+    pthread_mutex_t mu;         /* trees, active transactions, xid counter */
+    BTree **trees;
+    size_t ntrees, captrees;
+    BtTxn **active;
+    size_t nactive, capactive;
+    u64 next_xid;
+} BtEnv;
+
+struct BtTxn {
+    u64 xid;
+    Lsn first_lsn; /* its first record (LSN_NONE: none yet) */
+    Lsn last_lsn;  /* its latest record: the head of the undo chain */
+};
+
+void btenv_init(BtEnv *e, BufPool *bp, Wal *wal);
+void btenv_destroy(BtEnv *e);
+
+BtTxn *bt_txn_begin(BtEnv *e);
+/* Logs the commit record (payload: commit timestamp) and waits for it to be
+ * durable when synchronous_commit is on.  Frees txn, also on failure. */
+int bt_txn_commit(BtEnv *e, BtTxn *txn, u64 commit_ts, Err *err);
+/* Undoes every change of txn, logs its abort record, frees txn. */
+int bt_txn_rollback(BtEnv *e, BtTxn *txn, Err *err);
+/* LSN of the oldest record of a live transaction (LSN_NONE: none); the WAL
+ * must be kept from there for undo. */
+Lsn bt_oldest_active_lsn(BtEnv *e);
+/* Undoes the chain starting at last_lsn for transaction xid (recovery) and
+ * logs its abort record. */
+int bt_undo_chain(BtEnv *e, u64 xid, Lsn last_lsn, Err *err);
+
+/* Creates an empty tree (meta page + empty root leaf). */
+int btree_create(BtEnv *e, BTree **out, Err *err);
+/* The handle of the tree whose meta page is `meta` (one handle per tree). */
+BTree *btree_open(BtEnv *e, PageNo meta);
+PageNo btree_id(const BTree *t);
+
+/* txn may be NULL for a change outside any transaction (never undone). */
+int btree_insert(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, Err *err);
+int btree_update(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, bool *found,
+                 Err *err);
+int btree_delete(BTree *t, BtTxn *txn, const u8 *key, size_t klen, bool *found, Err *err);
+/* Point lookup: the value is copied into *val (reset first). */
+int btree_get(BTree *t, const u8 *key, size_t klen, ByteBuf *val, bool *found, Err *err);
+
+/* Range scan: keys in [lo, hi] (each bound inclusive or exclusive; NULL =
+ * unbounded), in key order. */
+typedef struct BtCursor {
+    BTree *t;
+    ByteBuf lo, hi;
+    bool has_lo, lo_incl, has_hi, hi_incl;
+    bool started, done;
+    ByteBuf last;  /* last key returned */
+    ByteBuf batch; /* entries copied from the current leaf: u16 klen, u16 vlen, key, value */
+    size_t pos, last_entry;
+} BtCursor;
+void btree_cursor_open(BtCursor *c, BTree *t, const u8 *lo, size_t lolen, bool lo_incl, const u8 *hi, size_t hilen,
+                       bool hi_incl);
+/* 1: an entry (pointers valid until the next call); 0: end; -1: error. */
+int btree_cursor_next(BtCursor *c, const u8 **key, size_t *klen, const u8 **val, size_t *vlen, Err *err);
+void btree_cursor_close(BtCursor *c);
+
+/* Applies one WAL record to the pages (recovery's redo); records of other
+ * modules are ignored. */
+int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err);
+
+/* Verifies the structure (key order within and across pages, separators
+ * bounding their subtrees, equal leaf depth, the leaf chain); *nkeys = number
+ * of entries.  XX001 on a violation. */
+int btree_check(BTree *t, u64 *nkeys, Err *err);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * src/storage/oltp/store.h — an OLTP store: one database directory's page
+ * file, buffer pool, WAL and B+tree environment, opened with crash recovery
+ * and kept bounded by checkpoints.
+ *
+ * Layout of the directory: `control` (the LSN of the latest checkpoint
+ * record, checksummed, replaced atomically by rename), `data.pages` (the
+ * page file) and `wal/` (the segments).  Without a directory everything is
+ * in memory and recovery has nothing to do.
+ *
+ * Recovery (oltp_store_open): read the checkpoint record named by `control`;
+ * scan the WAL from the smaller of its redo point and the first record of
+ * the oldest transaction then active; redo every page record whose page LSN
+ * is older (full images repair torn pages); track each transaction's last
+ * record and drop those that committed or aborted; stop at the first torn or
+ * invalid record and start appending there; undo the remaining transactions
+ * by logical undo (bt_undo_chain); take a checkpoint.
+ *
+ * Checkpoint: pick the redo point (the insert LSN) while no change is half
+ * logged, flush every dirty page (WAL first), log the checkpoint record,
+ * fsync, publish it in `control`, and delete WAL segments that neither redo
+ * nor the undo of a live transaction can need.
+ */
+#ifndef MDB_OLTP_STORE_H
+#define MDB_OLTP_STORE_H
+
+#include "storage/oltp/btree.h"
+
+typedef struct OltpOptions {
+    size_t pool_pages; /* buffer pool size in 8 KiB pages (default 16384 = 128 MiB) */
+    WalOptions wal;
+} OltpOptions;
+void oltp_options_default(OltpOptions *o);
+
+typedef struct OltpRecoveryStats {
+    Lsn checkpoint_lsn;  /* LSN_NONE: no checkpoint yet */
+    Lsn start_lsn, end_lsn;
+    u64 records;         /* records read */
+    u64 losers;          /* transactions undone */
+    u64 max_xid;
+    double seconds;
+    const char *stop_reason;
+} OltpRecoveryStats;
+
+typedef struct OltpStore {
+    char *dir;
+    Wal *wal;
+    BufPool *bp;
+    BtEnv env;
+    pthread_mutex_t ckpt_mu; /* one checkpoint at a time */
+    Lsn checkpoint_lsn;
+    OltpRecoveryStats recovery;
+} OltpStore;
+
+int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Err *err);
+int oltp_store_checkpoint(OltpStore *s, Err *err);
+/* Closes the store; with `checkpoint` a final checkpoint first (errors are
+ * returned but the store is freed regardless). */
+int oltp_store_close(OltpStore *s, bool checkpoint, Err *err);
+
+#endif
