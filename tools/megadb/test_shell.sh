@@ -298,8 +298,9 @@ fi
 
 # ---- command line ---------------------------------------------------------------------
 
-expect "reserved subcommand" 2 '' "megadb: subcommand 'serve' is not available yet
-" -- "$BIN" serve
+expect "serve without --data" 2 '' 'megadb serve: --data DIR is required
+Try "megadb serve --help" for more information.
+' -- "$BIN" serve
 expect "unknown format" 2 '' 'megadb: unknown format "xml" (use aligned, csv, pipe or json)
 ' -- "$BIN" --format xml -c "SELECT 1"
 
