@@ -456,6 +456,14 @@ static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
 
 static int make_func(Binder *b, const char *name, Expr **args, int nargs, int loc, Expr **out)
 {
+    if (nargs == 1 && !strcmp(name, "pg_typeof")) {
+        /* the argument's type is known now; PG's pg_typeof (a regtype,
+         * printed as text here) depends on nothing else */
+        char tb[80];
+        const char *tn = func_pg_type_name(is_unknown_lit(args[0]) ? ltype(TYPE_NULL) : args[0]->type, tb, sizeof tb);
+        *out = expr_const(b->arena, value_text(b->arena, tn, strlen(tn)), loc);
+        return MDB_OK_;
+    }
     LType types[16] = {0}, want[16], ret;
     for (int i = 0; i < nargs; i++) types[i] = args[i]->type;
     const ScalarFunc *fn;

@@ -1143,6 +1143,7 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
     int nsets = 0;
     u64 *sets = NULL;
     b->agg_allowed = false;
+    b->clause = "GROUP BY"; /* for "aggregate functions are not allowed in GROUP BY" */
     for (size_t i = 0; i < s->n_group_clause; i++) {
         PgQuery__Node *g = s->group_clause[i];
         if (g->node_case == PG_QUERY__NODE__NODE_GROUPING_SET) {
@@ -1222,6 +1223,7 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
                 for (int x = 0; x < nsets; x++) sets[x] |= (u64)1 << (ngroups - 1);
         }
     }
+    b->clause = NULL;
     if (nsets > 0) {
         /* plain items before the first grouping set belong to every set */
         u64 plain = 0;

@@ -20,4 +20,6 @@ void func_register_builtins(void)
     func_register_math();
     func_register_datetime_fn();
     func_register_misc();
+    func_register_array();
+    func_register_bytea();
 }

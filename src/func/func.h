@@ -33,9 +33,13 @@ typedef struct FuncCtx {
 typedef int (*ScalarKernel)(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out);
 
 /* Signature matching: ARG_ANY accepts any type; ARG_SAME_AS_0 must match
- * argument 0 after coercion; a return type of RET_ARG0 copies argument 0's. */
-enum { ARG_ANY = 250, ARG_NUMERIC_ANY = 251, ARG_SAME = 252 };
-enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251 };
+ * argument 0 after coercion; ARG_ANYARRAY accepts an array of any element
+ * type (PG's anyarray; an untyped literal does not match); ARG_BPCHAR
+ * accepts only char(n), unchanged (no cast to text, which would strip the
+ * padding).  A return type of RET_ARG0 copies argument 0's; RET_TEXT_LIST
+ * is text[]. */
+enum { ARG_ANY = 250, ARG_NUMERIC_ANY = 251, ARG_SAME = 252, ARG_ANYARRAY = 253, ARG_BPCHAR = 254 };
+enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251, RET_TEXT_LIST = 252 };
 
 #define FUNC_MAX_ARGS 6
 #define FUNC_VARIADIC 0x1 /* last argument type repeats */
@@ -86,6 +90,9 @@ bool func_scalar_exists(const char *name);
 int func_lookup_agg(const char *name, const LType *args, int nargs, const AggFunc **out, LType *arg_out,
                     LType *ret_out, Err *err, int position);
 bool func_is_aggregate(const char *name);
+/* The name pg_typeof() prints for a type: PG's regtype output, without
+ * type modifiers ("character varying", "integer[]", "unknown"). */
+const char *func_pg_type_name(LType t, char *buf, size_t cap);
 
 /* Registration, one call per source file of src/func/. */
 void func_register_scalar(const ScalarFunc *fns, size_t n);

@@ -46,6 +46,8 @@ void func_register_like(void);
 void func_register_math(void);
 void func_register_datetime_fn(void);
 void func_register_misc(void);
+void func_register_array(void);
+void func_register_bytea(void);
 
 /* Shared by several files. */
 /* float8 result checks of PostgreSQL's float.h (float_overflow_error etc.) */
@@ -55,5 +57,26 @@ int func_float_underflow(Err *err);
 size_t func_utf8_len(const char *p, size_t n);
 /* Text of an arbitrary non-NULL value in PG's output format, in `a`. */
 Str func_value_text(FuncCtx *ctx, const Vector *v, idx_t i, Arena *a);
+
+/* Building an array's text form (array.c): init, add each element (bytes
+ * in their text output form, quoted here as PG's array_out does), finish
+ * writes `{...}` as row i of out. */
+typedef struct ArrayText {
+    Arena *arena; /* scratch for the growing buffer */
+    char *buf;
+    size_t len, cap;
+    size_t n; /* elements so far */
+} ArrayText;
+void func_array_init(ArrayText *b, Arena *scratch);
+void func_array_add(ArrayText *b, const char *p, size_t n, bool is_null);
+void func_array_finish(ArrayText *b, Vector *out, idx_t i);
+/* The elements of a one-dimensional array's text form, unquoted, in
+ * ctx->arena; 22P02 on malformed input. */
+typedef struct ArrayElems {
+    Str *elems;
+    bool *nulls;
+    size_t n;
+} ArrayElems;
+int func_array_split(FuncCtx *ctx, const Str *arr, ArrayElems *out);
 
 #endif

@@ -2,7 +2,9 @@
  * src/func/like.c — pattern matching: LIKE / ILIKE (operators ~~ ~~* !~~
  * !~~* and the names like, ilike, not_like, not_ilike), like_escape,
  * SIMILAR TO (similar_to, not_similar_to, similar_to_escape), POSIX regular
- * expressions (~ ~* !~ !~*, regexp_replace, regexp_match, regexp_like).
+ * expressions (~ ~* !~ !~*, regexp_replace, regexp_match, regexp_like,
+ * regexp_split_to_array, substring(text FROM pattern)) and the SQL regex
+ * form substring(text SIMILAR pattern ESCAPE e).
  *
  * LIKE patterns are compiled once per distinct pattern in a chunk into a
  * list of literal bytes and wildcards (backslash escapes resolved), then
@@ -15,9 +17,9 @@
  * Regular expressions use the C library's POSIX engine (REG_EXTENDED) after
  * translating the most common PostgreSQL ARE escapes (\d \D, and \w \s
  * inside brackets); the compiled regex of the last pattern seen is cached in
- * FuncCtx.state for the life of the call site.  SIMILAR TO translates to a
- * POSIX regex as PG's similar_escape does (with a capturing group where PG
- * uses (?:...), which POSIX lacks).
+ * FuncCtx.state for the life of the call site; compile errors carry PG's
+ * texts.  SIMILAR TO translates to a POSIX regex as PG's similar_escape does
+ * (with capturing groups where PG uses (?:...), which POSIX lacks).
  *
  * INTERFACE: func_register_like
  */
@@ -277,6 +279,63 @@ static void rx_cache_free(void *p)
     free(c);
 }
 
+/* PostgreSQL's text (regerrs.h) for a C library regcomp error; NULL where
+ * PG has no counterpart (the C library's text is used then). */
+static const char *rx_pg_message(int rc)
+{
+    switch (rc) {
+    case REG_ECOLLATE: return "invalid collating element";
+    case REG_ECTYPE: return "invalid character class";
+    case REG_EESCAPE: return "invalid escape \\ sequence";
+    case REG_ESUBREG: return "invalid backreference number";
+    case REG_EBRACK: return "brackets [] not balanced";
+    case REG_EPAREN:
+#ifdef REG_ERPAREN
+    case REG_ERPAREN:
+#endif
+        return "parentheses () not balanced";
+    case REG_EBRACE: return "braces {} not balanced";
+    case REG_BADBR: return "invalid repetition count(s)";
+    case REG_ERANGE: return "invalid character range";
+    case REG_ESPACE: return "out of memory";
+    case REG_BADRPT: return "quantifier operand invalid";
+#ifdef REG_ESIZE
+    case REG_ESIZE: return "regular expression is too big";
+#endif
+    default: return NULL;
+    }
+}
+
+/* True when the (translated) pattern closes a group it never opened. */
+static bool rx_stray_rparen(const char *r)
+{
+    int depth = 0;
+    for (const char *q = r; *q; q++) {
+        if (*q == '\\') {
+            if (q[1]) q++;
+        } else if (*q == '[') {
+            q++;
+            if (*q == '^') q++;
+            if (*q == ']') q++;
+            while (*q && *q != ']') {
+                if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+                    char t = q[1];
+                    for (q += 2; *q && !(*q == t && q[1] == ']'); q++) {}
+                    if (*q) q++;
+                }
+                if (*q) q++;
+            }
+            if (!*q) return false; /* unbalanced brackets: regcomp reports them */
+        } else if (*q == '(') {
+            depth++;
+        } else if (*q == ')') {
+            if (depth == 0) return true;
+            depth--;
+        }
+    }
+    return false;
+}
+
 /* Returns the compiled regex for pattern p (cached in *state). */
 static regex_t *rx_get(FuncCtx *ctx, const Str *p, int cflags)
 {
@@ -294,14 +353,24 @@ static regex_t *rx_get(FuncCtx *ctx, const Str *p, int cflags)
         c->valid = false;
     }
     char *tr = rx_translate(str_data(p), p->len);
+    if (rx_stray_rparen(tr)) {
+        /* the C library takes an unmatched ')' literally; PG's ARE does not */
+        free(tr);
+        err_set(ctx->err, "2201B", "invalid regular expression: parentheses () not balanced");
+        return NULL;
+    }
     int rc = regcomp(&c->rx, tr, cflags);
     free(tr);
     if (rc != 0) {
         char msg[256];
-        regerror(rc, &c->rx, msg, sizeof msg);
+        const char *pg = rx_pg_message(rc);
+        if (!pg) {
+            regerror(rc, &c->rx, msg, sizeof msg);
+            for (char *m = msg; *m; m++) *m = lc(*m);
+            pg = msg;
+        }
         regfree(&c->rx);
-        for (char *m = msg; *m; m++) *m = lc(*m);
-        err_set(ctx->err, "2201B", "invalid regular expression: %s", msg);
+        err_set(ctx->err, "2201B", "invalid regular expression: %s", pg);
         return NULL;
     }
     c->pat = xmalloc(p->len + 1);
@@ -450,29 +519,74 @@ static int fn_regexp_match(FuncCtx *ctx, Vector *args, int nargs, idx_t count, V
             continue;
         }
         size_t ng = rx->re_nsub > 9 ? 9 : rx->re_nsub;
-        size_t len = 0, cap = 0;
-        char *buf = NULL;
-        buf_add(ctx->arena, &buf, &len, &cap, "{", 1);
-        for (size_t g = ng ? 1 : 0; g <= ng; g++) {
-            if (g > (ng ? 1u : 0u)) buf_add(ctx->arena, &buf, &len, &cap, ",", 1);
-            if (m[g].rm_so < 0) {
-                buf_add(ctx->arena, &buf, &len, &cap, "NULL", 4);
-                continue;
+        ArrayText b;
+        func_array_init(&b, ctx->arena);
+        for (size_t g = ng ? 1 : 0; g <= ng; g++)
+            func_array_add(&b, m[g].rm_so < 0 ? s : s + m[g].rm_so, m[g].rm_so < 0 ? 0 : (size_t)(m[g].rm_eo - m[g].rm_so), m[g].rm_so < 0);
+        func_array_finish(&b, out, i);
+    }
+    return MDB_OK_;
+}
+
+/* Finds the next match of rx in s[0..n) at or after byte `from` (REG_NOTBOL
+ * when not at the start); false when there is none. */
+static bool rx_next(const regex_t *rx, const char *s, size_t n, size_t from, regmatch_t *m, size_t nm)
+{
+    return rx_exec(rx, s, n, from, m, nm, from > 0 ? REG_NOTBOL : 0) == 0;
+}
+
+/* regexp_split_to_array(str, pattern[, flags]): the pieces between matches.
+ * As in PG, a match is ignored when it is empty at the start of the string,
+ * starts at its end, or ends where the previous one ended. */
+static int fn_regexp_split_to_array(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        bool global = false;
+        int cf = REG_EXTENDED;
+        if (nargs > 2 && parse_flags(ctx, SARG(2, i), &global, &cf)) return MDB_FAIL;
+        if (global) return err_set(ctx->err, "22023", "regexp_split_to_array() does not support the \"global\" option");
+        regex_t *rx = rx_get(ctx, SARG(1, i), cf);
+        if (!rx) return MDB_FAIL;
+        const Str *ss = SARG(0, i);
+        const char *s = str_data(ss);
+        size_t n = ss->len, from = 0, piece = 0, prev_end = 0;
+        ArrayText b;
+        func_array_init(&b, ctx->arena);
+        regmatch_t m[1];
+        while (from <= n && rx_next(rx, s, n, from, m, 1)) {
+            size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+            if (so < n && eo > prev_end) {
+                func_array_add(&b, s + piece, so - piece, false);
+                piece = eo;
+                prev_end = eo;
             }
-            const char *p = s + m[g].rm_so;
-            size_t n = (size_t)(m[g].rm_eo - m[g].rm_so);
-            bool q = n == 0 || (n == 4 && strncmp(p, "NULL", 4) == 0);
-            for (size_t k = 0; k < n && !q; k++)
-                q = strchr("{},\"\\ \t\n\r\v\f", p[k]) != NULL && p[k] != 0;
-            if (q) buf_add(ctx->arena, &buf, &len, &cap, "\"", 1);
-            for (size_t k = 0; k < n; k++) {
-                if (q && (p[k] == '"' || p[k] == '\\')) buf_add(ctx->arena, &buf, &len, &cap, "\\", 1);
-                buf_add(ctx->arena, &buf, &len, &cap, p + k, 1);
-            }
-            if (q) buf_add(ctx->arena, &buf, &len, &cap, "\"", 1);
+            from = eo;
+            if (so == eo) from += so < n ? (size_t)u8len((unsigned char)s[so]) : 1;
         }
-        buf_add(ctx->arena, &buf, &len, &cap, "}", 1);
-        out_str(out, i, buf, len);
+        func_array_add(&b, s + piece, n - piece, false);
+        func_array_finish(&b, out, i);
+    }
+    return MDB_OK_;
+}
+
+/* substring(str from pattern): the part matching the first parenthesised
+ * group if the pattern has one (NULL if that group took no part), else the
+ * whole match; NULL when nothing matches. */
+static int fn_regexp_substr(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        regex_t *rx = rx_get(ctx, SARG(1, i), REG_EXTENDED);
+        if (!rx) return MDB_FAIL;
+        const Str *ss = SARG(0, i);
+        regmatch_t m[2];
+        int g = rx->re_nsub > 0;
+        if (rx_exec(rx, str_data(ss), ss->len, 0, m, 2, 0) != 0 || m[g].rm_so < 0) {
+            out_set_null(out, i);
+            continue;
+        }
+        out_str(out, i, str_data(ss) + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
     }
     return MDB_OK_;
 }
@@ -494,20 +608,38 @@ static int fn_regexp_like(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Ve
 
 /* ---- SIMILAR TO --------------------------------------------------------- */
 
-/* PG's similar_escape(): SQL regex → POSIX ERE anchored at both ends.
- * esc < 0: no escape character. */
-static size_t similar_translate(const char *p, size_t n, int esc, char *r)
+/* PG's similar_escape(): SQL regex → POSIX ERE anchored at both ends, in r
+ * (room for 2n + 8 bytes); returns its length, or 0 with an error for more
+ * than two escape-double-quote separators.  The separators split the
+ * pattern into groups `^(part1)(part2)(part3)$`; *sub_group (if wanted)
+ * gets the number of the group holding part2, which substring(... SIMILAR
+ * ...) returns (1, the whole pattern, without separators).  PG makes part1
+ * non-greedy; POSIX has no non-greedy groups, so part1 matches as much as
+ * it can here. */
+static size_t similar_translate(FuncCtx *ctx, const char *p, size_t n, int esc, char *r, int *sub_group)
 {
     size_t o = 0;
     bool after_esc = false, in_br = false;
+    int nsep = 0, groups = 1, sub = 1;
     memcpy(r, "^(", 2);
     o = 2;
     for (size_t k = 0; k < n; k++) {
         char c = p[k];
         if (after_esc) {
+            after_esc = false;
+            if (c == '"') {
+                if (nsep == 2) {
+                    err_set(ctx->err, "2200C", "SQL regular expression may not contain more than two escape-double-quote separators");
+                    return 0;
+                }
+                if (nsep++ == 0) sub = groups + 1;
+                r[o++] = ')';
+                r[o++] = '(';
+                groups++;
+                continue;
+            }
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) r[o++] = '\\';
             r[o++] = c;
-            after_esc = false;
         } else if (esc >= 0 && (unsigned char)c == esc) {
             after_esc = true;
         } else if (in_br) {
@@ -528,11 +660,13 @@ static size_t similar_translate(const char *p, size_t n, int esc, char *r)
             r[o++] = '\\';
             r[o++] = c;
         } else {
+            if (c == '(') groups++;
             r[o++] = c;
         }
     }
     r[o++] = ')';
     r[o++] = '$';
+    if (sub_group) *sub_group = sub;
     return o;
 }
 
@@ -556,7 +690,8 @@ static int fn_similar_to_escape(FuncCtx *ctx, Vector *args, int nargs, idx_t cou
         if (escape_char(ctx, args, nargs, 1, i, &esc)) return MDB_FAIL;
         const Str *p = SARG(0, i);
         char *r = arena_alloc(out->heap, (size_t)p->len * 2 + 8);
-        size_t n = similar_translate(str_data(p), p->len, esc, r);
+        size_t n = similar_translate(ctx, str_data(p), p->len, esc, r, NULL);
+        if (!n) return MDB_FAIL;
         STRS(out)[i] = str_make(r, (u32)n);
     }
     return MDB_OK_;
@@ -570,7 +705,8 @@ static int similar_kernel(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Ve
         if (escape_char(ctx, args, nargs, 2, i, &esc)) return MDB_FAIL;
         const Str *p = SARG(1, i);
         char *r = arena_alloc(ctx->arena, (size_t)p->len * 2 + 8);
-        size_t n = similar_translate(str_data(p), p->len, esc, r);
+        size_t n = similar_translate(ctx, str_data(p), p->len, esc, r, NULL);
+        if (!n) return MDB_FAIL;
         Str pat = str_make(r, (u32)n);
         regex_t *rx = rx_get(ctx, &pat, REG_EXTENDED | REG_NOSUB);
         if (!rx) return MDB_FAIL;
@@ -579,6 +715,33 @@ static int similar_kernel(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Ve
     }
     return MDB_OK_;
 }
+/* substring(str SIMILAR pattern ESCAPE esc), also spelt substring(str FROM
+ * pattern FOR esc): the part between the escape-double-quote separators
+ * (the whole match without them); NULL when the pattern does not match. */
+static int fn_similar_substr(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        int esc, sub;
+        if (escape_char(ctx, args, nargs, 2, i, &esc)) return MDB_FAIL;
+        const Str *p = SARG(1, i);
+        char *r = arena_alloc(ctx->arena, (size_t)p->len * 2 + 8);
+        size_t n = similar_translate(ctx, str_data(p), p->len, esc, r, &sub);
+        if (!n) return MDB_FAIL;
+        Str pat = str_make(r, (u32)n);
+        regex_t *rx = rx_get(ctx, &pat, REG_EXTENDED);
+        if (!rx) return MDB_FAIL;
+        const Str *ss = SARG(0, i);
+        regmatch_t m[10];
+        if (sub > 9 || rx_exec(rx, str_data(ss), ss->len, 0, m, 10, 0) != 0 || m[sub].rm_so < 0) {
+            out_set_null(out, i);
+            continue;
+        }
+        out_str(out, i, str_data(ss) + m[sub].rm_so, (size_t)(m[sub].rm_eo - m[sub].rm_so));
+    }
+    return MDB_OK_;
+}
+
 static int fn_similar(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return similar_kernel(c, a, na, n, o, false); }
 static int fn_not_similar(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { return similar_kernel(c, a, na, n, o, true); }
 
@@ -596,7 +759,13 @@ static const ScalarFunc LIKE[] = {
     F2("~", B, fn_rx), F2("~*", B, fn_rx_i), F2("!~", B, fn_nrx), F2("!~*", B, fn_nrx_i),
     F2("textregexeq", B, fn_rx),
     F3("regexp_replace", T, fn_regexp_replace), {"regexp_replace", 4, {T, T, T, T}, T, 0, fn_regexp_replace},
-    {"regexp_match", 2, {T, T}, TYPE_LIST, 0, fn_regexp_match}, {"regexp_match", 3, {T, T, T}, TYPE_LIST, 0, fn_regexp_match},
+    {"regexp_match", 2, {T, T}, RET_TEXT_LIST, 0, fn_regexp_match}, {"regexp_match", 3, {T, T, T}, RET_TEXT_LIST, 0, fn_regexp_match},
+    {"regexp_split_to_array", 2, {T, T}, RET_TEXT_LIST, 0, fn_regexp_split_to_array},
+    {"regexp_split_to_array", 3, {T, T, T}, RET_TEXT_LIST, 0, fn_regexp_split_to_array},
+    /* registered after string.c's substring(text, int[, int]): untyped
+     * literals still prefer these (text is the preferred type) */
+    F2("substring", T, fn_regexp_substr), F2("textregexsubstr", T, fn_regexp_substr),
+    F3("substring", T, fn_similar_substr),
     F2("regexp_like", B, fn_regexp_like), F3("regexp_like", B, fn_regexp_like),
     F2("similar_to", B, fn_similar), F3("similar_to", B, fn_similar),
     F2("not_similar_to", B, fn_not_similar), F3("not_similar_to", B, fn_not_similar),

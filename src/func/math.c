@@ -332,6 +332,23 @@ static int width_bucket_f64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, 
     return MDB_OK_;
 }
 
+/* factorial(n) as PG's numeric_fac; results beyond the Numeric format's 35
+ * digits (n > 32) fail with 22003 where PG would keep going. */
+static int factorial_i64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    Numeric *R = (Numeric *)out->data;
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        i64 n = LARG(0, i);
+        if (n < 0) return err_set(ctx->err, "22003", "factorial of a negative number is undefined");
+        Numeric r = numeric_from_int64(1);
+        for (i64 k = 2; k <= n; k++)
+            if (numeric_mul(r, numeric_from_int64(k), &r, ctx->err)) return MDB_FAIL;
+        R[i] = r;
+    }
+    return MDB_OK_;
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 #define D TYPE_FLOAT64
@@ -346,6 +363,9 @@ static const ScalarFunc MATH[] = {
     M2("cbrt", cbrt), M2("degrees", degrees), M2("radians", radians),
     M2("sin", sin), M2("cos", cos), M2("tan", tan), M2("cot", cot), M2("asin", asin), M2("acos", acos),
     M2("atan", atan),
+    /* prefix |/ (square root) and ||/ (cube root) take float8 only, as in PG */
+    {"|/", 1, {D}, D, 0, sqrt_f64}, {"||/", 1, {D}, D, 0, cbrt_f64},
+    {"factorial", 1, {L}, N, 0, factorial_i64},
     {"atan2", 2, {D, D}, D, 0, atan2_f64},
     {"round", 2, {N, TYPE_INT32}, N, 0, round2_num},
     {"trunc", 2, {N, TYPE_INT32}, N, 0, trunc2_num},

@@ -1,6 +1,7 @@
 /*
  * src/func/ops_arith.c — arithmetic operators + - * / % ^ and unary - + @
- * for smallint, integer, bigint, numeric, real and double precision.
+ * for smallint, integer, bigint, numeric, real and double precision, and
+ * the integer bitwise operators & | # ~ << >>.
  *
  * Integer kernels compute every row with __builtin_*_overflow and OR the
  * overflow flags; only when a flag is up is the chunk scanned again to see
@@ -282,6 +283,47 @@ static int pos_num(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *o
     return MDB_OK_;
 }
 
+/* ---- bitwise (integers) -------------------------------------------------- */
+
+/* & | # never overflow; shifts use the count modulo the width of the C
+ * operation as PG's int2shl/int4shl/int8shl do on x86 (int2 shifts as int4
+ * and keeps the low 16 bits), computed on unsigned values so that shifting
+ * into the sign bit is defined. */
+#define BIT_OP(NAME, T, EXPR)                                                       \
+    static int NAME(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) \
+    {                                                                               \
+        T *R = (T *)out->data;                                                      \
+        LOOP2(T, T, R[i] = (T)(EXPR));                                              \
+        return MDB_OK_;                                                             \
+    }
+#define BIT_SET(T, SUF)                   \
+    BIT_OP(and_##SUF, T, a & b)           \
+    BIT_OP(or_##SUF, T, a | b)            \
+    BIT_OP(xor_##SUF, T, a ^ b)           \
+    static int not_##SUF(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) \
+    {                                                                               \
+        T *R = (T *)out->data;                                                      \
+        for (idx_t i = 0; i < count; i++) R[i] = (T)~A0(T, i);                      \
+        return MDB_OK_;                                                             \
+    }
+BIT_SET(i16, i16)
+BIT_SET(i32, i32)
+BIT_SET(i64, i64)
+
+#define SHIFT_OP(NAME, T, EXPR)                                                     \
+    static int NAME(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) \
+    {                                                                               \
+        T *R = (T *)out->data;                                                      \
+        LOOP2(T, i32, R[i] = (T)(EXPR));                                            \
+        return MDB_OK_;                                                             \
+    }
+SHIFT_OP(shl_i16, i16, (i32)((u32)(i32)a << (b & 31)))
+SHIFT_OP(shr_i16, i16, (i32)a >> (b & 31))
+SHIFT_OP(shl_i32, i32, (i32)((u32)a << (b & 31)))
+SHIFT_OP(shr_i32, i32, a >> (b & 31))
+SHIFT_OP(shl_i64, i64, (i64)((u64)a << (b & 63)))
+SHIFT_OP(shr_i64, i64, a >> (b & 63))
+
 /* ---- registration ------------------------------------------------------- */
 
 #define BIN(NAME, T, RT, K) {NAME, 2, {T, T}, RT, 0, K}
@@ -311,6 +353,13 @@ static const ScalarFunc ARITH[] = {
     UN("+", TYPE_NUMERIC, pos_num), UN("+", TYPE_FLOAT32, pos_f32), UN("+", TYPE_FLOAT64, pos_f64),
     UN("@", TYPE_INT16, abs_i16), UN("@", TYPE_INT32, abs_i32), UN("@", TYPE_INT64, abs_i64),
     UN("@", TYPE_NUMERIC, abs_num), UN("@", TYPE_FLOAT32, abs_f32), UN("@", TYPE_FLOAT64, abs_f64),
+    BIN("&", TYPE_INT16, TYPE_INT16, and_i16), BIN("&", TYPE_INT32, TYPE_INT32, and_i32), BIN("&", TYPE_INT64, TYPE_INT64, and_i64),
+    BIN("|", TYPE_INT16, TYPE_INT16, or_i16), BIN("|", TYPE_INT32, TYPE_INT32, or_i32), BIN("|", TYPE_INT64, TYPE_INT64, or_i64),
+    BIN("#", TYPE_INT16, TYPE_INT16, xor_i16), BIN("#", TYPE_INT32, TYPE_INT32, xor_i32), BIN("#", TYPE_INT64, TYPE_INT64, xor_i64),
+    UN("~", TYPE_INT16, not_i16), UN("~", TYPE_INT32, not_i32), UN("~", TYPE_INT64, not_i64),
+    {"<<", 2, {TYPE_INT16, TYPE_INT32}, TYPE_INT16, 0, shl_i16}, {">>", 2, {TYPE_INT16, TYPE_INT32}, TYPE_INT16, 0, shr_i16},
+    {"<<", 2, {TYPE_INT32, TYPE_INT32}, TYPE_INT32, 0, shl_i32}, {">>", 2, {TYPE_INT32, TYPE_INT32}, TYPE_INT32, 0, shr_i32},
+    {"<<", 2, {TYPE_INT64, TYPE_INT32}, TYPE_INT64, 0, shl_i64}, {">>", 2, {TYPE_INT64, TYPE_INT32}, TYPE_INT64, 0, shr_i64},
     /* abs() shares the kernels */
     UN("abs", TYPE_INT16, abs_i16), UN("abs", TYPE_INT32, abs_i32), UN("abs", TYPE_INT64, abs_i64),
     UN("abs", TYPE_NUMERIC, abs_num), UN("abs", TYPE_FLOAT32, abs_f32), UN("abs", TYPE_FLOAT64, abs_f64),

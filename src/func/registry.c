@@ -72,6 +72,16 @@ static int param_cost(LType a, u8 p, LType *resolved, LType same)
         *resolved = same;
         return c;
     }
+    if (p == ARG_ANYARRAY) {
+        if (a.id != TYPE_LIST) return -1;
+        *resolved = a;
+        return 0;
+    }
+    if (p == ARG_BPCHAR) {
+        if (a.id != TYPE_TEXT || a.text_kind != TEXT_CHAR) return -1;
+        *resolved = a;
+        return 0;
+    }
     if (p == ARG_NUMERIC_ANY) {
         if (type_is_numeric((TypeId)a.id)) { *resolved = a; return 0; }
         if (is_unknown(a)) { *resolved = ltype(TYPE_NUMERIC); return 2; }
@@ -108,7 +118,28 @@ static LType ret_type(u8 ret, const LType *args)
         return t;
     }
     if (ret == RET_NUMERIC_PROMOTE) return args[0];
+    if (ret == RET_TEXT_LIST) {
+        LType t = ltype(TYPE_LIST);
+        t.elem = TYPE_TEXT;
+        return t;
+    }
     return ltype((TypeId)ret);
+}
+
+const char *func_pg_type_name(LType t, char *buf, size_t cap)
+{
+    const char *n;
+    if (t.id == TYPE_TEXT)
+        n = t.text_kind == TEXT_VARCHAR ? "character varying"
+            : t.text_kind == TEXT_CHAR  ? "character"
+            : t.text_kind == TEXT_UNKNOWN ? "unknown"
+                                          : "text";
+    else if (t.id == TYPE_LIST)
+        n = t.elem == TYPE_NULL || t.elem == TYPE_LIST ? "text" : type_id_name((TypeId)t.elem);
+    else
+        n = type_id_name((TypeId)t.id);
+    snprintf(buf, cap, "%s%s", n, t.id == TYPE_LIST ? "[]" : "");
+    return buf;
 }
 
 int func_lookup_scalar(const char *name, const LType *args, int nargs, const ScalarFunc **out, LType *arg_out,
@@ -120,6 +151,26 @@ int func_lookup_scalar(const char *name, const LType *args, int nargs, const Sca
     LType tmp[16], best_args[16];
     if (nargs > 16) return err_set_pos(err, position, SQLSTATE_UNDEFINED_FUNCTION, "too many arguments");
     bool found_name = false;
+    bool is_op = !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_');
+    if (is_op && nargs == 2 && is_unknown(args[0]) != is_unknown(args[1]) && args[0].id != TYPE_NULL &&
+        args[1].id != TYPE_NULL) {
+        /* PG: for a binary operator with one untyped literal, an operator
+         * taking the other argument's type on both sides is an exact match
+         * ('\x01'::bytea || '\x02' is bytea || bytea, not text || text) */
+        LType known = is_unknown(args[0]) ? args[1] : args[0];
+        for (Entry *e = buckets[hash_name(name)]; e; e = e->next) {
+            if (e->is_agg || strcmp(e->name, name) != 0) continue;
+            const ScalarFunc *f = e->fn;
+            if (f->nargs == 2 && !(f->flags & FUNC_VARIADIC) && f->args[0] == known.id && f->args[1] == known.id &&
+                known.id != TYPE_LIST) {
+                *out = f;
+                arg_out[0] = arg_out[1] = known;
+                if (known.id == TYPE_TEXT) arg_out[0].text_kind = arg_out[1].text_kind = TEXT_PLAIN;
+                *ret_out = ret_type(f->ret, arg_out);
+                return MDB_OK_;
+            }
+        }
+    }
     for (Entry *e = buckets[hash_name(name)]; e; e = e->next) {
         if (e->is_agg || strcmp(e->name, name) != 0) continue;
         found_name = true;
@@ -132,6 +183,14 @@ int func_lookup_scalar(const char *name, const LType *args, int nargs, const Sca
         }
     }
     if (!best) {
+        /* PG: an untyped literal cannot stand for an anyarray parameter */
+        for (Entry *e = buckets[hash_name(name)]; e; e = e->next) {
+            if (e->is_agg || strcmp(e->name, name) != 0) continue;
+            const ScalarFunc *f = e->fn;
+            for (int i = 0; i < nargs && i < f->nargs; i++)
+                if (f->args[i] == ARG_ANYARRAY && is_unknown(args[i]) && args[i].id != TYPE_NULL)
+                    return err_set_pos(err, position, "42804", "could not determine polymorphic type because input has type unknown");
+        }
         char sig[512];
         size_t o = 0;
         for (int i = 0; i < nargs && o < sizeof sig - 64; i++) {
@@ -140,7 +199,6 @@ int func_lookup_scalar(const char *name, const LType *args, int nargs, const Sca
             const char *tn = is_unknown(t) ? "unknown" : type_name(t, tb, sizeof tb);
             o += (size_t)snprintf(sig + o, sizeof sig - o, "%s%s", i ? ", " : "", tn);
         }
-        bool is_op = !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_');
         if (is_op) {
             if (nargs == 2)
                 err_set_pos(err, position, SQLSTATE_UNDEFINED_FUNCTION, "operator does not exist: %s %s %s",

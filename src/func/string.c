@@ -16,7 +16,9 @@
 #define _GNU_SOURCE /* memmem */
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "common/strbuf.h"
 #include "func/func_internal.h"
 
 #define SARG(k, i) (&STRS(&args[k])[AIDX(&args[k], i)])
@@ -687,45 +689,57 @@ static int fn_to_hex64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vecto
 
 /* ---- quoting ------------------------------------------------------------ */
 
-static int fn_quote_ident(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+/* Writes p quoted as an identifier (if it needs quotes) into r (room for
+ * 2n + 2 bytes); returns the length.  SQL keywords are not recognised, so
+ * quote_ident('select') stays unquoted (PG quotes it). */
+static size_t quote_ident_to(const char *p, size_t n, char *r)
 {
-    for (idx_t i = 0; i < count; i++) {
-        if (!ROW_OK(out, i)) continue;
-        const Str *s = SARG(0, i);
-        const char *p = str_data(s);
-        bool safe = s->len > 0 && ((p[0] >= 'a' && p[0] <= 'z') || p[0] == '_');
-        for (u32 k = 0; k < s->len && safe; k++)
-            safe = (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= '0' && p[k] <= '9') || p[k] == '_';
-        if (safe) {
-            out_str(out, i, p, s->len);
-            continue;
-        }
-        char *r = heap_alloc(out, (size_t)s->len * 2 + 2);
-        size_t o = 0;
-        r[o++] = '"';
-        for (u32 k = 0; k < s->len; k++) {
-            if (p[k] == '"') r[o++] = '"';
-            r[o++] = p[k];
-        }
-        r[o++] = '"';
-        set_str(out, i, r, o);
+    bool safe = n > 0 && ((p[0] >= 'a' && p[0] <= 'z') || p[0] == '_');
+    for (size_t k = 0; k < n && safe; k++) safe = (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= '0' && p[k] <= '9') || p[k] == '_';
+    if (safe) {
+        memcpy(r, p, n);
+        return n;
     }
-    return MDB_OK_;
+    size_t o = 0;
+    r[o++] = '"';
+    for (size_t k = 0; k < n; k++) {
+        if (p[k] == '"') r[o++] = '"';
+        r[o++] = p[k];
+    }
+    r[o++] = '"';
+    return o;
 }
 
-static void quote_literal_into(Vector *out, idx_t i, const char *p, size_t n)
+/* Writes p as a quoted literal (E'' when it holds a backslash) into r (room
+ * for 2n + 3 bytes); returns the length. */
+static size_t quote_literal_to(const char *p, size_t n, char *r)
 {
-    bool has_bs = memchr(p, '\\', n) != NULL;
-    char *r = heap_alloc(out, n * 2 + 3);
     size_t o = 0;
-    if (has_bs) r[o++] = 'E';
+    if (memchr(p, '\\', n)) r[o++] = 'E';
     r[o++] = '\'';
     for (size_t k = 0; k < n; k++) {
         if (p[k] == '\'' || p[k] == '\\') r[o++] = p[k];
         r[o++] = p[k];
     }
     r[o++] = '\'';
-    set_str(out, i, r, o);
+    return o;
+}
+
+static int fn_quote_ident(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Str *s = SARG(0, i);
+        char *r = heap_alloc(out, (size_t)s->len * 2 + 2);
+        set_str(out, i, r, quote_ident_to(str_data(s), s->len, r));
+    }
+    return MDB_OK_;
+}
+
+static void quote_literal_into(Vector *out, idx_t i, const char *p, size_t n)
+{
+    char *r = heap_alloc(out, n * 2 + 3);
+    set_str(out, i, r, quote_literal_to(p, n, r));
 }
 static int fn_quote_literal(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
@@ -750,6 +764,224 @@ static int fn_quote_nullable(FuncCtx *ctx, Vector *args, int nargs, idx_t count,
     return MDB_OK_;
 }
 
+/* ---- format ------------------------------------------------------------- */
+
+/* format(fmt, args...) as PG's text_format: %[n$][-][width|*[n$]](s|I|L)
+ * and %%.  Not strict: a NULL format gives NULL, a NULL argument prints
+ * as '' (%s) or NULL (%L) and is an error for %I. */
+
+static int fmt_unterminated(FuncCtx *ctx)
+{
+    err_set(ctx->err, "22023", "unterminated format() type specifier");
+    err_hint(ctx->err, "For a single \"%%\" use \"%%%%\".");
+    return MDB_FAIL;
+}
+
+/* Reads digits at *cp; false when there are none. */
+static int fmt_digits(FuncCtx *ctx, const char **cp, const char *end, int *val, bool *found)
+{
+    const char *p = *cp;
+    i64 v = 0;
+    *found = false;
+    while (p < end && *p >= '0' && *p <= '9') {
+        v = v * 10 + (*p - '0');
+        if (v > INT32_MAX) return err_set(ctx->err, "22003", "number is out of range");
+        p++;
+        *found = true;
+    }
+    if (*found && p >= end) return fmt_unterminated(ctx);
+    *cp = p;
+    *val = (int)v;
+    return MDB_OK_;
+}
+
+/* Integer value of a width argument (any integer type; others as text). */
+static int fmt_width_arg(FuncCtx *ctx, Vector *v, idx_t i, int *w)
+{
+    idx_t r = AIDX(v, i);
+    i64 x;
+    switch (v->type.id) {
+    case TYPE_INT16: x = ((const i16 *)v->data)[r]; break;
+    case TYPE_INT32: x = ((const i32 *)v->data)[r]; break;
+    case TYPE_INT64: x = ((const i64 *)v->data)[r]; break;
+    default: {
+        Str s = any_text(ctx, v, i, false);
+        char buf[32];
+        size_t n = MDB_MIN(s.len, sizeof buf - 1);
+        memcpy(buf, str_data(&s), n);
+        buf[n] = 0;
+        char *e;
+        x = strtoll(buf, &e, 10);
+        while (*e == ' ') e++;
+        if (n == 0 || *e) return err_set(ctx->err, "22P02", "invalid input syntax for type integer: \"%s\"", buf);
+    }
+    }
+    if (x > INT32_MAX || x <= INT32_MIN) return err_set(ctx->err, "22003", "integer out of range");
+    *w = (int)x;
+    return MDB_OK_;
+}
+
+static int format_row(FuncCtx *ctx, Vector *args, int nargs, idx_t i, StrBuf *sb)
+{
+    const Str *fs = SARG(0, i);
+    const char *cp = str_data(fs), *end = cp + fs->len;
+    int arg = 0; /* last argument used; 0 is the format itself */
+    while (cp < end) {
+        if (*cp != '%') {
+            const char *q = memchr(cp, '%', (size_t)(end - cp));
+            if (!q) q = end;
+            sb_append(sb, cp, (size_t)(q - cp));
+            cp = q;
+            continue;
+        }
+        if (++cp >= end) return fmt_unterminated(ctx);
+        if (*cp == '%') {
+            sb_putc(sb, '%');
+            cp++;
+            continue;
+        }
+        int argpos = 0, widthpos = -1, width = 0, n;
+        bool minus = false, found;
+        if (fmt_digits(ctx, &cp, end, &n, &found)) return MDB_FAIL;
+        if (found && *cp != '$') {
+            width = n;
+        } else {
+            if (found) {
+                if (n == 0) return err_set(ctx->err, "22023", "format specifies argument 0, but arguments are numbered from 1");
+                argpos = n;
+                if (++cp >= end) return fmt_unterminated(ctx);
+            }
+            while (*cp == '-') {
+                minus = true;
+                if (++cp >= end) return fmt_unterminated(ctx);
+            }
+            if (*cp == '*') {
+                if (++cp >= end) return fmt_unterminated(ctx);
+                if (fmt_digits(ctx, &cp, end, &n, &found)) return MDB_FAIL;
+                widthpos = 0;
+                if (found) {
+                    if (*cp != '$') return err_set(ctx->err, "22023", "width argument position must be ended by \"$\"");
+                    if (n == 0) return err_set(ctx->err, "22023", "format specifies argument 0, but arguments are numbered from 1");
+                    widthpos = n;
+                    if (++cp >= end) return fmt_unterminated(ctx);
+                }
+            } else {
+                if (fmt_digits(ctx, &cp, end, &n, &found)) return MDB_FAIL;
+                if (found) width = n;
+            }
+        }
+        char conv = *cp++;
+        if (conv != 's' && conv != 'I' && conv != 'L') {
+            int cl = u8len((unsigned char)conv);
+            if (cl > end - (cp - 1)) cl = (int)(end - (cp - 1));
+            err_set(ctx->err, "22023", "unrecognized format() type specifier \"%.*s\"", cl, cp - 1);
+            err_hint(ctx->err, "For a single \"%%\" use \"%%%%\".");
+            return MDB_FAIL;
+        }
+        if (widthpos >= 0) {
+            arg = widthpos > 0 ? widthpos : arg + 1;
+            if (arg >= nargs) return err_set(ctx->err, "22023", "too few arguments for format()");
+            width = 0;
+            if (!ARG_NULL(&args[arg], i) && fmt_width_arg(ctx, &args[arg], i, &width)) return MDB_FAIL;
+            if (width < 0) minus = true, width = -width;
+        }
+        arg = argpos > 0 ? argpos : arg + 1;
+        if (arg >= nargs) return err_set(ctx->err, "22023", "too few arguments for format()");
+        /* the converted value, then padding to `width` characters */
+        size_t start = sb->len;
+        if (ARG_NULL(&args[arg], i) || args[arg].type.id == TYPE_NULL) {
+            if (conv == 'I') return err_set(ctx->err, "22004", "null values cannot be formatted as an SQL identifier");
+            if (conv == 'L') sb_append(sb, "NULL", 4);
+        } else {
+            Str v = any_text(ctx, &args[arg], i, false);
+            const char *p = str_data(&v);
+            if (conv == 's') {
+                sb_append(sb, p, v.len);
+            } else {
+                sb_reserve(sb, (size_t)v.len * 2 + 3);
+                size_t k = conv == 'I' ? quote_ident_to(p, v.len, sb->data + sb->len) : quote_literal_to(p, v.len, sb->data + sb->len);
+                sb->len += k;
+                sb->data[sb->len] = 0;
+            }
+        }
+        size_t chars = func_utf8_len(sb->data ? sb->data + start : "", sb->len - start);
+        if ((size_t)width > chars) {
+            size_t pad = (size_t)width - chars;
+            if (sb->len + pad > MAX_RESULT) return too_long(ctx->err);
+            sb_reserve(sb, pad);
+            if (!minus) memmove(sb->data + start + pad, sb->data + start, sb->len - start);
+            memset(minus ? sb->data + sb->len : sb->data + start, ' ', pad);
+            sb->len += pad;
+            sb->data[sb->len] = 0;
+        }
+        if (sb->len > MAX_RESULT) return too_long(ctx->err);
+    }
+    return MDB_OK_;
+}
+
+static int fn_format(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    for (idx_t i = 0; i < count; i++) {
+        if (ARG_NULL(&args[0], i)) {
+            out_set_null(out, i);
+            continue;
+        }
+        if (out->nulls) out->nulls[i] = 0;
+        sb_reset(&sb);
+        if (format_row(ctx, args, nargs, i, &sb)) {
+            sb_free(&sb);
+            return MDB_FAIL;
+        }
+        out_str(out, i, sb.len ? sb.data : "", sb.len);
+    }
+    sb_free(&sb);
+    return MDB_OK_;
+}
+
+/* ---- overlay ------------------------------------------------------------ */
+
+/* overlay(s placing p from f [for l]) = substr(s, 1, f-1) || p || substr(s,
+ * f+l), counted in characters; l defaults to length(p). */
+static int fn_overlay(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Str *s = SARG(0, i), *p = SARG(1, i);
+        const char *sp = str_data(s);
+        i64 f = IARG(2, i), l = nargs > 3 ? IARG(3, i) : (i64)func_utf8_len(str_data(p), p->len);
+        if (f <= 0) return err_set(ctx->err, "22011", "negative substring length not allowed");
+        i64 e = f + l;
+        if (e > INT32_MAX || e < INT32_MIN) return err_set(ctx->err, "22003", "integer out of range");
+        size_t head = utf8_offset(sp, s->len, f - 1);
+        size_t tail = e <= 1 ? 0 : utf8_offset(sp, s->len, e - 1);
+        size_t len = head + p->len + (s->len - tail);
+        if (len > MAX_RESULT) return too_long(ctx->err);
+        char *r = heap_alloc(out, len);
+        memcpy(r, sp, head);
+        memcpy(r + head, str_data(p), p->len);
+        memcpy(r + head + p->len, sp + tail, s->len - tail);
+        set_str(out, i, r, len);
+    }
+    return MDB_OK_;
+}
+
+/* length(char(n)) and friends ignore the padding (PG's bpcharlen). */
+static int fn_bpchar_length(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    i32 *R = (i32 *)out->data;
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Str *s = SARG(0, i);
+        const char *p = str_data(s);
+        u32 n = s->len;
+        while (n > 0 && p[n - 1] == ' ') n--;
+        R[i] = (i32)func_utf8_len(p, n);
+    }
+    return MDB_OK_;
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 #define F1(N, A, R, K) {N, 1, {A}, R, 0, K}
@@ -759,6 +991,9 @@ static int fn_quote_nullable(FuncCtx *ctx, Vector *args, int nargs, idx_t count,
 #define I TYPE_INT32
 
 static const ScalarFunc STRING[] = {
+    /* char(n) first: its padding counts for octet_length only (as in PG) */
+    F1("length", ARG_BPCHAR, I, fn_bpchar_length), F1("char_length", ARG_BPCHAR, I, fn_bpchar_length),
+    F1("character_length", ARG_BPCHAR, I, fn_bpchar_length), F1("octet_length", ARG_BPCHAR, I, fn_octet_length),
     F1("length", T, I, fn_length), F1("char_length", T, I, fn_length), F1("character_length", T, I, fn_length),
     F1("length", TYPE_BYTEA, I, fn_octet_length),
     F1("octet_length", T, I, fn_octet_length), F1("octet_length", TYPE_BYTEA, I, fn_octet_length),
@@ -791,12 +1026,15 @@ static const ScalarFunc STRING[] = {
     F2("^@", T, T, TYPE_BOOL, fn_starts_with),
     F1("ascii", T, I, fn_ascii),
     F1("chr", I, T, fn_chr),
-    F1("md5", T, T, fn_md5),
+    F1("md5", T, T, fn_md5), F1("md5", TYPE_BYTEA, T, fn_md5),
     F1("to_hex", I, T, fn_to_hex32), F1("to_hex", TYPE_INT64, T, fn_to_hex64),
     F1("quote_ident", T, T, fn_quote_ident),
     F1("quote_literal", T, T, fn_quote_literal),
     F1("quote_literal", ARG_ANY, T, fn_quote_literal),
     {"quote_nullable", 1, {ARG_ANY}, T, FUNC_NOT_STRICT, fn_quote_nullable},
+    {"format", 2, {T, ARG_ANY}, T, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_format},
+    {"overlay", 3, {T, T, I}, T, 0, fn_overlay},
+    {"overlay", 4, {T, T, I, I}, T, 0, fn_overlay},
 };
 
 void func_register_string(void) { func_register_scalar(STRING, MDB_ARRAY_LEN(STRING)); }
