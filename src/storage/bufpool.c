@@ -155,8 +155,9 @@ static void table_insert(BufPool *bp, size_t idx, PageNo pno)
     bp->buckets[b] = (int)idx;
 }
 
-/* Writes a copy of frame f's page; the WAL rule first.  Caller holds bp->mu;
- * `copy` is a PAGE_SIZE scratch buffer. */
+/* Writes a copy of frame f's page; the WAL rule first.  The caller holds a
+ * pin on f or holds bp->mu with f unpinned (an eviction), so f keeps its page;
+ * `copy` is a PAGE_SIZE scratch buffer.  Statistics are the caller's. */
 static int frame_write(BufPool *bp, BufFrame *f, u8 *copy, Err *err)
 {
     bufpool_latch(f);
@@ -167,7 +168,6 @@ static int frame_write(BufPool *bp, BufFrame *f, u8 *copy, Err *err)
     page_set_checksum(copy);
     if (bp->wal && lsn > LSN_NONE && wal_flush(bp->wal, lsn, err)) return MDB_FAIL;
     if (fio_pwrite(bp->fd, bp->path, copy, PAGE_SIZE, (off_t)f->pno * PAGE_SIZE, err)) return MDB_FAIL;
-    bp->stats.writes++;
     bufpool_latch(f);
     if (page_lsn(f->data) == lsn) f->dirty = false; /* unchanged while we wrote it */
     bufpool_unlatch(f);
@@ -201,6 +201,7 @@ static long frame_victim(BufPool *bp, Err *err)
         if (f->dirty) {
             u8 copy[PAGE_SIZE] __attribute__((aligned(64)));
             if (frame_write(bp, f, copy, err)) return -1;
+            bp->stats.writes++;
         }
         bp->stats.evictions++;
         table_remove(bp, f);
@@ -303,13 +304,28 @@ int bufpool_flush_all(BufPool *bp, Err *err)
 {
     if (!bp->path) return MDB_OK_;
     u8 copy[PAGE_SIZE] __attribute__((aligned(64)));
+    /* pin the dirty frames, then write them without the pool mutex: a writer
+     * holding a page latch may need the mutex (to pin or allocate) before it
+     * lets go of the latch that the write-back waits for */
     pthread_mutex_lock(&bp->mu);
-    int rc = MDB_OK_;
-    for (size_t i = 0; i < bp->nframes && rc == MDB_OK_; i++) {
+    BufFrame **todo = xmalloc((bp->nframes + 1) * sizeof *todo);
+    size_t n = 0;
+    for (size_t i = 0; i < bp->nframes; i++) {
         BufFrame *f = bp->frames[i];
-        if (f->valid && f->dirty) rc = frame_write(bp, f, copy, err);
+        if (f->valid && f->dirty) {
+            f->pins++;
+            todo[n++] = f;
+        }
     }
     pthread_mutex_unlock(&bp->mu);
+    int rc = MDB_OK_;
+    size_t written = 0;
+    for (size_t i = 0; i < n && rc == MDB_OK_; i++, written++) rc = frame_write(bp, todo[i], copy, err);
+    pthread_mutex_lock(&bp->mu);
+    bp->stats.writes += written;
+    for (size_t i = 0; i < n; i++) todo[i]->pins--;
+    pthread_mutex_unlock(&bp->mu);
+    free(todo);
     if (rc == MDB_OK_) rc = fio_fsync(bp->fd, bp->path, err);
     return rc;
 }

@@ -292,6 +292,47 @@ static LogCtx logctx_of(BtTxn *txn)
     return c;
 }
 
+/* A page image in a record: u32 page, u16 hole offset, u16 hole length, then
+ * the page without the hole.  The hole is the free space between the slot
+ * array and the cells of a node page (after a split about half the page),
+ * which redo fills with zeros. */
+static void image_append(ByteBuf *b, PageNo pno, const u8 *page)
+{
+    size_t off = PAGE_SIZE, len = 0;
+    u8 type = ((const PageHdr *)page)->type;
+    if (type == BT_PAGE_LEAF || type == BT_PAGE_INTERNAL) {
+        off = SLOTS_OFF + 2u * ndc(page)->nslots;
+        len = ndc(page)->cell_lo > off ? ndc(page)->cell_lo - off : 0;
+    } else if (type == BT_PAGE_META) {
+        off = PAGE_HDR_SIZE + sizeof(BtMeta);
+        len = PAGE_SIZE - off;
+    }
+    if (len == 0) off = 0;
+    u8 head[8];
+    wr32(head, pno);
+    wr16(head + 4, (u16)off);
+    wr16(head + 6, (u16)len);
+    bytebuf_append(b, head, 8);
+    bytebuf_append(b, page, off);
+    bytebuf_append(b, page + off + len, PAGE_SIZE - off - len);
+}
+
+/* Parses one image at *p (n bytes left) into page; advances *p.  false when malformed. */
+static bool image_read(const u8 **p, size_t *n, PageNo *pno, u8 *page)
+{
+    if (*n < 8) return false;
+    size_t off = rd16(*p + 4), len = rd16(*p + 6);
+    if (off + len > PAGE_SIZE || *n < 8 + PAGE_SIZE - len) return false;
+    *pno = rd32(*p);
+    const u8 *d = *p + 8;
+    memcpy(page, d, off);
+    memset(page + off, 0, len);
+    memcpy(page + off + len, d + off, PAGE_SIZE - off - len);
+    *p += 8 + PAGE_SIZE - len;
+    *n -= 8 + PAGE_SIZE - len;
+    return true;
+}
+
 /* Logs a full-page image of f when this is its first change since the redo
  * point (caller holds f's latch). */
 static int log_fpi_if_needed(BtEnv *e, BufFrame *f, Err *err)
@@ -299,9 +340,12 @@ static int log_fpi_if_needed(BtEnv *e, BufFrame *f, Err *err)
     if (page_lsn(f->data) > wal_redo_lsn(e->wal)) return MDB_OK_;
     WalRecHdr h = {0};
     h.type = WAL_REC_FPI;
-    u32 head[2] = {f->pno, 0};
+    ByteBuf b = {0};
+    image_append(&b, f->pno, f->data);
     Lsn end;
-    if (wal_append2(e->wal, &h, head, sizeof head, f->data, PAGE_SIZE, NULL, &end, err)) return MDB_FAIL;
+    int rc = wal_append(e->wal, &h, b.data, b.len, NULL, &end, err);
+    bytebuf_free(&b);
+    if (rc) return MDB_FAIL;
     bufpool_mark_dirty(f, end);
     return MDB_OK_;
 }
@@ -371,11 +415,8 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
     wr32(head + 4, (u32)s->n);
     bytebuf_append(&b, head, 8);
     for (int i = 0; i < s->n; i++) {
-        u8 pn[4];
-        wr32(pn, s->f[i]->pno);
         page_hdr(s->f[i]->data)->pno = s->f[i]->pno;
-        bytebuf_append(&b, pn, 4);
-        bytebuf_append(&b, s->f[i]->data, PAGE_SIZE);
+        image_append(&b, s->f[i]->pno, s->f[i]->data);
     }
     WalRecHdr h = {0};
     h.type = WAL_BT_SMO;
@@ -880,16 +921,21 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
     Lsn end = rec->lsn + rec->len;
     switch (rec->type) {
     case WAL_REC_FPI:
-        if (n != 8 + PAGE_SIZE) return redo_corrupt(err, rec, "bad full-page image");
-        return redo_image(e, rd32(p), p + 8, end, err);
     case WAL_BT_SMO: {
-        if (n < 8) return redo_corrupt(err, rec, "bad split record");
-        u32 cnt = rd32(p + 4);
-        if (n != 8 + (size_t)cnt * (4 + PAGE_SIZE)) return redo_corrupt(err, rec, "bad split record");
-        for (u32 i = 0; i < cnt; i++) {
-            const u8 *q = p + 8 + (size_t)i * (4 + PAGE_SIZE);
-            if (redo_image(e, rd32(q), q + 4, end, err)) return MDB_FAIL;
+        u32 cnt = 1;
+        if (rec->type == WAL_BT_SMO) {
+            if (n < 8) return redo_corrupt(err, rec, "bad split record");
+            cnt = rd32(p + 4);
+            p += 8;
+            n -= 8;
         }
+        u8 page[PAGE_SIZE];
+        for (u32 i = 0; i < cnt; i++) {
+            PageNo pno;
+            if (!image_read(&p, &n, &pno, page)) return redo_corrupt(err, rec, "bad page image");
+            if (redo_image(e, pno, page, end, err)) return MDB_FAIL;
+        }
+        if (n) return redo_corrupt(err, rec, "bad page image");
         return MDB_OK_;
     }
     case WAL_BT_INSERT:
