@@ -26,7 +26,7 @@ test: all
 	@scripts/run-tests.sh $(BUILD)
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CMAKE_ARGS="-DMEGADB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" test
+	@MEGADB_TPCH_SF01=0 $(MAKE) --no-print-directory BUILD=build-asan CMAKE_ARGS="-DMEGADB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" test
 
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DMEGADB_FUZZ=ON -DMEGADB_SANITIZE=ON >/dev/null

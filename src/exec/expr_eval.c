@@ -207,14 +207,16 @@ static void blank_null_strs(ExprCtx *c, Vector *v, idx_t cnt)
     v->data = (u8 *)d;
 }
 
-/* Calls a strict binary kernel on two vectors of `n` rows. */
+/* Calls a kernel on its argument vectors of `n` rows.  Constant arguments
+ * are flattened first unless the kernel reads them itself (FUNC_CONST_ARGS,
+ * e.g. `v > 100` compares against row 0 of the constant). */
 static int call_kernel(ExprCtx *c, const ScalarFunc *fn, Vector *args, int nargs, idx_t n, Vector *out, LType rt)
 {
     bool all_const = true;
     for (int i = 0; i < nargs; i++) all_const = all_const && args[i].is_const;
     idx_t cnt = all_const ? 1 : n;
     alloc_vec(c, out, rt, cnt);
-    if (!all_const)
+    if (!all_const && !(fn->flags & FUNC_CONST_ARGS))
         for (int i = 0; i < nargs; i++)
             if (args[i].is_const) {
                 Vector f;
@@ -227,6 +229,10 @@ static int call_kernel(ExprCtx *c, const ScalarFunc *fn, Vector *args, int nargs
         for (int i = 0; i < nargs; i++) {
             if (!args[i].nulls) continue;
             u8 *on = vector_nulls(out);
+            if (args[i].is_const) {
+                if (args[i].nulls[0]) memset(on, 1, cnt);
+                continue;
+            }
             for (idx_t r = 0; r < cnt; r++) on[r] |= args[i].nulls[r];
         }
         if (out->nulls) {
@@ -236,7 +242,8 @@ static int call_kernel(ExprCtx *c, const ScalarFunc *fn, Vector *args, int nargs
                 out->is_const = all_const;
                 return MDB_OK_;
             }
-            for (int i = 0; i < nargs; i++) blank_null_strs(c, &args[i], cnt);
+            for (int i = 0; i < nargs; i++)
+                if (!args[i].is_const || all_const) blank_null_strs(c, &args[i], cnt);
         }
     }
     if (fn->kernel(&c->fctx, args, nargs, cnt, out)) return MDB_FAIL;

@@ -175,16 +175,6 @@ bool keys_is_int_type(TypeId id)
            id == TYPE_TIMESTAMP || id == TYPE_TIMESTAMPTZ;
 }
 
-static inline u64 mix64(u64 x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 void inttable_init(IntTable *t, size_t expected)
 {
     memset(t, 0, sizeof(*t));
@@ -200,37 +190,18 @@ void inttable_free(IntTable *t)
     memset(t, 0, sizeof(*t));
 }
 
-static void inttable_grow(IntTable *t)
+
+void inttable_grow(IntTable *t)
 {
     size_t ncap = t->cap * 2;
     IntSlot *ns = xcalloc(ncap, sizeof(IntSlot));
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->slots[i].used) continue;
-        size_t j = mix64((u64)t->slots[i].key) & (ncap - 1);
+        size_t j = inttable_hash(t->slots[i].key) & (ncap - 1);
         while (ns[j].used) j = (j + 1) & (ncap - 1);
         ns[j] = t->slots[i];
     }
     free(t->slots);
     t->slots = ns;
     t->cap = ncap;
-}
-
-i64 *inttable_find(IntTable *t, i64 key, bool insert, bool *inserted)
-{
-    if (inserted) *inserted = false;
-    if (insert && (t->n + 1) * 2 > t->cap) inttable_grow(t);
-    size_t mask = t->cap - 1;
-    size_t j = mix64((u64)key) & mask;
-    IntSlot *sl = t->slots;
-    while (sl[j].used) {
-        if (sl[j].key == key) return &sl[j].val;
-        j = (j + 1) & mask;
-    }
-    if (!insert) return NULL;
-    sl[j].used = 1;
-    sl[j].key = key;
-    sl[j].val = 0;
-    t->n++;
-    if (inserted) *inserted = true;
-    return &sl[j].val;
 }

@@ -54,7 +54,41 @@ typedef struct IntTable {
 
 void inttable_init(IntTable *t, size_t expected);
 void inttable_free(IntTable *t);
-i64 *inttable_find(IntTable *t, i64 key, bool insert, bool *inserted);
+void inttable_grow(IntTable *t);
+
+static inline u64 inttable_hash(i64 key)
+{
+    u64 x = (u64)key;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Finds key; when absent and insert is true, adds it with value 0.  Returns a
+ * pointer to the value slot, or NULL when absent and not inserted.  Inline:
+ * it runs once per row in aggregation loops. */
+static inline i64 *inttable_find(IntTable *t, i64 key, bool insert, bool *inserted)
+{
+    if (inserted) *inserted = false;
+    if (insert && (t->n + 1) * 2 > t->cap) inttable_grow(t);
+    size_t mask = t->cap - 1;
+    size_t j = inttable_hash(key) & mask;
+    IntSlot *sl = t->slots;
+    while (sl[j].used) {
+        if (sl[j].key == key) return &sl[j].val;
+        j = (j + 1) & mask;
+    }
+    if (!insert) return NULL;
+    sl[j].used = 1;
+    sl[j].key = key;
+    sl[j].val = 0;
+    t->n++;
+    if (inserted) *inserted = true;
+    return &sl[j].val;
+}
 /* True for types whose values fit an i64 losslessly and compare as integers. */
 bool keys_is_int_type(TypeId id);
 /* Reads row i of an integer-like vector as i64. */

@@ -389,7 +389,15 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
                 for (int k = 0; k < na; k++) dv[k] = args[a][k];
                 keys_encode(l->scratch, dv, na, n, &dk);
             }
-            for (idx_t i = 0; i < n; i++) {
+            bool all_rows = !filt[a] && !ae->u.agg.distinct;
+            if (all_rows && !(fn->flags & FUNC_NOT_STRICT))
+                for (int k = 0; k < na && all_rows; k++) all_rows = !args[a][k].nulls;
+            if (all_rows) { /* every row takes part: no per-row checks */
+                m = n;
+                if (ae->u.agg.nargs_order)
+                    for (idx_t i = 0; i < n; i++) sel[i] = (u32)i;
+            }
+            for (idx_t i = 0; i < n && !all_rows; i++) {
                 if (filt[a] && !filt[a][i]) continue;
                 bool skip = false;
                 if (!(fn->flags & FUNC_NOT_STRICT))
@@ -760,12 +768,24 @@ typedef struct HJInfo {
     int lcols, rcols;
 } HJInfo;
 
+/* Build side.  Rows live in `build` (row id = chunk × VECTOR_SIZE + offset)
+ * and are chained per bucket through `next`.  One integer-like key uses
+ * buckets of its own: a dense array indexed by key − kmin when the keys span
+ * a range not much larger than their count (no hashing, no key compare, and
+ * ascending probe keys walk it sequentially), hashed buckets otherwise (chains
+ * then mix keys, so the probe compares bkey).  Other keys go through the
+ * byte-key table, which maps an encoded key to its chain's head. */
 typedef struct HJState {
-    ColumnCollection *build; /* build rows + key columns; row id = chunk × VECTOR_SIZE + offset */
-    bool int_key;     /* one integer-like key: IntTable instead of byte keys */
-    KeyTable kt;      /* key → head row id + 1 */
-    IntTable it;
-    i64 *next;        /* chain of rows with the same key (row id + 1, 0 = end) */
+    ColumnCollection *build;
+    bool int_key;     /* one integer-like key of the same type on both sides */
+    bool dense;
+    i64 kmin;
+    int shift;        /* hashed: bucket = (key × golden) >> shift */
+    size_t nheads;
+    u32 *heads;       /* row id + 1 of the bucket's first row, 0 = empty */
+    i64 *bkey;        /* key per row id (hashed buckets) */
+    KeyTable kt;      /* byte keys → head row id + 1 */
+    u32 *next;        /* next row id + 1 in the chain, 0 = end */
     u8 *bmatched;     /* FULL joins: build rows that found a partner */
     Arena *scratch;
 } HJState;
@@ -776,11 +796,17 @@ typedef struct HJBuildLocal {
     ExprCtx ec;
 } HJBuildLocal;
 
+#define HJ_GOLDEN 0x9E3779B97F4A7C15ULL
+
 static void hj_state_free(void *p)
 {
     HJState *s = p;
     keytable_free(&s->kt);
-    inttable_free(&s->it);
+    free(s->heads);
+    free(s->bkey);
+    free(s->next);
+    s->heads = s->next = NULL;
+    s->bkey = NULL;
     arena_destroy(s->scratch);
     s->scratch = NULL;
 }
@@ -842,38 +868,87 @@ static int hj_combine(Exec *ex, PhysOp *op, void *g, void *lp)
     return MDB_OK_;
 }
 
+static inline size_t hj_bucket(const HJState *s, i64 key)
+{
+    return s->dense ? (size_t)((u64)key - (u64)s->kmin) : (size_t)(((u64)key * HJ_GOLDEN) >> s->shift);
+}
+
+/* Integer keys: collects the keys by row id, picks dense or hashed buckets
+ * from their range and count, and chains the rows. */
+static void hj_build_int(HJState *s, int kcol)
+{
+    ColumnCollection *b = s->build;
+    size_t nslots = b->nchunks * VECTOR_SIZE;
+    s->bkey = xmalloc(sizeof(i64) * (nslots ? nslots : 1));
+    size_t count = 0;
+    i64 kmin = INT64_MAX, kmax = INT64_MIN;
+    for (size_t ci = 0; ci < b->nchunks; ci++) {
+        const Vector *kv = &b->chunks[ci]->cols[kcol];
+        i64 *bk = s->bkey + ci * VECTOR_SIZE;
+        for (idx_t i = 0; i < b->chunks[ci]->count; i++) {
+            if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
+            i64 k = keys_int_at(kv, i);
+            bk[i] = k;
+            if (k < kmin) kmin = k;
+            if (k > kmax) kmax = k;
+            count++;
+        }
+    }
+    if (!count) return;
+    u64 range = (u64)kmax - (u64)kmin;
+    s->kmin = kmin;
+    if (range < (u64)count * 4 + 4096) {
+        s->dense = true;
+        s->nheads = (size_t)range + 1;
+    } else {
+        int bits = 10;
+        while (((size_t)1 << bits) < count * 2) bits++;
+        s->shift = 64 - bits;
+        s->nheads = (size_t)1 << bits;
+    }
+    s->heads = xcalloc(s->nheads, sizeof(u32));
+    for (size_t ci = 0; ci < b->nchunks; ci++) {
+        const Vector *kv = &b->chunks[ci]->cols[kcol];
+        const i64 *bk = s->bkey + ci * VECTOR_SIZE;
+        u32 base = (u32)(ci * VECTOR_SIZE);
+        for (idx_t i = 0; i < b->chunks[ci]->count; i++) {
+            if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
+            size_t h = hj_bucket(s, bk[i]);
+            s->next[base + i] = s->heads[h];
+            s->heads[h] = base + (u32)i + 1;
+        }
+    }
+}
+
 static int hj_finalize(Exec *ex, PhysOp *op, void *g)
 {
     HJInfo *hi = op->info;
     HJState *s = g;
     ColumnCollection *b = s->build;
     size_t nslots = b->nchunks * VECTOR_SIZE + 1;
-    s->next = arena_zalloc(ex->arena, sizeof(i64) * nslots);
+    if (nslots >= UINT32_MAX) {
+        Err e = {0};
+        err_set(&e, "54000", "hash join build side too large (%zu rows)", (size_t)b->count);
+        return op_fail(ex, &e);
+    }
+    s->next = xcalloc(nslots, sizeof(u32));
     int nb = b->ncols - hi->nkeys;
-    if (s->int_key) inttable_init(&s->it, b->count);
-    for (size_t ci = 0; ci < b->nchunks; ci++) {
-        DataChunk *d = b->chunks[ci];
-        i64 base = (i64)(ci * VECTOR_SIZE);
-        if (s->int_key) {
-            const Vector *kv = &d->cols[nb];
+    if (s->int_key) {
+        hj_build_int(s, nb);
+    } else {
+        for (size_t ci = 0; ci < b->nchunks; ci++) {
+            DataChunk *d = b->chunks[ci];
+            u32 base = (u32)(ci * VECTOR_SIZE);
+            arena_reset(s->scratch);
+            KeyBuf kb;
+            keys_encode(s->scratch, d->cols + nb, hi->nkeys, d->count, &kb);
             for (idx_t i = 0; i < d->count; i++) {
-                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
+                if (kb.has_null[i]) continue;
                 bool ins;
-                i64 *slot = inttable_find(&s->it, keys_int_at(kv, i), true, &ins);
-                s->next[base + (i64)i] = ins ? 0 : *slot;
+                i64 *slot = keytable_find(&s->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+                s->next[base + i] = ins ? 0 : (u32)*slot;
                 *slot = base + (i64)i + 1;
             }
-            continue;
-        }
-        arena_reset(s->scratch);
-        KeyBuf kb;
-        keys_encode(s->scratch, d->cols + nb, hi->nkeys, d->count, &kb);
-        for (idx_t i = 0; i < d->count; i++) {
-            if (kb.has_null[i]) continue;
-            bool ins;
-            i64 *slot = keytable_find(&s->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
-            s->next[base + (i64)i] = ins ? 0 : *slot;
-            *slot = base + (i64)i + 1;
         }
     }
     if (hi->type == JOIN_FULL) s->bmatched = arena_zalloc(ex->arena, nslots);
@@ -885,9 +960,10 @@ typedef struct HJLocal {
     Arena *keys;      /* probe keys of the current input chunk */
     ExprCtx ec;
     KeyBuf kb;
-    Vector ikey;      /* probe key vector on the integer fast path */
+    i64 pk[VECTOR_SIZE];   /* integer probe keys of the current input chunk */
+    u32 cand[VECTOR_SIZE]; /* their bucket heads (0 = no candidate) */
     idx_t row;        /* next probe row */
-    i64 chain;        /* next build row of the current probe row (+1), 0 = none */
+    u32 chain;        /* next build row of the current probe row (+1), 0 = none */
     u8 *matched;      /* probe rows that found a partner */
     bool started;
     int phase;        /* 0 = pairs, 1 = unmatched/semi/anti rows */
@@ -903,9 +979,72 @@ static void *hj_local(Exec *ex, PhysOp *op)
     return l;
 }
 
+/* Integer probe keys: every row's bucket head is loaded in one tight loop, so
+ * the cache misses of a chunk overlap instead of queueing behind each other. */
+static void hj_probe_heads(const HJState *s, HJLocal *l, const Vector *kv, idx_t n)
+{
+    if (!s->heads) {
+        memset(l->cand, 0, sizeof(u32) * n);
+        return;
+    }
+    if (kv->is_const) {
+        bool null = kv->nulls && kv->nulls[0];
+        i64 k = keys_int_at(kv, 0);
+        size_t h = hj_bucket(s, k);
+        u32 c = null || (s->dense && h >= s->nheads) ? 0 : s->heads[h];
+        for (idx_t i = 0; i < n; i++) { l->pk[i] = k; l->cand[i] = c; }
+        return;
+    }
+    switch (type_width(kv->type)) {
+    case 2: for (idx_t i = 0; i < n; i++) l->pk[i] = ((const i16 *)kv->data)[i]; break;
+    case 4: for (idx_t i = 0; i < n; i++) l->pk[i] = ((const i32 *)kv->data)[i]; break;
+    default: memcpy(l->pk, kv->data, sizeof(i64) * n);
+    }
+    if (s->dense) {
+        for (idx_t i = 0; i < n; i++) {
+            size_t h = (size_t)((u64)l->pk[i] - (u64)s->kmin);
+            l->cand[i] = h < s->nheads ? s->heads[h] : 0;
+        }
+    } else {
+        for (idx_t i = 0; i < n; i++) l->cand[i] = s->heads[((u64)l->pk[i] * HJ_GOLDEN) >> s->shift];
+    }
+    if (kv->nulls)
+        for (idx_t i = 0; i < n; i++)
+            if (kv->nulls[i]) l->cand[i] = 0;
+}
+
+/* Copies build column c of the pairs' build rows into v. */
+static void hj_gather_build(const ColumnCollection *B, int c, const u32 *rrow, idx_t m, Vector *v)
+{
+    size_t w = type_width(v->type);
+    bool any_null = false;
+    for (idx_t k = 0; k < m; k++) {
+        const Vector *sv = &B->chunks[rrow[k] / VECTOR_SIZE]->cols[c];
+        idx_t r = rrow[k] % VECTOR_SIZE;
+        switch (w) {
+        case 1: v->data[k] = sv->data[r]; break;
+        case 2: ((u16 *)v->data)[k] = ((const u16 *)sv->data)[r]; break;
+        case 4: ((u32 *)v->data)[k] = ((const u32 *)sv->data)[r]; break;
+        case 8: ((u64 *)v->data)[k] = ((const u64 *)sv->data)[r]; break;
+        default: memcpy(v->data + k * w, sv->data + r * w, w);
+        }
+        any_null |= sv->nulls != NULL;
+    }
+    if (!any_null) {
+        if (v->nulls) memset(v->nulls, 0, m);
+        return;
+    }
+    u8 *nl = vector_nulls(v);
+    for (idx_t k = 0; k < m; k++) {
+        const Vector *sv = &B->chunks[rrow[k] / VECTOR_SIZE]->cols[c];
+        nl[k] = sv->nulls ? sv->nulls[rrow[k] % VECTOR_SIZE] : 0;
+    }
+}
+
 /* Probes one input chunk in steps: first every (probe, build) pair that
  * matches (in batches of VECTOR_SIZE), then — for LEFT, SEMI and ANTI — the
- * probe rows that did (not) match. */
+ * probe rows that did (not) match.  Semi and anti joins without a residual
+ * stop at a row's first partner and never materialise pairs. */
 static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
 {
     HJInfo *hi = op->info;
@@ -914,6 +1053,7 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
     ColumnCollection *B = s->build;
     bool semi = hi->type == JOIN_SEMI, anti = hi->type == JOIN_ANTI;
     bool left = hi->type == JOIN_LEFT || hi->type == JOIN_FULL;
+    bool first_only = (semi || anti) && !hi->residual;
     int nb = B->ncols - hi->nkeys;
     if (!l->started) {
         arena_reset(l->keys);
@@ -923,7 +1063,7 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
         for (int k = 0; k < hi->nkeys; k++)
             if (expr_eval(&kc_ctx, hi->pkeys[k], in, &kc[k])) return MDB_FAIL;
         if (s->int_key) {
-            l->ikey = kc[0];
+            hj_probe_heads(s, l, &kc[0], in->count);
         } else {
             keys_encode(l->keys, kc, hi->nkeys, in->count, &l->kb);
         }
@@ -936,68 +1076,66 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
     arena_reset(l->scratch);
     if (l->phase == 0) {
         u32 lsel[VECTOR_SIZE];
-        i64 rrow[VECTOR_SIZE];
+        u32 rrow[VECTOR_SIZE];
         idx_t m = 0;
+        bool cmp = s->int_key && !s->dense;
+        const u32 *next = s->next;
         while (l->row < in->count && m < VECTOR_SIZE) {
             idx_t i = l->row;
             if (l->chain == 0) {
-                i64 *slot = NULL;
                 if (s->int_key) {
-                    const Vector *kv = &l->ikey;
-                    if (!(kv->nulls && kv->nulls[kv->is_const ? 0 : i]) && !((semi || anti) && l->matched[i]))
-                        slot = inttable_find(&s->it, keys_int_at(kv, i), false, NULL);
-                } else if (!l->kb.has_null[i] && !((semi || anti) && l->matched[i]))
-                    slot = keytable_find(&s->kt, l->kb.data + l->kb.off[i], l->kb.off[i + 1] - l->kb.off[i], l->kb.hash[i], false, NULL);
-                if (!slot) { l->row++; continue; }
-                l->chain = *slot;
+                    l->chain = l->cand[i];
+                } else if (!l->kb.has_null[i]) {
+                    i64 *slot = keytable_find(&s->kt, l->kb.data + l->kb.off[i], l->kb.off[i + 1] - l->kb.off[i],
+                                              l->kb.hash[i], false, NULL);
+                    l->chain = slot ? (u32)*slot : 0;
+                }
+                if (!l->chain) { l->row++; continue; }
             }
             while (l->chain && m < VECTOR_SIZE) {
+                u32 r = l->chain - 1;
+                l->chain = next[r];
+                if (cmp && s->bkey[r] != l->pk[i]) continue;
                 lsel[m] = (u32)i;
-                rrow[m++] = l->chain - 1;
-                l->chain = s->next[l->chain - 1];
+                rrow[m++] = r;
+                if (first_only) l->chain = 0;
             }
             if (!l->chain) l->row++;
         }
         bool more = l->row < in->count;
-        /* semi and anti joins output only the probe side: pair rows in scratch */
-        DataChunk *pair = out;
-        DataChunk tmp;
-        if (semi || anti) {
-            memset(&tmp, 0, sizeof(tmp));
-            tmp.ncols = hi->lcols + nb;
-            tmp.cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(tmp.ncols + 1));
-            for (int c = 0; c < hi->lcols; c++) vector_init(&tmp.cols[c], in->cols[c].type, m ? m : 1, l->scratch);
-            for (int c = 0; c < nb; c++) vector_init(&tmp.cols[hi->lcols + c], B->types[c], m ? m : 1, l->scratch);
-            pair = &tmp;
-        }
-        for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], lsel, m, &pair->cols[c]);
-        for (int c = 0; c < nb; c++) {
-            Vector *v = &pair->cols[hi->lcols + c];
-            size_t w = type_width(v->type);
-            for (idx_t k = 0; k < m; k++) {
-                DataChunk *d = B->chunks[rrow[k] / VECTOR_SIZE];
-                idx_t r = (idx_t)rrow[k] % VECTOR_SIZE;
-                const Vector *sv = &d->cols[c];
-                if (sv->nulls && sv->nulls[r]) { vector_nulls(v)[k] = 1; continue; }
-                if (v->nulls) v->nulls[k] = 0;
-                memcpy(v->data + k * w, sv->data + r * w, w);
+        if (first_only) {
+            for (idx_t k = 0; k < m; k++) l->matched[lsel[k]] = 1;
+            out->count = 0;
+        } else {
+            /* semi and anti joins output only the probe side: pair rows in scratch */
+            DataChunk *pair = out;
+            DataChunk tmp;
+            if (semi || anti) {
+                memset(&tmp, 0, sizeof(tmp));
+                tmp.ncols = hi->lcols + nb;
+                tmp.cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(tmp.ncols + 1));
+                for (int c = 0; c < hi->lcols; c++) vector_init(&tmp.cols[c], in->cols[c].type, m ? m : 1, l->scratch);
+                for (int c = 0; c < nb; c++) vector_init(&tmp.cols[hi->lcols + c], B->types[c], m ? m : 1, l->scratch);
+                pair = &tmp;
             }
-        }
-        pair->count = m;
-        if (hi->residual && m) {
-            u32 sel[VECTOR_SIZE];
-            idx_t q;
-            if (expr_select(&l->ec, hi->residual, pair, sel, &q)) return MDB_FAIL;
-            if (q < m) {
-                for (idx_t k = 0; k < q; k++) { lsel[k] = lsel[sel[k]]; rrow[k] = rrow[sel[k]]; }
-                if (pair == out) chunk_select(out, sel, q);
+            for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], lsel, m, &pair->cols[c]);
+            for (int c = 0; c < nb; c++) hj_gather_build(B, c, rrow, m, &pair->cols[hi->lcols + c]);
+            pair->count = m;
+            if (hi->residual && m) {
+                u32 sel[VECTOR_SIZE];
+                idx_t q;
+                if (expr_select(&l->ec, hi->residual, pair, sel, &q)) return MDB_FAIL;
+                if (q < m) {
+                    for (idx_t k = 0; k < q; k++) { lsel[k] = lsel[sel[k]]; rrow[k] = rrow[sel[k]]; }
+                    if (pair == out) chunk_select(out, sel, q);
+                }
+                m = q;
             }
-            m = q;
+            for (idx_t k = 0; k < m; k++) l->matched[lsel[k]] = 1;
+            if (s->bmatched)
+                for (idx_t k = 0; k < m; k++) s->bmatched[rrow[k]] = 1;
+            if (semi || anti) out->count = 0;
         }
-        for (idx_t k = 0; k < m; k++) l->matched[lsel[k]] = 1;
-        if (s->bmatched)
-            for (idx_t k = 0; k < m; k++) s->bmatched[rrow[k]] = 1;
-        if (semi || anti) out->count = 0;
         if (more) { *state = OP_HAVE_MORE; return MDB_OK_; }
         if (!(semi || anti || left)) {
             l->started = false;

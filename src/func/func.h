@@ -45,6 +45,7 @@ enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251, RET_TEXT_LIST = 252 };
 #define FUNC_VARIADIC 0x1 /* last argument type repeats */
 #define FUNC_NOT_STRICT 0x2 /* called with NULL arguments */
 #define FUNC_VOLATILE 0x4 /* not folded at plan time */
+#define FUNC_CONST_ARGS 0x8 /* kernel reads constant argument vectors itself (row 0, see AIDX) */
 
 typedef struct ScalarFunc {
     const char *name;

@@ -326,8 +326,9 @@ SHIFT_OP(shr_i64, i64, a >> (b & 63))
 
 /* ---- registration ------------------------------------------------------- */
 
-#define BIN(NAME, T, RT, K) {NAME, 2, {T, T}, RT, 0, K}
-#define UN(NAME, T, K) {NAME, 1, {T}, T, 0, K}
+/* every kernel here indexes its arguments through AIDX */
+#define BIN(NAME, T, RT, K) {NAME, 2, {T, T}, RT, FUNC_CONST_ARGS, K}
+#define UN(NAME, T, K) {NAME, 1, {T}, T, FUNC_CONST_ARGS, K}
 
 #define ARITH_SET(T, SUF)                                                                 \
     BIN("+", T, T, add_##SUF), BIN("-", T, T, sub_##SUF), BIN("*", T, T, mul_##SUF),     \

@@ -135,7 +135,8 @@ static int ne_text_fast(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vect
     return MDB_OK_;
 }
 
-#define OP(NAME, T, K) {NAME, 2, {T, T}, TYPE_BOOL, 0, K}
+/* LOOP2 handles constant arguments */
+#define OP(NAME, T, K) {NAME, 2, {T, T}, TYPE_BOOL, FUNC_CONST_ARGS, K}
 #define CMP_SET(T, SUF)                                                                          \
     OP("=", T, eq_##SUF), OP("<>", T, ne_##SUF), OP("!=", T, ne_##SUF), OP("<", T, lt_##SUF),   \
         OP(">", T, gt_##SUF), OP("<=", T, le_##SUF), OP(">=", T, ge_##SUF)

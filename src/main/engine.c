@@ -356,6 +356,17 @@ int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *param
     return rc;
 }
 
+/* The cost EXPLAIN shows: the estimated rows of the operator and of every
+ * operator below it (the optimizer's C_out measure), so plans of one query
+ * compare by their top line. */
+static double explain_cost(const PhysOp *op)
+{
+    double c = op->est_rows > 0 ? op->est_rows : 0;
+    for (int i = 0; i < op->nchildren; i++)
+        if (op->children[i]) c += explain_cost(op->children[i]);
+    return c;
+}
+
 static void explain_op(PhysOp *op, int depth, bool analyze, ColumnCollection *out)
 {
     char line[512];
@@ -363,7 +374,8 @@ static void explain_op(PhysOp *op, int depth, bool analyze, ColumnCollection *ou
     if (depth) o = snprintf(line, sizeof line, "%*s->  ", (depth - 1) * 6 + 2, "");
     o += snprintf(line + o, sizeof line - (size_t)o, "%s", op->vt->name);
     if (op->explain) o += snprintf(line + o, sizeof line - (size_t)o, " %s", op->explain);
-    if (op->est_rows >= 0) o += snprintf(line + o, sizeof line - (size_t)o, "  (rows=%.0f)", op->est_rows);
+    if (op->est_rows >= 0)
+        o += snprintf(line + o, sizeof line - (size_t)o, "  (cost=%.0f rows=%.0f)", explain_cost(op), op->est_rows);
     if (analyze)
         o += snprintf(line + o, sizeof line - (size_t)o, " (actual rows=%lld time=%.3f ms)", (long long)atomic_load(&op->actual_rows),
                       (double)atomic_load(&op->time_ns) / 1e6);

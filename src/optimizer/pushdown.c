@@ -253,5 +253,6 @@ LogicalOp *optimize(Arena *a, LogicalOp *root)
     root = push(a, root, NULL);
     optimize_subqueries(a, root);
     root = prune_columns(a, root);
+    card_annotate(root);
     return root;
 }

@@ -186,6 +186,29 @@ void vector_copy(const Vector *src, const u32 *sel, idx_t n, Vector *dst, idx_t 
 {
     size_t w = type_width(src->type);
     bool is_str = type_is_string((TypeId)src->type.id);
+    if (!is_str && !src->is_const) {
+        /* fixed-width values move as plain arrays; NULL flags travel separately */
+        u8 *d = dst->data + dst_off * w;
+        if (!sel) {
+            memcpy(d, src->data, n * w);
+        } else {
+            switch (w) {
+            case 1: for (idx_t k = 0; k < n; k++) d[k] = src->data[sel[k]]; break;
+            case 2: for (idx_t k = 0; k < n; k++) ((u16 *)d)[k] = ((const u16 *)src->data)[sel[k]]; break;
+            case 4: for (idx_t k = 0; k < n; k++) ((u32 *)d)[k] = ((const u32 *)src->data)[sel[k]]; break;
+            case 8: for (idx_t k = 0; k < n; k++) ((u64 *)d)[k] = ((const u64 *)src->data)[sel[k]]; break;
+            default: for (idx_t k = 0; k < n; k++) memcpy(d + k * w, src->data + (size_t)sel[k] * w, w);
+            }
+        }
+        if (src->nulls) {
+            u8 *nl = vector_nulls(dst) + dst_off;
+            if (!sel) memcpy(nl, src->nulls, n);
+            else for (idx_t k = 0; k < n; k++) nl[k] = src->nulls[sel[k]];
+        } else if (dst->nulls) {
+            memset(dst->nulls + dst_off, 0, n);
+        }
+        return;
+    }
     for (idx_t k = 0; k < n; k++) {
         idx_t i = src->is_const ? 0 : (sel ? sel[k] : k);
         idx_t j = dst_off + k;

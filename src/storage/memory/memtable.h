@@ -43,7 +43,17 @@ typedef struct MemTable {
     _Atomic i64 live_estimate; /* rows inserted minus rows deleted (statistics) */
     Arena *arena;             /* segments and string bytes */
     i64 max_rows;             /* ring buffer size (WITH (max_rows = N)), 0 = unbounded */
+    struct MemColStats *stats; /* per column, computed on demand (memtable_column_stats) */
 } MemTable;
+
+/* Optimizer statistics of one column, estimated from a sample of the rows. */
+typedef struct MemColStats {
+    u64 at_rows;      /* rows appended when computed; 0 = not computed */
+    double ndv;       /* distinct non-NULL values */
+    double null_frac;
+    bool has_range;   /* lo/hi hold the smallest and largest sampled values */
+    double lo, hi;    /* as doubles: numbers, dates (days), timestamps (microseconds) */
+} MemColStats;
 
 MemTable *memtable_create(const LType *types, int ncols);
 void memtable_destroy(MemTable *t);
@@ -58,6 +68,9 @@ Value memtable_get(MemTable *t, u64 row, int col);
 bool memtable_row_visible(MemTable *t, Txn *txn, u64 row);
 /* Adds a column filled with `fill` (ALTER TABLE ADD COLUMN). */
 void memtable_add_column(MemTable *t, LType type, const Value *fill);
+/* Statistics of column col, recomputed when the table grew or shrank by more
+ * than a tenth since the last time.  Thread-safe. */
+MemColStats memtable_column_stats(MemTable *t, int col);
 void memtable_drop_column(MemTable *t, int col);
 /* Rewrites column `col` of every row version as type `type` (ALTER COLUMN
  * TYPE): fn converts n values of one segment from src into dst (a fresh
