@@ -4,6 +4,8 @@
  * Numeric types widen along smallint → integer → bigint → numeric → real →
  * double precision, as in PostgreSQL; date widens to timestamp and
  * timestamptz.  Text never converts implicitly except from untyped literals.
+ * An array casts (by assignment or explicitly) to another array type when
+ * its element type does.
  */
 #include "types/coerce.h"
 
@@ -55,9 +57,14 @@ bool coerce_common(LType a, bool au, LType b, bool bu, LType *out)
     return false;
 }
 
+/* Element type of an array for cast rules (untyped elements are text). */
+static LType list_elem(LType t) { return ltype(t.elem == TYPE_NULL || t.elem == TYPE_LIST ? TYPE_TEXT : (TypeId)t.elem); }
+
 bool coerce_assign_ok(LType from, LType to)
 {
     if (coerce_cost(from, to, false) >= 0) return true;
+    /* PG: an array casts to another array type when its elements cast */
+    if (from.id == TYPE_LIST && to.id == TYPE_LIST) return coerce_assign_ok(list_elem(from), list_elem(to));
     if (type_is_numeric((TypeId)from.id) && type_is_numeric((TypeId)to.id)) return true;
     if (to.id == TYPE_TEXT) return true; /* PG: any type to text by assignment */
     if (from.id == TYPE_TIMESTAMP && to.id == TYPE_DATE) return true;
@@ -70,6 +77,7 @@ bool coerce_assign_ok(LType from, LType to)
 bool coerce_explicit_ok(LType from, LType to)
 {
     if (coerce_assign_ok(from, to)) return true;
+    if (from.id == TYPE_LIST && to.id == TYPE_LIST) return coerce_explicit_ok(list_elem(from), list_elem(to));
     if (from.id == TYPE_TEXT || to.id == TYPE_TEXT) return true;
     if (from.id == TYPE_BOOL && to.id == TYPE_INT32) return true;
     if (from.id == TYPE_INT32 && to.id == TYPE_BOOL) return true;
