@@ -13,8 +13,9 @@
  *   TIME <qNN> <median ms> <run1,run2,…>
  *   ERROR <qNN> <SQLSTATE> <message>
  *
- * usage: megadb_tpch --threads N --runs K --schema FILE (--data DIR | --generate SF)
- *                    --out DIR QUERY_FILE...
+ * usage: megadb_tpch --threads N --runs K [--timeout-ms MS] --schema FILE
+ *                    (--data DIR | --generate SF) --out DIR QUERY_FILE...
+ * --timeout-ms sets statement_timeout for the queries (not the load).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -102,11 +103,13 @@ static int run_sql(MdbConn *c, const char *sql, FILE *out)
 int main(int argc, char **argv)
 {
     int threads = 2, runs = 3, first_query = argc;
+    long timeout_ms = 0;
     const char *schema = NULL, *data = NULL, *gen = NULL, *outdir = ".";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--schema") && i + 1 < argc) schema = argv[++i];
+        else if (!strcmp(argv[i], "--timeout-ms") && i + 1 < argc) timeout_ms = atol(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
         else if (!strcmp(argv[i], "--generate") && i + 1 < argc) gen = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) outdir = argv[++i];
@@ -148,6 +151,10 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("LOAD %.1f\n", now_ms() - t0);
+    if (timeout_ms > 0) {
+        snprintf(buf, sizeof buf, "SET statement_timeout = %ld", timeout_ms);
+        run_sql(c, buf, NULL);
+    }
     fflush(stdout);
     double *times = calloc((size_t)runs, sizeof(double));
     for (int q = first_query; q < argc; q++) {

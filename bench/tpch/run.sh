@@ -27,6 +27,7 @@
 #   --work DIR      data and results (default bench/build/tpch); the .tbl files
 #                   of a scale factor are reused when present
 #   --shared DIR    the TPC-H material (default ../shared next to the repository)
+#   --timeout S     statement_timeout of a MegaDB query (default 300)
 #   --pg-timeout S  statement_timeout of a PostgreSQL query (default 30): the
 #                   schema has no indexes, and PostgreSQL runs Q20's and Q21's
 #                   correlated subqueries as nested loops over lineitem
@@ -50,6 +51,7 @@ WORK="$BENCH/build/tpch"
 SHARED="$ROOT/../shared"
 BUILD=1
 PG_TIMEOUT=30
+MDB_TIMEOUT=300
 while [ $# -gt 0 ]; do
     case "$1" in
         --sf) SF="$2"; shift 2 ;;
@@ -62,7 +64,8 @@ while [ $# -gt 0 ]; do
         --shared) SHARED="$2"; shift 2 ;;
         --skip-build) BUILD=0; shift ;;
         --pg-timeout) PG_TIMEOUT="$2"; shift 2 ;;
-        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+        --timeout) MDB_TIMEOUT="$2"; shift 2 ;;
+        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -122,7 +125,7 @@ RSS_MB="-"
 if has megadb; then
     echo "== MegaDB (threads $THREADS, runs $RUNS)"
     mkdir -p "$RES/megadb"
-    /usr/bin/time -v -o "$RES/megadb.time" "$WORK/megadb_tpch" --threads "$THREADS" --runs "$RUNS" \
+    /usr/bin/time -v -o "$RES/megadb.time" "$WORK/megadb_tpch" --threads "$THREADS" --runs "$RUNS" --timeout-ms $((MDB_TIMEOUT * 1000)) \
         --schema "$TPCH/schema.sql" --data "$DATA" --out "$RES/megadb" "${QUERIES[@]}" >"$RES/megadb.out" 2>&1
     RSS_MB=$(awk '/Maximum resident/ {printf "%.0f MB", $NF / 1024}' "$RES/megadb.time")
     RAN+=(megadb)
