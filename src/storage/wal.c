@@ -207,7 +207,7 @@ int wal_open(const char *dir, const WalOptions *opt, Wal **out, Err *err)
             w->segs[w->nsegs++] = (WalSeg){start, -1, NULL, false};
         }
         closedir(d);
-        qsort(w->segs, w->nsegs, sizeof *w->segs, cmp_seg);
+        if (w->nsegs) qsort(w->segs, w->nsegs, sizeof *w->segs, cmp_seg);
     }
     *out = w;
     return MDB_OK_;
@@ -480,7 +480,7 @@ int wal_truncate_before(Wal *w, Lsn lsn, Err *err)
             unlink(p);
         }
     }
-    memmove(w->segs, w->segs + k, (w->nsegs - k) * sizeof *w->segs);
+    if (k) memmove(w->segs, w->segs + k, (w->nsegs - k) * sizeof *w->segs);
     w->nsegs -= k;
     pthread_mutex_unlock(&w->mu);
     pthread_mutex_unlock(&w->io_mu);
