@@ -249,6 +249,9 @@ LogicalOp *optimize(Arena *a, LogicalOp *root)
 {
     root = fold_plan(a, root);
     root = decorrelate(a, root);
+    /* once before join ordering too: decorrelation leaves the WHERE clause
+     * above the semi/anti joins it makes, out of the join region's reach */
+    root = push(a, root, NULL);
     root = join_order(a, root);
     root = push(a, root, NULL);
     optimize_subqueries(a, root);
