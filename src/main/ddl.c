@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "main/engine.h"
+#include "exec/keys.h"
 
 static const char *nstr(PgQuery__Node *n) { return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL; }
 
@@ -646,6 +647,69 @@ static bool column_has_nulls(TableDef *t, int col, Txn *txn)
     return found;
 }
 
+/* ALTER TABLE … ADD PRIMARY KEY / UNIQUE: checks the rows already there (no duplicate keys,
+ * no NULL in a primary key) and records the constraint, which later writes enforce. */
+static int alter_add_unique(MdbConn *c, TableDef *t, PgQuery__Constraint *ct, Txn *txn)
+{
+    bool primary = ct->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
+    if (ct->n_keys == 0) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this form of ALTER TABLE is not supported yet");
+    for (int u = 0; u < t->nuniques && primary; u++)
+        if (t->uniques[u].primary) return err_set(&c->err, "42P16", "multiple primary keys for table \"%s\" are not allowed", t->name);
+    int *cols = xmalloc(sizeof(int) * (ct->n_keys + 1));
+    for (size_t k = 0; k < ct->n_keys; k++) {
+        const char *cn = nstr(ct->keys[k]);
+        cols[k] = table_find_column(t, cn);
+        if (cols[k] < 0) {
+            free(cols);
+            return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", cn, t->name);
+        }
+        if (primary && !t->cols[cols[k]].not_null && column_has_nulls(t, cols[k], txn)) {
+            free(cols);
+            return err_set(&c->err, SQLSTATE_NOT_NULL_VIOLATION, "column \"%s\" of relation \"%s\" contains null values", cn, t->name);
+        }
+    }
+    Arena *a = arena_create(NULL);
+    MemScan ms;
+    memscan_init(&ms, t->mem);
+    MemScanLocal ml;
+    memset(&ml, 0, sizeof(ml));
+    DataChunk sc;
+    LType *tys = arena_alloc(a, sizeof(LType) * ct->n_keys);
+    for (size_t k = 0; k < ct->n_keys; k++) tys[k] = t->cols[cols[k]].type;
+    chunk_init(&sc, tys, (int)ct->n_keys, VECTOR_SIZE, a);
+    KeyTable kt;
+    keytable_init(&kt);
+    bool dup = false;
+    while (!dup) {
+        chunk_reset(&sc);
+        memscan_next(&ms, &ml, txn, cols, (int)ct->n_keys, &sc);
+        if (sc.count == 0) break;
+        KeyBuf kb;
+        keys_encode(sc.arena, sc.cols, (int)ct->n_keys, sc.count, &kb);
+        for (idx_t i = 0; i < sc.count && !dup; i++) {
+            if (kb.has_null[i]) continue;
+            bool ins;
+            keytable_find(&kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+            dup = !ins;
+        }
+    }
+    keytable_free(&kt);
+    arena_destroy(a);
+    if (dup) {
+        free(cols);
+        return err_set(&c->err, SQLSTATE_UNIQUE_VIOLATION, "could not create unique index \"%s_%s\"", t->name, primary ? "pkey" : "key");
+    }
+    t->uniques = xrealloc(t->uniques, sizeof(UniqueDef) * (size_t)(t->nuniques + 1));
+    UniqueDef *ud = &t->uniques[t->nuniques++];
+    ud->primary = primary;
+    ud->ncols = (int)ct->n_keys;
+    ud->cols = cols;
+    ud->name = xstrdup(primary ? "pkey" : "key");
+    if (primary)
+        for (int k = 0; k < ud->ncols; k++) t->cols[cols[k]].not_null = true;
+    return MDB_OK_;
+}
+
 static bool table_has_rows(TableDef *t, Txn *txn)
 {
     Arena *a = arena_create(NULL);
@@ -999,6 +1063,13 @@ static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const
             cd->default_sql = NULL;
             break;
         }
+        case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: {
+            PgQuery__Constraint *ct = cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT ? cmd->def->constraint : NULL;
+            if (!ct || (ct->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && ct->contype != PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) || (ct->indexname && *ct->indexname))
+                return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this form of ALTER TABLE is not supported yet");
+            if (alter_add_unique(c, t, ct, txn)) return MDB_FAIL;
+            break;
+        }
         default:
             return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this form of ALTER TABLE is not supported yet");
         }
@@ -1304,6 +1375,20 @@ int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int
             TableDef *t = binder_find_table(b, ts->relations[i]->range_var, false);
             if (!t) return MDB_FAIL;
             memtable_truncate(t->mem);
+        }
+        return MDB_OK_;
+    }
+    case PG_QUERY__NODE__NODE_VACUUM_STMT: {
+        /* VACUUM / ANALYZE: the MEMORY tier has no dead row versions to reclaim and statistics
+         * are sampled when planning, so this only checks its tables exist (clients such as
+         * pgbench -i run it as a step). */
+        PgQuery__VacuumStmt *vs = stmt->vacuum_stmt;
+        snprintf(r->tag, sizeof r->tag, "%s", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+        if (vs->is_vacuumcmd && c->txn)
+            return err_set(&c->err, SQLSTATE_ACTIVE_SQL_TXN, "VACUUM cannot run inside a transaction block");
+        for (size_t i = 0; i < vs->n_rels; i++) {
+            PgQuery__VacuumRelation *vr = vs->rels[i]->vacuum_relation;
+            if (vr && vr->relation && !binder_find_table(b, vr->relation, false)) return MDB_FAIL;
         }
         return MDB_OK_;
     }

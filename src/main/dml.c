@@ -121,6 +121,8 @@ typedef struct Writer {
     bool keep_keys;     /* insert-only: build each unique key table once and keep it */
     bool uk_scanned;    /* the existing rows' keys are in uk */
     KeyTable *uk;       /* kept key tables, one per unique constraint */
+    const bool *assigned; /* UPDATE: columns given new values; a constraint none of whose
+                           * columns is assigned keeps its (already unique) keys unchecked */
 } Writer;
 
 static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, ParseResult *pr)
@@ -240,6 +242,11 @@ static int write_rows(Writer *w, DataChunk *d)
     for (int u = 0; u < t->nuniques; u++) {
         /* collect keys of visible rows, then probe with the new ones */
         UniqueDef *ud = &t->uniques[u];
+        if (w->assigned) {
+            bool touched = false;
+            for (int k = 0; k < ud->ncols; k++) touched |= w->assigned[ud->cols[k]];
+            if (!touched) continue;
+        }
         KeyTable ktl;
         KeyTable *ktp = &ktl;
         bool scan = true;
@@ -257,13 +264,11 @@ static int write_rows(Writer *w, DataChunk *d)
         }
         KeyTable *kt = ktp;
         Arena *a = arena_create(NULL);
-        MemScan ms;
-        memscan_init(&ms, t->mem);
         /* uniqueness is checked against the latest versions, not our snapshot:
          * a key committed (or being inserted) by another transaction counts */
-        ms.latest = true;
-        MemScanLocal ml;
-        memset(&ml, 0, sizeof(ml));
+        TableScan ms;
+        if (scan) tableam_scan_begin(&ms, t->store, a, true);
+        void *ml = scan ? tableam_scan_local(&ms, a) : NULL;
         DataChunk sc;
         LType *tys = arena_alloc(a, sizeof(LType) * (size_t)ud->ncols);
         for (int k = 0; k < ud->ncols; k++) tys[k] = t->cols[ud->cols[k]].type;
@@ -271,13 +276,17 @@ static int write_rows(Writer *w, DataChunk *d)
         int rc = MDB_OK_;
         for (; scan;) {
             chunk_reset(&sc);
-            memscan_next(&ms, &ml, w->txn, ud->cols, ud->ncols, &sc);
+            if (tableam_scan_next(&ms, ml, w->txn, ud->cols, ud->ncols, &sc, err)) {
+                rc = MDB_FAIL;
+                break;
+            }
             if (sc.count == 0) break;
             KeyBuf kb;
             keys_encode(sc.arena, sc.cols, ud->ncols, sc.count, &kb);
             for (idx_t i = 0; i < sc.count; i++)
                 if (!kb.has_null[i]) keytable_find(kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, NULL);
         }
+        if (scan) tableam_scan_local_end(&ms, ml);
         Vector *kc = arena_alloc(a, sizeof(Vector) * (size_t)ud->ncols);
         for (int k = 0; k < ud->ncols; k++) kc[k] = d->cols[ud->cols[k]];
         KeyBuf kb;
@@ -300,7 +309,7 @@ static int write_rows(Writer *w, DataChunk *d)
         if (rc) return MDB_FAIL;
     }
     if (w->keep_keys) w->uk_scanned = true;
-    if (memtable_append(t->mem, w->txn, d, NULL, err)) return MDB_FAIL;
+    if (tableam_insert(t->store, w->txn, d, err)) return MDB_FAIL;
     w->count += (i64)d->count;
     return MDB_OK_;
 }
@@ -827,6 +836,7 @@ static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Valu
     if (!rc) {
         w.params = params;
         w.nparams = nparams;
+        w.assigned = set;
     }
     i64 n = 0;
     int *map = arena_alloc(b->arena, sizeof(int) * (size_t)(nc + 1));
@@ -838,7 +848,7 @@ static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Valu
         for (idx_t i = 0; i < d->count && !rc; i++) {
             bool already;
             u64 rowid = (u64)((i64 *)d->cols[nc].data)[i];
-            rc = memtable_delete(t->mem, txn, rowid, &already, &c->err);
+            rc = tableam_delete(t->store, txn, rowid, &already, &c->err);
             if (!already) sel[m++] = (u32)i;
         }
         if (rc) break;
@@ -886,7 +896,7 @@ static int run_delete(MdbConn *c, Binder *b, PgQuery__DeleteStmt *ds, const Valu
         idx_t m = 0;
         for (idx_t i = 0; i < d->count && !rc; i++) {
             bool already;
-            rc = memtable_delete(t->mem, txn, (u64)((i64 *)d->cols[0].data)[i], &already, &c->err);
+            rc = tableam_delete(t->store, txn, (u64)((i64 *)d->cols[0].data)[i], &already, &c->err);
             if (!already) sel[m++] = (u32)i;
         }
         if (rc) break;

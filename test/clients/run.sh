@@ -10,6 +10,8 @@
 #     220 concurrent connections);
 #   - test_psycopg2.py: psycopg2 and libpq (types, transactions, pgcode, COPY,
 #     cancel, PQprepare/PQdescribePrepared/PQexecParams);
+#   - test_pgbench.sh: pgbench -i and TPC-B-like runs in every query mode with
+#     balanced books afterwards;
 #   - server start-up rules (no user without --auth trust), trust mode, TLS
 #     (when the openssl command exists) and a clean stop on SIGTERM.
 # A client that is not installed is reported and skipped, not failed.
@@ -190,6 +192,10 @@ if [ -n "$PY" ]; then
 else
     echo "SKIP: psycopg2 not installed (Debian package python3-psycopg2)"
 fi
+
+# ---- pgbench ---------------------------------------------------------------------------------------------
+echo "== pgbench (test_pgbench.sh)"
+if bash "$HERE/test_pgbench.sh"; then pass; else fail "test_pgbench.sh"; fi
 
 # ---- stop, restart with the stored verifier ----------------------------------------------------------------
 echo "== stop and restart"
