@@ -65,7 +65,7 @@ static void free_table(TableDef *t)
         free(t->checks[i].sql);
     }
     free(t->checks);
-    memtable_destroy(t->mem);
+    tableam_destroy(t->store);
     free(t->name);
     free(t);
 }
@@ -172,7 +172,7 @@ bool schema_name_taken(Schema *s, const char *name)
            schema_find_index(s, name);
 }
 
-TableDef *catalog_create_table(Catalog *c, Schema *s, const char *name, ColumnDef *cols, int ncols, Tier tier)
+TableDef *catalog_create_table(Catalog *c, Schema *s, const char *name, ColumnDef *cols, int ncols, Tier tier, TableStore *store)
 {
     TableDef *t = xcalloc(1, sizeof(TableDef));
     t->oid = c->next_oid++;
@@ -181,10 +181,7 @@ TableDef *catalog_create_table(Catalog *c, Schema *s, const char *name, ColumnDe
     t->ncols = ncols;
     t->cols = cols;
     t->tier = tier;
-    LType *types = xmalloc(sizeof(LType) * (size_t)(ncols ? ncols : 1));
-    for (int i = 0; i < ncols; i++) types[i] = cols[i].type;
-    t->mem = memtable_create(types, ncols);
-    free(types);
+    t->store = store;
     objlist_add(&s->tables, t);
     c->version++;
     return t;

@@ -14,7 +14,7 @@
 
 #include <pthread.h>
 
-#include "storage/memory/memtable.h"
+#include "storage/tableam.h"
 #include "types/types.h"
 
 typedef enum { TIER_MEMORY = 0, TIER_OLTP = 1, TIER_OLAP = 2 } Tier;
@@ -50,7 +50,7 @@ typedef struct TableDef {
     int ncols;
     ColumnDef *cols;
     Tier tier;
-    MemTable *mem;          /* storage of a MEMORY table */
+    TableStore *store;      /* the rows, reached through the tier's access method */
     int nuniques;
     UniqueDef *uniques;
     int nchecks;
@@ -123,7 +123,8 @@ IndexDef *schema_find_index(Schema *s, const char *name);
 /* True when any relation (table, view, sequence, index) has that name. */
 bool schema_name_taken(Schema *s, const char *name);
 
-TableDef *catalog_create_table(Catalog *c, Schema *s, const char *name, ColumnDef *cols, int ncols, Tier tier);
+/* Takes ownership of store (created by the caller for the tier). */
+TableDef *catalog_create_table(Catalog *c, Schema *s, const char *name, ColumnDef *cols, int ncols, Tier tier, TableStore *store);
 void catalog_drop_table(Catalog *c, TableDef *t);
 ViewDef *catalog_create_view(Catalog *c, Schema *s, const char *name, const char *sql, char **colnames,
                              int ncolnames);

@@ -42,7 +42,7 @@ typedef struct ScanInfo {
 } ScanInfo;
 
 typedef struct ScanLocal {
-    MemScanLocal ml;
+    void *tl;             /* the tier's scan state of this thread */
     OpLocal *ol;
     u32 sel[VECTOR_SIZE];
 } ScanLocal;
@@ -50,26 +50,48 @@ typedef struct ScanLocal {
 static void *scan_init(Exec *ex, PhysOp *op)
 {
     ScanInfo *si = op->info;
-    MemScan *s = arena_zalloc(ex->arena, sizeof(MemScan));
-    memscan_init(s, si->table->mem);
+    TableScan *s = arena_zalloc(ex->arena, sizeof(TableScan));
+    tableam_scan_begin(s, si->table->store, ex->arena, false);
     return s;
+}
+
+typedef struct ScanEnd {
+    TableScan *s;
+    void *l;
+} ScanEnd;
+static void scan_local_end(void *p)
+{
+    ScanEnd *e = p;
+    tableam_scan_local_end(e->s, e->l);
 }
 
 static void *scan_local(Exec *ex, PhysOp *op, void *g)
 {
     ScanLocal *l = arena_zalloc(ex->arena, sizeof(ScanLocal));
     l->ol = new_local(ex);
+    l->tl = tableam_scan_local(g, ex->arena);
+    if (((TableScan *)g)->st->am->scan_local_end) {
+        /* tiers holding resources per thread (OLTP cursors) release them with the query */
+        ScanEnd *e = arena_zalloc(ex->arena, sizeof(ScanEnd));
+        e->s = g;
+        e->l = l->tl;
+        exec_defer(ex, scan_local_end, e);
+    }
     return l;
 }
 
-static int scan_threads(Exec *ex, PhysOp *op, void *g) { return (int)MDB_MAX(1, memscan_morsels(g)); }
+static int scan_threads(Exec *ex, PhysOp *op, void *g) { return (int)MDB_MAX(1, tableam_scan_morsels(g)); }
 
 static int scan_next(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *out)
 {
     ScanInfo *si = op->info;
     ScanLocal *l = lp;
     for (;;) {
-        if (memscan_next(g, &l->ml, ex->txn, si->col_ids, si->n, out)) return MDB_FAIL;
+        Err er = {0};
+        if (tableam_scan_next(g, l->tl, ex->txn, si->col_ids, si->n, out, &er)) {
+            exec_fail(ex, &er);
+            return MDB_FAIL;
+        }
         if (out->count == 0 || !si->filter) return MDB_OK_;
         arena_reset(l->ol->arena);
         idx_t m;

@@ -748,7 +748,7 @@ static void gen_pg_class(Gen *g)
             TableDef *t = s->tables.items[j];
             bool hasindex = t->nuniques > 0;
             for (size_t x = 0; x < s->indexes.n && !hasindex; x++) hasindex = ((IndexDef *)s->indexes.items[x])->table == t;
-            double tuples = t->mem ? (double)atomic_load(&t->mem->live_estimate) : 0;
+            double tuples = t->store ? (double)tableam_live_rows(t->store) : 0;
             class_row(g, t->oid, t->name, nsp, 'r', tuples, hasindex, t->ncols, t->nchecks);
             for (int k = 0; k < t->nuniques; k++)
                 class_row(g, unique_index_oid(t, k), unique_name(g->a, t, &t->uniques[k]), nsp, 'i', 0, false,

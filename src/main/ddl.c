@@ -16,6 +16,7 @@
 
 #include "main/engine.h"
 #include "exec/keys.h"
+#include "storage/memory/memtable.h"
 
 static const char *nstr(PgQuery__Node *n) { return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL; }
 
@@ -23,6 +24,16 @@ static void print_seq_opts(FILE *f, const Sequence *q)
 {
     fprintf(f, "INCREMENT BY %lld MINVALUE %lld MAXVALUE %lld START WITH %lld%s", (long long)q->increment, (long long)q->min,
             (long long)q->max, (long long)q->start, q->cycle ? " CYCLE" : "");
+}
+
+/* Creates the storage of a new table in its tier. */
+static TableStore *table_store_new(const ColumnDef *cols, int ncols)
+{
+    LType *types = xmalloc(sizeof(LType) * (size_t)(ncols ? ncols : 1));
+    for (int i = 0; i < ncols; i++) types[i] = cols[i].type;
+    TableStore *st = &memtable_create(types, ncols)->base;
+    free(types);
+    return st;
 }
 
 /* Writes catalog.sql: one CREATE statement per object, in dependency order. */
@@ -563,7 +574,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         free(ck);
         return MDB_FAIL;
     }
-    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, ncols, TIER_MEMORY);
+    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, ncols, TIER_MEMORY, table_store_new(cols, ncols));
     t->uniques = uq;
     t->nuniques = nuq;
     t->checks = ck;
@@ -600,6 +611,22 @@ static int ddleval_fail(DdlEval *d, MdbConn *c)
     return MDB_FAIL;
 }
 
+typedef struct AddColFill {
+    DdlEval *d;
+    Expr *def;
+    bool failed;
+} AddColFill;
+
+static int add_col_fill(void *ctx, Value *out)
+{
+    AddColFill *f = ctx;
+    if (expr_eval_const(&f->d->ec, f->def, out)) {
+        f->failed = true;
+        return MDB_FAIL;
+    }
+    return MDB_OK_;
+}
+
 static void ddleval_end(DdlEval *d)
 {
     err_clear(&d->er);
@@ -626,24 +653,20 @@ static int bind_default(MdbConn *c, Binder *b, const char *text, const ColumnDef
     return MDB_OK_;
 }
 
+static int chunk_has_null(void *ctx, DataChunk *sc)
+{
+    bool *found = ctx;
+    for (idx_t i = 0; i < sc->count && !*found; i++) *found = vector_is_null(&sc->cols[0], i);
+    return *found ? 1 : 0;
+}
+
 /* True when some visible row has NULL in column col. */
 static bool column_has_nulls(TableDef *t, int col, Txn *txn)
 {
-    Arena *a = arena_create(NULL);
-    MemScan ms;
-    memscan_init(&ms, t->mem);
-    MemScanLocal ml;
-    memset(&ml, 0, sizeof(ml));
-    DataChunk sc;
-    chunk_init(&sc, &t->cols[col].type, 1, VECTOR_SIZE, a);
     bool found = false;
-    while (!found) {
-        chunk_reset(&sc);
-        memscan_next(&ms, &ml, txn, &col, 1, &sc);
-        if (sc.count == 0) break;
-        for (idx_t i = 0; i < sc.count && !found; i++) found = vector_is_null(&sc.cols[0], i);
-    }
-    arena_destroy(a);
+    Err er = {0};
+    tableam_scan_all(t->store, txn, false, &t->cols[col].type, &col, 1, chunk_has_null, &found, &er);
+    err_clear(&er);
     return found;
 }
 
@@ -669,10 +692,9 @@ static int alter_add_unique(MdbConn *c, TableDef *t, PgQuery__Constraint *ct, Tx
         }
     }
     Arena *a = arena_create(NULL);
-    MemScan ms;
-    memscan_init(&ms, t->mem);
-    MemScanLocal ml;
-    memset(&ml, 0, sizeof(ml));
+    TableScan ms;
+    tableam_scan_begin(&ms, t->store, a, false);
+    void *ml = tableam_scan_local(&ms, a);
     DataChunk sc;
     LType *tys = arena_alloc(a, sizeof(LType) * ct->n_keys);
     for (size_t k = 0; k < ct->n_keys; k++) tys[k] = t->cols[cols[k]].type;
@@ -680,9 +702,13 @@ static int alter_add_unique(MdbConn *c, TableDef *t, PgQuery__Constraint *ct, Tx
     KeyTable kt;
     keytable_init(&kt);
     bool dup = false;
+    int src = MDB_OK_;
     while (!dup) {
         chunk_reset(&sc);
-        memscan_next(&ms, &ml, txn, cols, (int)ct->n_keys, &sc);
+        if (tableam_scan_next(&ms, ml, txn, cols, (int)ct->n_keys, &sc, &c->err)) {
+            src = MDB_FAIL;
+            break;
+        }
         if (sc.count == 0) break;
         KeyBuf kb;
         keys_encode(sc.arena, sc.cols, (int)ct->n_keys, sc.count, &kb);
@@ -694,7 +720,12 @@ static int alter_add_unique(MdbConn *c, TableDef *t, PgQuery__Constraint *ct, Tx
         }
     }
     keytable_free(&kt);
+    tableam_scan_local_end(&ms, ml);
     arena_destroy(a);
+    if (src) {
+        free(cols);
+        return MDB_FAIL;
+    }
     if (dup) {
         free(cols);
         return err_set(&c->err, SQLSTATE_UNIQUE_VIOLATION, "could not create unique index \"%s_%s\"", t->name, primary ? "pkey" : "key");
@@ -710,20 +741,20 @@ static int alter_add_unique(MdbConn *c, TableDef *t, PgQuery__Constraint *ct, Tx
     return MDB_OK_;
 }
 
+static int chunk_any(void *ctx, DataChunk *sc)
+{
+    *(bool *)ctx = sc->count > 0;
+    return 1;
+}
+
 static bool table_has_rows(TableDef *t, Txn *txn)
 {
-    Arena *a = arena_create(NULL);
-    MemScan ms;
-    memscan_init(&ms, t->mem);
-    MemScanLocal ml;
-    memset(&ml, 0, sizeof(ml));
-    DataChunk sc;
     LType it = ltype(TYPE_INT64);
-    chunk_init(&sc, &it, 1, VECTOR_SIZE, a);
     int rid = -1;
-    memscan_next(&ms, &ml, txn, &rid, 1, &sc);
-    bool any = sc.count > 0;
-    arena_destroy(a);
+    bool any = false;
+    Err er = {0};
+    tableam_scan_all(t->store, txn, false, &it, &rid, 1, chunk_any, &any, &er);
+    err_clear(&er);
     return any;
 }
 
@@ -827,7 +858,15 @@ static int alter_add_column(MdbConn *c, Binder *b, TableDef *t, PgQuery__AlterTa
         rc = err_set(&c->err, SQLSTATE_NOT_NULL_VIOLATION, "column \"%s\" of relation \"%s\" contains null values", col.name, t->name);
     if (!rc && col.not_null && def && !volatile_def && fill.is_null && table_has_rows(t, txn))
         rc = err_set(&c->err, SQLSTATE_NOT_NULL_VIOLATION, "column \"%s\" of relation \"%s\" contains null values", col.name, t->name);
-    if (rc) {
+    /* a volatile default gives every row version its own value (nextval(), random()); a
+     * failure there leaves the column added, as before */
+    AddColFill af = {&d, def, false};
+    int ci = t->ncols;
+    if (!rc && tableam_add_column(t->store, col.type, &fill, volatile_def ? add_col_fill : NULL, &af, &c->err)) {
+        if (af.failed) rc = ddleval_fail(&d, c);
+        else rc = MDB_FAIL;
+    }
+    if (rc && !af.failed) {
         ddleval_end(&d);
         if (col.serial && !col.serial->owned_by) catalog_drop_sequence(&c->db->cat, col.serial);
         free(col.name);
@@ -835,22 +874,6 @@ static int alter_add_column(MdbConn *c, Binder *b, TableDef *t, PgQuery__AlterTa
         free(check_sql);
         free(check_name);
         return MDB_FAIL;
-    }
-    memtable_add_column(t->mem, col.type, &fill);
-    int ci = t->ncols;
-    if (volatile_def) {
-        /* every row version gets its own value (nextval(), random()) */
-        MemTable *m = t->mem;
-        for (size_t si = 0; si < m->nsegs && !rc; si++) {
-            MemSegment *seg = m->segs[si];
-            u32 n = atomic_load(&seg->count);
-            for (u32 r = 0; r < n; r++) {
-                if (seg->end[r] != TS_INFINITY || seg->begin[r] == TS_ABORTED) continue;
-                Value v;
-                if (expr_eval_const(&d.ec, def, &v)) { rc = ddleval_fail(&d, c); break; }
-                vector_set(&seg->cols[ci], r, &v);
-            }
-        }
     }
     ddleval_end(&d);
     t->cols = xrealloc(t->cols, sizeof(ColumnDef) * (size_t)(t->ncols + 1));
@@ -888,6 +911,8 @@ static int alter_drop_column(MdbConn *c, TableDef *t, PgQuery__AlterTableCmd *cm
                 }
             }
         }
+    /* the rows first: a tier that cannot drop columns leaves everything as it was */
+    if (tableam_drop_column(t->store, col, &c->err)) return MDB_FAIL;
     /* constraints and indexes on the column go with it */
     for (int u = 0; u < t->nuniques;) {
         UniqueDef *ud = &t->uniques[u];
@@ -928,7 +953,6 @@ static int alter_drop_column(MdbConn *c, TableDef *t, PgQuery__AlterTableCmd *cm
     free(cd->default_sql);
     memmove(&t->cols[col], &t->cols[col + 1], sizeof(ColumnDef) * (size_t)(t->ncols - col - 1));
     t->ncols--;
-    memtable_drop_column(t->mem, col);
     c->db->cat.version++;
     return MDB_OK_;
 }
@@ -984,7 +1008,7 @@ static int alter_column_type(MdbConn *c, Binder *b, TableDef *t, int col, PgQuer
         ddleval_end(&d);
         return MDB_FAIL;
     }
-    if (memtable_retype_column(t->mem, col, to, retype_segment, &rc)) {
+    if (tableam_retype_column(t->store, col, to, retype_segment, &rc, &c->err)) {
         int r2 = ddleval_fail(&d, c);
         ddleval_end(&d);
         return r2;
@@ -1181,7 +1205,7 @@ int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__In
                 return rc;
             }
     }
-    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, plan->ncols, TIER_MEMORY);
+    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, plan->ncols, TIER_MEMORY, table_store_new(cols, plan->ncols));
     i64 n = 0;
     int rc = MDB_OK_;
     if (!into->skip_data) {
@@ -1374,7 +1398,7 @@ int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int
         for (size_t i = 0; i < ts->n_relations; i++) {
             TableDef *t = binder_find_table(b, ts->relations[i]->range_var, false);
             if (!t) return MDB_FAIL;
-            memtable_truncate(t->mem);
+            if (tableam_truncate(t->store, &c->err)) return MDB_FAIL;
         }
         return MDB_OK_;
     }

@@ -2,7 +2,7 @@
  * src/optimizer/cardinality.c — cardinality estimation: how many rows each
  * logical operator produces, from table statistics (row counts, and per
  * column the number of distinct values, NULL fraction and value range that
- * the MEMORY tier samples, memtable_column_stats) and the selectivity of
+ * the tiers sample, tableam_column_stats) and the selectivity of
  * predicates.  Join ordering (join_order.c) costs its candidates with these
  * numbers, and EXPLAIN shows them.
  *
@@ -20,7 +20,7 @@
 #include <stdatomic.h>
 
 #include "optimizer/optimizer.h"
-#include "storage/memory/memtable.h"
+#include "storage/tableam.h"
 #include "types/numeric.h"
 
 #define SEL_DEFAULT 0.33
@@ -64,9 +64,9 @@ static void col_trace(const LogicalOp *op, ColBinding b, ColEst *out)
             out->ndv = INFINITY;
             return;
         }
-        if (!t || !t->mem) return;
-        MemColStats st = memtable_column_stats(t->mem, c);
-        if (!st.at_rows) return;
+        if (!t || !t->store) return;
+        TableColStats st = tableam_column_stats(t->store, c);
+        if (!st.valid) return;
         out->known = true;
         out->ndv = st.ndv;
         out->null_frac = st.null_frac;
@@ -109,8 +109,8 @@ static void col_trace(const LogicalOp *op, ColBinding b, ColEst *out)
 
 static double table_rows(const LogicalOp *get)
 {
-    if (!get->u.get.table || !get->u.get.table->mem) return 1;
-    i64 live = atomic_load(&get->u.get.table->mem->live_estimate);
+    if (!get->u.get.table || !get->u.get.table->store) return 1;
+    i64 live = tableam_live_rows(get->u.get.table->store);
     return live > 0 ? (double)live : 1;
 }
 

@@ -1,12 +1,16 @@
 /*
  * src/txn/txn.c — transaction life cycle: begin (snapshot), commit (publish
- * stamps under the commit lock), rollback (undo in reverse order).
+ * stamps under the commit lock), rollback (undo in reverse order).  The
+ * storage of a table is reached only through its access method
+ * (src/storage/tableam.h): commit and undo call back the tier of every
+ * logged row range, and tiers with a log of their own take part through a
+ * TxnTier.
  */
 #include "txn/txn.h"
 
 #include <stdlib.h>
 
-#include "storage/memory/memtable.h"
+#include "storage/tableam.h"
 
 void txnmgr_init(TxnManager *m)
 {
@@ -22,6 +26,13 @@ void txnmgr_destroy(TxnManager *m)
     pthread_mutex_destroy(&m->mu);
 }
 
+void txnmgr_advance_clock(TxnManager *m, Ts ts)
+{
+    pthread_mutex_lock(&m->mu);
+    if (ts < TXN_ID_BASE && ts > m->clock) m->clock = ts;
+    pthread_mutex_unlock(&m->mu);
+}
+
 Txn *txn_begin(TxnManager *m)
 {
     Txn *t = xcalloc(1, sizeof(Txn));
@@ -35,7 +46,7 @@ Txn *txn_begin(TxnManager *m)
     return t;
 }
 
-void txn_log(Txn *t, void *table, u64 row, u64 count, u8 kind)
+void txn_log(Txn *t, TableStore *table, u64 row, u64 count, u8 kind)
 {
     if (t->nundo > t->merge_floor) {
         UndoEntry *l = &t->undo[t->nundo - 1];
@@ -51,27 +62,64 @@ void txn_log(Txn *t, void *table, u64 row, u64 count, u8 kind)
     t->undo[t->nundo++] = (UndoEntry){table, row, count, kind};
 }
 
+void *txn_tier_state(Txn *t, void *key)
+{
+    for (int i = 0; i < t->ntiers; i++)
+        if (t->tiers[i].key == key) return t->tiers[i].state;
+    return NULL;
+}
+
+void txn_tier_add(Txn *t, void *key, const TxnTierOps *ops, void *state)
+{
+    if (t->ntiers < TXN_MAX_TIERS) t->tiers[t->ntiers++] = (TxnTier){ops, key, state};
+}
+
+/* Commit: under the commit lock, first the ranges of logged tiers (they may
+ * fail; the transaction then rolls back whole), then each participant's
+ * commit record, then the in-memory stamps, which cannot fail.  The wait for
+ * durability happens after the lock is released, so concurrent commits share
+ * one log flush. */
 int txn_commit(Txn *t, Err *err)
 {
-    if (t->nundo == 0) return MDB_OK_;
+    if (t->nundo == 0 && t->ntiers == 0) return MDB_OK_;
     TxnManager *m = t->mgr;
     pthread_rwlock_wrlock(&m->commit_lock);
     pthread_mutex_lock(&m->mu);
     Ts cts = ++m->clock;
     pthread_mutex_unlock(&m->mu);
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < t->nundo && !rc; i++) {
+        UndoEntry *u = &t->undo[i];
+        if (u->table->am->logged) rc = u->table->am->commit_rows(u->table, t, u->row, u->count, u->kind, cts, err);
+    }
+    int ncommitted = 0;
+    for (; ncommitted < t->ntiers && !rc; ncommitted++) rc = t->tiers[ncommitted].ops->commit(t->tiers[ncommitted].state, cts, err);
+    if (rc) {
+        /* participants that did commit are gone; the rest roll back in txn_rollback */
+        if (ncommitted) {
+            memmove(t->tiers, t->tiers + ncommitted, sizeof(TxnTier) * (size_t)(t->ntiers - ncommitted));
+            t->ntiers -= ncommitted;
+        }
+        pthread_rwlock_unlock(&m->commit_lock);
+        return MDB_FAIL;
+    }
     for (size_t i = 0; i < t->nundo; i++) {
         UndoEntry *u = &t->undo[i];
-        memtable_commit_rows(u->table, u->row, u->count, u->kind, t->id, cts);
+        if (!u->table->am->logged) u->table->am->commit_rows(u->table, t, u->row, u->count, u->kind, cts, err);
     }
     pthread_rwlock_unlock(&m->commit_lock);
-    return MDB_OK_;
+    int n = t->ntiers;
+    t->ntiers = 0;
+    for (int i = 0; i < n; i++)
+        if (t->tiers[i].ops->commit_wait(t->tiers[i].state, err)) rc = MDB_FAIL;
+    return rc;
 }
 
 void txn_rollback_to(Txn *t, size_t mark)
 {
     while (t->nundo > mark) {
         UndoEntry *u = &t->undo[--t->nundo];
-        memtable_undo_rows(u->table, u->row, u->count, u->kind, t->id);
+        u->table->am->undo_rows(u->table, t, u->row, u->count, u->kind);
     }
     if (t->merge_floor > t->nundo) t->merge_floor = t->nundo;
 }
@@ -82,14 +130,21 @@ size_t txn_mark(Txn *t)
     return t->nundo;
 }
 
+/* Participants roll back first (OLTP: undo of its whole log chain), so the
+ * ranges' undo hooks of those tiers find nothing left to do. */
 void txn_rollback(Txn *t)
 {
+    int n = t->ntiers;
+    t->ntiers = 0;
+    for (int i = 0; i < n; i++) t->tiers[i].ops->rollback(t->tiers[i].state);
     txn_rollback_to(t, 0);
 }
 
 void txn_free(Txn *t)
 {
     if (!t) return;
+    /* a transaction freed without commit or rollback still ends its participants */
+    for (int i = 0; i < t->ntiers; i++) t->tiers[i].ops->rollback(t->tiers[i].state);
     free(t->undo);
     free(t);
 }

@@ -27,8 +27,10 @@ typedef u64 Ts;
 #define TS_INFINITY UINT64_MAX
 #define TS_ABORTED (UINT64_MAX - 1)
 
+struct TableStore;
+
 typedef struct UndoEntry {
-    void *table;  /* MemTable */
+    struct TableStore *table; /* the table's storage (src/storage/tableam.h) */
     u64 row;      /* first row number in the table */
     u64 count;    /* consecutive rows from `row` */
     u8 kind;      /* UNDO_INSERT or UNDO_DELETE */
@@ -42,6 +44,23 @@ typedef struct TxnManager {
     u64 next_id;                  /* next transaction id */
 } TxnManager;
 
+/* A tier's per-transaction state (OLTP: its WAL transaction).  commit runs
+ * under the commit lock after every row range got its commit stamp (it logs
+ * the commit); commit_wait after the lock is released (waits for the log to
+ * be durable: group commit); rollback after every range was undone.  Each
+ * frees the state. */
+typedef struct TxnTierOps {
+    int (*commit)(void *state, Ts cts, Err *err);
+    int (*commit_wait)(void *state, Err *err);
+    void (*rollback)(void *state);
+} TxnTierOps;
+typedef struct TxnTier {
+    const TxnTierOps *ops;
+    void *key;        /* who registered it (one participant per key) */
+    void *state;
+} TxnTier;
+#define TXN_MAX_TIERS 4
+
 typedef struct Txn {
     TxnManager *mgr;
     TxnId id;
@@ -51,6 +70,8 @@ typedef struct Txn {
     size_t merge_floor; /* entries below this index are never extended (savepoint/statement marks) */
     bool failed;      /* poisoned: only ROLLBACK is allowed */
     u32 command_id;
+    TxnTier tiers[TXN_MAX_TIERS];
+    int ntiers;
 } Txn;
 
 void txnmgr_init(TxnManager *m);
@@ -65,7 +86,13 @@ void txn_rollback_to(Txn *t, size_t mark);
 size_t txn_mark(Txn *t);
 void txn_free(Txn *t);
 /* Records that rows [row, row+count) of table were inserted or deleted. */
-void txn_log(Txn *t, void *table, u64 row, u64 count, u8 kind);
+void txn_log(Txn *t, struct TableStore *table, u64 row, u64 count, u8 kind);
+/* The participant state registered under key, or NULL. */
+void *txn_tier_state(Txn *t, void *key);
+/* Registers a participant (at most TXN_MAX_TIERS). */
+void txn_tier_add(Txn *t, void *key, const TxnTierOps *ops, void *state);
+/* Makes every commit timestamp up to ts used (recovery found them in stored data). */
+void txnmgr_advance_clock(TxnManager *m, Ts ts);
 
 static inline bool ts_visible(Ts ts, const Txn *t)
 {

@@ -9,9 +9,12 @@
 
 #include <stdlib.h>
 
+static const TableAM MEMORY_AM;
+
 MemTable *memtable_create(const LType *types, int ncols)
 {
     MemTable *t = xcalloc(1, sizeof(MemTable));
+    t->base.am = &MEMORY_AM;
     pthread_mutex_init(&t->mu, NULL);
     pthread_rwlock_init(&t->segs_lock, NULL);
     t->ncols = ncols;
@@ -108,7 +111,7 @@ int memtable_append(MemTable *t, Txn *txn, DataChunk *in, u64 *first_row, Err *e
     }
     atomic_fetch_add(&t->live_estimate, (i64)in->count);
     pthread_mutex_unlock(&t->mu);
-    if (in->count) txn_log(txn, t, start, in->count, UNDO_INSERT);
+    if (in->count) txn_log(txn, &t->base, start, in->count, UNDO_INSERT);
     if (first_row) *first_row = start;
     (void)err;
     return MDB_OK_;
@@ -133,7 +136,7 @@ int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err)
     s->end[i] = txn->id;
     atomic_fetch_sub(&t->live_estimate, 1);
     pthread_mutex_unlock(&t->mu);
-    txn_log(txn, t, row, 1, UNDO_DELETE);
+    txn_log(txn, &t->base, row, 1, UNDO_DELETE);
     return MDB_OK_;
 }
 
@@ -150,9 +153,11 @@ bool memtable_row_visible(MemTable *t, Txn *txn, u64 row)
     return version_visible(s->begin[i], s->end[i], txn);
 }
 
-void memtable_commit_rows(void *table, u64 row, u64 count, u8 kind, TxnId id, Ts cts)
+static int mem_commit_rows(TableStore *table, Txn *txn, u64 row, u64 count, u8 kind, Ts cts, Err *err)
 {
-    MemTable *t = table;
+    MemTable *t = (MemTable *)table;
+    TxnId id = txn->id;
+    (void)err;
     for (u64 r = row; r < row + count;) {
         MemSegment *s = seg_of(t, r);
         u32 i = (u32)(r - s->start);
@@ -162,11 +167,13 @@ void memtable_commit_rows(void *table, u64 row, u64 count, u8 kind, TxnId id, Ts
             if (st[i + k] == id) st[i + k] = cts;
         r += n;
     }
+    return MDB_OK_;
 }
 
-void memtable_undo_rows(void *table, u64 row, u64 count, u8 kind, TxnId id)
+static void mem_undo_rows(TableStore *table, Txn *txn, u64 row, u64 count, u8 kind)
 {
-    MemTable *t = table;
+    MemTable *t = (MemTable *)table;
+    TxnId id = txn->id;
     pthread_mutex_lock(&t->mu);
     for (u64 r = row; r < row + count;) {
         MemSegment *s = seg_of(t, r);
@@ -480,3 +487,126 @@ MemColStats memtable_column_stats(MemTable *t, int col)
     pthread_mutex_unlock(&t->mu);
     return st;
 }
+
+/* ---- the MEMORY access method (src/storage/tableam.h) ---------------------------------- */
+
+static void mem_destroy(TableStore *st) { memtable_destroy((MemTable *)st); }
+
+static void *mem_scan_begin(TableStore *st, Arena *a, bool latest)
+{
+    MemScan *s = arena_zalloc(a, sizeof(MemScan));
+    memscan_init(s, (MemTable *)st);
+    s->latest = latest;
+    return s;
+}
+
+static void *mem_scan_local(void *scan, Arena *a)
+{
+    (void)scan;
+    return arena_zalloc(a, sizeof(MemScanLocal));
+}
+
+static u64 mem_scan_morsels(void *scan) { return memscan_morsels(scan); }
+
+static int mem_scan_next(void *scan, void *local, Txn *txn, const int *cols, int ncols, DataChunk *out, Err *err)
+{
+    (void)err;
+    return memscan_next(scan, local, txn, cols, ncols, out);
+}
+
+static int mem_fetch(TableStore *st, Txn *txn, u64 row, const int *cols, int ncols, DataChunk *out, bool *found, Err *err)
+{
+    MemTable *t = (MemTable *)st;
+    (void)err;
+    *found = row < atomic_load(&t->nrows) && memtable_row_visible(t, txn, row);
+    if (!*found) return MDB_OK_;
+    for (int c = 0; c < ncols; c++) {
+        Value v;
+        if (cols[c] < 0) {
+            v = value_int(TYPE_INT64, (i64)row);
+        } else {
+            v = memtable_get(t, row, cols[c]);
+        }
+        vector_set(&out->cols[c], out->count, &v);
+    }
+    out->count++;
+    return MDB_OK_;
+}
+
+static int mem_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err) { return memtable_append((MemTable *)st, txn, rows, NULL, err); }
+
+static int mem_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *err)
+{
+    return memtable_delete((MemTable *)st, txn, row, already, err);
+}
+
+static i64 mem_live_rows(TableStore *st) { return atomic_load(&((MemTable *)st)->live_estimate); }
+
+static TableColStats mem_column_stats(TableStore *st, int col)
+{
+    MemColStats m = memtable_column_stats((MemTable *)st, col);
+    TableColStats s = {m.at_rows != 0, m.ndv, m.null_frac, m.has_range, m.lo, m.hi};
+    return s;
+}
+
+static int mem_add_column(TableStore *st, LType type, const Value *fill, TableFillFn fn, void *ctx, Err *err)
+{
+    MemTable *t = (MemTable *)st;
+    (void)err;
+    memtable_add_column(t, type, fill);
+    if (!fn) return MDB_OK_;
+    /* every live row version gets its own value (nextval(), random()) */
+    int ci = t->ncols - 1;
+    for (size_t si = 0; si < t->nsegs; si++) {
+        MemSegment *seg = t->segs[si];
+        u32 n = atomic_load(&seg->count);
+        for (u32 r = 0; r < n; r++) {
+            if (seg->end[r] != TS_INFINITY || seg->begin[r] == TS_ABORTED) continue;
+            Value v;
+            if (fn(ctx, &v)) return MDB_FAIL;
+            vector_set(&seg->cols[ci], r, &v);
+        }
+    }
+    return MDB_OK_;
+}
+
+static int mem_drop_column(TableStore *st, int col, Err *err)
+{
+    (void)err;
+    memtable_drop_column((MemTable *)st, col);
+    return MDB_OK_;
+}
+
+static int mem_retype_column(TableStore *st, int col, LType type, TableConvertFn fn, void *ctx, Err *err)
+{
+    (void)err;
+    return memtable_retype_column((MemTable *)st, col, type, fn, ctx);
+}
+
+static int mem_truncate(TableStore *st, Err *err)
+{
+    (void)err;
+    memtable_truncate((MemTable *)st);
+    return MDB_OK_;
+}
+
+static const TableAM MEMORY_AM = {
+    .name = "memory",
+    .destroy = mem_destroy,
+    .scan_begin = mem_scan_begin,
+    .scan_local = mem_scan_local,
+    .scan_morsels = mem_scan_morsels,
+    .scan_next = mem_scan_next,
+    .fetch = mem_fetch,
+    .insert = mem_insert,
+    .delete_row = mem_delete,
+    .live_rows = mem_live_rows,
+    .column_stats = mem_column_stats,
+    .logged = false,
+    .commit_rows = mem_commit_rows,
+    .undo_rows = mem_undo_rows,
+    .add_column = mem_add_column,
+    .drop_column = mem_drop_column,
+    .retype_column = mem_retype_column,
+    .truncate = mem_truncate,
+};

@@ -12,6 +12,9 @@
  * Concurrency: appends and stamp changes take the table mutex; scans read
  * published segments without it (a segment pointer, once published, never
  * changes; the segment array only grows under segs_lock).
+ *
+ * The engine reaches a MemTable only through the table access methods
+ * (src/storage/tableam.h): a MemTable is a TableStore (its first member).
  */
 #ifndef MDB_MEMTABLE_H
 #define MDB_MEMTABLE_H
@@ -19,8 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "txn/txn.h"
-#include "types/types.h"
+#include "storage/tableam.h"
 
 #define MEM_SEGMENT_ROWS (VECTOR_SIZE * 60)
 
@@ -33,6 +35,7 @@ typedef struct MemSegment {
 } MemSegment;
 
 typedef struct MemTable {
+    TableStore base;          /* .am = the MEMORY access method */
     pthread_mutex_t mu;       /* serialises appends and stamp changes */
     pthread_rwlock_t segs_lock;
     int ncols;
@@ -80,9 +83,6 @@ int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, vo
 /* Removes every row version (TRUNCATE; not transactional). */
 void memtable_truncate(MemTable *t);
 
-/* Called by txn commit / rollback for every logged range. */
-void memtable_commit_rows(void *table, u64 row, u64 count, u8 kind, TxnId id, Ts cts);
-void memtable_undo_rows(void *table, u64 row, u64 count, u8 kind, TxnId id);
 
 /* Parallel scan. */
 typedef struct MemScan {

@@ -1,0 +1,143 @@
+/*
+ * src/storage/tableam.h — the table access methods: the one interface through
+ * which the engine reaches a table's storage, whatever its tier (DESIGN.md §4).
+ *
+ * A table's storage is a TableStore: an opaque handle whose first member
+ * points at its tier's TableAM (a vtable).  The engine only calls the
+ * tableam_* wrappers below; it never looks inside a tier.  MEMORY
+ * (src/storage/memory) and OLTP (src/storage/oltp/oltp_table.c) implement it.
+ *
+ * Rows are addressed by a row id (u64) chosen by the tier: MEMORY uses the
+ * row's append position, OLTP the hidden key of its B+tree.  Every row
+ * version carries MVCC begin/end stamps (src/txn/txn.h); the tiers decide
+ * visibility with version_visible() and report write-write conflicts as
+ * 40001 the same way, so one transaction can span tiers.
+ *
+ * Scans produce whole chunks (up to VECTOR_SIZE visible rows of the requested
+ * columns; column id -1 = the row id as INT64): one indirect call per chunk,
+ * never per row.  A scan is split into morsels that threads claim; each
+ * thread has its own local state.  A `latest` scan (uniqueness checks)
+ * returns every version not ended by a committed transaction or by the
+ * caller, whoever inserted it, instead of the snapshot's view.
+ *
+ * Transactions: writes log (store, row range, kind) in the Txn; commit and
+ * rollback call back commit_rows / undo_rows for every logged range.  A tier
+ * with its own log (OLTP: the WAL) also registers a TxnTier participant
+ * (txn.h) for its per-transaction state.
+ */
+#ifndef MDB_TABLEAM_H
+#define MDB_TABLEAM_H
+
+#include "txn/txn.h"
+#include "types/types.h"
+
+typedef struct TableAM TableAM;
+
+typedef struct TableStore {
+    const TableAM *am;
+} TableStore;
+
+/* Optimizer statistics of one column, estimated from a sample of the rows. */
+typedef struct TableColStats {
+    bool valid;       /* false: the tier has none (use defaults) */
+    double ndv;       /* distinct non-NULL values */
+    double null_frac;
+    bool has_range;   /* lo/hi hold the smallest and largest sampled values */
+    double lo, hi;    /* as doubles: numbers, dates (days), timestamps (microseconds) */
+} TableColStats;
+
+/* ALTER TABLE ADD COLUMN with a volatile default: one value per live row version. */
+typedef int (*TableFillFn)(void *ctx, Value *out);
+/* ALTER COLUMN TYPE: converts n values from src into dst (a fresh vector). */
+typedef int (*TableConvertFn)(void *ctx, const Vector *src, idx_t n, Vector *dst);
+
+struct TableAM {
+    const char *name; /* "memory", "oltp" */
+    void (*destroy)(TableStore *st);
+
+    /* scans: begin allocates the shared state in a (lives as long as the scan) */
+    void *(*scan_begin)(TableStore *st, Arena *a, bool latest);
+    void *(*scan_local)(void *scan, Arena *a);
+    u64 (*scan_morsels)(void *scan);
+    int (*scan_next)(void *scan, void *local, Txn *txn, const int *cols, int ncols, DataChunk *out, Err *err);
+    void (*scan_local_end)(void *scan, void *local); /* may be NULL */
+
+    /* point lookup: appends row `row` (cols as in scans) to out when txn sees it */
+    int (*fetch)(TableStore *st, Txn *txn, u64 row, const int *cols, int ncols, DataChunk *out, bool *found, Err *err);
+    /* appends rows (columns in table order, already cast) as versions of txn */
+    int (*insert)(TableStore *st, Txn *txn, DataChunk *rows, Err *err);
+    /* ends the version `row` for txn (DELETE; UPDATE = delete + insert); *already when txn
+     * itself already ended it; 40001 on a write-write conflict */
+    int (*delete_row)(TableStore *st, Txn *txn, u64 row, bool *already, Err *err);
+
+    /* statistics */
+    i64 (*live_rows)(TableStore *st);
+    TableColStats (*column_stats)(TableStore *st, int col);
+
+    /* transaction hooks, called by src/txn for each logged range: commit under the commit
+     * lock (stamps become cts), undo on rollback or rollback to a savepoint.  `logged`:
+     * commit_rows writes a log and may fail, so txn_commit runs it before anything that
+     * cannot be taken back (the MEMORY stamps, the commit record). */
+    bool logged;
+    int (*commit_rows)(TableStore *st, Txn *txn, u64 row, u64 count, u8 kind, Ts cts, Err *err);
+    void (*undo_rows)(TableStore *st, Txn *txn, u64 row, u64 count, u8 kind);
+
+    /* schema changes; NULL = the tier does not support it yet (0A000) */
+    int (*add_column)(TableStore *st, LType type, const Value *fill, TableFillFn fn, void *ctx, Err *err);
+    int (*drop_column)(TableStore *st, int col, Err *err);
+    int (*retype_column)(TableStore *st, int col, LType type, TableConvertFn fn, void *ctx, Err *err);
+    int (*truncate)(TableStore *st, Err *err);
+};
+
+/* One scan over a store: the state shared by its threads. */
+typedef struct TableScan {
+    TableStore *st;
+    void *g;
+} TableScan;
+
+static inline void tableam_scan_begin(TableScan *s, TableStore *st, Arena *a, bool latest)
+{
+    s->st = st;
+    s->g = st->am->scan_begin(st, a, latest);
+}
+static inline void *tableam_scan_local(TableScan *s, Arena *a) { return s->st->am->scan_local(s->g, a); }
+static inline u64 tableam_scan_morsels(TableScan *s) { return s->st->am->scan_morsels(s->g); }
+static inline int tableam_scan_next(TableScan *s, void *local, Txn *txn, const int *cols, int ncols, DataChunk *out, Err *err)
+{
+    return s->st->am->scan_next(s->g, local, txn, cols, ncols, out, err);
+}
+static inline void tableam_scan_local_end(TableScan *s, void *local)
+{
+    if (s->st->am->scan_local_end && local) s->st->am->scan_local_end(s->g, local);
+}
+
+static inline int tableam_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err) { return st->am->insert(st, txn, rows, err); }
+static inline int tableam_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *err)
+{
+    return st->am->delete_row(st, txn, row, already, err);
+}
+static inline int tableam_fetch(TableStore *st, Txn *txn, u64 row, const int *cols, int ncols, DataChunk *out, bool *found, Err *err)
+{
+    return st->am->fetch(st, txn, row, cols, ncols, out, found, err);
+}
+static inline i64 tableam_live_rows(TableStore *st) { return st ? st->am->live_rows(st) : 0; }
+static inline TableColStats tableam_column_stats(TableStore *st, int col) { return st->am->column_stats(st, col); }
+static inline void tableam_destroy(TableStore *st)
+{
+    if (st) st->am->destroy(st);
+}
+
+/* Schema changes: 0A000 when the tier lacks them. */
+int tableam_add_column(TableStore *st, LType type, const Value *fill, TableFillFn fn, void *ctx, Err *err);
+int tableam_drop_column(TableStore *st, int col, Err *err);
+int tableam_retype_column(TableStore *st, int col, LType type, TableConvertFn fn, void *ctx, Err *err);
+int tableam_truncate(TableStore *st, Err *err);
+
+/* Scans whole chunks of `cols` of the rows txn sees (or the latest versions) on
+ * the calling thread, calling fn for each chunk until it returns nonzero
+ * (MDB_FAIL: error, 1: stop early) — for DDL checks and uniqueness checks. */
+typedef int (*TableChunkFn)(void *ctx, DataChunk *chunk);
+int tableam_scan_all(TableStore *st, Txn *txn, bool latest, const LType *types, const int *cols, int ncols, TableChunkFn fn,
+                     void *ctx, Err *err);
+
+#endif
