@@ -729,7 +729,18 @@ static int common_type(Binder *b, Expr **items, int n, const char *ctx, LType *o
     return MDB_OK_;
 }
 
+static int bind_case_inner(Binder *b, PgQuery__CaseExpr *c, Expr **out);
+
 static int bind_case(Binder *b, PgQuery__CaseExpr *c, Expr **out)
+{
+    const char *saved = b->srf_block;
+    b->srf_block = "CASE";
+    int rc = bind_case_inner(b, c, out);
+    b->srf_block = saved;
+    return rc;
+}
+
+static int bind_case_inner(Binder *b, PgQuery__CaseExpr *c, Expr **out)
 {
     int loc = POS(c->location);
     int n = (int)c->n_args;
@@ -767,7 +778,11 @@ static int bind_case(Binder *b, PgQuery__CaseExpr *c, Expr **out)
 static int bind_variadic_same(Binder *b, ExprKind k, PgQuery__Node **args, size_t n, int loc, const char *ctx, Expr **out)
 {
     Expr **items;
-    if (bind_children(b, args, n, &items)) return MDB_FAIL;
+    const char *saved = b->srf_block;
+    if (k == EXPR_COALESCE) b->srf_block = "COALESCE";
+    int rc = bind_children(b, args, n, &items);
+    b->srf_block = saved;
+    if (rc) return MDB_FAIL;
     LType t;
     if (common_type(b, items, (int)n, ctx, &t)) return MDB_FAIL;
     Expr *e = mk(b, k, t, loc, (int)n);
@@ -857,6 +872,75 @@ static int bind_agg_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr
     return MDB_OK_;
 }
 
+static int srf_level(const Binder *b, const Expr *e)
+{
+    int lv = 0;
+    if (e->kind == EXPR_COLREF && e->u.col.depth == 0 && e->u.col.binding.table == b->srf_index && b->nsrfs)
+        lv = b->srfs[e->u.col.binding.column].level;
+    for (int i = 0; i < e->nargs; i++)
+        if (e->args[i]) lv = MDB_MAX(lv, srf_level(b, e->args[i]));
+    return lv;
+}
+
+/* A set-returning function call in an expression (PG 10+ semantics): allowed
+ * in the select list and ORDER BY only, not inside CASE, COALESCE, aggregate
+ * or window calls.  It becomes a reference (srf_index, i); bind_select_core
+ * runs the calls of one nesting level in lockstep after grouping and
+ * windows, so `generate_series(1, 3) + 1` adds to each row's value. */
+static int bind_srf_ref(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **out)
+{
+    int loc = POS(f->location);
+    const char *hint = "You might be able to move the set-returning function into a LATERAL FROM item.";
+    if (b->in_agg_arg) {
+        err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "aggregate function calls cannot contain set-returning function calls");
+        err_hint(b->err, "%s", hint);
+        return MDB_FAIL;
+    }
+    if (b->in_win_arg) {
+        err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "window function calls cannot contain set-returning function calls");
+        err_hint(b->err, "%s", hint);
+        return MDB_FAIL;
+    }
+    if (b->srf_block) {
+        err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "set-returning functions are not allowed in %s", b->srf_block);
+        err_hint(b->err, "%s", hint);
+        return MDB_FAIL;
+    }
+    if (!b->srf_allowed)
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "set-returning functions are not allowed in %s",
+                           b->clause ? b->clause : "this context");
+    Expr **args;
+    if (bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
+    SrfCall c = {0};
+    c.nargs = (int)f->n_args;
+    c.args = args;
+    if (!strcmp(name, "unnest") && c.nargs > 1) {
+        /* unnest of several arrays exists only in FROM (PG: no such function elsewhere) */
+        char sig[256] = "", tb[64];
+        for (int i = 0; i < c.nargs; i++)
+            snprintf(sig + strlen(sig), sizeof sig - strlen(sig), "%s%s", i ? ", " : "", type_name(args[i]->type, tb, sizeof tb));
+        err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function unnest(%s) does not exist", sig);
+        err_hint(b->err, "unnest with several arrays is allowed only in FROM.");
+        return MDB_FAIL;
+    }
+    if (bind_srf_call(b, name, args, c.nargs, loc, &c.func, &c.type)) return MDB_FAIL;
+    c.level = 1;
+    for (int i = 0; i < c.nargs; i++) c.level = MDB_MAX(c.level, srf_level(b, args[i]) + 1);
+    if (b->nsrfs == b->capsrfs) {
+        int cap = b->capsrfs ? b->capsrfs * 2 : 4;
+        SrfCall *n = arena_alloc(b->arena, sizeof(SrfCall) * (size_t)cap);
+        if (b->nsrfs) memcpy(n, b->srfs, sizeof(SrfCall) * (size_t)b->nsrfs);
+        b->srfs = n;
+        b->capsrfs = cap;
+    }
+    b->srfs[b->nsrfs] = c;
+    Expr *ref = expr_colref(b->arena, (ColBinding){b->srf_index, (u32)b->nsrfs}, c.type, 0);
+    ref->location = loc;
+    b->nsrfs++;
+    *out = ref;
+    return MDB_OK_;
+}
+
 static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
 {
     int loc = POS(f->location);
@@ -867,8 +951,11 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
     snprintf(lname, sizeof lname, "%s", name);
     if (f->over) {
         Expr **args;
-        if (bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
-        return bind_window_call(b, f, lname, args, (int)f->n_args, out);
+        bool saved = b->in_win_arg;
+        b->in_win_arg = true;
+        int rc = bind_children(b, f->args, f->n_args, &args) || bind_window_call(b, f, lname, args, (int)f->n_args, out);
+        b->in_win_arg = saved;
+        return rc ? MDB_FAIL : MDB_OK_;
     }
     if (func_is_aggregate(lname) && !func_scalar_exists(lname)) return bind_agg_call(b, f, lname, out);
     if (!strcmp(lname, "pg_typeof") && f->n_args == 1) {
@@ -886,6 +973,7 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
         return MDB_OK_;
     }
     if (f->agg_star) return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "%s(*) specified, but %s is not an aggregate function", lname, lname);
+    if (binder_is_srf(lname) && !func_scalar_exists(lname)) return bind_srf_ref(b, f, lname, out);
     Expr **args;
     if (bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
     if (!func_scalar_exists(lname)) {

@@ -359,32 +359,16 @@ static int bind_subselect(Binder *b, PgQuery__RangeSubselect *rs, LogicalOp **ou
     return MDB_OK_;
 }
 
-static int bind_rangefunc(Binder *b, PgQuery__RangeFunction *rf, LogicalOp **out)
+bool binder_is_srf(const char *name)
 {
-    if (rf->n_functions != 1) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ROWS FROM is not supported");
-    PgQuery__List *l = rf->functions[0]->list;
-    PgQuery__Node *fn = l->items[0];
-    if (fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported table function");
-    PgQuery__FuncCall *f = fn->func_call;
-    const char *name = node_str(f->funcname[f->n_funcname - 1]);
-    int loc = POS(f->location);
-    LogicalOp *op = lop_new(b->arena, LOP_TABLEFUNC, 0);
-    u32 ti = binder_new_table_index(b);
-    op->u.tfunc.table_index = ti;
-    op->u.tfunc.nargs = (int)f->n_args;
-    op->u.tfunc.args = arena_zalloc(b->arena, sizeof(Expr *) * (f->n_args + 1));
-    op->u.tfunc.ordinality = rf->ordinality;
-    /* arguments may not reference this FROM level's columns (no LATERAL yet) */
-    Scope saved = b->scope;
-    memset(&b->scope, 0, sizeof(b->scope));
-    for (size_t i = 0; i < f->n_args; i++)
-        if (bind_expr(b, f->args[i], &op->u.tfunc.args[i])) { b->scope = saved; return MDB_FAIL; }
-    b->scope = saved;
-    LType t;
+    return !strcmp(name, "generate_series") || !strcmp(name, "unnest") || !strcmp(name, "regexp_matches");
+}
+
+int bind_srf_call(Binder *b, const char *name, Expr **a, int nargs, int loc, int *func, LType *out)
+{
     if (!strcmp(name, "generate_series")) {
-        op->u.tfunc.func = TABLEFUNC_GENERATE_SERIES;
-        if (f->n_args < 2 || f->n_args > 3) return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function generate_series with %zu arguments does not exist", f->n_args);
-        Expr **a = op->u.tfunc.args;
+        *func = TABLEFUNC_GENERATE_SERIES;
+        if (nargs < 2 || nargs > 3) return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function generate_series with %d arguments does not exist", nargs);
         LType ct;
         if (!coerce_common(a[0]->type, a[0]->kind == EXPR_CONST && a[0]->type.text_kind == TEXT_UNKNOWN, a[1]->type,
                            a[1]->kind == EXPR_CONST && a[1]->type.text_kind == TEXT_UNKNOWN, &ct))
@@ -395,28 +379,152 @@ static int bind_rangefunc(Binder *b, PgQuery__RangeFunction *rf, LogicalOp **out
         if (ct.id != TYPE_INT32 && ct.id != TYPE_INT64 && ct.id != TYPE_NUMERIC && ct.id != TYPE_TIMESTAMP && ct.id != TYPE_TIMESTAMPTZ)
             return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function generate_series(%s) does not exist", type_id_name((TypeId)ct.id));
         if (bind_cast(b, a[0], ct, false, &a[0]) || bind_cast(b, a[1], ct, false, &a[1])) return MDB_FAIL;
-        if (f->n_args == 3) {
+        if (nargs == 3) {
             LType st = (ct.id == TYPE_TIMESTAMP || ct.id == TYPE_TIMESTAMPTZ) ? ltype(TYPE_INTERVAL) : ct;
             if (bind_cast(b, a[2], st, false, &a[2])) return MDB_FAIL;
         }
-        t = ct;
-    } else if (!strcmp(name, "unnest")) {
-        op->u.tfunc.func = TABLEFUNC_UNNEST;
-        if (f->n_args != 1 || op->u.tfunc.args[0]->type.id != TYPE_LIST)
-            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function unnest requires an array argument");
-        t = ltype((TypeId)op->u.tfunc.args[0]->type.elem);
-    } else {
-        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s does not exist or is not a table function", name);
+        *out = ct;
+        return MDB_OK_;
     }
-    LType types[2] = {t, ltype(TYPE_INT64)};
-    lop_set_cols(b->arena, op, ti, types, rf->ordinality ? 2 : 1);
-    char **names = arena_alloc(b->arena, sizeof(char *) * 2);
-    names[0] = (char *)name;
-    names[1] = "ordinality";
-    const char *alias = rf->alias ? rf->alias->aliasname : name;
-    if (rf->alias && rf->alias->n_colnames == 0) names[0] = rf->alias->aliasname;
-    scope_add(b, entry_for_plan(b, op, names, alias, rf->alias));
-    *out = op;
+    if (!strcmp(name, "unnest")) {
+        *func = TABLEFUNC_UNNEST;
+        if (nargs != 1 || a[0]->type.id != TYPE_LIST)
+            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function unnest requires an array argument");
+        *out = ltype((TypeId)a[0]->type.elem);
+        return MDB_OK_;
+    }
+    if (!strcmp(name, "regexp_matches")) {
+        *func = TABLEFUNC_REGEXP_MATCHES;
+        if (nargs < 2 || nargs > 3)
+            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function regexp_matches with %d arguments does not exist", nargs);
+        for (int i = 0; i < nargs; i++) {
+            LType t = a[i]->type;
+            bool unknown = t.id == TYPE_NULL || (a[i]->kind == EXPR_CONST && t.id == TYPE_TEXT && t.text_kind == TEXT_UNKNOWN);
+            if (t.id != TYPE_TEXT && !unknown) {
+                char tb[64];
+                return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function regexp_matches(%s, ...) does not exist",
+                                   type_name(t, tb, sizeof tb));
+            }
+            if (bind_cast(b, a[i], ltype(TYPE_TEXT), false, &a[i])) return MDB_FAIL;
+        }
+        *out = ltype(TYPE_LIST);
+        out->elem = TYPE_TEXT;
+        return MDB_OK_;
+    }
+    return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s does not exist or is not a table function", name);
+}
+
+/* e with the correlated slots of a child binder replaced by the expressions
+ * they stand for in this binder. */
+static Expr *subst_slots(Arena *a, const Expr *e, Expr **vals)
+{
+    if (!e) return NULL;
+    if (e->kind == EXPR_OUTER) return expr_copy(a, vals[e->u.outer.slot]);
+    Expr *c = arena_memdup(a, e, sizeof(Expr));
+    if (e->nargs) {
+        c->args = arena_alloc(a, sizeof(Expr *) * (size_t)e->nargs);
+        int n = e->kind == EXPR_SUBQUERY ? 1 : e->nargs;
+        for (int i = 0; i < e->nargs; i++) c->args[i] = i < n ? subst_slots(a, e->args[i], vals) : e->args[i];
+    }
+    if (e->kind == EXPR_SUBQUERY && e->u.sub.nouter) {
+        c->u.sub.outer_exprs = arena_alloc(a, sizeof(Expr *) * (size_t)e->u.sub.nouter);
+        for (int i = 0; i < e->u.sub.nouter; i++) c->u.sub.outer_exprs[i] = subst_slots(a, e->u.sub.outer_exprs[i], vals);
+    }
+    return c;
+}
+
+/* A function in FROM, or ROWS FROM (f(...), g(...)) — several functions in
+ * lockstep; unnest(a, b, …) is ROWS FROM (unnest(a), unnest(b), …).  As in
+ * PG, function arguments may refer to the FROM items before them (they are
+ * implicitly LATERAL): then the result is an apply over those items. */
+static int bind_rangefunc(Binder *b, PgQuery__RangeFunction *rf, LogicalOp **out)
+{
+    Binder sub;
+    binder_init(&sub, b->arena, b->cat, b->settings, b->err, b->shared, b);
+    sub.clause = "functions in FROM";
+    int cap = 4, nf = 0, nargs = 0;
+    int *funcs = arena_alloc(b->arena, sizeof(int) * (size_t)cap), *fnargs = arena_alloc(b->arena, sizeof(int) * (size_t)cap);
+    LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(cap + 1));
+    char **names = arena_alloc(b->arena, sizeof(char *) * (size_t)(cap + 1));
+    Expr **args = NULL;
+    int acap = 0;
+    for (size_t fi = 0; fi < rf->n_functions; fi++) {
+        PgQuery__Node *fn = rf->functions[fi]->list->items[0];
+        if (fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+            return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported table function");
+        PgQuery__FuncCall *f = fn->func_call;
+        const char *name = node_str(f->funcname[f->n_funcname - 1]);
+        int loc = POS(f->location);
+        Expr **fa;
+        fa = arena_zalloc(b->arena, sizeof(Expr *) * (f->n_args + 1));
+        for (size_t i = 0; i < f->n_args; i++)
+            if (bind_expr(&sub, f->args[i], &fa[i])) return MDB_FAIL;
+        /* unnest of several arrays: one function per array */
+        int parts = !strcmp(name, "unnest") && f->n_args > 1 ? (int)f->n_args : 1;
+        for (int p = 0; p < parts; p++) {
+            Expr **pa = parts > 1 ? &fa[p] : fa;
+            int pn = parts > 1 ? 1 : (int)f->n_args;
+            if (nf + 1 >= cap) {
+                int nc = cap * 2;
+                int *a1 = arena_alloc(b->arena, sizeof(int) * (size_t)nc), *a2 = arena_alloc(b->arena, sizeof(int) * (size_t)nc);
+                LType *a3 = arena_alloc(b->arena, sizeof(LType) * (size_t)(nc + 1));
+                char **a4 = arena_alloc(b->arena, sizeof(char *) * (size_t)(nc + 1));
+                memcpy(a1, funcs, sizeof(int) * (size_t)nf);
+                memcpy(a2, fnargs, sizeof(int) * (size_t)nf);
+                memcpy(a3, types, sizeof(LType) * (size_t)nf);
+                memcpy(a4, names, sizeof(char *) * (size_t)nf);
+                funcs = a1, fnargs = a2, types = a3, names = a4, cap = nc;
+            }
+            if (bind_srf_call(&sub, name, pa, pn, loc, &funcs[nf], &types[nf])) return MDB_FAIL;
+            if (nargs + pn > acap) {
+                acap = (nargs + pn) * 2 + 4;
+                Expr **na = arena_alloc(b->arena, sizeof(Expr *) * (size_t)acap);
+                if (nargs) memcpy(na, args, sizeof(Expr *) * (size_t)nargs);
+                args = na;
+            }
+            memcpy(args + nargs, pa, sizeof(Expr *) * (size_t)pn);
+            nargs += pn;
+            fnargs[nf] = pn;
+            names[nf] = (char *)name;
+            nf++;
+        }
+    }
+    LogicalOp *op = lop_new(b->arena, LOP_TABLEFUNC, 0);
+    u32 ti = binder_new_table_index(b);
+    op->u.tfunc.table_index = ti;
+    op->u.tfunc.nfuncs = nf;
+    op->u.tfunc.funcs = funcs;
+    op->u.tfunc.func_nargs = fnargs;
+    op->u.tfunc.nargs = nargs;
+    op->u.tfunc.args = args ? args : arena_zalloc(b->arena, sizeof(Expr *));
+    op->u.tfunc.ordinality = rf->ordinality;
+    types[nf] = ltype(TYPE_INT64);
+    names[nf] = "ordinality";
+    lop_set_cols(b->arena, op, ti, types, nf + (rf->ordinality ? 1 : 0));
+    const char *alias = rf->alias ? rf->alias->aliasname : names[0];
+    if (rf->alias && rf->alias->n_colnames == 0 && nf == 1) names[0] = rf->alias->aliasname;
+    ScopeEntry *entry = entry_for_plan(b, op, names, alias, rf->alias);
+    LogicalOp *res = op;
+    if (sub.nouter > 0) {
+        Expr **ov = binder_outer_values(b, &sub);
+        bool lateral = false;
+        for (int i = 0; i < sub.nouter; i++) lateral |= sub.outer[i].depth == 1;
+        if (lateral) {
+            /* arguments over earlier FROM items: bind_from / bind_join attach the left input */
+            LogicalOp *ap = lop_new(b->arena, LOP_APPLY, 1);
+            ap->children[0] = NULL;
+            ap->u.apply.sub = op;
+            ap->u.apply.nouter = sub.nouter;
+            ap->u.apply.outer_exprs = ov;
+            lop_inherit_cols(b->arena, ap, op);
+            res = ap;
+        } else {
+            /* only references to an enclosing query: they are this level's own correlated values */
+            for (int i = 0; i < nargs; i++) op->u.tfunc.args[i] = subst_slots(b->arena, op->u.tfunc.args[i], ov);
+        }
+    }
+    scope_add(b, entry);
+    *out = res;
     return MDB_OK_;
 }
 
@@ -451,7 +559,9 @@ static int bind_join(Binder *b, PgQuery__JoinExpr *j, LogicalOp **out)
         r->u.apply.left = left_join;
         if (j->quals) {
             Expr *q;
+            b->clause = "JOIN conditions";
             if (bind_expr(b, j->quals, &q)) return MDB_FAIL;
+            b->clause = NULL;
             bool is_true = q->kind == EXPR_CONST && !q->u.constant.is_null && q->type.id == TYPE_BOOL && q->u.constant.u.b;
             if (!is_true) {
                 if (left_join) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "LEFT JOIN LATERAL … ON supports only ON true yet");
@@ -542,7 +652,9 @@ static int bind_join(Binder *b, PgQuery__JoinExpr *j, LogicalOp **out)
     }
     if (j->quals) {
         Expr *q;
+        b->clause = "JOIN conditions";
         if (bind_expr(b, j->quals, &q)) return MDB_FAIL;
+        b->clause = NULL;
         if (q->type.id != TYPE_BOOL) {
             char tb[64];
             return err_set_pos(b->err, q->location, SQLSTATE_DATATYPE_MISMATCH, "argument of JOIN/ON must be type boolean, not type %s", type_name(q->type, tb, sizeof tb));
@@ -655,7 +767,7 @@ static int regroup(Binder *b, GroupCtx *g, Expr *e, Expr **out)
         }
     if (e->kind == EXPR_COLREF) {
         u32 t = e->u.col.binding.table;
-        if (t == g->agg_index || t == g->group_index || t == g->win_index) { *out = e; return MDB_OK_; }
+        if (t == g->agg_index || t == g->group_index || t == g->win_index || (b->nsrfs && t == b->srf_index)) { *out = e; return MDB_OK_; }
         /* find the column's name for the message */
         const char *col = "?", *rel = NULL;
         for (int i = 0; i < b->scope.n; i++) {
@@ -773,7 +885,9 @@ static int bind_values(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char 
                 rows[r][c] = NULL; /* DEFAULT: resolved by INSERT */
                 continue;
             }
+            b->clause = "VALUES";
             if (bind_expr(b, l->items[c], &rows[r][c])) return MDB_FAIL;
+            b->clause = NULL;
         }
     }
     Expr ***raw = arena_alloc(b->arena, sizeof(Expr **) * (size_t)nrows);
@@ -931,12 +1045,15 @@ static int bind_outer_order_limit(Binder *b, PgQuery__SelectStmt *s, LogicalOp *
         Scope saved = b->scope;
         memset(&b->scope, 0, sizeof(b->scope));
         if (s->limit_count && !(s->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST && s->limit_count->a_const->isnull)) {
+            b->clause = "LIMIT";
             if (bind_expr(b, s->limit_count, &l->u.limit.limit) || bind_cast(b, l->u.limit.limit, ltype(TYPE_INT64), false, &l->u.limit.limit)) { b->scope = saved; return MDB_FAIL; }
         }
         if (s->limit_offset) {
+            b->clause = "OFFSET";
             if (bind_expr(b, s->limit_offset, &l->u.limit.offset) || bind_cast(b, l->u.limit.offset, ltype(TYPE_INT64), false, &l->u.limit.offset)) { b->scope = saved; return MDB_FAIL; }
         }
         b->scope = saved;
+        b->clause = NULL;
         plan = l;
     }
     *out = plan;
@@ -1105,6 +1222,57 @@ static int group_index_of(Expr **groups, int n, Expr *e)
     return -1;
 }
 
+/* The select list's set-returning calls, run after grouping and windows: one
+ * LATERAL apply of a table function per nesting level (the calls of a level
+ * in lockstep, like PG's ProjectSet nodes; the planner makes each a
+ * ProjectSet operator).  A call's arguments are the apply's outer
+ * expressions; its output column is the call's reference (srf_index, i). */
+static LogicalOp *plan_srfs(Binder *b, LogicalOp *plan)
+{
+    int maxlevel = 0;
+    for (int i = 0; i < b->nsrfs; i++) maxlevel = MDB_MAX(maxlevel, b->srfs[i].level);
+    for (int lv = 1; lv <= maxlevel; lv++) {
+        int nf = 0, na = 0;
+        for (int i = 0; i < b->nsrfs; i++)
+            if (b->srfs[i].level == lv) nf++, na += b->srfs[i].nargs;
+        if (nf == 0) continue;
+        LogicalOp *tf = lop_new(b->arena, LOP_TABLEFUNC, 0);
+        tf->u.tfunc.table_index = b->srf_index;
+        tf->u.tfunc.nfuncs = nf;
+        tf->u.tfunc.funcs = arena_alloc(b->arena, sizeof(int) * (size_t)nf);
+        tf->u.tfunc.func_nargs = arena_alloc(b->arena, sizeof(int) * (size_t)nf);
+        tf->u.tfunc.nargs = na;
+        tf->u.tfunc.args = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(na + 1));
+        tf->ncols = nf;
+        tf->cols = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(nf + 1));
+        tf->types = arena_alloc(b->arena, sizeof(LType) * (size_t)(nf + 1));
+        LogicalOp *ap = lop_new(b->arena, LOP_APPLY, 1);
+        ap->children[0] = plan;
+        ap->u.apply.sub = tf;
+        ap->u.apply.nouter = na;
+        ap->u.apply.outer_exprs = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(na + 1));
+        int f = 0, k = 0;
+        for (int i = 0; i < b->nsrfs; i++) {
+            SrfCall *c = &b->srfs[i];
+            if (c->level != lv) continue;
+            tf->u.tfunc.funcs[f] = c->func;
+            tf->u.tfunc.func_nargs[f] = c->nargs;
+            tf->cols[f] = (ColBinding){b->srf_index, (u32)i};
+            tf->types[f] = c->type;
+            for (int a = 0; a < c->nargs; a++, k++) {
+                Expr *slot = expr_new(b->arena, EXPR_OUTER, c->args[a]->type, c->args[a]->location);
+                slot->u.outer.slot = k;
+                tf->u.tfunc.args[k] = slot;
+                ap->u.apply.outer_exprs[k] = c->args[a];
+            }
+            f++;
+        }
+        lop_concat_cols(b->arena, ap, plan, tf);
+        plan = ap;
+    }
+    return plan;
+}
+
 static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char ***names)
 {
     b->cur_select = s;
@@ -1132,9 +1300,13 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
     b->agg_index = binder_new_table_index(b);
     b->win_index = binder_new_table_index(b);
     b->agg_allowed = true;
+    b->nsrfs = 0;
+    b->srf_index = binder_new_table_index(b);
     Target *ts;
     int nts;
+    b->srf_allowed = true;
     if (bind_targets(b, s->target_list, s->n_target_list, &ts, &nts)) return MDB_FAIL;
+    b->srf_allowed = false;
     int nwins_select = b->nwins;
     (void)nwins_select;
     /* GROUP BY */
@@ -1238,7 +1410,9 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
     Expr *having = NULL;
     if (s->having_clause) {
         b->agg_allowed = true;
+        b->clause = "HAVING";
         if (bind_expr(b, s->having_clause, &having)) return MDB_FAIL;
+        b->clause = NULL;
         if (having->type.id != TYPE_BOOL) {
             char tb[64];
             return err_set_pos(b->err, having->location, SQLSTATE_DATATYPE_MISMATCH, "argument of HAVING must be type boolean, not type %s", type_name(having->type, tb, sizeof tb));
@@ -1275,7 +1449,9 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
             if (cnt > 0) return err_set_pos(b->err, POS(n->column_ref->location), SQLSTATE_AMBIGUOUS_COLUMN, "ORDER BY \"%s\" is ambiguous", nm);
             if (found >= 0) { key_target[i] = found; continue; }
         }
+        b->srf_allowed = true;
         if (bind_expr(b, n, &keys[i].expr)) return MDB_FAIL;
+        b->srf_allowed = false;
         for (int t = 0; t < nts; t++)
             if (expr_equal(ts[t].expr, keys[i].expr)) { key_target[i] = t; break; }
     }
@@ -1333,6 +1509,9 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
             for (int o = 0; o < wd->norder; o++)
                 if (regroup(b, &g, wd->order[o].expr, &wd->order[o].expr)) return MDB_FAIL;
         }
+        for (int f = 0; f < b->nsrfs; f++)
+            for (int a = 0; a < b->srfs[f].nargs; a++)
+                if (regroup(b, &g, b->srfs[f].args[a], &b->srfs[f].args[a])) return MDB_FAIL;
     }
     if (b->nwins > 0) {
         /* window calls are bound as references to the window's outputs; none may sit in HAVING */
@@ -1361,6 +1540,7 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
         }
         plan = w;
     }
+    if (b->nsrfs > 0) plan = plan_srfs(b, plan);
     /* projection: targets, then hidden sort keys */
     bool distinct = s->n_distinct_clause > 0;
     bool distinct_on = distinct && s->distinct_clause[0] && s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET;
@@ -1457,12 +1637,15 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
         memset(&b->scope, 0, sizeof(b->scope));
         b->agg_allowed = false;
         if (s->limit_count && !(s->limit_count->node_case == PG_QUERY__NODE__NODE_A_CONST && s->limit_count->a_const->isnull)) {
+            b->clause = "LIMIT";
             if (bind_expr(b, s->limit_count, &l->u.limit.limit) || bind_cast(b, l->u.limit.limit, ltype(TYPE_INT64), false, &l->u.limit.limit)) { b->scope = saved; return MDB_FAIL; }
         }
         if (s->limit_offset) {
+            b->clause = "OFFSET";
             if (bind_expr(b, s->limit_offset, &l->u.limit.offset) || bind_cast(b, l->u.limit.offset, ltype(TYPE_INT64), false, &l->u.limit.offset)) { b->scope = saved; return MDB_FAIL; }
         }
         b->scope = saved;
+        b->clause = NULL;
         plan = l;
     }
     if (nextra) {

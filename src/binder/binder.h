@@ -90,7 +90,24 @@ struct Binder {
     PgQuery__SelectStmt *cur_select; /* for named windows */
     int ngroupings;
     const char *clause;   /* clause being bound, for messages ("WHERE") */
+    /* set-returning functions in the select list: each call is bound to a
+     * reference (srf_index, i); bind_select_core runs them in ProjectSet-like
+     * LATERAL applies after grouping and windows (one per nesting level) */
+    bool srf_allowed;     /* binding the select list or ORDER BY */
+    const char *srf_block; /* "CASE", "COALESCE": where PG rejects them */
+    bool in_win_arg;      /* binding a window call */
+    int nsrfs, capsrfs;
+    struct SrfCall *srfs;
+    u32 srf_index;
 };
+
+typedef struct SrfCall {
+    int func;             /* TABLEFUNC_* */
+    int nargs;
+    Expr **args;
+    LType type;
+    int level;            /* 1 + the deepest level among set-returning calls in its arguments */
+} SrfCall;
 
 typedef enum BoundKind { BOUND_QUERY, BOUND_DML, BOUND_UTILITY } BoundKind;
 
@@ -109,6 +126,11 @@ int bind_select(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char ***name
 int bind_insert(Binder *b, PgQuery__InsertStmt *s, BoundStmt *out);
 int bind_update(Binder *b, PgQuery__UpdateStmt *s, BoundStmt *out);
 int bind_delete(Binder *b, PgQuery__DeleteStmt *s, BoundStmt *out);
+/* Set-returning functions (generate_series, unnest, regexp_matches): whether
+ * `name` is one, and the typing of a call — casts args in place and gives
+ * its TABLEFUNC_* and the type of its one output column. */
+bool binder_is_srf(const char *name);
+int bind_srf_call(Binder *b, const char *name, Expr **args, int nargs, int loc, int *func, LType *type);
 /* Binds a standalone expression with the given scope (defaults, checks). */
 int bind_expr(Binder *b, PgQuery__Node *n, Expr **out);
 /* Adds an expression cast to type `to` (error 42804 when not allowed). */

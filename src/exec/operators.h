@@ -37,7 +37,16 @@ PhysOp *phys_nl_join(Arena *a, PhysOp *l, PhysOp *r, JoinType type, Expr *cond, 
  * with NULLs for an empty result when `left`). */
 PhysOp *phys_apply(Arena *a, PhysOp *child, PhysOp *sub, Expr **outer_exprs, int nouter, bool left, const LType *types,
                    int ncols);
-PhysOp *phys_tfunc(Arena *a, int func, Expr **args, int nargs, bool ordinality, const LType *types, int ncols);
+/* Set-returning functions (TABLEFUNC_*), several in lockstep (ROWS FROM):
+ * func_nargs[f] of args belong to function f.  phys_tfunc runs them once
+ * (args are constant) over `dummy`, a phys_dummy; phys_project_set runs them for every row of child,
+ * its output being the child's columns, then the functions', then the
+ * ordinality (`left`: a row whose functions give nothing is kept once, with
+ * NULLs — LEFT JOIN LATERAL … ON true). */
+PhysOp *phys_tfunc(Arena *a, PhysOp *dummy, int nfuncs, const int *funcs, const int *func_nargs, Expr **args, int nargs,
+                   bool ordinality, const LType *types, int ncols);
+PhysOp *phys_project_set(Arena *a, PhysOp *child, int nfuncs, const int *funcs, const int *func_nargs, Expr **args, int nargs,
+                         bool ordinality, bool left, const LType *types, int ncols);
 PhysOp *phys_cte_scan(Arena *a, int cte_id, const LType *types, int ncols);
 PhysOp *phys_recursive(Arena *a, PhysOp *anchor, PhysOp *step, int work_id, bool all);
 /* System relations of pg_catalog and information_schema (ops_system.c).  sysrel_find

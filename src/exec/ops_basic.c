@@ -1,7 +1,8 @@
 #define _GNU_SOURCE
 /*
  * src/exec/ops_basic.c — scan, values, filter, projection, limit, sort,
- * distinct, set operations, table functions and CTE scans.
+ * distinct, set operations, set-returning functions (Function Scan and
+ * ProjectSet) and CTE scans.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -629,137 +630,242 @@ PhysOp *phys_setop(Arena *a, PhysOp *l, PhysOp *r, int op, bool all)
     return p;
 }
 
-/* ---- table functions ---------------------------------------------------------------------- */
+/* ---- set-returning functions: Function Scan and ProjectSet ---------------------------------- */
 
-typedef struct TFuncInfo {
+/* One running set-returning function: started with its argument values, then
+ * asked for one value at a time.  unnest and regexp_matches compute all their
+ * rows at the start; generate_series steps. */
+typedef struct SrfIter {
     int func;
-    Expr **args;
-    int nargs;
-    bool ordinality;
-} TFuncInfo;
-
-typedef struct TFuncState {
-    bool started, done;
+    LType type;
+    bool done;
     Value cur, stop, step;
-    i64 ord;
-    /* unnest */
+    bool step_pos;
+    const ScalarFunc *add;    /* timestamp + interval */
     Value *elems;
     size_t nelems, pos;
-} TFuncState;
+} SrfIter;
 
-static void *tfunc_init(Exec *ex, PhysOp *op) { return arena_zalloc(ex->arena, sizeof(TFuncState)); }
-
-static int tfunc_next(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *out)
+static int srf_start(SrfIter *it, int func, LType type, const Value *v, int nargs, FuncCtx *fc, Arena *a)
 {
-    TFuncInfo *ti = op->info;
-    TFuncState *s = g;
-    OpLocal *l = lp;
-    if (s->done) return MDB_OK_;
-    if (!s->started) {
-        s->started = true;
-        Value v[3];
-        for (int i = 0; i < ti->nargs; i++)
-            if (expr_eval_const(&l->ec, ti->args[i], &v[i])) return MDB_FAIL;
-        if (ti->func == TABLEFUNC_UNNEST) {
-            Err e = {0};
-            l->ec.fctx.err = &e;
-            if (list_elements(&l->ec.fctx, &v[0], &s->elems, &s->nelems, ex->arena)) return op_fail(ex, &e);
-        }
-        if (ti->func == TABLEFUNC_GENERATE_SERIES) {
-            s->cur = v[0];
-            s->stop = v[1];
-            if (ti->nargs == 3) s->step = v[2];
-            else s->step = value_int((TypeId)v[0].type.id, 1);
-            if (ti->nargs < 3 && op->types[0].id == TYPE_NUMERIC) s->step.u.num = numeric_from_int64(1);
-            if (v[0].is_null || v[1].is_null || (ti->nargs == 3 && v[2].is_null)) { s->done = true; return MDB_OK_; }
-            bool zero = false;
-            switch (op->types[0].id) {
-            case TYPE_NUMERIC: zero = numeric_is_zero(s->step.u.num); break;
-            case TYPE_TIMESTAMP:
-            case TYPE_TIMESTAMPTZ: zero = s->step.u.raw[0] == 0 && !memcmp(s->step.u.raw, (u8[16]){0}, 16); break;
-            default: zero = s->step.u.i == 0;
-            }
-            if (zero) {
-                Err e = {0};
-                err_set(&e, SQLSTATE_INVALID_PARAMETER_VALUE, "step size cannot equal zero");
-                return op_fail(ex, &e);
-            }
-        }
+    memset(it, 0, sizeof(*it));
+    it->func = func;
+    it->type = type;
+    /* all of them are strict: a NULL argument gives no rows */
+    for (int i = 0; i < nargs; i++)
+        if (v[i].is_null) { it->done = true; return MDB_OK_; }
+    if (func == TABLEFUNC_UNNEST) return list_elements(fc, &v[0], &it->elems, &it->nelems, a);
+    if (func == TABLEFUNC_REGEXP_MATCHES)
+        return func_regexp_matches(fc, &v[0].u.s, &v[1].u.s, nargs > 2 ? &v[2].u.s : NULL, a, &it->elems, &it->nelems);
+    it->cur = v[0];
+    it->stop = v[1];
+    if (nargs == 3) it->step = v[2];
+    else it->step = value_int((TypeId)type.id, 1);
+    if (nargs < 3 && type.id == TYPE_NUMERIC) it->step.u.num = numeric_from_int64(1);
+    bool zero = false;
+    switch (type.id) {
+    case TYPE_NUMERIC: zero = numeric_is_zero(it->step.u.num); it->step_pos = numeric_coef(it->step.u.num) > 0; break;
+    case TYPE_TIMESTAMP:
+    case TYPE_TIMESTAMPTZ: {
+        zero = !memcmp(it->step.u.raw, (u8[16]){0}, 16);
+        Value z = it->step;
+        memset(z.u.raw, 0, 16);
+        it->step_pos = value_cmp(&it->step, &z) > 0;
+        LType at[2] = {type, ltype(TYPE_INTERVAL)}, want[2], rt;
+        if (func_lookup_scalar("+", at, 2, &it->add, want, &rt, fc->err, 0)) return MDB_FAIL;
+        break;
     }
-    Err e = {0};
-    if (ti->func == TABLEFUNC_UNNEST) {
-        while (out->count < VECTOR_SIZE && s->pos < s->nelems) {
-            Value v = s->elems[s->pos++];
-            v.type = op->types[0];
-            vector_set(&out->cols[0], out->count, &v);
-            if (ti->ordinality) {
-                Value o = value_int(TYPE_INT64, ++s->ord);
-                vector_set(&out->cols[1], out->count, &o);
-            }
-            out->count++;
-        }
-        if (s->pos >= s->nelems) s->done = true;
-        return MDB_OK_;
+    default: zero = it->step.u.i == 0; it->step_pos = it->step.u.i > 0;
     }
-    while (out->count < VECTOR_SIZE && !s->done) {
-        TypeId t = (TypeId)op->types[0].id;
-        if (t == TYPE_INT32 || t == TYPE_INT64) {
-            i64 cur = s->cur.u.i, stop = s->stop.u.i, step = s->step.u.i;
-            if ((step > 0 && cur > stop) || (step < 0 && cur < stop)) { s->done = true; break; }
-            Value v = value_int(t, cur);
-            vector_set(&out->cols[0], out->count, &v);
-            if (__builtin_add_overflow(cur, step, &s->cur.u.i) || (t == TYPE_INT32 && (s->cur.u.i > INT32_MAX || s->cur.u.i < INT32_MIN)))
-                s->done = true;
-        } else if (t == TYPE_NUMERIC) {
-            int c = numeric_cmp(s->cur.u.num, s->stop.u.num);
-            bool pos = numeric_coef(s->step.u.num) > 0;
-            if ((pos && c > 0) || (!pos && c < 0)) { s->done = true; break; }
-            Value v = s->cur;
-            v.type = op->types[0];
-            vector_set(&out->cols[0], out->count, &v);
-            if (numeric_add(s->cur.u.num, s->step.u.num, &s->cur.u.num, &e)) return op_fail(ex, &e);
-        } else {
-            /* timestamps: add the interval through the + operator kernel */
-            const ScalarFunc *fn;
-            LType args[2] = {op->types[0], ltype(TYPE_INTERVAL)}, want[2], rt;
-            if (func_lookup_scalar("+", args, 2, &fn, want, &rt, &e, 0)) return op_fail(ex, &e);
-            int c = value_cmp(&s->cur, &s->stop);
-            Value zero = s->step;
-            memset(zero.u.raw, 0, 16);
-            bool pos = value_cmp(&s->step, &zero) > 0;
-            if ((pos && c > 0) || (!pos && c < 0)) { s->done = true; break; }
-            vector_set(&out->cols[0], out->count, &s->cur);
-            Vector va[2], r;
-            vector_init(&va[0], op->types[0], 1, l->arena);
-            vector_init(&va[1], ltype(TYPE_INTERVAL), 1, l->arena);
-            vector_set(&va[0], 0, &s->cur);
-            vector_set(&va[1], 0, &s->step);
-            vector_init(&r, op->types[0], 1, l->arena);
-            l->ec.fctx.err = &e;
-            if (fn->kernel(&l->ec.fctx, va, 2, 1, &r)) return op_fail(ex, &e);
-            s->cur = vector_get(&r, 0);
-        }
-        if (ti->ordinality) {
-            Value o = value_int(TYPE_INT64, ++s->ord);
-            vector_set(&out->cols[1], out->count, &o);
-        }
-        out->count++;
-    }
+    if (zero) return err_set(fc->err, SQLSTATE_INVALID_PARAMETER_VALUE, "step size cannot equal zero");
     return MDB_OK_;
 }
 
-static const OpVT TFUNC_VT = {.name = "Function Scan", .src_init = tfunc_init, .src_local = values_local, .src_next = tfunc_next};
-
-PhysOp *phys_tfunc(Arena *a, int func, Expr **args, int nargs, bool ordinality, const LType *types, int ncols)
+/* The function's next value into *out; *got = false once it has run out. */
+static int srf_next(SrfIter *it, Value *out, bool *got, FuncCtx *fc, Arena *scratch)
 {
-    PhysOp *op = physop_new(a, &TFUNC_VT, 0, types, ncols);
-    TFuncInfo *ti = arena_zalloc(a, sizeof(TFuncInfo));
-    ti->func = func;
-    ti->args = args;
-    ti->nargs = nargs;
-    ti->ordinality = ordinality;
-    op->info = ti;
+    *got = false;
+    if (it->done) return MDB_OK_;
+    if (it->func != TABLEFUNC_GENERATE_SERIES) {
+        if (it->pos >= it->nelems) { it->done = true; return MDB_OK_; }
+        *out = it->elems[it->pos++];
+        out->type = it->type;
+        *got = true;
+        return MDB_OK_;
+    }
+    TypeId t = (TypeId)it->type.id;
+    if (t == TYPE_INT16 || t == TYPE_INT32 || t == TYPE_INT64) {
+        i64 cur = it->cur.u.i, stop = it->stop.u.i, step = it->step.u.i;
+        if ((step > 0 && cur > stop) || (step < 0 && cur < stop)) { it->done = true; return MDB_OK_; }
+        *out = value_int(t, cur);
+        /* the next step would leave the type's range: this value is the last */
+        if (__builtin_add_overflow(cur, step, &it->cur.u.i) || (t == TYPE_INT32 && (it->cur.u.i > INT32_MAX || it->cur.u.i < INT32_MIN)))
+            it->done = true;
+    } else if (t == TYPE_NUMERIC) {
+        int c = numeric_cmp(it->cur.u.num, it->stop.u.num);
+        if ((it->step_pos && c > 0) || (!it->step_pos && c < 0)) { it->done = true; return MDB_OK_; }
+        *out = it->cur;
+        out->type = it->type;
+        if (numeric_add(it->cur.u.num, it->step.u.num, &it->cur.u.num, fc->err)) return MDB_FAIL;
+    } else {
+        int c = value_cmp(&it->cur, &it->stop);
+        if ((it->step_pos && c > 0) || (!it->step_pos && c < 0)) { it->done = true; return MDB_OK_; }
+        *out = it->cur;
+        /* timestamps: add the interval through the + operator's kernel */
+        Vector va[2], r;
+        vector_init(&va[0], it->type, 1, scratch);
+        vector_init(&va[1], ltype(TYPE_INTERVAL), 1, scratch);
+        vector_set(&va[0], 0, &it->cur);
+        vector_set(&va[1], 0, &it->step);
+        vector_init(&r, it->type, 1, scratch);
+        if (it->add->kernel(fc, va, 2, 1, &r)) return MDB_FAIL;
+        it->cur = vector_get(&r, 0);
+    }
+    *got = true;
+    return MDB_OK_;
+}
+
+typedef struct SrfInfo {
+    int nfuncs;
+    int *funcs;
+    int *func_nargs;
+    Expr **args;              /* over the input row */
+    int nargs;
+    bool ordinality;
+    bool left;                /* an input row whose functions give no rows is kept, with NULLs */
+} SrfInfo;
+
+typedef struct SrfLocal {
+    OpLocal *ol;
+    Arena *keep;              /* argument vectors of the current input chunk */
+    Arena *rowa;              /* the current input row's function state */
+    FuncCtx fc;               /* kept across rows: regexp_matches caches its pattern in fc.state */
+    Err err;
+    Vector *av;
+    Value *vals;
+    SrfIter *its;
+    bool started, row_active, row_emitted;
+    idx_t row;
+    i64 ord;
+} SrfLocal;
+
+static void *srf_local(Exec *ex, PhysOp *op)
+{
+    SrfInfo *si = op->info;
+    SrfLocal *l = arena_zalloc(ex->arena, sizeof(SrfLocal));
+    l->ol = new_local(ex);
+    l->keep = exec_local_arena(ex);
+    l->rowa = exec_local_arena(ex);
+    l->fc = l->ol->ec.fctx;
+    l->fc.state = NULL;
+    l->fc.arena = l->rowa;
+    l->fc.err = &l->err;
+    l->vals = arena_zalloc(ex->arena, sizeof(Value) * (size_t)(si->nargs + 1));
+    l->its = arena_zalloc(ex->arena, sizeof(SrfIter) * (size_t)(si->nfuncs + 1));
+    return l;
+}
+
+/* For every input row: start the functions on the row's argument values and
+ * emit row × their values in lockstep (NULL for a function that has run out)
+ * until all have run out.  The output is the input columns, then one column
+ * per function, then the ordinality. */
+static int srf_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    SrfInfo *si = op->info;
+    SrfLocal *l = lp;
+    int nin = in->ncols;
+    if (!l->started) {
+        arena_reset(l->keep);
+        ExprCtx ec;
+        exprctx_init(&ec, ex, l->keep);
+        l->av = arena_alloc(l->keep, sizeof(Vector) * (size_t)(si->nargs + 1));
+        for (int i = 0; i < si->nargs; i++)
+            if (expr_eval(&ec, si->args[i], in, &l->av[i])) return MDB_FAIL;
+        l->row = 0;
+        l->row_active = false;
+        l->started = true;
+    }
+    arena_reset(l->ol->arena);
+    while (l->row < in->count) {
+        if (!l->row_active) {
+            arena_reset(l->rowa);
+            for (int i = 0; i < si->nargs; i++) l->vals[i] = vector_get(&l->av[i], l->row);
+            for (int f = 0, k = 0; f < si->nfuncs; k += si->func_nargs[f], f++)
+                if (srf_start(&l->its[f], si->funcs[f], op->types[nin + f], l->vals + k, si->func_nargs[f], &l->fc, l->rowa))
+                    return op_fail(ex, &l->err);
+            l->row_active = true;
+            l->row_emitted = false;
+            l->ord = 0;
+        }
+        if (out->count >= VECTOR_SIZE) break;
+        bool any = false;
+        for (int f = 0; f < si->nfuncs; f++) {
+            Value v;
+            bool got;
+            if (srf_next(&l->its[f], &v, &got, &l->fc, l->ol->arena)) return op_fail(ex, &l->err);
+            if (!got) v = value_null();
+            any |= got;
+            vector_set(&out->cols[nin + f], out->count, &v);
+        }
+        if (!any && (l->row_emitted || !si->left)) {
+            l->row_active = false;
+            l->row++;
+            continue;
+        }
+        u32 r = (u32)l->row;
+        for (int c = 0; c < nin; c++) vector_copy(&in->cols[c], &r, 1, &out->cols[c], out->count);
+        if (si->ordinality) {
+            Value o = any ? value_int(TYPE_INT64, ++l->ord) : value_null();
+            vector_set(&out->cols[nin + si->nfuncs], out->count, &o);
+        }
+        out->count++;
+        l->row_emitted = true;
+        if (!any) {
+            /* LEFT JOIN LATERAL: the one row of NULLs for a row without results */
+            l->row_active = false;
+            l->row++;
+        }
+    }
+    if (l->row < in->count) {
+        *state = OP_HAVE_MORE;
+        return MDB_OK_;
+    }
+    l->started = false;
+    *state = OP_NEED_INPUT;
+    return MDB_OK_;
+}
+
+static const OpVT PROJECT_SET_VT = {.name = "ProjectSet", .op_local = srf_local, .op_exec = srf_exec};
+static const OpVT TFUNC_VT = {.name = "Function Scan", .op_local = srf_local, .op_exec = srf_exec};
+
+static PhysOp *srf_op(Arena *a, const OpVT *vt, PhysOp *child, int nfuncs, const int *funcs, const int *func_nargs, Expr **args,
+                      int nargs, bool ordinality, bool left, const LType *types, int ncols)
+{
+    PhysOp *op = physop_new(a, vt, 1, types, ncols);
+    op->children[0] = child;
+    SrfInfo *si = arena_zalloc(a, sizeof(SrfInfo));
+    si->nfuncs = nfuncs;
+    si->funcs = arena_memdup(a, funcs, sizeof(int) * (size_t)nfuncs);
+    si->func_nargs = arena_memdup(a, func_nargs, sizeof(int) * (size_t)nfuncs);
+    si->args = args;
+    si->nargs = nargs;
+    si->ordinality = ordinality;
+    si->left = left;
+    op->info = si;
     return op;
+}
+
+PhysOp *phys_tfunc(Arena *a, PhysOp *dummy, int nfuncs, const int *funcs, const int *func_nargs, Expr **args, int nargs,
+                   bool ordinality, const LType *types, int ncols)
+{
+    /* the functions once, over the one row of a Result */
+    return srf_op(a, &TFUNC_VT, dummy, nfuncs, funcs, func_nargs, args, nargs, ordinality, false, types, ncols);
+}
+
+PhysOp *phys_project_set(Arena *a, PhysOp *child, int nfuncs, const int *funcs, const int *func_nargs, Expr **args, int nargs,
+                         bool ordinality, bool left, const LType *types, int ncols)
+{
+    return srf_op(a, &PROJECT_SET_VT, child, nfuncs, funcs, func_nargs, args, nargs, ordinality, left, types, ncols);
 }
 
 /* ---- CTEs ------------------------------------------------------------------------------------- */

@@ -88,6 +88,10 @@ struct AggFunc {
 int func_lookup_scalar(const char *name, const LType *args, int nargs, const ScalarFunc **out,
                        LType *arg_out, LType *ret_out, Err *err, int position);
 bool func_scalar_exists(const char *name);
+/* The rows of the set-returning regexp_matches(str, pattern[, flags]): one
+ * text[] Value per match (in `a`); ctx->state caches the compiled pattern,
+ * so keep the same FuncCtx across calls.  flags may be NULL. */
+int func_regexp_matches(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n);
 int func_lookup_agg(const char *name, const LType *args, int nargs, const AggFunc **out, LType *arg_out,
                     LType *ret_out, Err *err, int position);
 bool func_is_aggregate(const char *name);

@@ -528,6 +528,50 @@ static int fn_regexp_match(FuncCtx *ctx, Vector *args, int nargs, idx_t count, V
     return MDB_OK_;
 }
 
+/* regexp_matches(str, pattern[, flags]), the set-returning function (its
+ * rows are produced by src/exec's table-function operators): one text[] per
+ * match, holding the capture groups or the whole match; only the first match
+ * without flag 'g'.  As in PG every match counts, empty ones too; after an
+ * empty match the search moves on by one character. */
+int func_regexp_matches(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n)
+{
+    bool global = false;
+    int cf = REG_EXTENDED;
+    *out = NULL;
+    *n = 0;
+    if (flags && parse_flags(ctx, flags, &global, &cf)) return MDB_FAIL;
+    regex_t *rx = rx_get(ctx, pat, cf);
+    if (!rx) return MDB_FAIL;
+    const char *s = str_data(str);
+    size_t len = str->len, from = 0, cap = 0;
+    size_t ng = rx->re_nsub > 9 ? 9 : rx->re_nsub;
+    LType lt = ltype(TYPE_LIST);
+    lt.elem = TYPE_TEXT;
+    regmatch_t m[10];
+    while (from <= len && rx_exec(rx, s, len, from, m, 10, from > 0 ? REG_NOTBOL : 0) == 0) {
+        ArrayText b;
+        func_array_init(&b, a);
+        for (size_t g = ng ? 1 : 0; g <= ng; g++)
+            func_array_add(&b, m[g].rm_so < 0 ? s : s + m[g].rm_so, m[g].rm_so < 0 ? 0 : (size_t)(m[g].rm_eo - m[g].rm_so), m[g].rm_so < 0);
+        Vector one;
+        vector_init(&one, lt, 1, a);
+        one.heap = a;
+        func_array_finish(&b, &one, 0);
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            Value *nv = arena_alloc(a, sizeof(Value) * cap);
+            if (*n) memcpy(nv, *out, sizeof(Value) * *n);
+            *out = nv;
+        }
+        (*out)[(*n)++] = vector_get(&one, 0);
+        if (!global) break;
+        size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+        from = eo;
+        if (so == eo) from += so < len ? (size_t)u8len((unsigned char)s[so]) : 1;
+    }
+    return MDB_OK_;
+}
+
 /* Finds the next match of rx in s[0..n) at or after byte `from` (REG_NOTBOL
  * when not at the start); false when there is none. */
 static bool rx_next(const regex_t *rx, const char *s, size_t n, size_t from, regmatch_t *m, size_t nm)

@@ -62,6 +62,11 @@ static bool plan_has_outer(const LogicalOp *op)
         for (int i = 0; i < op->u.tfunc.nargs; i++)
             if (has_outer(op->u.tfunc.args[i])) return true;
         break;
+    case LOP_APPLY:
+        /* the sub-plan's slots are the apply's own; its outer expressions are this level's */
+        for (int i = 0; i < op->u.apply.nouter; i++)
+            if (has_outer(op->u.apply.outer_exprs[i])) return true;
+        break;
     case LOP_WINDOW: return true;
     default: break;
     }

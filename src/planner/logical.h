@@ -30,7 +30,7 @@ typedef enum LogicalKind {
     LOP_INSERT,
     LOP_UPDATE,
     LOP_DELETE,
-    LOP_TABLEFUNC,  /* generate_series, unnest */
+    LOP_TABLEFUNC,  /* generate_series, unnest, regexp_matches (ROWS FROM: several in lockstep) */
     LOP_CTE_SCAN,   /* reads a materialised CTE / recursive working table */
     LOP_RECURSIVE,  /* WITH RECURSIVE: children[0] anchor, children[1] step */
     LOP_MATERIALIZE,/* materialise children[0] once (CTE) */
@@ -173,11 +173,17 @@ struct LogicalOp {
             char **check_names;
         } dml;
         struct {
-            int func;         /* TABLEFUNC_* */
+            /* ROWS FROM (f1(...), f2(...)): the functions run in lockstep, one
+             * output column each; a function that has run out gives NULLs
+             * until the last one ends (PG's rule, also for several
+             * set-returning functions in one select list) */
             u32 table_index;
             int nargs;
-            Expr **args;
+            Expr **args;      /* all functions' arguments, one after the other */
             bool ordinality;
+            int nfuncs;
+            int *funcs;       /* TABLEFUNC_* of each function */
+            int *func_nargs;  /* how many of args belong to each function */
         } tfunc;
         struct {
             int cte_id;       /* which materialised result */
@@ -193,7 +199,7 @@ struct LogicalOp {
 };
 
 enum { SETOP_UNION = 1, SETOP_INTERSECT, SETOP_EXCEPT };
-enum { TABLEFUNC_GENERATE_SERIES = 1, TABLEFUNC_UNNEST };
+enum { TABLEFUNC_GENERATE_SERIES = 1, TABLEFUNC_UNNEST, TABLEFUNC_REGEXP_MATCHES };
 
 LogicalOp *lop_new(Arena *a, LogicalKind kind, int nchildren);
 /* Sets the output columns to (table, 0..n-1) with the given types. */

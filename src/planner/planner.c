@@ -68,6 +68,27 @@ static int resolve_all(PlanCtx *pc, Expr **es, int n, Cols in, Expr ***out)
     return MDB_OK_;
 }
 
+/* e with the correlated slots (EXPR_OUTER) of a LATERAL item replaced by the
+ * outer expressions they stand for. */
+static Expr *subst_outer_slots(Arena *a, const Expr *e, Expr **outer)
+{
+    if (!e) return NULL;
+    if (e->kind == EXPR_OUTER) return expr_copy(a, outer[e->u.outer.slot]);
+    Expr *c = arena_memdup(a, e, sizeof(Expr));
+    if (e->nargs) {
+        c->args = arena_alloc(a, sizeof(Expr *) * (size_t)e->nargs);
+        /* a quantified subquery's args[1] is over the subquery's own output */
+        int n = e->kind == EXPR_SUBQUERY ? 1 : e->nargs;
+        for (int i = 0; i < e->nargs; i++) c->args[i] = i < n ? subst_outer_slots(a, e->args[i], outer) : e->args[i];
+    }
+    if (e->kind == EXPR_SUBQUERY && e->u.sub.nouter) {
+        c->u.sub.outer_exprs = arena_alloc(a, sizeof(Expr *) * (size_t)e->u.sub.nouter);
+        for (int i = 0; i < e->u.sub.nouter; i++) c->u.sub.outer_exprs[i] = subst_outer_slots(a, e->u.sub.outer_exprs[i], outer);
+    }
+    if (e->kind == EXPR_AGGREF && e->u.agg.filter) c->u.agg.filter = subst_outer_slots(a, e->u.agg.filter, outer);
+    return c;
+}
+
 static Cols cols_of(const LogicalOp *op) { return (Cols){op->cols, op->ncols}; }
 
 static bool refs_only(const Expr *e, const LogicalOp *op)
@@ -294,13 +315,30 @@ static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         Expr **args;
         Cols none = {NULL, 0};
         if (resolve_all(pc, lop->u.tfunc.args, lop->u.tfunc.nargs, none, &args)) return MDB_FAIL;
-        op = phys_tfunc(a, lop->u.tfunc.func, args, lop->u.tfunc.nargs, lop->u.tfunc.ordinality, lop->types, lop->ncols);
+        PhysOp *one = phys_dummy(a);
+        one->id = pc->next_id++;
+        op = phys_tfunc(a, one, lop->u.tfunc.nfuncs, lop->u.tfunc.funcs, lop->u.tfunc.func_nargs, args, lop->u.tfunc.nargs,
+                        lop->u.tfunc.ordinality, lop->types, lop->ncols);
         break;
     }
     case LOP_CTE_SCAN: op = phys_cte_scan(a, lop->u.cte.cte_id, lop->types, lop->ncols); break;
     case LOP_APPLY: {
         PhysOp *sub;
         Expr **oe;
+        LogicalOp *tf = lop->u.apply.sub;
+        if (tf->kind == LOP_TABLEFUNC) {
+            /* functions over each row (LATERAL function calls, select-list
+             * set-returning functions): a ProjectSet, the arguments evaluated
+             * over the input chunk instead of a subquery run per row */
+            Expr **args = arena_alloc(a, sizeof(Expr *) * (size_t)(tf->u.tfunc.nargs + 1));
+            for (int i = 0; i < tf->u.tfunc.nargs; i++)
+                args[i] = subst_outer_slots(a, tf->u.tfunc.args[i], lop->u.apply.outer_exprs);
+            if (plan(pc, lop->children[0], &child) || resolve_all(pc, args, tf->u.tfunc.nargs, cols_of(lop->children[0]), &args))
+                return MDB_FAIL;
+            op = phys_project_set(a, child, tf->u.tfunc.nfuncs, tf->u.tfunc.funcs, tf->u.tfunc.func_nargs, args, tf->u.tfunc.nargs,
+                                  tf->u.tfunc.ordinality, lop->u.apply.left, lop->types, lop->ncols);
+            break;
+        }
         if (plan(pc, lop->children[0], &child) || plan(pc, lop->u.apply.sub, &sub)) return MDB_FAIL;
         if (resolve_all(pc, lop->u.apply.outer_exprs, lop->u.apply.nouter, cols_of(lop->children[0]), &oe)) return MDB_FAIL;
         op = phys_apply(a, child, sub, oe, lop->u.apply.nouter, lop->u.apply.left, lop->types, lop->ncols);
