@@ -164,8 +164,15 @@ static int nsum_update(AggCtx *c, Vector *args, idx_t count, void **states)
     for (idx_t i = 0; i < count; i++) {
         NumSum *st = states[i];
         Numeric v = AV(&args[0], Numeric, i);
-        if (nsum_add(c->err, st, numeric_coef(v), numeric_scale(v))) return MDB_FAIL;
+        i128 sum;
         st->n++;
+        /* the usual case: the running sum already has the value's scale */
+        if (MDB_LIKELY(numeric_scale(v) == st->scale && st->n > 1) &&
+            !__builtin_add_overflow(st->coef, numeric_coef(v), &sum)) {
+            st->coef = sum;
+            continue;
+        }
+        if (nsum_add(c->err, st, numeric_coef(v), numeric_scale(v))) return MDB_FAIL;
     }
     return MDB_OK_;
 }

@@ -257,9 +257,23 @@ static int pow_i64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *o
         return MDB_OK_;                                                               \
     }
 
-NUM_BINOP(add_num, numeric_add)
-NUM_BINOP(sub_num, numeric_sub)
-NUM_BINOP(mul_num, numeric_mul)
+/* + - * try the inline fast path per row and fall back to the general function */
+#define NUM_FAST_BINOP(NAME, FAST, FN)                                                \
+    static int NAME(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) \
+    {                                                                                 \
+        Numeric *R = (Numeric *)out->data;                                            \
+        for (idx_t i = 0; i < count; i++) {                                           \
+            Numeric a = A0(Numeric, i), b = A1(Numeric, i);                           \
+            if (MDB_LIKELY(FAST)) continue;                                           \
+            if (!ROW_OK(out, i)) continue;                                            \
+            if (FN(a, b, &R[i], ctx->err)) return MDB_FAIL;                           \
+        }                                                                             \
+        return MDB_OK_;                                                               \
+    }
+
+NUM_FAST_BINOP(add_num, numeric_addsub_fast(a, b, false, &R[i]), numeric_add)
+NUM_FAST_BINOP(sub_num, numeric_addsub_fast(a, b, true, &R[i]), numeric_sub)
+NUM_FAST_BINOP(mul_num, numeric_mul_fast(a, b, &R[i]), numeric_mul)
 NUM_BINOP(div_num, numeric_div)
 NUM_BINOP(mod_num, numeric_mod)
 NUM_BINOP(pow_num, numeric_power)

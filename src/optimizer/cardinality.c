@@ -314,7 +314,8 @@ static double join_sel(LogicalOp *j, LogicalOp *l, LogicalOp *r, const Expr *con
     if (!cond) return 1;
     const Expr *conj[64];
     int n = flatten_and(cond, conj, 0, 64);
-    double s = 1;
+    double s = 1, eq = 1;
+    int neq = 0;
     for (int i = 0; i < n; i++) {
         const Expr *e = conj[i];
         const char *nm = op_name(e);
@@ -325,7 +326,8 @@ static double join_sel(LogicalOp *j, LogicalOp *l, LogicalOp *r, const Expr *con
                 LogicalOp *lb = find_col(l, b->u.col.binding) >= 0 ? l : r;
                 if (la != lb) {
                     double na = card_ndv(la, a->u.col.binding), nb = card_ndv(lb, b->u.col.binding);
-                    s *= 1 / (na > nb ? na : nb);
+                    eq *= 1 / (na > nb ? na : nb);
+                    neq++;
                     continue;
                 }
             }
@@ -334,7 +336,13 @@ static double join_sel(LogicalOp *j, LogicalOp *l, LogicalOp *r, const Expr *con
          * product meanwhile, see estimate) */
         s *= card_sel(j, e);
     }
-    return s;
+    /* a composite key selects at least one partner per row of the smaller
+     * side (see join_order.c) */
+    if (neq >= 2) {
+        double lr = card_rows(l), rr = card_rows(r), small = lr < rr ? lr : rr;
+        if (eq < 1 / small) eq = 1 / small;
+    }
+    return s * eq;
 }
 
 static double const_limit(const Expr *e)

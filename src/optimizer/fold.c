@@ -7,7 +7,9 @@
  * alone, so the error surfaces at run time with the row that causes it.
  */
 #include "exec/physical.h"
+#include "func/func.h"
 #include "optimizer/optimizer.h"
+#include "types/datetime.h"
 
 LogicalOp *fold_plan(Arena *a, LogicalOp *op);
 
@@ -63,6 +65,56 @@ static Expr *try_eval(Arena *a, Expr *e)
     return out;
 }
 
+/* `date_col::timestamp <op> TIMESTAMP 'c'` (TPC-H's `l_shipdate <= date
+ * '1998-12-01' - interval '90' day`) becomes a comparison of the date column
+ * with a date constant: the same rows pass (a date is its midnight), the
+ * column is not cast row by row, and its range statistics apply. */
+static Expr *date_compare(Arena *a, Expr *e)
+{
+    const char *n = e->u.func.fn->name;
+    if (e->nargs != 2) return e;
+    int op = !strcmp(n, "<") ? 1 : !strcmp(n, "<=") ? 2 : !strcmp(n, ">") ? 3 : !strcmp(n, ">=") ? 4 : !strcmp(n, "=") ? 5 : 0;
+    if (!op) return e;
+    Expr *c = e->args[0], *k = e->args[1];
+    if (k->kind == EXPR_CAST) { /* constant on the left: mirror the operator */
+        Expr *t = c;
+        c = k;
+        k = t;
+        op = op == 1 ? 3 : op == 2 ? 4 : op == 3 ? 1 : op == 4 ? 2 : op;
+    }
+    if (c->kind != EXPR_CAST || c->nargs != 1 || c->type.id != TYPE_TIMESTAMP || c->args[0]->type.id != TYPE_DATE)
+        return e;
+    if (k->kind != EXPR_CONST || k->u.constant.is_null || k->type.id != TYPE_TIMESTAMP) return e;
+    i64 ts = k->u.constant.u.i;
+    i64 day = ts / USECS_PER_DAY - (ts % USECS_PER_DAY < 0); /* floor */
+    bool exact = ts == day * USECS_PER_DAY;
+    if (day < INT32_MIN + 1 || day > INT32_MAX - 1) return e;
+    const char *nn;
+    switch (op) {
+    case 1: nn = exact ? "<" : "<="; break;  /* col < T */
+    case 2: nn = "<="; break;                /* col <= T: up to T's day */
+    case 3: nn = ">"; break;                 /* col > T: after T's day */
+    case 4: nn = exact ? ">=" : ">"; break;  /* col >= T */
+    default:
+        if (!exact) return e;
+        nn = "=";
+    }
+    LType dt[2] = {ltype(TYPE_DATE), ltype(TYPE_DATE)}, argt[2], rt;
+    const ScalarFunc *fn;
+    Err err = {0};
+    if (func_lookup_scalar(nn, dt, 2, &fn, argt, &rt, &err, 0) || rt.id != TYPE_BOOL) return e;
+    Value dv = value_int(TYPE_DATE, day);
+    Expr *dc = expr_const(a, dv, k->location);
+    dc->type = ltype(TYPE_DATE);
+    Expr *r = expr_new(a, EXPR_FUNC, rt, e->location);
+    r->nargs = 2;
+    r->args = arena_alloc(a, sizeof(Expr *) * 2);
+    r->args[0] = c->args[0];
+    r->args[1] = dc;
+    r->u.func.fn = fn;
+    return r;
+}
+
 static Expr *fold(Arena *a, Expr *e)
 {
     if (!e) return e;
@@ -83,7 +135,7 @@ static Expr *fold(Arena *a, Expr *e)
                 if (is_null_const(e->args[i])) return null_of(a, e);
         if (fn->flags & FUNC_VOLATILE) return e;
         for (int i = 0; i < e->nargs; i++)
-            if (e->args[i]->kind != EXPR_CONST) return e;
+            if (e->args[i]->kind != EXPR_CONST) return date_compare(a, e);
         return try_eval(a, e);
     }
     case EXPR_CAST:

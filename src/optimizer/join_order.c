@@ -322,6 +322,27 @@ static LogicalOp *reorder_region(Arena *a, LogicalOp *top)
         for (int i = 0; i < r.nleaves; i++)
             if (m & ((u64)1 << i)) re.adj[i] |= m & ~((u64)1 << i);
     }
+    /* Several equalities between the same two leaves are one composite key
+     * (lineitem–partsupp on partkey and suppkey): their selectivities are
+     * not independent, and together they cannot select fewer than one
+     * partner per row of the smaller side.  Cap the product there. */
+    for (int i = 0; i < r.nleaves; i++)
+        for (int j = i + 1; j < r.nleaves; j++) {
+            u64 pair = ((u64)1 << i) | ((u64)1 << j);
+            double prod = 1;
+            int k = 0;
+            for (int p = 0; p < r.npreds; p++)
+                if (re.pm[p] == pair && is_eq(r.preds[p])) {
+                    prod *= re.psel[p];
+                    k++;
+                }
+            double small = re.leaf_rows[i] < re.leaf_rows[j] ? re.leaf_rows[i] : re.leaf_rows[j];
+            double floor_sel = 1 / (small > 1 ? small : 1);
+            if (k < 2 || prod >= floor_sel) continue;
+            double scale = pow(floor_sel / prod, 1.0 / k);
+            for (int p = 0; p < r.npreds; p++)
+                if (re.pm[p] == pair && is_eq(r.preds[p])) re.psel[p] *= scale;
+        }
     u64 all = r.nleaves == 64 ? ~(u64)0 : (((u64)1 << r.nleaves) - 1);
     /* each connected component gets its best plan; components are then
      * joined by cross products, smallest first */

@@ -21,6 +21,8 @@ static bool covered(const Expr *e, const LogicalOp *op)
     if (e->kind == EXPR_SUBQUERY) {
         for (int i = 0; i < e->u.sub.nouter; i++)
             if (!covered(e->u.sub.outer_exprs[i], op)) return false;
+        /* args[1] of x IN (subquery) is the subquery's column: its scope */
+        return e->nargs == 0 || covered(e->args[0], op);
     }
     for (int i = 0; i < e->nargs; i++)
         if (!covered(e->args[i], op)) return false;
@@ -160,15 +162,16 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
             if (op->u.join.cond) split(a, op->u.join.cond, &cs, &n, &cap);
             Expr *l = NULL, *r = NULL, *j = NULL;
             for (int i = 0; i < n; i++) {
-                if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[0])) l = expr_and(a, l, cs[i]);
-                else if (!expr_has_subquery(cs[i]) && covered(cs[i], op->children[1])) r = expr_and(a, r, cs[i]);
+                /* subquery predicates move down too (TPC-H Q18's IN filters
+                 * orders before the join); the scan keeps them in a filter */
+                if (covered(cs[i], op->children[0])) l = expr_and(a, l, cs[i]);
+                else if (covered(cs[i], op->children[1])) r = expr_and(a, r, cs[i]);
                 else j = expr_and(a, j, cs[i]);
             }
             op->children[0] = push(a, op->children[0], l);
             op->children[1] = push(a, op->children[1], r);
             op->u.join.cond = j;
             op->u.join.type = j ? JOIN_INNER : JOIN_CROSS;
-            /* predicates with subqueries stay above the join */
             return op;
         }
         /* outer, semi and anti joins: only predicates on the preserved side move below */

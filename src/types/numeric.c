@@ -28,23 +28,17 @@ static const char OVERFLOW_MSG[] = "value overflows numeric format";
  * Powers of ten and digit counts
  * ------------------------------------------------------------------------- */
 
-static i128 pow10_tab[39];
-static bool pow10_ready;
+i128 numeric_pow10_tab[39];
 
-static void pow10_init(void)
+/* Filled before main (and so before any thread): numeric_pow10 is an inline
+ * table lookup on the arithmetic kernels' hot paths. */
+__attribute__((constructor)) static void pow10_init(void)
 {
     i128 p = 1;
     for (int i = 0; i <= 38; i++) {
-        pow10_tab[i] = p;
+        numeric_pow10_tab[i] = p;
         if (i < 38) p *= 10;
     }
-    __atomic_store_n(&pow10_ready, true, __ATOMIC_RELEASE);
-}
-
-i128 numeric_pow10(int n)
-{
-    if (MDB_UNLIKELY(!__atomic_load_n(&pow10_ready, __ATOMIC_ACQUIRE))) pow10_init();
-    return pow10_tab[n];
 }
 
 #define P10(n) ((u128)numeric_pow10(n))
@@ -263,7 +257,7 @@ static int fit_wide(bool neg, U256 mag, int scale, Numeric *out, Err *err)
     return fit_wide_max(neg, mag, scale, NUMERIC_MAX_SCALE, out, err);
 }
 
-static int fit128(i128 c, int scale, Numeric *out, Err *err)
+static inline __attribute__((always_inline)) int fit128(i128 c, int scale, Numeric *out, Err *err)
 {
     if (MDB_LIKELY(uabs128(c) < P10(NUMERIC_MAX_PRECISION) && scale <= NUMERIC_MAX_SCALE)) {
         *out = numeric_make(c, scale);

@@ -53,7 +53,44 @@ static inline int numeric_scale(Numeric v) { return (int)(v & 0xFF); }
 static inline bool numeric_is_zero(Numeric v) { return (v >> 8) == 0; }
 
 /* 10^n for 0 <= n <= 38. */
-i128 numeric_pow10(int n);
+extern i128 numeric_pow10_tab[39];
+static inline i128 numeric_pow10(int n) { return numeric_pow10_tab[n]; }
+
+/* Fast paths of numeric_add/sub/mul for the common case — operands of one
+ * scale (add/sub) or with coefficients below 2^63 (mul), result within 35
+ * digits — inline for the per-row kernels.  They return false (and leave
+ * *out alone) when the general function must decide: wider operands,
+ * rounding, or an error. */
+static inline bool numeric_addsub_fast(Numeric a, Numeric b, bool sub, Numeric *out)
+{
+    int sa = (int)(a & 0xFF), sb = (int)(b & 0xFF);
+    i128 ca = a >> 8, cb = b >> 8, r;
+    if (sa != sb) {
+        /* align the smaller scale (1 - l_discount): small coefficients only,
+         * so the product stays far inside 128 bits */
+        const i128 lim = (i128)1 << 62;
+        int d = sa - sb;
+        if (d > 18 || d < -18 || ca >= lim || ca <= -lim || cb >= lim || cb <= -lim) return false;
+        if (d > 0) cb *= numeric_pow10_tab[d];
+        else ca *= numeric_pow10_tab[-d];
+        if (d < 0) sa = sb;
+    }
+    if (__builtin_add_overflow(ca, sub ? -cb : cb, &r)) return false;
+    if (r >= numeric_pow10_tab[NUMERIC_MAX_PRECISION] || r <= -numeric_pow10_tab[NUMERIC_MAX_PRECISION]) return false;
+    *out = numeric_make(r, sa);
+    return true;
+}
+static inline bool numeric_mul_fast(Numeric a, Numeric b, Numeric *out)
+{
+    i128 ca = a >> 8, cb = b >> 8;
+    int s = (int)(a & 0xFF) + (int)(b & 0xFF);
+    const i128 lim = (i128)1 << 62;
+    if (s > NUMERIC_MAX_SCALE || ca >= lim || ca <= -lim || cb >= lim || cb <= -lim) return false;
+    i128 r = ca * cb; /* < 2^124: no overflow */
+    if (r >= numeric_pow10_tab[NUMERIC_MAX_PRECISION] || r <= -numeric_pow10_tab[NUMERIC_MAX_PRECISION]) return false;
+    *out = numeric_make(r, s);
+    return true;
+}
 
 /* Parses PostgreSQL numeric text: surrounding whitespace, sign, digits with
  * an optional point, optional exponent (1.5e3).  Errors: 22P02 invalid input

@@ -182,6 +182,12 @@ void vector_reference(Vector *dst, const Vector *src)
     *dst = *src;
 }
 
+/* 16-byte values (numeric, interval, uuid, string records) copied as two
+ * words: no alignment beyond 8 bytes is assumed. */
+typedef struct W16 {
+    u64 lo, hi;
+} W16;
+
 void vector_copy(const Vector *src, const u32 *sel, idx_t n, Vector *dst, idx_t dst_off)
 {
     size_t w = type_width(src->type);
@@ -197,6 +203,7 @@ void vector_copy(const Vector *src, const u32 *sel, idx_t n, Vector *dst, idx_t 
             case 2: for (idx_t k = 0; k < n; k++) ((u16 *)d)[k] = ((const u16 *)src->data)[sel[k]]; break;
             case 4: for (idx_t k = 0; k < n; k++) ((u32 *)d)[k] = ((const u32 *)src->data)[sel[k]]; break;
             case 8: for (idx_t k = 0; k < n; k++) ((u64 *)d)[k] = ((const u64 *)src->data)[sel[k]]; break;
+            case 16: for (idx_t k = 0; k < n; k++) ((W16 *)d)[k] = ((const W16 *)src->data)[sel[k]]; break;
             default: for (idx_t k = 0; k < n; k++) memcpy(d + k * w, src->data + (size_t)sel[k] * w, w);
             }
         }
@@ -269,6 +276,9 @@ void chunk_select(DataChunk *c, const u32 *sel, idx_t n)
         case 2: for (idx_t k = 0; k < n; k++) ((u16 *)v->data)[k] = ((u16 *)v->data)[sel[k]]; break;
         case 4: for (idx_t k = 0; k < n; k++) ((u32 *)v->data)[k] = ((u32 *)v->data)[sel[k]]; break;
         case 8: for (idx_t k = 0; k < n; k++) ((u64 *)v->data)[k] = ((u64 *)v->data)[sel[k]]; break;
+        case 16: /* numeric, interval, uuid, string records; sel is ascending, so k <= sel[k] */
+            for (idx_t k = 0; k < n; k++) ((W16 *)v->data)[k] = ((W16 *)v->data)[sel[k]];
+            break;
         default:
             for (idx_t k = 0; k < n; k++) memmove(v->data + k * w, v->data + (size_t)sel[k] * w, w);
         }
@@ -396,6 +406,7 @@ void vector_gather(const Vector *src, const u32 *sel, idx_t n, Vector *dst)
     case 2: for (idx_t k = 0; k < n; k++) ((u16 *)dst->data)[k] = ((const u16 *)src->data)[sel[k]]; break;
     case 4: for (idx_t k = 0; k < n; k++) ((u32 *)dst->data)[k] = ((const u32 *)src->data)[sel[k]]; break;
     case 8: for (idx_t k = 0; k < n; k++) ((u64 *)dst->data)[k] = ((const u64 *)src->data)[sel[k]]; break;
+    case 16: for (idx_t k = 0; k < n; k++) ((W16 *)dst->data)[k] = ((const W16 *)src->data)[sel[k]]; break;
     default: for (idx_t k = 0; k < n; k++) memcpy(dst->data + k * w, src->data + (size_t)sel[k] * w, w);
     }
     if (src->nulls) {
