@@ -498,9 +498,32 @@ static bool is_cmp_op(const char *op)
            !strcmp(op, "<=") || !strcmp(op, ">=");
 }
 
+/* PG has real-with-double operators (float48pl, float48eq, …) and prefers
+ * double precision, so real combined with an integer or numeric operand
+ * resolves to them: `real + integer` is double precision, and
+ * `16777217::real = 16777217` compares in double precision (false). */
+static bool real_with_exact(const Expr *l, const Expr *r, const char *op)
+{
+    static const char *ops[] = {"+", "-", "*", "/", "=", "<>", "<", "<=", ">", ">="};
+    bool known = false;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) known |= !strcmp(op, ops[i]);
+    if (!known) return false;
+    for (int k = 0; k < 2; k++) {
+        const Expr *x = k ? r : l, *y = k ? l : r;
+        TypeId t = (TypeId)y->type.id;
+        if (x->type.id == TYPE_FLOAT32 && !is_unknown_lit(y) &&
+            (t == TYPE_INT16 || t == TYPE_INT32 || t == TYPE_INT64 || t == TYPE_NUMERIC))
+            return true;
+    }
+    return false;
+}
+
 int bind_op(Binder *b, const char *op, Expr *l, Expr *r, int loc, Expr **out)
 {
     if (!strcmp(op, "!=")) op = "<>";
+    if (l && r && real_with_exact(l, r, op) &&
+        (bind_cast(b, l, ltype(TYPE_FLOAT64), false, &l) || bind_cast(b, r, ltype(TYPE_FLOAT64), false, &r)))
+        return MDB_FAIL;
     if (l && r && is_cmp_op(op)) {
         if (unify(b, &l, &r, loc)) return MDB_FAIL;
         Expr *args[2] = {l, r};
