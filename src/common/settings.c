@@ -78,10 +78,11 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
     }
     if (strcasecmp(name, "default_table_access_method") == 0) {
         const char *v = value ? value : def.default_table_access_method;
-        if (strcasecmp(v, "memory") != 0)
+        /* the tiers built so far (src/storage/tableam.h) */
+        if (strcasecmp(v, "memory") != 0 && strcasecmp(v, "oltp") != 0)
             return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE,
                            "invalid value for parameter \"default_table_access_method\": \"%s\"", v);
-        return set_str(s->default_table_access_method, sizeof s->default_table_access_method, v, name, err);
+        return set_str(s->default_table_access_method, sizeof s->default_table_access_method, strcasecmp(v, "oltp") ? "memory" : "oltp", name, err);
     }
     i64 x = 0;
     if (strcasecmp(name, "threads") == 0) {

@@ -17,6 +17,7 @@
 #include "main/engine.h"
 #include "exec/keys.h"
 #include "storage/memory/memtable.h"
+#include "storage/oltp/oltp_table.h"
 
 static const char *nstr(PgQuery__Node *n) { return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL; }
 
@@ -26,14 +27,51 @@ static void print_seq_opts(FILE *f, const Sequence *q)
             (long long)q->max, (long long)q->start, q->cycle ? " CYCLE" : "");
 }
 
-/* Creates the storage of a new table in its tier. */
-static TableStore *table_store_new(const ColumnDef *cols, int ncols)
+/* The tier of a new table: its USING clause, else default_table_access_method. */
+static int table_tier(MdbConn *c, const char *am, Tier *out)
+{
+    if (!am || !*am) am = c->settings.default_table_access_method;
+    if (!strcasecmp(am, "memory")) *out = TIER_MEMORY;
+    else if (!strcasecmp(am, "oltp")) *out = TIER_OLTP;
+    else if (!strcasecmp(am, "olap")) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "table access method \"%s\" is not available yet (memory, oltp)", am);
+    else return err_set(&c->err, SQLSTATE_UNDEFINED_OBJECT, "access method \"%s\" does not exist", am);
+    return MDB_OK_;
+}
+
+static bool node_i64(PgQuery__Node *n, i64 *out);
+
+/* WITH (…) of CREATE TABLE: oltp_tree = N names the B+tree of an OLTP table; only the
+ * catalog replay of mdb_open may give it (catalog.sql). */
+static int table_options(MdbConn *c, PgQuery__Node **opts, size_t n, u32 *tree)
+{
+    *tree = OLTP_NO_TREE;
+    for (size_t i = 0; i < n; i++) {
+        if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
+        PgQuery__DefElem *d = opts[i]->def_elem;
+        if (strcmp(d->defname, "oltp_tree") != 0) continue;
+        i64 v = 0;
+        if (!c->replaying) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "unrecognized parameter \"%s\"", d->defname);
+        if (!d->arg || !node_i64(d->arg, &v) || v < 0 || v >= OLTP_NO_TREE)
+            return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"oltp_tree\"");
+        *tree = (u32)v;
+    }
+    return MDB_OK_;
+}
+
+/* Creates the storage of a new table in its tier (tree: an existing OLTP tree, OLTP_NO_TREE = new). */
+static int table_store_new(MdbConn *c, Tier tier, u32 tree, const ColumnDef *cols, int ncols, TableStore **out)
 {
     LType *types = xmalloc(sizeof(LType) * (size_t)(ncols ? ncols : 1));
     for (int i = 0; i < ncols; i++) types[i] = cols[i].type;
-    TableStore *st = &memtable_create(types, ncols)->base;
+    int rc = MDB_OK_;
+    if (tier == TIER_OLTP) {
+        if (tree != OLTP_NO_TREE) rc = oltp_table_open(c->db->oltp, &c->db->tm, tree, types, ncols, out, &c->err);
+        else rc = oltp_table_create(c->db->oltp, &c->db->tm, types, ncols, out, &c->err);
+    } else {
+        *out = &memtable_create(types, ncols)->base;
+    }
     free(types);
-    return st;
+    return rc;
 }
 
 /* Writes catalog.sql: one CREATE statement per object, in dependency order. */
@@ -92,7 +130,8 @@ static int persist(MdbConn *c)
                 fprintf(f, ")");
             }
             for (int k2 = 0; k2 < t->nchecks; k2++) fprintf(f, ", CONSTRAINT \"%s\" CHECK (%s)", t->checks[k2].name, t->checks[k2].sql);
-            fprintf(f, ") USING memory;\n");
+            if (oltp_table_is(t->store)) fprintf(f, ") USING oltp WITH (oltp_tree = %u);\n", oltp_table_tree(t->store));
+            else fprintf(f, ") USING memory;\n");
             for (int col = 0; col < t->ncols; col++) {
                 ColumnDef *cd = &t->cols[col];
                 if (cd->serial && !cd->identity)
@@ -445,8 +484,9 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         if (cs->if_not_exists) return MDB_OK_;
         return err_set_pos(&c->err, cs->relation->location + 1, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", name);
     }
-    if (cs->access_method && *cs->access_method && strcasecmp(cs->access_method, "memory") != 0)
-        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "table access method \"%s\" is not available yet (only memory)", cs->access_method);
+    Tier tier;
+    u32 tree;
+    if (table_tier(c, cs->access_method, &tier) || table_options(c, cs->options, cs->n_options, &tree)) return MDB_FAIL;
     int ncols = 0;
     size_t capcols = cs->n_table_elts + 1;
     for (size_t i = 0; i < cs->n_table_elts; i++)
@@ -563,6 +603,8 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     int npk = 0;
     for (int u = 0; u < nuq; u++) npk += uq[u].primary;
     if (!rc && npk > 1) rc = err_set(&c->err, "42P16", "multiple primary keys for table \"%s\" are not allowed", name);
+    TableStore *store = NULL;
+    if (!rc && table_store_new(c, tier, tree, cols, ncols, &store)) rc = MDB_FAIL;
     if (rc) {
         for (int i = 0; i < ncols; i++)
             if (cols[i].serial && !cols[i].serial->owned_by) catalog_drop_sequence(&c->db->cat, cols[i].serial);
@@ -574,7 +616,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         free(ck);
         return MDB_FAIL;
     }
-    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, ncols, TIER_MEMORY, table_store_new(cols, ncols));
+    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, ncols, tier, store);
     t->uniques = uq;
     t->nuniques = nuq;
     t->checks = ck;
@@ -1184,8 +1226,8 @@ int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__In
         if (if_not_exists) return MDB_OK_;
         return err_set_pos(&c->err, into->rel->location + 1, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", name);
     }
-    if (into->access_method && *into->access_method && strcasecmp(into->access_method, "memory") != 0)
-        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "table access method \"%s\" is not available yet (only memory)", into->access_method);
+    Tier tier;
+    if (table_tier(c, into->access_method, &tier)) return MDB_FAIL;
     LogicalOp *plan;
     char **names;
     if (bind_select(b, query->select_stmt, &plan, &names)) return MDB_FAIL;
@@ -1205,7 +1247,13 @@ int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__In
                 return rc;
             }
     }
-    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, plan->ncols, TIER_MEMORY, table_store_new(cols, plan->ncols));
+    TableStore *store;
+    if (table_store_new(c, tier, OLTP_NO_TREE, cols, plan->ncols, &store)) {
+        for (int q = 0; q < plan->ncols; q++) free(cols[q].name);
+        free(cols);
+        return MDB_FAIL;
+    }
+    TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, plan->ncols, tier, store);
     i64 n = 0;
     int rc = MDB_OK_;
     if (!into->skip_data) {

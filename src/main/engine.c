@@ -14,6 +14,7 @@
 
 #include "main/engine.h"
 #include "optimizer/optimizer.h"
+#include "storage/oltp/store.h"
 #include "planner/planner.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
@@ -50,6 +51,26 @@ int mdb_open(const char *path, MdbDatabase **out, char **err)
         }
         db->dir = xstrdup(path);
     }
+    {
+        /* the OLTP store: recovery runs here, before the catalog names its trees */
+        Err oe = {0};
+        OltpOptions oo;
+        oltp_options_default(&oo);
+        if (oltp_store_open(db->dir, &oo, &db->oltp, &oe)) {
+            if (err) {
+                char buf[1024];
+                snprintf(buf, sizeof buf, "could not open the oltp store: %s", oe.message ? oe.message : "unknown error");
+                *err = xstrdup(buf);
+            }
+            err_clear(&oe);
+            catalog_destroy(&db->cat);
+            txnmgr_destroy(&db->tm);
+            free(db->dir);
+            free(db);
+            *out = NULL;
+            return MDB_ERROR;
+        }
+    }
     *out = db;
     if (db->dir) {
         /* replay the catalog: the DDL that defines the schema */
@@ -66,6 +87,7 @@ int mdb_open(const char *path, MdbDatabase **out, char **err)
             fclose(f);
             MdbConn *c;
             mdb_connect(db, &c);
+            c->replaying = true;
             if (mdb_query(c, sql, NULL) != MDB_OK && err) {
                 char buf[1024];
                 snprintf(buf, sizeof buf, "could not load the catalog: %s", mdb_conn_error(c)->message);
@@ -82,6 +104,11 @@ void mdb_close(MdbDatabase *db)
 {
     if (!db) return;
     catalog_destroy(&db->cat);
+    if (db->oltp) {
+        Err oe = {0};
+        oltp_store_close(db->oltp, db->dir != NULL, &oe);
+        err_clear(&oe);
+    }
     txnmgr_destroy(&db->tm);
     pthread_mutex_destroy(&db->ddl_mu);
     free(db->dir);

@@ -14,6 +14,7 @@ struct MdbDatabase {
     TxnManager tm;
     char *dir;              /* NULL = in-memory */
     pthread_mutex_t ddl_mu; /* serialises catalog persistence */
+    struct OltpStore *oltp; /* the OLTP tier's pages and WAL (in memory without a directory) */
 };
 
 struct MdbConn {
@@ -32,6 +33,7 @@ struct MdbConn {
     const char *copy_in;    /* mdb_conn_copy_in: what COPY … FROM STDIN reads */
     size_t copy_in_len;
     bool copy_in_set;
+    bool replaying;         /* mdb_open's catalog replay (may name existing OLTP trees) */
 };
 
 struct MdbChunk {

@@ -251,6 +251,23 @@ Lsn bt_oldest_active_lsn(BtEnv *e)
     return m;
 }
 
+int bt_txn_commit_log(BtEnv *e, BtTxn *txn, u64 commit_ts, Lsn *end, Err *err)
+{
+    int rc = MDB_OK_;
+    *end = LSN_NONE;
+    if (txn->last_lsn != LSN_NONE) {
+        WalRecHdr h = {0};
+        h.type = WAL_REC_COMMIT;
+        h.xid = txn->xid;
+        h.prev_lsn = txn->last_lsn;
+        pthread_rwlock_rdlock(&e->ckpt_lock);
+        rc = wal_append(e->wal, &h, &commit_ts, sizeof commit_ts, NULL, end, err);
+        pthread_rwlock_unlock(&e->ckpt_lock);
+    }
+    if (rc == MDB_OK_) txn_end(e, txn);
+    return rc;
+}
+
 int bt_txn_commit(BtEnv *e, BtTxn *txn, u64 commit_ts, Err *err)
 {
     int rc = MDB_OK_;

@@ -77,6 +77,10 @@ BtTxn *bt_txn_begin(BtEnv *e);
 /* Logs the commit record (payload: commit timestamp) and waits for it to be
  * durable when synchronous_commit is on.  Frees txn, also on failure. */
 int bt_txn_commit(BtEnv *e, BtTxn *txn, u64 commit_ts, Err *err);
+/* Logs the commit record without waiting (*end: its end LSN for wal_commit_wait,
+ * LSN_NONE when the transaction logged nothing) and frees txn.  On failure txn
+ * stays live, for bt_txn_rollback. */
+int bt_txn_commit_log(BtEnv *e, BtTxn *txn, u64 commit_ts, Lsn *end, Err *err);
 /* Undoes every change of txn, logs its abort record, frees txn. */
 int bt_txn_rollback(BtEnv *e, BtTxn *txn, Err *err);
 /* LSN of the oldest record of a live transaction (LSN_NONE: none); the WAL

@@ -1,0 +1,42 @@
+/*
+ * src/storage/oltp/oltp_table.h — the OLTP tier's table access method
+ * (src/storage/tableam.h) over the B+tree store of a database.
+ *
+ * A table is one B+tree of the database's OltpStore keyed by a hidden 8-byte
+ * row id (big-endian, so the key order is the row id order).  A leaf value
+ * is `[u64 begin][u64 end][payload]`: the MVCC stamps of the version, then
+ * the row: a NULL bitmap (one bit per column) and each non-NULL column in
+ * table order — fixed-width types as their in-memory bytes, strings (text,
+ * bytea, arrays) as u32 length + bytes.  Rows are versions as in MEMORY:
+ * UPDATE ends the old version (end stamp) and inserts a new one under a new
+ * row id.
+ *
+ * Writes are logged in the WAL under the transaction's BtTxn (a TxnTier
+ * participant of the Txn).  Commit rewrites the transaction's stamps to its
+ * commit timestamp (logged updates), appends the commit record under the
+ * commit lock and waits for the WAL flush after it (group commit).  Rollback
+ * is the B+tree's logical undo of the whole chain; rollback to a savepoint
+ * logs the inverse changes.  After a crash recovery removes every
+ * uncommitted change, so every stamp left is a commit timestamp; opening a
+ * table advances the commit clock past the largest one.
+ */
+#ifndef MDB_OLTP_TABLE_H
+#define MDB_OLTP_TABLE_H
+
+#include "storage/oltp/store.h"
+#include "storage/tableam.h"
+
+/* A new, empty table: creates its B+tree (durable before this returns, so
+ * that the catalog may name it). */
+int oltp_table_create(OltpStore *s, TxnManager *tm, const LType *types, int ncols, TableStore **out, Err *err);
+/* An existing table (catalog replay): checks the tree and reads it once for
+ * the next row id, the live row count and the largest commit timestamp. */
+int oltp_table_open(OltpStore *s, TxnManager *tm, u32 tree, const LType *types, int ncols, TableStore **out, Err *err);
+#define OLTP_NO_TREE UINT32_MAX
+/* The tree id to persist in the catalog. */
+u32 oltp_table_tree(const TableStore *st);
+bool oltp_table_is(const TableStore *st);
+/* 0A000 unless every column type can be stored. */
+int oltp_check_types(const LType *types, int ncols, Err *err);
+
+#endif
