@@ -243,6 +243,9 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
         {"uuid", TYPE_UUID, 0}, {"serial", TYPE_INT32, 0}, {"serial4", TYPE_INT32, 0}, {"bigserial", TYPE_INT64, 0},
         {"serial8", TYPE_INT64, 0}, {"smallserial", TYPE_INT16, 0}, {"serial2", TYPE_INT16, 0},
         {"regclass", TYPE_INT64, 0}, {"oid", TYPE_INT64, 0},
+        /* other OID alias types, as numbers (catalog queries of psql and drivers cast to them) */
+        {"regtype", TYPE_INT64, 0}, {"regnamespace", TYPE_INT64, 0}, {"regproc", TYPE_INT64, 0},
+        {"regprocedure", TYPE_INT64, 0}, {"regrole", TYPE_INT64, 0}, {"regoper", TYPE_INT64, 0},
     };
     size_t i;
     for (i = 0; i < MDB_ARRAY_LEN(MAP); i++)
@@ -588,11 +591,114 @@ static int bind_in_list(Binder *b, Expr *l, Expr **items, int n, bool negate, in
 
 static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out);
 
+/* ---- row constructors in comparisons ------------------------------------------- */
+
+static bool is_row(const PgQuery__Node *n) { return n && n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR; }
+
+static Expr *bool2(Binder *b, ExprKind k, Expr *x, Expr *y, int loc)
+{
+    Expr *e = mk(b, k, ltype(TYPE_BOOL), loc, 2);
+    e->args[0] = x;
+    e->args[1] = y;
+    return e;
+}
+
+/* x IS [NOT] DISTINCT FROM y for two bound scalars. */
+static int distinct_expr(Binder *b, Expr *l, Expr *r, bool negate, int loc, Expr **out)
+{
+    if (unify(b, &l, &r, loc)) return MDB_FAIL;
+    Expr *cmp;
+    if (bind_op(b, "=", l, r, loc, &cmp)) return MDB_FAIL;
+    Expr *e = mk(b, EXPR_DISTINCT_FROM, ltype(TYPE_BOOL), loc, 2);
+    e->args[0] = cmp->args[0];
+    e->args[1] = cmp->args[1];
+    e->u.sub.cmp = cmp->u.func.fn;
+    e->u.sub.negate = negate;
+    *out = e;
+    return MDB_OK_;
+}
+
+/* Row comparison (a, b) op (c, d), expanded pairwise as PG defines it:
+ * = is the AND of the pairs, <> their OR, < <= > >= compare
+ * lexicographically (the first pair that is not equal decides; NULL when
+ * that pair has a NULL), IS [NOT] DISTINCT FROM is the OR (AND) of the
+ * pairs' tests.  op NULL with `distinct` set means IS [NOT] DISTINCT FROM. */
+static int bind_row_cmp(Binder *b, const char *op, int distinct, PgQuery__RowExpr *lr, PgQuery__RowExpr *rr, int loc, Expr **out)
+{
+    if (lr->n_args != rr->n_args)
+        return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "unequal number of entries in row expressions");
+    if (lr->n_args == 0) return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "cannot compare rows of zero length");
+    int n = (int)lr->n_args;
+    Expr **l, **r;
+    if (bind_children(b, lr->args, lr->n_args, &l) || bind_children(b, rr->args, rr->n_args, &r)) return MDB_FAIL;
+    if (distinct) {
+        Expr *acc = NULL;
+        for (int i = 0; i < n; i++) {
+            Expr *c;
+            if (distinct_expr(b, l[i], r[i], distinct < 0, loc, &c)) return MDB_FAIL;
+            acc = acc ? bool2(b, distinct < 0 ? EXPR_AND : EXPR_OR, acc, c, loc) : c;
+        }
+        *out = acc;
+        return MDB_OK_;
+    }
+    if (!strcmp(op, "!=")) op = "<>";
+    bool eq = !strcmp(op, "="), ne = !strcmp(op, "<>");
+    bool lt = !strcmp(op, "<") || !strcmp(op, "<="), gt = !strcmp(op, ">") || !strcmp(op, ">=");
+    if (!eq && !ne && !lt && !gt) {
+        Expr *c;
+        if (bind_op(b, op, l[0], r[0], loc, &c)) return MDB_FAIL;
+        char tb[64];
+        return err_set_pos(b->err, loc, SQLSTATE_DATATYPE_MISMATCH, "row comparison operator must yield type boolean, not type %s",
+                           type_name(c->type, tb, sizeof tb));
+    }
+    Expr *acc = NULL;
+    for (int i = n - 1; i >= 0; i--) {
+        Expr *c;
+        if (eq || ne || i == n - 1) {
+            if (bind_op(b, op, l[i], r[i], loc, &c)) return MDB_FAIL;
+            if (acc) c = bool2(b, eq ? EXPR_AND : EXPR_OR, c, acc, loc);
+        } else {
+            Expr *strict, *same;
+            if (bind_op(b, lt ? "<" : ">", l[i], r[i], loc, &strict) || bind_op(b, "=", l[i], r[i], loc, &same)) return MDB_FAIL;
+            c = bool2(b, EXPR_OR, strict, bool2(b, EXPR_AND, same, acc, loc), loc);
+        }
+        acc = c;
+    }
+    *out = acc;
+    return MDB_OK_;
+}
+
 static int bind_aexpr(Binder *b, PgQuery__AExpr *a, Expr **out)
 {
     int loc = POS(a->location);
     const char *op = a->n_name ? node_str(a->name[a->n_name - 1]) : NULL;
     Expr *l = NULL, *r = NULL;
+    if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && is_row(a->lexpr) && is_row(a->rexpr))
+        return bind_row_cmp(b, op, 0, a->lexpr->row_expr, a->rexpr->row_expr, loc, out);
+    if ((a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT || a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT) &&
+        is_row(a->lexpr) && is_row(a->rexpr))
+        return bind_row_cmp(b, NULL, a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT ? 1 : -1, a->lexpr->row_expr,
+                            a->rexpr->row_expr, loc, out);
+    if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN && is_row(a->lexpr)) {
+        /* (a, b) [NOT] IN ((1, 2), (3, 4)): the OR of row equalities */
+        PgQuery__List *lst = a->rexpr->list;
+        Expr *acc = NULL;
+        for (size_t i = 0; i < lst->n_items; i++) {
+            if (!is_row(lst->items[i]))
+                return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "operator does not exist: record = %s",
+                                   "a value that is not a row");
+            Expr *c;
+            if (bind_row_cmp(b, "=", 0, a->lexpr->row_expr, lst->items[i]->row_expr, loc, &c)) return MDB_FAIL;
+            acc = acc ? bool2(b, EXPR_OR, acc, c, loc) : c;
+        }
+        if (!strcmp(op, "<>")) {
+            Expr *e = mk(b, EXPR_NOT, ltype(TYPE_BOOL), loc, 1);
+            e->args[0] = acc;
+            acc = e;
+        }
+        *out = acc;
+        return MDB_OK_;
+    }
     switch (a->kind) {
     case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
         if (a->lexpr && bind_expr(b, a->lexpr, &l)) return MDB_FAIL;
