@@ -449,6 +449,20 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
     Err err = {0};
     /* ORDER BY aggregates: feed the local rows in order before merging states */
     if (ordered_feed(ex, lt, ai, &err)) return MDB_FAIL;
+    if (gt->ngroups == 0 && gt->null_gid < 0 && !gt->ordered) {
+        /* the first local table becomes the global one as it is: with many
+         * groups, re-inserting them all would be the combine's whole cost */
+        AggTable empty = *gt;
+        size_t out_pos = gt->out_pos;
+        *gt = *lt;
+        gt->out_pos = out_pos;
+        arena_destroy(empty.states);
+        aggtable_free(&empty, ai);
+        free(empty.ordered);
+        memset(lt, 0, sizeof(*lt));
+        ((AggLocal *)lp)->merged = true;
+        return MDB_OK_;
+    }
     Arena *a = arena_create(NULL);
     int rc = MDB_OK_;
     /* merge: re-encode local group keys */
@@ -551,13 +565,26 @@ static int agg_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
     Err err = {0};
     size_t pos = t->out_pos;
     size_t n = MDB_MIN((size_t)VECTOR_SIZE, t->ngroups - pos);
+    if (!ai->nsets && ai->ngroups) {
+        /* group keys: whole runs of the key collection, column by column */
+        for (size_t i = 0; i < n;) {
+            size_t gi = pos + i, ci = gi / VECTOR_SIZE, off = gi % VECTOR_SIZE;
+            const DataChunk *d = t->keys->chunks[ci];
+            size_t run = MDB_MIN(n - i, (size_t)d->count - off);
+            u32 sel[VECTOR_SIZE];
+            for (size_t r = 0; r < run; r++) sel[r] = (u32)(off + r);
+            for (int k = 0; k < ai->ngroups; k++) vector_copy(&d->cols[k], sel, run, &out->cols[k], i);
+            i += run;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         size_t gi = pos + i;
-        for (int k = 0; k < ai->ngroups; k++) {
-            Value v = colcoll_get(t->keys, gi, k);
-            if (ai->nsets && !((ai->sets[t->set_of[gi]] >> k) & 1)) v = value_null();
-            vector_set(&out->cols[k], i, &v);
-        }
+        if (ai->nsets)
+            for (int k = 0; k < ai->ngroups; k++) {
+                Value v = colcoll_get(t->keys, gi, k);
+                if (!((ai->sets[t->set_of[gi]] >> k) & 1)) v = value_null();
+                vector_set(&out->cols[k], i, &v);
+            }
         for (int a = 0; a < ai->naggs; a++) {
             AggCtx c = actx(t, &err, ai->aggs[a]);
             if (ai->aggs[a]->u.agg.fn->finalize(&c, t->blocks[gi] + ai->state_off[a], &out->cols[ai->ngroups + a], i))
