@@ -15,12 +15,15 @@
  * deparses (defaults, view definitions) are shown as the SQL text MegaDB
  * keeps.  See src/exec/README.md.
  *
- * INTERFACE: sysrel_find, sysrel_needs_views, phys_system.
+ * INTERFACE: sysrel_find, sysrel_needs_views, phys_system; for the catalog functions
+ * (sys_funcs.c) sys_owner_name, sys_format_type, sys_table_is_visible, sys_index_def,
+ * sys_constraint_def.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "exec/operators.h"
+#include "exec/sys_funcs.h"
 
 #define DBNAME "megadb"
 #define OWNER_OID 10
@@ -38,11 +41,14 @@ typedef struct SysCol {
 #define I8 TYPE_INT64
 #define BO TYPE_BOOL
 #define F4 TYPE_FLOAT32
+#define TL 255 /* text[] (acl and option lists) */
 
 enum {
     SR_TABLES, SR_COLUMNS, SR_SCHEMATA, SR_VIEWS, SR_SEQUENCES, SR_TABLE_CONSTRAINTS, SR_KEY_COLUMN_USAGE,
     SR_PG_NAMESPACE, SR_PG_CLASS, SR_PG_ATTRIBUTE, SR_PG_TYPE, SR_PG_TABLES, SR_PG_VIEWS, SR_PG_INDEXES,
-    SR_PG_DATABASE, SR_PG_SETTINGS, SR_PG_SEQUENCES, SR__COUNT
+    SR_PG_DATABASE, SR_PG_SETTINGS, SR_PG_SEQUENCES, SR_PG_AM, SR_PG_INDEX, SR_PG_CONSTRAINT, SR_PG_ATTRDEF,
+    SR_PG_COLLATION, SR_PG_ROLES, SR_PG_PROC, SR_PG_INHERITS, SR_PG_POLICY, SR_PG_STATISTIC_EXT, SR_PG_PUBLICATION,
+    SR_PG_PUBLICATION_NAMESPACE, SR_PG_PUBLICATION_REL, SR__COUNT
 };
 
 static const SysCol C_TABLES[] = {
@@ -82,15 +88,15 @@ static const SysCol C_KEY_COLUMN_USAGE[] = {
     {"constraint_catalog", TX}, {"constraint_schema", TX}, {"constraint_name", TX}, {"table_catalog", TX},
     {"table_schema", TX}, {"table_name", TX}, {"column_name", TX}, {"ordinal_position", I4},
     {"position_in_unique_constraint", I4}};
-static const SysCol C_PG_NAMESPACE[] = {{"oid", I8}, {"nspname", TX}, {"nspowner", I8}, {"nspacl", TX}};
+static const SysCol C_PG_NAMESPACE[] = {{"oid", I8}, {"nspname", TX}, {"nspowner", I8}, {"nspacl", TL}};
 static const SysCol C_PG_CLASS[] = {
     {"oid", I8}, {"relname", TX}, {"relnamespace", I8}, {"reltype", I8}, {"reloftype", I8}, {"relowner", I8},
     {"relam", I8}, {"relfilenode", I8}, {"reltablespace", I8}, {"relpages", I4}, {"reltuples", F4},
     {"relallvisible", I4}, {"reltoastrelid", I8}, {"relhasindex", BO}, {"relisshared", BO},
     {"relpersistence", TX}, {"relkind", TX}, {"relnatts", I2}, {"relchecks", I2}, {"relhasrules", BO},
     {"relhastriggers", BO}, {"relhassubclass", BO}, {"relrowsecurity", BO}, {"relforcerowsecurity", BO},
-    {"relispopulated", BO}, {"relreplident", TX}, {"relispartition", BO}, {"relrewrite", I8}, {"relacl", TX},
-    {"reloptions", TX}, {"relpartbound", TX}};
+    {"relispopulated", BO}, {"relreplident", TX}, {"relispartition", BO}, {"relrewrite", I8}, {"relacl", TL},
+    {"reloptions", TL}, {"relpartbound", TX}};
 static const SysCol C_PG_ATTRIBUTE[] = {
     {"attrelid", I8}, {"attname", TX}, {"atttypid", I8}, {"attstattarget", I4}, {"attlen", I2}, {"attnum", I2},
     {"attndims", I4}, {"attcacheoff", I4}, {"atttypmod", I4}, {"attbyval", BO}, {"attalign", TX},
@@ -112,7 +118,7 @@ static const SysCol C_PG_INDEXES[] = {
 static const SysCol C_PG_DATABASE[] = {
     {"oid", I8}, {"datname", TX}, {"datdba", I8}, {"encoding", I4}, {"datlocprovider", TX},
     {"datistemplate", BO}, {"datallowconn", BO}, {"datconnlimit", I4}, {"datcollate", TX}, {"datctype", TX},
-    {"daticulocale", TX}, {"datcollversion", TX}, {"datacl", TX}};
+    {"daticulocale", TX}, {"datcollversion", TX}, {"datacl", TL}};
 static const SysCol C_PG_SETTINGS[] = {
     {"name", TX}, {"setting", TX}, {"unit", TX}, {"category", TX}, {"short_desc", TX}, {"extra_desc", TX},
     {"context", TX}, {"vartype", TX}, {"source", TX}, {"min_val", TX}, {"max_val", TX}, {"enumvals", TX},
@@ -121,6 +127,45 @@ static const SysCol C_PG_SEQUENCES[] = {
     {"schemaname", TX}, {"sequencename", TX}, {"sequenceowner", TX}, {"data_type", TX}, {"start_value", I8},
     {"min_value", I8}, {"max_value", I8}, {"increment_by", I8}, {"cycle", BO}, {"cache_size", I8},
     {"last_value", I8}};
+
+/* Relations psql's \\d commands read.  Those MegaDB has no objects for (policies, extended
+ * statistics, publications, inheritance, user-defined functions) are empty. */
+static const SysCol C_PG_AM[] = {{"oid", I8}, {"amname", TX}, {"amhandler", TX}, {"amtype", TX}};
+static const SysCol C_PG_INDEX[] = {
+    {"indexrelid", I8}, {"indrelid", I8}, {"indnatts", I2}, {"indnkeyatts", I2}, {"indisunique", BO},
+    {"indnullsnotdistinct", BO}, {"indisprimary", BO}, {"indisexclusion", BO}, {"indimmediate", BO},
+    {"indisclustered", BO}, {"indisvalid", BO}, {"indcheckxmin", BO}, {"indisready", BO}, {"indislive", BO},
+    {"indisreplident", BO}, {"indkey", TX}, {"indexprs", TX}, {"indpred", TX}};
+static const SysCol C_PG_CONSTRAINT[] = {
+    {"oid", I8}, {"conname", TX}, {"connamespace", I8}, {"contype", TX}, {"condeferrable", BO}, {"condeferred", BO},
+    {"convalidated", BO}, {"conrelid", I8}, {"contypid", I8}, {"conindid", I8}, {"conparentid", I8}, {"confrelid", I8},
+    {"confupdtype", TX}, {"confdeltype", TX}, {"confmatchtype", TX}, {"conislocal", BO}, {"coninhcount", I4},
+    {"connoinherit", BO}, {"conkey", TX}, {"confkey", TX}, {"conbin", TX}};
+static const SysCol C_PG_ATTRDEF[] = {{"oid", I8}, {"adrelid", I8}, {"adnum", I2}, {"adbin", TX}};
+static const SysCol C_PG_COLLATION[] = {
+    {"oid", I8}, {"collname", TX}, {"collnamespace", I8}, {"collowner", I8}, {"collprovider", TX},
+    {"collisdeterministic", BO}, {"collencoding", I4}, {"collcollate", TX}, {"collctype", TX}};
+static const SysCol C_PG_ROLES[] = {
+    {"rolname", TX}, {"rolsuper", BO}, {"rolinherit", BO}, {"rolcreaterole", BO}, {"rolcreatedb", BO},
+    {"rolcanlogin", BO}, {"rolreplication", BO}, {"rolconnlimit", I4}, {"rolpassword", TX}, {"rolvaliduntil", TX},
+    {"rolbypassrls", BO}, {"rolconfig", TX}, {"oid", I8}};
+static const SysCol C_PG_PROC[] = {
+    {"oid", I8}, {"proname", TX}, {"pronamespace", I8}, {"proowner", I8}, {"prolang", I8}, {"procost", F4},
+    {"prorows", F4}, {"provariadic", I8}, {"prosupport", TX}, {"prokind", TX}, {"prosecdef", BO},
+    {"proleakproof", BO}, {"proisstrict", BO}, {"proretset", BO}, {"provolatile", TX}, {"proparallel", TX},
+    {"pronargs", I2}, {"pronargdefaults", I2}, {"prorettype", I8}, {"proargtypes", TX}, {"prosrc", TX}};
+static const SysCol C_PG_INHERITS[] = {{"inhrelid", I8}, {"inhparent", I8}, {"inhseqno", I4}, {"inhdetachpending", BO}};
+static const SysCol C_PG_POLICY[] = {
+    {"oid", I8}, {"polname", TX}, {"polrelid", I8}, {"polcmd", TX}, {"polpermissive", BO}, {"polroles", TL},
+    {"polqual", TX}, {"polwithcheck", TX}};
+static const SysCol C_PG_STATISTIC_EXT[] = {
+    {"oid", I8}, {"stxrelid", I8}, {"stxname", TX}, {"stxnamespace", I8}, {"stxowner", I8}, {"stxstattarget", I4},
+    {"stxkeys", TX}, {"stxkind", TL}, {"stxexprs", TX}};
+static const SysCol C_PG_PUBLICATION[] = {
+    {"oid", I8}, {"pubname", TX}, {"pubowner", I8}, {"puballtables", BO}, {"pubinsert", BO}, {"pubupdate", BO},
+    {"pubdelete", BO}, {"pubtruncate", BO}, {"pubviaroot", BO}};
+static const SysCol C_PG_PUBLICATION_NAMESPACE[] = {{"oid", I8}, {"pnpubid", I8}, {"pnnspid", I8}};
+static const SysCol C_PG_PUBLICATION_REL[] = {{"oid", I8}, {"prpubid", I8}, {"prrelid", I8}, {"prqual", TX}, {"prattrs", TX}};
 
 typedef struct SysRel {
     const char *schema;
@@ -150,7 +195,28 @@ static const SysRel RELS[SR__COUNT] = {
     [SR_PG_DATABASE] = REL("pg_catalog", "pg_database", C_PG_DATABASE, 1262, 'r'),
     [SR_PG_SETTINGS] = REL("pg_catalog", "pg_settings", C_PG_SETTINGS, 12103, 'v'),
     [SR_PG_SEQUENCES] = REL("pg_catalog", "pg_sequences", C_PG_SEQUENCES, 12104, 'v'),
+    [SR_PG_AM] = REL("pg_catalog", "pg_am", C_PG_AM, 2601, 'r'),
+    [SR_PG_INDEX] = REL("pg_catalog", "pg_index", C_PG_INDEX, 2610, 'r'),
+    [SR_PG_CONSTRAINT] = REL("pg_catalog", "pg_constraint", C_PG_CONSTRAINT, 2606, 'r'),
+    [SR_PG_ATTRDEF] = REL("pg_catalog", "pg_attrdef", C_PG_ATTRDEF, 2604, 'r'),
+    [SR_PG_COLLATION] = REL("pg_catalog", "pg_collation", C_PG_COLLATION, 3456, 'r'),
+    [SR_PG_ROLES] = REL("pg_catalog", "pg_roles", C_PG_ROLES, 12105, 'v'),
+    [SR_PG_PROC] = REL("pg_catalog", "pg_proc", C_PG_PROC, 1255, 'r'),
+    [SR_PG_INHERITS] = REL("pg_catalog", "pg_inherits", C_PG_INHERITS, 2611, 'r'),
+    [SR_PG_POLICY] = REL("pg_catalog", "pg_policy", C_PG_POLICY, 3256, 'r'),
+    [SR_PG_STATISTIC_EXT] = REL("pg_catalog", "pg_statistic_ext", C_PG_STATISTIC_EXT, 3381, 'r'),
+    [SR_PG_PUBLICATION] = REL("pg_catalog", "pg_publication", C_PG_PUBLICATION, 6104, 'r'),
+    [SR_PG_PUBLICATION_NAMESPACE] = REL("pg_catalog", "pg_publication_namespace", C_PG_PUBLICATION_NAMESPACE, 6237, 'r'),
+    [SR_PG_PUBLICATION_REL] = REL("pg_catalog", "pg_publication_rel", C_PG_PUBLICATION_REL, 6106, 'r'),
 };
+
+static LType syscol_type(u8 t)
+{
+    if (t != TL) return ltype((TypeId)t);
+    LType l = ltype(TYPE_LIST);
+    l.elem = TYPE_TEXT;
+    return l;
+}
 
 int sysrel_find(const char *schema, const char *name, Arena *a, char ***names, LType **types, int *ncols)
 {
@@ -163,7 +229,7 @@ int sysrel_find(const char *schema, const char *name, Arena *a, char ***names, L
         *types = arena_alloc(a, sizeof(LType) * (size_t)(s->ncols + 1));
         for (int i = 0; i < s->ncols; i++) {
             (*names)[i] = (char *)s->cols[i].name;
-            (*types)[i] = ltype((TypeId)s->cols[i].type);
+            (*types)[i] = syscol_type(s->cols[i].type);
         }
         return r;
     }
@@ -523,7 +589,7 @@ static void gen_columns(Gen *g)
         for (int k = 0; k < SR__COUNT; k++) {
             if (strcmp(RELS[k].schema, s->name)) continue;
             for (int c = 0; c < RELS[k].ncols; c++)
-                column_row(g, s->name, RELS[k].name, RELS[k].cols[c].name, c + 1, ltype((TypeId)RELS[k].cols[c].type),
+                column_row(g, s->name, RELS[k].name, RELS[k].cols[c].name, c + 1, syscol_type(RELS[k].cols[c].type),
                            false, NULL, false);
         }
     }
@@ -826,7 +892,7 @@ static void gen_pg_attribute(Gen *g)
         for (int k = 0; k < SR__COUNT; k++) {
             if (strcmp(RELS[k].schema, s->name)) continue;
             for (int c = 0; c < RELS[k].ncols; c++)
-                attr_row(g, RELS[k].oid, RELS[k].cols[c].name, ltype((TypeId)RELS[k].cols[c].type), c + 1, false, false, false);
+                attr_row(g, RELS[k].oid, RELS[k].cols[c].name, syscol_type(RELS[k].cols[c].type), c + 1, false, false, false);
         }
     }
 }
@@ -985,6 +1051,290 @@ static void gen_pg_settings(Gen *g)
     }
 }
 
+/* ---- relations for psql's \d commands ---------------------------------------------------- */
+
+static void gen_pg_am(Gen *g)
+{
+    static const struct { u32 oid; const char *name, *handler, *type; } AMS[] = {
+        {2, "heap", "heap_tableam_handler", "t"}, {403, "btree", "bthandler", "i"}, {405, "hash", "hashhandler", "i"}};
+    for (size_t i = 0; i < sizeof AMS / sizeof AMS[0]; i++) {
+        put_int(g->r, AMS[i].oid);
+        put_text(g->r, AMS[i].name);
+        put_text(g->r, AMS[i].handler);
+        put_text(g->r, AMS[i].type);
+        row_end(g->r);
+    }
+}
+
+/* indkey / conkey as PostgreSQL prints an int2vector: column numbers separated by spaces */
+static char *colnum_list(Arena *a, const int *cols, int n, const char *sep)
+{
+    char *s = "";
+    for (int k = 0; k < n; k++) s = arena_printf(a, "%s%s%d", s, k ? sep : "", cols[k] + 1);
+    return s;
+}
+
+static void pg_index_row(Gen *g, u32 oid, const TableDef *t, const int *cols, int ncols, bool unique, bool primary,
+                         const char *exprs)
+{
+    Rows *r = g->r;
+    put_int(r, oid);
+    put_int(r, t->oid);
+    put_int(r, ncols);
+    put_int(r, ncols);
+    put_bool(r, unique);
+    put_bool(r, false);
+    put_bool(r, primary);
+    put_bool(r, false);
+    put_bool(r, true);    /* indimmediate */
+    put_bool(r, false);   /* indisclustered */
+    put_bool(r, true);    /* indisvalid */
+    put_bool(r, false);
+    put_bool(r, true);
+    put_bool(r, true);
+    put_bool(r, false);   /* indisreplident */
+    put_text(r, colnum_list(g->a, cols, ncols, " "));
+    put_text(r, exprs);
+    put_null(r);
+    row_end(r);
+}
+
+static void gen_pg_index(Gen *g)
+{
+    for (size_t i = 0; i < g->cat->schemas.n; i++) {
+        Schema *s = g->cat->schemas.items[i];
+        for (size_t j = 0; j < s->tables.n; j++) {
+            TableDef *t = s->tables.items[j];
+            for (int k = 0; k < t->nuniques; k++)
+                pg_index_row(g, unique_index_oid(t, k), t, t->uniques[k].cols, t->uniques[k].ncols, true, t->uniques[k].primary, NULL);
+        }
+        for (size_t j = 0; j < s->indexes.n; j++) {
+            IndexDef *ix = s->indexes.items[j];
+            int *cols = arena_alloc(g->a, sizeof(int) * (size_t)(ix->nkeys + 1));
+            bool expr = false;
+            for (int k = 0; k < ix->nkeys; k++) {
+                cols[k] = table_find_column(ix->table, ix->keys[k]);
+                expr |= cols[k] < 0;
+            }
+            pg_index_row(g, ix->oid, ix->table, cols, ix->nkeys, ix->unique, false, expr ? key_list(g->a, ix->keys, ix->nkeys) : NULL);
+        }
+    }
+}
+
+/* OIDs of constraints: unique k of table t next to its index's, CHECK k after them. */
+static u32 unique_con_oid(const TableDef *t, int k) { return (1u << 29) + t->oid * 64u + (u32)k; }
+static u32 check_con_oid(const TableDef *t, int k) { return (1u << 29) + t->oid * 64u + 32u + (u32)k; }
+
+static void gen_pg_constraint(Gen *g)
+{
+    Rows *r = g->r;
+    for (size_t i = 0; i < g->cat->schemas.n; i++) {
+        Schema *s = g->cat->schemas.items[i];
+        for (size_t j = 0; j < s->tables.n; j++) {
+            TableDef *t = s->tables.items[j];
+            for (int k = 0; k < t->nuniques + t->nchecks; k++) {
+                bool uq = k < t->nuniques;
+                const UniqueDef *u = uq ? &t->uniques[k] : NULL;
+                put_int(r, uq ? unique_con_oid(t, k) : check_con_oid(t, k - t->nuniques));
+                put_text(r, uq ? unique_name(g->a, t, u) : t->checks[k - t->nuniques].name);
+                put_int(r, nsp_oid(s));
+                put_text(r, uq ? (u->primary ? "p" : "u") : "c");
+                put_bool(r, false);
+                put_bool(r, false);
+                put_bool(r, true);
+                put_int(r, t->oid);
+                put_int(r, 0);
+                put_int(r, uq ? unique_index_oid(t, k) : 0);
+                put_int(r, 0);
+                put_int(r, 0);
+                put_text(r, " ");
+                put_text(r, " ");
+                put_text(r, " ");
+                put_bool(r, true);
+                put_int(r, 0);
+                put_bool(r, false);
+                put_text(r, uq ? arena_printf(g->a, "{%s}", colnum_list(g->a, u->cols, u->ncols, ",")) : NULL);
+                put_null(r);
+                put_text(r, uq ? NULL : t->checks[k - t->nuniques].sql);
+                row_end(r);
+            }
+        }
+    }
+}
+
+static void gen_pg_attrdef(Gen *g)
+{
+    for (size_t i = 0; i < g->cat->schemas.n; i++) {
+        Schema *s = g->cat->schemas.items[i];
+        for (size_t j = 0; j < s->tables.n; j++) {
+            TableDef *t = s->tables.items[j];
+            for (int c = 0; c < t->ncols; c++) {
+                const char *d = column_default(g->a, &t->cols[c]);
+                if (!d) continue;
+                put_int(g->r, (1u << 28) + t->oid * 1024u + (u32)c);
+                put_int(g->r, t->oid);
+                put_int(g->r, c + 1);
+                put_text(g->r, d); /* PostgreSQL keeps a node tree; pg_get_expr of this text is the text */
+                row_end(g->r);
+            }
+        }
+    }
+}
+
+static void gen_pg_collation(Gen *g)
+{
+    static const struct { u32 oid; const char *name, *prov; } COLLS[] = {{100, "default", "d"}, {950, "C", "c"}, {951, "POSIX", "c"}};
+    u32 nsp = sys_nsp_oid(g->cat, "pg_catalog");
+    for (size_t i = 0; i < sizeof COLLS / sizeof COLLS[0]; i++) {
+        put_int(g->r, COLLS[i].oid);
+        put_text(g->r, COLLS[i].name);
+        put_int(g->r, nsp);
+        put_int(g->r, OWNER_OID);
+        put_text(g->r, COLLS[i].prov);
+        put_bool(g->r, true);
+        put_int(g->r, -1);
+        put_text(g->r, i ? COLLS[i].name : NULL);
+        put_text(g->r, i ? COLLS[i].name : NULL);
+        row_end(g->r);
+    }
+}
+
+static void gen_pg_roles(Gen *g)
+{
+    Rows *r = g->r;
+    put_text(r, DBNAME);
+    for (int k = 0; k < 6; k++) put_bool(r, k != 5); /* superuser, inherit, createrole, createdb, login; no replication */
+    put_int(r, -1);
+    put_text(r, "********");
+    put_null(r);
+    put_bool(r, true);
+    put_null(r);
+    put_int(r, OWNER_OID);
+    row_end(r);
+}
+
+/* ---- helpers for the catalog functions (sys_funcs.c) ------------------------------------ */
+
+const char *sys_owner_name(i64 oid) { return oid == OWNER_OID ? DBNAME : NULL; }
+
+char *sys_format_type(Arena *a, i64 oid, i64 typmod)
+{
+    const PgType *t = NULL;
+    for (int i = 0; i < N_PG_TYPES; i++)
+        if (PG_TYPES[i].oid == oid) t = &PG_TYPES[i];
+    if (!t) return arena_strdup(a, "???");
+    if (t->category == 'A') return arena_printf(a, "%s[]", sys_format_type(a, t->elem, typmod));
+    if ((oid == 1043 || oid == 1042) && typmod >= 4) return arena_printf(a, "%s(%lld)", t->sqlname, (long long)(typmod - 4));
+    if (oid == 1700 && typmod >= 4)
+        return arena_printf(a, "numeric(%lld,%lld)", (long long)((typmod - 4) >> 16), (long long)((typmod - 4) & 0xffff));
+    if ((oid == 1114 || oid == 1184 || oid == 1083) && typmod >= 0) {
+        const char *base = oid == 1114 ? "timestamp" : oid == 1184 ? "timestamp" : "time";
+        return arena_printf(a, "%s(%lld) %s", base, (long long)typmod, oid == 1184 ? "with time zone" : "without time zone");
+    }
+    return arena_strdup(a, t->sqlname);
+}
+
+/* Finds relation `oid` among the catalog's tables, views, sequences, indexes (and the indexes
+ * of unique constraints); its schema in *schema and its name in *name. */
+static bool find_rel(Catalog *cat, Arena *a, i64 oid, Schema **schema, const char **name, const TableDef **table, int *uniq,
+                     IndexDef **index)
+{
+    *table = NULL;
+    *uniq = -1;
+    *index = NULL;
+    for (size_t i = 0; i < cat->schemas.n; i++) {
+        Schema *s = cat->schemas.items[i];
+        *schema = s;
+        for (size_t j = 0; j < s->tables.n; j++) {
+            TableDef *t = s->tables.items[j];
+            if (t->oid == oid) { *name = t->name; *table = t; return true; }
+            for (int k = 0; k < t->nuniques; k++)
+                if (unique_index_oid(t, k) == oid) { *name = unique_name(a, t, &t->uniques[k]); *table = t; *uniq = k; return true; }
+        }
+        for (size_t j = 0; j < s->views.n; j++)
+            if (((ViewDef *)s->views.items[j])->oid == oid) { *name = ((ViewDef *)s->views.items[j])->name; return true; }
+        for (size_t j = 0; j < s->sequences.n; j++)
+            if (((Sequence *)s->sequences.items[j])->oid == oid) { *name = ((Sequence *)s->sequences.items[j])->name; return true; }
+        for (size_t j = 0; j < s->indexes.n; j++)
+            if (((IndexDef *)s->indexes.items[j])->oid == oid) { *index = s->indexes.items[j]; *name = (*index)->name; return true; }
+        for (int k = 0; k < SR__COUNT; k++)
+            if (RELS[k].oid == oid && !strcmp(RELS[k].schema, s->name)) { *name = RELS[k].name; return true; }
+    }
+    return false;
+}
+
+/* pg_table_is_visible: the relation's schema is pg_catalog or the first schema of search_path
+ * holding a relation of that name. */
+bool sys_table_is_visible(Catalog *cat, const Settings *st, Arena *a, i64 oid)
+{
+    Schema *s;
+    const char *name;
+    const TableDef *t;
+    int u;
+    IndexDef *ix;
+    if (!find_rel(cat, a, oid, &s, &name, &t, &u, &ix)) return false;
+    if (!strcmp(s->name, "pg_catalog")) return true;
+    char path[256];
+    snprintf(path, sizeof path, "%s", st ? st->search_path : "public");
+    for (char *save = NULL, *p = strtok_r(path, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+        if (*p == '"') { p++; p[strcspn(p, "\"")] = 0; }
+        if (!strcmp(p, "$user")) continue;
+        Schema *ps = find_schema(cat, p);
+        if (!ps) continue;
+        if (ps == s) return true;
+        /* an object of the same name earlier in the path hides it */
+        for (size_t j = 0; j < ps->tables.n; j++)
+            if (!strcmp(((TableDef *)ps->tables.items[j])->name, name)) return false;
+        for (size_t j = 0; j < ps->views.n; j++)
+            if (!strcmp(((ViewDef *)ps->views.items[j])->name, name)) return false;
+        for (size_t j = 0; j < ps->indexes.n; j++)
+            if (!strcmp(((IndexDef *)ps->indexes.items[j])->name, name)) return false;
+    }
+    return false;
+}
+
+/* pg_get_indexdef of an index OID, as PostgreSQL prints it; NULL when there is none. */
+char *sys_index_def(Catalog *cat, Arena *a, i64 oid)
+{
+    Schema *s;
+    const char *name;
+    const TableDef *t;
+    int u;
+    IndexDef *ix;
+    if (!find_rel(cat, a, oid, &s, &name, &t, &u, &ix)) return NULL;
+    if (u >= 0) {
+        const UniqueDef *ud = &t->uniques[u];
+        char **keys = arena_alloc(a, sizeof(char *) * (size_t)(ud->ncols + 1));
+        for (int c = 0; c < ud->ncols; c++) keys[c] = t->cols[ud->cols[c]].name;
+        return arena_printf(a, "CREATE UNIQUE INDEX %s ON %s.%s USING btree (%s)", name, s->name, t->name, key_list(a, keys, ud->ncols));
+    }
+    if (ix)
+        return arena_printf(a, "CREATE %sINDEX %s ON %s.%s USING %s (%s)", ix->unique ? "UNIQUE " : "", ix->name, s->name,
+                            ix->table->name, ix->method ? ix->method : "btree", key_list(a, ix->keys, ix->nkeys));
+    return NULL;
+}
+
+/* pg_get_constraintdef of a constraint OID; NULL when there is none. */
+char *sys_constraint_def(Catalog *cat, Arena *a, i64 oid)
+{
+    for (size_t i = 0; i < cat->schemas.n; i++) {
+        Schema *s = cat->schemas.items[i];
+        for (size_t j = 0; j < s->tables.n; j++) {
+            TableDef *t = s->tables.items[j];
+            for (int k = 0; k < t->nuniques; k++)
+                if (unique_con_oid(t, k) == oid) {
+                    const UniqueDef *ud = &t->uniques[k];
+                    char **keys = arena_alloc(a, sizeof(char *) * (size_t)(ud->ncols + 1));
+                    for (int c = 0; c < ud->ncols; c++) keys[c] = t->cols[ud->cols[c]].name;
+                    return arena_printf(a, "%s (%s)", ud->primary ? "PRIMARY KEY" : "UNIQUE", key_list(a, keys, ud->ncols));
+                }
+            for (int k = 0; k < t->nchecks; k++)
+                if (check_con_oid(t, k) == oid) return arena_printf(a, "CHECK (%s)", t->checks[k].sql);
+        }
+    }
+    return NULL;
+}
+
 /* ---- the operator ----------------------------------------------------------------------- */
 
 typedef struct SysInfo {
@@ -1024,7 +1374,13 @@ static void *sys_init(Exec *ex, PhysOp *op)
     case SR_PG_DATABASE: gen_pg_database(&g); break;
     case SR_PG_SETTINGS: gen_pg_settings(&g); break;
     case SR_PG_SEQUENCES: gen_sequences(&g, true); break;
-    default: break;
+    case SR_PG_AM: gen_pg_am(&g); break;
+    case SR_PG_INDEX: gen_pg_index(&g); break;
+    case SR_PG_CONSTRAINT: gen_pg_constraint(&g); break;
+    case SR_PG_ATTRDEF: gen_pg_attrdef(&g); break;
+    case SR_PG_COLLATION: gen_pg_collation(&g); break;
+    case SR_PG_ROLES: gen_pg_roles(&g); break;
+    default: break; /* pg_proc, pg_inherits, pg_policy, pg_statistic_ext, pg_publication*: no such objects */
     }
     st->nrows = st->rows.ncols ? st->rows.n / (size_t)st->rows.ncols : 0;
     return st;

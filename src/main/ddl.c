@@ -1367,15 +1367,37 @@ static int create_view(MdbConn *c, Binder *b, PgQuery__ViewStmt *vs, const char 
     LogicalOp *plan;
     char **names;
     if (bind_select(b, vs->query->select_stmt, &plan, &names)) return MDB_FAIL;
-    /* the view's text: from the SELECT keyword to the end of the statement */
+    /* the view's text: from the SELECT keyword to the end of the statement.  `sql` may hold
+     * several statements (a multi-statement query, the catalog replay): the search starts at
+     * the view's name and stops at the first ';' outside quotes, comments and parentheses */
     const char *p = sql;
+    if (vs->view->location > 0 && (size_t)vs->view->location < strlen(sql)) p = sql + vs->view->location;
     const char *as = NULL;
     for (const char *q = p; *q; q++)
         if (!strncasecmp(q, " AS ", 4) || !strncasecmp(q, " AS\n", 4) || !strncasecmp(q, "\nAS ", 4)) { as = q + 4; break; }
     if (!as) return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "could not find the view's query");
     while (*as == ' ' || *as == '\n') as++;
-    size_t len = strlen(as);
-    while (len && (as[len - 1] == ';' || as[len - 1] == ' ' || as[len - 1] == '\n')) len--;
+    size_t len = 0, code_end = 0; /* code_end: after the last character that is not blank or comment */
+    for (int depth = 0; as[len]; len++) {
+        char ch = as[len];
+        if (ch == '\'' || ch == '"') {
+            for (len++; as[len] && as[len] != ch; len++) {}
+            if (!as[len]) break;
+            code_end = len + 1;
+        } else if (ch == '-' && as[len + 1] == '-') {
+            while (as[len + 1] && as[len + 1] != '\n') len++;
+        } else if (ch == '/' && as[len + 1] == '*') {
+            const char *e = strstr(as + len + 2, "*/");
+            if (!e) { len = strlen(as); break; }
+            len = (size_t)(e - as) + 1;
+        } else if (ch == ';' && depth <= 0) {
+            break;
+        } else {
+            depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+            if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '\r') code_end = len + 1;
+        }
+    }
+    len = code_end;
     char *text = xstrndup(as, len);
     char *cn[256];
     int ncn = 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "main/engine.h"
+#include "exec/sys_funcs.h"
 #include "optimizer/optimizer.h"
 #include "storage/oltp/store.h"
 #include "planner/planner.h"
@@ -29,6 +30,7 @@ int mdb_open(const char *path, MdbDatabase **out, char **err)
 {
     func_init();
     pthread_once(&dml_once, dml_register_functions);
+    sys_funcs_register(); /* catalog functions psql and drivers call (src/exec/sys_funcs.c) */
     MdbDatabase *db = xcalloc(1, sizeof(MdbDatabase));
     catalog_init(&db->cat);
     txnmgr_init(&db->tm);

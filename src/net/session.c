@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ typedef struct PStmt {
     int nparams;
     uint32_t *oids;         /* as the client gave them (0 = unspecified) */
     int copy_dir;
+    bool txn_control;       /* BEGIN/COMMIT/ROLLBACK/SAVEPOINT/…: ends an implicit transaction */
     bool described;
     MdbResult *desc;        /* columns (NULL: no rows) */
     int refs;               /* the statement list's and portals' */
@@ -82,6 +84,8 @@ struct Session {
     PStmt *stmts;
     Portal *portals;
     bool skip_to_sync;
+    bool implicit;          /* an implicit transaction (several statements of one Query, or
+                             * the Executes up to Sync) is open: BEGIN was run for it */
     char user[64], database[64];
     char reported[4][80];   /* TimeZone, DateStyle, application_name, IntervalStyle as last reported */
     Session *next;
@@ -539,11 +543,72 @@ static int char_count(const char *p, size_t n)
     return k;
 }
 
+static bool only_blank(MdbConn *conn, const char *sql);
+
+/* ---- implicit transactions -------------------------------------------------------------- */
+
+/* True when the statement text starts with a transaction-control keyword (after blanks and
+ * comments).  Such a statement ends an implicit transaction before it runs. */
+static bool txn_control_sql(const char *p)
+{
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == ';') p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n') p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            if (!e) return false;
+            p = e + 2;
+        } else {
+            break;
+        }
+    }
+    static const char *const KW[] = {"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release", "prepare"};
+    for (size_t i = 0; i < sizeof KW / sizeof KW[0]; i++) {
+        size_t n = strlen(KW[i]);
+        if (!strncasecmp(p, KW[i], n) && !isalnum((unsigned char)p[n]) && p[n] != '_') {
+            /* PREPARE name AS … is not transaction control; PREPARE TRANSACTION is */
+            if (!strcmp(KW[i], "prepare")) {
+                const char *q = p + n;
+                while (*q == ' ' || *q == '\t' || *q == '\n') q++;
+                return !strncasecmp(q, "transaction", 11);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Opens the implicit transaction (the engine's BEGIN, without telling the client). */
+static void implicit_begin(Session *s)
+{
+    MdbResult *r = NULL;
+    if (mdb_query(s->conn, "BEGIN", &r) == MDB_OK) s->implicit = true;
+    mdb_result_free(r);
+}
+
+/* Ends the implicit transaction: COMMIT, or ROLLBACK when a statement of it failed.  A commit
+ * that fails is reported as the error of the message; false then. */
+static bool implicit_end(Session *s)
+{
+    if (!s->implicit) return true;
+    s->implicit = false;
+    MdbResult *r = NULL;
+    bool failed = mdb_conn_txn_failed(s->conn);
+    int rc = mdb_query(s->conn, failed ? "ROLLBACK" : "COMMIT", &r);
+    mdb_result_free(r);
+    if (rc != MDB_OK) {
+        send_conn_error(s, 0);
+        return false;
+    }
+    return true;
+}
+
 /* Simple Query: every statement in the string, in order, up to the first error. */
 static bool handle_query(Session *s, const char *sql)
 {
     size_t off = 0, total = strlen(sql);
-    bool any = false, failed = false;
+    bool any = false, failed = false, multi = false;
     for (;;) {
         MdbStmt *st = NULL;
         size_t tail = 0;
@@ -554,7 +619,17 @@ static bool handle_query(Session *s, const char *sql)
             break;
         }
         if (!st) break;
+        /* several statements run in one implicit transaction, as in PostgreSQL, unless they
+         * manage transactions themselves: such a statement ends the implicit one first */
+        if (!any) multi = off + tail < total && !only_blank(s->conn, sql + off + tail);
         any = true;
+        bool ctl = txn_control_sql(sql + off);
+        if (s->implicit && ctl && !implicit_end(s)) {
+            mdb_stmt_free(st);
+            failed = true;
+            break;
+        }
+        if (multi && !ctl && !s->implicit && !mdb_conn_in_transaction(s->conn)) implicit_begin(s);
         int copy_dir = mdb_stmt_copy_direction(st);
         MdbResult *r = NULL;
         int k = run_statement(s, st, copy_dir, coff, &r);
@@ -583,6 +658,7 @@ static bool handle_query(Session *s, const char *sql)
         if (off >= total) break;
     }
     if (!any && !failed) send_simple(s, 'I');
+    implicit_end(s);
     send_ready(s);
     return sess_flush(s);
 }
@@ -713,6 +789,7 @@ static bool handle_parse(Session *s, PgReader *r)
     for (int i = 0; i < np && i < n; i++) p->oids[i] = oids[i];
     free(oids);
     p->copy_dir = st ? mdb_stmt_copy_direction(st) : 0;
+    p->txn_control = st && txn_control_sql(sql);
     p->refs = 1;
     p->next = s->stmts;
     s->stmts = p;
@@ -819,6 +896,12 @@ static int portal_execute(Session *s, Portal *p)
 {
     if (p->executed) return 1;
     p->executed = true;
+    /* the Executes up to Sync share one implicit transaction */
+    if (p->ps->txn_control) {
+        if (!implicit_end(s)) return 0;
+    } else if (!s->implicit && !mdb_conn_in_transaction(s->conn)) {
+        implicit_begin(s);
+    }
     MdbStmt *st = p->ps->st;
     for (int i = 0; i < p->nparams && i < mdb_stmt_param_count(st); i++) {
         int rc = p->vals[i] ? mdb_bind_text(st, i + 1, p->vals[i], p->lens[i]) : mdb_bind_null(st, i + 1);
@@ -1241,6 +1324,7 @@ static void serve(Session *s)
             break;
         case 'S':
             s->skip_to_sync = false;
+            implicit_end(s);
             if (!mdb_conn_in_transaction(s->conn)) close_all_portals(s);
             send_ready(s);
             if (!sess_flush(s)) return;

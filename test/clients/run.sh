@@ -164,6 +164,50 @@ SELECT count(*) FROM c3;
 EOF
     expect "copy to stdout" $'1\n2' -c "COPY c3 TO STDOUT"
 
+    # psql's catalog commands (\l \dt \di \dn \dv \df) list the right objects
+    "${PSQL[@]}" -c "CREATE SCHEMA cat_s" -c "CREATE TABLE cat_t (id int PRIMARY KEY, name varchar(20) DEFAULT 'x' NOT NULL, price numeric(10,2))" \
+        -c "CREATE INDEX cat_t_name ON cat_t (name)" -c "CREATE VIEW cat_v AS SELECT id, name FROM cat_t" -c "CREATE TABLE cat_s.inner_t (x int UNIQUE)" || fail "psql catalog setup"
+    has_lines() { # NAME COMMAND LINE... : every LINE is in psql -At output of COMMAND
+        local name=$1 cmd=$2 out rc
+        shift 2
+        out=$(psql -X -A -t -c "$cmd" 2>&1)
+        rc=$?
+        [ $rc -eq 0 ] || { fail "psql $name: rc $rc [$out]"; return; }
+        for l in "$@"; do
+            printf '%s\n' "$out" | grep -qxF -- "$l" || { fail "psql $name: no line [$l] in [$out]"; return; }
+        done
+        pass
+    }
+    lacks_line() { # NAME COMMAND PATTERN : no output line matches PATTERN
+        local out
+        out=$(psql -X -A -t -c "$2" 2>&1)
+        if printf '%s\n' "$out" | grep -q -- "$3"; then fail "psql $1: unexpected [$3] in [$out]"; else pass; fi
+    }
+    has_lines '\l' '\l' 'megadb|megadb|UTF8|C.UTF-8|C.UTF-8||libc|'
+    has_lines '\dt' '\dt' 'public|cat_t|table|megadb' 'public|t2|table|megadb'
+    lacks_line '\dt without views and other schemas' '\dt' 'cat_v\|inner_t\|pg_class'
+    has_lines '\dt SCHEMA.*' '\dt cat_s.*' 'cat_s|inner_t|table|megadb'
+    has_lines '\di' '\di' 'public|cat_t_name|index|megadb|cat_t' 'public|cat_t_pkey|index|megadb|cat_t'
+    has_lines '\di SCHEMA.*' '\di cat_s.*' 'cat_s|inner_t_x_key|index|megadb|inner_t'
+    has_lines '\dn' '\dn' 'cat_s|megadb' 'public|megadb'
+    lacks_line '\dn without system schemas' '\dn' 'pg_catalog\|information_schema'
+    has_lines '\dv' '\dv' 'public|cat_v|view|megadb'
+    has_lines '\d' '\d' 'public|cat_t|table|megadb' 'public|cat_v|view|megadb'
+    out=$(psql -X -A -t -c '\df' 2>&1)
+    if [ $? -eq 0 ] && [ -z "$out" ]; then pass; else fail "psql \\df (no user-defined functions): [$out]"; fi
+    # the catalog functions behind \d NAME
+    expect "format_type" 'id|integer|t|' -c "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid, true)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relname = 'cat_t' AND a.attnum = 1"
+    expect "format_type typmods" "character varying(20)|'x'"$'\n'"numeric(10,2)|" -c "SELECT format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relname = 'cat_t' AND a.attnum > 1 ORDER BY a.attnum"
+    expect "pg_get_indexdef/constraintdef" "cat_t_name|f|f|CREATE INDEX cat_t_name ON public.cat_t USING btree (name)|"$'\n'"cat_t_pkey|t|t|CREATE UNIQUE INDEX cat_t_pkey ON public.cat_t USING btree (id)|PRIMARY KEY (id)" \
+        -c "SELECT c2.relname, i.indisprimary, i.indisunique, pg_get_indexdef(i.indexrelid, 0, true), pg_get_constraintdef(con.oid, true)
+        FROM pg_class c, pg_class c2, pg_index i LEFT JOIN pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))
+        WHERE c.relname = 'cat_t' AND c.oid = i.indrelid AND i.indexrelid = c2.oid ORDER BY i.indisprimary, c2.relname"
+    expect "pg_table_is_visible" 'cat_t|t'$'\n''inner_t|f' -c "SELECT relname, pg_table_is_visible(oid) FROM pg_class WHERE relname IN ('cat_t', 'inner_t') ORDER BY 1"
+
     # authentication and database errors
     out=$(PGPASSWORD=wrong psql -X -Atc "SELECT 1" 2>&1)
     rc=$?
