@@ -34,6 +34,8 @@ typedef struct UniqueDef {
     int ncols;
     int *cols;
     bool primary;
+    bool has_tree;          /* OLTP tables: the B+tree of the constraint's index */
+    u32 tree;
 } UniqueDef;
 
 typedef struct CheckDef {

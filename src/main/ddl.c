@@ -42,12 +42,18 @@ static bool node_i64(PgQuery__Node *n, i64 *out);
 
 /* WITH (…) of CREATE TABLE: oltp_tree = N names the B+tree of an OLTP table; only the
  * catalog replay of mdb_open may give it (catalog.sql). */
-static int table_options(MdbConn *c, PgQuery__Node **opts, size_t n, u32 *tree)
+static int table_options(MdbConn *c, PgQuery__Node **opts, size_t n, u32 *tree, const char **utrees)
 {
     *tree = OLTP_NO_TREE;
+    if (utrees) *utrees = NULL;
     for (size_t i = 0; i < n; i++) {
         if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
         PgQuery__DefElem *d = opts[i]->def_elem;
+        if (utrees && !strcmp(d->defname, "oltp_unique_trees") && c->replaying) {
+            /* the index trees of the table's PRIMARY KEY/UNIQUE constraints, in order ("5,9") */
+            *utrees = d->arg ? nstr(d->arg) : NULL;
+            continue;
+        }
         if (strcmp(d->defname, "oltp_tree") != 0) continue;
         i64 v = 0;
         if (!c->replaying) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "unrecognized parameter \"%s\"", d->defname);
@@ -130,7 +136,15 @@ static int persist(MdbConn *c)
                 fprintf(f, ")");
             }
             for (int k2 = 0; k2 < t->nchecks; k2++) fprintf(f, ", CONSTRAINT \"%s\" CHECK (%s)", t->checks[k2].name, t->checks[k2].sql);
-            if (oltp_table_is(t->store)) fprintf(f, ") USING oltp WITH (oltp_tree = %u);\n", oltp_table_tree(t->store));
+            if (oltp_table_is(t->store)) {
+                fprintf(f, ") USING oltp WITH (oltp_tree = %u", oltp_table_tree(t->store));
+                if (t->nuniques) {
+                    fprintf(f, ", oltp_unique_trees = '");
+                    for (int u = 0; u < t->nuniques; u++) fprintf(f, "%s%u", u ? "," : "", t->uniques[u].has_tree ? t->uniques[u].tree : OLTP_NO_TREE);
+                    fprintf(f, "'");
+                }
+                fprintf(f, ");\n");
+            }
             else fprintf(f, ") USING memory;\n");
             for (int col = 0; col < t->ncols; col++) {
                 ColumnDef *cd = &t->cols[col];
@@ -155,7 +169,9 @@ static int persist(MdbConn *c)
             fprintf(f, "CREATE %sINDEX \"%s\" ON \"%s\".\"%s\" USING %s (", ix->unique ? "UNIQUE " : "", ix->name, s->name, ix->table->name,
                     ix->method ? ix->method : "btree");
             for (int q = 0; q < ix->nkeys; q++) fprintf(f, "%s\"%s\"", q ? ", " : "", ix->keys[q]);
-            fprintf(f, ");\n");
+            u32 itree = oltp_table_is(ix->table->store) ? oltp_index_tree(ix->table->store, ix->name) : OLTP_NO_TREE;
+            if (itree != OLTP_NO_TREE) fprintf(f, ") WITH (oltp_tree = %u);\n", itree);
+            else fprintf(f, ");\n");
         }
     }
     if (fclose(f) != 0 || rename(tmp, fn) != 0) return err_set(&c->err, SQLSTATE_IO_ERROR, "could not write \"%s\"", fn);
@@ -474,6 +490,24 @@ static int column_sequence(MdbConn *c, Binder *b, Schema *s, const char *table, 
     return MDB_OK_;
 }
 
+/* The index of a PRIMARY KEY/UNIQUE constraint of an OLTP table (named as dml.c names
+ * the constraint in its errors); tree: OLTP_NO_TREE builds a new one. */
+static int oltp_unique_index_add(MdbConn *c, const char *table, const ColumnDef *cols, UniqueDef *u, TableStore *store, Txn *txn,
+                                 u32 tree)
+{
+    char nm[512], cn[512];
+    size_t o = 0;
+    cn[0] = 0;
+    for (int k = 0; k < u->ncols && o < sizeof cn; k++) o += (size_t)snprintf(cn + o, sizeof cn - o, "%s%s", k ? ", " : "", cols[u->cols[k]].name);
+    if (u->primary) snprintf(nm, sizeof nm, "%s_pkey", table);
+    else if (u->ncols == 1) snprintf(nm, sizeof nm, "%s_%s_key", table, cols[u->cols[0]].name);
+    else snprintf(nm, sizeof nm, "%s_key", table);
+    if (oltp_index_add(store, nm, cn, u->cols, u->ncols, true, txn, &tree, &c->err)) return MDB_FAIL;
+    u->has_tree = true;
+    u->tree = tree;
+    return MDB_OK_;
+}
+
 static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const char *sql, MdbResult *r)
 {
     Schema *s = binder_schema_for_create(b, cs->relation->schemaname);
@@ -481,12 +515,16 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     const char *name = cs->relation->relname;
     snprintf(r->tag, sizeof r->tag, "CREATE TABLE");
     if (schema_name_taken(s, name)) {
-        if (cs->if_not_exists) return MDB_OK_;
+        if (cs->if_not_exists) {
+            result_add_notice(r, "42P07", "relation \"%s\" already exists, skipping", name);
+            return MDB_OK_;
+        }
         return err_set_pos(&c->err, cs->relation->location + 1, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", name);
     }
     Tier tier;
     u32 tree;
-    if (table_tier(c, cs->access_method, &tier) || table_options(c, cs->options, cs->n_options, &tree)) return MDB_FAIL;
+    const char *utrees;
+    if (table_tier(c, cs->access_method, &tier) || table_options(c, cs->options, cs->n_options, &tree, &utrees)) return MDB_FAIL;
     int ncols = 0;
     size_t capcols = cs->n_table_elts + 1;
     for (size_t i = 0; i < cs->n_table_elts; i++)
@@ -605,6 +643,20 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     if (!rc && npk > 1) rc = err_set(&c->err, "42P16", "multiple primary keys for table \"%s\" are not allowed", name);
     TableStore *store = NULL;
     if (!rc && table_store_new(c, tier, tree, cols, ncols, &store)) rc = MDB_FAIL;
+    if (!rc && tier == TIER_OLTP) {
+        /* an OLTP table checks its PRIMARY KEY/UNIQUE constraints through B+tree indexes
+         * (replay: the trees catalog.sql names; a missing entry builds the index anew) */
+        const char *p = utrees;
+        for (int u = 0; u < nuq && !rc; u++) {
+            u32 ut = OLTP_NO_TREE;
+            if (p && *p) {
+                ut = (u32)strtoul(p, (char **)&p, 10);
+                if (*p == ',') p++;
+            }
+            rc = oltp_unique_index_add(c, name, cols, &uq[u], store, NULL, ut);
+        }
+        if (rc) tableam_destroy(store);
+    }
     if (rc) {
         for (int i = 0; i < ncols; i++)
             if (cols[i].serial && !cols[i].serial->owned_by) catalog_drop_sequence(&c->db->cat, cols[i].serial);
@@ -778,6 +830,13 @@ static int alter_add_unique(MdbConn *c, TableDef *t, PgQuery__Constraint *ct, Tx
     ud->ncols = (int)ct->n_keys;
     ud->cols = cols;
     ud->name = xstrdup(primary ? "pkey" : "key");
+    ud->has_tree = false;
+    if (oltp_table_is(t->store) && oltp_unique_index_add(c, t->name, t->cols, ud, t->store, txn, OLTP_NO_TREE)) {
+        free(ud->name);
+        free(ud->cols);
+        t->nuniques--;
+        return MDB_FAIL;
+    }
     if (primary)
         for (int k = 0; k < ud->ncols; k++) t->cols[cols[k]].not_null = true;
     return MDB_OK_;
@@ -1304,7 +1363,10 @@ static int drop(MdbConn *c, Binder *b, PgQuery__DropStmt *ds, MdbResult *r)
         if (ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA) {
             Schema *s = catalog_find_schema(&c->db->cat, oname);
             if (!s) {
-                if (ds->missing_ok) continue;
+                if (ds->missing_ok) {
+                    result_add_notice(r, "00000", "schema \"%s\" does not exist, skipping", oname);
+                    continue;
+                }
                 return err_set(&c->err, SQLSTATE_INVALID_SCHEMA, "schema \"%s\" does not exist", oname);
             }
             if ((s->tables.n || s->views.n || s->sequences.n) && ds->behavior != PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
@@ -1341,14 +1403,25 @@ static int drop(MdbConn *c, Binder *b, PgQuery__DropStmt *ds, MdbResult *r)
             }
         }
         if (!obj) {
-            if (ds->missing_ok) continue;
+            if (ds->missing_ok) {
+                /* PostgreSQL's NOTICE: the kind in lower case, the name as written */
+                const char *kind = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ? "view"
+                                   : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX ? "index"
+                                   : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE ? "sequence" : "table";
+                if (sname) result_add_notice(r, "00000", "%s \"%s.%s\" does not exist, skipping", kind, sname, oname);
+                else result_add_notice(r, "00000", "%s \"%s\" does not exist, skipping", kind, oname);
+                continue;
+            }
             const char *kind = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ? "table" : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ? "view" : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX ? "index" : "sequence";
             return err_set(&c->err, SQLSTATE_UNDEFINED_TABLE, "%s \"%s\" does not exist", kind, oname);
         }
         switch (ds->remove_type) {
         case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: catalog_drop_table(&c->db->cat, obj); break;
         case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: catalog_drop_view(&c->db->cat, obj); break;
-        case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: catalog_drop_index(&c->db->cat, obj); break;
+        case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+            if (oltp_table_is(((IndexDef *)obj)->table->store)) oltp_index_drop(((IndexDef *)obj)->table->store, ((IndexDef *)obj)->name);
+            catalog_drop_index(&c->db->cat, obj);
+            break;
         default: catalog_drop_sequence(&c->db->cat, obj); break;
         }
     }
@@ -1448,6 +1521,25 @@ int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int
         if (schema_name_taken(t->schema, nm)) {
             if (is->if_not_exists) return MDB_OK_;
             return err_set(&c->err, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", nm);
+        }
+        if (oltp_table_is(t->store)) {
+            /* OLTP: a B+tree over plain columns (expression indexes stay catalog entries) */
+            int *icols = xmalloc(sizeof(int) * (is->n_index_params + 1));
+            char cn[512];
+            size_t o = 0;
+            cn[0] = 0;
+            bool plain = is->n_index_params > 0;
+            for (size_t i = 0; i < is->n_index_params && plain; i++) {
+                PgQuery__IndexElem *ie = is->index_params[i]->index_elem;
+                icols[i] = ie->name ? table_find_column(t, ie->name) : -1;
+                if (icols[i] < 0) plain = false;
+                else if (o < sizeof cn) o += (size_t)snprintf(cn + o, sizeof cn - o, "%s%s", i ? ", " : "", ie->name);
+            }
+            u32 itree;
+            int irc = table_options(c, is->options, is->n_options, &itree, NULL);
+            if (!irc && plain) irc = oltp_index_add(t->store, nm, cn, icols, (int)is->n_index_params, is->unique, txn, &itree, &c->err);
+            free(icols);
+            if (irc) return MDB_FAIL;
         }
         IndexDef *ix = catalog_create_index(&c->db->cat, t->schema, nm, t);
         ix->unique = is->unique;

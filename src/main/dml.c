@@ -239,7 +239,8 @@ static int write_rows(Writer *w, DataChunk *d)
         arena_destroy(a);
         if (rc) return MDB_FAIL;
     }
-    for (int u = 0; u < t->nuniques; u++) {
+    /* a tier with unique indexes (OLTP) checks the constraints itself as it inserts */
+    for (int u = 0; u < t->nuniques && !tableam_checks_unique(t->store); u++) {
         /* collect keys of visible rows, then probe with the new ones */
         UniqueDef *ud = &t->uniques[u];
         if (w->assigned) {

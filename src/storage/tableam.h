@@ -46,6 +46,14 @@ typedef struct TableColStats {
     double lo, hi;    /* as doubles: numbers, dates (days), timestamps (microseconds) */
 } TableColStats;
 
+/* An index a tier keeps for a table (index scans, uniqueness). */
+typedef struct TableIndexInfo {
+    const char *name;
+    int ncols;
+    const int *cols; /* table columns of the key, in key order */
+    bool unique;
+} TableIndexInfo;
+
 /* ALTER TABLE ADD COLUMN with a volatile default: one value per live row version. */
 typedef int (*TableFillFn)(void *ctx, Value *out);
 /* ALTER COLUMN TYPE: converts n values from src into dst (a fresh vector). */
@@ -81,6 +89,19 @@ struct TableAM {
     bool logged;
     int (*commit_rows)(TableStore *st, Txn *txn, u64 row, u64 count, u8 kind, Ts cts, Err *err);
     void (*undo_rows)(TableStore *st, Txn *txn, u64 row, u64 count, u8 kind);
+
+    /* indexes (NULL: the tier has none).  checks_unique: insert itself enforces the
+     * table's PRIMARY KEY/UNIQUE constraints through its unique indexes (the engine skips
+     * its own check).  An index scan returns the rows txn sees whose key starts with the
+     * neq values eq and, when lo/hi are given, whose next key column lies within them
+     * (inclusive or not); NULL bounds match nothing.  iscan_begin returns NULL on error. */
+    bool checks_unique;
+    int (*index_count)(TableStore *st);
+    bool (*index_info)(TableStore *st, int i, TableIndexInfo *out); /* false: dropped */
+    void *(*iscan_begin)(TableStore *st, int index, const Value *eq, int neq, const Value *lo, bool lo_incl, const Value *hi,
+                         bool hi_incl, Err *err);
+    int (*iscan_next)(void *scan, Txn *txn, const int *cols, int ncols, DataChunk *out, Err *err);
+    void (*iscan_end)(void *scan);
 
     /* schema changes; NULL = the tier does not support it yet (0A000) */
     int (*add_column)(TableStore *st, LType type, const Value *fill, TableFillFn fn, void *ctx, Err *err);
@@ -120,6 +141,9 @@ static inline int tableam_fetch(TableStore *st, Txn *txn, u64 row, const int *co
 {
     return st->am->fetch(st, txn, row, cols, ncols, out, found, err);
 }
+static inline int tableam_index_count(TableStore *st) { return st && st->am->index_count ? st->am->index_count(st) : 0; }
+static inline bool tableam_index_info(TableStore *st, int i, TableIndexInfo *out) { return st->am->index_info(st, i, out); }
+static inline bool tableam_checks_unique(TableStore *st) { return st && st->am->checks_unique; }
 static inline i64 tableam_live_rows(TableStore *st) { return st ? st->am->live_rows(st) : 0; }
 static inline TableColStats tableam_column_stats(TableStore *st, int col) { return st->am->column_stats(st, col); }
 static inline void tableam_destroy(TableStore *st)

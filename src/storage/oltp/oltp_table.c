@@ -12,10 +12,27 @@
 #include "storage/oltp/oltp_table.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define OLTP_RANGE_ROWS ((u64)VECTOR_SIZE * 60) /* row ids per scan morsel */
 #define OLTP_HDR 16                              /* begin + end stamps */
+#define OLTP_MAX_INDEXES 64
+
+/* An index: a B+tree whose keys are the encoded index columns followed by the
+ * 8-byte row id (so every version has its own entry and keys stay unique per
+ * tree); values are empty.  Entries are never removed when a version ends
+ * (readers check the row's stamps); only the undo of the insert removes them. */
+typedef struct OltpIndex {
+    char *name;
+    char *colnames;  /* "a, b" for error details */
+    BTree *tree;
+    int ncols;
+    int *cols;
+    KeyCol *kc;
+    bool unique;
+    _Atomic bool dropped; /* DROP INDEX: no longer maintained nor offered (kept: plans may hold it) */
+} OltpIndex;
 
 typedef struct OltpTable {
     TableStore base;
@@ -27,6 +44,8 @@ typedef struct OltpTable {
     pthread_mutex_t mu;
     _Atomic u64 next_row;
     _Atomic i64 live;
+    OltpIndex *idx[OLTP_MAX_INDEXES]; /* appended under mu, never moved */
+    _Atomic int nidx;
 } OltpTable;
 
 static const TableAM OLTP_AM;
@@ -154,6 +173,155 @@ static bool stamps_visible(const u8 *val, Txn *txn, bool latest)
     return version_visible(b, e, txn);
 }
 
+/* ---- index keys ------------------------------------------------------------------------- */
+
+/* The value stored at p (column c of a payload; NULL pointer = NULL); strings borrow p. */
+static Value payload_value(const OltpTable *t, int c, const u8 *p)
+{
+    Vector v;
+    memset(&v, 0, sizeof v);
+    v.type = t->types[c];
+    u8 nul = 1;
+    if (!p) {
+        v.nulls = &nul;
+        return vector_get(&v, 0);
+    }
+    _Alignas(16) u8 buf[16];
+    Str s;
+    if (type_is_string((TypeId)v.type.id)) {
+        u32 len;
+        memcpy(&len, p, 4);
+        s = str_make((const char *)p + 4, len);
+        v.data = (u8 *)&s;
+    } else {
+        size_t w = type_width(v.type);
+        memcpy(buf, p, w <= sizeof buf ? w : sizeof buf);
+        v.data = buf;
+    }
+    return vector_get(&v, 0);
+}
+
+/* Encodes the index key of one row: the columns (*plen bytes), then the row id. */
+static int index_key(const OltpIndex *ix, const Value *vals, u64 row, ByteBuf *out, size_t *plen, bool *has_null, Err *err)
+{
+    out->len = 0;
+    *has_null = false;
+    for (int k = 0; k < ix->ncols; k++) {
+        *has_null |= vals[k].is_null;
+        if (keyenc_append(out, &vals[k], &ix->kc[k], err)) return MDB_FAIL;
+    }
+    *plen = out->len;
+    u8 rk[8];
+    key_of(row, rk);
+    bytebuf_append(out, rk, 8);
+    if (out->len > BT_MAX_CELL)
+        return err_set(err, "54000", "index row size %zu exceeds maximum %d for index \"%s\"", out->len, BT_MAX_CELL, ix->name);
+    return MDB_OK_;
+}
+
+static void index_vals_chunk(const OltpIndex *ix, const DataChunk *rows, idx_t i, Value *vals)
+{
+    for (int k = 0; k < ix->ncols; k++) vals[k] = vector_get(&rows->cols[ix->cols[k]], i);
+}
+
+/* at: column offsets of the payload (row_offsets). */
+static void index_vals_payload(const OltpTable *t, const OltpIndex *ix, const u8 **at, Value *vals)
+{
+    for (int k = 0; k < ix->ncols; k++) vals[k] = payload_value(t, ix->cols[k], at[ix->cols[k]]);
+}
+
+/* Key text for error details: "1, abc" (numbers, text and booleans; others as "?"). */
+static void key_detail(const Value *vals, int n, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (int k = 0; k < n && o < cap; k++) {
+        const Value *v = &vals[k];
+        const char *sep = k ? ", " : "";
+        if (v->is_null) o += (size_t)snprintf(buf + o, cap - o, "%snull", sep);
+        else switch ((TypeId)v->type.id) {
+            case TYPE_INT16: case TYPE_INT32: case TYPE_INT64:
+                o += (size_t)snprintf(buf + o, cap - o, "%s%lld", sep, (long long)v->u.i);
+                break;
+            case TYPE_BOOL: o += (size_t)snprintf(buf + o, cap - o, "%s%s", sep, v->u.b ? "t" : "f"); break;
+            case TYPE_TEXT:
+                o += (size_t)snprintf(buf + o, cap - o, "%s%.*s", sep, (int)MDB_MIN(v->u.s.len, 200), str_data(&v->u.s));
+                break;
+            default: o += (size_t)snprintf(buf + o, cap - o, "%s?", sep); break;
+            }
+    }
+}
+
+enum { UQ_NONE = 0, UQ_DUP = 1, UQ_BUSY = 2 };
+
+/* Looks for another live version with the key prefix key[0..plen) in a unique index:
+ * UQ_DUP when a version that is not ended by a committed transaction (or by `me`)
+ * was inserted by a committed transaction or by `me`; UQ_BUSY when the only such
+ * versions belong to transactions still in progress (inserted, or being deleted, by
+ * them: their outcome decides, so the caller gets 40001). `self`: a row id to ignore.
+ * Entries whose row is gone or now holds another key (a row id reused after an
+ * index build raced with a rollback) are skipped. */
+static int unique_probe(OltpTable *t, OltpIndex *ix, TxnId me, const u8 *key, size_t plen, u64 self, int *res, Err *err)
+{
+    *res = UQ_NONE;
+    ByteBuf lo = {0}, hi = {0}, v = {0}, kb = {0};
+    static const u8 zero[8] = {0}, ones[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    bytebuf_append(&lo, key, plen);
+    bytebuf_append(&lo, zero, 8);
+    bytebuf_append(&hi, key, plen);
+    bytebuf_append(&hi, ones, 8);
+    BtCursor c;
+    btree_cursor_open(&c, ix->tree, lo.data, lo.len, true, hi.data, hi.len, true);
+    const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
+    Value *vals = xmalloc(sizeof(Value) * (size_t)(ix->ncols + 1));
+    int r, rc = MDB_OK_;
+    const u8 *ek, *ev;
+    size_t ekl, evl;
+    while (*res != UQ_DUP && (r = btree_cursor_next(&c, &ek, &ekl, &ev, &evl, err)) != 0) {
+        if (r < 0) { rc = MDB_FAIL; break; }
+        if (ekl != plen + 8) continue;
+        u64 row = row_of(ek + plen);
+        if (row == self) continue;
+        u8 rk[8];
+        key_of(row, rk);
+        bool found;
+        if (btree_get(t->tree, rk, 8, &v, &found, err)) { rc = MDB_FAIL; break; }
+        if (!found || v.len < OLTP_HDR) continue;
+        Ts b = rd64(v.data), e = rd64(v.data + 8);
+        if (b == TS_ABORTED || e == me || e < TXN_ID_BASE) continue; /* dead for everyone but old snapshots */
+        row_offsets(t, v.data, v.len, at);
+        index_vals_payload(t, ix, at, vals);
+        size_t pl;
+        bool hn;
+        if (index_key(ix, vals, row, &kb, &pl, &hn, err)) { rc = MDB_FAIL; break; }
+        if (pl != plen || memcmp(kb.data, key, plen) != 0) continue;
+        if ((b >= TXN_ID_BASE && b != me) || (e != TS_INFINITY && e != TS_ABORTED)) *res = UQ_BUSY;
+        else *res = UQ_DUP;
+    }
+    btree_cursor_close(&c);
+    free(at);
+    free(vals);
+    bytebuf_free(&lo);
+    bytebuf_free(&hi);
+    bytebuf_free(&v);
+    bytebuf_free(&kb);
+    return rc;
+}
+
+static int unique_error(OltpIndex *ix, int res, const Value *vals, Err *err)
+{
+    char d[600];
+    key_detail(vals, ix->ncols, d, sizeof d);
+    if (res == UQ_BUSY) {
+        err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent insert or delete of the same key in \"%s\"", ix->name);
+        err_detail(err, "Key (%s)=(%s) is being written by a transaction in progress.", ix->colnames, d);
+        return MDB_FAIL;
+    }
+    err_set(err, SQLSTATE_UNIQUE_VIOLATION, "duplicate key value violates unique constraint \"%s\"", ix->name);
+    err_detail(err, "Key (%s)=(%s) already exists.", ix->colnames, d);
+    return MDB_FAIL;
+}
+
 /* ---- per-transaction state: the WAL transaction --------------------------------------- */
 
 typedef struct OltpTxn {
@@ -215,6 +383,13 @@ static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
     ByteBuf v = {0};
     int rc = MDB_OK_;
     pthread_mutex_lock(&t->mu);
+    /* the index keys of a row, checked before the row is written; the unique checks run
+     * under mu, so no other writer of this table can slip the same key in between */
+    int nidx = atomic_load(&t->nidx);
+    ByteBuf *keys = xcalloc((size_t)nidx + 1, sizeof(ByteBuf));
+    int maxk = 1;
+    for (int j = 0; j < nidx; j++) maxk = MDB_MAX(maxk, t->idx[j]->ncols);
+    Value *vals = xmalloc(sizeof(Value) * (size_t)maxk);
     u64 first = atomic_load(&t->next_row);
     idx_t done = 0;
     for (; done < rows->count && !rc; done++) {
@@ -223,16 +398,39 @@ static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
             rc = err_set(err, "54000", "row is too big: size %zu, maximum size %d for oltp tables", v.len - OLTP_HDR, BT_MAX_CELL - 8 - OLTP_HDR);
             break;
         }
+        u64 row = first + done;
+        for (int j = 0; j < nidx && !rc; j++) {
+            OltpIndex *ix = t->idx[j];
+            if (atomic_load(&ix->dropped)) continue;
+            index_vals_chunk(ix, rows, done, vals);
+            size_t plen;
+            bool hn;
+            rc = index_key(ix, vals, row, &keys[j], &plen, &hn, err);
+            if (rc || !ix->unique || hn) continue;
+            int res;
+            rc = unique_probe(t, ix, txn->id, keys[j].data, plen, row, &res, err);
+            if (!rc && res != UQ_NONE) rc = unique_error(ix, res, vals, err);
+        }
+        if (rc) break;
         u8 k[8];
-        key_of(first + done, k);
+        key_of(row, k);
         rc = btree_insert(t->tree, bt, k, 8, v.data, v.len, err);
         if (rc) break;
+        for (int j = 0; j < nidx && !rc; j++)
+            if (!atomic_load(&t->idx[j]->dropped)) rc = btree_insert(t->idx[j]->tree, bt, keys[j].data, keys[j].len, (const u8 *)"", 0, err);
+        if (rc) {
+            done++; /* the row is in the tree: its rollback removes it and its entries */
+            break;
+        }
     }
     /* rows written before a failure are logged too, so that the statement's rollback removes them */
     atomic_store(&t->next_row, first + done);
     atomic_fetch_add(&t->live, (i64)done);
     pthread_mutex_unlock(&t->mu);
     if (done) txn_log(txn, st, first, done, UNDO_INSERT);
+    for (int j = 0; j < nidx; j++) bytebuf_free(&keys[j]);
+    free(keys);
+    free(vals);
     bytebuf_free(&v);
     return rc;
 }
@@ -294,6 +492,29 @@ static int oltp_commit_rows(TableStore *st, Txn *txn, u64 row, u64 count, u8 kin
     return rc;
 }
 
+/* Removes the index entries of row `row` (payload v): the undo of its insert. */
+static void index_remove_row(OltpTable *t, BtTxn *bt, u64 row, const ByteBuf *v)
+{
+    int nidx = atomic_load(&t->nidx);
+    if (!nidx) return;
+    const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
+    row_offsets(t, v->data, v->len, at);
+    ByteBuf kb = {0};
+    for (int j = 0; j < nidx; j++) {
+        OltpIndex *ix = t->idx[j];
+        Value *vals = xmalloc(sizeof(Value) * (size_t)(ix->ncols + 1));
+        index_vals_payload(t, ix, at, vals);
+        size_t plen;
+        bool hn, found;
+        Err er = {0};
+        if (!index_key(ix, vals, row, &kb, &plen, &hn, &er)) btree_delete(ix->tree, bt, kb.data, kb.len, &found, &er);
+        err_clear(&er);
+        free(vals);
+    }
+    bytebuf_free(&kb);
+    free(at);
+}
+
 /* Undo of a range: after a full rollback the log transaction already undid everything
  * (only the estimate is adjusted); rolling back to a savepoint logs the inverse changes. */
 static void oltp_undo_rows(TableStore *st, Txn *txn, u64 row, u64 count, u8 kind)
@@ -313,6 +534,7 @@ static void oltp_undo_rows(TableStore *st, Txn *txn, u64 row, u64 count, u8 kind
         bool found;
         if (btree_get(t->tree, k, 8, &v, &found, &er) || !found) continue;
         if (kind == UNDO_INSERT && rd64(v.data) == txn->id) {
+            index_remove_row(t, o->bt, r, &v);
             if (!btree_delete(t->tree, o->bt, k, 8, &found, &er)) atomic_fetch_sub(&t->live, 1);
         } else if (kind == UNDO_DELETE && rd64(v.data + 8) == txn->id) {
             wr64(v.data + 8, TS_INFINITY);
@@ -426,6 +648,307 @@ static int oltp_fetch(TableStore *st, Txn *txn, u64 row, const int *cols, int nc
     return rc;
 }
 
+/* ---- indexes ------------------------------------------------------------------------------ */
+
+int oltp_index_add(TableStore *st, const char *name, const char *colnames, const int *cols, int ncols, bool unique, Txn *txn,
+                   u32 *tree_io, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (ncols <= 0) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "an index on oltp tables needs at least one column");
+    for (int k = 0; k < ncols; k++) {
+        TypeId id = (TypeId)t->types[cols[k]].id;
+        if (id == TYPE_INTERVAL || id == TYPE_LIST) {
+            char tb[64];
+            return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "oltp indexes do not support type %s yet", type_name(t->types[cols[k]], tb, sizeof tb));
+        }
+    }
+    OltpIndex *ix = xcalloc(1, sizeof *ix);
+    ix->name = xstrdup(name);
+    ix->colnames = xstrdup(colnames ? colnames : "");
+    ix->ncols = ncols;
+    ix->cols = xmalloc(sizeof(int) * (size_t)ncols);
+    memcpy(ix->cols, cols, sizeof(int) * (size_t)ncols);
+    ix->kc = xcalloc((size_t)ncols, sizeof(KeyCol));
+    for (int k = 0; k < ncols; k++) ix->kc[k].type = t->types[cols[k]];
+    ix->unique = unique;
+    int rc = MDB_OK_;
+    pthread_mutex_lock(&t->mu);
+    if (atomic_load(&t->nidx) >= OLTP_MAX_INDEXES) {
+        rc = err_set(err, "54000", "too many indexes on one oltp table (at most %d)", OLTP_MAX_INDEXES);
+    } else if (*tree_io != OLTP_NO_TREE) {
+        /* catalog replay: the tree was built and made durable before the catalog named it */
+        BufFrame *f;
+        if (bufpool_pin(t->s->bp, *tree_io, &f, err)) rc = MDB_FAIL;
+        else {
+            bool meta = page_hdr(f->data)->type == BT_PAGE_META;
+            bufpool_unpin(t->s->bp, f);
+            if (!meta) rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u is not the root of an oltp index", *tree_io);
+            else ix->tree = btree_open(&t->s->env, *tree_io);
+        }
+    } else if (!(rc = btree_create(&t->s->env, &ix->tree, err))) {
+        /* build from every version in the table (old ones too: snapshots may still see them);
+         * the entries are written outside any transaction (never undone) */
+        TxnId me = txn ? txn->id : 0;
+        BtCursor c;
+        btree_cursor_open(&c, t->tree, NULL, 0, true, NULL, 0, true);
+        const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
+        Value *vals = xmalloc(sizeof(Value) * (size_t)ncols);
+        ByteBuf kb = {0};
+        const u8 *key, *val;
+        size_t klen, vlen;
+        int r;
+        while (!rc && (r = btree_cursor_next(&c, &key, &klen, &val, &vlen, err)) != 0) {
+            if (r < 0) { rc = MDB_FAIL; break; }
+            if (klen != 8 || vlen < OLTP_HDR) continue;
+            u64 row = row_of(key);
+            Ts b = rd64(val), e = rd64(val + 8);
+            row_offsets(t, val, vlen, at);
+            index_vals_payload(t, ix, at, vals);
+            size_t plen;
+            bool hn;
+            if ((rc = index_key(ix, vals, row, &kb, &plen, &hn, err))) break;
+            if (unique && !hn && b != TS_ABORTED && e != me && e >= TXN_ID_BASE) {
+                int res;
+                if ((rc = unique_probe(t, ix, me, kb.data, plen, row, &res, err))) break;
+                if (res != UQ_NONE) {
+                    char d[600];
+                    key_detail(vals, ncols, d, sizeof d);
+                    rc = err_set(err, SQLSTATE_UNIQUE_VIOLATION, "could not create unique index \"%s\"", name);
+                    err_detail(err, "Key (%s)=(%s) is duplicated.", ix->colnames, d);
+                    break;
+                }
+            }
+            rc = btree_insert(ix->tree, NULL, kb.data, kb.len, (const u8 *)"", 0, err);
+        }
+        btree_cursor_close(&c);
+        bytebuf_free(&kb);
+        free(at);
+        free(vals);
+        /* the catalog will name the tree: it must be durable first */
+        if (!rc) rc = wal_flush(t->s->wal, wal_insert_lsn(t->s->wal), err);
+        if (!rc) *tree_io = (u32)btree_id(ix->tree);
+    }
+    if (!rc) {
+        int n = atomic_load(&t->nidx);
+        t->idx[n] = ix;
+        atomic_store(&t->nidx, n + 1);
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (rc) {
+        /* a half-built tree stays allocated in the page file (no free-page reuse yet) */
+        free(ix->name);
+        free(ix->colnames);
+        free(ix->cols);
+        free(ix->kc);
+        free(ix);
+    }
+    return rc;
+}
+
+static OltpIndex *index_named(OltpTable *t, const char *name)
+{
+    int n = atomic_load(&t->nidx);
+    for (int j = 0; j < n; j++)
+        if (!atomic_load(&t->idx[j]->dropped) && !strcmp(t->idx[j]->name, name)) return t->idx[j];
+    return NULL;
+}
+
+bool oltp_index_drop(TableStore *st, const char *name)
+{
+    OltpTable *t = (OltpTable *)st;
+    pthread_mutex_lock(&t->mu);
+    OltpIndex *ix = index_named(t, name);
+    if (ix) atomic_store(&ix->dropped, true);
+    pthread_mutex_unlock(&t->mu);
+    return ix != NULL;
+}
+
+void oltp_index_rename(TableStore *st, const char *from, const char *to)
+{
+    OltpTable *t = (OltpTable *)st;
+    pthread_mutex_lock(&t->mu);
+    OltpIndex *ix = index_named(t, from);
+    if (ix) {
+        /* the old name stays allocated: a concurrent error message may be reading it */
+        ix->name = xstrdup(to);
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+u32 oltp_index_tree(TableStore *st, const char *name)
+{
+    OltpIndex *ix = index_named((OltpTable *)st, name);
+    return ix ? (u32)btree_id(ix->tree) : OLTP_NO_TREE;
+}
+
+int oltp_index_check(TableStore *st, const char *name, Txn *txn, u64 *entries, u64 *visible, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    OltpIndex *ix = index_named(t, name);
+    *entries = *visible = 0;
+    if (!ix) return err_set(err, SQLSTATE_UNDEFINED_OBJECT, "index \"%s\" does not exist", name);
+    if (btree_check(ix->tree, entries, err)) return MDB_FAIL;
+    /* every visible row has an entry */
+    BtCursor c;
+    btree_cursor_open(&c, t->tree, NULL, 0, true, NULL, 0, true);
+    const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
+    Value *vals = xmalloc(sizeof(Value) * (size_t)ix->ncols);
+    ByteBuf kb = {0}, dummy = {0};
+    const u8 *key, *val;
+    size_t klen, vlen;
+    int r, rc = MDB_OK_;
+    while ((r = btree_cursor_next(&c, &key, &klen, &val, &vlen, err)) != 0) {
+        if (r < 0) { rc = MDB_FAIL; break; }
+        if (klen != 8 || vlen < OLTP_HDR || !stamps_visible(val, txn, false)) continue;
+        row_offsets(t, val, vlen, at);
+        index_vals_payload(t, ix, at, vals);
+        size_t plen;
+        bool hn, found;
+        if ((rc = index_key(ix, vals, row_of(key), &kb, &plen, &hn, err))) break;
+        if ((rc = btree_get(ix->tree, kb.data, kb.len, &dummy, &found, err))) break;
+        if (!found) {
+            rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "row %llu has no entry in index \"%s\"", (unsigned long long)row_of(key), name);
+            break;
+        }
+        (*visible)++;
+    }
+    btree_cursor_close(&c);
+    bytebuf_free(&kb);
+    bytebuf_free(&dummy);
+    free(at);
+    free(vals);
+    return rc;
+}
+
+static int oltp_index_count(TableStore *st) { return atomic_load(&((OltpTable *)st)->nidx); }
+
+static bool oltp_index_info(TableStore *st, int i, TableIndexInfo *out)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (i < 0 || i >= atomic_load(&t->nidx) || atomic_load(&t->idx[i]->dropped)) return false;
+    OltpIndex *ix = t->idx[i];
+    out->name = ix->name;
+    out->ncols = ix->ncols;
+    out->cols = ix->cols;
+    out->unique = ix->unique;
+    return true;
+}
+
+/* Index scans: the cursor walks the entries in key order; each entry's row is looked
+ * up and returned when the snapshot sees that version. */
+typedef struct OltpIScan {
+    OltpTable *t;
+    BtCursor cur;
+    bool empty;
+    ByteBuf v;
+    const u8 **at;
+} OltpIScan;
+
+/* The smallest byte string above every string that starts with p (false: none). */
+static bool prefix_succ(ByteBuf *p)
+{
+    while (p->len && p->data[p->len - 1] == 0xff) p->len--;
+    if (!p->len) return false;
+    p->data[p->len - 1]++;
+    return true;
+}
+
+static void *oltp_iscan_begin(TableStore *st, int index, const Value *eq, int neq, const Value *lo, bool lo_incl, const Value *hi,
+                              bool hi_incl, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (index < 0 || index >= atomic_load(&t->nidx)) {
+        err_set(err, SQLSTATE_INTERNAL_ERROR, "index %d of an oltp table does not exist", index);
+        return NULL;
+    }
+    OltpIndex *ix = t->idx[index];
+    bool range = lo || hi;
+    if (neq > ix->ncols || neq + (range ? 1 : 0) > ix->ncols || (!neq && !range)) {
+        err_set(err, SQLSTATE_INTERNAL_ERROR, "invalid bounds for index \"%s\"", ix->name);
+        return NULL;
+    }
+    OltpIScan *s = xcalloc(1, sizeof *s);
+    s->t = t;
+    s->at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
+    ByteBuf e = {0}, l = {0}, h = {0};
+    int rc = MDB_OK_;
+    for (int k = 0; k < neq && !rc; k++) {
+        s->empty |= eq[k].is_null; /* = NULL is never true */
+        rc = keyenc_append(&e, &eq[k], &ix->kc[k], err);
+    }
+    if (lo && lo->is_null) s->empty = true;
+    if (hi && hi->is_null) s->empty = true;
+    bool has_hi = true;
+    if (!rc && !s->empty) {
+        const KeyCol *rk = &ix->kc[neq < ix->ncols ? neq : 0];
+        bytebuf_append(&l, e.data, e.len);
+        if (lo) {
+            rc = keyenc_append(&l, lo, rk, err);
+            if (!rc && !lo_incl) prefix_succ(&l);
+        } else if (range) {
+            u8 m = 0x01; /* the marker of a non-NULL value: NULLs never satisfy a comparison */
+            bytebuf_append(&l, &m, 1);
+        }
+        bytebuf_append(&h, e.data, e.len);
+        if (!rc && hi) {
+            rc = keyenc_append(&h, hi, rk, err);
+            if (!rc && hi_incl) has_hi = prefix_succ(&h);
+        } else if (range) {
+            u8 m = 0x02; /* NULLs (sorted last) start here */
+            bytebuf_append(&h, &m, 1);
+        } else {
+            has_hi = prefix_succ(&h);
+        }
+    }
+    if (!rc && !s->empty) btree_cursor_open(&s->cur, ix->tree, l.data, l.len, true, has_hi ? h.data : NULL, h.len, false);
+    bytebuf_free(&e);
+    bytebuf_free(&l);
+    bytebuf_free(&h);
+    if (rc) {
+        free(s->at);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int oltp_iscan_next(void *scan, Txn *txn, const int *cols, int ncols, DataChunk *out, Err *err)
+{
+    OltpIScan *s = scan;
+    out->count = 0;
+    if (s->empty) return MDB_OK_;
+    while (out->count < VECTOR_SIZE) {
+        const u8 *key, *val;
+        size_t klen, vlen;
+        int r = btree_cursor_next(&s->cur, &key, &klen, &val, &vlen, err);
+        if (r < 0) return MDB_FAIL;
+        if (r == 0) {
+            s->empty = true;
+            break;
+        }
+        if (klen < 8) continue;
+        u64 row = row_of(key + klen - 8);
+        u8 rk[8];
+        key_of(row, rk);
+        bool found;
+        if (btree_get(s->t->tree, rk, 8, &s->v, &found, err)) return MDB_FAIL;
+        if (!found || s->v.len < OLTP_HDR || !stamps_visible(s->v.data, txn, false)) continue;
+        row_decode(s->t, row, s->v.data, s->v.len, cols, ncols, out, out->count, s->at);
+        out->count++;
+    }
+    return MDB_OK_;
+}
+
+static void oltp_iscan_end(void *scan)
+{
+    OltpIScan *s = scan;
+    if (!s) return;
+    btree_cursor_close(&s->cur);
+    bytebuf_free(&s->v);
+    free(s->at);
+    free(s);
+}
+
 /* ---- statistics and life cycle --------------------------------------------------------- */
 
 static i64 oltp_live_rows(TableStore *st) { return atomic_load(&((OltpTable *)st)->live); }
@@ -443,6 +966,13 @@ static void oltp_destroy(TableStore *st)
     OltpTable *t = (OltpTable *)st;
     if (!t) return;
     pthread_mutex_destroy(&t->mu);
+    for (int j = 0; j < atomic_load(&t->nidx); j++) {
+        free(t->idx[j]->name);
+        free(t->idx[j]->colnames);
+        free(t->idx[j]->cols);
+        free(t->idx[j]->kc);
+        free(t->idx[j]);
+    }
     free(t->types);
     free(t);
 }
@@ -532,5 +1062,11 @@ static const TableAM OLTP_AM = {
     .logged = true,
     .commit_rows = oltp_commit_rows,
     .undo_rows = oltp_undo_rows,
+    .checks_unique = true,
+    .index_count = oltp_index_count,
+    .index_info = oltp_index_info,
+    .iscan_begin = oltp_iscan_begin,
+    .iscan_next = oltp_iscan_next,
+    .iscan_end = oltp_iscan_end,
     /* schema changes and TRUNCATE: not yet (0A000) */
 };

@@ -36,6 +36,24 @@ int oltp_table_open(OltpStore *s, TxnManager *tm, u32 tree, const LType *types, 
 /* The tree id to persist in the catalog. */
 u32 oltp_table_tree(const TableStore *st);
 bool oltp_table_is(const TableStore *st);
+/* Indexes (see oltp_table.c: key = encoded columns + row id, one entry per version).
+ * *tree_io == OLTP_NO_TREE: creates the tree and builds it from the table's rows
+ * (23505 "could not create unique index" on duplicate live keys), durable before this
+ * returns, and sets *tree_io for the catalog; otherwise opens that tree (catalog
+ * replay).  A unique index makes insert reject a key another live version has: 23505
+ * when that version's inserter committed (or is txn), 40001 when the inserter or a
+ * deleter is still in progress.  name: the constraint or index name of the errors;
+ * colnames: "a, b" for their detail. */
+int oltp_index_add(TableStore *st, const char *name, const char *colnames, const int *cols, int ncols, bool unique, Txn *txn,
+                   u32 *tree_io, Err *err);
+/* Stops maintaining and offering the index (its pages are not reclaimed yet); false: no such index. */
+bool oltp_index_drop(TableStore *st, const char *name);
+void oltp_index_rename(TableStore *st, const char *from, const char *to);
+/* The tree id of a live index (OLTP_NO_TREE: none). */
+u32 oltp_index_tree(TableStore *st, const char *name);
+/* Verifies an index: its tree's structure, and an entry for every row txn sees;
+ * *entries = entries in the tree, *visible = rows checked.  XX001 on a mismatch. */
+int oltp_index_check(TableStore *st, const char *name, Txn *txn, u64 *entries, u64 *visible, Err *err);
 /* 0A000 unless every column type can be stored. */
 int oltp_check_types(const LType *types, int ncols, Err *err);
 
