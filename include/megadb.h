@@ -154,6 +154,10 @@ const char *mdb_result_copy_data(const MdbResult *r, size_t *len, int *ncols);
  * is owned by the result and replaced by the next fetch. */
 int mdb_result_fetch(MdbResult *r, MdbChunk **out);
 void mdb_result_free(MdbResult *r);
+/* NOTICE number i (0-based) the statement raised, e.g. DROP TABLE IF EXISTS of a missing
+ * table: its message up to the next '\n' (not NUL-terminated there), its SQLSTATE in
+ * sqlstate; NULL when there are no more. */
+const char *mdb_result_notice(const MdbResult *r, int i, char sqlstate[6]);
 
 size_t mdb_chunk_row_count(const MdbChunk *c);
 bool mdb_chunk_is_null(const MdbChunk *c, int col, size_t row);

@@ -246,9 +246,6 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
         /* other OID alias types, as numbers (catalog queries of psql and drivers cast to them) */
         {"regtype", TYPE_INT64, 0}, {"regnamespace", TYPE_INT64, 0}, {"regproc", TYPE_INT64, 0},
         {"regprocedure", TYPE_INT64, 0}, {"regrole", TYPE_INT64, 0}, {"regoper", TYPE_INT64, 0},
-        /* other OID alias types, as numbers (catalog queries of psql and drivers cast to them) */
-        {"regtype", TYPE_INT64, 0}, {"regnamespace", TYPE_INT64, 0}, {"regproc", TYPE_INT64, 0},
-        {"regprocedure", TYPE_INT64, 0}, {"regrole", TYPE_INT64, 0}, {"regoper", TYPE_INT64, 0},
     };
     size_t i;
     for (i = 0; i < MDB_ARRAY_LEN(MAP); i++)

@@ -1408,8 +1408,10 @@ static int drop(MdbConn *c, Binder *b, PgQuery__DropStmt *ds, MdbResult *r)
                 const char *kind = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ? "view"
                                    : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX ? "index"
                                    : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE ? "sequence" : "table";
-                if (sname) result_add_notice(r, "00000", "%s \"%s.%s\" does not exist, skipping", kind, sname, oname);
-                else result_add_notice(r, "00000", "%s \"%s\" does not exist, skipping", kind, oname);
+                if (sname && !catalog_find_schema(&c->db->cat, sname))
+                    result_add_notice(r, "00000", "schema \"%s\" does not exist, skipping", sname);
+                else
+                    result_add_notice(r, "00000", "%s \"%s\" does not exist, skipping", kind, oname);
                 continue;
             }
             const char *kind = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ? "table" : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ? "view" : ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX ? "index" : "sequence";

@@ -6,6 +6,7 @@
  * an implicit one that commits when the statement succeeds.  A failed
  * statement inside a block marks the block failed (25P02 until ROLLBACK).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -189,9 +190,37 @@ void mdb_result_free(MdbResult *r)
     if (!r) return;
     colcoll_destroy(r->rows);
     free(r->copy_out);
+    free(r->notices);
     arena_destroy(r->chunk.scratch);
     arena_destroy(r->arena);
     free(r);
+}
+
+void result_add_notice(MdbResult *r, const char *sqlstate, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    for (char *q = msg; *q; q++)
+        if (*q == '\n' || *q == '\t') *q = ' ';
+    size_t old = r->notices ? strlen(r->notices) : 0, add = strlen(sqlstate) + strlen(msg) + 2;
+    r->notices = xrealloc(r->notices, old + add + 1);
+    snprintf(r->notices + old, add + 1, "%s\t%s\n", sqlstate, msg);
+}
+
+const char *mdb_result_notice(const MdbResult *r, int i, char sqlstate[6])
+{
+    const char *p = r ? r->notices : NULL;
+    for (; p && *p && i > 0; i--) {
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    if (!p || !*p || strlen(p) < 7) return NULL;
+    memcpy(sqlstate, p, 5);
+    sqlstate[5] = 0;
+    return p + 6; /* up to the next newline */
 }
 
 int mdb_result_column_count(const MdbResult *r) { return r->ncols; }

@@ -59,7 +59,11 @@ struct MdbResult {
     char *copy_out;         /* COPY … TO STDOUT: the rows in COPY's text/CSV form (malloc'd) */
     size_t copy_out_len;
     int copy_ncols;
+    char *notices;          /* NOTICEs of the statement: "SQLSTATE\tmessage\n" each (malloc'd) */
 };
+
+/* Adds a NOTICE to the statement's result (DROP … IF EXISTS of a missing object, …). */
+void result_add_notice(MdbResult *r, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 struct MdbStmt {
     MdbConn *conn;

@@ -175,6 +175,31 @@ static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint3
 
 /* ---- messages to the client --------------------------------------------------------- */
 
+/* NoticeResponse for every NOTICE the statement raised (DROP … IF EXISTS of a missing object, …). */
+static void send_notices(Session *s, const MdbResult *r)
+{
+    char code[6];
+    const char *m;
+    for (int i = 0; (m = mdb_result_notice(r, i, code)) != NULL; i++) {
+        const char *nl = strchr(m, '\n');
+        int n = (int)(nl ? (size_t)(nl - m) : strlen(m));
+        char msg[600];
+        snprintf(msg, sizeof msg, "%.*s", n, m);
+        PgBuf *b = &s->out;
+        pgb_begin(b, 'N');
+        pgb_byte(b, 'S');
+        pgb_cstr(b, "NOTICE");
+        pgb_byte(b, 'V');
+        pgb_cstr(b, "NOTICE");
+        pgb_byte(b, 'C');
+        pgb_cstr(b, code);
+        pgb_byte(b, 'M');
+        pgb_cstr(b, msg);
+        pgb_byte(b, 0);
+        pgb_end(b);
+    }
+}
+
 static void send_error_fields(Session *s, const char *severity, const char *sqlstate, const char *msg, const char *detail, const char *hint,
                               int position)
 {
@@ -640,6 +665,7 @@ static bool handle_query(Session *s, const char *sql)
             break;
         }
         bool ok = true;
+        send_notices(s, r);
         if (copy_dir == 2) {
             ok = send_copy_out(s, r);
         } else if (mdb_result_has_rows(r)) {
@@ -912,6 +938,7 @@ static int portal_execute(Session *s, Portal *p)
     }
     int k = run_statement(s, st, p->ps->copy_dir, 0, &p->r);
     if (k <= 0) return k;
+    send_notices(s, p->r);
     if (is_set_tag(mdb_result_command_tag(p->r))) report_changes(s, false);
     if (mdb_result_has_rows(p->r) && p->ps->copy_dir == 0 && !cursor_init(s, &p->cur, p->r, p->fmts, p->nfmts)) return 0;
     return 1;

@@ -115,7 +115,7 @@ if command -v psql >/dev/null 2>&1; then
     expect "multi-statement" $'1\n2\n3' -c "SELECT 1; SELECT 2; SELECT 3"
     expect "ddl and dml" '3|60' -c "CREATE TABLE t (id int PRIMARY KEY, v int)" \
         -c "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)" -c "SELECT count(*), sum(v) FROM t" 2>/dev/null
-    "${PSQL[@]}" -c "DROP TABLE IF EXISTS t2" -c "CREATE TABLE t2 (id int PRIMARY KEY, v text)" -c "INSERT INTO t2 VALUES (1, 'a'), (2, 'b')" || fail "psql setup"
+    "${PSQL[@]}" -c "CREATE TABLE t2 (id int PRIMARY KEY, v text)" -c "INSERT INTO t2 VALUES (1, 'a'), (2, 'b')" || fail "psql setup"
     expect "update tag" "UPDATE 2" -c "UPDATE t2 SET v = v || '!'" -v QUIET=0
     expect "order by" $'1|a!\n2|b!' -c "SELECT * FROM t2 ORDER BY id"
     expect_error "division by zero" 22012 "SELECT 1/0"
@@ -155,7 +155,7 @@ EOF
     "${PSQL[@]}" -c "\\copy (SELECT * FROM t2 WHERE id >= 10 ORDER BY id) to '$TMP/out.csv' with (format csv)" || fail "psql copy to"
     want=$'10,ten\n11,\n12,twelve\n20,"x,y"\n21,'
     if [ "$(cat "$TMP/out.csv" 2>/dev/null)" = "$want" ]; then pass; else fail "psql \\copy to: [$(cat "$TMP/out.csv" 2>/dev/null)]"; fi
-    expect "copy inline" "2" -c "DROP TABLE IF EXISTS c3" -c "CREATE TABLE c3 (a int)" -f - <<'EOF'
+    expect "copy inline" "2" -c "CREATE TABLE c3 (a int)" -f - <<'EOF'
 COPY c3 FROM STDIN;
 1
 2
@@ -163,6 +163,11 @@ COPY c3 FROM STDIN;
 SELECT count(*) FROM c3;
 EOF
     expect "copy to stdout" $'1\n2' -c "COPY c3 TO STDOUT"
+
+    # NoticeResponse: shown by psql on stderr, as PostgreSQL words it
+    out=$(psql -X -q -c "DROP TABLE IF EXISTS nosuch_t, nosuch_s.x" -c "CREATE TABLE IF NOT EXISTS t2 (id int)" 2>&1)
+    want=$'NOTICE:  table "nosuch_t" does not exist, skipping\nNOTICE:  schema "nosuch_s" does not exist, skipping\nNOTICE:  relation "t2" already exists, skipping'
+    if [ "$out" = "$want" ]; then pass; else fail "psql notices: [$out]"; fi
 
     # psql's catalog commands (\l \dt \di \dn \dv \df) list the right objects
     "${PSQL[@]}" -c "CREATE SCHEMA cat_s" -c "CREATE TABLE cat_t (id int PRIMARY KEY, name varchar(20) DEFAULT 'x' NOT NULL, price numeric(10,2))" \

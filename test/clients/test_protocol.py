@@ -544,6 +544,17 @@ t.send(parse("", "INSERT INTO imp VALUES (1)") + bind("", "") + execute("") + SY
 r = t.until_ready()
 check(b"E" in types(r) and r[-1] == (b"Z", b"I"), "failing batch: %r" % types(r))
 check(datarows(q(u, "SELECT count(*) FROM imp WHERE a = 8")) == [[b"0"]], "a failed batch is rolled back up to Sync")
+
+# NoticeResponse in both protocols: severity, SQLSTATE and message fields
+r = q(t, "DROP TABLE IF EXISTS nosuch_notice")
+nt = [fields(b) for ty, b in r if ty == b"N"]
+check(types(r) == [b"N", b"C", b"Z"] and nt and nt[0].get("S") == "NOTICE" and nt[0].get("V") == "NOTICE" and nt[0].get("C") == "00000"
+      and nt[0].get("M") == 'table "nosuch_notice" does not exist, skipping', "NoticeResponse (simple): %r %r" % (types(r), nt))
+t.send(parse("", "DROP VIEW IF EXISTS nosuch_v") + bind("", "") + execute("") + SYNC)
+r = t.until_ready()
+nt = [fields(b) for ty, b in r if ty == b"N"]
+check(types(r) == [b"1", b"2", b"N", b"C", b"Z"] and nt and nt[0].get("M") == 'view "nosuch_v" does not exist, skipping',
+      "NoticeResponse (extended): %r %r" % (types(r), nt))
 t.s.close()
 u.s.close()
 

@@ -243,5 +243,12 @@ else:
     pq.PQclear(res)
     pq.PQfinish(pc)
 
+# NoticeResponse reaches connection.notices
+nconn = psycopg2.connect(DSN)
+ncur = nconn.cursor()
+ncur.execute("DROP TABLE IF EXISTS nosuch_pg2")
+check(nconn.notices == ['NOTICE:  table "nosuch_pg2" does not exist, skipping\n'], "notices: %r" % nconn.notices)
+nconn.close()
+
 print("%d checks, %d failed" % (checks, failures))
 sys.exit(1 if failures else 0)
