@@ -53,6 +53,16 @@ typedef struct Cursor {
     int16_t *fmts;          /* per column: 0 text, 1 binary */
 } Cursor;
 
+/* A cursor of DECLARE … CURSOR FOR query (SQL-level, as psycopg2's named cursors use): the
+ * query's materialised result, read by FETCH and MOVE. */
+typedef struct SqlCursor {
+    char *name;
+    MdbResult *r;
+    Cursor cur;
+    bool hold;              /* WITH HOLD: survives the end of its transaction */
+    struct SqlCursor *next;
+} SqlCursor;
+
 typedef struct Portal {
     char *name;
     PStmt *ps;
@@ -84,6 +94,7 @@ struct Session {
     PStmt *stmts;
     Portal *portals;
     bool skip_to_sync;
+    SqlCursor *cursors;
     bool implicit;          /* an implicit transaction (several statements of one Query, or
                              * the Executes up to Sync) is open: BEGIN was run for it */
     char user[64], database[64];
@@ -568,6 +579,234 @@ static int char_count(const char *p, size_t n)
     return k;
 }
 
+
+/* ---- DECLARE / FETCH / MOVE / CLOSE ------------------------------------------------------- */
+
+/* Reads one (possibly double-quoted) identifier or keyword at *pp into out (lower-cased unless
+ * quoted); false when there is none. */
+static bool sql_word(const char **pp, char *out, size_t cap)
+{
+    const char *p = *pp;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    size_t n = 0;
+    if (*p == '"') {
+        for (p++; *p; p++) {
+            if (*p == '"') {
+                if (p[1] != '"') { p++; break; }
+                p++;
+            }
+            if (n + 1 < cap) out[n++] = *p;
+        }
+    } else {
+        while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '+' || (unsigned char)*p >= 0x80)) {
+            if (n + 1 < cap) out[n++] = (char)tolower((unsigned char)*p);
+            p++;
+        }
+    }
+    out[n] = 0;
+    *pp = p;
+    return n > 0;
+}
+
+static SqlCursor *find_cursor(Session *s, const char *name)
+{
+    for (SqlCursor *c = s->cursors; c; c = c->next)
+        if (!strcmp(c->name, name)) return c;
+    return NULL;
+}
+
+static void close_cursor(Session *s, SqlCursor *c)
+{
+    for (SqlCursor **pp = &s->cursors; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    cursor_free(&c->cur);
+    mdb_result_free(c->r);
+    free(c->name);
+    free(c);
+}
+
+/* At the end of a transaction its cursors (those without HOLD) go. */
+static void close_txn_cursors(Session *s)
+{
+    if (mdb_conn_in_transaction(s->conn)) return;
+    for (SqlCursor *c = s->cursors, *n; c; c = n) {
+        n = c->next;
+        if (!c->hold) close_cursor(s, c);
+    }
+}
+
+/* Skips up to max rows (0 = all) of c; their number in *skipped. */
+static void cursor_skip(Cursor *c, int64_t max, int64_t *skipped)
+{
+    *skipped = 0;
+    for (;;) {
+        if (!c->chunk || c->row >= mdb_chunk_row_count(c->chunk)) {
+            if (mdb_result_fetch(c->r, &c->chunk) != MDB_OK || !c->chunk) {
+                c->chunk = NULL;
+                return;
+            }
+            c->row = 0;
+            continue;
+        }
+        if (max > 0 && *skipped == max) return;
+        size_t take = mdb_chunk_row_count(c->chunk) - c->row;
+        if (max > 0 && (int64_t)take > max - *skipped) take = (size_t)(max - *skipped);
+        c->row += take;
+        *skipped += (int64_t)take;
+    }
+}
+
+/* Runs stmt (its text at sql) when it is DECLARE, FETCH, MOVE or CLOSE, which the session
+ * implements over the engine: 1 done (reply sent), 0 failed (error sent), -1 connection lost,
+ * 2 not such a statement. */
+static int run_cursor_statement(Session *s, const char *sql, size_t len)
+{
+    char *text = xstrndup(sql, len);
+    const char *p = text;
+    char w[128], name[128];
+    int rc = 2;
+    if (!sql_word(&p, w, sizeof w)) goto out;
+    bool declare = !strcmp(w, "declare"), fetch = !strcmp(w, "fetch"), move = !strcmp(w, "move"), close = !strcmp(w, "close");
+    if (!declare && !fetch && !move && !close) goto out;
+    if (mdb_conn_txn_failed(s->conn)) {
+        send_error(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+        rc = 0;
+        goto out;
+    }
+    if (declare) {
+        if (!sql_word(&p, name, sizeof name)) goto syntax;
+        bool hold = false, seen_cursor = false;
+        while (sql_word(&p, w, sizeof w)) {
+            if (!strcmp(w, "cursor")) seen_cursor = true;
+            else if (!strcmp(w, "with") && seen_cursor) hold = true;
+            else if (!strcmp(w, "for") && seen_cursor) break;
+            else if (!strcmp(w, "binary")) {
+                send_error(s, "0A000", "binary cursors are not supported");
+                rc = 0;
+                goto out;
+            }
+        }
+        if (strcmp(w, "for") || !seen_cursor) goto syntax;
+        if (!hold && !mdb_conn_in_transaction(s->conn)) {
+            send_error(s, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
+            rc = 0;
+            goto out;
+        }
+        if (find_cursor(s, name)) {
+            send_error(s, "42P03", "cursor \"%s\" already exists", name);
+            rc = 0;
+            goto out;
+        }
+        MdbStmt *st = NULL;
+        if (mdb_prepare(s->conn, p, &st, NULL) != MDB_OK || !st) {
+            if (st) mdb_stmt_free(st);
+            else if (mdb_conn_error(s->conn)->message) send_conn_error(s, 0);
+            else send_error(s, "42601", "syntax error at end of input");
+            rc = 0;
+            goto out;
+        }
+        MdbResult *r = NULL;
+        int k = run_statement(s, st, 0, 0, &r);
+        mdb_stmt_free(st);
+        if (k <= 0) {
+            rc = k;
+            goto out;
+        }
+        if (!mdb_result_has_rows(r)) {
+            mdb_result_free(r);
+            send_error(s, "42P11", "cursor \"%s\" is not a SELECT query", name);
+            rc = 0;
+            goto out;
+        }
+        SqlCursor *c = xcalloc(1, sizeof(SqlCursor));
+        c->name = xstrdup(name);
+        c->r = r;
+        c->hold = hold;
+        cursor_init(s, &c->cur, r, NULL, 0);
+        c->next = s->cursors;
+        s->cursors = c;
+        send_command_complete(s, "DECLARE CURSOR");
+        rc = 1;
+        goto out;
+    }
+    if (close) {
+        if (!sql_word(&p, name, sizeof name)) goto syntax;
+        if (!strcmp(name, "all")) {
+            while (s->cursors) close_cursor(s, s->cursors);
+        } else {
+            SqlCursor *c = find_cursor(s, name);
+            if (!c) {
+                send_error(s, "34000", "cursor \"%s\" does not exist", name);
+                rc = 0;
+                goto out;
+            }
+            close_cursor(s, c);
+        }
+        send_command_complete(s, "CLOSE CURSOR");
+        rc = 1;
+        goto out;
+    }
+    /* FETCH / MOVE [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] name; count -1 = ALL */
+    int64_t count = 1;
+    if (!sql_word(&p, w, sizeof w)) goto syntax;
+    if (!strcmp(w, "next") || !strcmp(w, "forward")) {
+        bool fwd = !strcmp(w, "forward");
+        const char *save = p;
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+        if (fwd && !strcmp(w, "all")) count = -1;
+        else if (fwd && isdigit((unsigned char)w[0])) count = atoll(w);
+        else p = save;
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+    } else if (!strcmp(w, "all")) {
+        count = -1;
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+    } else if (isdigit((unsigned char)w[0]) || w[0] == '+') {
+        count = atoll(w);
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+    } else if (!strcmp(w, "prior") || !strcmp(w, "first") || !strcmp(w, "last") || !strcmp(w, "absolute") ||
+               !strcmp(w, "relative") || !strcmp(w, "backward") || w[0] == '-') {
+        send_error(s, "0A000", "cursor can only scan forward");
+        rc = 0;
+        goto out;
+    }
+    if (!strcmp(w, "from") || !strcmp(w, "in")) {
+        if (!sql_word(&p, name, sizeof name)) goto syntax;
+    } else {
+        snprintf(name, sizeof name, "%s", w);
+    }
+    SqlCursor *c = find_cursor(s, name);
+    if (!c) {
+        send_error(s, "34000", "cursor \"%s\" does not exist", name);
+        rc = 0;
+        goto out;
+    }
+    char tag[64];
+    int64_t n = 0;
+    if (move) {
+        if (count != 0) cursor_skip(&c->cur, count < 0 ? 0 : count, &n);
+        snprintf(tag, sizeof tag, "MOVE %lld", (long long)n);
+    } else {
+        send_row_description(s, c->r, &c->cur);
+        if (count != 0 && cursor_send(s, &c->cur, count < 0 ? 0 : count, &n) < 0) {
+            rc = -1;
+            goto out;
+        }
+        snprintf(tag, sizeof tag, "FETCH %lld", (long long)n);
+    }
+    send_command_complete(s, tag);
+    rc = 1;
+    goto out;
+syntax:
+    send_error(s, "42601", "syntax error in %s", fetch ? "FETCH" : move ? "MOVE" : declare ? "DECLARE" : "CLOSE");
+    rc = 0;
+out:
+    free(text);
+    return rc;
+}
+
 static bool only_blank(MdbConn *conn, const char *sql);
 
 /* ---- implicit transactions -------------------------------------------------------------- */
@@ -655,6 +894,18 @@ static bool handle_query(Session *s, const char *sql)
             break;
         }
         if (multi && !ctl && !s->implicit && !mdb_conn_in_transaction(s->conn)) implicit_begin(s);
+        int ck = run_cursor_statement(s, sql + off, tail);
+        if (ck != 2) {
+            mdb_stmt_free(st);
+            if (ck < 0) return false;
+            if (ck == 0) {
+                failed = true;
+                break;
+            }
+            off += tail;
+            if (off >= total) break;
+            continue;
+        }
         int copy_dir = mdb_stmt_copy_direction(st);
         MdbResult *r = NULL;
         int k = run_statement(s, st, copy_dir, coff, &r);
@@ -685,6 +936,7 @@ static bool handle_query(Session *s, const char *sql)
     }
     if (!any && !failed) send_simple(s, 'I');
     implicit_end(s);
+    close_txn_cursors(s);
     send_ready(s);
     return sess_flush(s);
 }
@@ -1430,6 +1682,7 @@ void *session_main(void *arg)
         pstmt_release(p);
     }
     close_all_portals(s);
+    while (s->cursors) close_cursor(s, s->cursors);
     if (s->conn) mdb_disconnect(s->conn);
     if (s->ssl) {
         SSL_shutdown(s->ssl);

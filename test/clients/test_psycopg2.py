@@ -250,5 +250,41 @@ ncur.execute("DROP TABLE IF EXISTS nosuch_pg2")
 check(nconn.notices == ['NOTICE:  table "nosuch_pg2" does not exist, skipping\n'], "notices: %r" % nconn.notices)
 nconn.close()
 
+# named (server-side) cursors: DECLARE … CURSOR / FETCH FORWARD n / MOVE / CLOSE
+kconn = psycopg2.connect(DSN)
+kc = kconn.cursor()
+kc.execute("DROP TABLE IF EXISTS pg2_big")
+kc.execute("CREATE TABLE pg2_big AS SELECT i, 'row ' || i AS t FROM generate_series(1, 4500) AS g(i)")
+kconn.commit()
+named = kconn.cursor("big scan")
+named.itersize = 1000
+named.execute("SELECT i, t FROM pg2_big ORDER BY i")
+rows = list(named)
+check(len(rows) == 4500 and rows[0] == (1, "row 1") and rows[-1] == (4500, "row 4500") and sum(r[0] for r in rows) == 4500 * 4501 // 2,
+      "named cursor iteration: %d rows" % len(rows))
+named.close()
+named = kconn.cursor("second")
+named.execute("SELECT i FROM pg2_big WHERE i <= 20 ORDER BY i")
+first = named.fetchmany(5)
+named.scroll(3)  # MOVE FORWARD 3
+nxt = named.fetchone()
+rest = named.fetchall()
+check([r[0] for r in first] == [1, 2, 3, 4, 5] and nxt == (9,) and [r[0] for r in rest] == list(range(10, 21)),
+      "fetchmany/scroll/fetchone/fetchall: %r %r %r" % (first, nxt, rest))
+try:
+    named.scroll(-1)
+    check(False, "backward scroll must fail")
+except psycopg2.Error as e:
+    check(e.pgcode == "0A000", "backward scroll: %r" % e.pgcode)
+kconn.rollback()
+held = kconn.cursor("held", withhold=True)
+held.execute("SELECT i FROM pg2_big WHERE i <= 3 ORDER BY i")
+kconn.commit()
+check(held.fetchall() == [(1,), (2,), (3,)], "WITH HOLD cursor survives COMMIT")
+held.close()
+kc.execute("SELECT 1")
+check(kc.fetchone() == (1,), "connection usable after the cursors")
+kconn.close()
+
 print("%d checks, %d failed" % (checks, failures))
 sys.exit(1 if failures else 0)
