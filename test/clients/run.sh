@@ -10,6 +10,8 @@
 #     220 concurrent connections);
 #   - test_psycopg2.py: psycopg2 and libpq (types, transactions, pgcode, COPY,
 #     cancel, PQprepare/PQdescribePrepared/PQexecParams);
+#   - test_node_pg.js: node-postgres (npm pg, package.json here; npm install
+#     on first use): parameters, prepared statements, pool, transactions;
 #   - test_pgbench.sh: pgbench -i and TPC-B-like runs in every query mode with
 #     balanced books afterwards;
 #   - server start-up rules (no user without --auth trust), trust mode, TLS
@@ -240,6 +242,21 @@ if [ -n "$PY" ]; then
     if "$PY" "$HERE/test_psycopg2.py" "host=127.0.0.1 port=$PORT user=$USER_NAME password='$PASSWORD' dbname=$DBNAME"; then pass; else fail "test_psycopg2.py"; fi
 else
     echo "SKIP: psycopg2 not installed (Debian package python3-psycopg2)"
+fi
+
+# ---- node-postgres ---------------------------------------------------------------------------------------
+if command -v node >/dev/null 2>&1; then
+    if [ ! -d "$HERE/node_modules/pg" ] && command -v npm >/dev/null 2>&1; then
+        (cd "$HERE" && npm install --no-audit --no-fund >/dev/null 2>&1)
+    fi
+    if [ -d "$HERE/node_modules/pg" ]; then
+        echo "== node-postgres (test_node_pg.js)"
+        if node "$HERE/test_node_pg.js"; then pass; else fail "test_node_pg.js"; fi
+    else
+        echo "SKIP: node-postgres not installed (npm install in test/clients failed)"
+    fi
+else
+    echo "SKIP: node-postgres (node not installed)"
 fi
 
 # ---- pgbench ---------------------------------------------------------------------------------------------
