@@ -75,13 +75,22 @@ static bool load_users(Server *srv, const char *dir, bool *exists)
             snprintf(srv->database, sizeof srv->database, "%s", t1);
             continue;
         }
+        /* "user NAME VERIFIER": a role that logs in with that password;
+         * "role NAME VERIFIER|- LOGIN|NOLOGIN": any other role (CREATE ROLE) */
         char *t2 = strchr(t1, '\t');
-        if (strcmp(line, "user") != 0 || !t2) goto bad;
+        bool role = !strcmp(line, "role");
+        if ((strcmp(line, "user") != 0 && !role) || !t2) goto bad;
         *t2++ = 0;
+        char *t3 = role ? strchr(t2, '\t') : NULL;
+        if (role && !t3) goto bad;
+        if (t3) *t3++ = 0;
         srv->users = xrealloc(srv->users, sizeof(ServerUser) * (size_t)(srv->nusers + 1));
         ServerUser *u = &srv->users[srv->nusers];
+        memset(u, 0, sizeof(*u));
         snprintf(u->name, sizeof u->name, "%s", t1);
-        if (!scram_verifier_parse(t2, &u->v)) goto bad;
+        u->has_password = !role || strcmp(t2, "-") != 0;
+        if (u->has_password && !scram_verifier_parse(t2, &u->v)) goto bad;
+        u->login = !role || !strcmp(t3, "LOGIN");
         srv->nusers++;
     }
     fclose(f);
@@ -110,12 +119,155 @@ static bool create_users(Server *srv, const char *dir, const char *user, const c
     fprintf(f, "database\t%s\nuser\t%s\t%s\n", database, user, ver);
     if (fclose(f) != 0) return false;
     srv->users = xrealloc(srv->users, sizeof(ServerUser) * (size_t)(srv->nusers + 1));
+    memset(&srv->users[srv->nusers], 0, sizeof(ServerUser));
     snprintf(srv->users[srv->nusers].name, sizeof srv->users[0].name, "%s", user);
     srv->users[srv->nusers].v = v;
+    srv->users[srv->nusers].has_password = srv->users[srv->nusers].login = true;
     srv->nusers++;
     snprintf(srv->database, sizeof srv->database, "%s", database);
     server_log("LOG", "created user \"%s\" and database name \"%s\" in %s", user, database, fn);
     return true;
+}
+
+/* ---- roles (CREATE / ALTER / DROP ROLE) ------------------------------------------------------ */
+
+bool server_user_lookup(Server *srv, const char *name, ServerUser *out)
+{
+    bool found = false;
+    pthread_mutex_lock(&srv->mu);
+    for (int i = 0; i < srv->nusers && !found; i++)
+        if (!strcmp(srv->users[i].name, name)) {
+            *out = srv->users[i];
+            found = true;
+        }
+    pthread_mutex_unlock(&srv->mu);
+    return found;
+}
+
+static int find_role(Server *srv, const char *name)
+{
+    for (int i = 0; i < srv->nusers; i++)
+        if (!strcmp(srv->users[i].name, name)) return i;
+    return -1;
+}
+
+/* Rewrites the users file from srv->users (srv->mu held): a new file, then rename. */
+static bool save_users(Server *srv)
+{
+    char fn[4200], tmp[4300];
+    snprintf(fn, sizeof fn, "%s/%s", srv->dir, USERS_FILE);
+    snprintf(tmp, sizeof tmp, "%s.tmp", fn);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return false;
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# MegaDB server users: SCRAM-SHA-256 verifiers (never passwords); written by megadb serve\n");
+    if (srv->database[0]) fprintf(f, "database\t%s\n", srv->database);
+    for (int i = 0; i < srv->nusers; i++) {
+        const ServerUser *u = &srv->users[i];
+        char ver[256] = "-";
+        if (u->has_password) scram_verifier_format(&u->v, ver, sizeof ver);
+        if (u->has_password && u->login) fprintf(f, "user\t%s\t%s\n", u->name, ver);
+        else fprintf(f, "role\t%s\t%s\t%s\n", u->name, ver, u->login ? "LOGIN" : "NOLOGIN");
+    }
+    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (fclose(f) != 0) ok = false;
+    if (ok && rename(tmp, fn) != 0) ok = false;
+    if (!ok) unlink(tmp);
+    return ok;
+}
+
+static int role_fail(char sqlstate[6], char *msg, size_t cap, const char *code, const char *text, const char *name)
+{
+    snprintf(sqlstate, 6, "%s", code);
+    snprintf(msg, cap, text, name);
+    return -1;
+}
+
+/* The verifier for a password: a SCRAM verifier given by the client is kept as it is. */
+static bool role_verifier(const char *password, ScramVerifier *v)
+{
+    if (!strncmp(password, "SCRAM-SHA-256$", 14)) return scram_verifier_parse(password, v);
+    uint8_t salt[16];
+    return RAND_bytes(salt, sizeof salt) == 1 && scram_verifier_make(password, salt, sizeof salt, SCRAM_ITERATIONS, v) == 0;
+}
+
+static int role_set(Server *srv, const char *name, bool create, bool set_password, const char *password, int login,
+                    char sqlstate[6], char *msg, size_t cap)
+{
+    if (!*name || strlen(name) >= sizeof srv->users[0].name) return role_fail(sqlstate, msg, cap, "42602", "invalid role name \"%s\"", name);
+    ScramVerifier v;
+    if (set_password && password && !role_verifier(password, &v))
+        return role_fail(sqlstate, msg, cap, "22023", "invalid password for role \"%s\"", name);
+    pthread_mutex_lock(&srv->mu);
+    int i = find_role(srv, name);
+    int rc = 0;
+    if (create && i >= 0) {
+        rc = role_fail(sqlstate, msg, cap, "42710", "role \"%s\" already exists", name);
+    } else if (!create && i < 0) {
+        rc = role_fail(sqlstate, msg, cap, "42704", "role \"%s\" does not exist", name);
+    } else {
+        ServerUser *old = srv->users;
+        int n = srv->nusers;
+        ServerUser keep;
+        if (create) {
+            srv->users = xrealloc(srv->users, sizeof(ServerUser) * (size_t)(n + 1));
+            i = srv->nusers++;
+            memset(&srv->users[i], 0, sizeof(ServerUser));
+            snprintf(srv->users[i].name, sizeof srv->users[i].name, "%s", name);
+        }
+        keep = srv->users[i];
+        ServerUser *u = &srv->users[i];
+        if (set_password) {
+            u->has_password = password != NULL;
+            if (password) u->v = v;
+        }
+        if (login >= 0) u->login = login == 1;
+        if (!save_users(srv)) {
+            /* put things back as they were */
+            if (create) srv->nusers--;
+            else srv->users[i] = keep;
+            rc = role_fail(sqlstate, msg, cap, "58030", "could not write the users file for role \"%s\"", name);
+        }
+        (void)old;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (!rc) server_log("LOG", "%s role \"%s\"", create ? "created" : "altered", name);
+    return rc;
+}
+
+int server_role_create(Server *srv, const char *name, bool set_password, const char *password, int login, char sqlstate[6],
+                       char *msg, size_t cap)
+{
+    return role_set(srv, name, true, set_password, password, login < 0 ? 0 : login, sqlstate, msg, cap);
+}
+
+int server_role_alter(Server *srv, const char *name, bool set_password, const char *password, int login, char sqlstate[6],
+                      char *msg, size_t cap)
+{
+    return role_set(srv, name, false, set_password, password, login, sqlstate, msg, cap);
+}
+
+int server_role_drop(Server *srv, const char *name, bool *missing, char sqlstate[6], char *msg, size_t cap)
+{
+    *missing = false;
+    pthread_mutex_lock(&srv->mu);
+    int i = find_role(srv, name), rc = 0;
+    if (i < 0) {
+        *missing = true;
+    } else {
+        ServerUser gone = srv->users[i];
+        memmove(&srv->users[i], &srv->users[i + 1], sizeof(ServerUser) * (size_t)(srv->nusers - i - 1));
+        srv->nusers--;
+        if (!save_users(srv)) {
+            memmove(&srv->users[i + 1], &srv->users[i], sizeof(ServerUser) * (size_t)(srv->nusers - i));
+            srv->users[i] = gone;
+            srv->nusers++;
+            rc = role_fail(sqlstate, msg, cap, "58030", "could not write the users file for role \"%s\"", name);
+        }
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (!rc && !*missing) server_log("LOG", "dropped role \"%s\"", name);
+    return rc;
 }
 
 /* ---- signals ------------------------------------------------------------------------------ */
@@ -260,6 +412,7 @@ int pgwire_serve_main(int argc, char **argv)
     bool exists;
     int status = 2;
     int lfd = -1;
+    snprintf(srv.dir, sizeof srv.dir, "%s", dir);
     if (!load_users(&srv, dir, &exists)) goto out;
     const char *env_user = getenv("MEGADB_USER"), *env_pw = getenv("MEGADB_PASSWORD"), *env_db = getenv("MEGADB_DATABASE");
     if (!exists && env_user && *env_user && env_pw && *env_pw) {

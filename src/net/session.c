@@ -807,6 +807,155 @@ out:
     return rc;
 }
 
+/* ---- CREATE / ALTER / DROP ROLE ------------------------------------------------------------- */
+
+/* Reads a string literal '…' ('' inside it is a quote; E'…' too) into a malloc'd string. */
+static char *sql_string(const char **pp)
+{
+    const char *p = *pp;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    if ((*p == 'E' || *p == 'e') && p[1] == '\'') p++;
+    if (*p != '\'') return NULL;
+    size_t cap = strlen(p) + 1, n = 0;
+    char *out = xmalloc(cap);
+    for (p++; *p; p++) {
+        if (*p == '\'') {
+            if (p[1] != '\'') break;
+            p++;
+        }
+        out[n++] = *p;
+    }
+    if (*p != '\'') {
+        free(out);
+        return NULL;
+    }
+    out[n] = 0;
+    *pp = p + 1;
+    return out;
+}
+
+/* Runs CREATE/ALTER/DROP ROLE (or USER), which the server keeps in its users file, not the
+ * engine: 1 done, 0 failed (error sent), 2 not such a statement. */
+static int run_role_statement(Session *s, const char *sql, size_t len)
+{
+    char *text = xstrndup(sql, len);
+    const char *p = text;
+    char w[128], name[128], code[6], msg[256];
+    int rc = 2;
+    char *password = NULL;
+    if (!sql_word(&p, w, sizeof w)) goto out;
+    bool create = !strcmp(w, "create"), alter = !strcmp(w, "alter"), drop = !strcmp(w, "drop");
+    if (!create && !alter && !drop) goto out;
+    if (!sql_word(&p, w, sizeof w)) goto out;
+    bool user = !strcmp(w, "user");
+    if (!user && strcmp(w, "role")) goto out;
+    if (mdb_conn_txn_failed(s->conn)) {
+        send_error(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+        rc = 0;
+        goto out;
+    }
+    rc = 0;
+    if (drop) {
+        bool if_exists = false;
+        const char *save = p;
+        if (sql_word(&p, w, sizeof w) && !strcmp(w, "if")) {
+            if (!sql_word(&p, w, sizeof w) || strcmp(w, "exists")) goto syntax;
+            if_exists = true;
+        } else {
+            p = save;
+        }
+        for (;;) {
+            if (!sql_word(&p, name, sizeof name)) goto syntax;
+            if (!strcmp(name, s->user)) {
+                send_error(s, "55006", "current user cannot be dropped");
+                goto out;
+            }
+            bool missing;
+            if (server_role_drop(s->srv, name, &missing, code, msg, sizeof msg)) {
+                send_error(s, code, "%s", msg);
+                goto out;
+            }
+            if (missing && !if_exists) {
+                send_error(s, "42704", "role \"%s\" does not exist", name);
+                goto out;
+            }
+            if (missing) {
+                PgBuf *b = &s->out;
+                char m[200];
+                snprintf(m, sizeof m, "role \"%s\" does not exist, skipping", name);
+                pgb_begin(b, 'N');
+                pgb_byte(b, 'S');
+                pgb_cstr(b, "NOTICE");
+                pgb_byte(b, 'V');
+                pgb_cstr(b, "NOTICE");
+                pgb_byte(b, 'C');
+                pgb_cstr(b, "00000");
+                pgb_byte(b, 'M');
+                pgb_cstr(b, m);
+                pgb_byte(b, 0);
+                pgb_end(b);
+            }
+            while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+            if (*p != ',') break;
+            p++;
+        }
+        send_command_complete(s, "DROP ROLE");
+        rc = 1;
+        goto out;
+    }
+    if (!sql_word(&p, name, sizeof name)) goto syntax;
+    bool set_password = false;
+    int login = create ? (user ? 1 : 0) : -1;
+    while (sql_word(&p, w, sizeof w)) {
+        if (!strcmp(w, "with") || !strcmp(w, "encrypted")) continue;
+        if (!strcmp(w, "login")) login = 1;
+        else if (!strcmp(w, "nologin")) login = 0;
+        else if (!strcmp(w, "password")) {
+            free(password);
+            password = sql_string(&p);
+            if (!password) {
+                if (!sql_word(&p, w, sizeof w) || strcmp(w, "null")) goto syntax;
+            }
+            set_password = true;
+        } else if (!strcmp(w, "connection")) {
+            if (!sql_word(&p, w, sizeof w) || strcmp(w, "limit") || !sql_word(&p, w, sizeof w)) goto syntax;
+        } else if (!strcmp(w, "valid")) {
+            char *until = NULL;
+            if (!sql_word(&p, w, sizeof w) || strcmp(w, "until") || !(until = sql_string(&p))) goto syntax;
+            free(until);
+        } else if (!strcmp(w, "superuser") || !strcmp(w, "nosuperuser") || !strcmp(w, "createdb") || !strcmp(w, "nocreatedb") ||
+                   !strcmp(w, "createrole") || !strcmp(w, "nocreaterole") || !strcmp(w, "inherit") || !strcmp(w, "noinherit") ||
+                   !strcmp(w, "replication") || !strcmp(w, "noreplication") || !strcmp(w, "bypassrls") || !strcmp(w, "nobypassrls")) {
+            /* accepted: every role of a MegaDB server has every privilege */
+        } else {
+            send_error(s, "0A000", "%s ROLE option \"%s\" is not supported", create ? "CREATE" : "ALTER", w);
+            goto out;
+        }
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ';') p++;
+    if (*p) goto syntax;
+    int k = create ? server_role_create(s->srv, name, set_password, password, login, code, msg, sizeof msg)
+                   : server_role_alter(s->srv, name, set_password, password, login, code, msg, sizeof msg);
+    if (k) {
+        send_error(s, code, "%s", msg);
+        goto out;
+    }
+    send_command_complete(s, create ? "CREATE ROLE" : "ALTER ROLE");
+    rc = 1;
+    goto out;
+syntax:
+    send_error(s, "42601", "syntax error in %s ROLE", create ? "CREATE" : alter ? "ALTER" : "DROP");
+    rc = 0;
+out:
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    memset(text, 0, len); /* the password was in it */
+    free(text);
+    return rc;
+}
+
 static bool only_blank(MdbConn *conn, const char *sql);
 
 /* ---- implicit transactions -------------------------------------------------------------- */
@@ -895,6 +1044,7 @@ static bool handle_query(Session *s, const char *sql)
         }
         if (multi && !ctl && !s->implicit && !mdb_conn_in_transaction(s->conn)) implicit_begin(s);
         int ck = run_cursor_statement(s, sql + off, tail);
+        if (ck == 2) ck = run_role_statement(s, sql + off, tail);
         if (ck != 2) {
             mdb_stmt_free(st);
             if (ck < 0) return false;
@@ -1317,12 +1467,6 @@ static bool handle_close(Session *s, PgReader *r)
 
 /* ---- startup and authentication ------------------------------------------------------------ */
 
-static ServerUser *find_user(Server *srv, const char *name)
-{
-    for (int i = 0; i < srv->nusers; i++)
-        if (!strcmp(srv->users[i].name, name)) return &srv->users[i];
-    return NULL;
-}
 
 /* Reads one message of the expected type during authentication. */
 static bool read_auth_message(Session *s, char want, size_t *len)
@@ -1356,10 +1500,11 @@ static bool authenticate_scram(Session *s)
     Server *srv = s->srv;
     ScramState st;
     memset(&st, 0, sizeof(st));
-    ServerUser *u = find_user(srv, s->user);
-    if (u) {
-        st.v = u->v;
+    ServerUser u;
+    if (server_user_lookup(srv, s->user, &u) && u.has_password) {
+        st.v = u.v;
     } else {
+        /* an unknown user or one without a password: the same exchange, bound to fail */
         /* an unknown user goes through the same exchange, with a made-up salt */
         st.mock = true;
         st.v.iterations = 4096;
@@ -1513,6 +1658,11 @@ static bool startup(Session *s)
         if (!s->database[0]) snprintf(s->database, sizeof s->database, "%s", s->user);
         if (srv->auth_scram) {
             if (!authenticate_scram(s)) return false;
+        }
+        ServerUser role;
+        if (server_user_lookup(srv, s->user, &role) && !role.login) {
+            send_fatal(s, "28000", "role \"%s\" is not permitted to log in", s->user);
+            return false;
         }
         if (srv->database[0] && strcmp(srv->database, s->database) != 0) {
             send_fatal(s, "3D000", "database \"%s\" does not exist", s->database);

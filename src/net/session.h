@@ -15,6 +15,8 @@
 typedef struct ServerUser {
     char name[64];
     ScramVerifier v;
+    bool has_password;      /* a verifier is set */
+    bool login;             /* may log in (LOGIN) */
 } ServerUser;
 
 typedef struct Session Session;
@@ -24,14 +26,28 @@ typedef struct Server {
     bool auth_scram;        /* else trust */
     SSL_CTX *ssl;           /* NULL: SSLRequest is answered 'N' */
     char database[64];      /* the one database name clients may ask for; "" = any (trust only) */
-    ServerUser *users;
+    ServerUser *users;      /* under mu once clients run (CREATE/ALTER/DROP ROLE change it) */
     int nusers;
+    char dir[4096];         /* the data directory: where the users file lives */
     pthread_mutex_t mu;     /* sessions list, nsessions, running flags */
     pthread_cond_t cv;      /* signalled when a session ends */
     Session *sessions;
     int nsessions;
     volatile sig_atomic_t stopping;
 } Server;
+
+/* Copies the role `name` into *out (under srv->mu); false when there is none. */
+bool server_user_lookup(Server *srv, const char *name, ServerUser *out);
+/* CREATE / ALTER / DROP ROLE: change the roles and rewrite the users file.  password NULL with
+ * set_password: PASSWORD NULL; a password that parses as a SCRAM verifier is stored as given
+ * (psql's \password sends one).  login: 1 LOGIN, 0 NOLOGIN, -1 unchanged (ALTER).  0 on
+ * success, else sqlstate and msg are set. */
+int server_role_create(Server *srv, const char *name, bool set_password, const char *password, int login, char sqlstate[6],
+                       char *msg, size_t cap);
+int server_role_alter(Server *srv, const char *name, bool set_password, const char *password, int login, char sqlstate[6],
+                      char *msg, size_t cap);
+/* *missing set (and 0 returned) when the role does not exist. */
+int server_role_drop(Server *srv, const char *name, bool *missing, char sqlstate[6], char *msg, size_t cap);
 
 /* Runs one client connection to its end (thread entry; frees the session). */
 void *session_main(void *arg);

@@ -171,6 +171,30 @@ EOF
     want=$'NOTICE:  table "nosuch_t" does not exist, skipping\nNOTICE:  schema "nosuch_s" does not exist, skipping\nNOTICE:  relation "t2" already exists, skipping'
     if [ "$out" = "$want" ]; then pass; else fail "psql notices: [$out]"; fi
 
+    # roles: CREATE/ALTER/DROP ROLE kept as SCRAM verifiers in the users file
+    out=$("${PSQL[@]}" -c "CREATE ROLE app_r LOGIN PASSWORD 'it''s s3cret'" -c "CREATE USER app_u" -c "CREATE ROLE app_n NOLOGIN PASSWORD 'pw'" 2>&1)
+    [ -z "$out" ] || fail "create roles: [$out]"
+    expect_error "duplicate role" 42710 "CREATE ROLE app_r"
+    expect_error "alter missing role" 42704 "ALTER ROLE no_such_role PASSWORD 'x'"
+    expect_error "drop current user" 55006 "DROP ROLE $USER_NAME"
+    out=$(PGUSER=app_r PGPASSWORD="it's s3cret" psql -X -Atc "SELECT 'app_r in'" 2>&1)
+    if [ "$out" = "app_r in" ]; then pass; else fail "login of a created role: [$out]"; fi
+    out=$(PGUSER=app_n PGPASSWORD=pw psql -X -Atc "SELECT 1" 2>&1)
+    if printf '%s' "$out" | grep -q 'role "app_n" is not permitted to log in'; then pass; else fail "NOLOGIN role: [$out]"; fi
+    out=$(PGUSER=app_u PGPASSWORD=x psql -X -Atc "SELECT 1" 2>&1)
+    if printf '%s' "$out" | grep -q 'password authentication failed for user "app_u"'; then pass; else fail "role without password: [$out]"; fi
+    if grep -q "s3cret" "$TMP/db/server_users"; then fail "users file holds a role's password"; else pass; fi
+    if grep -q "^user	app_r	SCRAM-SHA-256\$4096:" "$TMP/db/server_users" && grep -q "^role	app_n	SCRAM-SHA-256\$4096:.*	NOLOGIN$" "$TMP/db/server_users"; then pass; else fail "users file roles: $(cut -f1,2 "$TMP/db/server_users" | tr '\n' ' ')"; fi
+    "${PSQL[@]}" -c "ALTER ROLE app_r WITH PASSWORD 'n3w'" || fail "alter role password"
+    out=$(PGUSER=app_r PGPASSWORD="it's s3cret" psql -X -Atc "SELECT 1" 2>&1)
+    if printf '%s' "$out" | grep -q "password authentication failed"; then pass; else fail "old password after ALTER ROLE: [$out]"; fi
+    out=$(PGUSER=app_r PGPASSWORD=n3w psql -X -Atc "SELECT 'new password'" 2>&1)
+    if [ "$out" = "new password" ]; then pass; else fail "new password after ALTER ROLE: [$out]"; fi
+    out=$(psql -X -q -c "DROP ROLE app_u, app_n" -c "DROP ROLE IF EXISTS app_u" 2>&1)
+    if [ "$out" = 'NOTICE:  role "app_u" does not exist, skipping' ]; then pass; else fail "drop roles: [$out]"; fi
+    out=$(PGUSER=app_n PGPASSWORD=pw psql -X -Atc "SELECT 1" 2>&1)
+    if printf '%s' "$out" | grep -q 'password authentication failed for user "app_n"'; then pass; else fail "dropped role: [$out]"; fi
+
     # psql's catalog commands (\l \dt \di \dn \dv \df) list the right objects
     "${PSQL[@]}" -c "CREATE SCHEMA cat_s" -c "CREATE TABLE cat_t (id int PRIMARY KEY, name varchar(20) DEFAULT 'x' NOT NULL, price numeric(10,2))" \
         -c "CREATE INDEX cat_t_name ON cat_t (name)" -c "CREATE VIEW cat_v AS SELECT id, name FROM cat_t" -c "CREATE TABLE cat_s.inner_t (x int UNIQUE)" || fail "psql catalog setup"
@@ -275,6 +299,8 @@ if command -v psql >/dev/null 2>&1; then
     # the stored verifier still admits the user; the catalog survived (table contents depend on the tier)
     out=$(psql -X -p "$PORT2" -Atc "SELECT count(*) >= 0 FROM t2" 2>&1)
     if [ "$out" = "t" ]; then pass; else fail "after restart, same password and table: [$out]"; fi
+    out=$(PGUSER=app_r PGPASSWORD=n3w psql -X -p "$PORT2" -Atc "SELECT 'role kept'" 2>&1)
+    if [ "$out" = "role kept" ]; then pass; else fail "a created role after restart: [$out]"; fi
 fi
 stop_server
 
