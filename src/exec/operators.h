@@ -16,6 +16,9 @@ typedef struct PSortKey {
 } PSortKey;
 
 PhysOp *phys_scan(Arena *a, TableDef *t, const int *col_ids, int n, const LType *types, Expr *filter);
+/* An Index Scan of t for filter when one of its tier's indexes applies and beats a
+ * sequential scan (est_rows: rows expected to pass filter); NULL otherwise (ops_index.c). */
+PhysOp *phys_index_scan_try(Arena *a, TableDef *t, const int *col_ids, int n, const LType *types, Expr *filter, double est_rows);
 PhysOp *phys_dummy(Arena *a);
 PhysOp *phys_values(Arena *a, Expr ***rows, int nrows, int ncols, const LType *types);
 PhysOp *phys_filter(Arena *a, PhysOp *child, Expr *pred);

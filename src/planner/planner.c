@@ -233,7 +233,8 @@ static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
     case LOP_GET: {
         Expr *f = NULL;
         if (lop->u.get.filter && resolve(pc, lop->u.get.filter, cols_of(lop), &f)) return MDB_FAIL;
-        op = phys_scan(a, lop->u.get.table, lop->u.get.col_ids, lop->ncols, lop->types, f);
+        op = phys_index_scan_try(a, lop->u.get.table, lop->u.get.col_ids, lop->ncols, lop->types, f, lop->est_rows);
+        if (!op) op = phys_scan(a, lop->u.get.table, lop->u.get.col_ids, lop->ncols, lop->types, f);
         break;
     }
     case LOP_DUMMY: op = phys_dummy(a); break;
