@@ -48,7 +48,7 @@ enum {
     SR_PG_NAMESPACE, SR_PG_CLASS, SR_PG_ATTRIBUTE, SR_PG_TYPE, SR_PG_TABLES, SR_PG_VIEWS, SR_PG_INDEXES,
     SR_PG_DATABASE, SR_PG_SETTINGS, SR_PG_SEQUENCES, SR_PG_AM, SR_PG_INDEX, SR_PG_CONSTRAINT, SR_PG_ATTRDEF,
     SR_PG_COLLATION, SR_PG_ROLES, SR_PG_PROC, SR_PG_INHERITS, SR_PG_POLICY, SR_PG_STATISTIC_EXT, SR_PG_PUBLICATION,
-    SR_PG_PUBLICATION_NAMESPACE, SR_PG_PUBLICATION_REL, SR__COUNT
+    SR_PG_PUBLICATION_NAMESPACE, SR_PG_PUBLICATION_REL, SR_PG_DESCRIPTION, SR__COUNT
 };
 
 static const SysCol C_TABLES[] = {
@@ -165,6 +165,7 @@ static const SysCol C_PG_PUBLICATION[] = {
     {"oid", I8}, {"pubname", TX}, {"pubowner", I8}, {"puballtables", BO}, {"pubinsert", BO}, {"pubupdate", BO},
     {"pubdelete", BO}, {"pubtruncate", BO}, {"pubviaroot", BO}};
 static const SysCol C_PG_PUBLICATION_NAMESPACE[] = {{"oid", I8}, {"pnpubid", I8}, {"pnnspid", I8}};
+static const SysCol C_PG_DESCRIPTION[] = {{"objoid", I8}, {"classoid", I8}, {"objsubid", I4}, {"description", TX}};
 static const SysCol C_PG_PUBLICATION_REL[] = {{"oid", I8}, {"prpubid", I8}, {"prrelid", I8}, {"prqual", TX}, {"prattrs", TX}};
 
 typedef struct SysRel {
@@ -208,6 +209,7 @@ static const SysRel RELS[SR__COUNT] = {
     [SR_PG_PUBLICATION] = REL("pg_catalog", "pg_publication", C_PG_PUBLICATION, 6104, 'r'),
     [SR_PG_PUBLICATION_NAMESPACE] = REL("pg_catalog", "pg_publication_namespace", C_PG_PUBLICATION_NAMESPACE, 6237, 'r'),
     [SR_PG_PUBLICATION_REL] = REL("pg_catalog", "pg_publication_rel", C_PG_PUBLICATION_REL, 6106, 'r'),
+    [SR_PG_DESCRIPTION] = REL("pg_catalog", "pg_description", C_PG_DESCRIPTION, 2609, 'r'),
 };
 
 static LType syscol_type(u8 t)
@@ -1380,7 +1382,7 @@ static void *sys_init(Exec *ex, PhysOp *op)
     case SR_PG_ATTRDEF: gen_pg_attrdef(&g); break;
     case SR_PG_COLLATION: gen_pg_collation(&g); break;
     case SR_PG_ROLES: gen_pg_roles(&g); break;
-    default: break; /* pg_proc, pg_inherits, pg_policy, pg_statistic_ext, pg_publication*: no such objects */
+    default: break; /* pg_proc, pg_inherits, pg_policy, pg_statistic_ext, pg_publication*, pg_description (no COMMENT ON): no such objects */
     }
     st->nrows = st->rows.ncols ? st->rows.n / (size_t)st->rows.ncols : 0;
     return st;

@@ -12,6 +12,8 @@
 #     cancel, PQprepare/PQdescribePrepared/PQexecParams);
 #   - test_node_pg.js: node-postgres (npm pg, package.json here; npm install
 #     on first use): parameters, prepared statements, pool, transactions;
+#   - TestJdbc.java: pgjdbc (prepared statements past prepareThreshold,
+#     batches, fetch size, generated keys, DatabaseMetaData, query timeout);
 #   - test_pgbench.sh: pgbench -i and TPC-B-like runs in every query mode with
 #     balanced books afterwards;
 #   - server start-up rules (no user without --auth trust), trust mode, TLS
@@ -281,6 +283,15 @@ if command -v node >/dev/null 2>&1; then
     fi
 else
     echo "SKIP: node-postgres (node not installed)"
+fi
+
+# ---- JDBC ------------------------------------------------------------------------------------------------
+JDBC_JAR=/usr/share/java/postgresql.jar
+if command -v java >/dev/null 2>&1 && [ -f "$JDBC_JAR" ]; then
+    echo "== JDBC (TestJdbc.java, $(basename "$(readlink -f "$JDBC_JAR")"))"
+    if java -cp "$JDBC_JAR" "$HERE/TestJdbc.java" "jdbc:postgresql://127.0.0.1:$PORT/$DBNAME" "$USER_NAME" "$PASSWORD"; then pass; else fail "TestJdbc.java"; fi
+else
+    echo "SKIP: JDBC (Debian packages openjdk-17-jdk-headless and libpostgresql-jdbc-java)"
 fi
 
 # ---- pgbench ---------------------------------------------------------------------------------------------
