@@ -527,6 +527,20 @@ int bind_op(Binder *b, const char *op, Expr *l, Expr *r, int loc, Expr **out)
     if (l && r && real_with_exact(l, r, op) &&
         (bind_cast(b, l, ltype(TYPE_FLOAT64), false, &l) || bind_cast(b, r, ltype(TYPE_FLOAT64), false, &r)))
         return MDB_FAIL;
+    if (l && r && (!strcmp(op, "=") || !strcmp(op, "<>")) && (l->type.id == TYPE_LIST || r->type.id == TYPE_LIST) &&
+        (l->type.id == TYPE_LIST || is_unknown_lit(l)) && (r->type.id == TYPE_LIST || is_unknown_lit(r))) {
+        /* array = array: equal text forms (an untyped literal takes the other side's type) */
+        Expr *args[2] = {l, r};
+        LType at = l->type.id == TYPE_LIST ? l->type : r->type;
+        if (bind_cast(b, l, at, false, &args[0]) || bind_cast(b, r, at, false, &args[1]) || make_func(b, "array_eq_text", args, 2, loc, out))
+            return MDB_FAIL;
+        if (!strcmp(op, "<>")) {
+            Expr *ne = mk(b, EXPR_NOT, ltype(TYPE_BOOL), loc, 1);
+            ne->args[0] = *out;
+            *out = ne;
+        }
+        return MDB_OK_;
+    }
     if (l && r && is_cmp_op(op)) {
         if (unify(b, &l, &r, loc)) return MDB_FAIL;
         Expr *args[2] = {l, r};
@@ -741,6 +755,24 @@ static int bind_aexpr(Binder *b, PgQuery__AExpr *a, Expr **out)
             if (!acc) acc = expr_const(b->arena, value_bool(!any), loc);
             *out = acc;
             return MDB_OK_;
+        }
+        if ((!strcmp(op, "=") && a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY) ||
+            (!strcmp(op, "<>") && a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL)) {
+            /* x = ANY(array value), x <> ALL(array value): element text forms compared with x's
+             * (catalog queries such as psql's use them on acl and option arrays) */
+            Expr *args[2];
+            if (bind_expr(b, rn, &args[1])) return MDB_FAIL;
+            if (args[1]->type.id == TYPE_LIST) {
+                Expr *e;
+                if (bind_cast(b, l, ltype(TYPE_TEXT), true, &args[0]) || make_func(b, "array_any_eq_text", args, 2, loc, &e)) return MDB_FAIL;
+                if (a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL) {
+                    Expr *ne = mk(b, EXPR_NOT, ltype(TYPE_BOOL), loc, 1);
+                    ne->args[0] = e;
+                    e = ne;
+                }
+                *out = e;
+                return MDB_OK_;
+            }
         }
         return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "op ANY/ALL (array) is not supported for this argument");
     }
@@ -1299,8 +1331,163 @@ bad: {
 
 /* ---- subqueries ------------------------------------------------------------------ */
 
+/* ARRAY(subquery) is bound as COALESCE((SELECT array_agg(x ORDER BY …) FROM … WHERE …), '{}') for a
+ * plain SELECT, else as COALESCE((SELECT array_agg(_x) FROM (subquery) AS _array(_x)), '{}'):
+ * parse-tree nodes built here in the arena around the subquery's own nodes, which stay untouched. */
+static PgQuery__Node *pq_node(Binder *b) { return arena_zalloc(b->arena, sizeof(PgQuery__Node)); }
+
+static PgQuery__Node *pq_string(Binder *b, const char *v)
+{
+    PgQuery__Node *n = pq_node(b);
+    PgQuery__String *str = arena_zalloc(b->arena, sizeof(PgQuery__String));
+    *str = (PgQuery__String)PG_QUERY__STRING__INIT;
+    str->sval = (char *)v;
+    n->node_case = PG_QUERY__NODE__NODE_STRING;
+    n->string = str;
+    return n;
+}
+
+static PgQuery__Node **pq_list1(Binder *b, PgQuery__Node *x)
+{
+    PgQuery__Node **l = arena_alloc(b->arena, sizeof(PgQuery__Node *) * 2);
+    l[0] = x;
+    l[1] = NULL;
+    return l;
+}
+
+static int bind_array_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
+{
+    PgQuery__SelectStmt *in = sl->subselect->select_stmt;
+    PgQuery__Node *inner = sl->subselect;
+    if (in->op == PG_QUERY__SET_OPERATION__SETOP_NONE && in->n_target_list == 1 && !in->n_group_clause && !in->having_clause &&
+        !in->n_distinct_clause && !in->limit_count && !in->limit_offset && !in->n_window_clause && !in->n_values_lists &&
+        in->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET && in->target_list[0]->res_target->val) {
+        /* a plain SELECT: the aggregate goes into it, with its ORDER BY (correlated ones stay correlated) */
+        PgQuery__FuncCall *fc = arena_zalloc(b->arena, sizeof(*fc));
+        *fc = (PgQuery__FuncCall)PG_QUERY__FUNC_CALL__INIT;
+        fc->n_funcname = 1;
+        fc->funcname = pq_list1(b, pq_string(b, "array_agg"));
+        fc->n_args = 1;
+        fc->args = pq_list1(b, in->target_list[0]->res_target->val);
+        /* ORDER BY 1 names the (only) output column; in an aggregate's ORDER BY it would be a constant */
+        fc->n_agg_order = in->n_sort_clause;
+        fc->agg_order = arena_alloc(b->arena, sizeof(PgQuery__Node *) * (in->n_sort_clause + 1));
+        for (size_t k = 0; k < in->n_sort_clause; k++) {
+            PgQuery__Node *sn = in->sort_clause[k];
+            fc->agg_order[k] = sn;
+            if (sn->node_case != PG_QUERY__NODE__NODE_SORT_BY || !sn->sort_by->node || sn->sort_by->node->node_case != PG_QUERY__NODE__NODE_A_CONST ||
+                sn->sort_by->node->a_const->val_case != PG_QUERY__A__CONST__VAL_IVAL)
+                continue;
+            PgQuery__SortBy *sb = arena_zalloc(b->arena, sizeof(*sb));
+            *sb = *sn->sort_by;
+            sb->node = in->target_list[0]->res_target->val;
+            PgQuery__Node *nn = pq_node(b);
+            nn->node_case = PG_QUERY__NODE__NODE_SORT_BY;
+            nn->sort_by = sb;
+            fc->agg_order[k] = nn;
+        }
+        fc->location = -1;
+        PgQuery__Node *fcn = pq_node(b);
+        fcn->node_case = PG_QUERY__NODE__NODE_FUNC_CALL;
+        fcn->func_call = fc;
+        PgQuery__ResTarget *rt = arena_zalloc(b->arena, sizeof(*rt));
+        *rt = *in->target_list[0]->res_target;
+        rt->val = fcn;
+        PgQuery__Node *rtn = pq_node(b);
+        rtn->node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+        rtn->res_target = rt;
+        PgQuery__SelectStmt *ss = arena_zalloc(b->arena, sizeof(*ss));
+        *ss = *in;
+        ss->target_list = pq_list1(b, rtn);
+        ss->n_sort_clause = 0;
+        ss->sort_clause = NULL;
+        inner = pq_node(b);
+        inner->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+        inner->select_stmt = ss;
+    }
+    PgQuery__Node *ssn = inner;
+    if (inner == sl->subselect) {
+    PgQuery__ColumnRef *cr = arena_zalloc(b->arena, sizeof(*cr));
+    *cr = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+    cr->n_fields = 1;
+    cr->fields = pq_list1(b, pq_string(b, "_x"));
+    cr->location = -1;
+    PgQuery__Node *crn = pq_node(b);
+    crn->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+    crn->column_ref = cr;
+    PgQuery__FuncCall *fc = arena_zalloc(b->arena, sizeof(*fc));
+    *fc = (PgQuery__FuncCall)PG_QUERY__FUNC_CALL__INIT;
+    fc->n_funcname = 1;
+    fc->funcname = pq_list1(b, pq_string(b, "array_agg"));
+    fc->n_args = 1;
+    fc->args = pq_list1(b, crn);
+    fc->location = -1;
+    PgQuery__Node *fcn = pq_node(b);
+    fcn->node_case = PG_QUERY__NODE__NODE_FUNC_CALL;
+    fcn->func_call = fc;
+    PgQuery__ResTarget *rt = arena_zalloc(b->arena, sizeof(*rt));
+    *rt = (PgQuery__ResTarget)PG_QUERY__RES_TARGET__INIT;
+    rt->val = fcn;
+    rt->location = -1;
+    PgQuery__Node *rtn = pq_node(b);
+    rtn->node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+    rtn->res_target = rt;
+    PgQuery__Alias *al = arena_zalloc(b->arena, sizeof(*al));
+    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
+    al->aliasname = "_array";
+    al->n_colnames = 1;
+    al->colnames = pq_list1(b, pq_string(b, "_x"));
+    PgQuery__RangeSubselect *rs = arena_zalloc(b->arena, sizeof(*rs));
+    *rs = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
+    rs->subquery = sl->subselect;
+    rs->alias = al;
+    PgQuery__Node *rsn = pq_node(b);
+    rsn->node_case = PG_QUERY__NODE__NODE_RANGE_SUBSELECT;
+    rsn->range_subselect = rs;
+    PgQuery__SelectStmt *ss = arena_zalloc(b->arena, sizeof(*ss));
+    *ss = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+    ss->n_target_list = 1;
+    ss->target_list = pq_list1(b, rtn);
+    ss->n_from_clause = 1;
+    ss->from_clause = pq_list1(b, rsn);
+    ss->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+    ssn = pq_node(b);
+    ssn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+    ssn->select_stmt = ss;
+    }
+    PgQuery__SubLink *agg = arena_zalloc(b->arena, sizeof(*agg));
+    *agg = *sl;
+    agg->sub_link_type = PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK;
+    agg->subselect = ssn;
+    PgQuery__Node *aggn = pq_node(b);
+    aggn->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
+    aggn->sub_link = agg;
+    PgQuery__AConst *ac = arena_zalloc(b->arena, sizeof(*ac));
+    *ac = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+    ac->val_case = PG_QUERY__A__CONST__VAL_SVAL;
+    ac->sval = pq_string(b, "{}")->string;
+    ac->location = -1;
+    PgQuery__Node *acn = pq_node(b);
+    acn->node_case = PG_QUERY__NODE__NODE_A_CONST;
+    acn->a_const = ac;
+    PgQuery__CoalesceExpr *ce = arena_zalloc(b->arena, sizeof(*ce));
+    *ce = (PgQuery__CoalesceExpr)PG_QUERY__COALESCE_EXPR__INIT;
+    ce->n_args = 2;
+    ce->args = arena_alloc(b->arena, sizeof(PgQuery__Node *) * 3);
+    ce->args[0] = aggn;
+    ce->args[1] = acn;
+    ce->location = sl->location;
+    PgQuery__Node *cen = pq_node(b);
+    cen->node_case = PG_QUERY__NODE__NODE_COALESCE_EXPR;
+    cen->coalesce_expr = ce;
+    return bind_expr(b, cen, out);
+}
+
 static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
 {
+    if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK && sl->subselect &&
+        sl->subselect->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
+        return bind_array_sublink(b, sl, out);
     int loc = POS(sl->location);
     Binder sub;
     binder_init(&sub, b->arena, b->cat, b->settings, b->err, b->shared, b);
@@ -1435,6 +1622,23 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
                                   n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "GREATEST" : "LEAST", out);
     case PG_QUERY__NODE__NODE_FUNC_CALL: return bind_funccall(b, n->func_call, out);
     case PG_QUERY__NODE__NODE_SUB_LINK: return bind_sublink(b, n->sub_link, out);
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+        /* arr[i]: one subscript of a one-dimensional array */
+        PgQuery__AIndirection *ai = n->a_indirection;
+        if (ai->n_indirection != 1 || ai->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
+            ai->indirection[0]->a_indices->is_slice || !ai->indirection[0]->a_indices->uidx)
+            return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "only a single array subscript is supported");
+        Expr *args[2], *e;
+        if (bind_expr(b, ai->arg, &args[0]) || bind_expr(b, ai->indirection[0]->a_indices->uidx, &args[1])) return MDB_FAIL;
+        if (args[0]->type.id != TYPE_LIST) {
+            char tb[64];
+            return err_set(b->err, SQLSTATE_DATATYPE_MISMATCH, "cannot subscript type %s because it does not support subscripting",
+                           type_name(args[0]->type, tb, sizeof tb));
+        }
+        LType elem = ltype(args[0]->type.elem ? (TypeId)args[0]->type.elem : TYPE_TEXT);
+        if (make_func(b, "array_element_text", args, 2, 0, &e)) return MDB_FAIL;
+        return bind_cast(b, e, elem, true, out);
+    }
     case PG_QUERY__NODE__NODE_PARAM_REF: {
         int idx = n->param_ref->number - 1;
         BindShared *sh = b->shared;

@@ -42,6 +42,7 @@ typedef struct SysCol {
 #define BO TYPE_BOOL
 #define F4 TYPE_FLOAT32
 #define TL 255 /* text[] (acl and option lists) */
+#define IL 254 /* int2[] (column number lists) */
 
 enum {
     SR_TABLES, SR_COLUMNS, SR_SCHEMATA, SR_VIEWS, SR_SEQUENCES, SR_TABLE_CONSTRAINTS, SR_KEY_COLUMN_USAGE,
@@ -166,7 +167,7 @@ static const SysCol C_PG_PUBLICATION[] = {
     {"pubdelete", BO}, {"pubtruncate", BO}, {"pubviaroot", BO}};
 static const SysCol C_PG_PUBLICATION_NAMESPACE[] = {{"oid", I8}, {"pnpubid", I8}, {"pnnspid", I8}};
 static const SysCol C_PG_DESCRIPTION[] = {{"objoid", I8}, {"classoid", I8}, {"objsubid", I4}, {"description", TX}};
-static const SysCol C_PG_PUBLICATION_REL[] = {{"oid", I8}, {"prpubid", I8}, {"prrelid", I8}, {"prqual", TX}, {"prattrs", TX}};
+static const SysCol C_PG_PUBLICATION_REL[] = {{"oid", I8}, {"prpubid", I8}, {"prrelid", I8}, {"prqual", TX}, {"prattrs", IL}};
 
 typedef struct SysRel {
     const char *schema;
@@ -214,9 +215,9 @@ static const SysRel RELS[SR__COUNT] = {
 
 static LType syscol_type(u8 t)
 {
-    if (t != TL) return ltype((TypeId)t);
+    if (t != TL && t != IL) return ltype((TypeId)t);
     LType l = ltype(TYPE_LIST);
-    l.elem = TYPE_TEXT;
+    l.elem = t == TL ? TYPE_TEXT : TYPE_INT16;
     return l;
 }
 

@@ -226,6 +226,26 @@ EOF
     lacks_line '\dn without system schemas' '\dn' 'pg_catalog\|information_schema'
     has_lines '\dv' '\dv' 'public|cat_v|view|megadb'
     has_lines '\d' '\d' 'public|cat_t|table|megadb' 'public|cat_v|view|megadb'
+    # \d NAME and \d+ NAME: columns with types, nullability and defaults, then indexes and constraints
+    has_lines '\d TABLE' '\d cat_t' 'id|integer||not null|' "name|character varying(20)||not null|'x'" 'price|numeric(10,2)|||'
+    has_lines '\d+ TABLE' '\d+ cat_t' 'id|integer||not null||plain|||' 'price|numeric(10,2)||||main|||'
+    out=$(psql -X -c '\d cat_t' 2>&1)
+    ok=1
+    for l in 'Table "public.cat_t"' 'Indexes:' '    "cat_t_pkey" PRIMARY KEY, btree (id)' '    "cat_t_name" btree (name)'; do
+        printf '%s\n' "$out" | grep -qF -- "$l" || { fail "psql \\d cat_t: no line [$l] in [$out]"; ok=0; break; }
+    done
+    [ $ok = 1 ] && pass
+    out=$(psql -X -c "CREATE TABLE cat_s.chk (v int CHECK (v > 0), w int UNIQUE)" -c '\d cat_s.chk' 2>&1)
+    ok=1
+    for l in 'Table "cat_s.chk"' '    "chk_w_key" UNIQUE CONSTRAINT, btree (w)' 'Check constraints:' '    "chk_v_check" CHECK (v > 0)'; do
+        printf '%s\n' "$out" | grep -qF -- "$l" || { fail "psql \\d cat_s.chk: no line [$l] in [$out]"; ok=0; break; }
+    done
+    [ $ok = 1 ] && pass
+    has_lines '\d VIEW' '\d cat_v' 'id|integer|||' 'name|character varying(20)|||'
+    out=$(psql -X -c '\d no_such_rel' 2>&1)
+    if [ "$out" = 'Did not find any relation named "no_such_rel".' ]; then pass; else fail "psql \\d of a missing relation: [$out]"; fi
+    expect "arrays in catalog queries" '{cat_t,cat_t_name,cat_t_pkey}|t|f|pg_catalog|2' \
+        -c "SELECT ARRAY(SELECT relname FROM pg_class WHERE relname LIKE 'cat_t%' ORDER BY 1), 'b' = ANY('{a,b}'::text[]), '{1}'::text[] = '{2}', (current_schemas(true))[1], array_upper('{4,5}'::int[], 1)"
     out=$(psql -X -A -t -c '\df' 2>&1)
     if [ $? -eq 0 ] && [ -z "$out" ]; then pass; else fail "psql \\df (no user-defined functions): [$out]"; fi
     # the catalog functions behind \d NAME
