@@ -938,6 +938,48 @@ void dml_writer_close(DmlWriter *dw)
         for (int k = 0; k < dw->w.t->nuniques; k++) keytable_free(&dw->w.uk[k]);
 }
 
+/* Describe of a prepared INSERT/UPDATE/DELETE … RETURNING (mdb_stmt_describe): the RETURNING
+ * columns, bound over the target table without running anything.  RETURNING that needs more
+ * than the target (UPDATE … FROM, DELETE … USING) is left undescribed: false, no error. */
+bool dml_describe_returning(MdbConn *c, Binder *b, PgQuery__Node *stmt, MdbResult *r)
+{
+    PgQuery__RangeVar *rel = NULL;
+    PgQuery__Node **list = NULL;
+    size_t n = 0;
+    switch (stmt->node_case) {
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+        rel = stmt->insert_stmt->relation, list = stmt->insert_stmt->returning_list, n = stmt->insert_stmt->n_returning_list;
+        break;
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+        rel = stmt->update_stmt->relation, list = stmt->update_stmt->returning_list, n = stmt->update_stmt->n_returning_list;
+        break;
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+        rel = stmt->delete_stmt->relation, list = stmt->delete_stmt->returning_list, n = stmt->delete_stmt->n_returning_list;
+        break;
+    default: return false;
+    }
+    if (!n || !rel) return false;
+    TableDef *t = binder_find_table(b, rel, false);
+    bool ok = false;
+    if (t) {
+        Binder rb;
+        binder_init(&rb, b->arena, b->cat, b->settings, b->err, b->shared, NULL);
+        u32 ti = binder_new_table_index(&rb);
+        scope_add(&rb, scope_entry_for_table(&rb, t, rel->alias ? rel->alias->aliasname : t->name, ti));
+        Expr **ex;
+        char **names;
+        int nret;
+        if (!bind_returning(&rb, list, n, &ex, &names, &nret)) {
+            LType *types = arena_alloc(b->arena, sizeof(LType) * (size_t)(nret + 1));
+            for (int k = 0; k < nret; k++) types[k] = ex[k]->type;
+            result_set_columns(r, nret, names, types);
+            ok = true;
+        }
+    }
+    if (!ok) err_clear(&c->err);
+    return ok;
+}
+
 int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
     switch (stmt->node_case) {

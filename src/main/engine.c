@@ -961,6 +961,14 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
         if (strcasecmp(stmt->variable_show_stmt->name, "all") != 0) result_set_columns(r, 1, &stmt->variable_show_stmt->name, &text);
         break;
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+        /* … RETURNING: the returned columns (else no rows) */
+        pthread_rwlock_rdlock(&c->db->cat.lock);
+        dml_describe_returning(c, &b, stmt, r);
+        pthread_rwlock_unlock(&c->db->cat.lock);
+        break;
     default: /* other statements are described as returning no rows */
         break;
     }

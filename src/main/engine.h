@@ -85,6 +85,8 @@ int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int
 int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__IntoClause *into, bool if_not_exists, const Value *params,
                         int nparams, MdbResult *r, Txn *txn);
 int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *res, Txn *txn);
+/* Describe of INSERT/UPDATE/DELETE … RETURNING: sets r's columns; false when not described. */
+bool dml_describe_returning(MdbConn *c, Binder *b, PgQuery__Node *stmt, MdbResult *r);
 /* Plans and runs a bound query into res->rows. */
 int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *params, int nparams, Txn *txn,
                       ColumnCollection *rows, bool analyze, PhysOp **root_out, Arena *arena);

@@ -545,6 +545,25 @@ r = t.until_ready()
 check(b"E" in types(r) and r[-1] == (b"Z", b"I"), "failing batch: %r" % types(r))
 check(datarows(q(u, "SELECT count(*) FROM imp WHERE a = 8")) == [[b"0"]], "a failed batch is rolled back up to Sync")
 
+# Describe of a prepared INSERT/UPDATE/DELETE … RETURNING gives its columns before Bind
+q(t, "DROP TABLE IF EXISTS ret_t")
+q(t, "CREATE TABLE ret_t (id serial PRIMARY KEY, name varchar(10), n numeric(8,3))")
+t.send(parse("ins_ret", "INSERT INTO ret_t (name, n) VALUES ($1, $2) RETURNING id, name, n * 2 AS twice") + describe(b"S", "ins_ret") + SYNC)
+r = t.until_ready()
+rd = [rowdesc_oids(b) for ty, b in r if ty == b"T"]
+check(types(r) == [b"1", b"t", b"T", b"Z"] and [(nm, o) for nm, o, _, _ in rd[0]] == [("id", 23), ("name", 1043), ("twice", 1700)],
+      "describe INSERT … RETURNING: %r %r" % (types(r), rd))
+t.send(bind("", "ins_ret", [b"ab", b"1.5"]) + execute("") + SYNC)
+r = t.until_ready()
+check(datarows(r) == [[b"1", b"ab", b"3.000"]] and [b for ty, b in r if ty == b"C"] == [b"INSERT 0 1\0"], "execute INSERT … RETURNING: %r" % r)
+t.send(parse("", "UPDATE ret_t SET n = n + 1 WHERE id = $1 RETURNING *") + describe(b"S", "") + SYNC)
+r = t.until_ready()
+rd = [rowdesc_oids(b) for ty, b in r if ty == b"T"]
+check(rd and [nm for nm, _, _, _ in rd[0]] == ["id", "name", "n"], "describe UPDATE … RETURNING *: %r" % r)
+t.send(parse("", "DELETE FROM ret_t WHERE id = $1") + describe(b"S", "") + SYNC)
+r = t.until_ready()
+check(types(r) == [b"1", b"t", b"n", b"Z"], "describe DELETE without RETURNING: NoData %r" % types(r))
+
 # NoticeResponse in both protocols: severity, SQLSTATE and message fields
 r = q(t, "DROP TABLE IF EXISTS nosuch_notice")
 nt = [fields(b) for ty, b in r if ty == b"N"]
