@@ -348,17 +348,32 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
         if (t->int_key) {
             /* one integer-like key, no grouping sets: probe the integer table */
             const Vector *kv = &kc[0];
+            /* hash and prefetch every row's slot first, so the cache misses
+             * of a chunk overlap; slots hold the state block too, so a row
+             * costs one miss for its slot and one for its state */
+            inttable_reserve(&t->it, n);
+            size_t mask = t->it.cap - 1;
+            size_t *hs = arena_alloc(l->scratch, sizeof(size_t) * (n ? n : 1));
+            for (idx_t i = 0; i < n; i++) {
+                hs[i] = inttable_hash(keys_int_at(kv, i)) & mask;
+                __builtin_prefetch(&t->it.slots[hs[i]]);
+            }
             for (idx_t i = 0; i < n; i++) {
                 if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) {
                     if (t->null_gid < 0) t->null_gid = new_group(t, ai, &krow, (u32)i, si, &err);
                     gid[i] = t->null_gid;
+                    states[i] = t->blocks[gid[i]];
                 } else {
                     bool ins;
-                    i64 *slot = inttable_find(&t->it, keys_int_at(kv, i), true, &ins);
-                    if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
-                    gid[i] = *slot;
+                    IntSlot *slot = inttable_slot(&t->it, keys_int_at(kv, i), hs[i], &ins);
+                    if (ins) {
+                        slot->val = new_group(t, ai, &krow, (u32)i, si, &err);
+                        slot->ptr = t->blocks[slot->val];
+                    }
+                    gid[i] = slot->val;
+                    states[i] = slot->ptr;
                 }
-                states[i] = t->blocks[gid[i]];
+                __builtin_prefetch(states[i]);
             }
         } else {
             Value sv = value_int(TYPE_INT64, si);
@@ -490,9 +505,14 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
                     g2 = gt->null_gid;
                 } else {
                     bool ins;
-                    i64 *slot = inttable_find(&gt->it, keys_int_at(kv, i), true, &ins);
-                    if (ins) *slot = new_group(gt, ai, &krow, (u32)i, 0, &err);
-                    g2 = *slot;
+                    inttable_reserve(&gt->it, 1);
+                    i64 key = keys_int_at(kv, i);
+                    IntSlot *slot = inttable_slot(&gt->it, key, inttable_hash(key), &ins);
+                    if (ins) {
+                        slot->val = new_group(gt, ai, &krow, (u32)i, 0, &err);
+                        slot->ptr = gt->blocks[slot->val];
+                    }
+                    g2 = slot->val;
                 }
             } else {
                 bool ins;
