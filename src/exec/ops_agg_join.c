@@ -779,8 +779,7 @@ static int nl_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
     } else if (left) {
         for (int c = 0; c < ni->lcols; c++) vector_gather(&in->cols[c], sel, m, &out->cols[c]);
         for (int c = 0; c < ni->rcols; c++) {
-            Vector *v = &out->cols[ni->lcols + c];
-            memset(vector_nulls(v), 1, m ? m : 1);
+            vector_fill_null(&out->cols[ni->lcols + c], m);
         }
         out->count = m;
     }
@@ -1200,7 +1199,7 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
         if (semi ? l->matched[i] : !l->matched[i]) sel[q++] = (u32)i;
     for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], sel, q, &out->cols[c]);
     if (left)
-        for (int c = 0; c < nb; c++) memset(vector_nulls(&out->cols[hi->lcols + c]), 1, q ? q : 1);
+        for (int c = 0; c < nb; c++) vector_fill_null(&out->cols[hi->lcols + c], q);
     out->count = q;
     l->started = false;
     *state = OP_NEED_INPUT;
@@ -1255,7 +1254,7 @@ static int tail_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
         for (idx_t i = 0; i < d->count; i++)
             if (!s->bmatched[ci * VECTOR_SIZE + i]) sel[m++] = (u32)i;
         if (!m) continue;
-        for (int c = 0; c < hi->lcols; c++) memset(vector_nulls(&out->cols[c]), 1, m);
+        for (int c = 0; c < hi->lcols; c++) vector_fill_null(&out->cols[c], m);
         for (int c = 0; c < nb; c++) vector_gather(&d->cols[c], sel, m, &out->cols[hi->lcols + c]);
         out->count = m;
     }
