@@ -44,7 +44,8 @@ i64 *keytable_find(KeyTable *t, const u8 *key, u32 len, u64 hash, bool insert, b
 typedef struct IntSlot {
     i64 key;
     i64 val;
-    u64 used; /* 0 = empty; one slot is one 24-byte record, so a probe touches one cache line */
+    void *ptr; /* a payload pointer next to val (aggregation: the group's state block) */
+    u64 used;  /* 0 = empty; 32-byte slots: a probe touches one cache line */
 } IntSlot;
 
 typedef struct IntTable {
@@ -65,6 +66,32 @@ static inline u64 inttable_hash(i64 key)
     x *= 0xc4ceb9fe1a85ec53ULL;
     x ^= x >> 33;
     return x;
+}
+
+/* Makes room for `more` inserts, so slot pointers stay valid meanwhile. */
+static inline void inttable_reserve(IntTable *t, size_t more)
+{
+    while ((t->n + more) * 2 > t->cap) inttable_grow(t);
+}
+
+/* The slot of key, inserted (val 0, ptr NULL) when absent; the caller has
+ * reserved room (inttable_reserve). */
+static inline IntSlot *inttable_slot(IntTable *t, i64 key, size_t hash, bool *inserted)
+{
+    size_t mask = t->cap - 1, j = hash & mask;
+    IntSlot *sl = t->slots;
+    *inserted = false;
+    while (sl[j].used) {
+        if (sl[j].key == key) return &sl[j];
+        j = (j + 1) & mask;
+    }
+    sl[j].used = 1;
+    sl[j].key = key;
+    sl[j].val = 0;
+    sl[j].ptr = NULL;
+    t->n++;
+    *inserted = true;
+    return &sl[j];
 }
 
 /* Finds key; when absent and insert is true, adds it with value 0.  Returns a

@@ -348,17 +348,32 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
         if (t->int_key) {
             /* one integer-like key, no grouping sets: probe the integer table */
             const Vector *kv = &kc[0];
+            /* hash and prefetch every row's slot first, so the cache misses
+             * of a chunk overlap; slots hold the state block too, so a row
+             * costs one miss for its slot and one for its state */
+            inttable_reserve(&t->it, n);
+            size_t mask = t->it.cap - 1;
+            size_t *hs = arena_alloc(l->scratch, sizeof(size_t) * (n ? n : 1));
+            for (idx_t i = 0; i < n; i++) {
+                hs[i] = inttable_hash(keys_int_at(kv, i)) & mask;
+                __builtin_prefetch(&t->it.slots[hs[i]]);
+            }
             for (idx_t i = 0; i < n; i++) {
                 if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) {
                     if (t->null_gid < 0) t->null_gid = new_group(t, ai, &krow, (u32)i, si, &err);
                     gid[i] = t->null_gid;
+                    states[i] = t->blocks[gid[i]];
                 } else {
                     bool ins;
-                    i64 *slot = inttable_find(&t->it, keys_int_at(kv, i), true, &ins);
-                    if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
-                    gid[i] = *slot;
+                    IntSlot *slot = inttable_slot(&t->it, keys_int_at(kv, i), hs[i], &ins);
+                    if (ins) {
+                        slot->val = new_group(t, ai, &krow, (u32)i, si, &err);
+                        slot->ptr = t->blocks[slot->val];
+                    }
+                    gid[i] = slot->val;
+                    states[i] = slot->ptr;
                 }
-                states[i] = t->blocks[gid[i]];
+                __builtin_prefetch(states[i]);
             }
         } else {
             Value sv = value_int(TYPE_INT64, si);
@@ -490,9 +505,14 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
                     g2 = gt->null_gid;
                 } else {
                     bool ins;
-                    i64 *slot = inttable_find(&gt->it, keys_int_at(kv, i), true, &ins);
-                    if (ins) *slot = new_group(gt, ai, &krow, (u32)i, 0, &err);
-                    g2 = *slot;
+                    inttable_reserve(&gt->it, 1);
+                    i64 key = keys_int_at(kv, i);
+                    IntSlot *slot = inttable_slot(&gt->it, key, inttable_hash(key), &ins);
+                    if (ins) {
+                        slot->val = new_group(gt, ai, &krow, (u32)i, 0, &err);
+                        slot->ptr = gt->blocks[slot->val];
+                    }
+                    g2 = slot->val;
                 }
             } else {
                 bool ins;
@@ -759,8 +779,7 @@ static int nl_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
     } else if (left) {
         for (int c = 0; c < ni->lcols; c++) vector_gather(&in->cols[c], sel, m, &out->cols[c]);
         for (int c = 0; c < ni->rcols; c++) {
-            Vector *v = &out->cols[ni->lcols + c];
-            memset(vector_nulls(v), 1, m ? m : 1);
+            vector_fill_null(&out->cols[ni->lcols + c], m);
         }
         out->count = m;
     }
@@ -1180,7 +1199,7 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
         if (semi ? l->matched[i] : !l->matched[i]) sel[q++] = (u32)i;
     for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], sel, q, &out->cols[c]);
     if (left)
-        for (int c = 0; c < nb; c++) memset(vector_nulls(&out->cols[hi->lcols + c]), 1, q ? q : 1);
+        for (int c = 0; c < nb; c++) vector_fill_null(&out->cols[hi->lcols + c], q);
     out->count = q;
     l->started = false;
     *state = OP_NEED_INPUT;
@@ -1235,7 +1254,7 @@ static int tail_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
         for (idx_t i = 0; i < d->count; i++)
             if (!s->bmatched[ci * VECTOR_SIZE + i]) sel[m++] = (u32)i;
         if (!m) continue;
-        for (int c = 0; c < hi->lcols; c++) memset(vector_nulls(&out->cols[c]), 1, m);
+        for (int c = 0; c < hi->lcols; c++) vector_fill_null(&out->cols[c], m);
         for (int c = 0; c < nb; c++) vector_gather(&d->cols[c], sel, m, &out->cols[hi->lcols + c]);
         out->count = m;
     }

@@ -45,6 +45,7 @@ typedef struct ScanInfo {
 typedef struct ScanLocal {
     void *tl;             /* the tier's scan state of this thread */
     OpLocal *ol;
+    Expr *filter;         /* for scan_select, called back by the tier */
     u32 sel[VECTOR_SIZE];
 } ScanLocal;
 
@@ -83,10 +84,28 @@ static void *scan_local(Exec *ex, PhysOp *op, void *g)
 
 static int scan_threads(Exec *ex, PhysOp *op, void *g) { return (int)MDB_MAX(1, tableam_scan_morsels(g)); }
 
+static int scan_select(void *ctx, DataChunk *chunk, u32 *sel, idx_t *m)
+{
+    ScanLocal *l = ctx;
+    arena_reset(l->ol->arena);
+    return expr_select(&l->ol->ec, l->filter, chunk, sel, m);
+}
+
 static int scan_next(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *out)
 {
     ScanInfo *si = op->info;
     ScanLocal *l = lp;
+    if (si->filter && tableam_scan_filters(g)) {
+        /* the tier applies the filter before copying rows out */
+        Err er = {0};
+        l->filter = si->filter;
+        ScanFilter f = {scan_select, l};
+        if (tableam_scan_next_filter(g, l->tl, ex->txn, si->col_ids, si->n, out, &f, &er)) {
+            if (er.is_set) exec_fail(ex, &er);
+            return MDB_FAIL;
+        }
+        return MDB_OK_;
+    }
     for (;;) {
         Err er = {0};
         if (tableam_scan_next(g, l->tl, ex->txn, si->col_ids, si->n, out, &er)) {

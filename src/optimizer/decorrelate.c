@@ -4,7 +4,7 @@
  * Rewrites, in filters:
  *   [NOT] EXISTS (SELECT … WHERE inner-preds AND correlated-preds)
  *       → SEMI (ANTI) JOIN with the correlated predicates as join condition;
- *   x IN (SELECT y … [correlated-preds])
+ *   x IN (SELECT y … [correlated-preds]), correlated or not,
  *       → SEMI JOIN on x = y AND the correlated predicates;
  * and, in filters and projections:
  *   (SELECT agg(…) FROM … WHERE inner = outer AND …)
@@ -178,6 +178,8 @@ static LogicalOp *widen_project(Arena *a, LogicalOp *p, LogicalOp *below)
 }
 
 /* EXISTS / NOT EXISTS / IN → semi or anti join.  Returns the new child or NULL. */
+LogicalOp *decorrelate(Arena *a, LogicalOp *op);
+
 static LogicalOp *unnest_filter_conj(Arena *a, LogicalOp *child, Expr *c)
 {
     bool negate = false;
@@ -195,9 +197,12 @@ static LogicalOp *unnest_filter_conj(Arena *a, LogicalOp *child, Expr *c)
         if (!rest || corr.n == 0) return NULL; /* uncorrelated EXISTS is evaluated once anyway */
         Expr *cond = NULL;
         for (int i = 0; i < corr.n; i++) cond = expr_and(a, cond, subst_outer(a, corr.items[i], e->u.sub.outer_exprs));
-        return mk_join(a, negate ? JOIN_ANTI : JOIN_SEMI, child, rest, cond);
+        return mk_join(a, negate ? JOIN_ANTI : JOIN_SEMI, child, decorrelate(a, rest), cond);
     }
-    if (e->u.sub.kind == SUBQ_ANY && !strcmp(e->u.sub.cmp->name, "=") && e->u.sub.nouter > 0 && !has_outer(e->args[0])) {
+    /* uncorrelated too: as a semi join the subquery joins the plan (its rows
+     * estimated, magic sets can copy it) instead of being a hash set probed
+     * from an expression */
+    if (e->u.sub.kind == SUBQ_ANY && !strcmp(e->u.sub.cmp->name, "=") && !has_outer(e->args[0])) {
         LogicalOp *p = e->u.sub.plan;
         if (p->kind != LOP_PROJECT) return NULL;
         Conj corr = {0};
@@ -205,7 +210,9 @@ static LogicalOp *unnest_filter_conj(Arena *a, LogicalOp *child, Expr *c)
         if (!rest) return NULL;
         for (int i = 0; i < p->ncols; i++)
             if (has_outer(p->u.project.exprs[i])) return NULL;
-        LogicalOp *right = widen_project(a, p, rest);
+        /* the subquery's own subqueries: its plan joins this one, where
+         * the recursion of decorrelate() has already passed */
+        LogicalOp *right = decorrelate(a, widen_project(a, p, rest));
         Expr *eq = expr_new(a, EXPR_FUNC, ltype(TYPE_BOOL), e->location);
         eq->nargs = 2;
         eq->args = arena_alloc(a, sizeof(Expr *) * 2);
@@ -235,10 +242,97 @@ static bool split_eq(Expr *c, Expr **inner, int *inner_idx)
     return true;
 }
 
+/* ---- magic sets ------------------------------------------------------------------- */
+
+static Expr **copy_exprs(Arena *a, Expr **es, int n)
+{
+    if (!es) return NULL;
+    Expr **c = arena_alloc(a, sizeof(Expr *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) c[i] = expr_copy(a, es[i]);
+    return c;
+}
+
+static bool exprs_plain(Expr **es, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (es[i] && (expr_has_subquery(es[i]) || has_outer(es[i]))) return false;
+    return true;
+}
+
+static bool expr_plain(const Expr *e) { return !e || (!expr_has_subquery(e) && !has_outer(e)); }
+
+/* A deep copy of a plan made of scans, filters, projections, joins and plain
+ * aggregates (NULL for anything else, or for subqueries inside).  The copy
+ * keeps the column bindings: it is only used where its columns do not reach
+ * the rest of the plan (the right side of a semi join). */
+static LogicalOp *lop_clone(Arena *a, const LogicalOp *op)
+{
+    LogicalOp *c = arena_memdup(a, op, sizeof(LogicalOp));
+    c->est_rows = -1;
+    c->cols = arena_memdup(a, op->cols, sizeof(ColBinding) * (size_t)(op->ncols + 1));
+    c->types = arena_memdup(a, op->types, sizeof(LType) * (size_t)(op->ncols + 1));
+    switch (op->kind) {
+    case LOP_GET:
+        if (!expr_plain(op->u.get.filter)) return NULL;
+        c->u.get.filter = expr_copy(a, op->u.get.filter);
+        if (op->u.get.col_ids) c->u.get.col_ids = arena_memdup(a, op->u.get.col_ids, sizeof(int) * (size_t)(op->ncols + 1));
+        break;
+    case LOP_FILTER:
+        if (!expr_plain(op->u.filter.pred)) return NULL;
+        c->u.filter.pred = expr_copy(a, op->u.filter.pred);
+        break;
+    case LOP_PROJECT:
+        if (!exprs_plain(op->u.project.exprs, op->ncols)) return NULL;
+        c->u.project.exprs = copy_exprs(a, op->u.project.exprs, op->ncols);
+        break;
+    case LOP_JOIN:
+        if (!expr_plain(op->u.join.cond)) return NULL;
+        c->u.join.cond = expr_copy(a, op->u.join.cond);
+        break;
+    case LOP_AGGREGATE:
+        if (op->u.agg.nsets || !exprs_plain(op->u.agg.groups, op->u.agg.ngroups) ||
+            !exprs_plain(op->u.agg.aggs, op->u.agg.naggs))
+            return NULL;
+        c->u.agg.groups = copy_exprs(a, op->u.agg.groups, op->u.agg.ngroups);
+        c->u.agg.aggs = copy_exprs(a, op->u.agg.aggs, op->u.agg.naggs);
+        break;
+    default: return NULL;
+    }
+    for (int i = 0; i < op->nchildren; i++) {
+        c->children[i] = lop_clone(a, op->children[i]);
+        if (!c->children[i]) return NULL;
+    }
+    return c;
+}
+
+/* Magic set for a decorrelated aggregate: `rest` (the subquery's rows, to be
+ * grouped by the correlation columns) is reduced to the rows whose
+ * correlation values occur in the outer query — a semi join with a copy of
+ * the outer plan — when the outer side is estimated much smaller, so the
+ * aggregate computes only the groups the outer query will look up (TPC-H Q2,
+ * Q17, Q20 aggregate all of partsupp or lineitem otherwise).  cond is
+ * inner = outer_expr for every correlation.  Returns rest itself when the
+ * copy is not possible or not worth it. */
+static LogicalOp *magic_reduce(Arena *a, LogicalOp *child, Expr *where, LogicalOp *rest, Expr *cond)
+{
+    LogicalOp *m = lop_clone(a, child);
+    if (!m) return rest;
+    if (where) {
+        /* the outer query's other (subquery-free) WHERE conjuncts */
+        LogicalOp *f = lop_new(a, LOP_FILTER, 1);
+        f->children[0] = m;
+        lop_inherit_cols(a, f, m);
+        f->u.filter.pred = expr_copy(a, where);
+        m = f;
+    }
+    if (!(card_rows(m) * 4 < card_rows(rest))) return rest;
+    return mk_join(a, JOIN_SEMI, rest, m, cond);
+}
+
 /* Correlated scalar aggregate subquery → LEFT JOIN with a grouped subquery.
  * On success returns the new child and sets *repl to the expression that
  * replaces the subquery. */
-static LogicalOp *unnest_scalar(Arena *a, LogicalOp *child, Expr *e, Expr **repl)
+static LogicalOp *unnest_scalar(Arena *a, LogicalOp *child, Expr *where, Expr *e, Expr **repl)
 {
     if (e->kind != EXPR_SUBQUERY || e->u.sub.kind != SUBQ_SCALAR || e->u.sub.nouter == 0) return NULL;
     LogicalOp *p = e->u.sub.plan;
@@ -253,9 +347,8 @@ static LogicalOp *unnest_scalar(Arena *a, LogicalOp *child, Expr *e, Expr **repl
     if (!rest || corr.n == 0) return NULL;
     /* every correlated predicate must be inner = outer */
     Expr **groups = arena_alloc(a, sizeof(Expr *) * (size_t)corr.n);
-    Expr *cond = NULL;
+    Expr *cond = NULL, *magic = NULL;
     LogicalOp *nag = lop_new(a, LOP_AGGREGATE, 1);
-    nag->children[0] = rest;
     u32 gi = 0xFFFF0000u;
     /* a fresh binding table for the group keys: derived from the aggregate's */
     gi = ag->u.agg.group_index;
@@ -264,11 +357,15 @@ static LogicalOp *unnest_scalar(Arena *a, LogicalOp *child, Expr *e, Expr **repl
         int ii;
         if (!split_eq(corr.items[i], &inner, &ii)) return NULL;
         groups[i] = inner;
+        magic = expr_and(a, magic, subst_outer(a, corr.items[i], e->u.sub.outer_exprs));
         Expr *eq = subst_outer(a, corr.items[i], e->u.sub.outer_exprs);
         /* the inner side becomes a reference to the group output */
         eq->args[ii] = expr_colref(a, (ColBinding){gi, (u32)i}, inner->type, 0);
         cond = expr_and(a, cond, eq);
     }
+    bool outer_plain = true;
+    for (int i = 0; i < e->u.sub.nouter; i++) outer_plain = outer_plain && expr_plain(e->u.sub.outer_exprs[i]);
+    nag->children[0] = outer_plain ? magic_reduce(a, child, where, rest, magic) : rest;
     nag->u.agg = ag->u.agg;
     nag->u.agg.ngroups = corr.n;
     nag->u.agg.groups = groups;
@@ -308,12 +405,12 @@ static LogicalOp *unnest_scalar(Arena *a, LogicalOp *child, Expr *e, Expr **repl
 }
 
 /* Rewrites scalar subqueries inside `e`; may wrap *child in left joins. */
-static Expr *unnest_in_expr(Arena *a, LogicalOp **child, Expr *e)
+static Expr *unnest_in_expr(Arena *a, LogicalOp **child, Expr *where, Expr *e)
 {
     if (!e) return e;
     if (e->kind == EXPR_SUBQUERY) {
         Expr *repl;
-        LogicalOp *nc = unnest_scalar(a, *child, e, &repl);
+        LogicalOp *nc = unnest_scalar(a, *child, where, e, &repl);
         if (nc) {
             *child = nc;
             return repl;
@@ -322,7 +419,7 @@ static Expr *unnest_in_expr(Arena *a, LogicalOp **child, Expr *e)
     }
     /* CASE branches must not be evaluated eagerly: leave their subqueries alone */
     if (e->kind == EXPR_CASE || e->kind == EXPR_COALESCE) return e;
-    for (int i = 0; i < e->nargs; i++) e->args[i] = unnest_in_expr(a, child, e->args[i]);
+    for (int i = 0; i < e->nargs; i++) e->args[i] = unnest_in_expr(a, child, where, e->args[i]);
     return e;
 }
 
@@ -333,14 +430,16 @@ LogicalOp *decorrelate(Arena *a, LogicalOp *op)
         Conj cs = {0};
         conj_add(a, &cs, op->u.filter.pred);
         LogicalOp *child = op->children[0];
-        Expr *keep = NULL;
+        Expr *keep = NULL, *plain = NULL;
+        for (int i = 0; i < cs.n; i++)
+            if (expr_plain(cs.items[i])) plain = expr_and(a, plain, cs.items[i]);
         for (int i = 0; i < cs.n; i++) {
             LogicalOp *nc = unnest_filter_conj(a, child, cs.items[i]);
             if (nc) {
                 child = nc;
                 continue;
             }
-            keep = expr_and(a, keep, unnest_in_expr(a, &child, cs.items[i]));
+            keep = expr_and(a, keep, unnest_in_expr(a, &child, plain, cs.items[i]));
         }
         if (!keep) return child;
         op->children[0] = child;
@@ -349,7 +448,7 @@ LogicalOp *decorrelate(Arena *a, LogicalOp *op)
     }
     if (op->kind == LOP_PROJECT) {
         LogicalOp *child = op->children[0];
-        for (int i = 0; i < op->ncols; i++) op->u.project.exprs[i] = unnest_in_expr(a, &child, op->u.project.exprs[i]);
+        for (int i = 0; i < op->ncols; i++) op->u.project.exprs[i] = unnest_in_expr(a, &child, NULL, op->u.project.exprs[i]);
         op->children[0] = child;
     }
     return op;

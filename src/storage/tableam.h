@@ -59,6 +59,15 @@ typedef int (*TableFillFn)(void *ctx, Value *out);
 /* ALTER COLUMN TYPE: converts n values from src into dst (a fresh vector). */
 typedef int (*TableConvertFn)(void *ctx, const Vector *src, idx_t n, Vector *dst);
 
+/* A scan filter the tier may apply itself (scan_next_filter): select() gets
+ * a chunk whose columns are the scan's output columns — possibly read-only
+ * views of the tier's own memory, valid only during the call — and returns
+ * the rows that pass in sel[0..*m). */
+typedef struct ScanFilter {
+    int (*select)(void *ctx, DataChunk *chunk, u32 *sel, idx_t *m);
+    void *ctx;
+} ScanFilter;
+
 struct TableAM {
     const char *name; /* "memory", "oltp" */
     void (*destroy)(TableStore *st);
@@ -69,6 +78,10 @@ struct TableAM {
     u64 (*scan_morsels)(void *scan);
     int (*scan_next)(void *scan, void *local, Txn *txn, const int *cols, int ncols, DataChunk *out, Err *err);
     void (*scan_local_end)(void *scan, void *local); /* may be NULL */
+    /* scan_next with a filter applied before the rows are copied out (late
+     * materialisation: only passing rows are copied); may be NULL */
+    int (*scan_next_filter)(void *scan, void *local, Txn *txn, const int *cols, int ncols, DataChunk *out,
+                            const ScanFilter *f, Err *err);
 
     /* point lookup: appends row `row` (cols as in scans) to out when txn sees it */
     int (*fetch)(TableStore *st, Txn *txn, u64 row, const int *cols, int ncols, DataChunk *out, bool *found, Err *err);
@@ -126,6 +139,12 @@ static inline u64 tableam_scan_morsels(TableScan *s) { return s->st->am->scan_mo
 static inline int tableam_scan_next(TableScan *s, void *local, Txn *txn, const int *cols, int ncols, DataChunk *out, Err *err)
 {
     return s->st->am->scan_next(s->g, local, txn, cols, ncols, out, err);
+}
+static inline bool tableam_scan_filters(const TableScan *s) { return s->st->am->scan_next_filter != NULL; }
+static inline int tableam_scan_next_filter(TableScan *s, void *local, Txn *txn, const int *cols, int ncols, DataChunk *out,
+                                           const ScanFilter *f, Err *err)
+{
+    return s->st->am->scan_next_filter(s->g, local, txn, cols, ncols, out, f, err);
 }
 static inline void tableam_scan_local_end(TableScan *s, void *local)
 {

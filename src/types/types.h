@@ -121,6 +121,8 @@ static inline bool vector_is_null(const Vector *v, idx_t i)
     return v->nulls && v->nulls[v->is_const ? 0 : i];
 }
 void vector_set_null(Vector *v, idx_t i, bool is_null);
+/* Rows 0..n-1 become NULL, their values zero (what kernels see there). */
+void vector_fill_null(Vector *v, idx_t n);
 /* Turns a constant vector into a flat one of `count` rows. */
 void vector_flatten(Vector *v, idx_t count);
 /* Copies rows sel[0..n) of src (or 0..n when sel is NULL) into dst at dst_off.

@@ -182,6 +182,15 @@ void vector_reference(Vector *dst, const Vector *src)
     *dst = *src;
 }
 
+void vector_fill_null(Vector *v, idx_t n)
+{
+    if (!n) n = 1;
+    memset(vector_nulls(v), 1, n);
+    /* kernels also run over NULL rows: give them a harmless value (zero),
+     * not whatever the buffer held (a stray numeric scale indexes tables) */
+    memset(v->data, 0, n * type_width(v->type));
+}
+
 /* 16-byte values (numeric, interval, uuid, string records) copied as two
  * words: no alignment beyond 8 bytes is assumed. */
 typedef struct W16 {
