@@ -338,7 +338,12 @@ stop_server
 # no users and --auth scram: refuses to start
 "$MEGADB" serve --data "$TMP/empty" --port "$(free_port)" 2>"$TMP/nouser.log" &
 pid=$!
-sleep 1
+# it must exit by itself (creating the empty data directory takes a moment
+# on a loaded machine: wait up to 15 s, not a fixed second)
+for _ in $(seq 150); do
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
 if ! kill -0 $pid 2>/dev/null; then
     wait $pid
     rc=$?
