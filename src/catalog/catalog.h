@@ -6,8 +6,17 @@
  * exclusively.  Objects are never freed while the database is open (a dropped
  * table is unlinked and parked), so plans may keep pointers to them.
  * Column defaults and CHECK constraints are kept as SQL text and bound where
- * they are used.  DDL takes effect at once (it is not yet transactional; see
- * src/catalog/README.md).
+ * they are used.
+ *
+ * DDL is transactional (DESIGN.md §4): while a DDL statement runs, the
+ * catalog's `undo` points at the transaction's CatUndoLog and every change
+ * records how to reverse it: a created object is unlinked on rollback, a
+ * dropped one is unlinked at once but parked only at commit (relinked at its
+ * old position on rollback), an altered definition is restored from a
+ * snapshot, and tiers' schema changes are reversed by callbacks.  One
+ * transaction at a time may hold uncommitted DDL (the DDL lock); objects it
+ * created stay invisible by name to other connections until it commits.
+ * See src/catalog/README.md.
  */
 #ifndef MDB_CATALOG_H
 #define MDB_CATALOG_H
@@ -58,6 +67,7 @@ typedef struct TableDef {
     int nchecks;
     CheckDef *checks;
     i64 max_rows;           /* MEMORY ring buffer bound, 0 = none */
+    const void *txn_owner;  /* the CatUndoLog that created it, until commit (hidden from others) */
 } TableDef;
 
 typedef struct ViewDef {
@@ -67,6 +77,7 @@ typedef struct ViewDef {
     char *sql;              /* the defining SELECT */
     int ncolnames;
     char **colnames;        /* explicit column names, may be empty */
+    const void *txn_owner;
 } ViewDef;
 
 typedef struct Sequence {
@@ -79,6 +90,7 @@ typedef struct Sequence {
     bool called;            /* nextval has been called */
     bool cycle;
     TableDef *owned_by;
+    const void *txn_owner;
 } Sequence;
 
 typedef struct IndexDef {
@@ -90,6 +102,7 @@ typedef struct IndexDef {
     int nkeys;
     char **keys;            /* column names or expression text */
     char *method;
+    const void *txn_owner;
 } IndexDef;
 
 typedef struct ObjList {
@@ -101,7 +114,18 @@ struct Schema {
     u32 oid;
     char *name;
     ObjList tables, views, sequences, indexes;
+    const void *txn_owner;
 };
+
+/* One transaction's record of its catalog changes, reversed in reverse order
+ * on rollback (see catalog_undo_*). */
+typedef struct CatUndo CatUndo;
+typedef struct CatUndoLog {
+    CatUndo *items;
+    size_t n, cap;
+    bool dirty;             /* the catalog changed: persist it at commit */
+    bool locked;            /* holds the catalog's DDL lock */
+} CatUndoLog;
 
 typedef struct Catalog {
     pthread_rwlock_t lock;
@@ -109,7 +133,15 @@ typedef struct Catalog {
     ObjList graveyard;      /* dropped objects, freed at close */
     u32 next_oid;
     u64 version;            /* bumped by every DDL (invalidates prepared plans) */
+    CatUndoLog *undo;       /* the running DDL statement's transaction log (under `lock` exclusively) */
+    pthread_mutex_t ddl_mu; /* the DDL lock: one transaction with uncommitted DDL at a time */
+    pthread_cond_t ddl_cv;
+    const CatUndoLog *ddl_owner;
 } Catalog;
+
+/* Who is looking up names on this thread (the connection's CatUndoLog): objects
+ * created by another transaction that has not committed are not found. */
+extern __thread const void *catalog_viewer;
 
 void catalog_init(Catalog *c);
 void catalog_destroy(Catalog *c);
@@ -144,5 +176,41 @@ void sequence_set(Sequence *q, i64 v, bool called);
 
 void objlist_add(ObjList *l, void *p);
 void objlist_remove(ObjList *l, void *p);
+
+/* ---- transactional DDL ------------------------------------------------------
+ * Callers hold `lock` exclusively while they change the catalog with `undo` set;
+ * rollback and commit take it themselves.  Without `undo` changes are final. */
+
+/* Takes the DDL lock for log (no-op when it holds it): waits while another
+ * transaction holds it, until deadline_ns (CLOCK_MONOTONIC; 0 = 5 seconds from now)
+ * or *cancel, then fails with 55P03. */
+int catalog_ddl_lock(Catalog *c, CatUndoLog *log, i64 deadline_ns, _Atomic bool *cancel, Err *err);
+/* Before an in-place change of t's definition (columns, constraints, name). */
+void catalog_note_table(Catalog *c, TableDef *t);
+/* Before an in-place change of a sequence's options, name or owner.  with_state: rollback
+ * also restores its current value (ALTER SEQUENCE … RESTART); otherwise values handed out
+ * by nextval stay used, as in PostgreSQL. */
+void catalog_note_sequence(Catalog *c, Sequence *q, bool with_state);
+/* Before an in-place change of an index's keys or name. */
+void catalog_note_index(Catalog *c, IndexDef *ix);
+/* Before renaming a view. */
+void catalog_note_view(Catalog *c, ViewDef *v);
+/* A change outside the catalog (a tier's index or column): on_rollback reverses it,
+ * on_commit finishes it (either may be NULL); arg is freed afterwards.  tag: the table
+ * it belongs to (catalog_undo_forget_table). */
+void catalog_undo_callback(Catalog *c, TableDef *tag, void (*on_rollback)(void *arg), void (*on_commit)(void *arg), void *arg);
+/* t's storage changed in a way that cannot be reversed (DROP COLUMN, ALTER COLUMN
+ * TYPE): the log stops restoring t's definition and drops t's callbacks. */
+void catalog_undo_forget_table(Catalog *c, TableDef *t);
+/* True when the log created t at or after position `from`. */
+bool catalog_undo_created(const CatUndoLog *log, const TableDef *t, size_t from);
+/* Reverses the changes after position mark (statement or savepoint). */
+void catalog_undo_rollback(Catalog *c, CatUndoLog *log, size_t mark);
+/* Makes the changes final (parks dropped objects, shows created ones to everybody)
+ * and releases the DDL lock. */
+void catalog_undo_commit(Catalog *c, CatUndoLog *log);
+/* Rollback of everything, then releases the DDL lock. */
+void catalog_undo_abort(Catalog *c, CatUndoLog *log);
+void catalog_undo_free(CatUndoLog *log);
 
 #endif

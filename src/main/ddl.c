@@ -21,6 +21,71 @@
 
 static const char *nstr(PgQuery__Node *n) { return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL; }
 
+/* ---- transactional DDL: reversing changes outside the catalog -------------------- */
+
+typedef struct StoreIndexUndo {
+    TableStore *store;
+    char name[600];   /* the index's name in the tier */
+    char hidden[64];  /* DROP INDEX: its name until commit */
+} StoreIndexUndo;
+
+/* Rollback of CREATE INDEX / ADD PRIMARY KEY on an OLTP table: the tier stops using the
+ * index (its tree's pages are not reclaimed, as for DROP INDEX). */
+static void undo_store_index_add(void *arg)
+{
+    StoreIndexUndo *u = arg;
+    oltp_index_drop(u->store, u->name);
+}
+
+/* DROP INDEX of an OLTP index inside a transaction: the tier keeps maintaining it under a
+ * hidden name until commit, so that rollback only renames it back. */
+static void undo_store_index_drop(void *arg)
+{
+    StoreIndexUndo *u = arg;
+    oltp_index_rename(u->store, u->hidden, u->name);
+}
+static void commit_store_index_drop(void *arg)
+{
+    StoreIndexUndo *u = arg;
+    oltp_index_drop(u->store, u->hidden);
+}
+
+/* tag: the table whose definition names the index (ADD PRIMARY KEY / UNIQUE), NULL for
+ * CREATE INDEX (whose catalog entry is undone on its own) */
+static void note_store_index_add(MdbConn *c, TableDef *tag, TableDef *t, const char *name)
+{
+    StoreIndexUndo *u = xcalloc(1, sizeof(StoreIndexUndo));
+    u->store = t->store;
+    snprintf(u->name, sizeof u->name, "%s", name);
+    catalog_undo_callback(&c->db->cat, tag, undo_store_index_add, NULL, u);
+}
+
+typedef struct StoreColumnUndo {
+    TableStore *store;
+    int col;
+} StoreColumnUndo;
+
+/* Rollback of ALTER TABLE … ADD COLUMN on a MEMORY table: the tier drops the column again. */
+static void undo_store_column_add(void *arg)
+{
+    StoreColumnUndo *u = arg;
+    Err e = {0};
+    tableam_drop_column(u->store, u->col, &e);
+    err_clear(&e);
+}
+
+/* A change of t's rows that cannot be undone (a dropped or retyped column, a rewritten
+ * OLTP table): the undo log stops restoring t's older definitions, so that the catalog
+ * keeps matching the rows; ROLLBACK leaves this change in place (a notice says so inside
+ * a transaction block). */
+static void ddl_irreversible(MdbConn *c, TableDef *t, MdbResult *r, const char *what)
+{
+    catalog_undo_forget_table(&c->db->cat, t);
+    size_t from = c->nsaves ? c->saves[c->nsaves - 1].cat_mark : 0;
+    if (c->txn && r && !catalog_undo_created(&c->cat_undo, t, from))
+        result_add_notice(r, "01000", "ALTER TABLE … %s of \"%s\" is not undone by ROLLBACK yet", what, t->name);
+}
+
 static void print_seq_opts(FILE *f, const Sequence *q)
 {
     fprintf(f, "INCREMENT BY %lld MINVALUE %lld MAXVALUE %lld START WITH %lld%s", (long long)q->increment, (long long)q->min,
@@ -80,11 +145,31 @@ static int table_store_new(MdbConn *c, Tier tier, u32 tree, const ColumnDef *col
     return rc;
 }
 
-/* Writes catalog.sql: one CREATE statement per object, in dependency order. */
+static int persist_locked(MdbConn *c);
+
+/* Writes catalog.sql: one CREATE statement per object, in dependency order.  Runs at
+ * commit of a transaction that changed the catalog (src/main/engine.c), holding the
+ * DDL lock, so the catalog holds no other transaction's uncommitted DDL. */
+int ddl_persist(MdbConn *c)
+{
+    if (!c->db->dir) return MDB_OK_;
+    pthread_rwlock_rdlock(&c->db->cat.lock);
+    int rc = persist_locked(c);
+    pthread_rwlock_unlock(&c->db->cat.lock);
+    return rc;
+}
+
+/* A DDL statement changed the catalog: catalog.sql is rewritten when its transaction
+ * commits (or after a rollback that could not undo everything, see engine.c). */
 static int persist(MdbConn *c)
 {
+    c->cat_undo.dirty = true;
+    return MDB_OK_;
+}
+
+static int persist_locked(MdbConn *c)
+{
     MdbDatabase *db = c->db;
-    if (!db->dir) return MDB_OK_;
     char fn[4096], tmp[4200];
     snprintf(fn, sizeof fn, "%s/catalog.sql", db->dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", fn);
@@ -356,6 +441,8 @@ static int seq_owned_by(MdbConn *c, Binder *b, Sequence *q, PgQuery__Node *owned
     PgQuery__List *l = owned->node_case == PG_QUERY__NODE__NODE_LIST ? owned->list : NULL;
     if (!l) return MDB_OK_;
     if (l->n_items == 1 && !strcmp(nstr(l->items[0]), "none")) {
+        catalog_note_sequence(&c->db->cat, q, false);
+        if (q->owned_by) catalog_note_table(&c->db->cat, q->owned_by);
         if (q->owned_by)
             for (int i = 0; i < q->owned_by->ncols; i++)
                 if (q->owned_by->cols[i].serial == q) q->owned_by->cols[i].serial = NULL;
@@ -375,6 +462,8 @@ static int seq_owned_by(MdbConn *c, Binder *b, Sequence *q, PgQuery__Node *owned
     int col = table_find_column(t, cn);
     if (col < 0) return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", cn, t->name);
     if (t->schema != q->schema) return err_set(&c->err, "55000", "sequence must be in same schema as table it is linked to");
+    catalog_note_sequence(&c->db->cat, q, false);
+    catalog_note_table(&c->db->cat, t);
     q->owned_by = t;
     t->cols[col].serial = q;
     return MDB_OK_;
@@ -438,6 +527,7 @@ static int alter_sequence(MdbConn *c, Binder *b, PgQuery__AlterSeqStmt *as, MdbR
     if (q->owned_by)
         for (int i = 0; i < q->owned_by->ncols; i++)
             if (q->owned_by->cols[i].serial == q) type_bounds(q->owned_by->cols[i].type, &tmin, &tmax);
+    catalog_note_sequence(&c->db->cat, q, o.has_restart != 0);
     if (seq_apply(c, q, &o, false, tmin, tmax)) return MDB_FAIL;
     if (o.owned_by && seq_owned_by(c, b, q, o.owned_by)) return MDB_FAIL;
     return persist(c);
@@ -479,6 +569,8 @@ static int column_sequence(MdbConn *c, Binder *b, Schema *s, const char *table, 
         if (rc) return MDB_FAIL;
         q = catalog_create_sequence(&c->db->cat, qs, sq);
         seq_apply(c, q, &o, true, tmin, tmax);
+    } else {
+        catalog_note_sequence(&c->db->cat, q, false); /* it gets an owner */
     }
     col->serial = q;
     col->not_null = true;
@@ -493,7 +585,7 @@ static int column_sequence(MdbConn *c, Binder *b, Schema *s, const char *table, 
 /* The index of a PRIMARY KEY/UNIQUE constraint of an OLTP table (named as dml.c names
  * the constraint in its errors); tree: OLTP_NO_TREE builds a new one. */
 static int oltp_unique_index_add(MdbConn *c, const char *table, const ColumnDef *cols, UniqueDef *u, TableStore *store, Txn *txn,
-                                 u32 tree)
+                                 u32 tree, TableDef *undo_tag)
 {
     char nm[512], cn[512];
     size_t o = 0;
@@ -503,6 +595,7 @@ static int oltp_unique_index_add(MdbConn *c, const char *table, const ColumnDef 
     else if (u->ncols == 1) snprintf(nm, sizeof nm, "%s_%s_key", table, cols[u->cols[0]].name);
     else snprintf(nm, sizeof nm, "%s_key", table);
     if (oltp_index_add(store, nm, cn, u->cols, u->ncols, true, txn, &tree, &c->err)) return MDB_FAIL;
+    if (undo_tag) note_store_index_add(c, undo_tag, undo_tag, nm); /* ALTER TABLE … ADD: rollback drops it */
     u->has_tree = true;
     u->tree = tree;
     return MDB_OK_;
@@ -653,7 +746,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
                 ut = (u32)strtoul(p, (char **)&p, 10);
                 if (*p == ',') p++;
             }
-            rc = oltp_unique_index_add(c, name, cols, &uq[u], store, NULL, ut);
+            rc = oltp_unique_index_add(c, name, cols, &uq[u], store, NULL, ut, NULL);
         }
         if (rc) tableam_destroy(store);
     }
@@ -831,7 +924,7 @@ static int alter_add_unique(MdbConn *c, TableDef *t, PgQuery__Constraint *ct, Tx
     ud->cols = cols;
     ud->name = xstrdup(primary ? "pkey" : "key");
     ud->has_tree = false;
-    if (oltp_table_is(t->store) && oltp_unique_index_add(c, t->name, t->cols, ud, t->store, txn, OLTP_NO_TREE)) {
+    if (oltp_table_is(t->store) && oltp_unique_index_add(c, t->name, t->cols, ud, t->store, txn, OLTP_NO_TREE, t)) {
         free(ud->name);
         free(ud->cols);
         t->nuniques--;
@@ -988,6 +1081,13 @@ static int alter_add_column(MdbConn *c, Binder *b, TableDef *t, PgQuery__AlterTa
         t->nchecks++;
     }
     c->db->cat.version++;
+    if (!oltp_table_is(t->store)) {
+        /* MEMORY: rollback drops the column from the rows again (an OLTP rewrite is final) */
+        StoreColumnUndo *u = xmalloc(sizeof(StoreColumnUndo));
+        u->store = t->store;
+        u->col = ci;
+        catalog_undo_callback(&c->db->cat, t, undo_store_column_add, NULL, u);
+    }
     return rc;
 }
 
@@ -1127,6 +1227,7 @@ static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const
         return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "this form of ALTER is not supported yet");
     TableDef *t = binder_find_table(b, as->relation, as->missing_ok);
     if (!t) return as->missing_ok ? MDB_OK_ : MDB_FAIL;
+    catalog_note_table(&c->db->cat, t); /* rollback restores the definition */
     for (size_t i = 0; i < as->n_cmds; i++) {
         PgQuery__AlterTableCmd *cmd = as->cmds[i]->alter_table_cmd;
         int col = cmd->name && *cmd->name ? table_find_column(t, cmd->name) : -1;
@@ -1138,9 +1239,11 @@ static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const
         switch (cmd->subtype) {
         case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
             if (alter_add_column(c, b, t, cmd, sql, txn)) return MDB_FAIL;
+            if (oltp_table_is(t->store)) ddl_irreversible(c, t, r, "ADD COLUMN");
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
             if (alter_drop_column(c, t, cmd)) return MDB_FAIL;
+            ddl_irreversible(c, t, r, "DROP COLUMN");
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault: {
             ColumnDef *cd = &t->cols[col];
@@ -1174,6 +1277,7 @@ static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
             if (alter_column_type(c, b, t, col, cmd, txn)) return MDB_FAIL;
+            ddl_irreversible(c, t, r, "ALTER COLUMN TYPE");
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_DropIdentity: {
             ColumnDef *cd = &t->cols[col];
@@ -1214,6 +1318,9 @@ static int rename_stmt(MdbConn *c, Binder *b, PgQuery__RenameStmt *rs, MdbResult
         if (col < 0) return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" does not exist", rs->subname);
         if (table_find_column(t, rs->newname) >= 0)
             return err_set(&c->err, SQLSTATE_DUPLICATE_COLUMN, "column \"%s\" of relation \"%s\" already exists", rs->newname, t->name);
+        catalog_note_table(&c->db->cat, t);
+        for (size_t i = 0; i < t->schema->indexes.n; i++)
+            if (((IndexDef *)t->schema->indexes.items[i])->table == t) catalog_note_index(&c->db->cat, t->schema->indexes.items[i]);
         for (int k = 0; k < t->nchecks; k++) {
             char *n = sql_rename(t->checks[k].sql, rs->subname, rs->newname);
             free(t->checks[k].sql);
@@ -1239,19 +1346,22 @@ static int rename_stmt(MdbConn *c, Binder *b, PgQuery__RenameStmt *rs, MdbResult
         snprintf(r->tag, sizeof r->tag, seq ? "ALTER SEQUENCE" : view ? "ALTER VIEW" : "ALTER TABLE");
         Schema *s = NULL;
         char **namep = NULL;
+        Sequence *rq = NULL;
+        ViewDef *rv = NULL;
+        TableDef *rt = NULL;
         if (seq) {
             Sequence *q = find_sequence(c, b, rs->relation);
-            if (q) { s = q->schema; namep = &q->name; }
+            if (q) { s = q->schema; namep = &q->name; rq = q; }
         } else if (view) {
             for (size_t k = 0; k < c->db->cat.schemas.n && !namep; k++) {
                 Schema *sc = c->db->cat.schemas.items[k];
                 if (rs->relation->schemaname && *rs->relation->schemaname && strcmp(sc->name, rs->relation->schemaname)) continue;
                 ViewDef *v = schema_find_view(sc, rs->relation->relname);
-                if (v) { s = sc; namep = &v->name; }
+                if (v) { s = sc; namep = &v->name; rv = v; }
             }
         } else {
             TableDef *t = binder_find_table(b, rs->relation, true);
-            if (t) { s = t->schema; namep = &t->name; }
+            if (t) { s = t->schema; namep = &t->name; rt = t; }
         }
         if (!namep) {
             if (rs->missing_ok) return MDB_OK_;
@@ -1259,6 +1369,10 @@ static int rename_stmt(MdbConn *c, Binder *b, PgQuery__RenameStmt *rs, MdbResult
             return err_set_pos(&c->err, rs->relation->location + 1, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" does not exist", rs->relation->relname);
         }
         if (schema_name_taken(s, rs->newname)) return err_set(&c->err, SQLSTATE_DUPLICATE_TABLE, "relation \"%s\" already exists", rs->newname);
+        /* rollback restores the old name */
+        if (rq) catalog_note_sequence(&c->db->cat, rq, false);
+        if (rv) catalog_note_view(&c->db->cat, rv);
+        if (rt) catalog_note_table(&c->db->cat, rt);
         free(*namep);
         *namep = xstrdup(rs->newname);
         break;
@@ -1272,8 +1386,21 @@ static int rename_stmt(MdbConn *c, Binder *b, PgQuery__RenameStmt *rs, MdbResult
 
 /* ---- CREATE TABLE AS / SELECT INTO ------------------------------------------------ */
 
+static int create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__IntoClause *into, bool if_not_exists, const Value *params,
+                           int nparams, MdbResult *r, Txn *txn);
+
 int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__IntoClause *into, bool if_not_exists, const Value *params,
                         int nparams, MdbResult *r, Txn *txn)
+{
+    CatUndoLog *prev = c->db->cat.undo;
+    c->db->cat.undo = &c->cat_undo;
+    int rc = create_table_as(c, b, query, into, if_not_exists, params, nparams, r, txn);
+    c->db->cat.undo = prev;
+    return rc;
+}
+
+static int create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__IntoClause *into, bool if_not_exists, const Value *params,
+                           int nparams, MdbResult *r, Txn *txn)
 {
     snprintf(r->tag, sizeof r->tag, "CREATE TABLE AS");
     if (query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
@@ -1421,7 +1548,16 @@ static int drop(MdbConn *c, Binder *b, PgQuery__DropStmt *ds, MdbResult *r)
         case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: catalog_drop_table(&c->db->cat, obj); break;
         case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: catalog_drop_view(&c->db->cat, obj); break;
         case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
-            if (oltp_table_is(((IndexDef *)obj)->table->store)) oltp_index_drop(((IndexDef *)obj)->table->store, ((IndexDef *)obj)->name);
+            if (oltp_table_is(((IndexDef *)obj)->table->store)) {
+                /* the tier drops the index at commit; until then it is kept under a hidden name */
+                IndexDef *ix = obj;
+                StoreIndexUndo *u = xcalloc(1, sizeof(StoreIndexUndo));
+                u->store = ix->table->store;
+                snprintf(u->name, sizeof u->name, "%s", ix->name);
+                snprintf(u->hidden, sizeof u->hidden, "\"dropped index %u\"", ix->oid);
+                oltp_index_rename(u->store, u->name, u->hidden);
+                catalog_undo_callback(&c->db->cat, NULL, undo_store_index_drop, commit_store_index_drop, u);
+            }
             catalog_drop_index(&c->db->cat, obj);
             break;
         default: catalog_drop_sequence(&c->db->cat, obj); break;
@@ -1483,7 +1619,21 @@ static int create_view(MdbConn *c, Binder *b, PgQuery__ViewStmt *vs, const char 
     return persist(c);
 }
 
+static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *r, Txn *txn);
+
+/* Every catalog change of the statement goes into the transaction's undo log
+ * (transactional DDL, src/catalog/README.md); the caller holds the catalog lock
+ * exclusively. */
 int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *r, Txn *txn)
+{
+    CatUndoLog *prev = c->db->cat.undo;
+    c->db->cat.undo = &c->cat_undo;
+    int rc = ddl_run_stmt(c, b, stmt, params, nparams, r, txn);
+    c->db->cat.undo = prev;
+    return rc;
+}
+
+static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
     /* the statement's own text for defaults and views */
     extern __thread const char *mdb_current_sql;
@@ -1540,6 +1690,7 @@ int ddl_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int
             u32 itree;
             int irc = table_options(c, is->options, is->n_options, &itree, NULL);
             if (!irc && plain) irc = oltp_index_add(t->store, nm, cn, icols, (int)is->n_index_params, is->unique, txn, &itree, &c->err);
+            if (!irc && plain) note_store_index_add(c, NULL, t, nm); /* rollback: the tier drops it */
             free(icols);
             if (irc) return MDB_FAIL;
         }

@@ -127,13 +127,49 @@ int mdb_connect(MdbDatabase *db, MdbConn **out)
     return MDB_OK;
 }
 
+/* Rollback of a transaction: its rows, then its catalog changes (transactional DDL). */
+static void conn_abort(MdbConn *c, Txn *t)
+{
+    txn_rollback(t);
+    catalog_undo_abort(&c->db->cat, &c->cat_undo);
+}
+
+/* Commit of a transaction.  When it changed the catalog, catalog.sql is written first
+ * (a failure there aborts the transaction); then the rows commit; then the catalog
+ * changes become final and the DDL lock is released.  A crash before catalog.sql is
+ * renamed into place leaves the old catalog. */
+static int conn_commit(MdbConn *c, Txn *t)
+{
+    CatUndoLog *log = &c->cat_undo;
+    bool persist = log->dirty && !c->replaying && c->db->dir;
+    if (persist && ddl_persist(c)) {
+        conn_abort(c, t);
+        return MDB_FAIL;
+    }
+    if (txn_commit(t, &c->err)) {
+        conn_abort(c, t);
+        if (persist) {
+            /* best effort: catalog.sql back to the catalog without this transaction */
+            Err keep = c->err;
+            memset(&c->err, 0, sizeof(c->err));
+            ddl_persist(c);
+            err_clear(&c->err);
+            c->err = keep;
+        }
+        return MDB_FAIL;
+    }
+    catalog_undo_commit(&c->db->cat, log);
+    return MDB_OK_;
+}
+
 void mdb_disconnect(MdbConn *c)
 {
     if (!c) return;
     if (c->txn) {
-        txn_rollback(c->txn);
+        conn_abort(c, c->txn);
         txn_free(c->txn);
     }
+    catalog_undo_free(&c->cat_undo);
     for (int i = 0; i < c->nsaves; i++) free(c->saves[i].name);
     free(c->saves);
     err_clear(&c->err);
@@ -511,10 +547,10 @@ static int run_txn_stmt(MdbConn *c, PgQuery__TransactionStmt *ts, MdbResult *r)
     case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
         if (!c->txn) { snprintf(r->tag, sizeof r->tag, "COMMIT"); return MDB_OK_; }
         if (c->failed) {
-            txn_rollback(c->txn);
+            conn_abort(c, c->txn);
             snprintf(r->tag, sizeof r->tag, "ROLLBACK");
         } else {
-            if (txn_commit(c->txn, &c->err)) { txn_rollback(c->txn); txn_free(c->txn); c->txn = NULL; return MDB_FAIL; }
+            if (conn_commit(c, c->txn)) { txn_free(c->txn); c->txn = NULL; return MDB_FAIL; }
             snprintf(r->tag, sizeof r->tag, "COMMIT");
         }
         txn_free(c->txn);
@@ -526,7 +562,7 @@ static int run_txn_stmt(MdbConn *c, PgQuery__TransactionStmt *ts, MdbResult *r)
     case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
         snprintf(r->tag, sizeof r->tag, "ROLLBACK");
         if (!c->txn) return MDB_OK_;
-        txn_rollback(c->txn);
+        conn_abort(c, c->txn);
         txn_free(c->txn);
         c->txn = NULL;
         c->failed = false;
@@ -541,6 +577,7 @@ static int run_txn_stmt(MdbConn *c, PgQuery__TransactionStmt *ts, MdbResult *r)
         }
         c->saves[c->nsaves].name = xstrdup(ts->savepoint_name);
         c->saves[c->nsaves].mark = txn_mark(c->txn);
+        c->saves[c->nsaves].cat_mark = c->cat_undo.n;
         c->nsaves++;
         snprintf(r->tag, sizeof r->tag, "SAVEPOINT");
         return MDB_OK_;
@@ -553,6 +590,7 @@ static int run_txn_stmt(MdbConn *c, PgQuery__TransactionStmt *ts, MdbResult *r)
         if (k < 0) return err_set(&c->err, "3B001", "savepoint \"%s\" does not exist", ts->savepoint_name);
         if (rb) {
             txn_rollback_to(c->txn, c->saves[k].mark);
+            catalog_undo_rollback(&c->db->cat, &c->cat_undo, c->saves[k].cat_mark);
             c->failed = false;
             for (int i = k + 1; i < c->nsaves; i++) free(c->saves[i].name);
             c->nsaves = k + 1;
@@ -652,6 +690,8 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     bool implicit = c->txn == NULL;
     Txn *txn = implicit ? txn_begin(&c->db->tm) : c->txn;
     size_t mark = txn_mark(txn);
+    size_t cat_mark = c->cat_undo.n;
+    catalog_viewer = &c->cat_undo;
     Arena *arena = arena_create(NULL);
     BindShared sh;
     memset(&sh, 0, sizeof(sh));
@@ -668,6 +708,11 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
             /* SELECT … INTO: CREATE TABLE AS */
             PgQuery__IntoClause *into = stmt->select_stmt->into_clause;
             stmt->select_stmt->into_clause = NULL;
+            if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) {
+                rc = MDB_FAIL;
+                stmt->select_stmt->into_clause = into;
+                break;
+            }
             pthread_rwlock_wrlock(lk);
             rc = ddl_create_table_as(c, &b, stmt, into, false, params, nparams, r, txn);
             pthread_rwlock_unlock(lk);
@@ -696,9 +741,11 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
         pthread_rwlock_unlock(lk);
         break;
     case PG_QUERY__NODE__NODE_CALL_STMT: /* call.c takes the catalog lock itself */
+        if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) { rc = MDB_FAIL; break; }
         rc = call_run(c, &b, stmt->call_stmt, r, txn);
         break;
-    default:
+    default: /* DDL: one transaction with uncommitted catalog changes at a time */
+        if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) { rc = MDB_FAIL; break; }
         pthread_rwlock_wrlock(lk);
         rc = ddl_run(c, &b, stmt, params, nparams, r, txn);
         pthread_rwlock_unlock(lk);
@@ -709,18 +756,18 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     arena_destroy(arena);
     if (rc) {
         if (implicit) {
-            txn_rollback(txn);
+            conn_abort(c, txn);
             txn_free(txn);
         } else {
-            /* the statement's own changes are undone; the block is failed */
+            /* the statement's own changes (rows and catalog) are undone; the block is failed */
             txn_rollback_to(txn, mark);
+            catalog_undo_rollback(&c->db->cat, &c->cat_undo, cat_mark);
         }
         mdb_result_free(r);
         return fail_conn(c);
     }
     if (implicit) {
-        if (txn_commit(txn, &c->err)) {
-            txn_rollback(txn);
+        if (conn_commit(c, txn)) {
             txn_free(txn);
             mdb_result_free(r);
             return fail_conn(c);
@@ -947,6 +994,7 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
             /* bound, not run: the shape of the rows and the parameters' types */
             LogicalOp *plan;
             char **names;
+            catalog_viewer = &c->cat_undo;
             pthread_rwlock_rdlock(&c->db->cat.lock);
             rc = bind_select(&b, stmt->select_stmt, &plan, &names);
             if (!rc) result_set_columns(r, plan->ncols, names, plan->types);
@@ -965,6 +1013,7 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     case PG_QUERY__NODE__NODE_UPDATE_STMT:
     case PG_QUERY__NODE__NODE_DELETE_STMT:
         /* … RETURNING: the returned columns (else no rows) */
+        catalog_viewer = &c->cat_undo;
         pthread_rwlock_rdlock(&c->db->cat.lock);
         dml_describe_returning(c, &b, stmt, r);
         pthread_rwlock_unlock(&c->db->cat.lock);

@@ -24,7 +24,8 @@ struct MdbConn {
     bool failed;            /* block failed: only ROLLBACK allowed */
     MdbErrorInfo info;
     Err err;
-    struct Savepoint { char *name; size_t mark; } *saves;
+    struct Savepoint { char *name; size_t mark; size_t cat_mark; } *saves;
+    CatUndoLog cat_undo;    /* catalog changes of the running transaction (transactional DDL) */
     int nsaves, capsaves;
     _Atomic bool cancel;    /* mdb_conn_cancel: the running statement stops with 57014 */
     i64 deadline_ns;        /* statement_timeout of the running statement (CLOCK_MONOTONIC), 0 = none */
@@ -75,6 +76,10 @@ struct MdbStmt {
     LType *inferred;        /* parameter types found by mdb_stmt_describe */
     int ninferred;
 };
+
+/* Writes catalog.sql of a database directory from the in-memory catalog (at commit of a
+ * transaction that changed the catalog). */
+int ddl_persist(MdbConn *c);
 
 /* Runs one parsed statement; *out gets a result (may be NULL on error). */
 int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *params, int nparams, MdbResult **out);
