@@ -114,7 +114,9 @@ static AggCtx actx(AggTable *t, Err *err, const Expr *a)
     return c;
 }
 
-static i64 new_group(AggTable *t, AggInfo *ai, DataChunk *keyrow, u32 row, i64 set, Err *err)
+/* A new group's state block; its key row is appended by the caller (the
+ * integer path appends a chunk's new keys at once). */
+static i64 new_group_state(AggTable *t, AggInfo *ai, i64 set, Err *err)
 {
     if (t->ngroups == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 64;
@@ -128,8 +130,14 @@ static i64 new_group(AggTable *t, AggInfo *ai, DataChunk *keyrow, u32 row, i64 s
     }
     t->blocks[t->ngroups] = blk;
     t->set_of[t->ngroups] = set;
-    if (ai->ngroups) colcoll_append(t->keys, keyrow, &row, 1);
     return (i64)t->ngroups++;
+}
+
+static i64 new_group(AggTable *t, AggInfo *ai, DataChunk *keyrow, u32 row, i64 set, Err *err)
+{
+    i64 g = new_group_state(t, ai, set, err);
+    if (ai->ngroups) colcoll_append(t->keys, keyrow, &row, 1);
+    return g;
 }
 
 typedef struct AggGlobal {
@@ -358,23 +366,32 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
                 hs[i] = inttable_hash(keys_int_at(kv, i)) & mask;
                 __builtin_prefetch(&t->it.slots[hs[i]]);
             }
+            /* new groups' key rows are appended together after the loop, in
+             * group-id order */
+            u32 *fresh = arena_alloc(l->scratch, sizeof(u32) * (n ? n : 1));
+            idx_t nfresh = 0;
             for (idx_t i = 0; i < n; i++) {
                 if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) {
-                    if (t->null_gid < 0) t->null_gid = new_group(t, ai, &krow, (u32)i, si, &err);
+                    if (t->null_gid < 0) {
+                        t->null_gid = new_group_state(t, ai, si, &err);
+                        fresh[nfresh++] = (u32)i;
+                    }
                     gid[i] = t->null_gid;
                     states[i] = t->blocks[gid[i]];
                 } else {
                     bool ins;
                     IntSlot *slot = inttable_slot(&t->it, keys_int_at(kv, i), hs[i], &ins);
                     if (ins) {
-                        slot->val = new_group(t, ai, &krow, (u32)i, si, &err);
+                        slot->val = new_group_state(t, ai, si, &err);
                         slot->ptr = t->blocks[slot->val];
+                        fresh[nfresh++] = (u32)i;
                     }
                     gid[i] = slot->val;
                     states[i] = slot->ptr;
                 }
                 __builtin_prefetch(states[i]);
             }
+            if (nfresh) colcoll_append(t->keys, &krow, fresh, nfresh);
         } else {
             Value sv = value_int(TYPE_INT64, si);
             vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), 1, l->scratch);

@@ -143,6 +143,42 @@ static LogicalOp *add_filter(Arena *a, LogicalOp *op, Expr *pred)
     return f;
 }
 
+/* True when every column e references comes from x or y. */
+static bool covered2(const Expr *e, const LogicalOp *x, const LogicalOp *y)
+{
+    if (!e) return true;
+    if (e->kind == EXPR_COLREF && e->u.col.depth == 0 && !has_binding(x, e->u.col.binding) && !has_binding(y, e->u.col.binding))
+        return false;
+    if (e->kind == EXPR_SUBQUERY) return false;
+    for (int i = 0; i < e->nargs; i++)
+        if (!covered2(e->args[i], x, y)) return false;
+    return true;
+}
+
+/* A semi or anti join filters the rows of its left input by their own
+ * columns, so it can move below an inner join onto the input that has the
+ * columns its condition reads (x IN (subquery) from decorrelation lands on
+ * top of the whole FROM clause; TPC-H Q18's belongs on orders, before the
+ * 6M-row join with lineitem). */
+static LogicalOp *sink_semi(Arena *a, LogicalOp *op)
+{
+    LogicalOp *l = op->children[0];
+    if (l->kind != LOP_JOIN || (l->u.join.type != JOIN_INNER && l->u.join.type != JOIN_CROSS)) return op;
+    for (int k = 0; k < 2; k++) {
+        LogicalOp *side = l->children[k];
+        if (!covered2(op->u.join.cond, side, op->children[1])) continue;
+        /* the semi join keeps exactly its left input's columns: l's stay the same */
+        LogicalOp *s = lop_new(a, LOP_JOIN, 2);
+        *s = *op;
+        s->children[0] = side;
+        lop_inherit_cols(a, s, side);
+        s->est_rows = -1;
+        l->children[k] = sink_semi(a, s);
+        return l;
+    }
+    return op;
+}
+
 /* Pushes `pred` (may be NULL) into op; returns the rewritten op. */
 static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
 {
@@ -183,6 +219,7 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
         }
         op->children[0] = push(a, op->children[0], l);
         op->children[1] = push(a, op->children[1], NULL);
+        if (t == JOIN_SEMI || t == JOIN_ANTI) return add_filter(a, sink_semi(a, op), keep);
         return add_filter(a, op, keep);
     }
     case LOP_GET: {
