@@ -127,11 +127,26 @@ int mdb_connect(MdbDatabase *db, MdbConn **out)
     return MDB_OK;
 }
 
-/* Rollback of a transaction: its rows, then its catalog changes (transactional DDL). */
+/* Rollback of a transaction: its rows, then its catalog changes (transactional DDL).
+ * When it had changed the catalog, catalog.sql is written again (still under the DDL
+ * lock): a change the undo log could not reverse (ALTER TABLE … DROP COLUMN, a
+ * rewritten OLTP table) must be named there, and a failed commit may have written the
+ * new catalog already. */
 static void conn_abort(MdbConn *c, Txn *t)
 {
     txn_rollback(t);
-    catalog_undo_abort(&c->db->cat, &c->cat_undo);
+    CatUndoLog *log = &c->cat_undo;
+    bool persist = log->dirty && !c->replaying && c->db->dir;
+    catalog_undo_rollback(&c->db->cat, log, 0);
+    if (persist) {
+        /* best effort: the error of the statement that failed stays the one reported */
+        Err keep = c->err;
+        memset(&c->err, 0, sizeof(c->err));
+        ddl_persist(c);
+        err_clear(&c->err);
+        c->err = keep;
+    }
+    catalog_undo_abort(&c->db->cat, log);
 }
 
 /* Commit of a transaction.  When it changed the catalog, catalog.sql is written first
@@ -147,15 +162,7 @@ static int conn_commit(MdbConn *c, Txn *t)
         return MDB_FAIL;
     }
     if (txn_commit(t, &c->err)) {
-        conn_abort(c, t);
-        if (persist) {
-            /* best effort: catalog.sql back to the catalog without this transaction */
-            Err keep = c->err;
-            memset(&c->err, 0, sizeof(c->err));
-            ddl_persist(c);
-            err_clear(&c->err);
-            c->err = keep;
-        }
+        conn_abort(c, t); /* writes catalog.sql back */
         return MDB_FAIL;
     }
     catalog_undo_commit(&c->db->cat, log);
