@@ -30,7 +30,7 @@ asan:
 
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DMEGADB_FUZZ=ON -DMEGADB_SANITIZE=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_sql
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_sql fuzz_pgwire
 
 clean:
 	rm -rf build build-asan build-fuzz

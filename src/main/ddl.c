@@ -658,10 +658,11 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         if (rc) break;
         ColumnDef *col = &cols[ncols];
         col->name = xstrdup(cd->colname);
-        if (bind_typename(b, cd->type_name, &col->type)) { rc = MDB_FAIL; break; }
+        /* counted even on failure: the cleanup frees the names of cols[0..ncols) */
+        if (bind_typename(b, cd->type_name, &col->type)) { rc = MDB_FAIL; ncols++; break; }
         const char *tn = nstr(cd->type_name->names[cd->type_name->n_names - 1]);
         bool serial = tn && (!strcmp(tn, "serial") || !strcmp(tn, "bigserial") || !strcmp(tn, "smallserial") || !strncmp(tn, "serial", 6));
-        if (serial && column_sequence(c, b, s, name, col, NULL, 0)) { rc = MDB_FAIL; break; }
+        if (serial && column_sequence(c, b, s, name, col, NULL, 0)) { rc = MDB_FAIL; ncols++; break; }
         for (size_t k = 0; k < cd->n_constraints; k++) {
             PgQuery__Constraint *ct = cd->constraints[k]->constraint;
             switch (ct->contype) {

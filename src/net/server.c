@@ -38,9 +38,11 @@
 #define SCRAM_ITERATIONS 4096
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+bool server_log_silent;
 
 void server_log(const char *level, const char *fmt, ...)
 {
+    if (server_log_silent) return;
     char msg[1200], ts[64];
     struct timeval tv;
     struct tm tm;

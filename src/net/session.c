@@ -79,7 +79,8 @@ typedef struct Portal {
 
 struct Session {
     Server *srv;
-    int fd;
+    int fd;                 /* the client's socket; -1 when io is used instead */
+    SessionIo io;           /* byte source and sink of a socketless session (the fuzz target) */
     SSL *ssl;
     char peer[80];
     MdbConn *conn;
@@ -111,7 +112,9 @@ static bool sess_flush(Session *s)
     size_t off = 0;
     while (!s->io_failed && off < s->out.len) {
         ssize_t n;
-        if (s->ssl) {
+        if (s->io.write) {
+            n = s->io.write(s->io.ctx, s->out.data + off, s->out.len - off) ? (ssize_t)(s->out.len - off) : -1;
+        } else if (s->ssl) {
             int k = SSL_write(s->ssl, s->out.data + off, (int)(s->out.len - off > 1 << 30 ? 1 << 30 : s->out.len - off));
             n = k > 0 ? k : -1;
         } else {
@@ -131,7 +134,9 @@ static bool sess_fill(Session *s)
     if (s->in_pos == s->in_len) s->in_pos = s->in_len = 0;
     for (;;) {
         ssize_t n;
-        if (s->ssl) {
+        if (s->io.read) {
+            n = s->io.read(s->io.ctx, s->in + s->in_len, sizeof s->in - s->in_len);
+        } else if (s->ssl) {
             int k = SSL_read(s->ssl, s->in + s->in_len, (int)(sizeof s->in - s->in_len));
             n = k > 0 ? k : -1;
         } else {
@@ -1622,7 +1627,7 @@ static bool startup(Session *s)
                 send_fatal(s, "08P01", "received unencrypted data after SSL request");
                 return false;
             }
-            if (srv->ssl && !s->ssl) {
+            if (srv->ssl && !s->ssl && s->fd >= 0) {
                 pgb_byte(&s->out, 'S');
                 if (!sess_flush(s)) return false;
                 s->ssl = SSL_new(srv->ssl);
@@ -1796,9 +1801,16 @@ void session_register(Server *srv, Session *s)
     srv->nsessions++;
 }
 
+Session *session_new_io(Server *srv, const SessionIo *io, const char *peer)
+{
+    Session *s = session_new(srv, -1, peer);
+    s->io = *io;
+    return s;
+}
+
 void session_kick(Session *s)
 {
-    shutdown(s->fd, SHUT_RDWR);
+    if (s->fd >= 0) shutdown(s->fd, SHUT_RDWR);
     if (s->running && s->conn) mdb_conn_cancel(s->conn);
 }
 
@@ -1838,7 +1850,7 @@ void *session_main(void *arg)
         SSL_shutdown(s->ssl);
         SSL_free(s->ssl);
     }
-    close(s->fd);
+    if (s->fd >= 0) close(s->fd);
     pgb_free(&s->out);
     free(s->msg);
     free(s);

@@ -49,10 +49,21 @@ int server_role_alter(Server *srv, const char *name, bool set_password, const ch
 /* *missing set (and 0 returned) when the role does not exist. */
 int server_role_drop(Server *srv, const char *name, bool *missing, char sqlstate[6], char *msg, size_t cap);
 
+/* A socketless session's bytes (test/fuzz/fuzz_pgwire.c feeds a client byte stream from
+ * memory): read returns up to cap bytes, 0 at the end of the input, < 0 on an error; write
+ * returns false when the client is gone.  No TLS: SSLRequest is answered 'N'. */
+typedef struct SessionIo {
+    void *ctx;
+    long (*read)(void *ctx, void *buf, size_t cap);
+    bool (*write)(void *ctx, const void *buf, size_t n);
+} SessionIo;
+
 /* Runs one client connection to its end (thread entry; frees the session). */
 void *session_main(void *arg);
 /* Makes a session for an accepted socket (registered under srv->mu by the caller). */
 Session *session_new(Server *srv, int fd, const char *peer);
+/* Makes a session that reads and writes through io instead of a socket. */
+Session *session_new_io(Server *srv, const SessionIo *io, const char *peer);
 /* Adds s to srv's list (srv->mu held). */
 void session_register(Server *srv, Session *s);
 /* CancelRequest: cancels the statement running in the session with that key. */
@@ -61,6 +72,8 @@ void server_cancel(Server *srv, uint32_t pid, uint32_t key);
 void session_kick(Session *s);
 Session *session_next(Session *s);
 
+/* Set by the fuzz target: server_log prints nothing. */
+extern bool server_log_silent;
 void server_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
