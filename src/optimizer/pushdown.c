@@ -217,8 +217,24 @@ static LogicalOp *push(Arena *a, LogicalOp *op, Expr *pred)
                 l = expr_and(a, l, cs[i]);
             else keep = expr_and(a, keep, cs[i]);
         }
+        /* conjuncts of a LEFT/SEMI/ANTI join's own condition that read only
+         * the right input filter that input (TPC-H Q13's o_comment NOT LIKE
+         * in the ON clause filters orders, not the joined pairs) */
+        Expr *r = NULL;
+        if ((t == JOIN_LEFT || t == JOIN_SEMI || t == JOIN_ANTI) && op->u.join.cond) {
+            Expr **jc = NULL;
+            int jn = 0, jcap = 0;
+            split(a, op->u.join.cond, &jc, &jn, &jcap);
+            Expr *stay = NULL;
+            for (int i = 0; i < jn; i++) {
+                if (!expr_has_subquery(jc[i]) && covered(jc[i], op->children[1]) && !covered(jc[i], op->children[0]))
+                    r = expr_and(a, r, jc[i]);
+                else stay = expr_and(a, stay, jc[i]);
+            }
+            op->u.join.cond = stay;
+        }
         op->children[0] = push(a, op->children[0], l);
-        op->children[1] = push(a, op->children[1], NULL);
+        op->children[1] = push(a, op->children[1], r);
         if (t == JOIN_SEMI || t == JOIN_ANTI) return add_filter(a, sink_semi(a, op), keep);
         return add_filter(a, op, keep);
     }
