@@ -28,6 +28,9 @@ static Sequence *find_seq(MdbConn *c, const char *name)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", name);
     char *dot = strchr(buf, '.');
+    /* this may run on an executor thread: a sequence created by the connection's own
+     * uncommitted transaction is found, another transaction's is not */
+    catalog_viewer = &c->cat_undo;
     for (size_t i = 0; i < c->db->cat.schemas.n; i++) {
         Schema *s = c->db->cat.schemas.items[i];
         if (dot) {
