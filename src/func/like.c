@@ -37,7 +37,7 @@ static inline char lc(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) :
 /* ---- LIKE --------------------------------------------------------------- */
 
 enum { LK_LIT = 0, LK_ONE = 1, LK_ANY = 2 };
-enum { SHAPE_GENERAL, SHAPE_EXACT, SHAPE_PREFIX, SHAPE_SUFFIX, SHAPE_INFIX };
+enum { SHAPE_GENERAL, SHAPE_EXACT, SHAPE_PREFIX, SHAPE_SUFFIX, SHAPE_INFIX, SHAPE_SEGMENTS };
 
 typedef struct LikePat {
     char *lit; /* literal byte (for LK_LIT) */
@@ -46,6 +46,9 @@ typedef struct LikePat {
     int shape;
     const char *core; /* literal part for the fast shapes */
     u32 core_len;
+    u32 *seg_off, *seg_len; /* SHAPE_SEGMENTS: the literal runs between %s */
+    u32 nseg;
+    bool lead, trail;       /* the pattern starts / ends with % */
 } LikePat;
 
 static int like_compile(FuncCtx *ctx, const char *p, size_t n, bool ci, LikePat *out)
@@ -76,7 +79,24 @@ static int like_compile(FuncCtx *ctx, const char *p, size_t n, bool ci, LikePat 
     if (ci || none) return MDB_OK_;
     /* literal bytes are contiguous in lit[] between wildcards */
     bool lead = m && out->kind[0] == LK_ANY, trail = m > (u32)lead && out->kind[m - 1] == LK_ANY;
-    if (nany - lead - trail != 0) return MDB_OK_;
+    if (nany - lead - trail != 0) {
+        /* literals and %s only ('%special%requests%'): the runs are found left
+         * to right, each at its leftmost place, which is exact for % */
+        out->seg_off = arena_alloc(ctx->arena, sizeof(u32) * (size_t)(nany + 1));
+        out->seg_len = arena_alloc(ctx->arena, sizeof(u32) * (size_t)(nany + 1));
+        out->nseg = 0;
+        for (u32 k = 0; k < m;) {
+            if (out->kind[k] == LK_ANY) { k++; continue; }
+            u32 st = k;
+            while (k < m && out->kind[k] == LK_LIT) k++;
+            out->seg_off[out->nseg] = st;
+            out->seg_len[out->nseg++] = k - st;
+        }
+        out->lead = lead;
+        out->trail = trail;
+        out->shape = SHAPE_SEGMENTS;
+        return MDB_OK_;
+    }
     u32 b = lead, e = m - trail;
     /* compact literals into one run */
     for (u32 k = b; k < e; k++) out->lit[k - b] = out->lit[k];
@@ -119,6 +139,43 @@ static bool like_general(const LikePat *pt, const char *s, size_t n, bool ci)
     return pi == pt->n;
 }
 
+/* Leftmost occurrence of c[0..cl) in s[from..to), or -1. */
+static inline long like_find(const char *s, size_t from, size_t to, const char *c, u32 cl)
+{
+    if (cl == 0) return (long)from;
+    for (size_t k = from; k + cl <= to; k++) {
+        const char *h = memchr(s + k, c[0], to - cl - k + 1);
+        if (!h) return -1;
+        k = (size_t)(h - s);
+        if (memcmp(h, c, cl) == 0) return (long)k;
+    }
+    return -1;
+}
+
+static bool like_segments(const LikePat *pt, const char *s, size_t n)
+{
+    size_t pos = 0, end = n;
+    u32 first = 0, last = pt->nseg;
+    if (!pt->lead) { /* the first run is anchored at the start */
+        u32 l0 = pt->seg_len[0];
+        if (n < l0 || memcmp(s, pt->lit + pt->seg_off[0], l0) != 0) return false;
+        pos = l0;
+        first = 1;
+    }
+    if (!pt->trail && last > first) { /* the last run at the end */
+        u32 ll = pt->seg_len[last - 1];
+        if (end < pos + ll || memcmp(s + end - ll, pt->lit + pt->seg_off[last - 1], ll) != 0) return false;
+        end -= ll;
+        last--;
+    }
+    for (u32 g = first; g < last; g++) {
+        long at = like_find(s, pos, end, pt->lit + pt->seg_off[g], pt->seg_len[g]);
+        if (at < 0) return false;
+        pos = (size_t)at + pt->seg_len[g];
+    }
+    return true;
+}
+
 static inline bool like_match(const LikePat *pt, const char *s, size_t n, bool ci)
 {
     switch (pt->shape) {
@@ -138,6 +195,7 @@ static inline bool like_match(const LikePat *pt, const char *s, size_t n, bool c
         }
         return false;
     }
+    case SHAPE_SEGMENTS: return like_segments(pt, s, n);
     default: return like_general(pt, s, n, ci);
     }
 }
