@@ -225,7 +225,14 @@ static int persist_locked(MdbConn *c)
                 fprintf(f, ") USING oltp WITH (oltp_tree = %u", oltp_table_tree(t->store));
                 if (t->nuniques) {
                     fprintf(f, ", oltp_unique_trees = '");
-                    for (int u = 0; u < t->nuniques; u++) fprintf(f, "%s%u", u ? "," : "", t->uniques[u].has_tree ? t->uniques[u].tree : OLTP_NO_TREE);
+                    for (int u = 0; u < t->nuniques; u++) {
+                        /* the tier's current tree: TRUNCATE and ALTER TABLE rewrite them */
+                        UniqueDef *ud = &t->uniques[u];
+                        int nth = 0;
+                        for (int u2 = 0; u2 < u; u2++)
+                            nth += t->uniques[u2].ncols == ud->ncols && !memcmp(t->uniques[u2].cols, ud->cols, sizeof(int) * (size_t)ud->ncols);
+                        fprintf(f, "%s%u", u ? "," : "", ud->has_tree ? oltp_unique_tree(t->store, ud->cols, ud->ncols, nth) : OLTP_NO_TREE);
+                    }
                     fprintf(f, "'");
                 }
                 fprintf(f, ");\n");
@@ -1061,7 +1068,8 @@ static int alter_add_column(MdbConn *c, Binder *b, TableDef *t, PgQuery__AlterTa
         if (af.failed) rc = ddleval_fail(&d, c);
         else rc = MDB_FAIL;
     }
-    if (rc && !af.failed) {
+    /* an OLTP table is rewritten with the column, or not changed at all */
+    if (rc && (!af.failed || oltp_table_is(t->store))) {
         ddleval_end(&d);
         if (col.serial && !col.serial->owned_by) catalog_drop_sequence(&c->db->cat, col.serial);
         free(col.name);
@@ -1715,6 +1723,8 @@ static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value 
             TableDef *t = binder_find_table(b, ts->relations[i]->range_var, false);
             if (!t) return MDB_FAIL;
             if (tableam_truncate(t->store, &c->err)) return MDB_FAIL;
+            /* an OLTP table's rows and indexes are in new trees now: the catalog names them */
+            if (oltp_table_is(t->store) && persist(c)) return MDB_FAIL;
         }
         return MDB_OK_;
     }

@@ -144,8 +144,13 @@ void suite_oltp_index(void)
         free(a);
         free(b);
     }
-    char *e = q_text(c, "EXPLAIN SELECT * FROM tiny WHERE id = 1");
+    /* a tiny table is scanned, except for a unique point lookup (old versions are never
+     * collected: a scan grows with every UPDATE, the lookup does not) */
+    char *e = q_text(c, "EXPLAIN SELECT * FROM tiny WHERE id < 2");
     CHECK(e && strstr(e, "Seq Scan on tiny"));
+    free(e);
+    e = q_text(c, "EXPLAIN SELECT * FROM tiny WHERE id = 1");
+    CHECK(e && strstr(e, "Index Scan using tiny_pkey on tiny"));
     free(e);
 
     /* prepared point and range lookups, also of deleted and missing keys */

@@ -86,36 +86,42 @@ int oltp_check_types(const LType *types, int ncols, Err *err)
 
 /* ---- row payloads ------------------------------------------------------------------------ */
 
-/* Encodes row i of `rows` (table column order) with the given stamps into out. */
-static void row_encode(const OltpTable *t, const DataChunk *rows, idx_t i, Ts begin, Ts end, ByteBuf *out)
+/* Encodes row i of `rows` (columns `types[0..ncols)`, table order) with the given stamps
+ * into out. */
+static void row_encode_as(int ncols, const LType *types, const DataChunk *rows, idx_t i, Ts begin, Ts end, ByteBuf *out)
 {
     out->len = 0;
     u8 hdr[OLTP_HDR];
     wr64(hdr, begin);
     wr64(hdr + 8, end);
     bytebuf_append(out, hdr, OLTP_HDR);
-    size_t nb = ((size_t)t->ncols + 7) / 8;
+    size_t nb = ((size_t)ncols + 7) / 8;
     size_t bm = out->len;
     bytebuf_reserve(out, nb);
     memset(out->data + bm, 0, nb);
     out->len += nb;
-    for (int c = 0; c < t->ncols; c++) {
+    for (int c = 0; c < ncols; c++) {
         const Vector *v = &rows->cols[c];
         idx_t k = v->is_const ? 0 : i;
         if (v->nulls && v->nulls[k]) {
             out->data[bm + (size_t)c / 8] |= (u8)(1u << (c % 8));
             continue;
         }
-        if (type_is_string((TypeId)t->types[c].id)) {
+        if (type_is_string((TypeId)types[c].id)) {
             const Str *s = (const Str *)v->data + k;
             u32 len = s->len;
             bytebuf_append(out, &len, 4);
             bytebuf_append(out, str_data(s), len);
         } else {
-            size_t w = type_width(t->types[c]);
+            size_t w = type_width(types[c]);
             bytebuf_append(out, v->data + (size_t)k * w, w);
         }
     }
+}
+
+static void row_encode(const OltpTable *t, const DataChunk *rows, idx_t i, Ts begin, Ts end, ByteBuf *out)
+{
+    row_encode_as(t->ncols, t->types, rows, i, begin, end, out);
 }
 
 /* Finds where each column starts in a payload (NULL: the column is NULL). */
@@ -653,6 +659,53 @@ static int oltp_fetch(TableStore *st, Txn *txn, u64 row, const int *cols, int nc
 
 /* ---- indexes ------------------------------------------------------------------------------ */
 
+/* Writes the entries of every version of the table into ix's (new, empty) tree, outside
+ * any transaction (never undone); a unique index fails with 23505 "could not create unique
+ * index" when two versions that are live (not ended by a committed transaction or by `me`)
+ * share a key.  Called under t->mu. */
+static int index_fill(OltpTable *t, OltpIndex *ix, TxnId me, Err *err)
+{
+    int rc = MDB_OK_, ncols = ix->ncols;
+    bool unique = ix->unique;
+    const char *name = ix->name;
+    BtCursor c;
+    btree_cursor_open(&c, t->tree, NULL, 0, true, NULL, 0, true);
+    const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
+    Value *vals = xmalloc(sizeof(Value) * (size_t)ncols);
+    ByteBuf kb = {0};
+    const u8 *key, *val;
+    size_t klen, vlen;
+    int r;
+    while (!rc && (r = btree_cursor_next(&c, &key, &klen, &val, &vlen, err)) != 0) {
+        if (r < 0) { rc = MDB_FAIL; break; }
+        if (klen != 8 || vlen < OLTP_HDR) continue;
+        u64 row = row_of(key);
+        Ts b = rd64(val), e = rd64(val + 8);
+        row_offsets(t, val, vlen, at);
+        index_vals_payload(t, ix, at, vals);
+        size_t plen;
+        bool hn;
+        if ((rc = index_key(ix, vals, row, &kb, &plen, &hn, err))) break;
+        if (unique && !hn && b != TS_ABORTED && e != me && e >= TXN_ID_BASE) {
+            int res;
+            if ((rc = unique_probe(t, ix, me, kb.data, plen, row, &res, err))) break;
+            if (res != UQ_NONE) {
+                char d[600];
+                key_detail(vals, ncols, d, sizeof d);
+                rc = err_set(err, SQLSTATE_UNIQUE_VIOLATION, "could not create unique index \"%s\"", name);
+                err_detail(err, "Key (%s)=(%s) is duplicated.", ix->colnames, d);
+                break;
+            }
+        }
+        rc = btree_insert(ix->tree, NULL, kb.data, kb.len, (const u8 *)"", 0, err);
+    }
+    btree_cursor_close(&c);
+    bytebuf_free(&kb);
+    free(at);
+    free(vals);
+    return rc;
+}
+
 int oltp_index_add(TableStore *st, const char *name, const char *colnames, const int *cols, int ncols, bool unique, Txn *txn,
                    u32 *tree_io, Err *err)
 {
@@ -689,44 +742,8 @@ int oltp_index_add(TableStore *st, const char *name, const char *colnames, const
             else ix->tree = btree_open(&t->s->env, *tree_io);
         }
     } else if (!(rc = btree_create(&t->s->env, &ix->tree, err))) {
-        /* build from every version in the table (old ones too: snapshots may still see them);
-         * the entries are written outside any transaction (never undone) */
-        TxnId me = txn ? txn->id : 0;
-        BtCursor c;
-        btree_cursor_open(&c, t->tree, NULL, 0, true, NULL, 0, true);
-        const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
-        Value *vals = xmalloc(sizeof(Value) * (size_t)ncols);
-        ByteBuf kb = {0};
-        const u8 *key, *val;
-        size_t klen, vlen;
-        int r;
-        while (!rc && (r = btree_cursor_next(&c, &key, &klen, &val, &vlen, err)) != 0) {
-            if (r < 0) { rc = MDB_FAIL; break; }
-            if (klen != 8 || vlen < OLTP_HDR) continue;
-            u64 row = row_of(key);
-            Ts b = rd64(val), e = rd64(val + 8);
-            row_offsets(t, val, vlen, at);
-            index_vals_payload(t, ix, at, vals);
-            size_t plen;
-            bool hn;
-            if ((rc = index_key(ix, vals, row, &kb, &plen, &hn, err))) break;
-            if (unique && !hn && b != TS_ABORTED && e != me && e >= TXN_ID_BASE) {
-                int res;
-                if ((rc = unique_probe(t, ix, me, kb.data, plen, row, &res, err))) break;
-                if (res != UQ_NONE) {
-                    char d[600];
-                    key_detail(vals, ncols, d, sizeof d);
-                    rc = err_set(err, SQLSTATE_UNIQUE_VIOLATION, "could not create unique index \"%s\"", name);
-                    err_detail(err, "Key (%s)=(%s) is duplicated.", ix->colnames, d);
-                    break;
-                }
-            }
-            rc = btree_insert(ix->tree, NULL, kb.data, kb.len, (const u8 *)"", 0, err);
-        }
-        btree_cursor_close(&c);
-        bytebuf_free(&kb);
-        free(at);
-        free(vals);
+        /* build from every version in the table (old ones too: snapshots may still see them) */
+        rc = index_fill(t, ix, txn ? txn->id : 0, err);
         /* the catalog will name the tree: it must be durable first */
         if (!rc) rc = wal_flush(t->s->wal, wal_insert_lsn(t->s->wal), err);
         if (!rc) *tree_io = (u32)btree_id(ix->tree);
@@ -950,6 +967,304 @@ static void oltp_iscan_end(void *scan)
     bytebuf_free(&s->v);
     free(s->at);
     free(s);
+}
+
+/* ---- TRUNCATE and schema changes: the table is rewritten into new trees ---------------- */
+
+/* How a rewrite maps the old rows onto the new ones. */
+typedef struct Rewrite {
+    bool empty;          /* TRUNCATE: no rows are kept */
+    int ncols;           /* the new columns */
+    LType *types;        /* their types (owned by the rewrite: freed on failure, kept on success) */
+    int *src;            /* per new column: the old column it comes from, -1 = added */
+    const Value *fill;   /* an added column's value in every version ... */
+    TableFillFn fill_fn; /* ... or, when set, one value per live version (the others get fill) */
+    void *fill_ctx;
+    int conv;            /* a new column converted from old column src[conv] (-1: none) */
+    TableConvertFn conv_fn;
+    void *conv_ctx;
+} Rewrite;
+
+/* Stamps that belong to a transaction that has not committed (an uncommitted insert or delete). */
+static bool stamps_uncommitted(Ts b, Ts e)
+{
+    return (b >= TXN_ID_BASE && b != TS_ABORTED) || (e >= TXN_ID_BASE && e != TS_INFINITY && e != TS_ABORTED);
+}
+
+/* Writes one batch of old versions (decoded into `in`) as new versions into tree `to`, under
+ * their old row ids and stamps.  Errors of fill_fn/conv_fn are left in their own context
+ * (the caller's evaluator), as the MEMORY tier does. */
+static int rewrite_batch(const Rewrite *rw, BTree *to, DataChunk *in, const u64 *rows, const Ts *b, const Ts *e, Arena *a,
+                         ByteBuf *v, Err *err)
+{
+    idx_t n = in->count;
+    if (!n) return MDB_OK_;
+    Vector *cols = arena_zalloc(a, sizeof(Vector) * (size_t)(rw->ncols + 1));
+    for (int j = 0; j < rw->ncols; j++) {
+        int o = rw->src[j];
+        if (j == rw->conv) {
+            vector_init(&cols[j], rw->types[j], n, a);
+            if (rw->conv_fn(rw->conv_ctx, &in->cols[o], n, &cols[j])) return MDB_FAIL;
+        } else if (o >= 0) {
+            cols[j] = in->cols[o];
+        } else {
+            vector_init(&cols[j], rw->types[j], n, a);
+            for (idx_t i = 0; i < n; i++) {
+                Value x = *rw->fill;
+                if (rw->fill_fn && e[i] == TS_INFINITY && rw->fill_fn(rw->fill_ctx, &x)) return MDB_FAIL;
+                vector_set(&cols[j], i, &x);
+            }
+        }
+    }
+    DataChunk out;
+    memset(&out, 0, sizeof out);
+    out.ncols = rw->ncols;
+    out.cols = cols;
+    out.count = n;
+    out.arena = a;
+    for (idx_t i = 0; i < n; i++) {
+        row_encode_as(rw->ncols, rw->types, &out, i, b[i], e[i], v);
+        if (v->len + 8 > BT_MAX_CELL)
+            return err_set(err, "54000", "row is too big: size %zu, maximum size %d for oltp tables", v->len - OLTP_HDR,
+                           BT_MAX_CELL - 8 - OLTP_HDR);
+        u8 k[8];
+        key_of(rows[i], k);
+        if (btree_insert(to, NULL, k, 8, v->data, v->len, err)) return MDB_FAIL;
+    }
+    return MDB_OK_;
+}
+
+/* Rewrites the table into a new tree (and every live index into a new tree built from it),
+ * then switches to them; the old trees are left as they are (their pages are not reused
+ * yet).  The new trees are written outside any transaction and made durable before this
+ * returns; the caller then rewrites the catalog to name them, which is what makes the change
+ * survive a restart (a crash before that leaves the old trees, untouched).  Like all DDL it
+ * is not transactional.  Every version is copied with its stamps and row id, so snapshots
+ * keep seeing what they saw; a version an unfinished transaction wrote (or is deleting)
+ * makes the rewrite fail with 55006 instead, because that transaction's log names the old
+ * tree.  Holds the commit lock shared (no commit publishes stamps meanwhile) and the table's
+ * write mutex. */
+static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
+{
+    if (oltp_check_types(rw->types, rw->ncols, err)) {
+        free(rw->types);
+        return MDB_FAIL;
+    }
+    pthread_rwlock_rdlock(&t->tm->commit_lock);
+    pthread_mutex_lock(&t->mu);
+    BTree *nt = NULL;
+    int rc = btree_create(&t->s->env, &nt, err);
+    Arena *a = arena_create(NULL), *ba = arena_create(NULL);
+    DataChunk in;
+    chunk_init(&in, t->types, t->ncols, VECTOR_SIZE, a);
+    int *all = arena_alloc(a, sizeof(int) * (size_t)(t->ncols + 1));
+    for (int c = 0; c < t->ncols; c++) all[c] = c;
+    u64 *rows = arena_alloc(a, sizeof(u64) * VECTOR_SIZE);
+    Ts *bs = arena_alloc(a, sizeof(Ts) * VECTOR_SIZE), *es = arena_alloc(a, sizeof(Ts) * VECTOR_SIZE);
+    const u8 **at = arena_alloc(a, sizeof(u8 *) * (size_t)(t->ncols + 1));
+    ByteBuf v = {0};
+    i64 live = 0;
+    if (!rc) {
+        BtCursor c;
+        btree_cursor_open(&c, t->tree, NULL, 0, true, NULL, 0, true);
+        const u8 *key, *val;
+        size_t klen, vlen;
+        int r;
+        while (!rc && (r = btree_cursor_next(&c, &key, &klen, &val, &vlen, err)) != 0) {
+            if (r < 0) { rc = MDB_FAIL; break; }
+            if (klen != 8 || vlen < OLTP_HDR) continue;
+            Ts b = rd64(val), e = rd64(val + 8);
+            if (stamps_uncommitted(b, e)) {
+                rc = err_set(err, "55006", "cannot rewrite an oltp table while a transaction has uncommitted changes in it");
+                err_hint(err, "Commit or roll back the transactions that wrote to the table (this one too), then retry.");
+                break;
+            }
+            if (b == TS_ABORTED || rw->empty) continue;
+            live += e == TS_INFINITY;
+            idx_t i = in.count;
+            row_decode(t, row_of(key), val, vlen, all, t->ncols, &in, i, at);
+            rows[i] = row_of(key);
+            bs[i] = b;
+            es[i] = e;
+            if (++in.count == VECTOR_SIZE) {
+                rc = rewrite_batch(rw, nt, &in, rows, bs, es, ba, &v, err);
+                chunk_reset(&in);
+                arena_reset(ba);
+            }
+        }
+        btree_cursor_close(&c);
+        if (!rc) rc = rewrite_batch(rw, nt, &in, rows, bs, es, ba, &v, err);
+    }
+    /* switch to the new tree, then rebuild the indexes from it; a failure switches back */
+    BTree *old_tree = t->tree;
+    LType *old_types = t->types;
+    int old_ncols = t->ncols;
+    int nidx = atomic_load(&t->nidx);
+    typedef struct { BTree *tree; int *cols; KeyCol *kc; bool dropped; } SavedIx;
+    SavedIx *saved = xcalloc((size_t)nidx + 1, sizeof(SavedIx));
+    for (int j = 0; j < nidx; j++) {
+        OltpIndex *ix = t->idx[j];
+        saved[j] = (SavedIx){ix->tree, ix->cols, ix->kc, atomic_load(&ix->dropped)};
+    }
+    if (!rc) {
+        t->tree = nt;
+        t->types = rw->types;
+        t->ncols = rw->ncols;
+        for (int j = 0; j < nidx && !rc; j++) {
+            OltpIndex *ix = t->idx[j];
+            if (saved[j].dropped) continue;
+            int *nc = xmalloc(sizeof(int) * (size_t)ix->ncols);
+            bool gone = false;
+            for (int k = 0; k < ix->ncols; k++) {
+                nc[k] = -1;
+                for (int c = 0; c < rw->ncols; c++)
+                    if (rw->src[c] == saved[j].cols[k]) nc[k] = c;
+                gone |= nc[k] < 0;
+            }
+            if (gone) {
+                /* DROP COLUMN drops the indexes on the column (as PostgreSQL does) */
+                free(nc);
+                atomic_store(&ix->dropped, true);
+                continue;
+            }
+            KeyCol *kc = xcalloc((size_t)ix->ncols, sizeof(KeyCol));
+            memcpy(kc, saved[j].kc, sizeof(KeyCol) * (size_t)ix->ncols);
+            for (int k = 0; k < ix->ncols; k++) {
+                kc[k].type = t->types[nc[k]];
+                TypeId id = (TypeId)kc[k].type.id;
+                if ((id == TYPE_INTERVAL || id == TYPE_LIST) && !rc) {
+                    char tb[64];
+                    rc = err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "oltp indexes do not support type %s yet",
+                                 type_name(kc[k].type, tb, sizeof tb));
+                }
+            }
+            ix->cols = nc;
+            ix->kc = kc;
+            if (!rc) rc = btree_create(&t->s->env, &ix->tree, err);
+            if (!rc) rc = index_fill(t, ix, 0, err);
+        }
+        /* the catalog will name the new trees: they must be durable first */
+        if (!rc) rc = wal_flush(t->s->wal, wal_insert_lsn(t->s->wal), err);
+    }
+    if (rc) {
+        t->tree = old_tree;
+        t->types = old_types;
+        t->ncols = old_ncols;
+        for (int j = 0; j < nidx; j++) {
+            OltpIndex *ix = t->idx[j];
+            if (ix->cols != saved[j].cols) free(ix->cols);
+            if (ix->kc != saved[j].kc) free(ix->kc);
+            ix->tree = saved[j].tree;
+            ix->cols = saved[j].cols;
+            ix->kc = saved[j].kc;
+            atomic_store(&ix->dropped, saved[j].dropped);
+        }
+        free(rw->types);
+    } else {
+        /* the old column arrays stay allocated: a plan prepared before may still point at them */
+        atomic_store(&t->live, live);
+        free(old_types);
+        pthread_mutex_lock(&t->stats_mu);
+        free(t->stats);
+        free(t->stats_at);
+        t->stats = NULL;
+        t->stats_at = NULL;
+        pthread_mutex_unlock(&t->stats_mu);
+    }
+    free(saved);
+    pthread_mutex_unlock(&t->mu);
+    pthread_rwlock_unlock(&t->tm->commit_lock);
+    bytebuf_free(&v);
+    arena_destroy(ba);
+    arena_destroy(a);
+    return rc;
+}
+
+/* A rewrite keeping the columns as they are (TRUNCATE, or the base of the others). */
+static void rewrite_init(OltpTable *t, Rewrite *rw, int ncols, Arena *a)
+{
+    memset(rw, 0, sizeof *rw);
+    rw->ncols = ncols;
+    rw->types = xmalloc(sizeof(LType) * (size_t)(ncols + 1));
+    rw->src = arena_alloc(a, sizeof(int) * (size_t)(ncols + 1));
+    rw->conv = -1;
+    for (int c = 0; c < ncols && c < t->ncols; c++) {
+        rw->types[c] = t->types[c];
+        rw->src[c] = c;
+    }
+}
+
+static int oltp_truncate(TableStore *st, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    Arena *a = arena_create(NULL);
+    Rewrite rw;
+    rewrite_init(t, &rw, t->ncols, a);
+    rw.empty = true;
+    int rc = table_rewrite(t, &rw, err);
+    arena_destroy(a);
+    return rc;
+}
+
+static int oltp_add_column(TableStore *st, LType type, const Value *fill, TableFillFn fn, void *ctx, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    Arena *a = arena_create(NULL);
+    Rewrite rw;
+    rewrite_init(t, &rw, t->ncols + 1, a);
+    rw.types[t->ncols] = type;
+    rw.src[t->ncols] = -1;
+    Value nul = value_null();
+    rw.fill = fill ? fill : &nul;
+    rw.fill_fn = fn;
+    rw.fill_ctx = ctx;
+    int rc = table_rewrite(t, &rw, err);
+    arena_destroy(a);
+    return rc;
+}
+
+static int oltp_drop_column(TableStore *st, int col, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (col < 0 || col >= t->ncols) return err_set(err, SQLSTATE_INTERNAL_ERROR, "column %d of an oltp table does not exist", col);
+    Arena *a = arena_create(NULL);
+    Rewrite rw;
+    rewrite_init(t, &rw, t->ncols - 1, a);
+    for (int c = col; c < t->ncols - 1; c++) {
+        rw.types[c] = t->types[c + 1];
+        rw.src[c] = c + 1;
+    }
+    int rc = table_rewrite(t, &rw, err);
+    arena_destroy(a);
+    return rc;
+}
+
+static int oltp_retype_column(TableStore *st, int col, LType type, TableConvertFn fn, void *ctx, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (col < 0 || col >= t->ncols) return err_set(err, SQLSTATE_INTERNAL_ERROR, "column %d of an oltp table does not exist", col);
+    Arena *a = arena_create(NULL);
+    Rewrite rw;
+    rewrite_init(t, &rw, t->ncols, a);
+    rw.types[col] = type;
+    rw.conv = col;
+    rw.conv_fn = fn;
+    rw.conv_ctx = ctx;
+    int rc = table_rewrite(t, &rw, err);
+    arena_destroy(a);
+    return rc;
+}
+
+u32 oltp_unique_tree(TableStore *st, const int *cols, int ncols, int nth)
+{
+    OltpTable *t = (OltpTable *)st;
+    int n = atomic_load(&t->nidx);
+    for (int j = 0; j < n; j++) {
+        OltpIndex *ix = t->idx[j];
+        if (atomic_load(&ix->dropped) || !ix->unique || ix->ncols != ncols || memcmp(ix->cols, cols, sizeof(int) * (size_t)ncols)) continue;
+        if (nth-- == 0) return (u32)btree_id(ix->tree);
+    }
+    return OLTP_NO_TREE;
 }
 
 /* ---- statistics and life cycle --------------------------------------------------------- */
@@ -1186,5 +1501,8 @@ static const TableAM OLTP_AM = {
     .iscan_begin = oltp_iscan_begin,
     .iscan_next = oltp_iscan_next,
     .iscan_end = oltp_iscan_end,
-    /* schema changes and TRUNCATE: not yet (0A000) */
+    .add_column = oltp_add_column,
+    .drop_column = oltp_drop_column,
+    .retype_column = oltp_retype_column,
+    .truncate = oltp_truncate,
 };

@@ -49,6 +49,11 @@ int oltp_index_add(TableStore *st, const char *name, const char *colnames, const
 /* Stops maintaining and offering the index (its pages are not reclaimed yet); false: no such index. */
 bool oltp_index_drop(TableStore *st, const char *name);
 void oltp_index_rename(TableStore *st, const char *from, const char *to);
+/* The tree of the nth (from 0) live unique index on exactly the columns cols[0..ncols)
+ * (OLTP_NO_TREE: none): what the catalog names for a PRIMARY KEY/UNIQUE constraint, asked
+ * each time because TRUNCATE and ALTER TABLE ADD/DROP COLUMN, ALTER COLUMN TYPE rewrite the
+ * table and its indexes into new trees. */
+u32 oltp_unique_tree(TableStore *st, const int *cols, int ncols, int nth);
 /* The tree id of a live index (OLTP_NO_TREE: none). */
 u32 oltp_index_tree(TableStore *st, const char *name);
 /* Verifies an index: its tree's structure, and an entry for every row txn sees;
