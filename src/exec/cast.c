@@ -1152,14 +1152,24 @@ int cast_vector(FuncCtx *fc, const Vector *src, idx_t count, LType to, Vector *o
 
     CastCtx cc;
     castctx_init(&cc, fc, explicit_cast);
-    /* text → text without a typmod and without char(n) trimming: copy */
-    if (src->type.id == TYPE_TEXT && to.id == TYPE_TEXT && src->type.text_kind != TEXT_CHAR &&
+    /* text → text without a typmod, and char(n) → text (trailing blanks
+     * dropped): the bytes are shared, not copied — strings are immutable and
+     * live at least as long as the vectors made from them; a shortened long
+     * string is the same bytes with a smaller length */
+    if (src->type.id == TYPE_TEXT && to.id == TYPE_TEXT && to.text_kind != TEXT_CHAR &&
         (to.text_kind == TEXT_PLAIN || to.text_kind == TEXT_UNKNOWN || to.mod1 < 0)) {
         const Str *s_ = (const Str *)src->data;
         Str *d_ = (Str *)out->data;
+        bool trim = src->type.text_kind == TEXT_CHAR;
         for (idx_t i = 0; i < n; i++) {
             if (nm && nm[i]) continue;
-            d_[i] = str_copy(out->heap, str_data(&s_[i]), s_[i].len);
+            if (!trim) {
+                d_[i] = s_[i];
+                continue;
+            }
+            const char *p = str_data(&s_[i]);
+            size_t len = rtrim_spaces(p, s_[i].len);
+            d_[i] = len == s_[i].len ? s_[i] : str_make(p, (u32)len);
         }
         return MDB_OK_;
     }

@@ -160,9 +160,20 @@ static bool covered2(const Expr *e, const LogicalOp *x, const LogicalOp *y)
  * columns its condition reads (x IN (subquery) from decorrelation lands on
  * top of the whole FROM clause; TPC-H Q18's belongs on orders, before the
  * 6M-row join with lineitem). */
+static bool only_equalities(const Expr *e)
+{
+    if (!e) return true;
+    if (e->kind == EXPR_AND) return only_equalities(e->args[0]) && only_equalities(e->args[1]);
+    return e->kind == EXPR_FUNC && e->nargs == 2 && e->u.func.fn && !strcmp(e->u.func.fn->name, "=");
+}
+
 static LogicalOp *sink_semi(Arena *a, LogicalOp *op)
 {
     LogicalOp *l = op->children[0];
+    /* only pure key lookups move: a semi join with a residual (TPC-H Q21's
+     * l_suppkey <> l1.l_suppkey) walks whole key chains per row and is best
+     * left where the other joins have already reduced its input */
+    if (!only_equalities(op->u.join.cond)) return op;
     if (l->kind != LOP_JOIN || (l->u.join.type != JOIN_INNER && l->u.join.type != JOIN_CROSS)) return op;
     for (int k = 0; k < 2; k++) {
         LogicalOp *side = l->children[k];
