@@ -924,15 +924,18 @@ int mdb_stmt_execute(MdbStmt *s, MdbResult **out)
     MdbConn *c = s->conn;
     *out = NULL;
     err_clear(&c->err);
-    ParseResult pr;
-    if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
+    if (!s->parsed) {
+        ParseResult pr;
+        if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
+        s->parsed = pr.tree;
+    }
+    PgQuery__ParseResult *tree = s->parsed;
     int rc = MDB_OK;
     c->seed_types = s->given;
     c->nseed = s->given ? s->nparams : 0;
-    if (pr.tree->n_stmts > 0) rc = engine_run(c, pr.tree->stmts[0]->stmt, s->sql, s->params, s->nparams, out);
+    if (tree->n_stmts > 0) rc = engine_run(c, tree->stmts[0]->stmt, s->sql, s->params, s->nparams, out);
     c->seed_types = NULL;
     c->nseed = 0;
-    parser_free(&pr);
     return rc;
 }
 
@@ -1066,6 +1069,10 @@ int mdb_stmt_copy_direction(MdbStmt *s)
 void mdb_stmt_free(MdbStmt *s)
 {
     if (!s) return;
+    if (s->parsed) {
+        ParseResult pr = {s->parsed};
+        parser_free(&pr);
+    }
     arena_destroy(s->arena);
     free(s->given);
     free(s->inferred);

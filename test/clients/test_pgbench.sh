@@ -75,4 +75,21 @@ if [ -n "$processed" ] && [ "$processed" -gt 0 ] && [ "$failed" = "0" ]; then
 else
     fail "pgbench -S: $(printf '%s' "$out" | tail -15)"
 fi
+# 4. the OLTP tier: `pgbench -i` with default_table_access_method = oltp (startup option),
+#    then the primary-key lookup is an index scan (only the OLTP tier has indexes, so this
+#    also shows where the tables went), and a TPC-B-like run on
+#    the WAL-logged tables keeps the books
+out=$(PGOPTIONS="-c default_table_access_method=oltp" pgbench -i 2>&1)
+if [ $? -ne 0 ] || ! printf '%s' "$out" | grep -q '^done in'; then fail "pgbench -i (oltp): [$out]"; fi
+got=$(q "EXPLAIN SELECT abalance FROM pgbench_accounts WHERE aid = 5")
+printf '%s' "$got" | grep -q "Index Scan using pgbench_accounts_pkey" || fail "pgbench_accounts lookup is not an index scan: [$got]"
+out=$(timeout $((DURATION + 60)) pgbench -c 4 -j 2 -T "$DURATION" -M prepared --max-tries=10000 2>&1)
+processed=$(printf '%s\n' "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+failed=$(printf '%s\n' "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
+IFS='|' read -r sa sb st sh nh <<<"$(books)"
+if [ -n "$processed" ] && [ "$processed" -gt 0 ] && [ "$failed" = "0" ] && [ "$sa" = "$sb" ] && [ "$sb" = "$st" ] && [ "$st" = "$sh" ] && [ "$nh" = "$processed" ]; then
+    echo "pgbench (oltp) -M prepared: $processed transactions, 0 failed, $(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p') tps; balances = sum(delta) = $sa"
+else
+    fail "pgbench (oltp): processed [$processed], failed [$failed], sums $sa|$sb|$st|$sh, history $nh: $(printf '%s' "$out" | tail -15)"
+fi
 [ "$FAILS" -eq 0 ]
