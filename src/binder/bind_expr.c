@@ -1048,9 +1048,8 @@ static int srf_level(const Binder *b, const Expr *e)
  * or window calls.  It becomes a reference (srf_index, i); bind_select_core
  * runs the calls of one nesting level in lockstep after grouping and
  * windows, so `generate_series(1, 3) + 1` adds to each row's value. */
-static int bind_srf_ref(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **out)
+static int srf_check(Binder *b, int loc)
 {
-    int loc = POS(f->location);
     const char *hint = "You might be able to move the set-returning function into a LATERAL FROM item.";
     if (b->in_agg_arg) {
         err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "aggregate function calls cannot contain set-returning function calls");
@@ -1070,10 +1069,15 @@ static int bind_srf_ref(Binder *b, PgQuery__FuncCall *f, const char *name, Expr 
     if (!b->srf_allowed)
         return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "set-returning functions are not allowed in %s",
                            b->clause ? b->clause : "this context");
-    Expr **args;
-    if (bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
+    return MDB_OK_;
+}
+
+/* Registers the call name(args) of a set-returning function (allowed here: srf_check) and
+ * returns the reference to its value. */
+static int srf_register(Binder *b, const char *name, Expr **args, int nargs, int loc, Expr **out)
+{
     SrfCall c = {0};
-    c.nargs = (int)f->n_args;
+    c.nargs = nargs;
     c.args = args;
     if (!strcmp(name, "unnest") && c.nargs > 1) {
         /* unnest of several arrays exists only in FROM (PG: no such function elsewhere) */
@@ -1102,6 +1106,81 @@ static int bind_srf_ref(Binder *b, PgQuery__FuncCall *f, const char *name, Expr 
     return MDB_OK_;
 }
 
+static int bind_srf_ref(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **out)
+{
+    int loc = POS(f->location);
+    Expr **args;
+    if (srf_check(b, loc) || bind_children(b, f->args, f->n_args, &args)) return MDB_FAIL;
+    return srf_register(b, name, args, (int)f->n_args, loc, out);
+}
+
+/* LType.pad of a TYPE_LIST that holds a record of _pg_expandarray (with x's TypeId below it) */
+#define LTYPE_RECORD_EXPANDARRAY 0x80
+
+/* information_schema._pg_expandarray(arr), as pgjdbc's catalog queries use it (getPrimaryKeys,
+ * getIndexInfo): a set of records (x, n), one per element, x the element and n its 1-based
+ * position.  There are no composite types yet, so the record is a two-element text array
+ * {x, n} whose type carries LTYPE_RECORD_EXPANDARRAY and x's type in `pad`; (r).x and (r).n
+ * (bind_field_select) read the fields back with their types.  The two halves are unnest(arr)
+ * and generate_series(1, array_upper(arr, 1)), which run in lockstep. */
+static int bind_expandarray(Binder *b, PgQuery__FuncCall *f, Expr **out)
+{
+    int loc = POS(f->location);
+    if (f->n_args != 1 || f->agg_star || f->agg_distinct || f->n_agg_order || f->agg_filter)
+        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function information_schema._pg_expandarray with %d arguments does not exist",
+                           (int)f->n_args);
+    Expr *arr;
+    if (srf_check(b, loc) || bind_expr(b, f->args[0], &arr)) return MDB_FAIL;
+    if (arr->type.id == TYPE_TEXT) {
+        /* int2vector columns (pg_index.indkey) are their text form here: "2 1" */
+        Expr *sa[2] = {arr, expr_const(b->arena, value_text(b->arena, " ", 1), loc)}, *split;
+        LType i2 = ltype(TYPE_LIST);
+        i2.elem = TYPE_INT16;
+        if (make_func(b, "string_to_array", sa, 2, loc, &split) || bind_cast(b, split, i2, true, &arr)) return MDB_FAIL;
+    }
+    if (arr->type.id != TYPE_LIST) {
+        char tb[64];
+        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function information_schema._pg_expandarray(%s) does not exist",
+                           type_name(arr->type, tb, sizeof tb));
+    }
+    Expr **ua = arena_alloc(b->arena, sizeof(Expr *)), **ga = arena_alloc(b->arena, sizeof(Expr *) * 2), *ub[2], *x, *n, *e;
+    ua[0] = arr;
+    ub[0] = expr_copy(b->arena, arr);
+    ub[1] = expr_const(b->arena, value_int(TYPE_INT64, 1), loc);
+    ga[0] = expr_const(b->arena, value_int(TYPE_INT32, 1), loc);
+    if (make_func(b, "array_upper", ub, 2, loc, &ga[1])) return MDB_FAIL;
+    if (srf_register(b, "unnest", ua, 1, loc, &x) || srf_register(b, "generate_series", ga, 2, loc, &n)) return MDB_FAIL;
+    LType lt = ltype(TYPE_LIST);
+    lt.elem = TYPE_TEXT;
+    lt.pad = (u8)(LTYPE_RECORD_EXPANDARRAY | (arr->type.elem ? arr->type.elem : TYPE_TEXT));
+    e = mk(b, EXPR_ARRAY, lt, loc, 2);
+    if (bind_cast(b, x, ltype(TYPE_TEXT), false, &e->args[0]) || bind_cast(b, n, ltype(TYPE_TEXT), false, &e->args[1])) return MDB_FAIL;
+    *out = e;
+    return MDB_OK_;
+}
+
+/* (r).field: a field of a record of _pg_expandarray (the only records there are so far). */
+static int bind_field_select(Binder *b, PgQuery__Node *arg, const char *field, int loc, Expr **out)
+{
+    Expr *r, *args[2], *e;
+    if (bind_expr(b, arg, &r)) return MDB_FAIL;
+    if (r->type.id != TYPE_LIST || !(r->type.pad & LTYPE_RECORD_EXPANDARRAY)) {
+        char tb[64];
+        return err_set_pos(b->err, loc, SQLSTATE_WRONG_OBJECT_TYPE, "column notation .%s applied to type %s, which is not a composite type",
+                           field, type_name(r->type, tb, sizeof tb));
+    }
+    int idx = !strcmp(field, "x") ? 1 : !strcmp(field, "n") ? 2 : 0;
+    if (!idx) return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" not found in data type record", field);
+    LType ft = idx == 1 ? ltype((TypeId)(r->type.pad & ~LTYPE_RECORD_EXPANDARRAY)) : ltype(TYPE_INT32);
+    LType plain = r->type;
+    plain.pad = 0;
+    args[0] = r;
+    args[0]->type = plain;
+    args[1] = expr_const(b->arena, value_int(TYPE_INT64, idx), loc);
+    if (make_func(b, "array_element_text", args, 2, loc, &e)) return MDB_FAIL;
+    return bind_cast(b, e, ft, true, out);
+}
+
 static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
 {
     int loc = POS(f->location);
@@ -1110,6 +1189,8 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
     (void)schema;
     char lname[128];
     snprintf(lname, sizeof lname, "%s", name);
+    if (!strcmp(lname, "_pg_expandarray") && schema && !strcmp(schema, "information_schema") && !f->over)
+        return bind_expandarray(b, f, out);
     if (f->over) {
         Expr **args;
         bool saved = b->in_win_arg;
@@ -1625,6 +1706,8 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
     case PG_QUERY__NODE__NODE_A_INDIRECTION: {
         /* arr[i]: one subscript of a one-dimensional array */
         PgQuery__AIndirection *ai = n->a_indirection;
+        if (ai->n_indirection == 1 && ai->indirection[0]->node_case == PG_QUERY__NODE__NODE_STRING)
+            return bind_field_select(b, ai->arg, ai->indirection[0]->string->sval, 0, out);
         if (ai->n_indirection != 1 || ai->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
             ai->indirection[0]->a_indices->is_slice || !ai->indirection[0]->a_indices->uidx)
             return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "only a single array subscript is supported");

@@ -98,6 +98,12 @@ const char *binder_column_name(PgQuery__Node *n)
         if (!strcmp(t, "bpchar")) return "bpchar";
         return t;
     }
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+        /* (r).field is named after the field */
+        PgQuery__AIndirection *ai = n->a_indirection;
+        const char *f = ai->n_indirection ? node_str(ai->indirection[ai->n_indirection - 1]) : NULL;
+        return f ? f : "?column?";
+    }
     case PG_QUERY__NODE__NODE_CASE_EXPR: return "case";
     case PG_QUERY__NODE__NODE_GROUPING_FUNC: return "grouping";
     case PG_QUERY__NODE__NODE_A_ARRAY_EXPR: return "array";
