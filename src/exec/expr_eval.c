@@ -964,7 +964,72 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
     }
 }
 
+static int select_one(ExprCtx *c, const Expr *e, DataChunk *in, u32 *sel, idx_t *nsel);
+
+static int flatten_conj(const Expr *e, const Expr **out, int n, int cap)
+{
+    if (e->kind == EXPR_AND && n < cap) {
+        for (int i = 0; i < e->nargs; i++) n = flatten_conj(e->args[i], out, n, cap);
+        return n;
+    }
+    if (n < cap) out[n++] = e;
+    return n;
+}
+
+static void mark_cols(const Expr *e, u8 *used, int ncols)
+{
+    if (!e) return;
+    if (e->kind == EXPR_COLREF && e->u.col.depth == 0 && e->u.col.index >= 0 && e->u.col.index < ncols) used[e->u.col.index] = 1;
+    if (e->kind == EXPR_SUBQUERY)
+        for (int i = 0; i < e->u.sub.nouter; i++) mark_cols(e->u.sub.outer_exprs[i], used, ncols);
+    for (int i = 0; i < e->nargs; i++) mark_cols(e->args[i], used, ncols);
+}
+
+/* A conjunction is evaluated conjunct by conjunct: once some rows have been
+ * rejected, the columns the remaining conjuncts read are gathered for the
+ * survivors only, so later conjuncts (Q6's numeric ranges after its date
+ * range) run on the survivors instead of the whole chunk. */
+static int select_conj(ExprCtx *c, const Expr **cj, int n, DataChunk *in, u32 *sel, idx_t *nsel)
+{
+    idx_t m;
+    if (select_one(c, cj[0], in, sel, &m)) return MDB_FAIL;
+    if (n == 1 || m == 0) {
+        *nsel = m;
+        return MDB_OK_;
+    }
+    if (m == in->count) return select_conj(c, cj + 1, n - 1, in, sel, nsel);
+    u8 used[in->ncols > 0 ? in->ncols : 1];
+    memset(used, 0, sizeof used);
+    for (int j = 1; j < n; j++) mark_cols(cj[j], used, in->ncols);
+    DataChunk sub = *in;
+    sub.cols = arena_alloc(c->arena, sizeof(Vector) * (size_t)(in->ncols + 1));
+    sub.count = m;
+    for (int ci = 0; ci < in->ncols; ci++) {
+        sub.cols[ci] = in->cols[ci];
+        if (!used[ci] || in->cols[ci].is_const) continue;
+        vector_init(&sub.cols[ci], in->cols[ci].type, m, c->arena);
+        sub.cols[ci].heap = in->cols[ci].heap;
+        vector_gather(&in->cols[ci], sel, m, &sub.cols[ci]);
+    }
+    u32 *s2 = arena_alloc(c->arena, sizeof(u32) * m);
+    idx_t m2;
+    if (select_conj(c, cj + 1, n - 1, &sub, s2, &m2)) return MDB_FAIL;
+    /* s2 indexes the survivors, ascending: s2[j] >= j, so in place is safe */
+    for (idx_t j = 0; j < m2; j++) sel[j] = sel[s2[j]];
+    *nsel = m2;
+    return MDB_OK_;
+}
+
 int expr_select(ExprCtx *c, const Expr *e, DataChunk *in, u32 *sel, idx_t *nsel)
+{
+    if (e->kind != EXPR_AND) return select_one(c, e, in, sel, nsel);
+    const Expr *cj[64] = {0};
+    int n = flatten_conj(e, cj, 0, 64);
+    if (n >= 64) return select_one(c, e, in, sel, nsel);
+    return select_conj(c, cj, n, in, sel, nsel);
+}
+
+static int select_one(ExprCtx *c, const Expr *e, DataChunk *in, u32 *sel, idx_t *nsel)
 {
     Vector v;
     if (expr_eval(c, e, in, &v)) return MDB_FAIL;

@@ -113,7 +113,7 @@ CMP_DIRECT(i64, i64)
 
 #define F64CMP(a, b) f64_cmp(*(a), *(b))
 #define F32CMP(a, b) f32_cmp(*(a), *(b))
-#define NUMCMP(a, b) numeric_cmp(*(a), *(b))
+#define NUMCMP(a, b) numeric_cmp_inline(*(a), *(b))
 CMP_FN(f32, float, F32CMP)
 CMP_FN(f64, double, F64CMP)
 CMP_FN(num, Numeric, NUMCMP)

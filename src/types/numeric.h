@@ -80,6 +80,17 @@ static inline bool numeric_addsub_fast(Numeric a, Numeric b, bool sub, Numeric *
     *out = numeric_make(r, sa);
     return true;
 }
+/* numeric_cmp, inline when both values have one scale (a column against a
+ * constant of the column's scale: l_discount BETWEEN 0.05 AND 0.07). */
+static inline int numeric_cmp_inline(Numeric a, Numeric b)
+{
+    if ((a & 0xFF) == (b & 0xFF)) {
+        i128 ca = a >> 8, cb = b >> 8;
+        return (ca > cb) - (ca < cb);
+    }
+    return numeric_cmp(a, b);
+}
+
 static inline bool numeric_mul_fast(Numeric a, Numeric b, Numeric *out)
 {
     i128 ca = a >> 8, cb = b >> 8;
