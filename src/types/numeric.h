@@ -80,6 +80,7 @@ static inline bool numeric_addsub_fast(Numeric a, Numeric b, bool sub, Numeric *
     *out = numeric_make(r, sa);
     return true;
 }
+int numeric_cmp(Numeric a, Numeric b);
 /* numeric_cmp, inline when both values have one scale (a column against a
  * constant of the column's scale: l_discount BETWEEN 0.05 AND 0.07). */
 static inline int numeric_cmp_inline(Numeric a, Numeric b)
@@ -140,7 +141,6 @@ Numeric numeric_abs(Numeric a);
 /* -1, 0, 1 with scale 0 (PG's sign(numeric) returns numeric). */
 int numeric_sign(Numeric a);
 /* Compares by value: 1.0 = 1.00.  Returns <0, 0, >0. */
-int numeric_cmp(Numeric a, Numeric b);
 /* Equal values hash equal whatever their scale. */
 u64 numeric_hash(Numeric a);
 
