@@ -1650,7 +1650,15 @@ static bool startup(Session *s)
             if (!sess_flush(s)) return false;
             continue;
         }
-        /* StartupMessage 3.x (a minor version above 0 is served as 3.0) */
+        /* StartupMessage 3.x (a minor version above 0 is served as 3.0).  The
+         * parameters point into s->msg, which the SCRAM exchange reuses: keep
+         * a copy of the packet for them (PGOPTIONS were lost under SCRAM) */
+        uint8_t packet[PGWIRE_MAX_STARTUP];
+        memcpy(packet, s->msg, n - 4);
+        if (!pgwire_parse_startup(packet, n - 4, &su, &why)) {
+            send_fatal(s, "08P01", "%s", why);
+            return false;
+        }
         const char *appname = "", *options = NULL;
         for (int i = 0; i < su.nparams; i++) {
             if (!strcmp(su.names[i], "user")) snprintf(s->user, sizeof s->user, "%s", su.values[i]);
