@@ -1014,7 +1014,8 @@ static int hj_finalize(Exec *ex, PhysOp *op, void *g)
             }
         }
     }
-    if (hi->type == JOIN_FULL) s->bmatched = arena_zalloc(ex->arena, nslots);
+    /* FULL, and RIGHT (here: keep the build side's rows, see planner.c) */
+    if (hi->type == JOIN_FULL || hi->type == JOIN_RIGHT) s->bmatched = arena_zalloc(ex->arena, nslots);
     return MDB_OK_;
 }
 

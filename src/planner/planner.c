@@ -128,35 +128,75 @@ static void split_and(Arena *a, Expr *e, Expr ***list, int *n, int *cap)
     (*list)[(*n)++] = e;
 }
 
+static int plan_join_body(PlanCtx *pc, LogicalOp *lop, PhysOp **out);
+static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out);
+
+/* An equality between a column expression of each input: a hash key. */
+static bool has_hash_key(Arena *a, LogicalOp *lop)
+{
+    Expr **cs = NULL;
+    int n = 0, cap = 0;
+    split_and(a, lop->u.join.cond, &cs, &n, &cap);
+    for (int i = 0; i < n; i++) {
+        Expr *c = cs[i];
+        if (c->kind != EXPR_FUNC || c->nargs != 2 || strcmp(c->u.func.fn->name, "=") || !has_colref(c->args[0]) ||
+            !has_colref(c->args[1]))
+            continue;
+        LogicalOp *L = lop->children[0], *R = lop->children[1];
+        if ((refs_only(c->args[0], L) && refs_only(c->args[1], R)) || (refs_only(c->args[1], L) && refs_only(c->args[0], R)))
+            return true;
+    }
+    return false;
+}
+
+/* The join with its inputs swapped (probe = right input), then a projection
+ * restoring the column order.  `phys` is the join type the swapped join runs
+ * as: LEFT (for a RIGHT join) or RIGHT, which the executor takes as "keep the
+ * build side's unmatched rows" (for a LEFT join whose preserved side is the
+ * small one: TPC-H Q13 builds on 150k customers instead of 1.35M orders). */
+static int plan_swapped(PlanCtx *pc, LogicalOp *lop, JoinType phys, PhysOp **out)
+{
+    LogicalOp *L = lop->children[0], *R = lop->children[1];
+    LogicalOp sw = *lop;
+    sw.children[0] = R;
+    sw.children[1] = L;
+    sw.u.join.type = phys;
+    sw.ncols = lop->ncols;
+    sw.cols = arena_alloc(pc->arena, sizeof(ColBinding) * (size_t)lop->ncols);
+    sw.types = arena_alloc(pc->arena, sizeof(LType) * (size_t)lop->ncols);
+    memcpy(sw.cols, R->cols, sizeof(ColBinding) * (size_t)R->ncols);
+    memcpy(sw.cols + R->ncols, L->cols, sizeof(ColBinding) * (size_t)L->ncols);
+    memcpy(sw.types, R->types, sizeof(LType) * (size_t)R->ncols);
+    memcpy(sw.types + R->ncols, L->types, sizeof(LType) * (size_t)L->ncols);
+    PhysOp *j;
+    if ((phys == JOIN_RIGHT ? plan_join_body(pc, &sw, &j) : plan_join(pc, &sw, &j))) return MDB_FAIL;
+    Expr **ex = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)lop->ncols);
+    for (int i = 0; i < lop->ncols; i++) {
+        int src = i < L->ncols ? R->ncols + i : i - L->ncols;
+        ex[i] = expr_colref(pc->arena, lop->cols[i], lop->types[i], 0);
+        ex[i]->u.col.index = src;
+    }
+    *out = phys_project(pc->arena, j, ex, lop->ncols, lop->types);
+    (*out)->id = pc->next_id++;
+    (*out)->est_rows = lop->est_rows;
+    return MDB_OK_;
+}
+
 static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
 {
     JoinType t = lop->u.join.type;
     LogicalOp *L = lop->children[0], *R = lop->children[1];
-    if (t == JOIN_RIGHT) {
-        /* plan as LEFT with swapped inputs, then restore the column order */
-        LogicalOp sw = *lop;
-        sw.children[0] = R;
-        sw.children[1] = L;
-        sw.u.join.type = JOIN_LEFT;
-        sw.ncols = lop->ncols;
-        sw.cols = arena_alloc(pc->arena, sizeof(ColBinding) * (size_t)lop->ncols);
-        sw.types = arena_alloc(pc->arena, sizeof(LType) * (size_t)lop->ncols);
-        memcpy(sw.cols, R->cols, sizeof(ColBinding) * (size_t)R->ncols);
-        memcpy(sw.cols + R->ncols, L->cols, sizeof(ColBinding) * (size_t)L->ncols);
-        memcpy(sw.types, R->types, sizeof(LType) * (size_t)R->ncols);
-        memcpy(sw.types + R->ncols, L->types, sizeof(LType) * (size_t)L->ncols);
-        PhysOp *j;
-        if (plan_join(pc, &sw, &j)) return MDB_FAIL;
-        Expr **ex = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)lop->ncols);
-        for (int i = 0; i < lop->ncols; i++) {
-            int src = i < L->ncols ? R->ncols + i : i - L->ncols;
-            ex[i] = expr_colref(pc->arena, lop->cols[i], lop->types[i], 0);
-            ex[i]->u.col.index = src;
-        }
-        *out = phys_project(pc->arena, j, ex, lop->ncols, lop->types);
-        (*out)->id = pc->next_id++;
-        return MDB_OK_;
-    }
+    if (t == JOIN_RIGHT) return plan_swapped(pc, lop, JOIN_LEFT, out);
+    if (t == JOIN_LEFT && L->est_rows >= 1 && R->est_rows >= 1 && L->est_rows * 4 < R->est_rows &&
+        has_hash_key(pc->arena, lop))
+        return plan_swapped(pc, lop, JOIN_RIGHT, out);
+    return plan_join_body(pc, lop, out);
+}
+
+static int plan_join_body(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
+{
+    JoinType t = lop->u.join.type;
+    LogicalOp *L = lop->children[0], *R = lop->children[1];
     PhysOp *pl, *pr;
     if (plan(pc, L, &pl) || plan(pc, R, &pr)) return MDB_FAIL;
     /* conditions see both inputs, even where the output (semi/anti) is the left only */
@@ -198,19 +238,20 @@ static int plan_join(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         }
     }
     PhysOp *j;
-    if (t == JOIN_FULL && nk == 0)
+    if ((t == JOIN_FULL || t == JOIN_RIGHT) && nk == 0)
         return err_set(pc->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions");
     if (nk > 0) {
         j = phys_hash_join(pc->arena, pl, pr, t, pk, bk, nk, residual, lop->types, lop->ncols);
         static const char *const NAMES[] = {"", "left ", "right ", "full ", "semi ", "anti ", ""};
         j->explain = arena_printf(pc->arena, "(%s%d key%s)", NAMES[t], nk, nk > 1 ? "s" : "");
-        if (t == JOIN_FULL) {
+        if (t == JOIN_FULL || t == JOIN_RIGHT) {
             /* matched and left-unmatched rows, then the unmatched build rows */
             j->id = pc->next_id++;
             PhysOp *tail = phys_hash_join_tail(pc->arena, j);
             tail->id = pc->next_id++;
             PhysOp *u = phys_setop(pc->arena, j, tail, SETOP_UNION, true);
             u->id = pc->next_id++;
+            j->est_rows = u->est_rows = lop->est_rows;
             *out = u;
             return MDB_OK_;
         }
