@@ -45,6 +45,7 @@ typedef struct AggTable {
     size_t out_pos;           /* next group to emit */
     bool int_key;             /* one integer-like group key and no grouping sets */
     IntTable it;              /* key → group id on that path */
+    IntSlot *dense;           /* keys 0..AGG_DENSE-1 on that path: slot = dense[key] (lazily allocated) */
     i64 null_gid;             /* group of the NULL key on that path, -1 = none */
     ColumnCollection **ordered; /* per aggregate with ORDER BY: rows (gid, keys…, args…) */
 } AggTable;
@@ -93,6 +94,8 @@ static void aggtable_free(AggTable *t, AggInfo *ai)
 {
     keytable_free(&t->kt);
     inttable_free(&t->it);
+    free(t->dense);
+    t->dense = NULL;
     colcoll_destroy(t->keys);
     free(t->blocks);
     free(t->set_of);
@@ -293,6 +296,23 @@ static int ordered_feed(Exec *ex, AggTable *t, AggInfo *ai, Err *err)
     return MDB_OK_;
 }
 
+/* Small non-negative integer group keys (categories, years, days, small ids)
+ * index a direct slot array instead of the hash table: no hashing, no probe
+ * loop.  Its pages are only touched where keys occur. */
+#define AGG_DENSE 65536
+
+static inline IntSlot *agg_dense_slot(AggTable *t, i64 key, bool *ins)
+{
+    if (!t->dense) t->dense = xcalloc(AGG_DENSE, sizeof(IntSlot));
+    IntSlot *sl = &t->dense[key];
+    *ins = !sl->used;
+    if (*ins) {
+        sl->used = 1;
+        sl->key = key;
+    }
+    return sl;
+}
+
 static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
 {
     AggInfo *ai = op->info;
@@ -363,7 +383,12 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
             size_t mask = t->it.cap - 1;
             size_t *hs = arena_alloc(l->scratch, sizeof(size_t) * (n ? n : 1));
             for (idx_t i = 0; i < n; i++) {
-                hs[i] = inttable_hash(keys_int_at(kv, i)) & mask;
+                i64 k = keys_int_at(kv, i);
+                if ((u64)k < AGG_DENSE) {
+                    hs[i] = SIZE_MAX;
+                    continue;
+                }
+                hs[i] = inttable_hash(k) & mask;
                 __builtin_prefetch(&t->it.slots[hs[i]]);
             }
             /* new groups' key rows are appended together after the loop, in
@@ -380,7 +405,8 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
                     states[i] = t->blocks[gid[i]];
                 } else {
                     bool ins;
-                    IntSlot *slot = inttable_slot(&t->it, keys_int_at(kv, i), hs[i], &ins);
+                    i64 k = keys_int_at(kv, i);
+                    IntSlot *slot = hs[i] == SIZE_MAX ? agg_dense_slot(t, k, &ins) : inttable_slot(&t->it, k, hs[i], &ins);
                     if (ins) {
                         slot->val = new_group_state(t, ai, si, &err);
                         slot->ptr = t->blocks[slot->val];
@@ -524,7 +550,8 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
                     bool ins;
                     inttable_reserve(&gt->it, 1);
                     i64 key = keys_int_at(kv, i);
-                    IntSlot *slot = inttable_slot(&gt->it, key, inttable_hash(key), &ins);
+                    IntSlot *slot = (u64)key < AGG_DENSE ? agg_dense_slot(gt, key, &ins)
+                                                         : inttable_slot(&gt->it, key, inttable_hash(key), &ins);
                     if (ins) {
                         slot->val = new_group(gt, ai, &krow, (u32)i, 0, &err);
                         slot->ptr = gt->blocks[slot->val];
