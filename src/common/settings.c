@@ -55,6 +55,30 @@ static int parse_int(const char *v, i64 *out)
     return 0;
 }
 
+/* A time setting as PostgreSQL writes it: an integer with an optional unit
+ * (us, ms, s, min, h, d; none = ms), rounded to milliseconds. */
+static int parse_ms(const char *v, i64 *out)
+{
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (end == v) return -1;
+    while (*end && isspace((unsigned char)*end)) end++;
+    char unit[8] = {0};
+    size_t n = 0;
+    while (*end && !isspace((unsigned char)*end) && n < sizeof unit - 1) unit[n++] = *end++;
+    while (*end && isspace((unsigned char)*end)) end++;
+    if (*end) return -1;
+    static const struct { const char *u; long long num, den; } U[] = {
+        {"", 1, 1}, {"ms", 1, 1}, {"us", 1, 1000}, {"s", 1000, 1}, {"min", 60000, 1}, {"h", 3600000, 1}, {"d", 86400000, 1}};
+    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+        if (!strcmp(unit, U[i].u)) {
+            if (x > INT64_MAX / U[i].num) return -1;
+            *out = x * U[i].num / U[i].den;
+            return 0;
+        }
+    return -1;
+}
+
 int settings_set(Settings *s, const char *name, const char *value, Err *err)
 {
     Settings def;
@@ -101,8 +125,11 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
     }
     if (strcasecmp(name, "statement_timeout") == 0) {
         if (!value) { s->statement_timeout_ms = 0; return MDB_OK_; }
-        if (parse_int(value, &x) || x < 0)
-            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"statement_timeout\": \"%s\"", value);
+        if (parse_ms(value, &x) || x < 0) {
+            err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"statement_timeout\": \"%s\"", value);
+            err_hint(err, "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
+            return MDB_FAIL;
+        }
         s->statement_timeout_ms = x;
         return MDB_OK_;
     }
