@@ -49,10 +49,15 @@ void lop_concat_cols(Arena *a, LogicalOp *op, const LogicalOp *l, const LogicalO
     op->ncols = l->ncols + r->ncols;
     op->cols = arena_alloc(a, sizeof(ColBinding) * (size_t)(op->ncols + 1));
     op->types = arena_alloc(a, sizeof(LType) * (size_t)(op->ncols + 1));
-    memcpy(op->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
-    memcpy(op->cols + l->ncols, r->cols, sizeof(ColBinding) * (size_t)r->ncols);
-    memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
-    memcpy(op->types + l->ncols, r->types, sizeof(LType) * (size_t)r->ncols);
+    /* an input without columns may have NULL arrays: memcpy must not see them */
+    if (l->ncols) {
+        memcpy(op->cols, l->cols, sizeof(ColBinding) * (size_t)l->ncols);
+        memcpy(op->types, l->types, sizeof(LType) * (size_t)l->ncols);
+    }
+    if (r->ncols) {
+        memcpy(op->cols + l->ncols, r->cols, sizeof(ColBinding) * (size_t)r->ncols);
+        memcpy(op->types + l->ncols, r->types, sizeof(LType) * (size_t)r->ncols);
+    }
 }
 
 void lop_inherit_cols(Arena *a, LogicalOp *op, const LogicalOp *child)

@@ -46,6 +46,8 @@ typedef struct OltpTable {
     _Atomic i64 live;
     OltpIndex *idx[OLTP_MAX_INDEXES]; /* appended under mu, never moved */
     pthread_mutex_t stats_mu;         /* the cached column statistics */
+    void **retired;                   /* index column arrays replaced by rewrites, freed with the table */
+    int nretired;
     TableColStats *stats;
     i64 *stats_at;                    /* live rows when each column's statistics were taken */
     _Atomic int nidx;
@@ -789,7 +791,10 @@ void oltp_index_rename(TableStore *st, const char *from, const char *to)
     pthread_mutex_lock(&t->mu);
     OltpIndex *ix = index_named(t, from);
     if (ix) {
-        /* the old name stays allocated: a concurrent error message may be reading it */
+        /* the old name stays allocated until the table goes: a concurrent error
+         * message may be reading it */
+        t->retired = xrealloc(t->retired, sizeof(void *) * (size_t)(t->nretired + 1));
+        t->retired[t->nretired++] = ix->name;
         ix->name = xstrdup(to);
     }
     pthread_mutex_unlock(&t->mu);
@@ -1161,7 +1166,17 @@ static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
         }
         free(rw->types);
     } else {
-        /* the old column arrays stay allocated: a plan prepared before may still point at them */
+        /* the old column arrays stay allocated until the table goes: a plan prepared
+         * before may still point at them */
+        for (int j = 0; j < nidx; j++) {
+            OltpIndex *ix = t->idx[j];
+            void *old[2] = {ix->cols != saved[j].cols ? saved[j].cols : NULL, ix->kc != saved[j].kc ? saved[j].kc : NULL};
+            for (int k = 0; k < 2; k++) {
+                if (!old[k]) continue;
+                t->retired = xrealloc(t->retired, sizeof(void *) * (size_t)(t->nretired + 1));
+                t->retired[t->nretired++] = old[k];
+            }
+        }
         atomic_store(&t->live, live);
         free(old_types);
         pthread_mutex_lock(&t->stats_mu);
@@ -1405,6 +1420,8 @@ static void oltp_destroy(TableStore *st)
         free(t->idx[j]->kc);
         free(t->idx[j]);
     }
+    for (int j = 0; j < t->nretired; j++) free(t->retired[j]);
+    free(t->retired);
     free(t->types);
     free(t);
 }
