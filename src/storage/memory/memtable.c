@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "storage/colstats.h"
 #include "types/numeric.h"
 
 #include <stdlib.h>
@@ -373,15 +374,6 @@ int memscan_next(MemScan *s, MemScanLocal *l, Txn *txn, const int *cols, int nco
 #define STATS_SAMPLE 20000
 #define STATS_HT (1u << 16) /* > 2 × STATS_SAMPLE: probes stay short */
 
-static u64 stats_hash(const u8 *p, size_t n)
-{
-    u64 h = 0xcbf29ce484222325ULL ^ n;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 32);
-}
-
 static bool stats_number(const Vector *v, idx_t r, double *out)
 {
     switch ((TypeId)v->type.id) {
@@ -399,19 +391,13 @@ static bool stats_number(const Vector *v, idx_t r, double *out)
     }
 }
 
-/* A systematic sample of up to STATS_SAMPLE row versions: distinct values
- * counted exactly in the sample, scaled to the table with the Haas–Stokes
- * "Duj1" estimator n·d / (n − f1 + f1·n/N), which gives d itself when the
- * sample is the whole table and grows towards N when most sampled values are
- * unique. */
+/* A systematic sample of up to STATS_SAMPLE row versions (colstats.h). */
 static void stats_compute(MemTable *t, int col, u64 nrows, MemColStats *st)
 {
-    memset(st, 0, sizeof(*st));
     st->at_rows = nrows ? nrows : 1;
     u64 step = nrows > STATS_SAMPLE ? nrows / STATS_SAMPLE : 1;
-    u64 *hs = xcalloc(STATS_HT, sizeof(u64));
-    u32 *cnt = xcalloc(STATS_HT, sizeof(u32));
-    double n = 0, nulls = 0, d = 0, f1 = 0;
+    ColSample cs;
+    colsample_init(&cs, STATS_HT);
     bool is_str = type_is_string((TypeId)t->types[col].id);
     size_t w = type_width(t->types[col]);
     pthread_rwlock_rdlock(&t->segs_lock);
@@ -423,50 +409,20 @@ static void stats_compute(MemTable *t, int col, u64 nrows, MemColStats *st)
         if (r >= atomic_load(&seg->count)) continue;
         const Vector *v = &seg->cols[col];
         if (v->nulls && v->nulls[r]) {
-            nulls++;
+            colsample_null(&cs);
             continue;
         }
-        n++;
-        u64 h;
         if (is_str) {
             const Str *sv = (const Str *)v->data + r;
-            h = stats_hash((const u8 *)str_data(sv), sv->len);
+            colsample_value(&cs, (const u8 *)str_data(sv), sv->len);
         } else {
-            h = stats_hash(v->data + (size_t)r * w, w);
+            colsample_value(&cs, v->data + (size_t)r * w, w);
         }
-        h |= 1; /* 0 marks an empty slot */
-        u32 j = (u32)(h >> 40) & (STATS_HT - 1);
-        while (hs[j] && hs[j] != h) j = (j + 1) & (STATS_HT - 1);
-        if (!hs[j]) {
-            hs[j] = h;
-            d++;
-            f1++;
-        } else if (cnt[j] == 1) {
-            f1--;
-        }
-        cnt[j]++;
         double x;
-        if (stats_number(v, r, &x)) {
-            if (!st->has_range || x < st->lo) st->lo = x;
-            if (!st->has_range || x > st->hi) st->hi = x;
-            st->has_range = true;
-        }
+        if (stats_number(v, r, &x)) colsample_number(&cs, x);
     }
     pthread_rwlock_unlock(&t->segs_lock);
-    free(hs);
-    free(cnt);
-    double sampled = n + nulls;
-    st->null_frac = sampled > 0 ? nulls / sampled : 0;
-    double total = (double)nrows * (1 - st->null_frac);
-    if (n <= 0) {
-        st->ndv = 0;
-        return;
-    }
-    double denom = n - f1 + f1 * n / (total > n ? total : n);
-    double ndv = denom > 0 ? n * d / denom : total;
-    if (ndv < d) ndv = d;
-    if (ndv > total) ndv = total;
-    st->ndv = ndv;
+    colsample_finish(&cs, (double)nrows, &st->s);
 }
 
 MemColStats memtable_column_stats(MemTable *t, int col)
@@ -665,9 +621,7 @@ static i64 mem_live_rows(TableStore *st) { return atomic_load(&((MemTable *)st)-
 
 static TableColStats mem_column_stats(TableStore *st, int col)
 {
-    MemColStats m = memtable_column_stats((MemTable *)st, col);
-    TableColStats s = {m.at_rows != 0, m.ndv, m.null_frac, m.has_range, m.lo, m.hi};
-    return s;
+    return memtable_column_stats((MemTable *)st, col).s;
 }
 
 static int mem_add_column(TableStore *st, LType type, const Value *fill, TableFillFn fn, void *ctx, Err *err)

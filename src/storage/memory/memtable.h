@@ -49,13 +49,11 @@ typedef struct MemTable {
     struct MemColStats *stats; /* per column, computed on demand (memtable_column_stats) */
 } MemTable;
 
-/* Optimizer statistics of one column, estimated from a sample of the rows. */
+/* Optimizer statistics of one column, estimated from a sample of the rows
+ * (src/storage/colstats.h). */
 typedef struct MemColStats {
     u64 at_rows;      /* rows appended when computed; 0 = not computed */
-    double ndv;       /* distinct non-NULL values */
-    double null_frac;
-    bool has_range;   /* lo/hi hold the smallest and largest sampled values */
-    double lo, hi;    /* as doubles: numbers, dates (days), timestamps (microseconds) */
+    TableColStats s;
 } MemColStats;
 
 MemTable *memtable_create(const LType *types, int ncols);

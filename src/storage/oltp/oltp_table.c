@@ -9,6 +9,7 @@
  * through B+tree cursors (which copy a leaf at a time) and split the row id
  * space into ranges that threads claim.
  */
+#include "storage/colstats.h"
 #include "storage/oltp/oltp_table.h"
 
 #include <stdatomic.h>
@@ -1289,32 +1290,20 @@ static i64 oltp_live_rows(TableStore *st) { return atomic_load(&((OltpTable *)st
 /* Column statistics from a systematic sample of up to OLTP_STATS_SAMPLE row ids (point
  * lookups spread over the row id space; only versions not ended by a committed
  * transaction count), cached per column and recomputed when the live row count moved by
- * more than 10%.  Distinct values are counted in the sample and scaled with the
- * Haas–Stokes "Duj1" estimator, as MEMORY does. */
+ * more than 10%.  The sample's values go into src/storage/colstats.h, as MEMORY's do. */
 #define OLTP_STATS_SAMPLE 4000u
 #define OLTP_STATS_HT (1u << 14)
 
-static u64 stats_hash(const u8 *p, size_t n)
-{
-    u64 h = 0xcbf29ce484222325ULL ^ n;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 32);
-}
-
 static void stats_compute(OltpTable *t, int col, TableColStats *st)
 {
-    memset(st, 0, sizeof *st);
     u64 next = atomic_load(&t->next_row);
     i64 live = atomic_load(&t->live);
     u64 step = next > OLTP_STATS_SAMPLE ? next / OLTP_STATS_SAMPLE : 1;
-    u64 *hs = xcalloc(OLTP_STATS_HT, sizeof(u64));
-    u32 *cnt = xcalloc(OLTP_STATS_HT, sizeof(u32));
+    ColSample cs;
+    colsample_init(&cs, OLTP_STATS_HT);
     const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
     ByteBuf v = {0};
     Err er = {0};
-    double n = 0, nulls = 0, d = 0, f1 = 0;
     bool is_str = type_is_string((TypeId)t->types[col].id);
     size_t w = type_width(t->types[col]);
     for (u64 row = 0; row < next; row += step) {
@@ -1328,60 +1317,29 @@ static void stats_compute(OltpTable *t, int col, TableColStats *st)
         row_offsets(t, v.data, v.len, at);
         const u8 *p = at[col];
         if (!p) {
-            nulls++;
+            colsample_null(&cs);
             continue;
         }
-        n++;
-        u64 h;
         if (is_str) {
             u32 len;
             memcpy(&len, p, 4);
-            h = stats_hash(p + 4, len);
+            colsample_value(&cs, p + 4, len);
         } else {
-            h = stats_hash(p, w);
+            colsample_value(&cs, p, w);
         }
-        h |= 1;
-        u32 j = (u32)(h >> 40) & (OLTP_STATS_HT - 1);
-        while (hs[j] && hs[j] != h) j = (j + 1) & (OLTP_STATS_HT - 1);
-        if (!hs[j]) {
-            hs[j] = h;
-            d++;
-            f1++;
-        } else if (cnt[j] == 1) {
-            f1--;
-        }
-        cnt[j]++;
         Value val = payload_value(t, col, p);
-        double x;
-        bool num = true;
         switch ((TypeId)val.type.id) {
         case TYPE_INT16: case TYPE_INT32: case TYPE_DATE: case TYPE_INT64: case TYPE_TIME: case TYPE_TIMESTAMP: case TYPE_TIMESTAMPTZ:
-            x = (double)val.u.i;
+            colsample_number(&cs, (double)val.u.i);
             break;
-        case TYPE_FLOAT32: case TYPE_FLOAT64: x = val.u.f; num = x == x; break;
-        default: num = false; x = 0; break;
-        }
-        if (num) {
-            if (!st->has_range || x < st->lo) st->lo = x;
-            if (!st->has_range || x > st->hi) st->hi = x;
-            st->has_range = true;
+        case TYPE_FLOAT32: case TYPE_FLOAT64: colsample_number(&cs, val.u.f); break;
+        default: break;
         }
     }
     err_clear(&er);
     bytebuf_free(&v);
     free(at);
-    free(hs);
-    free(cnt);
-    st->valid = n + nulls > 0;
-    double sampled = n + nulls;
-    st->null_frac = sampled > 0 ? nulls / sampled : 0;
-    double total = (double)(live > 0 ? live : 0) * (1 - st->null_frac);
-    if (n <= 0) return;
-    double denom = n - f1 + f1 * n / (total > n ? total : n);
-    double ndv = denom > 0 ? n * d / denom : total;
-    if (ndv < d) ndv = d;
-    if (ndv > total) ndv = total;
-    st->ndv = ndv;
+    colsample_finish(&cs, (double)(live > 0 ? live : 0), st);
 }
 
 static TableColStats oltp_column_stats(TableStore *st, int col)
