@@ -291,16 +291,18 @@ void memscan_init(MemScan *s, MemTable *t)
 
 u64 memscan_morsels(const MemScan *s) { return s->nsegs; }
 
-int memscan_next(MemScan *s, MemScanLocal *l, Txn *txn, const int *cols, int ncols, DataChunk *out)
+/* The next batch of up to VECTOR_SIZE row versions of this thread's segment
+ * (claiming a new segment when it is used up): vis[0..*m) are the positions,
+ * from *start, of the versions txn sees.  False at the end of the scan. */
+static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 *start, u32 *n, idx_t *m)
 {
     MemTable *t = s->t;
-    out->count = 0;
     for (;;) {
         if (!l->seg || l->pos >= l->limit) {
             u64 k = atomic_fetch_add(&s->next_seg, 1);
             if (k >= s->nsegs) {
                 l->seg = NULL;
-                return MDB_OK_;
+                return false;
             }
             pthread_rwlock_rdlock(&t->segs_lock);
             l->seg = t->segs[k];
@@ -311,62 +313,80 @@ int memscan_next(MemScan *s, MemScanLocal *l, Txn *txn, const int *cols, int nco
             continue;
         }
         MemSegment *seg = l->seg;
-        u32 start = l->pos;
-        u32 n = MDB_MIN((u32)VECTOR_SIZE, l->limit - start);
-        l->pos += n;
-        u32 sel[VECTOR_SIZE];
-        idx_t m = 0;
-        const Ts *b = seg->begin + start, *e = seg->end + start;
+        *start = l->pos;
+        *n = MDB_MIN((u32)VECTOR_SIZE, l->limit - *start);
+        l->pos += *n;
+        idx_t c = 0;
+        const Ts *b = seg->begin + *start, *e = seg->end + *start;
         if (s->latest) {
-            for (u32 k = 0; k < n; k++) {
-                sel[m] = k;
+            for (u32 k = 0; k < *n; k++) {
+                vis[c] = k;
                 bool inserted = b[k] != TS_ABORTED;
                 bool deleted = e[k] == txn->id || e[k] < TXN_ID_BASE;
-                m += inserted && !deleted;
+                c += inserted && !deleted;
             }
         } else {
-            for (u32 k = 0; k < n; k++) {
-                sel[m] = k;
-                m += version_visible(b[k], e[k], txn);
+            for (u32 k = 0; k < *n; k++) {
+                vis[c] = k;
+                c += version_visible(b[k], e[k], txn);
             }
         }
+        *m = c;
+        return true;
+    }
+}
+
+/* Copies rows sel[0..m) (all of the first m when sel is NULL) of the segment
+ * range starting at `start` into out. */
+static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, const int *cols, int ncols, DataChunk *out)
+{
+    for (int c = 0; c < ncols; c++) {
+        Vector *ov = &out->cols[c];
+        if (cols[c] < 0) {
+            i64 *d = (i64 *)ov->data;
+            for (idx_t k = 0; k < m; k++) d[k] = (i64)(seg->start + start + (sel ? sel[k] : k));
+            if (ov->nulls) memset(ov->nulls, 0, m);
+            continue;
+        }
+        const Vector *src = &seg->cols[cols[c]];
+        size_t w = type_width(src->type);
+        const u8 *sd = src->data + (size_t)start * w;
+        const u8 *sn = src->nulls + start;
+        if (!sel) {
+            memcpy(ov->data, sd, (size_t)m * w);
+        } else {
+            switch (w) {
+            case 1: for (idx_t k = 0; k < m; k++) ov->data[k] = sd[sel[k]]; break;
+            case 2: for (idx_t k = 0; k < m; k++) ((u16 *)ov->data)[k] = ((const u16 *)sd)[sel[k]]; break;
+            case 4: for (idx_t k = 0; k < m; k++) ((u32 *)ov->data)[k] = ((const u32 *)sd)[sel[k]]; break;
+            case 8: for (idx_t k = 0; k < m; k++) ((u64 *)ov->data)[k] = ((const u64 *)sd)[sel[k]]; break;
+            default: for (idx_t k = 0; k < m; k++) memcpy(ov->data + k * w, sd + (size_t)sel[k] * w, w);
+            }
+        }
+        bool any_null = false;
+        for (idx_t k = 0; k < m; k++) any_null |= sn[sel ? sel[k] : k];
+        if (any_null) {
+            u8 *on = vector_nulls(ov);
+            for (idx_t k = 0; k < m; k++) on[k] = sn[sel ? sel[k] : k];
+        } else if (ov->nulls) {
+            memset(ov->nulls, 0, m);
+        }
+    }
+}
+
+int memscan_next(MemScan *s, MemScanLocal *l, Txn *txn, const int *cols, int ncols, DataChunk *out)
+{
+    out->count = 0;
+    u32 vis[VECTOR_SIZE], start, n;
+    idx_t m;
+    while (mem_next_batch(s, l, txn, vis, &start, &n, &m)) {
         if (m == 0) continue;
-        bool all = m == n;
-        for (int c = 0; c < ncols; c++) {
-            Vector *ov = &out->cols[c];
-            if (cols[c] < 0) {
-                i64 *d = (i64 *)ov->data;
-                for (idx_t k = 0; k < m; k++) d[k] = (i64)(seg->start + start + sel[k]);
-                continue;
-            }
-            const Vector *src = &seg->cols[cols[c]];
-            size_t w = type_width(src->type);
-            const u8 *sd = src->data + (size_t)start * w;
-            const u8 *sn = src->nulls + start;
-            if (all) {
-                memcpy(ov->data, sd, (size_t)n * w);
-            } else {
-                switch (w) {
-                case 1: for (idx_t k = 0; k < m; k++) ov->data[k] = sd[sel[k]]; break;
-                case 2: for (idx_t k = 0; k < m; k++) ((u16 *)ov->data)[k] = ((const u16 *)sd)[sel[k]]; break;
-                case 4: for (idx_t k = 0; k < m; k++) ((u32 *)ov->data)[k] = ((const u32 *)sd)[sel[k]]; break;
-                case 8: for (idx_t k = 0; k < m; k++) ((u64 *)ov->data)[k] = ((const u64 *)sd)[sel[k]]; break;
-                default: for (idx_t k = 0; k < m; k++) memcpy(ov->data + k * w, sd + (size_t)sel[k] * w, w);
-                }
-            }
-            bool any_null = false;
-            for (idx_t k = 0; k < m; k++) any_null |= sn[all ? k : sel[k]];
-            if (any_null) {
-                u8 *on = vector_nulls(ov);
-                for (idx_t k = 0; k < m; k++) on[k] = sn[all ? k : sel[k]];
-            } else if (ov->nulls) {
-                memset(ov->nulls, 0, m);
-            }
-        }
+        mem_gather(l->seg, start, m == n ? NULL : vis, m, cols, ncols, out);
         out->count = m;
         out->batch = (i64)(l->seg_idx * 64 + start / VECTOR_SIZE);
         return MDB_OK_;
     }
+    return MDB_OK_;
 }
 
 /* ---- statistics ----------------------------------------------------------- */
@@ -470,40 +490,6 @@ static int mem_scan_next(void *scan, void *local, Txn *txn, const int *cols, int
     return memscan_next(scan, local, txn, cols, ncols, out);
 }
 
-/* Copies rows sel[0..m) of the segment range starting at `start` into out. */
-static void mem_gather(MemSegment *seg, u64 seg_start, u32 start, const u32 *sel, idx_t m, const int *cols, int ncols,
-                       DataChunk *out)
-{
-    for (int c = 0; c < ncols; c++) {
-        Vector *ov = &out->cols[c];
-        if (cols[c] < 0) {
-            i64 *d = (i64 *)ov->data;
-            for (idx_t k = 0; k < m; k++) d[k] = (i64)(seg_start + start + sel[k]);
-            if (ov->nulls) memset(ov->nulls, 0, m);
-            continue;
-        }
-        const Vector *src = &seg->cols[cols[c]];
-        size_t w = type_width(src->type);
-        const u8 *sd = src->data + (size_t)start * w;
-        const u8 *sn = src->nulls + start;
-        switch (w) {
-        case 1: for (idx_t k = 0; k < m; k++) ov->data[k] = sd[sel[k]]; break;
-        case 2: for (idx_t k = 0; k < m; k++) ((u16 *)ov->data)[k] = ((const u16 *)sd)[sel[k]]; break;
-        case 4: for (idx_t k = 0; k < m; k++) ((u32 *)ov->data)[k] = ((const u32 *)sd)[sel[k]]; break;
-        case 8: for (idx_t k = 0; k < m; k++) ((u64 *)ov->data)[k] = ((const u64 *)sd)[sel[k]]; break;
-        default: for (idx_t k = 0; k < m; k++) memcpy(ov->data + k * w, sd + (size_t)sel[k] * w, w);
-        }
-        bool any_null = false;
-        for (idx_t k = 0; k < m; k++) any_null |= sn[sel[k]];
-        if (any_null) {
-            u8 *on = vector_nulls(ov);
-            for (idx_t k = 0; k < m; k++) on[k] = sn[sel[k]];
-        } else if (ov->nulls) {
-            memset(ov->nulls, 0, m);
-        }
-    }
-}
-
 /* The filter is evaluated on read-only views of the segment (no copy) when
  * every row of the batch is visible, else on the visible rows copied out;
  * only the rows that pass are then copied into out. */
@@ -511,48 +497,13 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
                                 const ScanFilter *f, Err *err)
 {
     (void)err;
-    MemScan *s = scan;
     MemScanLocal *l = local;
-    MemTable *t = s->t;
     out->count = 0;
-    for (;;) {
-        if (!l->seg || l->pos >= l->limit) {
-            u64 k = atomic_fetch_add(&s->next_seg, 1);
-            if (k >= s->nsegs) {
-                l->seg = NULL;
-                return MDB_OK_;
-            }
-            pthread_rwlock_rdlock(&t->segs_lock);
-            l->seg = t->segs[k];
-            pthread_rwlock_unlock(&t->segs_lock);
-            l->seg_idx = k;
-            l->pos = 0;
-            l->limit = atomic_load(&l->seg->count);
-            continue;
-        }
-        MemSegment *seg = l->seg;
-        u32 start = l->pos;
-        u32 n = MDB_MIN((u32)VECTOR_SIZE, l->limit - start);
-        l->pos += n;
-        u32 vis[VECTOR_SIZE];
-        idx_t m = 0;
-        const Ts *b = seg->begin + start, *e = seg->end + start;
-        if (s->latest) {
-            for (u32 k = 0; k < n; k++) {
-                vis[m] = k;
-                bool inserted = b[k] != TS_ABORTED;
-                bool deleted = e[k] == txn->id || e[k] < TXN_ID_BASE;
-                m += inserted && !deleted;
-            }
-        } else {
-            for (u32 k = 0; k < n; k++) {
-                vis[m] = k;
-                m += version_visible(b[k], e[k], txn);
-            }
-        }
+    u32 vis[VECTOR_SIZE], sel[VECTOR_SIZE], start, n;
+    idx_t m, q;
+    while (mem_next_batch(scan, l, txn, vis, &start, &n, &m)) {
         if (m == 0) continue;
-        u32 sel[VECTOR_SIZE];
-        idx_t q;
+        MemSegment *seg = l->seg;
         if (m == n) {
             /* views of the segment: the filter reads the table's memory */
             DataChunk view = *out;
@@ -574,9 +525,9 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
             }
             if (f->select(f->ctx, &view, sel, &q)) return MDB_FAIL;
             if (q == 0) continue;
-            mem_gather(seg, seg->start, start, sel, q, cols, ncols, out);
+            mem_gather(seg, start, sel, q, cols, ncols, out);
         } else {
-            mem_gather(seg, seg->start, start, vis, m, cols, ncols, out);
+            mem_gather(seg, start, vis, m, cols, ncols, out);
             out->count = m;
             if (f->select(f->ctx, out, sel, &q)) return MDB_FAIL;
             if (q == 0) {
@@ -589,6 +540,7 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
         out->batch = (i64)(l->seg_idx * 64 + start / VECTOR_SIZE);
         return MDB_OK_;
     }
+    return MDB_OK_;
 }
 
 static int mem_fetch(TableStore *st, Txn *txn, u64 row, const int *cols, int ncols, DataChunk *out, bool *found, Err *err)
