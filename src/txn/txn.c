@@ -16,6 +16,7 @@ void txnmgr_init(TxnManager *m)
 {
     pthread_rwlock_init(&m->commit_lock, NULL);
     pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->ended, NULL);
     m->clock = 1;
     m->next_id = TXN_ID_BASE + 1;
 }
@@ -24,6 +25,7 @@ void txnmgr_destroy(TxnManager *m)
 {
     pthread_rwlock_destroy(&m->commit_lock);
     pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->ended);
 }
 
 void txnmgr_advance_clock(TxnManager *m, Ts ts)
@@ -41,9 +43,41 @@ Txn *txn_begin(TxnManager *m)
     pthread_mutex_lock(&m->mu);
     t->id = m->next_id++;
     t->snapshot = m->clock;
+    t->live_next = m->live;
+    if (m->live) m->live->live_prev = t;
+    m->live = t;
+    m->nlive++;
     pthread_mutex_unlock(&m->mu);
     pthread_rwlock_unlock(&m->commit_lock);
     return t;
+}
+
+void txn_refresh_snapshot(Txn *t)
+{
+    TxnManager *m = t->mgr;
+    pthread_rwlock_rdlock(&m->commit_lock);
+    pthread_mutex_lock(&m->mu);
+    t->snapshot = m->clock;
+    pthread_mutex_unlock(&m->mu);
+    pthread_rwlock_unlock(&m->commit_lock);
+}
+
+Ts txnmgr_horizon(TxnManager *m)
+{
+    pthread_mutex_lock(&m->mu);
+    Ts h = m->clock;
+    for (Txn *t = m->live; t; t = t->live_next)
+        if (t->snapshot < h) h = t->snapshot;
+    pthread_mutex_unlock(&m->mu);
+    return h;
+}
+
+/* Wakes transactions waiting for another one to end (row conflicts). */
+static void txn_announce_end(TxnManager *m)
+{
+    pthread_mutex_lock(&m->mu);
+    pthread_cond_broadcast(&m->ended);
+    pthread_mutex_unlock(&m->mu);
 }
 
 void txn_log(Txn *t, TableStore *table, u64 row, u64 count, u8 kind)
@@ -108,6 +142,7 @@ int txn_commit(Txn *t, Err *err)
         if (!u->table->am->logged) u->table->am->commit_rows(u->table, t, u->row, u->count, u->kind, cts, err);
     }
     pthread_rwlock_unlock(&m->commit_lock);
+    txn_announce_end(m);
     int n = t->ntiers;
     t->ntiers = 0;
     for (int i = 0; i < n; i++)
@@ -138,6 +173,7 @@ void txn_rollback(Txn *t)
     t->ntiers = 0;
     for (int i = 0; i < n; i++) t->tiers[i].ops->rollback(t->tiers[i].state);
     txn_rollback_to(t, 0);
+    txn_announce_end(t->mgr);
 }
 
 void txn_free(Txn *t)
@@ -145,6 +181,13 @@ void txn_free(Txn *t)
     if (!t) return;
     /* a transaction freed without commit or rollback still ends its participants */
     for (int i = 0; i < t->ntiers; i++) t->tiers[i].ops->rollback(t->tiers[i].state);
+    TxnManager *m = t->mgr;
+    pthread_mutex_lock(&m->mu);
+    if (t->live_prev) t->live_prev->live_next = t->live_next;
+    else m->live = t->live_next;
+    if (t->live_next) t->live_next->live_prev = t->live_prev;
+    m->nlive--;
+    pthread_mutex_unlock(&m->mu);
     free(t->undo);
     free(t);
 }

@@ -37,11 +37,16 @@ typedef struct UndoEntry {
 } UndoEntry;
 enum { UNDO_INSERT = 1, UNDO_DELETE = 2 };
 
+struct Txn;
+
 typedef struct TxnManager {
     pthread_rwlock_t commit_lock; /* exclusive while a commit publishes stamps */
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;           /* clock, next_id, the live list */
+    pthread_cond_t ended;         /* broadcast (under mu) when a transaction commits or rolls back */
     u64 clock;                    /* last commit timestamp */
     u64 next_id;                  /* next transaction id */
+    struct Txn *live;             /* every begun, not yet freed transaction (doubly linked) */
+    u64 nlive;
 } TxnManager;
 
 /* A tier's per-transaction state (OLTP: its WAL transaction).  commit runs
@@ -72,6 +77,7 @@ typedef struct Txn {
     u32 command_id;
     TxnTier tiers[TXN_MAX_TIERS];
     int ntiers;
+    struct Txn *live_prev, *live_next; /* the manager's live list (under mgr->mu) */
 } Txn;
 
 void txnmgr_init(TxnManager *m);
@@ -91,6 +97,12 @@ void txn_log(Txn *t, struct TableStore *table, u64 row, u64 count, u8 kind);
 void *txn_tier_state(Txn *t, void *key);
 /* Registers a participant (at most TXN_MAX_TIERS). */
 void txn_tier_add(Txn *t, void *key, const TxnTierOps *ops, void *state);
+/* The reclamation horizon: no live transaction's snapshot is older, and no
+ * later one can be.  A version whose end stamp is a commit timestamp <= the
+ * horizon is invisible to every transaction now and in future (garbage). */
+Ts txnmgr_horizon(TxnManager *m);
+/* Takes a new snapshot for t (statement snapshots); visible to the horizon. */
+void txn_refresh_snapshot(Txn *t);
 /* Makes every commit timestamp up to ts used (recovery found them in stored data). */
 void txnmgr_advance_clock(TxnManager *m, Ts ts);
 
