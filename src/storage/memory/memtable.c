@@ -355,13 +355,7 @@ static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, cons
         if (!sel) {
             memcpy(ov->data, sd, (size_t)m * w);
         } else {
-            switch (w) {
-            case 1: for (idx_t k = 0; k < m; k++) ov->data[k] = sd[sel[k]]; break;
-            case 2: for (idx_t k = 0; k < m; k++) ((u16 *)ov->data)[k] = ((const u16 *)sd)[sel[k]]; break;
-            case 4: for (idx_t k = 0; k < m; k++) ((u32 *)ov->data)[k] = ((const u32 *)sd)[sel[k]]; break;
-            case 8: for (idx_t k = 0; k < m; k++) ((u64 *)ov->data)[k] = ((const u64 *)sd)[sel[k]]; break;
-            default: for (idx_t k = 0; k < m; k++) memcpy(ov->data + k * w, sd + (size_t)sel[k] * w, w);
-            }
+            values_gather(ov->data, sd, sel, m, w);
         }
         bool any_null = false;
         for (idx_t k = 0; k < m; k++) any_null |= sn[sel ? sel[k] : k];
@@ -525,7 +519,7 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
             }
             if (f->select(f->ctx, &view, sel, &q)) return MDB_FAIL;
             if (q == 0) continue;
-            mem_gather(seg, start, sel, q, cols, ncols, out);
+            mem_gather(seg, start, q == n ? NULL : sel, q, cols, ncols, out);
         } else {
             mem_gather(seg, start, vis, m, cols, ncols, out);
             out->count = m;
