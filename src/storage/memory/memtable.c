@@ -131,6 +131,8 @@ int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err)
         return MDB_OK_;
     }
     if (end != TS_INFINITY && end != TS_ABORTED) {
+        /* another writer's id (in progress) or a commit after our snapshot: the engine waits or restarts */
+        txn_note_conflict(txn, end);
         pthread_mutex_unlock(&t->mu);
         return err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
     }
