@@ -171,6 +171,8 @@ void txn_rollback_to(Txn *t, size_t mark)
         /* rows this transaction held may be free now: writers waiting on it look again */
         TxnManager *m = t->mgr;
         pthread_mutex_lock(&m->mu);
+        /* our own undo (a statement about to wait) is no reason for our wait to end */
+        if (t->conflict && t->conflict_epoch == m->undo_epoch) t->conflict_epoch++;
         m->undo_epoch++;
         pthread_cond_broadcast(&m->ended);
         pthread_mutex_unlock(&m->mu);
@@ -230,6 +232,7 @@ int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
     TxnManager *m = t->mgr;
     TxnId other = t->conflict_with;
     int rc = MDB_OK_;
+    bool counted = false;
     pthread_mutex_lock(&m->mu);
     for (;;) {
         Txn *x = live_find(m, other);
@@ -266,6 +269,7 @@ int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
         i64 until = now + TXN_WAIT_POLL_NS;
         if (lim->stmt_deadline_ns && lim->stmt_deadline_ns < until) until = lim->stmt_deadline_ns;
         if (lim->lock_deadline_ns && lim->lock_deadline_ns < until) until = lim->lock_deadline_ns;
+        if (!counted) m->nwaits++, counted = true;
         struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
         pthread_cond_timedwait(&m->ended, &m->mu, &ts);
     }

@@ -53,6 +53,7 @@ typedef struct TxnManager {
     u64 nlive;
     u64 undo_epoch;               /* bumped (under mu, with an `ended` broadcast) when a live transaction
                                    * undoes changes without ending (statement failure, savepoint) */
+    u64 nwaits;                   /* waits for another writer so far (statistics, tests) */
 } TxnManager;
 
 /* A tier's per-transaction state (OLTP: its WAL transaction).  commit runs
