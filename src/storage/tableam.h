@@ -11,7 +11,8 @@
  * row's append position, OLTP the hidden key of its B+tree.  Every row
  * version carries MVCC begin/end stamps (src/txn/txn.h); the tiers decide
  * visibility with version_visible() and report write-write conflicts as
- * 40001 the same way, so one transaction can span tiers.
+ * 40001 the same way (noting the conflict in the Txn, txn_note_conflict, so
+ * the engine can wait for the other writer), so one transaction can span tiers.
  *
  * Scans produce whole chunks (up to VECTOR_SIZE visible rows of the requested
  * columns; column id -1 = the row id as INT64): one indirect call per chunk,
