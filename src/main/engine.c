@@ -795,80 +795,82 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     }
     size_t mark = txn_mark(txn);
     size_t cat_mark = c->cat_undo.n;
-    /* INSERT/UPDATE/DELETE stopped by a write-write conflict wait and run again (conflict_restart);
-     * their result rows (RETURNING) stay in r until the statement succeeds, so a run that is thrown
-     * away never reached the client */
+    /* INSERT/UPDATE/DELETE stopped by a write-write conflict wait and run again from here
+     * (conflict_restart); their result rows (RETURNING) stay in r until the statement succeeds,
+     * so a run that is thrown away never reached the client */
     bool restartable = stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ||
                        stmt->node_case == PG_QUERY__NODE__NODE_DELETE_STMT;
-    pthread_rwlock_t *lk = &c->db->cat.lock;
+    int attempt = 0;
+restart:
+    txn->conflict = false;
+    catalog_viewer = &c->cat_undo;
+    Arena *arena = arena_create(NULL);
+    BindShared sh;
+    memset(&sh, 0, sizeof(sh));
+    Binder b;
+    binder_init(&b, arena, &c->db->cat, &c->settings, &c->err, &sh, NULL);
+    seed_param_types(c, &sh, arena);
+    bool ddl = false;
     int rc;
-    for (int attempt = 0;; attempt++) {
-        txn->conflict = false;
-        catalog_viewer = &c->cat_undo;
-        Arena *arena = arena_create(NULL);
-        BindShared sh;
-        memset(&sh, 0, sizeof(sh));
-        Binder b;
-        binder_init(&b, arena, &c->db->cat, &c->settings, &c->err, &sh, NULL);
-        seed_param_types(c, &sh, arena);
-        bool ddl = false;
-        mdb_current_sql = sql;
-        switch (stmt->node_case) {
-        case PG_QUERY__NODE__NODE_SELECT_STMT:
-            if (stmt->select_stmt->into_clause) {
-                /* SELECT … INTO: CREATE TABLE AS */
-                PgQuery__IntoClause *into = stmt->select_stmt->into_clause;
-                stmt->select_stmt->into_clause = NULL;
-                if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) {
-                    rc = MDB_FAIL;
-                    stmt->select_stmt->into_clause = into;
-                    break;
-                }
-                pthread_rwlock_wrlock(lk);
-                rc = ddl_create_table_as(c, &b, stmt, into, false, params, nparams, r, txn);
-                pthread_rwlock_unlock(lk);
+    mdb_current_sql = sql;
+    pthread_rwlock_t *lk = &c->db->cat.lock;
+    switch (stmt->node_case) {
+    case PG_QUERY__NODE__NODE_SELECT_STMT:
+        if (stmt->select_stmt->into_clause) {
+            /* SELECT … INTO: CREATE TABLE AS */
+            PgQuery__IntoClause *into = stmt->select_stmt->into_clause;
+            stmt->select_stmt->into_clause = NULL;
+            if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) {
+                rc = MDB_FAIL;
                 stmt->select_stmt->into_clause = into;
                 break;
             }
-            pthread_rwlock_rdlock(lk);
-            rc = run_select(c, &b, stmt->select_stmt, params, nparams, txn, r);
-            pthread_rwlock_unlock(lk);
-            break;
-        case PG_QUERY__NODE__NODE_COPY_STMT:
-            pthread_rwlock_rdlock(lk);
-            rc = copy_run(c, &b, stmt->copy_stmt, params, nparams, r, txn);
-            pthread_rwlock_unlock(lk);
-            break;
-        case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
-            pthread_rwlock_rdlock(lk);
-            rc = run_explain(c, &b, stmt->explain_stmt, params, nparams, txn, r);
-            pthread_rwlock_unlock(lk);
-            break;
-        case PG_QUERY__NODE__NODE_INSERT_STMT:
-        case PG_QUERY__NODE__NODE_UPDATE_STMT:
-        case PG_QUERY__NODE__NODE_DELETE_STMT:
-            pthread_rwlock_rdlock(lk);
-            rc = dml_run(c, &b, stmt, params, nparams, r, txn);
-            pthread_rwlock_unlock(lk);
-            break;
-        case PG_QUERY__NODE__NODE_CALL_STMT: /* call.c takes the catalog lock itself */
-            if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) { rc = MDB_FAIL; break; }
-            rc = call_run(c, &b, stmt->call_stmt, r, txn);
-            break;
-        default: /* DDL: one transaction with uncommitted catalog changes at a time */
-            if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) { rc = MDB_FAIL; break; }
             pthread_rwlock_wrlock(lk);
-            rc = ddl_run(c, &b, stmt, params, nparams, r, txn);
+            rc = ddl_create_table_as(c, &b, stmt, into, false, params, nparams, r, txn);
             pthread_rwlock_unlock(lk);
-            ddl = true;
+            stmt->select_stmt->into_clause = into;
             break;
         }
-        (void)ddl;
-        arena_destroy(arena);
-        if (!rc || !restartable || !txn->conflict || conflict_restart(c, txn, iso, attempt, mark, cat_mark)) break;
+        pthread_rwlock_rdlock(lk);
+        rc = run_select(c, &b, stmt->select_stmt, params, nparams, txn, r);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_COPY_STMT:
+        pthread_rwlock_rdlock(lk);
+        rc = copy_run(c, &b, stmt->copy_stmt, params, nparams, r, txn);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+        pthread_rwlock_rdlock(lk);
+        rc = run_explain(c, &b, stmt->explain_stmt, params, nparams, txn, r);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+        pthread_rwlock_rdlock(lk);
+        rc = dml_run(c, &b, stmt, params, nparams, r, txn);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_CALL_STMT: /* call.c takes the catalog lock itself */
+        if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) { rc = MDB_FAIL; break; }
+        rc = call_run(c, &b, stmt->call_stmt, r, txn);
+        break;
+    default: /* DDL: one transaction with uncommitted catalog changes at a time */
+        if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) { rc = MDB_FAIL; break; }
+        pthread_rwlock_wrlock(lk);
+        rc = ddl_run(c, &b, stmt, params, nparams, r, txn);
+        pthread_rwlock_unlock(lk);
+        ddl = true;
+        break;
+    }
+    (void)ddl;
+    arena_destroy(arena);
+    if (rc && restartable && txn->conflict && conflict_restart(c, txn, iso, attempt++, mark, cat_mark) == MDB_OK_) {
         mdb_result_free(r);
         r = result_new();
         snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+        goto restart;
     }
     if (rc) {
         if (implicit) {
