@@ -171,9 +171,7 @@ void txn_rollback_to(Txn *t, size_t mark)
         /* rows this transaction held may be free now: writers waiting on it look again */
         TxnManager *m = t->mgr;
         pthread_mutex_lock(&m->mu);
-        /* our own undo (a statement about to wait) is no reason for our wait to end */
-        if (t->conflict && t->conflict_epoch == m->undo_epoch) t->conflict_epoch++;
-        m->undo_epoch++;
+        t->undo_gen++;
         pthread_cond_broadcast(&m->ended);
         pthread_mutex_unlock(&m->mu);
     }
@@ -196,22 +194,23 @@ void txn_rollback(Txn *t)
     txn_announce_end(t);
 }
 
-void txn_note_conflict(Txn *t, Ts stamp)
-{
-    TxnManager *m = t->mgr;
-    pthread_mutex_lock(&m->mu);
-    t->conflict = true;
-    t->conflict_with = stamp >= TXN_ID_BASE && stamp != TS_ABORTED && stamp != TS_INFINITY ? stamp : 0;
-    t->conflict_epoch = m->undo_epoch;
-    pthread_mutex_unlock(&m->mu);
-}
-
 /* The live transaction with id `id`, or NULL (under mu). */
 static Txn *live_find(TxnManager *m, TxnId id)
 {
     for (Txn *x = m->live; x; x = x->live_next)
         if (x->id == id) return x;
     return NULL;
+}
+
+void txn_note_conflict(Txn *t, Ts stamp)
+{
+    TxnManager *m = t->mgr;
+    pthread_mutex_lock(&m->mu);
+    t->conflict = true;
+    t->conflict_with = stamp >= TXN_ID_BASE && stamp != TS_ABORTED && stamp != TS_INFINITY ? stamp : 0;
+    Txn *x = t->conflict_with ? live_find(m, t->conflict_with) : NULL;
+    t->conflict_gen = x ? x->undo_gen : 0;
+    pthread_mutex_unlock(&m->mu);
 }
 
 static i64 now_ns(void)
@@ -236,7 +235,7 @@ int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
     pthread_mutex_lock(&m->mu);
     for (;;) {
         Txn *x = live_find(m, other);
-        if (!x || x->ended || m->undo_epoch != t->conflict_epoch) break;
+        if (!x || x->ended || x->undo_gen != t->conflict_gen) break;
         t->waiting_for = other;
         /* deadlock: the chain of waits from the writer we wait on leads back to us.  Every
          * waiter records its edge and looks under mu, so the one that closes a cycle sees it. */

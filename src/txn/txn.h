@@ -51,8 +51,6 @@ typedef struct TxnManager {
     u64 next_id;                  /* next transaction id */
     struct Txn *live;             /* every begun, not yet freed transaction (doubly linked) */
     u64 nlive;
-    u64 undo_epoch;               /* bumped (under mu, with an `ended` broadcast) when a live transaction
-                                   * undoes changes without ending (statement failure, savepoint) */
     u64 nwaits;                   /* waits for another writer so far (statistics, tests) */
 } TxnManager;
 
@@ -86,11 +84,13 @@ typedef struct Txn {
     int ntiers;
     struct Txn *live_prev, *live_next; /* the manager's live list (under mgr->mu) */
     bool ended;            /* committed or rolled back (under mgr->mu): waiters stop waiting */
+    u64 undo_gen;          /* bumped (under mgr->mu, with an `ended` broadcast) when it undoes changes
+                            * without ending (failed statement, savepoint): rows it held may be free */
     TxnId waiting_for;     /* the writer this one waits on (under mgr->mu; deadlock detection), 0 = none */
     /* the last write-write conflict a tier met (txn_note_conflict), for the engine's wait and restart */
     bool conflict;
     TxnId conflict_with;   /* the live writer of the version, 0 = ended by a commit after the snapshot */
-    u64 conflict_epoch;    /* the manager's undo_epoch when the conflict was seen */
+    u64 conflict_gen;      /* that writer's undo_gen when the conflict was seen */
 } Txn;
 
 /* What ends a wait for another writer besides its end (CLOCK_MONOTONIC deadlines, 0 = none). */

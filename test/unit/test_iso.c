@@ -16,6 +16,7 @@
  *   once, the rows it had changed before it met the busy one change once;
  * - two transactions that wait for each other: exactly one gets 40P01;
  * - lock_timeout gives 55P03, a cancel during a wait 57014;
+ * - a rollback to a savepoint of the writer waited for lets the waiter go on;
  * - unique keys: an insert of a key another transaction is inserting waits,
  *   then gets 23505 (the other committed) or succeeds (rolled back).
  */
@@ -295,6 +296,28 @@ static void cancel(MdbDatabase *db, MdbConn *c1, MdbConn *c2)
     check_text(c1, "SELECT n FROM multi WHERE id = 1", "8\n");
 }
 
+/* The writer waited for rolls back to a savepoint before the change: the waiter goes on while
+ * that transaction is still open (as in PostgreSQL, where the change belonged to a subtransaction). */
+static void savepoint_frees(MdbDatabase *db, MdbConn *c1, MdbConn *c2)
+{
+    CHECK_INT(q(c1, "BEGIN"), MDB_OK);
+    CHECK_INT(q(c1, "UPDATE multi SET n = 20 WHERE id = 2"), MDB_OK);
+    CHECK_INT(q(c1, "SAVEPOINT s"), MDB_OK);
+    CHECK_INT(q(c1, "UPDATE multi SET n = 30 WHERE id = 1"), MDB_OK);
+    u64 w0 = waits(db);
+    Bg b;
+    bg_start(&b, c2, "UPDATE multi SET n = n + 1 WHERE id = 1 RETURNING n");
+    CHECK(waits_reach(db, w0 + 1));
+    CHECK_INT(q(c1, "ROLLBACK TO SAVEPOINT s"), MDB_OK);
+    bg_join(&b);
+    CHECK_STR(b.sqlstate, "00000");
+    CHECK_STR(b.text, "9\n");
+    free(b.text);
+    CHECK(mdb_conn_in_transaction(c1));
+    CHECK_INT(q(c1, "COMMIT"), MDB_OK);
+    check_text(c1, "SELECT id, n FROM multi WHERE id <= 2 ORDER BY id", "1|9\n2|20\n");
+}
+
 /* An insert that meets a key another transaction inserted waits for it (OLTP: the unique index
  * probe; MEMORY: the engine's unique check). */
 static void unique_wait(MdbDatabase *db, MdbConn *c1, MdbConn *c2, const char *c1_end, const char *want_state)
@@ -336,6 +359,7 @@ static void tier(const char *using)
     deadlock(db, c1, c2);
     lock_timeout(c1, c2);
     cancel(db, c1, c2);
+    savepoint_frees(db, c1, c2);
     unique_wait(db, c1, c2, "COMMIT", "23505");
     unique_wait(db, c1, c2, "ROLLBACK", "00000");
     mdb_disconnect(c1);
