@@ -670,6 +670,11 @@ static int run_set_show(MdbConn *c, PgQuery__Node *stmt, MdbResult *r)
             else if (iso != (c->txn ? c->txn_iso : iso) && set_txn_isolation(c, iso)) return MDB_FAIL;
             return MDB_OK_;
         }
+        if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE && !strcasecmp(vs->name, "transaction_isolation")) {
+            /* RESET / SET … TO DEFAULT: the session's default level, under SET TRANSACTION's rule */
+            int iso = c->settings.default_isolation;
+            return c->txn && iso != c->txn_iso ? set_txn_isolation(c, iso) : MDB_OK_;
+        }
         if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE) return settings_set(&c->settings, vs->name, NULL, &c->err);
         char buf[512] = "";
         size_t o = 0;
