@@ -1020,8 +1020,10 @@ static int bind_agg_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr
         b->aggs = na;
         b->capaggs = cap;
     }
+    /* equal aggregates are computed once, unless they call a volatile
+     * function: sum(random()) twice is two sums */
     int idx = -1;
-    for (int i = 0; i < b->naggs; i++)
+    for (int i = 0; i < b->naggs && !expr_has_volatile(e); i++)
         if (expr_equal(b->aggs[i], e)) idx = i;
     if (idx < 0) {
         idx = b->naggs;

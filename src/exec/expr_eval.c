@@ -66,6 +66,16 @@ Expr *expr_and(Arena *a, Expr *x, Expr *y)
     return e;
 }
 
+bool expr_has_volatile(const Expr *e)
+{
+    if (!e) return false;
+    if (e->kind == EXPR_FUNC && e->u.func.fn && (e->u.func.fn->flags & FUNC_VOLATILE)) return true;
+    if (e->kind == EXPR_AGGREF && expr_has_volatile(e->u.agg.filter)) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (expr_has_volatile(e->args[i])) return true;
+    return false;
+}
+
 bool expr_equal(const Expr *a, const Expr *b)
 {
     if (a == b) return true;
