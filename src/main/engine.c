@@ -20,6 +20,7 @@
 #include "planner/planner.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/scalar_io.h"
 
 const char *mdb_version(void) { return "0.1.0"; }
 
@@ -210,6 +211,7 @@ static MdbResult *result_new(void)
     MdbResult *r = xcalloc(1, sizeof(MdbResult));
     r->arena = arena_create(NULL);
     r->chunk.scratch = arena_create(NULL);
+    r->extra_float_digits = 1;
     return r;
 }
 
@@ -314,6 +316,7 @@ int mdb_result_fetch(MdbResult *r, MdbChunk **out)
     }
     r->chunk.dc = r->rows->chunks[r->next++];
     r->chunk.tz = r->timezone;
+    r->chunk.efd = r->extra_float_digits;
     arena_reset(r->chunk.scratch);
     *out = &r->chunk;
     return MDB_OK;
@@ -368,7 +371,10 @@ const char *mdb_chunk_get_text(MdbChunk *c, int col, size_t row, size_t *len)
         return NULL;
     }
     const char *p;
-    size_t n = value_to_text_tz(&v, c->tz, c->buf, sizeof c->buf, c->scratch, &p);
+    size_t n;
+    if (c->efd != 1 && v.type.id == TYPE_FLOAT64) n = scalar_format_float8(v.u.f, c->efd, c->buf), p = c->buf;
+    else if (c->efd != 1 && v.type.id == TYPE_FLOAT32) n = scalar_format_float4((float)v.u.f, c->efd, c->buf), p = c->buf;
+    else n = value_to_text_tz(&v, c->tz, c->buf, sizeof c->buf, c->scratch, &p);
     /* make the text NUL-terminated and stable until the next fetch */
     char *q = arena_alloc(c->scratch, n + 1);
     memcpy(q, p, n);
@@ -675,6 +681,7 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     MdbResult *r = result_new();
     *out = NULL;
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+    r->extra_float_digits = c->settings.extra_float_digits;
     bool is_txn = stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT;
     if (c->failed && !(is_txn && (stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
                                  stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO ||
@@ -985,6 +992,7 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     PgQuery__Node *stmt = pr.tree->stmts[0]->stmt;
     MdbResult *r = result_new();
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+    r->extra_float_digits = c->settings.extra_float_digits;
     Arena *arena = arena_create(NULL);
     BindShared sh;
     memset(&sh, 0, sizeof(sh));

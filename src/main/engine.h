@@ -40,6 +40,7 @@ struct MdbConn {
 struct MdbChunk {
     DataChunk *dc;
     const char *tz;         /* session TimeZone for timestamptz text */
+    int efd;                /* session extra_float_digits for float text */
     char buf[256];
     Arena *scratch;         /* text renderings */
 };
@@ -57,6 +58,7 @@ struct MdbResult {
     MdbChunk chunk;
     Arena *arena;
     char timezone[64];      /* session TimeZone when the result was made (timestamptz text) */
+    int extra_float_digits; /* likewise extra_float_digits (float text) */
     char *copy_out;         /* COPY … TO STDOUT: the rows in COPY's text/CSV form (malloc'd) */
     size_t copy_out_len;
     int copy_ncols;
