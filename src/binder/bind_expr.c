@@ -1252,6 +1252,36 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
         *out = expr_const(b->arena, value_text(b->arena, tn, strlen(tn)), loc);
         return MDB_OK_;
     }
+    if (!strcmp(lname, "current_setting") && (f->n_args == 1 || f->n_args == 2) && b->settings) {
+        /* the session's settings do not change within a statement: a constant, as SHOW gives it */
+        Expr *args2[2];
+        for (size_t i = 0; i < f->n_args; i++)
+            if (bind_expr(b, f->args[i], &args2[i])) return MDB_FAIL;
+        if (args2[0]->kind != EXPR_CONST || (f->n_args == 2 && args2[1]->kind != EXPR_CONST) ||
+            (args2[0]->type.id != TYPE_TEXT && !args2[0]->u.constant.is_null))
+            return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "current_setting() takes a constant setting name here");
+        if (args2[0]->u.constant.is_null) {
+            *out = expr_const(b->arena, value_null(), loc);
+            return MDB_OK_;
+        }
+        bool missing_ok = f->n_args == 2 && !args2[1]->u.constant.is_null && args2[1]->type.id == TYPE_BOOL && args2[1]->u.constant.u.b;
+        char nm[128], buf[512];
+        Value nv = args2[0]->u.constant;
+        snprintf(nm, sizeof nm, "%.*s", (int)nv.u.s.len, str_data(&nv.u.s));
+        Err e = {0};
+        if (settings_show(b->settings, nm, buf, sizeof buf, &e)) {
+            if (missing_ok) {
+                err_clear(&e);
+                *out = expr_const(b->arena, value_null(), loc);
+                return MDB_OK_;
+            }
+            err_clear(&e);
+            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", nm);
+        }
+        Value v = value_text(b->arena, buf, strlen(buf));
+        *out = expr_const(b->arena, v, loc);
+        return MDB_OK_;
+    }
     if (f->agg_star) return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "%s(*) specified, but %s is not an aggregate function", lname, lname);
     if (binder_is_srf(lname) && !func_scalar_exists(lname)) return bind_srf_ref(b, f, lname, out);
     Expr **args;

@@ -33,7 +33,7 @@ void settings_default(Settings *s)
 static const char *const NAMES[] = {"search_path",      "timezone",          "datestyle",
                                     "application_name", "client_encoding",   "default_table_access_method",
                                     "threads",          "extra_float_digits", "statement_timeout",
-                                    "memory_limit",     "server_version",    "standard_conforming_strings",
+                                    "memory_limit",     "server_version",    "server_version_num", "standard_conforming_strings",
                                     "intervalstyle",    "max_identifier_length", NULL};
 
 const char *const *settings_names(void) { return NAMES; }
@@ -157,7 +157,8 @@ int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Er
     else if (strcasecmp(name, "extra_float_digits") == 0) snprintf(buf, cap, "%d", s->extra_float_digits);
     else if (strcasecmp(name, "statement_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->statement_timeout_ms);
     else if (strcasecmp(name, "memory_limit") == 0) snprintf(buf, cap, "%lld", (long long)s->memory_limit);
-    else if (strcasecmp(name, "server_version") == 0) snprintf(buf, cap, "15.0");
+    else if (strcasecmp(name, "server_version") == 0) snprintf(buf, cap, "%s", MDB_PG_VERSION_TEXT);
+    else if (strcasecmp(name, "server_version_num") == 0) snprintf(buf, cap, "%s", MDB_PG_VERSION_NUM);
     else if (strcasecmp(name, "standard_conforming_strings") == 0) snprintf(buf, cap, "on");
     else if (strcasecmp(name, "intervalstyle") == 0) snprintf(buf, cap, "postgres");
     else if (strcasecmp(name, "max_identifier_length") == 0) snprintf(buf, cap, "63");

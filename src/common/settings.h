@@ -9,6 +9,13 @@
 
 #include "common/error.h"
 
+/* The PostgreSQL release MegaDB answers as: SHOW server_version, the server_version
+ * ParameterStatus, server_version_num and version() all derive from these, so a client
+ * sees one version wherever it looks. */
+#define MDB_PG_VERSION "15.8"
+#define MDB_PG_VERSION_NUM "150008"
+#define MDB_PG_VERSION_TEXT MDB_PG_VERSION " (MegaDB 0.1.0)"
+
 typedef struct Settings {
     char search_path[256];   /* comma-separated schema names */
     char timezone[64];       /* TimeZone */

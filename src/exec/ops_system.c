@@ -1039,7 +1039,7 @@ static void gen_pg_settings(Gen *g)
         put_null(r);
         put_null(r);
         put_null(r);
-        put_text(r, !strcmp(*n, "server_version") || !strcmp(*n, "max_identifier_length") ? "internal" : "user");
+        put_text(r, !strcmp(*n, "server_version") || !strcmp(*n, "server_version_num") || !strcmp(*n, "max_identifier_length") ? "internal" : "user");
         put_text(r, all_digits(boot) ? "integer" : "string");
         put_text(r, strcmp(cur, boot) ? "session" : "default");
         put_null(r);

@@ -29,6 +29,7 @@
 #include <openssl/rand.h>
 
 #include "common/common.h"
+#include "common/settings.h"
 #include "net/session.h"
 
 typedef struct PStmt {
@@ -1701,7 +1702,7 @@ static bool startup(Session *s)
         }
         (void)appname;
         if (options) apply_options(s, options);
-        send_parameter_status(s, "server_version", "15.0 (MegaDB)");
+        send_parameter_status(s, "server_version", MDB_PG_VERSION_TEXT);
         send_parameter_status(s, "server_encoding", "UTF8");
         send_parameter_status(s, "client_encoding", "UTF8");
         send_parameter_status(s, "integer_datetimes", "on");
