@@ -24,6 +24,7 @@ void settings_default(Settings *s)
     snprintf(s->datestyle, sizeof s->datestyle, "ISO, MDY");
     snprintf(s->client_encoding, sizeof s->client_encoding, "UTF8");
     snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "memory");
+    snprintf(s->client_min_messages, sizeof s->client_min_messages, "notice");
     s->threads = ncpu();
     s->extra_float_digits = 1;
     s->statement_timeout_ms = 0;
@@ -34,7 +35,7 @@ static const char *const NAMES[] = {"search_path",      "timezone",          "da
                                     "application_name", "client_encoding",   "default_table_access_method",
                                     "threads",          "extra_float_digits", "statement_timeout",
                                     "memory_limit",     "server_version",    "server_version_num", "standard_conforming_strings",
-                                    "intervalstyle",    "max_identifier_length", NULL};
+                                    "intervalstyle",    "max_identifier_length", "client_min_messages", NULL};
 
 const char *const *settings_names(void) { return NAMES; }
 
@@ -108,6 +109,17 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
                            "invalid value for parameter \"default_table_access_method\": \"%s\"", v);
         return set_str(s->default_table_access_method, sizeof s->default_table_access_method, strcasecmp(v, "oltp") ? "memory" : "oltp", name, err);
     }
+    if (strcasecmp(name, "client_min_messages") == 0) {
+        /* PostgreSQL's levels; the server drops messages below the chosen one */
+        static const char *const LEVELS[] = {"debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log", "notice", "warning", "error", NULL};
+        const char *v = value ? value : "notice";
+        for (int i = 0; LEVELS[i]; i++)
+            if (strcasecmp(v, LEVELS[i]) == 0)
+                return set_str(s->client_min_messages, sizeof s->client_min_messages, i == 5 ? "debug2" : LEVELS[i], name, err);
+        err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"client_min_messages\": \"%s\"", v);
+        err_hint(err, "Available values: debug5, debug4, debug3, debug2, debug1, log, notice, warning, error.");
+        return MDB_FAIL;
+    }
     i64 x = 0;
     if (strcasecmp(name, "threads") == 0) {
         if (!value) { s->threads = def.threads; return MDB_OK_; }
@@ -162,6 +174,7 @@ int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Er
     else if (strcasecmp(name, "standard_conforming_strings") == 0) snprintf(buf, cap, "on");
     else if (strcasecmp(name, "intervalstyle") == 0) snprintf(buf, cap, "postgres");
     else if (strcasecmp(name, "max_identifier_length") == 0) snprintf(buf, cap, "63");
+    else if (strcasecmp(name, "client_min_messages") == 0) snprintf(buf, cap, "%s", s->client_min_messages);
     else return err_set(err, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
     return MDB_OK_;
 }

@@ -23,6 +23,7 @@ typedef struct Settings {
     char application_name[64];
     char client_encoding[16];
     char default_table_access_method[16];
+    char client_min_messages[16]; /* lowest level of message sent to the client (lower case) */
     int threads;             /* worker threads for one query */
     int extra_float_digits;
     i64 statement_timeout_ms;

@@ -192,11 +192,23 @@ static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint3
 
 /* ---- messages to the client --------------------------------------------------------- */
 
+static void show_setting(Session *s, const char *name, char *buf, size_t cap);
+
+/* Whether a NOTICE goes to the client: client_min_messages at or below notice (debug*, log,
+ * notice), as PostgreSQL filters its messages.  Asked only when there is a notice to send. */
+static bool notices_wanted(Session *s)
+{
+    char v[32];
+    show_setting(s, "client_min_messages", v, sizeof v);
+    return strcmp(v, "warning") != 0 && strcmp(v, "error") != 0;
+}
+
 /* NoticeResponse for every NOTICE the statement raised (DROP … IF EXISTS of a missing object, …). */
 static void send_notices(Session *s, const MdbResult *r)
 {
     char code[6];
     const char *m;
+    if (!mdb_result_notice(r, 0, code) || !notices_wanted(s)) return;
     for (int i = 0; (m = mdb_result_notice(r, i, code)) != NULL; i++) {
         const char *nl = strchr(m, '\n');
         int n = (int)(nl ? (size_t)(nl - m) : strlen(m));
@@ -885,7 +897,7 @@ static int run_role_statement(Session *s, const char *sql, size_t len)
                 send_error(s, "42704", "role \"%s\" does not exist", name);
                 goto out;
             }
-            if (missing) {
+            if (missing && notices_wanted(s)) {
                 PgBuf *b = &s->out;
                 char m[200];
                 snprintf(m, sizeof m, "role \"%s\" does not exist, skipping", name);

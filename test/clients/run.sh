@@ -173,6 +173,30 @@ EOF
     want=$'NOTICE:  table "nosuch_t" does not exist, skipping\nNOTICE:  schema "nosuch_s" does not exist, skipping\nNOTICE:  relation "t2" already exists, skipping'
     if [ "$out" = "$want" ]; then pass; else fail "psql notices: [$out]"; fi
 
+    # client_min_messages filters NoticeResponse as PostgreSQL does (SET, PGOPTIONS, RESET)
+    out=$(psql -X -q -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS nosuch_t" -c "DROP ROLE IF EXISTS nosuch_r" \
+        -c "SHOW client_min_messages" -c "RESET client_min_messages" -c "DROP TABLE IF EXISTS nosuch_t2" -At 2>&1)
+    want=$'warning\nNOTICE:  table "nosuch_t2" does not exist, skipping'
+    if [ "$out" = "$want" ]; then pass; else fail "client_min_messages: [$out]"; fi
+    out=$(PGOPTIONS="-c client_min_messages=error" psql -X -q -At -c "DROP VIEW IF EXISTS nosuch_v" -c "SHOW client_min_messages" 2>&1)
+    if [ "$out" = "error" ]; then pass; else fail "client_min_messages from PGOPTIONS: [$out]"; fi
+    expect_error "client_min_messages value" 22023 "SET client_min_messages = loud"
+
+    # one PostgreSQL version wherever a client looks
+    expect "server version" '15.8 (MegaDB 0.1.0)|150008|t' \
+        -c "SELECT current_setting('server_version'), current_setting('server_version_num'), version() LIKE 'PostgreSQL ' || current_setting('server_version') || ' on %'"
+    out=$(psql -X -At -c "SHOW server_version" 2>&1)
+    if [ "$out" = "15.8 (MegaDB 0.1.0)" ]; then pass; else fail "SHOW server_version: [$out]"; fi
+
+    # float output: shortest round-trip digits (extra_float_digits 1), the digits asked for otherwise
+    expect "float8 tiny literal" '-2.25e-300|2.25e-300|1e-40|1.2345678901234569e-20|1e-310' \
+        -c "SELECT -2.25e-300::float8, 2.25e-300::float8, 1e-40::float4, 1.234567890123456789e-20::float8, 1e-310::float8"
+    expect "float text" '0.1|0.1|0.3333333333333333|0.33333334|1e+20|3.4028235e+38|NaN|-Infinity|-0|1.2345678901234568e+17' \
+        -c "SELECT 0.1::float8, 0.1::float4, 1/3::float8, (1/3.0)::float4, 100000000000000000000::float8, 3.4028235e38::float4, 'NaN'::float8, '-Infinity'::float4, '-0'::float8, 123456789012345678::float8"
+    expect "extra_float_digits 0" '3.14159265358979|3.30000007152557|0.333333' -c "SET extra_float_digits = 0" -c "SELECT pi(), 1.1::float4 * 3, (1/3.0)::float4"
+    expect "extra_float_digits -3" '3.14159265359|1.23e+05' -c "SET extra_float_digits = -3" -c "SELECT pi(), 123456::float4"
+    expect "extra_float_digits 3" '0.1|3.3000000715255737' -c "SET extra_float_digits = 3" -c "SELECT 0.1::float8, 1.1::float4 * 3"
+
     # roles: CREATE/ALTER/DROP ROLE kept as SCRAM verifiers in the users file
     out=$("${PSQL[@]}" -c "CREATE ROLE app_r LOGIN PASSWORD 'it''s s3cret'" -c "CREATE USER app_u" -c "CREATE ROLE app_n NOLOGIN PASSWORD 'pw'" 2>&1)
     [ -z "$out" ] || fail "create roles: [$out]"
