@@ -226,6 +226,35 @@ public class TestJdbc {
                 }
             });
 
+            // SQL cursors through the extended protocol: DECLARE with a parameter, FETCH as a
+            // prepared query (its rows described by the cursor), MOVE, CLOSE
+            section("cursors", () -> {
+                c.setAutoCommit(false);
+                try (PreparedStatement dc = c.prepareStatement("DECLARE jc CURSOR FOR SELECT id, name FROM jdbc_t WHERE id >= ? ORDER BY id")) {
+                    dc.setInt(1, 3);
+                    dc.execute();
+                }
+                List<Integer> got = new ArrayList<>();
+                try (PreparedStatement fc = c.prepareStatement("FETCH 4 FROM jc")) {
+                    for (int round = 0; round < 2; round++) {
+                        try (ResultSet rs = fc.executeQuery()) {
+                            while (rs.next()) got.add(rs.getInt(1));
+                        }
+                    }
+                }
+                try (Statement st = c.createStatement()) {
+                    st.execute("MOVE FORWARD 2 IN jc");
+                    check(st.getUpdateCount() == 2, "MOVE count " + st.getUpdateCount());
+                    try (ResultSet rs = st.executeQuery("FETCH 1 FROM jc")) {
+                        check(rs.next() && rs.getInt(1) == 100 && rs.getString(2).equals("batch 100"), "FETCH after MOVE");
+                    }
+                    st.execute("CLOSE jc");
+                }
+                check(got.equals(Arrays.asList(3, 4, 5, 6, 7, 8, 9, 10)), "FETCH 4 twice " + got);
+                c.commit();
+                c.setAutoCommit(true);
+            });
+
             section("errors", () -> {
                 try (Statement st = c.createStatement()) {
                     st.executeQuery("SELECT * FROM no_such_table");

@@ -577,5 +577,92 @@ check(types(r) == [b"1", b"2", b"N", b"C", b"Z"] and nt and nt[0].get("M") == 'v
 t.s.close()
 u.s.close()
 
+# ---- cursors in the extended protocol ---------------------------------------------------------
+# DECLARE through Parse/Bind/Execute (with a parameter), FETCH with a row limit (PortalSuspended),
+# Describe of FETCH, MOVE, CLOSE; a cursor without HOLD needs a transaction block; portals
+# last until their transaction ends.
+cu = Conn()
+def xq(conn, sql):
+    conn.send(msg(b"Q", cstr(sql)))
+    return conn.until_ready()
+def ext(conn, sql, params=(), rfmts=(), maxrows=0, describe_portal=False, oids=()):
+    conn.send(parse("", sql, oids) + bind("", "", params, rfmts=rfmts) + (describe(b"P", "") if describe_portal else b"") + execute("", maxrows) + SYNC)
+    return conn.until_ready()
+xq(cu, "DROP TABLE IF EXISTS curt")
+xq(cu, "CREATE TABLE curt (i int, t text)")
+xq(cu, "INSERT INTO curt SELECT g, 'r' || g FROM generate_series(1, 20) AS g(g)")
+r = ext(cu, "DECLARE c0 CURSOR FOR SELECT i FROM curt")
+e = [fields(b) for t, b in r if t == b"E"]
+check(e and e[0].get("C") == "25P01" and r[-1] == (b"Z", b"I"), "extended DECLARE outside a block: 25P01 %r" % e)
+xq(cu, "BEGIN")
+r = ext(cu, "DECLARE c1 CURSOR FOR SELECT i, t FROM curt WHERE i > $1 ORDER BY i", [b"5"])
+check(types(r) == [b"1", b"2", b"C", b"Z"] and r[2][1] == b"DECLARE CURSOR\0" and r[-1][1] == b"T", "extended DECLARE with a parameter: %r" % r)
+cu.send(parse("f3", "FETCH 3 FROM c1") + describe(b"S", "f3") + SYNC)
+r = cu.until_ready()
+rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+check(types(r) == [b"1", b"t", b"T", b"Z"] and rd and [(n, o) for n, o, _, _ in rd[0]] == [("i", 23), ("t", 25)], "Describe of FETCH: %r" % r)
+cu.send(bind("", "f3") + execute("") + SYNC)
+r = cu.until_ready()
+check(types(r) == [b"2", b"D", b"D", b"D", b"C", b"Z"] and datarows(r) == [[b"6", b"r6"], [b"7", b"r7"], [b"8", b"r8"]] and r[-2][1] == b"FETCH 3\0",
+      "extended FETCH 3: %r" % r)
+# FETCH FORWARD 5 with a row limit of 2: suspended twice, then the last row and FETCH 5
+cu.send(parse("", "FETCH FORWARD 5 IN c1") + bind("p5", "", rfmts=[1]) + describe(b"P", "p5") + execute("p5", 2) + execute("p5", 2) + execute("p5", 2) + SYNC)
+r = cu.until_ready()
+check(types(r) == [b"1", b"2", b"T", b"D", b"D", b"s", b"D", b"D", b"s", b"D", b"C", b"Z"] and r[-2][1] == b"FETCH 1\0",
+      "FETCH with a row limit: %r %r" % (types(r), r[-2]))
+rows = datarows(r)
+check([struct.unpack("!i", x[0])[0] for x in rows] == [9, 10, 11, 12, 13] and rows[0][1] == b"r9", "binary rows of FETCH: %r" % rows)
+rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+check(rd and all(f == 1 for _, _, _, f in rd[0]), "Describe portal of FETCH gives binary formats")
+r = ext(cu, "MOVE FORWARD 4 FROM c1")
+check(r[-2] == (b"C", b"MOVE 4\0"), "extended MOVE: %r" % r)
+r = ext(cu, "FETCH ALL FROM c1")
+check([x[0] for x in datarows(r)] == [b"18", b"19", b"20"] and r[-2][1] == b"FETCH 3\0", "FETCH ALL after MOVE: %r" % r)
+r = ext(cu, "FETCH NEXT FROM c1")
+check(datarows(r) == [] and r[-2][1] == b"FETCH 0\0", "FETCH at the end: %r" % r)
+r = ext(cu, "FETCH 1 FROM nosuch_cursor")
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "FETCH of a missing cursor: %r" % r)
+xq(cu, "ROLLBACK")
+xq(cu, "BEGIN")
+r = ext(cu, "DECLARE c2 CURSOR FOR SELECT i FROM curt ORDER BY i")
+r = ext(cu, "CLOSE c2")
+check(r[-2] == (b"C", b"CLOSE CURSOR\0"), "extended CLOSE: %r" % r)
+r = ext(cu, "FETCH 1 FROM c2")
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "FETCH after CLOSE: 34000 %r" % r)
+xq(cu, "ROLLBACK")
+# a cursor without HOLD ends with its transaction; WITH HOLD survives COMMIT
+xq(cu, "BEGIN")
+ext(cu, "DECLARE c3 CURSOR FOR SELECT i FROM curt ORDER BY i")
+ext(cu, "DECLARE c4 CURSOR WITH HOLD FOR SELECT i FROM curt WHERE i <= $1 ORDER BY i", [b"2"])
+xq(cu, "COMMIT")
+r = ext(cu, "FETCH 1 FROM c3")
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "a cursor without HOLD is gone after COMMIT: %r" % r)
+r = ext(cu, "FETCH ALL FROM c4")
+check(datarows(r) == [[b"1"], [b"2"]], "WITH HOLD cursor after COMMIT (extended): %r" % r)
+r = ext(cu, "CLOSE c4")
+# a portal suspended inside a transaction block lives until the block ends
+xq(cu, "BEGIN")
+cu.send(parse("", "SELECT i FROM curt ORDER BY i") + bind("keep", "") + execute("keep", 2) + SYNC)
+r = cu.until_ready()
+check(types(r)[-2:] == [b"s", b"Z"] and r[-1][1] == b"T", "portal suspended in a block: %r" % types(r))
+xq(cu, "SELECT 1")
+cu.send(execute("keep", 3) + SYNC)
+r = cu.until_ready()
+check([x[0] for x in datarows(r)] == [b"3", b"4", b"5"], "the portal goes on after Sync and a Query in the same block: %r" % r)
+xq(cu, "COMMIT")
+cu.send(execute("keep", 3) + SYNC)
+r = cu.until_ready()
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "the portal is gone after COMMIT: %r" % r)
+# a portal of a block that failed answers 25P02
+xq(cu, "BEGIN")
+cu.send(parse("", "SELECT i FROM curt ORDER BY i") + bind("keep2", "") + execute("keep2", 2) + SYNC)
+cu.until_ready()
+xq(cu, "SELECT 1/0")
+cu.send(execute("keep2", 2) + SYNC)
+r = cu.until_ready()
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["25P02"] and r[-1][1] == b"E", "portal in a failed block: %r" % r)
+xq(cu, "ROLLBACK")
+cu.s.close()
+
 print("%d checks, %d failed" % (checks, failures))
 sys.exit(1 if failures else 0)
