@@ -330,7 +330,7 @@ static bool binary_supported(uint32_t oid)
     static const uint32_t ok[] = {16, 21, 23, 20, 700, 701, 1700, 17, 2950, 1082, 1083, 1114, 1184, 1186, 25, 1043, 1042, 114, 3802};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (ok[i] == oid) return true;
-    return false;
+    return pgwire_array_has_binary(oid);
 }
 
 static void cursor_free(Cursor *c)

@@ -80,6 +80,36 @@ public class TestJdbc {
                 }
             });
 
+            // arrays: from the 5th execution pgjdbc asks for int4[]/text[]/float8[] in binary
+            section("arrays", () -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT ARRAY[?::int, NULL, 3], ARRAY['a', ?, NULL]::text[], ARRAY[1.5, ?]::float8[]")) {
+                    for (int i = 0; i < 8; i++) {
+                        ps.setInt(1, i);
+                        ps.setString(2, "b \"" + i);
+                        ps.setDouble(3, i / 2.0);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            check(rs.next(), "array row " + i);
+                            Object[] a = (Object[]) rs.getArray(1).getArray();
+                            Object[] t = (Object[]) rs.getArray(2).getArray();
+                            Object[] f = (Object[]) rs.getArray(3).getArray();
+                            check(Arrays.equals(a, new Integer[] {i, null, 3}), "int4[] round " + i + ": " + Arrays.toString(a));
+                            check(Arrays.equals(t, new String[] {"a", "b \"" + i, null}), "text[] round " + i + ": " + Arrays.toString(t));
+                            check(Arrays.equals(f, new Double[] {1.5, i / 2.0}), "float8[] round " + i + ": " + Arrays.toString(f));
+                        }
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT ?::int4[], array_upper(?::int4[], 1)")) {
+                    for (int i = 0; i < 6; i++) {
+                        ps.setArray(1, c.createArrayOf("int4", new Integer[] {i, i + 1}));
+                        ps.setArray(2, c.createArrayOf("int4", new Integer[] {i, null, i}));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            check(Arrays.equals((Object[]) rs.getArray(1).getArray(), new Integer[] {i, i + 1}) && rs.getInt(2) == 3, "int4[] parameter round " + i);
+                        }
+                    }
+                }
+            });
+
             section("batches", () -> {
                 c.setAutoCommit(false);
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO jdbc_t (id, name, amount) VALUES (?, ?, ?)")) {

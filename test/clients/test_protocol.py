@@ -295,6 +295,33 @@ check(rows == [[b"-1099511627776", b"1.5", b"t", b"\\x00ff6162", b"00010203-0405
                 b"2000-01-02 00:00:00+00", b"1 year 2 mons 4 days 01:02:03.000001", b"2001-01-01", b"-7"]],
       "binary parameters: %r %r" % (rows, [fields(b) for t, b in r if t == b"E"]))
 
+# arrays in binary, both directions (PostgreSQL's layout: ndim, has-nulls, element OID, size and
+# lower bound per dimension, then length + value per element)
+def arr_bin(elem, items, fmt):
+    out = struct.pack("!iiI", 1 if items else 0, 1 if any(x is None for x in items) else 0, elem)
+    if items:
+        out += struct.pack("!ii", len(items), 1)
+    for x in items:
+        out += struct.pack("!i", -1) if x is None else struct.pack("!i", struct.calcsize(fmt) if fmt else len(x)) + (struct.pack(fmt, x) if fmt else x)
+    return out
+c.send(parse("", "SELECT ARRAY[1,NULL,3]::int8[], ARRAY['a','b c',NULL]::text[], '{}'::int4[], ARRAY[1.5,2.5]::float8[], ARRAY['2020-01-01'::date], ARRAY[1.25,-3]::numeric[]")
+       + bind("", "", rfmts=[1]) + describe(b"P", "") + execute("") + SYNC)
+r = c.until_ready()
+rows = datarows(r)
+rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+check(rd and [o for _, o, _, _ in rd[0]] == [1016, 1009, 1007, 1022, 1182, 1231], "array type OIDs: %r" % rd)
+want = [arr_bin(20, [1, None, 3], "!q"), arr_bin(25, [b"a", b"b c", None], None), arr_bin(23, [], None), arr_bin(701, [1.5, 2.5], "!d"),
+        arr_bin(1082, [7305], "!i"), arr_bin(1700, [struct.pack("!hhHhhh", 2, 0, 0, 2, 1, 2500), struct.pack("!hhHhh", 1, 0, 0x4000, 0, 3)], None)]
+check(rows == [want], "binary arrays: %r" % [[x.hex() if x else x for x in row] for row in rows])
+c.send(parse("", "SELECT $1::int4[], $2::text[], array_upper($2::text[], 1), $3::float8[]", (1007, 1009, 1022))
+       + bind("", "", [arr_bin(23, [1, None, -3], "!i"), arr_bin(25, [b"a", b"b c", None, b'q"x', b""], None), arr_bin(701, [], None)], pfmts=[1])
+       + execute("") + SYNC)
+r = c.until_ready()
+check(datarows(r) == [[b"{1,NULL,-3}", b'{a,"b c",NULL,"q\\"x",""}', b"5", b"{}"]], "binary array parameters: %r" % r)
+c.send(parse("", "SELECT $1::int4[]", (1007,)) + bind("", "", [arr_bin(23, [1], "!i")[:-2]], pfmts=[1]) + execute("") + SYNC)
+r = c.until_ready()
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["22P03"], "truncated binary array: 22P03 %r" % r)
+
 # Execute with a row limit: PortalSuspended, then the rest
 c.send(msg(b"Q", cstr("INSERT INTO ext (id) SELECT x FROM generate_series(3, 10) AS g(x)")))
 c.until_ready()
