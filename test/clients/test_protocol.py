@@ -322,6 +322,64 @@ c.send(parse("", "SELECT $1::int4[]", (1007,)) + bind("", "", [arr_bin(23, [1], 
 r = c.until_ready()
 check([fields(b).get("C") for t, b in r if t == b"E"] == ["22P03"], "truncated binary array: 22P03 %r" % r)
 
+# every core type in binary: the bytes PostgreSQL 15 sends (taken from it, TimeZone Asia/Kolkata),
+# and the same bytes sent back as a binary parameter of that type give the value's text again
+binary_cases = [
+    ('true', 16, '01', 'true'),
+    ('false', 16, '00', 'false'),
+    ('(-7)::int2', 21, 'fff9', '-7'),
+    ('2147483647::int4', 23, '7fffffff', '2147483647'),
+    ('(-9223372036854775807)::int8', 20, '8000000000000001', '-9223372036854775807'),
+    ('1.5::float4', 700, '3fc00000', '1.5'),
+    ("'-Infinity'::float4", 700, 'ff800000', '-Infinity'),
+    ("'NaN'::float8", 701, '7ff8000000000000', 'NaN'),
+    ('-2.25e-30::float8', 701, 'b9c6d1557ec93af3', '-2.25e-30'),
+    ('0::numeric', 1700, '0000000000000000', '0'),
+    ('(-3.00)::numeric', 1700, '00010000400000020003', '-3.00'),
+    ('123456.7800::numeric', 1700, '0003000100000004000c0d801e78', '123456.7800'),
+    ('0.0001::numeric', 1700, '0001ffff000000040001', '0.0001'),
+    ('1e20::numeric', 1700, '00010005000000000001', '100000000000000000000'),
+    ('(-0.5)::numeric(5,2)', 1700, '0001ffff400000021388', '-0.50'),
+    ("'abc'::text", 25, '616263', 'abc'),
+    ("'héllo'::varchar(10)", 1043, '68c3a96c6c6f', 'héllo'),
+    ("'ab'::char(4)", 1042, '61622020', None),
+    ("'\\x00ff61'::bytea", 17, '00ff61', '\\x00ff61'),
+    ("''::bytea", 17, '', '\\x'),
+    ("'1999-12-31'::date", 1082, 'ffffffff', '1999-12-31'),
+    ("'2000-01-01'::date", 1082, '00000000', '2000-01-01'),
+    ("'0044-03-15 BC'::date", 1082, 'fff49d7b', '0044-03-15 BC'),
+    ("'infinity'::date", 1082, '7fffffff', 'infinity'),
+    ("'23:59:58.123456'::time", 1083, '000000141dbabdc0', '23:59:58.123456'),
+    ("'00:00:00'::time", 1083, '0000000000000000', '00:00:00'),
+    ("'2024-02-29 12:34:56.5'::timestamp", 1114, '0002b583416e1d20', '2024-02-29 12:34:56.5'),
+    ("'1900-01-01 00:00:00'::timestamp", 1114, 'fff4c9ee7c0b8000', '1900-01-01 00:00:00'),
+    ("'-infinity'::timestamp", 1114, '8000000000000000', '-infinity'),
+    ("'2020-05-06 07:08:09+00'::timestamptz", 1184, '000247f431f2a840', '2020-05-06 12:38:09+05:30'),
+    ("'2020-05-06 07:08:09.25-03:30'::timestamptz", 1184, '000247f720fb36d0', '2020-05-06 16:08:09.25+05:30'),
+    ("'1 year 2 mons 4 days 01:02:03.000001'::interval", 1186, '00000000dde878c1000000040000000e', '1 year 2 mons 4 days 01:02:03.000001'),
+    ("'-1 days +02:00:00'::interval", 1186, '00000001ad274800ffffffff00000000', '-1 days +02:00:00'),
+    ("'-3 mons -00:00:01.5'::interval", 1186, 'ffffffffffe91ca000000000fffffffd', '-3 mons -00:00:01.5'),
+    ("'00:00:00'::interval", 1186, '00000000000000000000000000000000', '00:00:00'),
+    ("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", 2950, 'a0eebc999c0b4ef8bb6d6bb9bd380a11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+]
+c.send(msg(b"Q", cstr("SET TimeZone = 'Asia/Kolkata'")))
+c.until_ready()
+for expr, oid, hexval, text in binary_cases:
+    c.send(parse("", "SELECT " + expr) + bind("", "", rfmts=[1]) + describe(b"P", "") + execute("") + SYNC)
+    r = c.until_ready()
+    rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+    rows = datarows(r)
+    check(rd and rd[0][0][1] == oid and rows and rows[0][0] == bytes.fromhex(hexval),
+          "binary %s: %r %r" % (expr, rd, rows[0][0].hex() if rows and rows[0][0] is not None else r))
+    if text is None:
+        continue
+    c.send(parse("", "SELECT $1::text", (oid,)) + bind("", "", [bytes.fromhex(hexval)], pfmts=[1]) + execute("") + SYNC)
+    r = c.until_ready()
+    check(datarows(r) == [[text.encode()]], "binary parameter %s: %r" % (expr, r))
+c.send(msg(b"Q", cstr("RESET TimeZone")))
+c.until_ready()
+
+
 # Execute with a row limit: PortalSuspended, then the rest
 c.send(msg(b"Q", cstr("INSERT INTO ext (id) SELECT x FROM generate_series(3, 10) AS g(x)")))
 c.until_ready()
