@@ -15,14 +15,18 @@
  * (PortalSuspended while rows remain).  A portal's statement runs at its
  * first Describe or Execute.
  */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include <errno.h>
 #include <stdarg.h>
 #include <ctype.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -89,6 +93,9 @@ struct Session {
     MdbConn *conn;
     uint32_t pid, key;
     bool running;           /* a statement runs (under srv->mu): cancel may act */
+    bool peer_gone;         /* the watcher saw the client go during a statement */
+    bool timed_out;         /* a read ran into the socket's timeout (authentication) */
+    struct timespec deadline; /* CLOCK_MONOTONIC end of the authentication time (0: none) */
     uint8_t in[16384];
     size_t in_pos, in_len;
     uint8_t *msg;           /* body of the last message read */
@@ -143,8 +150,21 @@ static bool sess_fill(Session *s)
             int k = SSL_read(s->ssl, s->in + s->in_len, (int)(sizeof s->in - s->in_len));
             n = k > 0 ? k : -1;
         } else {
+            if (s->deadline.tv_sec) {
+                /* the authentication timeout bounds the whole startup, not each read */
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long long ms = (long long)(s->deadline.tv_sec - now.tv_sec) * 1000 + (s->deadline.tv_nsec - now.tv_nsec) / 1000000;
+                if (ms <= 0) {
+                    s->timed_out = s->io_failed = true;
+                    return false;
+                }
+                struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+                setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            }
             n = recv(s->fd, s->in + s->in_len, sizeof s->in - s->in_len, 0);
             if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) s->timed_out = true;
         }
         if (n <= 0) {
             s->io_failed = true;
@@ -2005,6 +2025,31 @@ void session_kick(Session *s)
     if (s->running && s->conn) mdb_conn_cancel(s->conn);
 }
 
+void session_check_peer(Session *s)
+{
+    if (!s->running || s->fd < 0 || !s->conn || s->peer_gone) return;
+    struct pollfd pf = {s->fd, POLLRDHUP, 0};
+    if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+        s->peer_gone = true;
+        server_log("LOG", "%s: connection to client lost during a statement: cancelled", s->peer);
+        mdb_conn_cancel(s->conn);
+    }
+}
+
+/* Starts (secs > 0) or ends the authentication time of a socket session. */
+static void set_auth_deadline(Session *s, int secs)
+{
+    if (s->fd < 0) return;
+    if (secs > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+        s->deadline.tv_sec += secs;
+    } else {
+        memset(&s->deadline, 0, sizeof s->deadline);
+        struct timeval tv = {0, 0};
+        setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+}
+
 void server_cancel(Server *srv, uint32_t pid, uint32_t key)
 {
     pthread_mutex_lock(&srv->mu);
@@ -2020,7 +2065,14 @@ void *session_main(void *arg)
 {
     Session *s = arg;
     Server *srv = s->srv;
-    if (startup(s)) serve(s);
+    /* a connection that does not log in within the timeout is closed (PostgreSQL's
+     * authentication_timeout): a flood of silent sockets cannot hold sessions forever */
+    if (srv->auth_timeout_s > 0) set_auth_deadline(s, srv->auth_timeout_s);
+    bool started = startup(s);
+    if (started && srv->auth_timeout_s > 0) set_auth_deadline(s, 0);
+    if (!started && s->timed_out)
+        server_log("LOG", "%s: authentication timeout", s->peer);
+    if (started) serve(s);
     pthread_mutex_lock(&srv->mu);
     for (Session **pp = &srv->sessions; *pp; pp = &(*pp)->next)
         if (*pp == s) {

@@ -33,6 +33,8 @@ typedef struct Server {
     pthread_cond_t cv;      /* signalled when a session ends */
     Session *sessions;
     int nsessions;
+    int max_sessions;       /* --max-connections: more are refused with 53300 */
+    int auth_timeout_s;     /* --authentication-timeout: a connection must log in within it */
     volatile sig_atomic_t stopping;
 } Server;
 
@@ -71,6 +73,9 @@ void server_cancel(Server *srv, uint32_t pid, uint32_t key);
 /* Stop: shuts every session's socket and cancels what runs (srv->mu held). */
 void session_kick(Session *s);
 Session *session_next(Session *s);
+/* The watcher (srv->mu held): cancels the running statement of a session whose client has
+ * gone away. */
+void session_check_peer(Session *s);
 
 /* Set by the fuzz target: server_log prints nothing. */
 extern bool server_log_silent;

@@ -16,6 +16,8 @@
 #     batches, fetch size, generated keys, DatabaseMetaData, query timeout);
 #   - test_pgbench.sh: pgbench -i and TPC-B-like runs in every query mode with
 #     balanced books afterwards;
+#   - test_limits.py: --max-connections, --authentication-timeout and floods of
+#     silent, trickling or garbage connections (a server of its own);
 #   - server start-up rules (no user without --auth trust), trust mode, TLS
 #     (when the openssl command exists) and a clean stop on SIGTERM.
 # A client that is not installed is reported and skipped, not failed.
@@ -391,6 +393,15 @@ wait "$SERVER_PID"
 rc=$?
 SERVER_PID=""
 if [ $rc -eq 0 ]; then pass; else fail "SIGINT: exit $rc"; fi
+
+# connection floods: --max-connections (53300 beyond it), --authentication-timeout (silent
+# or trickling sockets are dropped), garbage startup packets
+echo "== connection limits (test_limits.py)"
+PORT5=$(free_port)
+start_server "$TMP/server5.log" --data "$TMP/limitsdb" --port "$PORT5" --auth trust --max-connections 40 --authentication-timeout 2
+if wait_port "$PORT5" && python3 "$HERE/test_limits.py" 127.0.0.1 "$PORT5"; then pass; else fail "test_limits.py"; fi
+if grep -q "authentication timeout" "$TMP/server5.log" && grep -q "too many connections" "$TMP/server5.log"; then pass; else fail "limits not logged"; fi
+stop_server
 
 # TLS with a self-signed certificate
 if command -v openssl >/dev/null 2>&1 && command -v psql >/dev/null 2>&1; then

@@ -2,9 +2,14 @@
 """test/clients/test_protocol.py — drives `megadb serve` with hand-built
 protocol messages: the extended query protocol message by message (named and
 unnamed statements and portals, ParameterDescription, binary formats, Execute
-with a row limit and PortalSuspended, errors skipping to Sync), CancelRequest,
-and hostile input (bad lengths, truncated bodies, unknown message types) that
-must end in an 08P01 ErrorResponse and a closed connection, never a crash.
+with a row limit and PortalSuspended, errors skipping to Sync), every core type
+and arrays in binary (bytes as PostgreSQL 15 sends them), SQL cursors through
+Parse/Bind/Execute, portals that last until their transaction ends,
+CancelRequest, hostile input (bad lengths, truncated bodies, unknown message
+types) that must end in an 08P01 ErrorResponse and a closed connection, never a
+crash, 220 concurrent connections, a slow query that holds up nobody and a
+client that vanishes mid-query (its transaction's row and key are free again
+long before its statement would have ended).
 
 Usage: test_protocol.py HOST PORT USER PASSWORD DBNAME
 Exits 1 when any check failed.  Only the standard library is used.
@@ -748,6 +753,48 @@ r = cu.until_ready()
 check([fields(b).get("C") for t, b in r if t == b"E"] == ["25P02"] and r[-1][1] == b"E", "portal in a failed block: %r" % r)
 xq(cu, "ROLLBACK")
 cu.s.close()
+
+# ---- a slow query holds up nobody; a client that vanishes mid-query frees what it held ----------
+slow = Conn()
+slow.send(msg(b"Q", cstr("SELECT pg_sleep(3)")))
+time.sleep(0.2)
+others = [Conn() for _ in range(4)]
+t0 = time.time()
+ok = 0
+for k in range(10):
+    for i, o in enumerate(others):
+        o.send(msg(b"Q", cstr("SELECT %d * 2" % (k * 10 + i))))
+    for i, o in enumerate(others):
+        ok += datarows(o.until_ready()) == [[str((k * 10 + i) * 2).encode()]]
+check(ok == 40 and time.time() - t0 < 2.5, "40 queries of 4 other sessions during a 3 s pg_sleep: %d right in %.2f s" % (ok, time.time() - t0))
+r = slow.until_ready()
+check(datarows(r) == [[b""]] and time.time() - t0 > 2, "the slow query still finishes: %r" % r)
+for o in others:
+    o.s.close()
+slow.s.close()
+
+v = Conn()
+w = Conn()
+q(w, "DROP TABLE IF EXISTS vanish")
+q(w, "CREATE TABLE vanish (id int PRIMARY KEY, v text)")
+q(v, "BEGIN")
+r = q(v, "INSERT INTO vanish VALUES (1, 'held')")
+check(r[-1] == (b"Z", b"T"), "the vanishing client's insert, in its open transaction: %r" % r)
+v.send(msg(b"Q", cstr("SELECT pg_sleep(60)")))
+time.sleep(0.3)
+v.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST: the client is gone
+v.s.close()
+t0 = time.time()
+done = None
+while time.time() - t0 < 10:
+    r = q(w, "INSERT INTO vanish VALUES (1, 'mine')")
+    if r[-1] == (b"Z", b"I") and not any(t == b"E" for t, _ in r):
+        done = time.time() - t0
+        break
+    time.sleep(0.2)
+check(done is not None and done < 5, "the vanished client's row and key are free again (after %r s, not its 60 s sleep)" % done)
+check(datarows(q(w, "SELECT v FROM vanish")) == [[b"mine"]], "its uncommitted row was rolled back")
+w.s.close()
 
 print("%d checks, %d failed" % (checks, failures))
 sys.exit(1 if failures else 0)
