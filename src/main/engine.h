@@ -63,7 +63,13 @@ struct MdbResult {
     size_t copy_out_len;
     int copy_ncols;
     char *notices;          /* NOTICEs of the statement: "SQLSTATE\tmessage\n" each (malloc'd) */
+    u32 *origin_oids;       /* per column: the table it reads unchanged (0: none; NULL: unknown) */
+    int *origin_attnums;    /* … and that table's column number (1-based) */
 };
+
+/* Records where r's columns come from (origin.c), from the bound plan of a SELECT. */
+struct LogicalOp;
+void result_set_origins(MdbResult *r, const struct LogicalOp *plan);
 
 /* Adds a NOTICE to the statement's result (DROP … IF EXISTS of a missing object, …). */
 void result_add_notice(MdbResult *r, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -396,9 +396,12 @@ static void send_row_description(Session *s, MdbResult *r, const Cursor *c)
     pgb_int16(b, (int16_t)n);
     for (int i = 0; i < n; i++) {
         PgTypeInfo t = pgwire_type_from_name(mdb_result_column_type_name(r, i));
+        uint32_t toid;
+        int attnum;
+        mdb_result_column_origin(r, i, &toid, &attnum);
         pgb_cstr(b, mdb_result_column_name(r, i));
-        pgb_int32(b, 0); /* table OID */
-        pgb_int16(b, 0); /* column number */
+        pgb_int32(b, (int32_t)toid); /* the table and column it reads unchanged, else 0 */
+        pgb_int16(b, (int16_t)attnum);
         pgb_int32(b, (int32_t)t.oid);
         pgb_int16(b, t.typlen);
         pgb_int32(b, t.typmod);

@@ -238,6 +238,19 @@ public class TestJdbc {
                 check(none.isEmpty(), "a view has no primary key " + none);
             });
 
+            // RowDescription's table OID and column number: pgjdbc looks the columns up in the catalog
+            section("result set metadata", () -> {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, name, id + 1 AS calc FROM jdbc_keys")) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    org.postgresql.PGResultSetMetaData pg = md.unwrap(org.postgresql.PGResultSetMetaData.class);
+                    check(pg.getBaseTableName(1).equals("jdbc_keys") && pg.getBaseColumnName(2).equals("name") && pg.getBaseTableName(3).equals(""),
+                          "base table/column: " + pg.getBaseTableName(1) + " " + pg.getBaseColumnName(2) + " [" + pg.getBaseTableName(3) + "]");
+                    check(md.isAutoIncrement(1) && !md.isAutoIncrement(2), "serial column is auto-increment");
+                    check(md.isNullable(2) == ResultSetMetaData.columnNoNulls && md.isNullable(3) == ResultSetMetaData.columnNullableUnknown,
+                          "nullability " + md.isNullable(2) + " " + md.isNullable(3));
+                }
+            });
+
             section("query timeout", () -> {
                 try (Statement st = c.createStatement()) {
                     st.setQueryTimeout(1);

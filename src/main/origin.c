@@ -1,0 +1,68 @@
+/*
+ * src/main/origin.c — where a result column comes from: the table and column a
+ * SELECT's output column reads unchanged, as PostgreSQL's RowDescription reports
+ * them (table OID and attribute number; 0 and 0 for anything computed).
+ * Clients use them to find a column's table (pgjdbc's ResultSetMetaData, editable
+ * result grids).  Found on the bound, not yet optimised plan by following a
+ * column's binding through projections down to the table scan that makes it.
+ */
+#include "main/engine.h"
+#include "planner/logical.h"
+
+/* The operator that makes the bindings of `table` (a scan or a projection). */
+static const LogicalOp *origin_def(const LogicalOp *op, u32 table, int depth)
+{
+    if (!op || depth > 200) return NULL;
+    if (op->kind == LOP_GET && op->u.get.table_index == table) return op;
+    if (op->kind == LOP_PROJECT && op->u.project.table_index == table) return op;
+    if (op->kind == LOP_AGGREGATE && op->u.agg.group_index == table) return op;
+    for (int i = 0; i < op->nchildren && i < 2; i++) {
+        const LogicalOp *d = origin_def(op->children[i], table, depth + 1);
+        if (d) return d;
+    }
+    return NULL;
+}
+
+static void origin_of(const LogicalOp *root, ColBinding b, u32 *oid, int *attnum, int hops)
+{
+    if (hops > 64) return;
+    const LogicalOp *d = origin_def(root, b.table, 0);
+    if (!d) return;
+    if (d->kind == LOP_GET) {
+        if ((int)b.column < d->u.get.ncols_scan && d->u.get.col_ids[b.column] >= 0) {
+            *oid = d->u.get.table->oid;
+            *attnum = d->u.get.col_ids[b.column] + 1;
+        }
+        return;
+    }
+    const Expr *e;
+    if (d->kind == LOP_AGGREGATE) {
+        /* a GROUP BY key is its expression's column */
+        if ((int)b.column >= d->u.agg.ngroups) return;
+        e = d->u.agg.groups[b.column];
+    } else {
+        if ((int)b.column >= d->ncols) return;
+        e = d->u.project.exprs[b.column];
+    }
+    if (e && e->kind == EXPR_COLREF && e->u.col.depth == 0) origin_of(root, e->u.col.binding, oid, attnum, hops + 1);
+}
+
+void result_set_origins(MdbResult *r, const LogicalOp *plan)
+{
+    if (!plan || plan->ncols != r->ncols) return;
+    r->origin_oids = arena_alloc(r->arena, sizeof(u32) * (size_t)(r->ncols + 1));
+    r->origin_attnums = arena_alloc(r->arena, sizeof(int) * (size_t)(r->ncols + 1));
+    for (int i = 0; i < r->ncols; i++) {
+        r->origin_oids[i] = 0;
+        r->origin_attnums[i] = 0;
+        origin_of(plan, plan->cols[i], &r->origin_oids[i], &r->origin_attnums[i], 0);
+        if (!r->origin_oids[i]) r->origin_attnums[i] = 0;
+    }
+}
+
+void mdb_result_column_origin(const MdbResult *r, int col, uint32_t *table_oid, int *attnum)
+{
+    bool known = r->origin_oids && col >= 0 && col < r->ncols;
+    *table_oid = known ? r->origin_oids[col] : 0;
+    *attnum = known ? r->origin_attnums[col] : 0;
+}
