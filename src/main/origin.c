@@ -4,7 +4,8 @@
  * them (table OID and attribute number; 0 and 0 for anything computed).
  * Clients use them to find a column's table (pgjdbc's ResultSetMetaData, editable
  * result grids).  Found on the bound, not yet optimised plan by following a
- * column's binding through projections down to the table scan that makes it.
+ * column's binding through projections down to the table scan that makes it, or
+ * to the projection that gives a view's rows (the view is named, as PostgreSQL does).
  */
 #include "main/engine.h"
 #include "planner/logical.h"
@@ -33,6 +34,12 @@ static void origin_of(const LogicalOp *root, ColBinding b, u32 *oid, int *attnum
             *oid = d->u.get.table->oid;
             *attnum = d->u.get.col_ids[b.column] + 1;
         }
+        return;
+    }
+    if (d->kind == LOP_PROJECT && d->view_oid) {
+        /* a view's column: PostgreSQL names the view, not the table under it */
+        *oid = d->view_oid;
+        *attnum = (int)b.column + 1;
         return;
     }
     const Expr *e;

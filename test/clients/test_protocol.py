@@ -676,20 +676,23 @@ def rowdesc_origins(b):
         pos += 18
         out.append((toid, att))
     return out
+q(t, "DROP VIEW IF EXISTS orig_v")
 q(t, "DROP TABLE IF EXISTS orig_a")
 q(t, "DROP TABLE IF EXISTS orig_b")
 q(t, "CREATE TABLE orig_a (x int, y text, z int)")
 q(t, "CREATE TABLE orig_b (w int, x int)")
-oids = dict((k.decode(), int(v)) for k, v in datarows(q(t, "SELECT relname, oid FROM pg_class WHERE relname IN ('orig_a', 'orig_b')")))
-A, B = oids.get("orig_a", -1), oids.get("orig_b", -1)
-check(A > 0 and B > 0 and A != B, "table oids %r" % oids)
+q(t, "CREATE OR REPLACE VIEW orig_v AS SELECT z, x FROM orig_a")
+oids = dict((k.decode(), int(v)) for k, v in datarows(q(t, "SELECT relname, oid FROM pg_class WHERE relname IN ('orig_a', 'orig_b', 'orig_v')")))
+A, B, V = oids.get("orig_a", -1), oids.get("orig_b", -1), oids.get("orig_v", -1)
+check(A > 0 and B > 0 and V > 0 and len({A, B, V}) == 3, "table oids %r" % oids)
 for sql, want in [("SELECT * FROM orig_a", [(A, 1), (A, 2), (A, 3)]),
                   ("SELECT z, y || '!', 7, x AS renamed FROM orig_a", [(A, 3), (0, 0), (0, 0), (A, 1)]),
                   ("SELECT b.x, a.z FROM orig_a a JOIN orig_b b ON a.x = b.w", [(B, 2), (A, 3)]),
                   ("SELECT s.y FROM (SELECT y, x FROM orig_a WHERE z > 0) s ORDER BY s.x LIMIT 3", [(A, 2)]),
                   ("SELECT DISTINCT z FROM orig_a", [(A, 3)]),
                   ("SELECT y, count(*) FROM orig_a GROUP BY y", [(A, 2), (0, 0)]),
-                  ("SELECT x FROM orig_a UNION SELECT w FROM orig_b", [(0, 0)])]:
+                  ("SELECT x FROM orig_a UNION SELECT w FROM orig_b", [(0, 0)]),
+                  ("SELECT x, z FROM orig_v", [(V, 2), (V, 1)])]:
     r = q(t, sql)
     got = [rowdesc_origins(b) for ty, b in r if ty == b"T"]
     check(got == [want], "RowDescription origins of %s: %r, want %r" % (sql, got, want))
