@@ -1823,7 +1823,15 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE: fname = "current_user"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+            if (b->settings && b->settings->session_user[0]) {
+                /* the session's user (a server sets it at login): a constant for the statement */
+                const char *u = b->settings->session_user;
+                *out = expr_const(b->arena, value_text(b->arena, u, strlen(u)), POS(sv->location));
+                return MDB_OK_;
+            }
+            fname = "current_user";
+            break;
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: fname = "current_schema"; break;
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: fname = "current_database"; break;
         default: return err_set_pos(b->err, POS(sv->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported SQL value function");

@@ -25,6 +25,7 @@ void settings_default(Settings *s)
     snprintf(s->client_encoding, sizeof s->client_encoding, "UTF8");
     snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "memory");
     snprintf(s->client_min_messages, sizeof s->client_min_messages, "notice");
+    snprintf(s->session_user, sizeof s->session_user, "megadb");
     s->threads = ncpu();
     s->extra_float_digits = 1;
     s->statement_timeout_ms = 0;
@@ -35,7 +36,7 @@ static const char *const NAMES[] = {"search_path",      "timezone",          "da
                                     "application_name", "client_encoding",   "default_table_access_method",
                                     "threads",          "extra_float_digits", "statement_timeout",
                                     "memory_limit",     "server_version",    "server_version_num", "standard_conforming_strings",
-                                    "intervalstyle",    "max_identifier_length", "client_min_messages", NULL};
+                                    "intervalstyle",    "max_identifier_length", "client_min_messages", "session_authorization", NULL};
 
 const char *const *settings_names(void) { return NAMES; }
 
@@ -109,6 +110,15 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
                            "invalid value for parameter \"default_table_access_method\": \"%s\"", v);
         return set_str(s->default_table_access_method, sizeof s->default_table_access_method, strcasecmp(v, "oltp") ? "memory" : "oltp", name, err);
     }
+    if (strcasecmp(name, "session_authorization") == 0) {
+        /* a server sets it to the login user first; every role has every privilege, so any
+         * role may be taken on (RESET goes back to the login user) */
+        const char *v = value ? value : s->login_user[0] ? s->login_user : def.session_user;
+        if (!*v || strlen(v) >= sizeof s->session_user)
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"session_authorization\": \"%s\"", v);
+        if (!s->login_user[0] && value) snprintf(s->login_user, sizeof s->login_user, "%s", value);
+        return set_str(s->session_user, sizeof s->session_user, v, name, err);
+    }
     if (strcasecmp(name, "client_min_messages") == 0) {
         /* PostgreSQL's levels; the server drops messages below the chosen one */
         static const char *const LEVELS[] = {"debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log", "notice", "warning", "error", NULL};
@@ -175,6 +185,7 @@ int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Er
     else if (strcasecmp(name, "intervalstyle") == 0) snprintf(buf, cap, "postgres");
     else if (strcasecmp(name, "max_identifier_length") == 0) snprintf(buf, cap, "63");
     else if (strcasecmp(name, "client_min_messages") == 0) snprintf(buf, cap, "%s", s->client_min_messages);
+    else if (strcasecmp(name, "session_authorization") == 0) snprintf(buf, cap, "%s", s->session_user);
     else return err_set(err, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
     return MDB_OK_;
 }

@@ -24,6 +24,8 @@ typedef struct Settings {
     char client_encoding[16];
     char default_table_access_method[16];
     char client_min_messages[16]; /* lowest level of message sent to the client (lower case) */
+    char session_user[64];   /* session_authorization: current_user / session_user */
+    char login_user[64];     /* the first session_authorization set (the login): what RESET restores */
     int threads;             /* worker threads for one query */
     int extra_float_digits;
     i64 statement_timeout_ms;

@@ -1905,6 +1905,7 @@ static bool startup(Session *s)
             }
         }
         (void)appname;
+        apply_setting(s, "session_authorization", s->user); /* current_user, session_user */
         if (options) apply_options(s, options);
         send_parameter_status(s, "server_version", MDB_PG_VERSION_TEXT);
         send_parameter_status(s, "server_encoding", "UTF8");

@@ -184,6 +184,10 @@ EOF
     if [ "$out" = "error" ]; then pass; else fail "client_min_messages from PGOPTIONS: [$out]"; fi
     expect_error "client_min_messages value" 22023 "SET client_min_messages = loud"
 
+    # current_user / session_user are the login user; SET SESSION AUTHORIZATION and RESET
+    expect "current_user" $'tester|tester|tester\nother\ntester' -c "SELECT current_user, session_user, current_setting('session_authorization')" \
+        -c "SET SESSION AUTHORIZATION other" -c "SELECT current_user" -c "RESET SESSION AUTHORIZATION" -c "SELECT user"
+
     # one PostgreSQL version wherever a client looks
     expect "server version" '15.8 (MegaDB 0.1.0)|150008|t' \
         -c "SELECT current_setting('server_version'), current_setting('server_version_num'), version() LIKE 'PostgreSQL ' || current_setting('server_version') || ' on %'"
