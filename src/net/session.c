@@ -109,7 +109,8 @@ struct Session {
     bool implicit;          /* an implicit transaction (several statements of one Query, or
                              * the Executes up to Sync) is open: BEGIN was run for it */
     char user[64], database[64];
-    char reported[4][80];   /* TimeZone, DateStyle, application_name, IntervalStyle as last reported */
+    char reported[5][80];   /* TimeZone, DateStyle, application_name, IntervalStyle,
+                             * session_authorization as last reported */
     Session *next;
 };
 
@@ -463,7 +464,7 @@ static int cursor_send(Session *s, Cursor *c, int64_t max, int64_t *sent)
 
 /* ---- ParameterStatus after SET --------------------------------------------------------- */
 
-static const char *REPORTED[4] = {"TimeZone", "DateStyle", "application_name", "IntervalStyle"};
+static const char *REPORTED[5] = {"TimeZone", "DateStyle", "application_name", "IntervalStyle", "session_authorization"};
 
 static void show_setting(Session *s, const char *name, char *buf, size_t cap)
 {
@@ -482,7 +483,7 @@ static void show_setting(Session *s, const char *name, char *buf, size_t cap)
 /* Reports the settings clients track when they changed (as PostgreSQL's GUC_REPORT). */
 static void report_changes(Session *s, bool all)
 {
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         char v[80];
         if (i == 3) snprintf(v, sizeof v, "postgres"); /* the only IntervalStyle */
         else show_setting(s, REPORTED[i], v, sizeof v);
@@ -1913,7 +1914,6 @@ static bool startup(Session *s)
         send_parameter_status(s, "integer_datetimes", "on");
         send_parameter_status(s, "standard_conforming_strings", "on");
         send_parameter_status(s, "is_superuser", "on");
-        send_parameter_status(s, "session_authorization", s->user);
         send_parameter_status(s, "default_transaction_read_only", "off");
         send_parameter_status(s, "in_hot_standby", "off");
         report_changes(s, true);

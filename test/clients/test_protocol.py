@@ -223,6 +223,11 @@ check(c.params.get("server_version", "").startswith("15."), "server_version 15.x
 check(c.params.get("DateStyle") == "ISO, MDY", "DateStyle ISO, MDY")
 check(c.params.get("integer_datetimes") == "on", "integer_datetimes")
 check(c.params.get("client_encoding") == "UTF8", "client_encoding")
+check(c.params.get("session_authorization") == USER and c.params.get("server_version") == "15.8 (MegaDB 0.1.0)", "session_authorization, server_version: %r" % c.params)
+c.send(msg(b"Q", cstr("SET SESSION AUTHORIZATION someone_else; SELECT current_user; RESET SESSION AUTHORIZATION; SELECT session_user")))
+r = c.until_ready()
+check([b for t, b in r if t == b"S"] == [b"session_authorization\0someone_else\0", b"session_authorization\0" + USER.encode() + b"\0"]
+      and datarows(r) == [[b"someone_else"], [USER.encode()]], "SET SESSION AUTHORIZATION: ParameterStatus and current_user %r" % r)
 c.send(msg(b"Q", cstr("DROP TABLE IF EXISTS ext")))
 c.until_ready()
 c.send(msg(b"Q", cstr("CREATE TABLE ext(id int PRIMARY KEY, name varchar(20), price numeric(10,2), d date, ts timestamp, f float8)")))
