@@ -36,6 +36,7 @@
 #define USERS_FILE "server_users"
 #define MAX_SESSIONS 4000
 #define AUTH_TIMEOUT_S 60
+#define DEAD_END_SESSIONS 64
 #define SCRAM_ITERATIONS 4096
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -516,7 +517,11 @@ int pgwire_serve_main(int argc, char **argv)
         char peer[80];
         peer_name(&ss, peer, sizeof peer);
         pthread_mutex_lock(&srv.mu);
-        if (srv.nsessions >= srv.max_sessions) {
+        /* over the limit: a session that answers the startup with 53300, as PostgreSQL's
+         * backends do (libpq shows the message, also after its SSLRequest); beyond
+         * DEAD_END_SESSIONS of those at once, the listener says it itself and closes */
+        bool dead = srv.nsessions - srv.ndead >= srv.max_sessions;
+        if (dead && srv.ndead >= DEAD_END_SESSIONS) {
             pthread_mutex_unlock(&srv.mu);
             server_log("LOG", "%s: too many connections", peer);
             /* as PostgreSQL answers: a FATAL ErrorResponse (libpq reads it in place of the
@@ -533,6 +538,10 @@ int pgwire_serve_main(int argc, char **argv)
             continue;
         }
         Session *s = session_new(&srv, fd, peer);
+        if (dead) {
+            server_log("LOG", "%s: too many connections", peer);
+            session_set_dead_end(s);
+        }
         pthread_t th;
         if (pthread_create(&th, &attr, session_main, s) != 0) {
             pthread_mutex_unlock(&srv.mu);

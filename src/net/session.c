@@ -95,6 +95,7 @@ struct Session {
     bool running;           /* a statement runs (under srv->mu): cancel may act */
     bool peer_gone;         /* the watcher saw the client go during a statement */
     bool timed_out;         /* a read ran into the socket's timeout (authentication) */
+    bool dead_end;          /* over --max-connections: only tells the client so */
     struct timespec deadline; /* CLOCK_MONOTONIC end of the authentication time (0: none) */
     uint8_t in[16384];
     size_t in_pos, in_len;
@@ -1833,7 +1834,7 @@ static bool startup(Session *s)
                 send_fatal(s, "08P01", "received unencrypted data after SSL request");
                 return false;
             }
-            if (srv->ssl && !s->ssl && s->fd >= 0) {
+            if (srv->ssl && !s->ssl && s->fd >= 0 && !s->dead_end) {
                 pgb_byte(&s->out, 'S');
                 if (!sess_flush(s)) return false;
                 s->ssl = SSL_new(srv->ssl);
@@ -1855,6 +1856,10 @@ static bool startup(Session *s)
             pgb_byte(&s->out, 'N');
             if (!sess_flush(s)) return false;
             continue;
+        }
+        if (s->dead_end) {
+            send_fatal(s, "53300", "sorry, too many clients already");
+            return false;
         }
         /* StartupMessage 3.x (a minor version above 0 is served as 3.0).  The
          * parameters point into s->msg, which the SCRAM exchange reuses: keep
@@ -2009,11 +2014,14 @@ Session *session_new(Server *srv, int fd, const char *peer)
     return s;
 }
 
+void session_set_dead_end(Session *s) { s->dead_end = true; }
+
 void session_register(Server *srv, Session *s)
 {
     s->next = srv->sessions;
     srv->sessions = s;
     srv->nsessions++;
+    if (s->dead_end) srv->ndead++;
 }
 
 Session *session_new_io(Server *srv, const SessionIo *io, const char *peer)
@@ -2084,6 +2092,7 @@ void *session_main(void *arg)
             break;
         }
     srv->nsessions--;
+    if (s->dead_end) srv->ndead--;
     pthread_mutex_unlock(&srv->mu);
     while (s->stmts) {
         PStmt *p = s->stmts;

@@ -2,7 +2,8 @@
 """test/clients/test_limits.py — connection floods against a `megadb serve` started with
 --auth trust --max-connections 40 --authentication-timeout 2: sockets that never log in hold
 their places only until the authentication timeout, connections beyond the limit get FATAL
-53300 at once, and a normal client is served again as soon as places are free.  Garbage
+53300 at once (after SSLRequest's N, as PostgreSQL; psql shows the message), and a normal
+client is served again as soon as places are free.  Garbage
 startup packets from many sockets at once change nothing for the others.
 
 Usage: test_limits.py HOST PORT      Exits 1 when any check failed.  Standard library only.
@@ -73,13 +74,40 @@ check(login() is True, "a login before the flood")
 # MAX silent sockets fill every place
 silent = [socket.create_connection((HOST, PORT), timeout=10) for _ in range(MAX)]
 time.sleep(0.3)
+
+
+def startup_packet(user="over"):
+    body = struct.pack("!I", 196608) + b"user\0" + user.encode() + b"\0\0"
+    return struct.pack("!I", len(body) + 4) + body
+
+
+# one more: SSLRequest answered N, its StartupMessage FATAL 53300 (as a PostgreSQL backend over
+# max_connections answers), then closed
 t0 = time.time()
 extra = socket.create_connection((HOST, PORT), timeout=10)
+extra.sendall(struct.pack("!II", 8, 80877103))
+ssl_answer = extra.recv(1)
+extra.sendall(startup_packet())
 data, closed = read_all(extra, 5)
-check(closed and data.startswith(b"E") and b"C53300\0" in data and b"Msorry, too many clients already\0" in data,
-      "a connection beyond --max-connections: FATAL 53300 and closed, got %r" % data[:80])
+check(ssl_answer == b"N" and closed and data.startswith(b"E") and b"C53300\0" in data and b"Msorry, too many clients already\0" in data,
+      "a connection beyond --max-connections: N, then FATAL 53300 and closed, got %r %r" % (ssl_answer, data[:80]))
 check(time.time() - t0 < 2, "refused at once")
 extra.close()
+try:
+    import subprocess
+    out = subprocess.run(["psql", "-X", "-h", HOST, "-p", str(PORT), "-U", "over", "-d", "over", "-Atc", "SELECT 1"],
+                         capture_output=True, text=True, timeout=20)
+    check(out.returncode == 2 and "sorry, too many clients already" in out.stderr, "psql beyond the limit: %r" % (out.stderr,))
+except FileNotFoundError:
+    print("psql not installed: its check skipped")
+# the sessions that only say so are limited too (64): beyond them the listener answers itself
+dead = [socket.create_connection((HOST, PORT), timeout=10) for _ in range(64)]
+time.sleep(0.3)
+extra = socket.create_connection((HOST, PORT), timeout=10)
+data, closed = read_all(extra, 5)
+check(closed and data.startswith(b"E") and b"C53300\0" in data, "beyond the limit and its 64 refusing sessions: FATAL 53300 from the listener, got %r" % data[:80])
+extra.close()
+silent += dead
 
 # the authentication timeout (2 s) closes the silent sockets; a login works again
 t0 = time.time()
@@ -88,7 +116,7 @@ for s in silent:
     data, closed = read_all(s, 6 - min(5, time.time() - t0))
     closed_n += closed
     s.close()
-check(closed_n == MAX, "silent sockets closed by the authentication timeout: %d of %d" % (closed_n, MAX))
+check(closed_n == len(silent), "silent sockets closed by the authentication timeout: %d of %d" % (closed_n, len(silent)))
 check(time.time() - t0 < 6, "within the timeout (%.1f s)" % (time.time() - t0))
 ok = False
 for _ in range(20):  # the sessions' threads end just after their sockets close
