@@ -169,6 +169,16 @@ COPY c3 FROM STDIN;
 SELECT count(*) FROM c3;
 EOF
     expect "copy to stdout" $'1\n2' -c "COPY c3 TO STDOUT"
+    # the old option syntax (WITH CSV HEADER …) in both directions
+    expect "copy old syntax out" $'x,y\n"1","a,b"' -c "COPY (SELECT 1 AS x, 'a,b' AS y) TO STDOUT WITH CSV HEADER FORCE QUOTE *"
+    expect "copy old syntax in" $'3|5|x' -c "CREATE TABLE c4 (a int, b text)" -f - -c "SELECT count(*), sum(a), max(b) FROM c4" <<'EOF'
+COPY c4 FROM STDIN WITH CSV HEADER DELIMITER ';' QUOTE '"';
+a;b
+1;x
+2;"q;r"
+2;
+\.
+EOF
 
     # NoticeResponse: shown by psql on stderr, as PostgreSQL words it
     out=$(psql -X -q -c "DROP TABLE IF EXISTS nosuch_t, nosuch_s.x" -c "CREATE TABLE IF NOT EXISTS t2 (id int)" 2>&1)

@@ -795,6 +795,28 @@ check([fields(b).get("C") for t, b in r if t == b"E"] == ["25P02"] and r[-1][1] 
 xq(cu, "ROLLBACK")
 cu.s.close()
 
+# ---- settings a client changes: reported when they change, honoured by the statements ----------
+g = Conn()
+r = q(g, "SET application_name = 'my app'; SET TimeZone = 'America/New_York'")
+ps = [b for ty, b in r if ty == b"S"]
+check(b"application_name\0my app\0" in ps and b"TimeZone\0America/New_York\0" in ps, "ParameterStatus after SET: %r" % ps)
+r = q(g, "SELECT '2020-01-01 12:00:00+00'::timestamptz, current_setting('application_name')")
+check(datarows(r) == [[b"2020-01-01 07:00:00-05", b"my app"]], "TimeZone honoured: %r" % datarows(r))
+r = q(g, "SET application_name = 'my app'")
+check(not [b for ty, b in r if ty == b"S"], "no ParameterStatus when nothing changed: %r" % r)
+q(g, "DROP TABLE IF EXISTS sp_s.sp_t")
+q(g, "DROP SCHEMA IF EXISTS sp_s")
+q(g, "CREATE SCHEMA sp_s")
+q(g, "CREATE TABLE sp_s.sp_t (v text)")
+q(g, "INSERT INTO sp_s.sp_t VALUES ('in sp_s')")
+r = q(g, "SELECT v FROM sp_t")
+check([fields(b).get("C") for ty, b in r if ty == b"E"] == ["42P01"], "not on the search_path: 42P01 %r" % r)
+r = q(g, "SET search_path = sp_s, public; SELECT v FROM sp_t; SHOW search_path")
+check(datarows(r) == [[b"in sp_s"], [b"sp_s, public"]], "search_path honoured: %r" % datarows(r))
+r = q(g, "SET statement_timeout = '1s'; SHOW statement_timeout; RESET statement_timeout; RESET search_path; RESET TimeZone")
+check([b for ty, b in r if ty == b"S"] in ([b"TimeZone\0UTC\0"], [b"TimeZone\0Etc/UTC\0"]), "RESET TimeZone reported: %r" % r)
+g.s.close()
+
 # ---- a slow query holds up nobody; a client that vanishes mid-query frees what it held ----------
 slow = Conn()
 slow.send(msg(b"Q", cstr("SELECT pg_sleep(3)")))
