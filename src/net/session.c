@@ -1870,6 +1870,18 @@ static bool startup(Session *s)
             send_fatal(s, "08P01", "%s", why);
             return false;
         }
+        /* a newer minor version or protocol options (_pq_.*): NegotiateProtocolVersion, as
+         * PostgreSQL 15 answers — 3.0 and none of the options */
+        int npq = 0;
+        for (int i = 0; i < su.nparams; i++) npq += !strncmp(su.names[i], "_pq_.", 5);
+        if ((su.code & 0xFFFF) != 0 || npq > 0) {
+            pgb_begin(&s->out, 'v');
+            pgb_int32(&s->out, 3 << 16); /* the newest version served: 3.0 */
+            pgb_int32(&s->out, npq);
+            for (int i = 0; i < su.nparams; i++)
+                if (!strncmp(su.names[i], "_pq_.", 5)) pgb_cstr(&s->out, su.names[i]);
+            pgb_end(&s->out);
+        }
         const char *appname = "", *options = NULL;
         for (int i = 0; i < su.nparams; i++) {
             if (!strcmp(su.names[i], "user")) snprintf(s->user, sizeof s->user, "%s", su.values[i]);

@@ -553,6 +553,21 @@ h.send(msg(b"Q", cstr("SELECT 5")))
 check(datarows(h.until_ready()) == [[b"5"]], "query after SSLRequest N")
 h.s.close()
 
+# a newer protocol minor version or _pq_ options: NegotiateProtocolVersion (3.0, the options not
+# recognised), then the usual startup
+h = Conn(startup=False)
+body = struct.pack("!I", 196608 + 2) + cstr("user") + cstr(USER) + cstr("database") + cstr(DBNAME) + cstr("_pq_.fancy") + cstr("1") + b"\0"
+h.send(struct.pack("!I", len(body) + 4) + body)
+t1, b1 = h.read()
+check(t1 == b"v" and b1 == struct.pack("!II", 196608, 1) + cstr("_pq_.fancy"), "NegotiateProtocolVersion: %r %r" % (t1, b1))
+t1, b1 = h.read()
+if t1 == b"R" and struct.unpack("!I", b1[:4])[0] == 10:
+    scram(h, PASSWORD)
+h.until_ready()
+h.send(msg(b"Q", cstr("SELECT 'after v'")))
+check(datarows(h.until_ready()) == [[b"after v"]], "a query after NegotiateProtocolVersion")
+h.s.close()
+
 # wrong database 3D000; wrong password 28P01
 try:
     Conn(db="otherdb")
