@@ -163,7 +163,7 @@ static DataChunk *slice(ExprCtx *c, DataChunk *in, const u32 *sel, idx_t n)
         }
         vector_init(dst, src->type, n ? n : 1, c->arena);
         size_t w = type_width(src->type);
-        for (idx_t k = 0; k < n; k++) memcpy(dst->data + k * w, src->data + (size_t)sel[k] * w, w);
+        values_gather(dst->data, src->data, sel, n, w);
         if (src->nulls) {
             u8 *nl = vector_nulls(dst);
             for (idx_t k = 0; k < n; k++) nl[k] = src->nulls[sel[k]];
