@@ -104,8 +104,20 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
     if (strcasecmp(name, "timezone") == 0)
         return set_str(s->timezone, sizeof s->timezone, value ? value : def.timezone, name, err);
     if (strcasecmp(name, "datestyle") == 0) {
-        if (value && !strcasestr(value, "iso") && !strcasestr(value, "mdy"))
-            return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "DateStyle \"%s\" is not supported", value);
+        /* only ISO output with month-day-year input is built: every word of the value must say
+         * that (ISO, MDY, US, NonEuropean, Default); others are refused, never silently ignored */
+        if (value) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", value);
+            bool any = false;
+            for (char *save = NULL, *w = strtok_r(buf, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+                any = true;
+                if (strcasecmp(w, "iso") && strcasecmp(w, "mdy") && strcasecmp(w, "us") && strcasecmp(w, "noneuropean") &&
+                    strcasecmp(w, "default"))
+                    return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "DateStyle \"%s\" is not supported", value);
+            }
+            if (!any) return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"DateStyle\": \"%s\"", value);
+        }
         return set_str(s->datestyle, sizeof s->datestyle, def.datestyle, name, err);
     }
     if (strcasecmp(name, "application_name") == 0)
