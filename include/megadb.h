@@ -85,6 +85,10 @@ const MdbErrorInfo *mdb_conn_error(const MdbConn *conn);
 bool mdb_conn_in_transaction(const MdbConn *conn);
 /* True when the current transaction block failed and awaits ROLLBACK. */
 bool mdb_conn_txn_failed(const MdbConn *conn);
+/* Marks the current transaction failed, as an error of a statement does: for
+ * statements the caller runs itself (a wire-protocol server's cursor and role
+ * commands).  Nothing happens outside a transaction. */
+void mdb_conn_fail_transaction(MdbConn *conn);
 
 /* Asks the statement running on `conn` to stop; it fails with 57014.  The one
  * call that may come from another thread while `conn` is in use.  A cancel

@@ -187,6 +187,10 @@ void mdb_disconnect(MdbConn *c)
 const MdbErrorInfo *mdb_conn_error(const MdbConn *c) { return &c->info; }
 bool mdb_conn_in_transaction(const MdbConn *c) { return c->txn != NULL; }
 bool mdb_conn_txn_failed(const MdbConn *c) { return c->failed; }
+void mdb_conn_fail_transaction(MdbConn *c)
+{
+    if (c->txn) c->failed = true;
+}
 
 static void publish_error(MdbConn *c)
 {

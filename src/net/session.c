@@ -1166,6 +1166,8 @@ static bool handle_query(Session *s, const char *sql)
             mdb_stmt_free(st);
             if (ck < 0) return false;
             if (ck == 0) {
+                /* as any error in PostgreSQL: the transaction (block or implicit) fails */
+                mdb_conn_fail_transaction(s->conn);
                 failed = true;
                 break;
             }
@@ -1315,6 +1317,7 @@ static bool handle_parse(Session *s, PgReader *r)
     int ck = cursor_cmd_parse(s, sql, &cc);
     if (ck == 0) {
         free(oids);
+        mdb_conn_fail_transaction(s->conn);
         s->skip_to_sync = true;
         return true;
     }
@@ -1621,7 +1624,10 @@ static int handle_execute(Session *s, PgReader *r)
     if (p->ps->cmd) {
         int k = portal_cursor_execute(s, p, max);
         if (k < 0) return -2;
-        if (k == 0) s->skip_to_sync = true;
+        if (k == 0) {
+            mdb_conn_fail_transaction(s->conn);
+            s->skip_to_sync = true;
+        }
         return 1;
     }
     if (!p->ps->st) {

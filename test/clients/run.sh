@@ -153,6 +153,23 @@ EOF
     want=$'3\na!,b!,d\nERROR:  division by zero\nERROR:  current transaction is aborted, commands ignored until end of transaction block\nafter rollback'
     if [ "$out" = "$want" ]; then pass; else fail "psql transactions: [$out]"; fi
 
+    # an error of a cursor statement aborts the block, as any error does
+    out=$("${PSQL[@]}" -v ON_ERROR_STOP=0 2>&1 <<'EOF'
+BEGIN;
+FETCH 1 FROM nosuch_cursor;
+SELECT 'not reached';
+ROLLBACK;
+BEGIN;
+DECLARE dup_c CURSOR FOR SELECT 1;
+DECLARE dup_c CURSOR FOR SELECT 2;
+SELECT 'not reached';
+ROLLBACK;
+SELECT 'after';
+EOF
+)
+    want=$'ERROR:  cursor "nosuch_cursor" does not exist\nERROR:  current transaction is aborted, commands ignored until end of transaction block\nERROR:  cursor "dup_c" already exists\nERROR:  current transaction is aborted, commands ignored until end of transaction block\nafter'
+    if [ "$out" = "$want" ]; then pass; else fail "psql cursor errors abort the block: [$out]"; fi
+
     # \copy both ways, text and CSV
     printf '10\tten\n11\t\\N\n12\ttwelve\n' >"$TMP/in.tsv"
     printf 'id,v\n20,"x,y"\n21,\n' >"$TMP/in.csv"
