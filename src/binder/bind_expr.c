@@ -1252,6 +1252,13 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
         *out = expr_const(b->arena, value_text(b->arena, tn, strlen(tn)), loc);
         return MDB_OK_;
     }
+    if ((!strcmp(lname, "current_database") || !strcmp(lname, "current_catalog")) && f->n_args == 0 && b->settings &&
+        b->settings->database[0]) {
+        /* the database a server's client asked for */
+        const char *d = b->settings->database;
+        *out = expr_const(b->arena, value_text(b->arena, d, strlen(d)), loc);
+        return MDB_OK_;
+    }
     if (!strcmp(lname, "current_setting") && (f->n_args == 1 || f->n_args == 2) && b->settings) {
         /* the session's settings do not change within a statement: a constant, as SHOW gives it */
         Expr *args2[2];
@@ -1833,7 +1840,14 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
             fname = "current_user";
             break;
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: fname = "current_schema"; break;
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: fname = "current_database"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
+            if (b->settings && b->settings->database[0]) {
+                const char *d = b->settings->database;
+                *out = expr_const(b->arena, value_text(b->arena, d, strlen(d)), POS(sv->location));
+                return MDB_OK_;
+            }
+            fname = "current_database";
+            break;
         default: return err_set_pos(b->err, POS(sv->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported SQL value function");
         }
         return make_func(b, fname, NULL, 0, POS(sv->location), out);

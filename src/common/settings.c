@@ -136,6 +136,12 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
                            "invalid value for parameter \"default_table_access_method\": \"%s\"", v);
         return set_str(s->default_table_access_method, sizeof s->default_table_access_method, strcasecmp(v, "oltp") ? "memory" : "oltp", name, err);
     }
+    if (strcasecmp(name, "megadb.database") == 0) {
+        /* set once by a server at login; the name never changes within a session */
+        if (!value || s->database[0] || !*value || strlen(value) >= sizeof s->database)
+            return err_set(err, "55P02", "parameter \"megadb.database\" cannot be changed now");
+        return set_str(s->database, sizeof s->database, value, name, err);
+    }
     if (strcasecmp(name, "session_authorization") == 0) {
         /* a server sets it to the login user first; every role has every privilege, so any
          * role may be taken on (RESET goes back to the login user) */

@@ -26,6 +26,8 @@ typedef struct Settings {
     char client_min_messages[16]; /* lowest level of message sent to the client (lower case) */
     char session_user[64];   /* session_authorization: current_user / session_user */
     char login_user[64];     /* the first session_authorization set (the login): what RESET restores */
+    char database[64];       /* megadb.database: the database a server's client asked for (set once;
+                              * "" = megadb), current_database() and the catalogs' name for it */
     int threads;             /* worker threads for one query */
     int extra_float_digits;
     i64 statement_timeout_ms;

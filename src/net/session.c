@@ -1917,7 +1917,9 @@ static bool startup(Session *s)
         }
         for (int i = 0; i < su.nparams; i++) {
             const char *k = su.names[i], *v = su.values[i];
-            if (!strcmp(k, "user") || !strcmp(k, "database") || !strcmp(k, "replication") || !strncmp(k, "_pq_.", 5)) continue;
+            if (!strcmp(k, "user") || !strcmp(k, "database") || !strcmp(k, "replication") || !strncmp(k, "_pq_.", 5) ||
+                !strncmp(k, "megadb.", 7))
+                continue;
             if (!strcmp(k, "options")) options = v;
             else if (!strcmp(k, "client_encoding")) {
                 /* every text is UTF-8 here; other encodings are not converted */
@@ -1930,6 +1932,7 @@ static bool startup(Session *s)
         }
         (void)appname;
         apply_setting(s, "session_authorization", s->user); /* current_user, session_user */
+        apply_setting(s, "megadb.database", s->database);    /* current_database(), pg_database */
         if (options) apply_options(s, options);
         send_parameter_status(s, "server_version", MDB_PG_VERSION_TEXT);
         send_parameter_status(s, "server_encoding", "UTF8");

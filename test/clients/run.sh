@@ -212,6 +212,8 @@ EOF
     expect_error "client_min_messages value" 22023 "SET client_min_messages = loud"
 
     # current_user / session_user are the login user; SET SESSION AUTHORIZATION and RESET
+    expect "current_database" 'testdb|testdb|testdb|1' -c "SELECT current_database(), current_catalog, catalog_name, (SELECT count(*) FROM pg_database)
+        FROM information_schema.schemata WHERE schema_name = 'public'"
     expect "current_user" $'tester|tester|tester\nother\ntester' -c "SELECT current_user, session_user, current_setting('session_authorization')" \
         -c "SET SESSION AUTHORIZATION other" -c "SELECT current_user" -c "RESET SESSION AUTHORIZATION" -c "SELECT user"
 
@@ -273,7 +275,7 @@ EOF
         out=$(psql -X -A -t -c "$2" 2>&1)
         if printf '%s\n' "$out" | grep -q -- "$3"; then fail "psql $1: unexpected [$3] in [$out]"; else pass; fi
     }
-    has_lines '\l' '\l' 'megadb|megadb|UTF8|C.UTF-8|C.UTF-8||libc|'
+    has_lines '\l' '\l' 'testdb|megadb|UTF8|C.UTF-8|C.UTF-8||libc|'
     has_lines '\dt' '\dt' 'public|cat_t|table|megadb' 'public|t2|table|megadb'
     lacks_line '\dt without views and other schemas' '\dt' 'cat_v\|inner_t\|pg_class'
     has_lines '\dt SCHEMA.*' '\dt cat_s.*' 'cat_s|inner_t|table|megadb'
