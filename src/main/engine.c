@@ -512,7 +512,7 @@ static int run_select(MdbConn *c, Binder *b, PgQuery__SelectStmt *s, const Value
     char **names;
     if (bind_select(b, s, &plan, &names)) return MDB_FAIL;
     result_set_columns(r, plan->ncols, names, plan->types);
-    result_set_origins(r, plan);
+    result_set_origins(r, plan, b->shared);
     r->rows = colcoll_create(plan->types, plan->ncols);
     if (engine_exec_query(c, b, plan, params, nparams, txn, r->rows, false, NULL, b->arena)) return MDB_FAIL;
     snprintf(r->tag, sizeof r->tag, "SELECT %llu", (unsigned long long)r->rows->count);
@@ -1137,7 +1137,7 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
             pthread_rwlock_rdlock(&c->db->cat.lock);
             rc = bind_select(&b, stmt->select_stmt, &plan, &names);
             if (!rc) result_set_columns(r, plan->ncols, names, plan->types);
-            if (!rc) result_set_origins(r, plan);
+            if (!rc) result_set_origins(r, plan, &sh);
             pthread_rwlock_unlock(&c->db->cat.lock);
         }
         break;

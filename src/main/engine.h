@@ -69,9 +69,10 @@ struct MdbResult {
     int *origin_attnums;    /* … and that table's column number (1-based) */
 };
 
-/* Records where r's columns come from (origin.c), from the bound plan of a SELECT. */
+/* Records where r's columns come from (origin.c), from the bound plan of a SELECT (sh: its
+ * binder's shared state, for CTE definitions). */
 struct LogicalOp;
-void result_set_origins(MdbResult *r, const struct LogicalOp *plan);
+void result_set_origins(MdbResult *r, const struct LogicalOp *plan, const BindShared *sh);
 
 /* Adds a NOTICE to the statement's result (DROP … IF EXISTS of a missing object, …). */
 void result_add_notice(MdbResult *r, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

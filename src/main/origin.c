@@ -4,19 +4,22 @@
  * them (table OID and attribute number; 0 and 0 for anything computed).
  * Clients use them to find a column's table (pgjdbc's ResultSetMetaData, editable
  * result grids).  Found on the bound, not yet optimised plan by following a
- * column's binding through projections down to the table scan that makes it, or
- * to the projection that gives a view's rows (the view is named, as PostgreSQL does).
+ * column's binding through projections and GROUP BY keys down to the table scan
+ * that makes it (into a CTE's definition from a scan of it), or to the
+ * projection that gives a view's rows (the view is named, as PostgreSQL does).
  */
+#include "binder/binder.h"
 #include "main/engine.h"
 #include "planner/logical.h"
 
-/* The operator that makes the bindings of `table` (a scan or a projection). */
+/* The operator under `op` that makes the bindings of `table`. */
 static const LogicalOp *origin_def(const LogicalOp *op, u32 table, int depth)
 {
     if (!op || depth > 200) return NULL;
     if (op->kind == LOP_GET && op->u.get.table_index == table) return op;
     if (op->kind == LOP_PROJECT && op->u.project.table_index == table) return op;
     if (op->kind == LOP_AGGREGATE && op->u.agg.group_index == table) return op;
+    if (op->kind == LOP_CTE_SCAN && op->u.cte.table_index == table) return op;
     for (int i = 0; i < op->nchildren && i < 2; i++) {
         const LogicalOp *d = origin_def(op->children[i], table, depth + 1);
         if (d) return d;
@@ -24,7 +27,7 @@ static const LogicalOp *origin_def(const LogicalOp *op, u32 table, int depth)
     return NULL;
 }
 
-static void origin_of(const LogicalOp *root, ColBinding b, u32 *oid, int *attnum, int hops)
+static void origin_of(const BindShared *sh, const LogicalOp *root, ColBinding b, u32 *oid, int *attnum, int hops)
 {
     if (hops > 64) return;
     const LogicalOp *d = origin_def(root, b.table, 0);
@@ -34,6 +37,13 @@ static void origin_of(const LogicalOp *root, ColBinding b, u32 *oid, int *attnum
             *oid = d->u.get.table->oid;
             *attnum = d->u.get.col_ids[b.column] + 1;
         }
+        return;
+    }
+    if (d->kind == LOP_CTE_SCAN) {
+        /* a CTE's column is its definition's column */
+        int id = d->u.cte.cte_id;
+        const LogicalOp *def = sh && id >= 0 && id < sh->ncte ? sh->cte_plans[id] : NULL;
+        if (def && (int)b.column < def->ncols) origin_of(sh, def, def->cols[b.column], oid, attnum, hops + 1);
         return;
     }
     if (d->kind == LOP_PROJECT && d->view_oid) {
@@ -51,10 +61,10 @@ static void origin_of(const LogicalOp *root, ColBinding b, u32 *oid, int *attnum
         if ((int)b.column >= d->ncols) return;
         e = d->u.project.exprs[b.column];
     }
-    if (e && e->kind == EXPR_COLREF && e->u.col.depth == 0) origin_of(root, e->u.col.binding, oid, attnum, hops + 1);
+    if (e && e->kind == EXPR_COLREF && e->u.col.depth == 0) origin_of(sh, root, e->u.col.binding, oid, attnum, hops + 1);
 }
 
-void result_set_origins(MdbResult *r, const LogicalOp *plan)
+void result_set_origins(MdbResult *r, const LogicalOp *plan, const BindShared *sh)
 {
     if (!plan || plan->ncols != r->ncols) return;
     r->origin_oids = arena_alloc(r->arena, sizeof(u32) * (size_t)(r->ncols + 1));
@@ -62,7 +72,7 @@ void result_set_origins(MdbResult *r, const LogicalOp *plan)
     for (int i = 0; i < r->ncols; i++) {
         r->origin_oids[i] = 0;
         r->origin_attnums[i] = 0;
-        origin_of(plan, plan->cols[i], &r->origin_oids[i], &r->origin_attnums[i], 0);
+        origin_of(sh, plan, plan->cols[i], &r->origin_oids[i], &r->origin_attnums[i], 0);
         if (!r->origin_oids[i]) r->origin_attnums[i] = 0;
     }
 }

@@ -712,7 +712,8 @@ for sql, want in [("SELECT * FROM orig_a", [(A, 1), (A, 2), (A, 3)]),
                   ("SELECT DISTINCT z FROM orig_a", [(A, 3)]),
                   ("SELECT y, count(*) FROM orig_a GROUP BY y", [(A, 2), (0, 0)]),
                   ("SELECT x FROM orig_a UNION SELECT w FROM orig_b", [(0, 0)]),
-                  ("SELECT x, z FROM orig_v", [(V, 2), (V, 1)])]:
+                  ("SELECT x, z FROM orig_v", [(V, 2), (V, 1)]),
+                  ("WITH w AS (SELECT z AS zz, x + 1 AS x1 FROM orig_a) SELECT x1, zz FROM w", [(0, 0), (A, 3)])]:
     r = q(t, sql)
     got = [rowdesc_origins(b) for ty, b in r if ty == b"T"]
     check(got == [want], "RowDescription origins of %s: %r, want %r" % (sql, got, want))
