@@ -316,14 +316,6 @@ static inline IntSlot *agg_dense_slot(AggTable *t, i64 key, bool *ins)
     return sl;
 }
 
-/* The slot of one integer or packed key (dense array or hash table). */
-static inline IntSlot *agg_int_slot(AggTable *t, i64 key, bool *ins)
-{
-    if ((u64)key < AGG_DENSE) return agg_dense_slot(t, key, ins);
-    inttable_reserve(&t->it, 1);
-    return inttable_slot(&t->it, key, inttable_hash(key), ins);
-}
-
 /* Finds or creates the group of every row i < n with use[i] (every row when
  * use is NULL) by its 64-bit key k[i], filling gid[i] and states[i].  New
  * groups' key rows are appended together after the loop, in group-id order. */
@@ -568,57 +560,61 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
         for (int i = 0; i < ai->ngroups; i++) kc[i] = d->cols[i];
         vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), cnt, a);
         for (idx_t i = 0; i < cnt; i++) ((i64 *)kc[ai->ngroups].data)[i] = lt->set_of[done + i];
-        /* packed keys where the global table packs and they fit, else byte keys */
-        if (gt->kp.state == KEYPACK_UNDECIDED && cnt) keypack_plan(&gt->kp, kc, ai->ngroups, cnt);
-        i64 *pk = NULL;
-        u8 *pf = NULL;
-        idx_t miss = cnt;
-        if (gt->kp.state == KEYPACK_ON) {
-            pk = arena_alloc(a, sizeof(i64) * (cnt ? cnt : 1));
-            pf = arena_alloc(a, cnt ? cnt : 1);
-            miss = keypack_encode(&gt->kp, kc, cnt, pk, pf);
-        }
-        KeyBuf kb;
-        if (!gt->int_key && miss) keys_encode(a, kc, ai->ngroups + 1, cnt, &kb);
         DataChunk krow;
         memset(&krow, 0, sizeof(krow));
         krow.ncols = ai->ngroups;
         krow.cols = kc;
         krow.count = cnt;
-        for (idx_t i = 0; i < cnt; i++) {
-            i64 g2;
-            if (gt->int_key) {
-                const Vector *kv = &kc[0];
-                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) {
-                    if (gt->null_gid < 0) gt->null_gid = new_group(gt, ai, &krow, (u32)i, 0, &err);
-                    g2 = gt->null_gid;
-                } else {
-                    bool ins;
-                    IntSlot *slot = agg_int_slot(gt, keys_int_at(kv, i), &ins);
-                    if (ins) {
-                        slot->val = new_group(gt, ai, &krow, (u32)i, 0, &err);
-                        slot->ptr = gt->blocks[slot->val];
-                    }
-                    g2 = slot->val;
-                }
-            } else if (pf && pf[i]) {
-                bool ins;
-                IntSlot *slot = agg_int_slot(gt, pk[i], &ins);
-                if (ins) {
-                    slot->val = new_group(gt, ai, &krow, (u32)i, 0, &err);
-                    slot->ptr = gt->blocks[slot->val];
-                }
-                g2 = slot->val;
-            } else {
+        /* the global group of every local group: a chunk at a time through the
+         * integer table (hashed and prefetched together) for integer and
+         * packed keys, byte keys for the rest */
+        i64 *g2 = arena_alloc(a, sizeof(i64) * (cnt ? cnt : 1));
+        u8 **dst = arena_alloc(a, sizeof(u8 *) * (cnt ? cnt : 1));
+        u8 *use = NULL;
+        idx_t miss = cnt;
+        if (gt->int_key) {
+            const Vector *kv = &kc[0];
+            i64 *k = arena_alloc(a, sizeof(i64) * (cnt ? cnt : 1));
+            for (idx_t i = 0; i < cnt; i++) k[i] = keys_int_at(kv, i);
+            if (kv->nulls) {
+                use = arena_alloc(a, cnt ? cnt : 1);
+                for (idx_t i = 0; i < cnt; i++) use[i] = !kv->nulls[kv->is_const ? 0 : i];
+            }
+            agg_lookup_int(gt, ai, a, &krow, k, use, cnt, 0, g2, dst, &err);
+            for (idx_t i = 0; use && i < cnt; i++) {
+                if (use[i]) continue;
+                if (gt->null_gid < 0) gt->null_gid = new_group(gt, ai, &krow, (u32)i, 0, &err);
+                g2[i] = gt->null_gid;
+                dst[i] = gt->blocks[g2[i]];
+            }
+            miss = 0;
+        } else {
+            if (gt->kp.state == KEYPACK_UNDECIDED && cnt) keypack_plan(&gt->kp, kc, ai->ngroups, cnt);
+            if (gt->kp.state == KEYPACK_ON) {
+                i64 *k = arena_alloc(a, sizeof(i64) * (cnt ? cnt : 1));
+                use = arena_alloc(a, cnt ? cnt : 1);
+                miss = keypack_encode(&gt->kp, kc, cnt, k, use);
+                agg_lookup_int(gt, ai, a, &krow, k, use, cnt, 0, g2, dst, &err);
+            }
+        }
+        if (miss) {
+            KeyBuf kb;
+            keys_encode(a, kc, ai->ngroups + 1, cnt, &kb);
+            for (idx_t i = 0; i < cnt; i++) {
+                if (use && use[i]) continue;
                 bool ins;
                 i64 *slot = keytable_find(&gt->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
                 if (ins) *slot = new_group(gt, ai, &krow, (u32)i, lt->set_of[done + i], &err);
-                g2 = *slot;
+                g2[i] = *slot;
+                dst[i] = gt->blocks[*slot];
             }
-            u8 *dst = gt->blocks[g2], *src = lt->blocks[done + i];
+        }
+        for (idx_t i = 0; i < cnt && rc == MDB_OK_; i++) {
+            u8 *src = lt->blocks[done + i];
+            if (i + 8 < cnt) __builtin_prefetch(lt->blocks[done + i + 8]);
             for (int k = 0; k < ai->naggs; k++) {
                 AggCtx c = actx(gt, &err, ai->aggs[k]);
-                if (ai->aggs[k]->u.agg.fn->combine(&c, dst + ai->state_off[k], src + ai->state_off[k])) { rc = MDB_FAIL; break; }
+                if (ai->aggs[k]->u.agg.fn->combine(&c, dst[i] + ai->state_off[k], src + ai->state_off[k])) { rc = MDB_FAIL; break; }
             }
         }
         done += cnt;
