@@ -146,6 +146,74 @@ static int table_store_new(MdbConn *c, Tier tier, u32 tree, const ColumnDef *col
 }
 
 static int persist_locked(MdbConn *c);
+/* VACUUM [(options)] [table [(columns)], …] and ANALYZE [table [(columns)], …]: each
+ * named table (every table when none is named) goes through its tier's vacuum hook —
+ * reclamation of dead row versions (OLTP: a forced pass of src/storage/oltp/vacuum.c;
+ * MEMORY: segments whose every version is dead) and, for ANALYZE, fresh statistics.  The
+ * background worker does the same without being asked; this runs it now (clients such as
+ * pgbench -i run VACUUM as a step).  Options as PostgreSQL names them; FULL, FREEZE and the
+ * like change nothing here. */
+static int ddl_vacuum(MdbConn *c, Binder *b, PgQuery__VacuumStmt *vs, MdbResult *r)
+{
+    snprintf(r->tag, sizeof r->tag, "%s", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+    bool analyze = !vs->is_vacuumcmd;
+    static const char *const vac_opts[] = {"verbose", "skip_locked", "analyze", "freeze", "full", "disable_page_skipping",
+                                           "process_toast", "truncate", "index_cleanup", "parallel", NULL};
+    for (size_t i = 0; i < vs->n_options; i++) {
+        if (vs->options[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
+        PgQuery__DefElem *d = vs->options[i]->def_elem;
+        bool known = false;
+        for (int k = 0; vac_opts[k]; k++)
+            known |= !strcmp(d->defname, vac_opts[k]) && (vs->is_vacuumcmd || k < 2);
+        if (!known)
+            return err_set_pos(&c->err, d->location + 1, SQLSTATE_SYNTAX_ERROR, "unrecognized %s option \"%s\"",
+                               vs->is_vacuumcmd ? "VACUUM" : "ANALYZE", d->defname);
+        if (!strcmp(d->defname, "analyze")) {
+            i64 v = 1;
+            analyze = !d->arg || !node_i64(d->arg, &v) || v != 0;
+        }
+    }
+    if (vs->is_vacuumcmd && c->txn)
+        return err_set(&c->err, SQLSTATE_ACTIVE_SQL_TXN, "VACUUM cannot run inside a transaction block");
+    size_t ntables = 0, cap = 8;
+    TableDef **tables = xmalloc(cap * sizeof(TableDef *));
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < vs->n_rels && !rc; i++) {
+        PgQuery__VacuumRelation *vr = vs->rels[i]->node_case == PG_QUERY__NODE__NODE_VACUUM_RELATION ? vs->rels[i]->vacuum_relation : NULL;
+        if (!vr || !vr->relation) continue;
+        TableDef *t = binder_find_table(b, vr->relation, false);
+        if (!t) { rc = MDB_FAIL; break; }
+        if (vr->n_va_cols && !analyze) {
+            rc = err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "ANALYZE option must be specified when a column list is provided");
+            break;
+        }
+        for (size_t k = 0; k < vr->n_va_cols && !rc; k++) {
+            const char *cn = nstr(vr->va_cols[k]);
+            if (cn && table_find_column(t, cn) < 0)
+                rc = err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", cn, t->name);
+        }
+        if (ntables == cap) tables = xrealloc(tables, (cap *= 2) * sizeof(TableDef *));
+        tables[ntables++] = t;
+    }
+    if (!rc && vs->n_rels == 0) {
+        /* every table this session can see (the caller holds the catalog lock) */
+        Catalog *cat = &c->db->cat;
+        for (size_t i = 0; i < cat->schemas.n; i++) {
+            Schema *sc = cat->schemas.items[i];
+            for (size_t k = 0; k < sc->tables.n; k++) {
+                TableDef *t = sc->tables.items[k];
+                if (t->txn_owner && t->txn_owner != catalog_viewer) continue;
+                if (ntables == cap) tables = xrealloc(tables, (cap *= 2) * sizeof(TableDef *));
+                tables[ntables++] = t;
+            }
+        }
+    }
+    Ts horizon = txnmgr_horizon(&c->db->tm);
+    for (size_t i = 0; i < ntables && !rc; i++) rc = tableam_vacuum(tables[i]->store, horizon, vs->is_vacuumcmd, analyze, &c->err);
+    free(tables);
+    return rc;
+}
+
 
 /* Writes catalog.sql: one CREATE statement per object, in dependency order.  Runs at
  * commit of a transaction that changed the catalog (src/main/engine.c), holding the
@@ -1728,20 +1796,7 @@ static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value 
         }
         return MDB_OK_;
     }
-    case PG_QUERY__NODE__NODE_VACUUM_STMT: {
-        /* VACUUM / ANALYZE: the MEMORY tier has no dead row versions to reclaim and statistics
-         * are sampled when planning, so this only checks its tables exist (clients such as
-         * pgbench -i run it as a step). */
-        PgQuery__VacuumStmt *vs = stmt->vacuum_stmt;
-        snprintf(r->tag, sizeof r->tag, "%s", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
-        if (vs->is_vacuumcmd && c->txn)
-            return err_set(&c->err, SQLSTATE_ACTIVE_SQL_TXN, "VACUUM cannot run inside a transaction block");
-        for (size_t i = 0; i < vs->n_rels; i++) {
-            PgQuery__VacuumRelation *vr = vs->rels[i]->vacuum_relation;
-            if (vr && vr->relation && !binder_find_table(b, vr->relation, false)) return MDB_FAIL;
-        }
-        return MDB_OK_;
-    }
+    case PG_QUERY__NODE__NODE_VACUUM_STMT: return ddl_vacuum(c, b, stmt->vacuum_stmt, r);
     default:
         return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "statement type %d is not supported yet", (int)stmt->node_case);
     }
