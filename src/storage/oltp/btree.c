@@ -21,6 +21,7 @@
 #define SLOTS_OFF (PAGE_HDR_SIZE + 16)
 #define BT_META_MAGIC 0x4D425431u /* "MBT1" */
 #define BT_MAX_DEPTH 48
+#define BT_MERGE_BELOW (PAGE_SIZE / 5) /* a leaf with fewer bytes of entries merges into its left sibling */
 
 typedef struct BtNode {
     u16 level; /* 0 = leaf */
@@ -784,7 +785,9 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
 /* Unlinks the leaf that key k leads to when it is empty and not the leftmost leaf: its
  * entry leaves the lowest ancestor with more than one child, the left sibling's right link
  * skips it, and it goes on the free list together with the ancestors below that one (which
- * had it as their only descendant).  One logged structure change; the caller holds the
+ * had it as their only descendant).  A leaf that is not empty but holds less than
+ * BT_MERGE_BELOW bytes is merged the same way when its left sibling has room and is the
+ * leaf that takes over its key range: its entries move to the end of that sibling.   One logged structure change; the caller holds the
  * tree's write lock, so no cursor or lookup is inside the tree (cursors re-seek by key and
  * never hold a page between calls). */
 static int leaf_unlink(BTree *t, const u8 *k, size_t kl, Err *err)
@@ -798,7 +801,9 @@ static int leaf_unlink(BTree *t, const u8 *k, size_t kl, Err *err)
     BufFrame *leaf = NULL, *ls = NULL;
     Smo s = {.n = 0};
     if (descend(t, k, kl, path, &depth, &leaf, err)) return MDB_FAIL;
-    if (depth == 0 || nd(leaf->data)->nslots != 0) goto out;
+    size_t used = 0; /* bytes of cells and slots that move into the left sibling */
+    for (int i = 0; i < nd(leaf->data)->nslots; i++) used += cell_size(leaf->data, i) + 2;
+    if (depth == 0 || used > BT_MERGE_BELOW) goto out;
     for (int l = 0; l < depth; l++) {
         if ((rc = bufpool_pin(e->bp, path[l], &pf[l], err))) goto out;
         npinned++;
@@ -809,6 +814,9 @@ static int leaf_unlink(BTree *t, const u8 *k, size_t kl, Err *err)
     int anc = depth - 1; /* the lowest ancestor where the path is not the leftmost child */
     while (anc >= 0 && idx[anc] < 0) anc--;
     if (top < 0 || anc < 0) goto out; /* the leftmost leaf stays */
+    /* a leaf with entries merges into its left sibling only when that sibling's subtree is
+     * the one that takes over its key range (the left neighbour under the same ancestor) */
+    if (used && (anc != top || idx[top] < 0)) goto out;
     /* the left sibling: the child left of the path at anc, then rightmost children */
     PageNo p = idx[anc] == 0 ? nd(pf[anc]->data)->leftmost : child_at(pf[anc]->data, idx[anc] - 1);
     for (int l = anc + 1;; l++) {
@@ -833,6 +841,7 @@ static int leaf_unlink(BTree *t, const u8 *k, size_t kl, Err *err)
         rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree leaf %u is not the right sibling of leaf %u", leaf->pno, ls->pno);
         goto out;
     }
+    if (used && node_free(ls->data) < used + PAGE_SIZE / 8) goto out; /* room to spare after the merge */
     /* every page is pinned: latch them (the Smo takes the pins over), then change */
     smo_touch(&s, leaf);
     smo_touch(&s, ls);
@@ -844,6 +853,13 @@ static int leaf_unlink(BTree *t, const u8 *k, size_t kl, Err *err)
         smo_abandon(e, &s);
         rc = MDB_FAIL;
         goto out_npinned;
+    }
+    /* the leaf's entries (all above the sibling's keys) go to the end of the sibling */
+    for (int i = 0; i < nd(fl->data)->nslots; i++) {
+        const u8 *ck, *cv;
+        u16 ckl, cvl;
+        cell_at(fl->data, i, &ck, &ckl, &cv, &cvl);
+        if (!node_insert_at(fls->data, nd(fls->data)->nslots, ck, ckl, cv, cvl)) MDB_FATAL("B+tree merge lost its room");
     }
     nd(fls->data)->right = nd(fl->data)->right;
     u8 *tp = pf[top]->data;
@@ -885,7 +901,7 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
     pthread_rwlock_rdlock(&e->ckpt_lock);
     pthread_rwlock_wrlock(&t->lock);
     int rc = MDB_OK_;
-    bool emptied = false;
+    bool underfull = false;
     ByteBuf body = {0};
     for (int attempt = 0;; attempt++) {
         PageNo path[BT_MAX_DEPTH];
@@ -945,13 +961,14 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
             if (op != OP_INSERT) node_remove_at(f->data, pos);
             if (op != OP_DELETE && !node_insert_at(f->data, pos, k, kl, v, vl)) MDB_FATAL("B+tree leaf lost its room");
             bufpool_mark_dirty(f, end);
-            emptied = op == OP_DELETE && nd(f->data)->nslots == 0;
+            underfull = op == OP_DELETE && e->fl_page != PAGE_NONE &&
+                      PAGE_SIZE - nd(f->data)->cell_lo - nd(f->data)->garbage + 2u * nd(f->data)->nslots <= BT_MERGE_BELOW;
         }
         bufpool_unlatch(f);
         bufpool_unpin(e->bp, f);
         break;
     }
-    if (emptied) {
+    if (underfull) {
         /* the delete is done and logged; a failure to unlink only leaves the empty leaf */
         Err er = {0};
         leaf_unlink(t, k, kl, &er);
