@@ -105,15 +105,52 @@ static int table_tier(MdbConn *c, const char *am, Tier *out)
 
 static bool node_i64(PgQuery__Node *n, i64 *out);
 
+/* WITH (max_rows = N) of CREATE TABLE … USING memory: the ring buffer's bound (DESIGN.md
+ * §4), a positive integer (22023 otherwise, at the option); *pos: where it was (0: absent). */
+static int table_max_rows(MdbConn *c, PgQuery__DefElem *d, i64 *max_rows, int *pos)
+{
+    i64 v = 0;
+    char text[64] = "";
+    const char *sv = d->arg ? nstr(d->arg) : NULL;
+    bool isint = d->arg && node_i64(d->arg, &v);
+    if (!isint && sv) {
+        char *e;
+        errno = 0;
+        long long x = strtoll(sv, &e, 10);
+        isint = *sv && !*e && errno == 0;
+        v = x;
+    }
+    if (!isint) {
+        if (sv) snprintf(text, sizeof text, "%.40s", sv);
+        else if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_FLOAT) snprintf(text, sizeof text, "%.40s", d->arg->float_->fval);
+        return err_set_pos(&c->err, d->location + 1, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for integer option \"max_rows\": %s",
+                           d->arg ? text : "true");
+    }
+    if (v < 1) {
+        err_set_pos(&c->err, d->location + 1, SQLSTATE_INVALID_PARAMETER_VALUE, "value %lld out of bounds for option \"max_rows\"", (long long)v);
+        err_detail(&c->err, "Valid values are between \"1\" and \"9223372036854775807\".");
+        return MDB_FAIL;
+    }
+    *max_rows = v;
+    *pos = d->location + 1;
+    return MDB_OK_;
+}
+
 /* WITH (…) of CREATE TABLE: oltp_tree = N names the B+tree of an OLTP table; only the
- * catalog replay of mdb_open may give it (catalog.sql). */
-static int table_options(MdbConn *c, PgQuery__Node **opts, size_t n, u32 *tree, const char **utrees)
+ * catalog replay of mdb_open may give it (catalog.sql).  max_rows (max_rows != NULL: a
+ * table) as table_max_rows. */
+static int table_options(MdbConn *c, PgQuery__Node **opts, size_t n, u32 *tree, const char **utrees, i64 *max_rows, int *max_rows_pos)
 {
     *tree = OLTP_NO_TREE;
     if (utrees) *utrees = NULL;
+    if (max_rows) *max_rows = 0, *max_rows_pos = 0;
     for (size_t i = 0; i < n; i++) {
         if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
         PgQuery__DefElem *d = opts[i]->def_elem;
+        if (max_rows && !strcmp(d->defname, "max_rows")) {
+            if (table_max_rows(c, d, max_rows, max_rows_pos)) return MDB_FAIL;
+            continue;
+        }
         if (utrees && !strcmp(d->defname, "oltp_unique_trees") && c->replaying) {
             /* the index trees of the table's PRIMARY KEY/UNIQUE constraints, in order ("5,9") */
             *utrees = d->arg ? nstr(d->arg) : NULL;
@@ -305,6 +342,7 @@ static int persist_locked(MdbConn *c)
                 }
                 fprintf(f, ");\n");
             }
+            else if (t->max_rows > 0) fprintf(f, ") USING memory WITH (max_rows = %lld);\n", (long long)t->max_rows);
             else fprintf(f, ") USING memory;\n");
             for (int col = 0; col < t->ncols; col++) {
                 ColumnDef *cd = &t->cols[col];
@@ -692,7 +730,13 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     Tier tier;
     u32 tree;
     const char *utrees;
-    if (table_tier(c, cs->access_method, &tier) || table_options(c, cs->options, cs->n_options, &tree, &utrees)) return MDB_FAIL;
+    i64 max_rows;
+    int max_rows_pos;
+    if (table_tier(c, cs->access_method, &tier) || table_options(c, cs->options, cs->n_options, &tree, &utrees, &max_rows, &max_rows_pos))
+        return MDB_FAIL;
+    if (max_rows && tier != TIER_MEMORY)
+        return err_set_pos(&c->err, max_rows_pos, SQLSTATE_INVALID_PARAMETER_VALUE,
+                           "option \"max_rows\" is only supported for tables USING memory (a ring buffer of the newest rows)");
     int ncols = 0;
     size_t capcols = cs->n_table_elts + 1;
     for (size_t i = 0; i < cs->n_table_elts; i++)
@@ -838,6 +882,10 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         return MDB_FAIL;
     }
     TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, ncols, tier, store);
+    if (max_rows) {
+        t->max_rows = max_rows;
+        memtable_set_max_rows((MemTable *)store, max_rows);
+    }
     t->uniques = uq;
     t->nuniques = nuq;
     t->checks = ck;
@@ -1765,7 +1813,7 @@ static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value 
                 else if (o < sizeof cn) o += (size_t)snprintf(cn + o, sizeof cn - o, "%s%s", i ? ", " : "", ie->name);
             }
             u32 itree;
-            int irc = table_options(c, is->options, is->n_options, &itree, NULL);
+            int irc = table_options(c, is->options, is->n_options, &itree, NULL, NULL, NULL);
             if (!irc && plain) irc = oltp_index_add(t->store, nm, cn, icols, (int)is->n_index_params, is->unique, txn, &itree, &c->err);
             if (!irc && plain) note_store_index_add(c, NULL, t, nm); /* rollback: the tier drops it */
             free(icols);

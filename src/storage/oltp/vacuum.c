@@ -100,9 +100,7 @@ void oltp_vacuum_retire_tree(OltpStore *s, TxnManager *tm, PageNo tree)
 {
     OltpVacuum *v = s->vac;
     if (!v || tree == PAGE_NONE) return;
-    pthread_mutex_lock(&tm->mu);
-    TxnId before = tm->next_id;
-    pthread_mutex_unlock(&tm->mu);
+    TxnId before = txnmgr_next_id(tm);
     pthread_mutex_lock(&v->mu);
     if (v->nret == v->capret) {
         v->capret = v->capret ? v->capret * 2 : 8;
@@ -112,21 +110,10 @@ void oltp_vacuum_retire_tree(OltpStore *s, TxnManager *tm, PageNo tree)
     pthread_mutex_unlock(&v->mu);
 }
 
-/* The smallest id of a live transaction (UINT64_MAX: none). */
-static TxnId oldest_live(TxnManager *tm)
-{
-    TxnId m = UINT64_MAX;
-    pthread_mutex_lock(&tm->mu);
-    for (Txn *t = tm->live; t; t = t->live_next)
-        if (t->id < m) m = t->id;
-    pthread_mutex_unlock(&tm->mu);
-    return m;
-}
-
 /* Frees the retired trees that no live transaction can reach any more.  Under work_mu. */
 static int free_retired(OltpVacuum *v, TxnManager *tm, Err *err)
 {
-    TxnId oldest = oldest_live(tm);
+    TxnId oldest = txnmgr_oldest_live(tm);
     int rc = MDB_OK_;
     for (;;) {
         PageNo tree = PAGE_NONE;
