@@ -409,6 +409,7 @@ static void body_kv(ByteBuf *b, PageNo tree, PageNo page, const u8 *k, size_t kl
 /* A structure change: the pages it touched, latched and pinned until logged. */
 typedef struct Smo {
     BufFrame *f[2 * BT_MAX_DEPTH + 4];
+    u8 *orig[2 * BT_MAX_DEPTH + 4]; /* each page as it was when touched (smo_abandon puts it back) */
     int n;
 } Smo;
 
@@ -417,6 +418,8 @@ static void smo_touch(Smo *s, BufFrame *f)
     for (int i = 0; i < s->n; i++)
         if (s->f[i] == f) return;
     bufpool_latch(f);
+    s->orig[s->n] = xmalloc(PAGE_SIZE);
+    memcpy(s->orig[s->n], f->data, PAGE_SIZE);
     s->f[s->n++] = f; /* the Smo owns one pin of f from here on */
 }
 
@@ -451,16 +454,20 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
         if (rc == MDB_OK_) bufpool_mark_dirty(s->f[i], end);
         bufpool_unlatch(s->f[i]);
         bufpool_unpin(e->bp, s->f[i]);
+        free(s->orig[i]);
     }
     s->n = 0;
     return rc;
 }
 
-/* Releases the pages of a structure change that is not logged (a failure before any of
- * them was changed, or after a WAL failure that fails everything anyway). */
+/* Gives up a structure change that was not logged (a page could not be pinned, the pool
+ * is exhausted, the WAL failed): every touched page gets its content from before the
+ * change back, so the tree in memory stays what the log says it is, then is released. */
 static void smo_abandon(BtEnv *e, Smo *s)
 {
     for (int i = 0; i < s->n; i++) {
+        memcpy(s->f[i]->data, s->orig[i], PAGE_SIZE);
+        free(s->orig[i]);
         bufpool_unlatch(s->f[i]);
         bufpool_unpin(e->bp, s->f[i]);
     }
@@ -771,12 +778,9 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
     bytebuf_free(&sep);
     bytebuf_free(&sep2);
     if (rc) {
-        /* nothing logged: undo is impossible page by page, so poison nothing
-         * and unpin; the WAL failure (or pool exhaustion) is reported */
-        for (int i = 0; i < s.n; i++) {
-            bufpool_unlatch(s.f[i]);
-            bufpool_unpin(e->bp, s.f[i]);
-        }
+        /* nothing logged (a page could not be pinned or allocated): the pages the split
+         * had changed get their old content back */
+        smo_abandon(e, &s);
         return MDB_FAIL;
     }
     return smo_finish(e, t->meta, &s, err);
