@@ -301,6 +301,7 @@ static void vacuum_rewrites(void)
     mdb_disconnect(c);
     mdb_close(db);
     storage_test_rmrf(dir);
+    free(dir);
 }
 
 /* MEMORY: segments whose every version is dead go away (ring buffer, updates). */
@@ -430,6 +431,7 @@ static void smo_failures(void)
     CHECK_OK(oltp_store_close(s, true, &er), &er);
     free(in);
     storage_test_rmrf(dir);
+    free(dir);
 }
 
 void suite_vacuum(void)
@@ -587,4 +589,5 @@ void suite_vacuum_crash(void)
            "(%llu free pages seen after recovery in all; page file %u pages at kill %d, %u at the last)\n",
            VC_ITERS, storage_test_now() - t0, (unsigned long long)freed_seen, np_mid, VC_ITERS / 2, np_last);
     storage_test_rmrf(dir);
+    free(dir);
 }
