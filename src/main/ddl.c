@@ -105,15 +105,52 @@ static int table_tier(MdbConn *c, const char *am, Tier *out)
 
 static bool node_i64(PgQuery__Node *n, i64 *out);
 
+/* WITH (max_rows = N) of CREATE TABLE … USING memory: the ring buffer's bound (DESIGN.md
+ * §4), a positive integer (22023 otherwise, at the option); *pos: where it was (0: absent). */
+static int table_max_rows(MdbConn *c, PgQuery__DefElem *d, i64 *max_rows, int *pos)
+{
+    i64 v = 0;
+    char text[64] = "";
+    const char *sv = d->arg ? nstr(d->arg) : NULL;
+    bool isint = d->arg && node_i64(d->arg, &v);
+    if (!isint && sv) {
+        char *e;
+        errno = 0;
+        long long x = strtoll(sv, &e, 10);
+        isint = *sv && !*e && errno == 0;
+        v = x;
+    }
+    if (!isint) {
+        if (sv) snprintf(text, sizeof text, "%.40s", sv);
+        else if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_FLOAT) snprintf(text, sizeof text, "%.40s", d->arg->float_->fval);
+        return err_set_pos(&c->err, d->location + 1, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for integer option \"max_rows\": %s",
+                           d->arg ? text : "true");
+    }
+    if (v < 1) {
+        err_set_pos(&c->err, d->location + 1, SQLSTATE_INVALID_PARAMETER_VALUE, "value %lld out of bounds for option \"max_rows\"", (long long)v);
+        err_detail(&c->err, "Valid values are between \"1\" and \"9223372036854775807\".");
+        return MDB_FAIL;
+    }
+    *max_rows = v;
+    *pos = d->location + 1;
+    return MDB_OK_;
+}
+
 /* WITH (…) of CREATE TABLE: oltp_tree = N names the B+tree of an OLTP table; only the
- * catalog replay of mdb_open may give it (catalog.sql). */
-static int table_options(MdbConn *c, PgQuery__Node **opts, size_t n, u32 *tree, const char **utrees)
+ * catalog replay of mdb_open may give it (catalog.sql).  max_rows (max_rows != NULL: a
+ * table) as table_max_rows. */
+static int table_options(MdbConn *c, PgQuery__Node **opts, size_t n, u32 *tree, const char **utrees, i64 *max_rows, int *max_rows_pos)
 {
     *tree = OLTP_NO_TREE;
     if (utrees) *utrees = NULL;
+    if (max_rows) *max_rows = 0, *max_rows_pos = 0;
     for (size_t i = 0; i < n; i++) {
         if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
         PgQuery__DefElem *d = opts[i]->def_elem;
+        if (max_rows && !strcmp(d->defname, "max_rows")) {
+            if (table_max_rows(c, d, max_rows, max_rows_pos)) return MDB_FAIL;
+            continue;
+        }
         if (utrees && !strcmp(d->defname, "oltp_unique_trees") && c->replaying) {
             /* the index trees of the table's PRIMARY KEY/UNIQUE constraints, in order ("5,9") */
             *utrees = d->arg ? nstr(d->arg) : NULL;
@@ -146,6 +183,74 @@ static int table_store_new(MdbConn *c, Tier tier, u32 tree, const ColumnDef *col
 }
 
 static int persist_locked(MdbConn *c);
+/* VACUUM [(options)] [table [(columns)], …] and ANALYZE [table [(columns)], …]: each
+ * named table (every table when none is named) goes through its tier's vacuum hook —
+ * reclamation of dead row versions (OLTP: a forced pass of src/storage/oltp/vacuum.c;
+ * MEMORY: segments whose every version is dead) and, for ANALYZE, fresh statistics.  The
+ * background worker does the same without being asked; this runs it now (clients such as
+ * pgbench -i run VACUUM as a step).  Options as PostgreSQL names them; FULL, FREEZE and the
+ * like change nothing here. */
+static int ddl_vacuum(MdbConn *c, Binder *b, PgQuery__VacuumStmt *vs, MdbResult *r)
+{
+    snprintf(r->tag, sizeof r->tag, "%s", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+    bool analyze = !vs->is_vacuumcmd;
+    static const char *const vac_opts[] = {"verbose", "skip_locked", "analyze", "freeze", "full", "disable_page_skipping",
+                                           "process_toast", "truncate", "index_cleanup", "parallel", NULL};
+    for (size_t i = 0; i < vs->n_options; i++) {
+        if (vs->options[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
+        PgQuery__DefElem *d = vs->options[i]->def_elem;
+        bool known = false;
+        for (int k = 0; vac_opts[k]; k++)
+            known |= !strcmp(d->defname, vac_opts[k]) && (vs->is_vacuumcmd || k < 2);
+        if (!known)
+            return err_set_pos(&c->err, d->location + 1, SQLSTATE_SYNTAX_ERROR, "unrecognized %s option \"%s\"",
+                               vs->is_vacuumcmd ? "VACUUM" : "ANALYZE", d->defname);
+        if (!strcmp(d->defname, "analyze")) {
+            i64 v = 1;
+            analyze = !d->arg || !node_i64(d->arg, &v) || v != 0;
+        }
+    }
+    if (vs->is_vacuumcmd && c->txn)
+        return err_set(&c->err, SQLSTATE_ACTIVE_SQL_TXN, "VACUUM cannot run inside a transaction block");
+    size_t ntables = 0, cap = 8;
+    TableDef **tables = xmalloc(cap * sizeof(TableDef *));
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < vs->n_rels && !rc; i++) {
+        PgQuery__VacuumRelation *vr = vs->rels[i]->node_case == PG_QUERY__NODE__NODE_VACUUM_RELATION ? vs->rels[i]->vacuum_relation : NULL;
+        if (!vr || !vr->relation) continue;
+        TableDef *t = binder_find_table(b, vr->relation, false);
+        if (!t) { rc = MDB_FAIL; break; }
+        if (vr->n_va_cols && !analyze) {
+            rc = err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "ANALYZE option must be specified when a column list is provided");
+            break;
+        }
+        for (size_t k = 0; k < vr->n_va_cols && !rc; k++) {
+            const char *cn = nstr(vr->va_cols[k]);
+            if (cn && table_find_column(t, cn) < 0)
+                rc = err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" of relation \"%s\" does not exist", cn, t->name);
+        }
+        if (ntables == cap) tables = xrealloc(tables, (cap *= 2) * sizeof(TableDef *));
+        tables[ntables++] = t;
+    }
+    if (!rc && vs->n_rels == 0) {
+        /* every table this session can see (the caller holds the catalog lock) */
+        Catalog *cat = &c->db->cat;
+        for (size_t i = 0; i < cat->schemas.n; i++) {
+            Schema *sc = cat->schemas.items[i];
+            for (size_t k = 0; k < sc->tables.n; k++) {
+                TableDef *t = sc->tables.items[k];
+                if (t->txn_owner && t->txn_owner != catalog_viewer) continue;
+                if (ntables == cap) tables = xrealloc(tables, (cap *= 2) * sizeof(TableDef *));
+                tables[ntables++] = t;
+            }
+        }
+    }
+    Ts horizon = txnmgr_horizon(&c->db->tm);
+    for (size_t i = 0; i < ntables && !rc; i++) rc = tableam_vacuum(tables[i]->store, horizon, vs->is_vacuumcmd, analyze, &c->err);
+    free(tables);
+    return rc;
+}
+
 
 /* Writes catalog.sql: one CREATE statement per object, in dependency order.  Runs at
  * commit of a transaction that changed the catalog (src/main/engine.c), holding the
@@ -237,6 +342,7 @@ static int persist_locked(MdbConn *c)
                 }
                 fprintf(f, ");\n");
             }
+            else if (t->max_rows > 0) fprintf(f, ") USING memory WITH (max_rows = %lld);\n", (long long)t->max_rows);
             else fprintf(f, ") USING memory;\n");
             for (int col = 0; col < t->ncols; col++) {
                 ColumnDef *cd = &t->cols[col];
@@ -624,7 +730,13 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     Tier tier;
     u32 tree;
     const char *utrees;
-    if (table_tier(c, cs->access_method, &tier) || table_options(c, cs->options, cs->n_options, &tree, &utrees)) return MDB_FAIL;
+    i64 max_rows;
+    int max_rows_pos;
+    if (table_tier(c, cs->access_method, &tier) || table_options(c, cs->options, cs->n_options, &tree, &utrees, &max_rows, &max_rows_pos))
+        return MDB_FAIL;
+    if (max_rows && tier != TIER_MEMORY)
+        return err_set_pos(&c->err, max_rows_pos, SQLSTATE_INVALID_PARAMETER_VALUE,
+                           "option \"max_rows\" is only supported for tables USING memory (a ring buffer of the newest rows)");
     int ncols = 0;
     size_t capcols = cs->n_table_elts + 1;
     for (size_t i = 0; i < cs->n_table_elts; i++)
@@ -770,6 +882,10 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         return MDB_FAIL;
     }
     TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, ncols, tier, store);
+    if (max_rows) {
+        t->max_rows = max_rows;
+        memtable_set_max_rows((MemTable *)store, max_rows);
+    }
     t->uniques = uq;
     t->nuniques = nuq;
     t->checks = ck;
@@ -1697,7 +1813,7 @@ static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value 
                 else if (o < sizeof cn) o += (size_t)snprintf(cn + o, sizeof cn - o, "%s%s", i ? ", " : "", ie->name);
             }
             u32 itree;
-            int irc = table_options(c, is->options, is->n_options, &itree, NULL);
+            int irc = table_options(c, is->options, is->n_options, &itree, NULL, NULL, NULL);
             if (!irc && plain) irc = oltp_index_add(t->store, nm, cn, icols, (int)is->n_index_params, is->unique, txn, &itree, &c->err);
             if (!irc && plain) note_store_index_add(c, NULL, t, nm); /* rollback: the tier drops it */
             free(icols);
@@ -1728,20 +1844,7 @@ static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value 
         }
         return MDB_OK_;
     }
-    case PG_QUERY__NODE__NODE_VACUUM_STMT: {
-        /* VACUUM / ANALYZE: the MEMORY tier has no dead row versions to reclaim and statistics
-         * are sampled when planning, so this only checks its tables exist (clients such as
-         * pgbench -i run it as a step). */
-        PgQuery__VacuumStmt *vs = stmt->vacuum_stmt;
-        snprintf(r->tag, sizeof r->tag, "%s", vs->is_vacuumcmd ? "VACUUM" : "ANALYZE");
-        if (vs->is_vacuumcmd && c->txn)
-            return err_set(&c->err, SQLSTATE_ACTIVE_SQL_TXN, "VACUUM cannot run inside a transaction block");
-        for (size_t i = 0; i < vs->n_rels; i++) {
-            PgQuery__VacuumRelation *vr = vs->rels[i]->vacuum_relation;
-            if (vr && vr->relation && !binder_find_table(b, vr->relation, false)) return MDB_FAIL;
-        }
-        return MDB_OK_;
-    }
+    case PG_QUERY__NODE__NODE_VACUUM_STMT: return ddl_vacuum(c, b, stmt->vacuum_stmt, r);
     default:
         return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "statement type %d is not supported yet", (int)stmt->node_case);
     }

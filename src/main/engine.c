@@ -17,6 +17,7 @@
 #include "exec/sys_funcs.h"
 #include "optimizer/optimizer.h"
 #include "storage/oltp/store.h"
+#include "storage/oltp/vacuum.h"
 #include "planner/planner.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
@@ -101,12 +102,19 @@ int mdb_open(const char *path, MdbDatabase **out, char **err)
             free(sql);
         }
     }
+    {
+        /* background reclamation of dead OLTP row versions (src/storage/oltp/vacuum.h) */
+        Err ve = {0};
+        oltp_vacuum_start(db->oltp, &db->tm, 100, &ve);
+        err_clear(&ve);
+    }
     return MDB_OK;
 }
 
 void mdb_close(MdbDatabase *db)
 {
     if (!db) return;
+    oltp_vacuum_stop(db->oltp); /* before the tables go */
     catalog_destroy(&db->cat);
     if (db->oltp) {
         Err oe = {0};
@@ -867,6 +875,11 @@ restart:
     case PG_QUERY__NODE__NODE_DELETE_STMT:
         pthread_rwlock_rdlock(lk);
         rc = dml_run(c, &b, stmt, params, nparams, r, txn);
+        pthread_rwlock_unlock(lk);
+        break;
+    case PG_QUERY__NODE__NODE_VACUUM_STMT: /* changes no definition: reclamation works under the tables' own locks */
+        pthread_rwlock_rdlock(lk);
+        rc = ddl_run(c, &b, stmt, params, nparams, r, txn);
         pthread_rwlock_unlock(lk);
         break;
     case PG_QUERY__NODE__NODE_CALL_STMT: /* call.c takes the catalog lock itself */

@@ -126,6 +126,12 @@ struct TableAM {
     int (*drop_column)(TableStore *st, int col, Err *err);
     int (*retype_column)(TableStore *st, int col, LType type, TableConvertFn fn, void *ctx, Err *err);
     int (*truncate)(TableStore *st, Err *err);
+
+    /* VACUUM / ANALYZE (NULL: nothing to do): with reclaim, free the versions no
+     * transaction can see any more (those ended by a commit at or before `horizon`,
+     * txnmgr_horizon); with analyze, refresh the statistics (exact live row count, column
+     * statistics sampled again). */
+    int (*vacuum)(TableStore *st, Ts horizon, bool reclaim, bool analyze, Err *err);
 };
 
 /* One scan over a store: the state shared by its threads. */
@@ -182,6 +188,10 @@ int tableam_add_column(TableStore *st, LType type, const Value *fill, TableFillF
 int tableam_drop_column(TableStore *st, int col, Err *err);
 int tableam_retype_column(TableStore *st, int col, LType type, TableConvertFn fn, void *ctx, Err *err);
 int tableam_truncate(TableStore *st, Err *err);
+static inline int tableam_vacuum(TableStore *st, Ts horizon, bool reclaim, bool analyze, Err *err)
+{
+    return st && st->am->vacuum ? st->am->vacuum(st, horizon, reclaim, analyze, err) : MDB_OK_;
+}
 
 /* Scans whole chunks of `cols` of the rows txn sees (or the latest versions) on
  * the calling thread, calling fn for each chunk until it returns nonzero

@@ -292,3 +292,21 @@ void txn_free(Txn *t)
     free(t->undo);
     free(t);
 }
+
+TxnId txnmgr_oldest_live(TxnManager *m)
+{
+    TxnId id = UINT64_MAX;
+    pthread_mutex_lock(&m->mu);
+    for (Txn *t = m->live; t; t = t->live_next)
+        if (t->id < id) id = t->id;
+    pthread_mutex_unlock(&m->mu);
+    return id;
+}
+
+TxnId txnmgr_next_id(TxnManager *m)
+{
+    pthread_mutex_lock(&m->mu);
+    TxnId id = m->next_id;
+    pthread_mutex_unlock(&m->mu);
+    return id;
+}

@@ -121,6 +121,12 @@ void txn_tier_add(Txn *t, void *key, const TxnTierOps *ops, void *state);
  * later one can be.  A version whose end stamp is a commit timestamp <= the
  * horizon is invisible to every transaction now and in future (garbage). */
 Ts txnmgr_horizon(TxnManager *m);
+/* The smallest id of a live transaction (UINT64_MAX: none).  Memory or pages that only
+ * transactions begun before some moment could reach are free to go once this is at or
+ * above the next_id of that moment (reclamation: src/storage/oltp/vacuum.c, MEMORY). */
+TxnId txnmgr_oldest_live(TxnManager *m);
+/* The id the next transaction will get. */
+TxnId txnmgr_next_id(TxnManager *m);
 /* Takes a new snapshot for t (statement snapshots); visible to the horizon. */
 void txn_refresh_snapshot(Txn *t);
 /* Records that t met a version written by `stamp` (the id of a live writer,

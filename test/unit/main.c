@@ -26,6 +26,8 @@ int unit_failures;
     X(suite_oltp_index) \
     X(suite_oltp_sql_crash) \
     X(suite_isolation) \
+    X(suite_vacuum) \
+    X(suite_vacuum_crash) \
     X(suite_pgwire) \
     X(suite_pgwire_fuzz)
 

@@ -121,7 +121,7 @@ static void child_run(const char *dir, u32 start, int fd)
     OltpStore *s;
     Err e = {0};
     if (oltp_store_open(dir, &o, &s, &e)) _exit(3);
-    BTree *t = btree_open(&s->env, 0);
+    BTree *t = btree_open(&s->env, 1); /* page 0 is the store page */
     u32 ready = UINT32_MAX;
     if (write(fd, &ready, 4) != 4) _exit(6);
     u8 k[4], v[256];
@@ -158,7 +158,7 @@ void suite_oltp_crash(void)
     BTree *t;
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
     CHECK_OK(btree_create(&s->env, &t, &err), &err);
-    CHECK_INT(btree_id(t), 0);
+    CHECK_INT(btree_id(t), 1); /* page 0 is the store page (free list) */
     CHECK_OK(oltp_store_close(s, true, &err), &err);
 
     Model m = {xcalloc(MAX_KEYS, sizeof(u32))};
@@ -209,7 +209,7 @@ void suite_oltp_crash(void)
         recover_s += storage_test_now() - r0;
         recovered_records += s->recovery.records;
         losers += s->recovery.losers;
-        t = btree_open(&s->env, 0);
+        t = btree_open(&s->env, 1);
         u64 n;
         CHECK_OK(btree_check(t, &n, &err), &err);
         if (model_diff(t, &m, nkeys) == 0) {

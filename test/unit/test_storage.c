@@ -764,12 +764,12 @@ static void suite_btree_impl(void)
     BufPoolStats st;
     bufpool_stats(s->bp, &st);
     CHECK(st.evictions > 0);
-    BTree *t = btree_open(&s->env, 0);
+    BTree *t = btree_open(&s->env, 1); /* the first tree: page 0 is the store page */
     u64 n1, n2;
     CHECK_OK(btree_check(t, &n1, &err), &err);
     CHECK_OK(oltp_store_close(s, true, &err), &err);
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
-    t = btree_open(&s->env, 0);
+    t = btree_open(&s->env, 1);
     CHECK_OK(btree_check(t, &n2, &err), &err);
     CHECK_INT(n2, n1);
     CHECK(n1 > 0);
@@ -858,7 +858,7 @@ static void suite_oltp_recovery_impl(void)
     }
     /* recovery repairs them from the full-page images logged after the checkpoint */
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
-    t = btree_open(&s->env, 0);
+    t = btree_open(&s->env, 1);
     u64 n;
     CHECK_OK(btree_check(t, &n, &err), &err);
     CHECK_INT(n, 3003);
@@ -875,7 +875,7 @@ static void suite_oltp_recovery_impl(void)
     CHECK(untouched != PAGE_NONE);
     flip_page(pfile, untouched);
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
-    t = btree_open(&s->env, 0);
+    t = btree_open(&s->env, 1);
     CHECK(btree_check(t, &n, &err) != 0);
     CHECK(err.is_set && strcmp(err.sqlstate, "XX001") == 0);
     err_clear(&err);
@@ -908,7 +908,7 @@ static void suite_oltp_recovery_impl(void)
     /* after a restart the transaction is all there or not at all (its commit
      * record was written but its fsync failed: the outcome is unknown) */
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
-    t = btree_open(&s->env, 0);
+    t = btree_open(&s->env, 1);
     CHECK_OK(btree_check(t, &n, &err), &err);
     CHECK(n == 0 || n == 50);
     /* a failed page write during a checkpoint: error, control file not advanced */
@@ -958,7 +958,7 @@ static void recovery_speed(void)
     t0 = storage_test_now();
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
     double rec = storage_test_now() - t0;
-    t = btree_open(&s->env, 0);
+    t = btree_open(&s->env, 1);
     u64 n;
     CHECK_OK(btree_check(t, &n, &err), &err);
     CHECK_INT(n, 60000);

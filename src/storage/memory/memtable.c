@@ -38,6 +38,7 @@ void memtable_destroy(MemTable *t)
             free(s->cols[c].nulls);
         }
         free(s->cols);
+        if (s->heap) arena_destroy(s->heap);
         free(s);
     }
     free(t->segs);
@@ -48,15 +49,18 @@ void memtable_destroy(MemTable *t)
     free(t);
 }
 
-static void seg_init_col(MemTable *t, Vector *v, LType type)
+/* A segment column; its strings go to the segment's own arena, so that reclaiming the
+ * segment frees them too. */
+static void seg_init_col(MemSegment *s, Vector *v, LType type)
 {
     memset(v, 0, sizeof(*v));
     v->type = type;
+    if (atomic_load(&s->dead)) return; /* reclaimed: no rows to hold */
     v->cap = MEM_SEGMENT_ROWS;
     v->data = xmalloc(type_width(type) * MEM_SEGMENT_ROWS);
     v->nulls = xcalloc(MEM_SEGMENT_ROWS, 1);
-    v->heap = t->arena;
-    v->owner = t->arena;
+    v->heap = s->heap;
+    v->owner = s->heap;
 }
 
 static MemSegment *new_segment(MemTable *t)
@@ -64,7 +68,8 @@ static MemSegment *new_segment(MemTable *t)
     MemSegment *s = xcalloc(1, sizeof(MemSegment));
     s->start = t->nsegs * (u64)MEM_SEGMENT_ROWS;
     s->cols = xcalloc((size_t)(t->ncols ? t->ncols : 1), sizeof(Vector));
-    for (int c = 0; c < t->ncols; c++) seg_init_col(t, &s->cols[c], t->types[c]);
+    s->heap = arena_create(NULL);
+    for (int c = 0; c < t->ncols; c++) seg_init_col(s, &s->cols[c], t->types[c]);
     s->begin = xmalloc(sizeof(Ts) * MEM_SEGMENT_ROWS);
     s->end = xmalloc(sizeof(Ts) * MEM_SEGMENT_ROWS);
     pthread_rwlock_wrlock(&t->segs_lock);
@@ -85,14 +90,22 @@ static MemSegment *seg_of(MemTable *t, u64 row)
     return s;
 }
 
+static void mem_reclaim_locked(MemTable *t, Ts horizon);
+static void ring_evict(MemTable *t, Txn *txn);
+
 int memtable_append(MemTable *t, Txn *txn, DataChunk *in, u64 *first_row, Err *err)
 {
     pthread_mutex_lock(&t->mu);
+    if (!t->tm) t->tm = txn->mgr;
     u64 start = atomic_load(&t->nrows);
     idx_t done = 0;
     while (done < in->count) {
         MemSegment *s = t->nsegs ? t->segs[t->nsegs - 1] : NULL;
-        if (!s || atomic_load(&s->count) == MEM_SEGMENT_ROWS) s = new_segment(t);
+        if (!s || atomic_load(&s->count) == MEM_SEGMENT_ROWS) {
+            /* piggy-backed reclamation: once per segment appended */
+            if (s) mem_reclaim_locked(t, txnmgr_horizon(txn->mgr));
+            s = new_segment(t);
+        }
         u32 pos = atomic_load(&s->count);
         idx_t n = MDB_MIN(in->count - done, (idx_t)(MEM_SEGMENT_ROWS - pos));
         u32 *sel = NULL;
@@ -111,8 +124,9 @@ int memtable_append(MemTable *t, Txn *txn, DataChunk *in, u64 *first_row, Err *e
         done += n;
     }
     atomic_fetch_add(&t->live_estimate, (i64)in->count);
-    pthread_mutex_unlock(&t->mu);
     if (in->count) txn_log(txn, &t->base, start, in->count, UNDO_INSERT);
+    if (t->max_rows > 0 && atomic_load(&t->live_estimate) > t->max_rows) ring_evict(t, txn);
+    pthread_mutex_unlock(&t->mu);
     if (first_row) *first_row = start;
     (void)err;
     return MDB_OK_;
@@ -189,6 +203,7 @@ static void mem_undo_rows(TableStore *table, Txn *txn, u64 row, u64 count, u8 ki
             } else if (kind == UNDO_DELETE && s->end[i + k] == id) {
                 s->end[i + k] = TS_INFINITY;
                 atomic_fetch_add(&t->live_estimate, 1);
+                if (r + k < t->ring_scan) t->ring_scan = r + k; /* live again: eviction looks here */
             }
         }
         r += n;
@@ -206,8 +221,8 @@ void memtable_add_column(MemTable *t, LType type, const Value *fill)
     for (size_t i = 0; i < t->nsegs; i++) {
         MemSegment *s = t->segs[i];
         s->cols = xrealloc(s->cols, sizeof(Vector) * (size_t)(t->ncols + 1));
-        seg_init_col(t, &s->cols[t->ncols], type);
-        u32 n = atomic_load(&s->count);
+        seg_init_col(s, &s->cols[t->ncols], type);
+        u32 n = atomic_load(&s->dead) ? 0 : atomic_load(&s->count);
         for (u32 r = 0; r < n; r++) vector_set(&s->cols[t->ncols], r, fill);
     }
     t->ncols++;
@@ -238,8 +253,8 @@ int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, vo
     int rc = MDB_OK_;
     for (; done < t->nsegs; done++) {
         MemSegment *s = t->segs[done];
-        seg_init_col(t, &nv[done], type);
-        u32 n = atomic_load(&s->count);
+        seg_init_col(s, &nv[done], type);
+        u32 n = atomic_load(&s->dead) ? 0 : atomic_load(&s->count);
         if (n && fn(ctx, &s->cols[col], n, &nv[done])) {
             rc = MDB_FAIL;
             done++;
@@ -271,7 +286,7 @@ void memtable_truncate(MemTable *t)
     pthread_rwlock_wrlock(&t->segs_lock);
     for (size_t i = 0; i < t->nsegs; i++) {
         MemSegment *s = t->segs[i];
-        u32 n = atomic_load(&s->count);
+        u32 n = atomic_load(&s->dead) ? 0 : atomic_load(&s->count);
         for (u32 r = 0; r < n; r++) s->begin[r] = TS_ABORTED;
     }
     atomic_store(&t->live_estimate, 0);
@@ -311,7 +326,9 @@ static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 
             pthread_rwlock_unlock(&t->segs_lock);
             l->seg_idx = k;
             l->pos = 0;
-            l->limit = atomic_load(&l->seg->count);
+            /* a reclaimed segment has no version anyone sees (its memory may be freed
+             * once every transaction live when it died, this one included, has ended) */
+            l->limit = atomic_load(&l->seg->dead) ? 0 : atomic_load(&l->seg->count);
             continue;
         }
         MemSegment *seg = l->seg;
@@ -422,7 +439,7 @@ static void stats_compute(MemTable *t, int col, u64 nrows, MemColStats *st)
         if (si >= t->nsegs) break;
         MemSegment *seg = t->segs[si];
         u32 r = (u32)(row % MEM_SEGMENT_ROWS);
-        if (r >= atomic_load(&seg->count)) continue;
+        if (r >= atomic_load(&seg->count) || atomic_load(&seg->dead)) continue;
         const Vector *v = &seg->cols[col];
         if (v->nulls && v->nulls[r]) {
             colsample_null(&cs);
@@ -543,7 +560,7 @@ static int mem_fetch(TableStore *st, Txn *txn, u64 row, const int *cols, int nco
 {
     MemTable *t = (MemTable *)st;
     (void)err;
-    *found = row < atomic_load(&t->nrows) && memtable_row_visible(t, txn, row);
+    *found = row < atomic_load(&t->nrows) && !atomic_load(&seg_of(t, row)->dead) && memtable_row_visible(t, txn, row);
     if (!*found) return MDB_OK_;
     for (int c = 0; c < ncols; c++) {
         Value v;
@@ -600,7 +617,7 @@ static int mem_add_column(TableStore *st, LType type, const Value *fill, TableFi
     int ci = t->ncols - 1;
     for (size_t si = 0; si < t->nsegs; si++) {
         MemSegment *seg = t->segs[si];
-        u32 n = atomic_load(&seg->count);
+        u32 n = atomic_load(&seg->dead) ? 0 : atomic_load(&seg->count);
         for (u32 r = 0; r < n; r++) {
             if (seg->end[r] != TS_INFINITY || seg->begin[r] == TS_ABORTED) continue;
             Value v;
@@ -631,6 +648,127 @@ static int mem_truncate(TableStore *st, Err *err)
     return MDB_OK_;
 }
 
+/* ---- reclamation and the ring buffer ------------------------------------------------------ */
+
+void memtable_set_max_rows(MemTable *t, i64 max_rows)
+{
+    pthread_mutex_lock(&t->mu);
+    t->max_rows = max_rows > 0 ? max_rows : 0;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* The ring buffer: ends the oldest live rows until at most max_rows are left, as deletes of
+ * txn (so they vanish for others when txn commits, and come back if it rolls back).  Rows
+ * another transaction is inserting or ending are left to it.  Under mu. */
+static void ring_evict(MemTable *t, Txn *txn)
+{
+    i64 excess = atomic_load(&t->live_estimate) - t->max_rows;
+    u64 nrows = atomic_load(&t->nrows);
+    u64 r = t->ring_scan;
+    bool prefix = true; /* every row so far is ended for good or by txn */
+    while (excess > 0 && r < nrows) {
+        MemSegment *s = t->segs[r / MEM_SEGMENT_ROWS];
+        u32 i = (u32)(r - s->start);
+        if (atomic_load(&s->dead)) {
+            r = s->start + MEM_SEGMENT_ROWS;
+            if (prefix) t->ring_scan = r;
+            continue;
+        }
+        Ts b = s->begin[i], e = s->end[i];
+        bool mine_or_committed = b < TXN_ID_BASE || b == txn->id;
+        if (b != TS_ABORTED && e == TS_INFINITY && mine_or_committed) {
+            s->end[i] = txn->id;
+            atomic_fetch_sub(&t->live_estimate, 1);
+            txn_log(txn, &t->base, r, 1, UNDO_DELETE);
+            excess--;
+        } else if (b != TS_ABORTED && e == TS_INFINITY) {
+            prefix = false; /* another transaction's insert: its outcome decides */
+        }
+        r++;
+        if (prefix) t->ring_scan = r;
+    }
+}
+
+/* A version nobody sees now or later (see memtable_reclaim). */
+static bool mem_dead(Ts b, Ts e, Ts horizon)
+{
+    if (e < TXN_ID_BASE) return e <= horizon;
+    return b == TS_ABORTED && (e == TS_INFINITY || e == TS_ABORTED);
+}
+
+static void seg_release(MemTable *t, MemSegment *s)
+{
+    for (int c = 0; c < t->ncols; c++) {
+        free(s->cols[c].data);
+        free(s->cols[c].nulls);
+        s->cols[c].data = NULL;
+        s->cols[c].nulls = NULL;
+    }
+    free(s->begin);
+    free(s->end);
+    s->begin = s->end = NULL;
+    if (s->heap) arena_destroy(s->heap);
+    s->heap = NULL;
+    s->freed = true;
+    t->segs_freed++;
+}
+
+/* Under mu.  The last segment (still being appended to) is never reclaimed. */
+static void mem_reclaim_locked(MemTable *t, Ts horizon)
+{
+    if (!t->tm) return;
+    TxnId oldest = txnmgr_oldest_live(t->tm), next = txnmgr_next_id(t->tm);
+    bool marked = false;
+    for (size_t i = 0; i + 1 < t->nsegs; i++) {
+        MemSegment *s = t->segs[i];
+        if (s->freed) continue;
+        if (atomic_load(&s->dead)) {
+            /* every transaction that could have claimed it before it died has ended */
+            if (s->dead_before <= oldest) seg_release(t, s);
+            continue;
+        }
+        u32 n = atomic_load(&s->count);
+        if (n < MEM_SEGMENT_ROWS) continue;
+        bool all = true;
+        for (u32 r = 0; r < n && all; r++) all = mem_dead(s->begin[r], s->end[r], horizon);
+        if (!all) continue;
+        s->dead_before = next;
+        atomic_store(&s->dead, true);
+        marked = true;
+        if (next <= oldest) seg_release(t, s); /* no transaction live at all */
+    }
+    if (marked) {
+        free(t->stats); /* the sample may have come from it */
+        t->stats = NULL;
+    }
+}
+
+u64 memtable_reclaim(MemTable *t, Ts horizon)
+{
+    pthread_mutex_lock(&t->mu);
+    u64 before = t->segs_freed;
+    mem_reclaim_locked(t, horizon);
+    u64 n = t->segs_freed - before;
+    pthread_mutex_unlock(&t->mu);
+    return n;
+}
+
+/* VACUUM: reclaim segments; ANALYZE: the live count is exact already (kept under mu), the
+ * column statistics are sampled again. */
+static int mem_vacuum(TableStore *st, Ts horizon, bool reclaim, bool analyze, Err *err)
+{
+    MemTable *t = (MemTable *)st;
+    (void)err;
+    if (reclaim) memtable_reclaim(t, horizon);
+    if (analyze) {
+        pthread_mutex_lock(&t->mu);
+        free(t->stats);
+        t->stats = NULL;
+        pthread_mutex_unlock(&t->mu);
+    }
+    return MDB_OK_;
+}
+
 static const TableAM MEMORY_AM = {
     .name = "memory",
     .destroy = mem_destroy,
@@ -652,4 +790,5 @@ static const TableAM MEMORY_AM = {
     .drop_column = mem_drop_column,
     .retype_column = mem_retype_column,
     .truncate = mem_truncate,
+    .vacuum = mem_vacuum,
 };

@@ -32,6 +32,13 @@ typedef struct MemSegment {
     Ts *begin;        /* per-row begin stamp */
     Ts *end;          /* per-row end stamp (TS_INFINITY = live) */
     _Atomic u32 count; /* rows appended */
+    Arena *heap;      /* string bytes of its rows (freed with its columns) */
+    /* reclamation (memtable_reclaim): every version is dead for every snapshot.  Readers
+     * skip a dead segment; its memory (columns, stamps, strings) is freed once every
+     * transaction that was live when it died has ended (ids below dead_before). */
+    _Atomic bool dead;
+    bool freed;
+    u64 dead_before;
 } MemSegment;
 
 typedef struct MemTable {
@@ -46,6 +53,9 @@ typedef struct MemTable {
     _Atomic i64 live_estimate; /* rows inserted minus rows deleted (statistics) */
     Arena *arena;             /* segments and string bytes */
     i64 max_rows;             /* ring buffer size (WITH (max_rows = N)), 0 = unbounded */
+    u64 ring_scan;            /* every row before it is ended or rolled back (where eviction looks first) */
+    TxnManager *tm;           /* of the transactions that wrote it (reclamation's horizon) */
+    u64 segs_freed;           /* segments whose memory was reclaimed */
     struct MemColStats *stats; /* per column, computed on demand (memtable_column_stats) */
 } MemTable;
 
@@ -81,6 +91,13 @@ typedef int (*MemConvertFn)(void *ctx, const Vector *src, idx_t n, Vector *dst);
 int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, void *ctx);
 /* Removes every row version (TRUNCATE; not transactional). */
 void memtable_truncate(MemTable *t);
+/* The ring buffer bound (WITH (max_rows = N)), 0 = none: an append that takes the live
+ * rows above N ends the oldest live rows, as deletes of the appending transaction. */
+void memtable_set_max_rows(MemTable *t, i64 max_rows);
+/* Reclamation: a full segment whose every version is dead below `horizon` is marked dead
+ * (scans skip it); the memory of segments marked before every live transaction began is
+ * freed.  Runs on every new segment of an append and on VACUUM.  Returns segments freed. */
+u64 memtable_reclaim(MemTable *t, Ts horizon);
 
 
 /* Parallel scan. */

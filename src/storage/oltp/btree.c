@@ -21,6 +21,7 @@
 #define SLOTS_OFF (PAGE_HDR_SIZE + 16)
 #define BT_META_MAGIC 0x4D425431u /* "MBT1" */
 #define BT_MAX_DEPTH 48
+#define BT_MERGE_BELOW (PAGE_SIZE / 5) /* a leaf with fewer bytes of entries merges into its left sibling */
 
 typedef struct BtNode {
     u16 level; /* 0 = leaf */
@@ -198,6 +199,7 @@ void btenv_init(BtEnv *e, BufPool *bp, Wal *wal)
     pthread_rwlock_init(&e->ckpt_lock, NULL);
     pthread_mutex_init(&e->mu, NULL);
     e->next_xid = 1;
+    e->fl_page = PAGE_NONE;
 }
 
 void btenv_destroy(BtEnv *e)
@@ -323,6 +325,9 @@ static void image_append(ByteBuf *b, PageNo pno, const u8 *page)
     } else if (type == BT_PAGE_META) {
         off = PAGE_HDR_SIZE + sizeof(BtMeta);
         len = PAGE_SIZE - off;
+    } else if (type == BT_PAGE_FREE || type == BT_PAGE_STORE) {
+        off = PAGE_HDR_SIZE + 16;
+        len = PAGE_SIZE - off;
     }
     if (len == 0) off = 0;
     u8 head[8];
@@ -404,7 +409,7 @@ static void body_kv(ByteBuf *b, PageNo tree, PageNo page, const u8 *k, size_t kl
 /* A structure change: the pages it touched, latched and pinned until logged. */
 typedef struct Smo {
     BufFrame *f[2 * BT_MAX_DEPTH + 4];
-    u8 *before[2 * BT_MAX_DEPTH + 4]; /* each page as it was when first touched */
+    u8 *orig[2 * BT_MAX_DEPTH + 4]; /* each page as it was when touched (smo_abandon puts it back) */
     int n;
 } Smo;
 
@@ -413,23 +418,9 @@ static void smo_touch(Smo *s, BufFrame *f)
     for (int i = 0; i < s->n; i++)
         if (s->f[i] == f) return;
     bufpool_latch(f);
-    s->before[s->n] = xmalloc(PAGE_SIZE);
-    memcpy(s->before[s->n], f->data, PAGE_SIZE);
+    s->orig[s->n] = xmalloc(PAGE_SIZE);
+    memcpy(s->orig[s->n], f->data, PAGE_SIZE);
     s->f[s->n++] = f; /* the Smo owns one pin of f from here on */
-}
-
-/* A structure change that failed before it was logged (no page for the next
- * level: the pool is exhausted, or an I/O error) puts every touched page back
- * as it was, so the tree stays as it was; pages it allocated stay unused. */
-static void smo_abandon(BtEnv *e, Smo *s)
-{
-    for (int i = 0; i < s->n; i++) {
-        memcpy(s->f[i]->data, s->before[i], PAGE_SIZE);
-        free(s->before[i]);
-        bufpool_unlatch(s->f[i]);
-        bufpool_unpin(e->bp, s->f[i]);
-    }
-    s->n = 0;
 }
 
 static bool smo_has(const Smo *s, const BufFrame *f)
@@ -457,19 +448,145 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
     Lsn end;
     int rc = wal_append(e->wal, &h, b.data, b.len, NULL, &end, err);
     bytebuf_free(&b);
-    if (rc) {
-        /* not logged: the pages go back to what the log knows */
-        smo_abandon(e, s);
-        return rc;
-    }
     for (int i = 0; i < s->n; i++) {
-        bufpool_mark_dirty(s->f[i], end);
-        free(s->before[i]);
+        /* on failure the pages keep changes that are not in the log: the WAL
+         * is failed, so nothing can be written back after them anyway */
+        if (rc == MDB_OK_) bufpool_mark_dirty(s->f[i], end);
+        bufpool_unlatch(s->f[i]);
+        bufpool_unpin(e->bp, s->f[i]);
+        free(s->orig[i]);
+    }
+    s->n = 0;
+    return rc;
+}
+
+/* Gives up a structure change that was not logged (a page could not be pinned, the pool
+ * is exhausted, the WAL failed): every touched page gets its content from before the
+ * change back, so the tree in memory stays what the log says it is, then is released. */
+static void smo_abandon(BtEnv *e, Smo *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        memcpy(s->f[i]->data, s->orig[i], PAGE_SIZE);
+        free(s->orig[i]);
         bufpool_unlatch(s->f[i]);
         bufpool_unpin(e->bp, s->f[i]);
     }
     s->n = 0;
+}
+
+/* ---- the free-page list (see btree.h) --------------------------------------------------- */
+
+#define BT_STORE_MAGIC 0x4D425350u /* "MBSP" */
+
+typedef struct BtStorePage {
+    u32 magic;
+    PageNo free_head; /* PAGE_NONE: empty */
+    u64 nfree;
+} BtStorePage;
+
+static inline BtStorePage *store_of(u8 *p) { return (BtStorePage *)(p + PAGE_HDR_SIZE); }
+
+/* The store page, latched as part of s (pinned and touched once per structure change:
+ * its latch serialises every allocation and free of the environment). */
+static BufFrame *smo_store(BtEnv *e, Smo *s, Err *err)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->f[i]->pno == e->fl_page) return s->f[i];
+    BufFrame *f;
+    if (bufpool_pin(e->bp, e->fl_page, &f, err)) return NULL;
+    smo_touch(s, f);
+    if (page_hdr(f->data)->type != BT_PAGE_STORE || store_of(f->data)->magic != BT_STORE_MAGIC) {
+        err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u is not the store page", e->fl_page);
+        return NULL;
+    }
+    return f;
+}
+
+/* A page for a structure change: the head of the free list, else a new page at the end of
+ * the file.  Returned pinned (the caller's smo_touch takes the pin over) with its old
+ * contents; the caller initialises it. */
+static int page_alloc(BtEnv *e, Smo *s, BufFrame **out, Err *err)
+{
+    if (e->fl_page != PAGE_NONE) {
+        BufFrame *sp = smo_store(e, s, err);
+        if (!sp) return MDB_FAIL;
+        BtStorePage *st = store_of(sp->data);
+        if (st->free_head != PAGE_NONE) {
+            BufFrame *f;
+            if (bufpool_pin(e->bp, st->free_head, &f, err)) return MDB_FAIL;
+            if (page_hdr(f->data)->type != BT_PAGE_FREE) {
+                bufpool_unpin(e->bp, f);
+                return err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u on the free list is not free", st->free_head);
+            }
+            st->free_head = rd32(f->data + PAGE_HDR_SIZE);
+            st->nfree--;
+            *out = f;
+            return MDB_OK_;
+        }
+    }
+    return bufpool_new_page(e->bp, out, err);
+}
+
+/* Puts page f (touched by s) on the free list; the store page must be in s already. */
+static void page_free(BtEnv *e, Smo *s, BufFrame *f)
+{
+    BufFrame *sp = NULL;
+    for (int i = 0; i < s->n; i++)
+        if (s->f[i]->pno == e->fl_page) sp = s->f[i];
+    if (!sp) MDB_FATAL("page_free without the store page");
+    BtStorePage *st = store_of(sp->data);
+    memset(f->data, 0, PAGE_SIZE);
+    page_hdr(f->data)->pno = f->pno;
+    page_hdr(f->data)->type = BT_PAGE_FREE;
+    wr32(f->data + PAGE_HDR_SIZE, st->free_head);
+    st->free_head = f->pno;
+    st->nfree++;
+}
+
+int btenv_freelist_init(BtEnv *e, Err *err)
+{
+    e->fl_page = PAGE_NONE;
+    pthread_rwlock_rdlock(&e->ckpt_lock);
+    int rc = MDB_OK_;
+    if (bufpool_npages(e->bp) == 0) {
+        BufFrame *f;
+        if ((rc = bufpool_new_page(e->bp, &f, err)) == MDB_OK_) {
+            Smo s = {.n = 0};
+            smo_touch(&s, f);
+            memset(f->data, 0, PAGE_SIZE);
+            page_hdr(f->data)->pno = f->pno;
+            page_hdr(f->data)->type = BT_PAGE_STORE;
+            store_of(f->data)->magic = BT_STORE_MAGIC;
+            store_of(f->data)->free_head = PAGE_NONE;
+            PageNo pno = f->pno;
+            rc = smo_finish(e, PAGE_NONE, &s, err);
+            if (rc == MDB_OK_) e->fl_page = pno;
+        }
+    } else {
+        BufFrame *f;
+        if ((rc = bufpool_pin(e->bp, 0, &f, err)) == MDB_OK_) {
+            if (page_hdr(f->data)->type == BT_PAGE_STORE && store_of(f->data)->magic == BT_STORE_MAGIC) e->fl_page = 0;
+            bufpool_unpin(e->bp, f);
+        }
+    }
+    pthread_rwlock_unlock(&e->ckpt_lock);
     return rc;
+}
+
+u64 btenv_free_count(BtEnv *e)
+{
+    if (e->fl_page == PAGE_NONE) return 0;
+    BufFrame *f;
+    Err er = {0};
+    if (bufpool_pin(e->bp, e->fl_page, &f, &er)) {
+        err_clear(&er);
+        return 0;
+    }
+    bufpool_latch(f);
+    u64 n = store_of(f->data)->nfree;
+    bufpool_unlatch(f);
+    bufpool_unpin(e->bp, f);
+    return n;
 }
 
 /* ---- trees ------------------------------------------------------------------------ */
@@ -504,13 +621,10 @@ int btree_create(BtEnv *e, BTree **out, Err *err)
 {
     BufFrame *m, *r;
     pthread_rwlock_rdlock(&e->ckpt_lock);
-    if (bufpool_new_page(e->bp, &m, err)) goto fail;
-    if (bufpool_new_page(e->bp, &r, err)) {
-        bufpool_unpin(e->bp, m);
-        goto fail;
-    }
     Smo s = {.n = 0};
+    if (page_alloc(e, &s, &m, err)) goto fail_smo;
     smo_touch(&s, m);
+    if (page_alloc(e, &s, &r, err)) goto fail_smo;
     smo_touch(&s, r);
     node_init(m->data, m->pno, BT_PAGE_META, 0);
     meta_of(m->data)->magic = BT_META_MAGIC;
@@ -521,6 +635,9 @@ int btree_create(BtEnv *e, BTree **out, Err *err)
     pthread_rwlock_unlock(&e->ckpt_lock);
     *out = btree_open(e, meta);
     return MDB_OK_;
+fail_smo:
+    /* nothing changed yet (an allocation only changes the store page once it succeeded) */
+    smo_abandon(e, &s);
 fail:
     pthread_rwlock_unlock(&e->ckpt_lock);
     return MDB_FAIL;
@@ -542,7 +659,7 @@ static int read_root(BTree *t, PageNo *root, Err *err)
  * root.  Returns the leaf pinned. */
 static int descend(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, BufFrame **leaf, Err *err)
 {
-    PageNo pno = 0;
+    PageNo pno;
     if (read_root(t, &pno, err)) return MDB_FAIL;
     *depth = 0;
     for (;;) {
@@ -573,7 +690,7 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
     int cnt = n->nslots;
     bool leaf = n->level == 0;
     BufFrame *r;
-    if (bufpool_new_page(t->env->bp, &r, err)) return MDB_FAIL;
+    if (page_alloc(t->env, s, &r, err)) return MDB_FAIL;
     smo_touch(s, r);
     node_init(r->data, r->pno, leaf ? BT_PAGE_LEAF : BT_PAGE_INTERNAL, n->level);
     size_t total = 0, acc = 0;
@@ -632,7 +749,7 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
         wr32(child, right->pno);
         if (lvl < 0) { /* the root split: a new root above it */
             BufFrame *nr, *m;
-            if ((rc = bufpool_new_page(e->bp, &nr, err))) break;
+            if ((rc = page_alloc(e, &s, &nr, err))) break;
             smo_touch(&s, nr);
             node_init(nr->data, nr->pno, BT_PAGE_INTERNAL, (u16)(nd(cur->data)->level + 1));
             nd(nr->data)->leftmost = cur->pno;
@@ -661,10 +778,111 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
     bytebuf_free(&sep);
     bytebuf_free(&sep2);
     if (rc) {
+        /* nothing logged (a page could not be pinned or allocated): the pages the split
+         * had changed get their old content back */
         smo_abandon(e, &s);
         return MDB_FAIL;
     }
     return smo_finish(e, t->meta, &s, err);
+}
+
+/* Unlinks the leaf that key k leads to when it is empty and not the leftmost leaf: its
+ * entry leaves the lowest ancestor with more than one child, the left sibling's right link
+ * skips it, and it goes on the free list together with the ancestors below that one (which
+ * had it as their only descendant).  A leaf that is not empty but holds less than
+ * BT_MERGE_BELOW bytes is merged the same way when its left sibling has room and is the
+ * leaf that takes over its key range: its entries move to the end of that sibling.   One logged structure change; the caller holds the
+ * tree's write lock, so no cursor or lookup is inside the tree (cursors re-seek by key and
+ * never hold a page between calls). */
+static int leaf_unlink(BTree *t, const u8 *k, size_t kl, Err *err)
+{
+    BtEnv *e = t->env;
+    if (e->fl_page == PAGE_NONE) return MDB_OK_;
+    PageNo path[BT_MAX_DEPTH];
+    BufFrame *pf[BT_MAX_DEPTH];
+    int idx[BT_MAX_DEPTH];
+    int depth, npinned = 0, rc = MDB_OK_;
+    BufFrame *leaf = NULL, *ls = NULL;
+    Smo s = {.n = 0};
+    if (descend(t, k, kl, path, &depth, &leaf, err)) return MDB_FAIL;
+    size_t used = 0; /* bytes of cells and slots that move into the left sibling */
+    for (int i = 0; i < nd(leaf->data)->nslots; i++) used += cell_size(leaf->data, i) + 2;
+    if (depth == 0 || used > BT_MERGE_BELOW) goto out;
+    for (int l = 0; l < depth; l++) {
+        if ((rc = bufpool_pin(e->bp, path[l], &pf[l], err))) goto out;
+        npinned++;
+        idx[l] = node_upper_bound(pf[l]->data, k, kl) - 1; /* -1: the leftmost child */
+    }
+    int top = depth - 1; /* the ancestor that keeps children */
+    while (top >= 0 && nd(pf[top]->data)->nslots == 0) top--;
+    int anc = depth - 1; /* the lowest ancestor where the path is not the leftmost child */
+    while (anc >= 0 && idx[anc] < 0) anc--;
+    if (top < 0 || anc < 0) goto out; /* the leftmost leaf stays */
+    /* a leaf with entries merges into its left sibling only when that sibling's subtree is
+     * the one that takes over its key range (the left neighbour under the same ancestor) */
+    if (used && (anc != top || idx[top] < 0)) goto out;
+    /* the left sibling: the child left of the path at anc, then rightmost children */
+    PageNo p = idx[anc] == 0 ? nd(pf[anc]->data)->leftmost : child_at(pf[anc]->data, idx[anc] - 1);
+    for (int l = anc + 1;; l++) {
+        BufFrame *f;
+        if ((rc = bufpool_pin(e->bp, p, &f, err))) goto out;
+        u8 type = page_hdr(f->data)->type;
+        if (type == BT_PAGE_LEAF && l == depth) {
+            ls = f;
+            break;
+        }
+        if (type != BT_PAGE_INTERNAL || l >= depth) {
+            bufpool_unpin(e->bp, f);
+            rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree page %u has an unexpected type %u", p, type);
+            goto out;
+        }
+        const BtNode *n = ndc(f->data);
+        PageNo next = n->nslots ? child_at(f->data, n->nslots - 1) : n->leftmost;
+        bufpool_unpin(e->bp, f);
+        p = next;
+    }
+    if (nd(ls->data)->right != leaf->pno) {
+        rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree leaf %u is not the right sibling of leaf %u", leaf->pno, ls->pno);
+        goto out;
+    }
+    if (used && node_free(ls->data) < used + PAGE_SIZE / 8) goto out; /* room to spare after the merge */
+    /* every page is pinned: latch them (the Smo takes the pins over), then change */
+    smo_touch(&s, leaf);
+    smo_touch(&s, ls);
+    BufFrame *fl = leaf, *fls = ls;
+    leaf = ls = NULL;
+    for (int l = top; l < depth; l++) smo_touch(&s, pf[l]);
+    npinned = top; /* pf[0..top) are still pinned by this function, the rest by the Smo */
+    if (!smo_store(e, &s, err)) {
+        smo_abandon(e, &s);
+        rc = MDB_FAIL;
+        goto out_npinned;
+    }
+    /* the leaf's entries (all above the sibling's keys) go to the end of the sibling */
+    for (int i = 0; i < nd(fl->data)->nslots; i++) {
+        const u8 *ck, *cv;
+        u16 ckl, cvl;
+        cell_at(fl->data, i, &ck, &ckl, &cv, &cvl);
+        if (!node_insert_at(fls->data, nd(fls->data)->nslots, ck, ckl, cv, cvl)) MDB_FATAL("B+tree merge lost its room");
+    }
+    nd(fls->data)->right = nd(fl->data)->right;
+    u8 *tp = pf[top]->data;
+    if (idx[top] >= 0) {
+        node_remove_at(tp, idx[top]);
+    } else {
+        nd(tp)->leftmost = child_at(tp, 0);
+        node_remove_at(tp, 0);
+    }
+    for (int l = top + 1; l < depth; l++) page_free(e, &s, pf[l]);
+    page_free(e, &s, fl);
+    rc = smo_finish(e, t->meta, &s, err);
+    goto out_npinned;
+out:
+    if (leaf) bufpool_unpin(e->bp, leaf);
+    if (ls) bufpool_unpin(e->bp, ls);
+out_npinned:
+    for (int l = 0; l < npinned; l++) bufpool_unpin(e->bp, pf[l]);
+    return rc;
 }
 
 static int check_cell(size_t kl, size_t vl, Err *err)
@@ -687,6 +905,7 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
     pthread_rwlock_rdlock(&e->ckpt_lock);
     pthread_rwlock_wrlock(&t->lock);
     int rc = MDB_OK_;
+    bool underfull = false;
     ByteBuf body = {0};
     for (int attempt = 0;; attempt++) {
         PageNo path[BT_MAX_DEPTH];
@@ -746,10 +965,18 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
             if (op != OP_INSERT) node_remove_at(f->data, pos);
             if (op != OP_DELETE && !node_insert_at(f->data, pos, k, kl, v, vl)) MDB_FATAL("B+tree leaf lost its room");
             bufpool_mark_dirty(f, end);
+            underfull = op == OP_DELETE && e->fl_page != PAGE_NONE &&
+                      PAGE_SIZE - nd(f->data)->cell_lo - nd(f->data)->garbage + 2u * nd(f->data)->nslots <= BT_MERGE_BELOW;
         }
         bufpool_unlatch(f);
         bufpool_unpin(e->bp, f);
         break;
+    }
+    if (underfull) {
+        /* the delete is done and logged; a failure to unlink only leaves the empty leaf */
+        Err er = {0};
+        leaf_unlink(t, k, kl, &er);
+        err_clear(&er);
     }
     bytebuf_free(&body);
     pthread_rwlock_unlock(&t->lock);
@@ -1158,7 +1385,7 @@ int btree_check(BTree *t, u64 *nkeys, Err *err)
 {
     pthread_rwlock_rdlock(&t->lock);
     CheckState cs = {t->env, 0, -1, PAGE_NONE, NULL, 0, 0};
-    PageNo root = 0;
+    PageNo root;
     int rc = read_root(t, &root, err);
     if (rc == MDB_OK_) rc = check_node(&cs, root, 0, NULL, 0, NULL, 0, err);
     /* the right links must chain the leaves in key order */
@@ -1173,5 +1400,128 @@ int btree_check(BTree *t, u64 *nkeys, Err *err)
     free(cs.leaves);
     pthread_rwlock_unlock(&t->lock);
     *nkeys = cs.nkeys;
+    return rc;
+}
+
+/* ---- whole trees: statistics and freeing -------------------------------------------------- */
+
+/* Appends the pages of the subtree at pno (internal nodes before their children) to *out. */
+static int collect_pages(BtEnv *e, PageNo pno, int depth, PageNo **out, size_t *n, size_t *cap, u64 *leaves, u64 *entries,
+                         Err *err)
+{
+    if (depth > BT_MAX_DEPTH) return check_fail(err, pno, "too deep");
+    BufFrame *f;
+    if (bufpool_pin(e->bp, pno, &f, err)) return MDB_FAIL;
+    u8 page[PAGE_SIZE];
+    memcpy(page, f->data, PAGE_SIZE);
+    bufpool_unpin(e->bp, f);
+    u8 type = page_hdr(page)->type;
+    if (type != BT_PAGE_LEAF && type != BT_PAGE_INTERNAL) return check_fail(err, pno, "not a B+tree node");
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *out = xrealloc(*out, *cap * sizeof(PageNo));
+    }
+    (*out)[(*n)++] = pno;
+    const BtNode *nd0 = ndc(page);
+    if (type == BT_PAGE_LEAF) {
+        (*leaves)++;
+        *entries += nd0->nslots;
+        return MDB_OK_;
+    }
+    for (int i = -1; i < nd0->nslots; i++)
+        if (collect_pages(e, i < 0 ? nd0->leftmost : child_at(page, i), depth + 1, out, n, cap, leaves, entries, err))
+            return MDB_FAIL;
+    return MDB_OK_;
+}
+
+int btree_stats(BTree *t, u64 *pages, u64 *leaves, u64 *entries, Err *err)
+{
+    *pages = *leaves = *entries = 0;
+    pthread_rwlock_rdlock(&t->lock);
+    PageNo root, *list = NULL;
+    size_t n = 0, cap = 0;
+    int rc = read_root(t, &root, err);
+    if (rc == MDB_OK_) rc = collect_pages(t->env, root, 0, &list, &n, &cap, leaves, entries, err);
+    pthread_rwlock_unlock(&t->lock);
+    free(list);
+    *pages = n + 1; /* and the meta page */
+    return rc;
+}
+
+int btree_free_tree(BtEnv *e, PageNo meta, Err *err)
+{
+    if (e->fl_page == PAGE_NONE) return MDB_OK_;
+    BTree *t = btree_open(e, meta);
+    PageNo root, *list = NULL;
+    size_t n = 0, cap = 0;
+    u64 leaves = 0, entries = 0;
+    pthread_rwlock_wrlock(&t->lock);
+    int rc = read_root(t, &root, err);
+    if (rc == MDB_OK_) rc = collect_pages(e, root, 0, &list, &n, &cap, &leaves, &entries, err);
+    if (rc == MDB_OK_) {
+        if (n == cap) list = xrealloc(list, (cap + 1) * sizeof(PageNo));
+        list[n++] = meta; /* last: until it goes, the tree can still be walked */
+    }
+    /* in batches of pages per logged change; a crash between two batches leaves the rest
+     * allocated (unreachable, never reused) */
+    for (size_t i = 0; rc == MDB_OK_ && i < n;) {
+        pthread_rwlock_rdlock(&e->ckpt_lock);
+        Smo s = {.n = 0};
+        if (!smo_store(e, &s, err)) {
+            smo_abandon(e, &s);
+            pthread_rwlock_unlock(&e->ckpt_lock);
+            rc = MDB_FAIL;
+            break;
+        }
+        size_t end = MDB_MIN(n, i + 48);
+        BufFrame *fr[48];
+        int nf = 0;
+        for (size_t j = i; j < end && rc == MDB_OK_; j++) {
+            if ((rc = bufpool_pin(e->bp, list[j], &fr[nf], err))) break;
+            smo_touch(&s, fr[nf++]);
+        }
+        if (rc) {
+            smo_abandon(e, &s);
+        } else {
+            for (int j = 0; j < nf; j++) page_free(e, &s, fr[j]);
+            rc = smo_finish(e, meta, &s, err);
+        }
+        pthread_rwlock_unlock(&e->ckpt_lock);
+        i = end;
+    }
+    pthread_rwlock_unlock(&t->lock);
+    free(list);
+    return rc;
+}
+
+int btenv_check_free(BtEnv *e, u64 *n, Err *err)
+{
+    *n = 0;
+    if (e->fl_page == PAGE_NONE) return MDB_OK_;
+    BufFrame *sp;
+    if (bufpool_pin(e->bp, e->fl_page, &sp, err)) return MDB_FAIL;
+    bufpool_latch(sp); /* no allocation or free meanwhile */
+    PageNo p = store_of(sp->data)->free_head;
+    u64 want = store_of(sp->data)->nfree;
+    PageNo np = bufpool_npages(e->bp);
+    int rc = MDB_OK_;
+    while (p != PAGE_NONE && rc == MDB_OK_) {
+        if (p >= np || *n > np) {
+            rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "free list broken at page %u", p);
+            break;
+        }
+        BufFrame *f;
+        if ((rc = bufpool_pin(e->bp, p, &f, err))) break;
+        if (page_hdr(f->data)->type != BT_PAGE_FREE) rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u on the free list is not free", p);
+        PageNo next = rd32(f->data + PAGE_HDR_SIZE);
+        bufpool_unpin(e->bp, f);
+        (*n)++;
+        p = next;
+    }
+    if (rc == MDB_OK_ && *n != want)
+        rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "free list holds %llu pages, the store page counts %llu", (unsigned long long)*n,
+                     (unsigned long long)want);
+    bufpool_unlatch(sp);
+    bufpool_unpin(e->bp, sp);
     return rc;
 }

@@ -39,7 +39,7 @@
 #include "storage/bufpool.h"
 #include "storage/oltp/keyenc.h"
 
-enum { BT_PAGE_META = 1, BT_PAGE_LEAF = 2, BT_PAGE_INTERNAL = 3 };
+enum { BT_PAGE_META = 1, BT_PAGE_LEAF = 2, BT_PAGE_INTERNAL = 3, BT_PAGE_FREE = 4, BT_PAGE_STORE = 5 };
 enum {
     WAL_BT_INSERT = WAL_REC_BT_FIRST, /* tree, page, key, value */
     WAL_BT_DELETE,                    /* tree, page, key, old value */
@@ -62,6 +62,7 @@ typedef struct BtEnv {
     BtTxn **active;
     size_t nactive, capactive;
     u64 next_xid;
+    PageNo fl_page;             /* the store page holding the free-page list (PAGE_NONE: no free list) */
 } BtEnv;
 
 struct BtTxn {
@@ -124,6 +125,30 @@ void btree_cursor_close(BtCursor *c);
 /* Applies one WAL record to the pages (recovery's redo); records of other
  * modules are ignored. */
 int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err);
+
+/* ---- free pages -------------------------------------------------------------------
+ * Page 0 of a page file created by this version is the store page: the head of a
+ * list of free pages chained through the pages themselves (type BT_PAGE_FREE, the
+ * next free page after the header) and their count.  Allocation (splits, new trees)
+ * takes the head first and appends to the file only when the list is empty; an emptied
+ * leaf is unlinked from its parent and its left sibling and put on the list (with the
+ * parents it leaves without children), in one WAL_BT_SMO record of page images that
+ * also holds the store page, so a crash never loses or doubles a page.  A page file
+ * without a store page at 0 (older databases) never reuses pages and keeps empty
+ * leaves. */
+
+/* After recovery: creates the store page in an empty page file, or finds it at page 0. */
+int btenv_freelist_init(BtEnv *e, Err *err);
+/* Pages on the free list (0 without one). */
+u64 btenv_free_count(BtEnv *e);
+/* Walks the free list: every page on it must be a free page and their number the count
+ * the store page keeps (XX001 otherwise); *n = pages on it. */
+int btenv_check_free(BtEnv *e, u64 *n, Err *err);
+/* Puts every page of tree `meta` on the free list.  The tree must be unreachable: no
+ * catalog entry names it and no transaction can still read it or undo a change in it. */
+int btree_free_tree(BtEnv *e, PageNo meta, Err *err);
+/* Pages (meta, internal, leaf) and entries of a tree. */
+int btree_stats(BTree *t, u64 *pages, u64 *leaves, u64 *entries, Err *err);
 
 /* Verifies the structure (key order within and across pages, separators
  * bounding their subtrees, equal leaf depth, the leaf chain); *nkeys = number

@@ -13,6 +13,7 @@
  */
 #include "storage/colstats.h"
 #include "storage/oltp/oltp_table.h"
+#include "storage/oltp/vacuum.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -54,9 +55,11 @@ typedef struct OltpTable {
     TableColStats *stats;
     i64 *stats_at;                    /* live rows when each column's statistics were taken */
     _Atomic int nidx;
+    _Atomic u64 churn_base;           /* reclamation trigger: versions not live when last reclaimed (vacuum.c) */
 } OltpTable;
 
 static const TableAM OLTP_AM;
+static int oltp_am_vacuum(TableStore *st, Ts horizon, bool reclaim, bool analyze, Err *err);
 
 static void key_of(u64 row, u8 k[8])
 {
@@ -531,6 +534,7 @@ static void index_remove_row(OltpTable *t, BtTxn *bt, u64 row, const ByteBuf *v)
     ByteBuf kb = {0};
     for (int j = 0; j < nidx; j++) {
         OltpIndex *ix = t->idx[j];
+        if (atomic_load(&ix->dropped)) continue; /* its tree may be freed (vacuum.c) */
         Value *vals = xmalloc(sizeof(Value) * (size_t)(ix->ncols + 1));
         index_vals_payload(t, ix, at, vals);
         size_t plen;
@@ -799,7 +803,11 @@ bool oltp_index_drop(TableStore *st, const char *name)
     OltpTable *t = (OltpTable *)st;
     pthread_mutex_lock(&t->mu);
     OltpIndex *ix = index_named(t, name);
-    if (ix) atomic_store(&ix->dropped, true);
+    if (ix) {
+        atomic_store(&ix->dropped, true);
+        /* its pages go to the free list once no transaction that began before can use it */
+        oltp_vacuum_retire_tree(t->s, t->tm, btree_id(ix->tree));
+    }
     pthread_mutex_unlock(&t->mu);
     return ix != NULL;
 }
@@ -1197,6 +1205,13 @@ static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
             }
         }
         atomic_store(&t->live, live);
+        u64 nx = atomic_load(&t->next_row);
+        atomic_store(&t->churn_base, nx > (u64)live ? nx - (u64)live : 0);
+        /* the old trees (table, and indexes rebuilt or dropped with a column) go to the free
+         * list once every transaction that began before this rewrite has ended (vacuum.c) */
+        oltp_vacuum_retire_tree(t->s, t->tm, btree_id(old_tree));
+        for (int j = 0; j < nidx; j++)
+            if (!saved[j].dropped) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(saved[j].tree));
         free(old_types);
         pthread_mutex_lock(&t->stats_mu);
         free(t->stats);
@@ -1385,6 +1400,7 @@ static void oltp_destroy(TableStore *st)
 {
     OltpTable *t = (OltpTable *)st;
     if (!t) return;
+    oltp_vacuum_unregister(t->s, st); /* waits for a pass over it to end */
     pthread_mutex_destroy(&t->mu);
     pthread_mutex_destroy(&t->stats_mu);
     free(t->stats);
@@ -1426,6 +1442,7 @@ int oltp_table_create(OltpStore *s, TxnManager *tm, const LType *types, int ncol
     /* the catalog will name the tree: its creation must be durable first */
     if (wal_flush(s->wal, wal_insert_lsn(s->wal), err)) return MDB_FAIL;
     *out = &table_new(s, tm, tree, types, ncols)->base;
+    oltp_vacuum_register(s, *out);
     return MDB_OK_;
 }
 
@@ -1466,11 +1483,186 @@ int oltp_table_open(OltpStore *s, TxnManager *tm, u32 tree_id, const LType *type
     atomic_store(&t->live, live);
     txnmgr_advance_clock(tm, maxts);
     *out = &t->base;
+    oltp_vacuum_register(s, *out);
     return MDB_OK_;
 }
 
 u32 oltp_table_tree(const TableStore *st) { return (u32)btree_id(((const OltpTable *)st)->tree); }
 bool oltp_table_is(const TableStore *st) { return st && st->am == &OLTP_AM; }
+
+/* ---- reclamation of dead versions (driven by vacuum.c) ---------------------------------- */
+
+/* A version no transaction can see now or later: ended by a commit at or before the
+ * horizon, or inserted by a rolled-back transaction and not being ended by a live one. */
+static bool version_dead(Ts b, Ts e, Ts horizon)
+{
+    if (e < TXN_ID_BASE) return e <= horizon;
+    return b == TS_ABORTED && (e == TS_INFINITY || e == TS_ABORTED);
+}
+
+#define RECLAIM_BATCH 256u   /* candidates per hold of the write mutex */
+#define RECLAIM_SCAN 8192u   /* entries read per batch at most */
+
+/* Removes dead version `row` (its payload in v): the index entries, then the row.  Under mu. */
+static int reclaim_row(OltpTable *t, u64 row, const ByteBuf *v, OltpReclaimStats *rs, Err *err)
+{
+    int nidx = atomic_load(&t->nidx);
+    if (nidx) {
+        const u8 **at = xmalloc(sizeof(u8 *) * (size_t)(t->ncols + 1));
+        row_offsets(t, v->data, v->len, at);
+        ByteBuf kb = {0};
+        int rc = MDB_OK_;
+        for (int j = 0; j < nidx && !rc; j++) {
+            OltpIndex *ix = t->idx[j];
+            if (atomic_load(&ix->dropped)) continue;
+            Value *vals = xmalloc(sizeof(Value) * (size_t)(ix->ncols + 1));
+            index_vals_payload(t, ix, at, vals);
+            size_t plen;
+            bool hn, found = false;
+            rc = index_key(ix, vals, row, &kb, &plen, &hn, err);
+            if (!rc) rc = btree_delete(ix->tree, NULL, kb.data, kb.len, &found, err);
+            if (!rc && found) rs->index_entries++;
+            free(vals);
+        }
+        bytebuf_free(&kb);
+        free(at);
+        if (rc) return rc;
+    }
+    u8 k[8];
+    key_of(row, k);
+    bool found = false;
+    if (btree_delete(t->tree, NULL, k, 8, &found, err)) return MDB_FAIL;
+    if (found) rs->removed++;
+    return MDB_OK_;
+}
+
+int oltp_table_reclaim(TableStore *st, Ts horizon, OltpReclaimStats *rs, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    memset(rs, 0, sizeof *rs);
+    u64 *cand = xmalloc(sizeof(u64) * RECLAIM_BATCH);
+    ByteBuf v = {0};
+    u64 from = 0;
+    bool more = true;
+    int rc = MDB_OK_;
+    u64 churn0 = oltp_table_churn(st);
+    while (more && !rc) {
+        /* candidates, read without the mutex (the stamps of a dead version never change) */
+        pthread_mutex_lock(&t->mu);
+        BTree *tree = t->tree;
+        pthread_mutex_unlock(&t->mu);
+        u8 lo[8];
+        key_of(from, lo);
+        BtCursor c;
+        btree_cursor_open(&c, tree, lo, 8, true, NULL, 0, true);
+        u32 n = 0, read = 0;
+        const u8 *key, *val;
+        size_t klen, vlen;
+        int r = 0;
+        while (n < RECLAIM_BATCH && read < RECLAIM_SCAN && (r = btree_cursor_next(&c, &key, &klen, &val, &vlen, err)) > 0) {
+            read++;
+            if (klen != 8 || vlen < OLTP_HDR) continue;
+            u64 row = row_of(key);
+            from = row + 1;
+            Ts b = rd64(val), e = rd64(val + 8);
+            if (version_dead(b, e, horizon)) cand[n++] = row;
+            else if (e != TS_INFINITY) rs->waiting++;
+        }
+        btree_cursor_close(&c);
+        rs->scanned += read;
+        if (r < 0) {
+            rc = MDB_FAIL;
+            break;
+        }
+        more = n == RECLAIM_BATCH || read == RECLAIM_SCAN;
+        if (!n) continue;
+        /* under the mutex: check again (a rewrite may have switched the tree) and remove */
+        pthread_mutex_lock(&t->mu);
+        for (u32 i = 0; i < n && !rc; i++) {
+            u8 k[8];
+            key_of(cand[i], k);
+            bool found;
+            if ((rc = btree_get(t->tree, k, 8, &v, &found, err))) break;
+            if (!found || v.len < OLTP_HDR || !version_dead(rd64(v.data), rd64(v.data + 8), horizon)) continue;
+            rc = reclaim_row(t, cand[i], &v, rs, err);
+        }
+        pthread_mutex_unlock(&t->mu);
+    }
+    /* what this pass saw is accounted for: the trigger counts from here */
+    if (!rc) atomic_fetch_add(&t->churn_base, churn0);
+    free(cand);
+    bytebuf_free(&v);
+    return rc;
+}
+
+u64 oltp_table_churn(TableStore *st)
+{
+    OltpTable *t = (OltpTable *)st;
+    i64 live = atomic_load(&t->live);
+    u64 next = atomic_load(&t->next_row);
+    u64 nonlive = live > 0 && (u64)live < next ? next - (u64)live : next;
+    u64 base = atomic_load(&t->churn_base);
+    return nonlive > base ? nonlive - base : 0;
+}
+
+int oltp_table_analyze(TableStore *st, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    pthread_mutex_lock(&t->mu);
+    BtCursor c;
+    btree_cursor_open(&c, t->tree, NULL, 0, true, NULL, 0, true);
+    const u8 *key, *val;
+    size_t klen, vlen;
+    int r;
+    i64 live = 0;
+    while ((r = btree_cursor_next(&c, &key, &klen, &val, &vlen, err)) > 0)
+        if (klen == 8 && vlen >= OLTP_HDR) live += rd64(val + 8) == TS_INFINITY && rd64(val) != TS_ABORTED;
+    btree_cursor_close(&c);
+    if (r == 0) {
+        i64 old = atomic_exchange(&t->live, live);
+        /* the trigger's base moves with the correction, so that it is no churn */
+        u64 base = atomic_load(&t->churn_base);
+        i64 nb = (i64)base + (old - live);
+        atomic_store(&t->churn_base, nb > 0 ? (u64)nb : 0);
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (r < 0) return MDB_FAIL;
+    pthread_mutex_lock(&t->stats_mu);
+    free(t->stats);
+    free(t->stats_at);
+    t->stats = NULL;
+    t->stats_at = NULL;
+    pthread_mutex_unlock(&t->stats_mu);
+    return MDB_OK_;
+}
+
+int oltp_table_pages(TableStore *st, u64 *table_pages, u64 *table_entries, u64 *index_pages, u64 *index_entries, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    u64 leaves;
+    *index_pages = *index_entries = 0;
+    pthread_mutex_lock(&t->mu);
+    int rc = btree_stats(t->tree, table_pages, &leaves, table_entries, err);
+    int nidx = atomic_load(&t->nidx);
+    for (int j = 0; j < nidx && !rc; j++) {
+        if (atomic_load(&t->idx[j]->dropped)) continue;
+        u64 p, e;
+        rc = btree_stats(t->idx[j]->tree, &p, &leaves, &e, err);
+        *index_pages += p;
+        *index_entries += e;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+/* The access method's VACUUM hook: a forced pass over this table (vacuum.c), then ANALYZE. */
+static int oltp_am_vacuum(TableStore *st, Ts horizon, bool reclaim, bool analyze, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    (void)horizon; /* the pass takes its own, under its lock */
+    if (reclaim && oltp_vacuum_run(t->s, t->tm, st, true, err)) return MDB_FAIL;
+    return analyze ? oltp_table_analyze(st, err) : MDB_OK_;
+}
 
 static const TableAM OLTP_AM = {
     .name = "oltp",
@@ -1498,4 +1690,5 @@ static const TableAM OLTP_AM = {
     .drop_column = oltp_drop_column,
     .retype_column = oltp_retype_column,
     .truncate = oltp_truncate,
+    .vacuum = oltp_am_vacuum,
 };

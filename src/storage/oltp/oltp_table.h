@@ -59,6 +59,27 @@ u32 oltp_index_tree(TableStore *st, const char *name);
 /* Verifies an index: its tree's structure, and an entry for every row txn sees;
  * *entries = entries in the tree, *visible = rows checked.  XX001 on a mismatch. */
 int oltp_index_check(TableStore *st, const char *name, Txn *txn, u64 *entries, u64 *visible, Err *err);
+/* Reclamation (src/storage/oltp/vacuum.c drives it; see README.md "Reclamation"). */
+typedef struct OltpReclaimStats {
+    u64 scanned;       /* versions read */
+    u64 removed;       /* dead versions removed from the table's tree */
+    u64 index_entries; /* their index entries removed */
+    u64 waiting;       /* ended versions kept: a snapshot may still see them, or the end is not committed */
+} OltpReclaimStats;
+/* Removes every version that no transaction can see any more: ended by a commit at or
+ * before `horizon` (txnmgr_horizon), or inserted by a rolled-back transaction; first its
+ * index entries, then the table's entry, each as a WAL record outside any transaction (so
+ * never undone).  Works in batches under the table's write mutex. */
+int oltp_table_reclaim(TableStore *st, Ts horizon, OltpReclaimStats *rs, Err *err);
+/* ANALYZE: counts the live rows exactly (under the write mutex) and drops the cached
+ * column statistics, so that the next plan samples them again. */
+int oltp_table_analyze(TableStore *st, Err *err);
+/* Versions that ended or were rolled back since the table was opened or last reclaimed,
+ * as the worker's trigger: grows with every UPDATE/DELETE. */
+u64 oltp_table_churn(TableStore *st);
+/* Pages and entries of the table's tree and of its live indexes' trees (tests, VACUUM VERBOSE). */
+int oltp_table_pages(TableStore *st, u64 *table_pages, u64 *table_entries, u64 *index_pages, u64 *index_entries, Err *err);
+
 /* 0A000 unless every column type can be stored. */
 int oltp_check_types(const LType *types, int ncols, Err *err);
 

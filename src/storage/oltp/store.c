@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "storage/crc32c.h"
+#include "storage/oltp/vacuum.h"
 
 #define CONTROL_MAGIC 0x4D444243u /* "MDBC" */
 
@@ -193,7 +194,10 @@ int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Er
     if ((rc = bufpool_open(dir ? p : NULL, o.pool_pages, s->wal, &s->bp, err))) goto fail;
     btenv_init(&s->env, s->bp, s->wal);
     if ((rc = recover(s, err))) goto fail;
+    /* after recovery (whose redo restores the store page): the free-page list */
+    if ((rc = btenv_freelist_init(&s->env, err))) goto fail;
     if (dir && (rc = oltp_store_checkpoint(s, err))) goto fail;
+    s->vac = oltp_vacuum_new(s);
     *out = s;
     return MDB_OK_;
 fail:
@@ -238,6 +242,8 @@ int oltp_store_checkpoint(OltpStore *s, Err *err)
 int oltp_store_close(OltpStore *s, bool checkpoint, Err *err)
 {
     if (!s) return MDB_OK_;
+    oltp_vacuum_free(s->vac); /* stops the worker first */
+    s->vac = NULL;
     int rc = checkpoint ? oltp_store_checkpoint(s, err) : MDB_OK_;
     btenv_destroy(&s->env);
     wal_close(s->wal);

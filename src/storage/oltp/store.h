@@ -50,6 +50,7 @@ typedef struct OltpStore {
     pthread_mutex_t ckpt_mu; /* one checkpoint at a time */
     Lsn checkpoint_lsn;
     OltpRecoveryStats recovery;
+    struct OltpVacuum *vac;  /* reclamation: registered tables, retired trees, the worker (vacuum.h) */
 } OltpStore;
 
 int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Err *err);

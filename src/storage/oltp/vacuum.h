@@ -1,0 +1,57 @@
+/*
+ * src/storage/oltp/vacuum.h — reclamation in an OLTP store: the background worker that
+ * removes dead row versions from the tables of a database, and the deferred freeing of
+ * trees that TRUNCATE, ALTER TABLE rewrites and DROP INDEX left behind.
+ *
+ * Every OLTP table registers itself with its store's OltpVacuum when it is created or
+ * opened.  A pass (oltp_vacuum_run) first puts the pages of retired trees on the free
+ * list once no transaction that began before the retirement is still live (only those
+ * could still read the tree, or hold log records whose undo names it), then reclaims the
+ * dead versions of the tables whose churn (versions ended or rolled back since their last
+ * pass) reached a threshold, or that wait for versions an old snapshot held back and the
+ * horizon has moved since.  The worker thread runs a pass every interval; VACUUM runs one
+ * at once for its tables (forced).  Passes are serialised by one mutex per store, so a
+ * pass never reads a tree that another pass frees.
+ *
+ * What a pass removes is logged as B+tree deletes outside any transaction (never undone),
+ * so recovery redoes them like any change; a pass interrupted by a crash is simply
+ * resumed by the next one (the remaining dead versions are still dead).  The in-memory
+ * list of retired trees is lost in a crash: their pages stay allocated (unreachable).
+ */
+#ifndef MDB_OLTP_VACUUM_H
+#define MDB_OLTP_VACUUM_H
+
+#include "storage/oltp/oltp_table.h"
+
+typedef struct OltpVacuum OltpVacuum;
+
+typedef struct OltpVacuumTotals {
+    u64 passes;        /* table passes run */
+    u64 removed;       /* dead versions removed */
+    u64 index_entries; /* their index entries removed */
+    u64 trees_freed;   /* retired trees whose pages went to the free list */
+    u64 trees_waiting; /* retired trees still waiting for older transactions */
+} OltpVacuumTotals;
+
+/* The store's reclamation state (oltp_store_open / oltp_store_close). */
+OltpVacuum *oltp_vacuum_new(OltpStore *s);
+void oltp_vacuum_free(OltpVacuum *v);
+
+/* Starts the worker thread (a pass every interval_ms); the database calls it once the
+ * catalog is loaded.  Stop ends it and waits (also done by oltp_store_close). */
+int oltp_vacuum_start(OltpStore *s, TxnManager *tm, int interval_ms, Err *err);
+void oltp_vacuum_stop(OltpStore *s);
+
+void oltp_vacuum_register(OltpStore *s, TableStore *st);
+/* Forgets the table, waiting for a pass over it to end. */
+void oltp_vacuum_unregister(OltpStore *s, TableStore *st);
+/* A tree nobody will name again (the catalog no longer does once the DDL's transaction
+ * ends): freed by a later pass once every transaction live now has ended. */
+void oltp_vacuum_retire_tree(OltpStore *s, TxnManager *tm, PageNo tree);
+
+/* One pass: retired trees, then `only` (NULL: every registered table) — tables whose
+ * churn is below the threshold are skipped unless `force`. */
+int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, Err *err);
+void oltp_vacuum_totals(OltpStore *s, OltpVacuumTotals *out);
+
+#endif
