@@ -184,7 +184,7 @@ static void vacuum_updates(void)
            VAC_N(50000), storage_test_now() - t0, (unsigned long long)peak, (unsigned long long)bg.table_pages);
 
     /* an old snapshot keeps what it sees */
-    CHECK_INT(vq(old, "BEGIN"), MDB_OK);
+    CHECK_INT(vq(old, "BEGIN ISOLATION LEVEL REPEATABLE READ"), MDB_OK);
     i64 seen = vq_int(old, "SELECT v FROM u WHERE id = 1");
     CHECK_INT(seen, VAC_N(150000));
     update_row(c, 5000);
@@ -330,7 +330,7 @@ static void vacuum_memory(void)
 
     /* an open snapshot holds the segments it can see */
     CHECK_INT(vq(c, "CREATE TABLE upd(id int, v int) USING memory; INSERT INTO upd SELECT g, 0 FROM generate_series(1, 150000) g"), MDB_OK);
-    CHECK_INT(vq(old, "BEGIN"), MDB_OK);
+    CHECK_INT(vq(old, "BEGIN ISOLATION LEVEL REPEATABLE READ"), MDB_OK);
     CHECK_INT(vq_int(old, "SELECT sum(v) FROM upd"), 0);
     for (int k = 0; k < 4; k++) CHECK_INT(vq(c, "UPDATE upd SET v = v + 1"), MDB_OK);
     CHECK_INT(vq(c, "VACUUM upd"), MDB_OK);

@@ -659,7 +659,7 @@ static int read_root(BTree *t, PageNo *root, Err *err)
  * root.  Returns the leaf pinned. */
 static int descend(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, BufFrame **leaf, Err *err)
 {
-    PageNo pno;
+    PageNo pno = 0;
     if (read_root(t, &pno, err)) return MDB_FAIL;
     *depth = 0;
     for (;;) {
@@ -1385,7 +1385,7 @@ int btree_check(BTree *t, u64 *nkeys, Err *err)
 {
     pthread_rwlock_rdlock(&t->lock);
     CheckState cs = {t->env, 0, -1, PAGE_NONE, NULL, 0, 0};
-    PageNo root;
+    PageNo root = 0;
     int rc = read_root(t, &root, err);
     if (rc == MDB_OK_) rc = check_node(&cs, root, 0, NULL, 0, NULL, 0, err);
     /* the right links must chain the leaves in key order */
@@ -1438,7 +1438,7 @@ int btree_stats(BTree *t, u64 *pages, u64 *leaves, u64 *entries, Err *err)
 {
     *pages = *leaves = *entries = 0;
     pthread_rwlock_rdlock(&t->lock);
-    PageNo root, *list = NULL;
+    PageNo root = 0, *list = NULL;
     size_t n = 0, cap = 0;
     int rc = read_root(t, &root, err);
     if (rc == MDB_OK_) rc = collect_pages(t->env, root, 0, &list, &n, &cap, leaves, entries, err);
@@ -1452,7 +1452,7 @@ int btree_free_tree(BtEnv *e, PageNo meta, Err *err)
 {
     if (e->fl_page == PAGE_NONE) return MDB_OK_;
     BTree *t = btree_open(e, meta);
-    PageNo root, *list = NULL;
+    PageNo root = 0, *list = NULL;
     size_t n = 0, cap = 0;
     u64 leaves = 0, entries = 0;
     pthread_rwlock_wrlock(&t->lock);
