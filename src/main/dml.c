@@ -136,8 +136,20 @@ static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, Par
     return MDB_OK_;
 }
 
+/* A table whose rows another transaction rewrote (ALTER TABLE, TRUNCATE) and may still
+ * roll back to the rows from before: writing now would lose the rows at that rollback.
+ * PostgreSQL makes the writer wait for the lock; here it fails at once. */
+static int check_rewrite(MdbConn *c, const TableDef *t)
+{
+    if (!t->rewrite_pending || t->rewrite_owner == &c->cat_undo) return MDB_OK_;
+    err_set(&c->err, "55P03", "could not obtain lock on relation \"%s\"", t->name);
+    err_detail(&c->err, "Another transaction altered the table and has not committed yet.");
+    return MDB_FAIL;
+}
+
 static int writer_init(Writer *w, MdbConn *c, Binder *b, TableDef *t, Txn *txn)
 {
+    if (check_rewrite(c, t)) return MDB_FAIL;
     memset(w, 0, sizeof(*w));
     w->c = c;
     w->t = t;
@@ -874,6 +886,7 @@ static int run_delete(MdbConn *c, Binder *b, PgQuery__DeleteStmt *ds, const Valu
     LogicalOp *plan;
     u32 ti;
     if (bind_target_scan(b, ds->relation, ds->using_clause, ds->n_using_clause, ds->with_clause, ds->where_clause, &t, &plan, &ti)) return MDB_FAIL;
+    if (check_rewrite(c, t)) return MDB_FAIL;
     int nret = 0;
     Expr **rex = NULL;
     char **names = NULL;

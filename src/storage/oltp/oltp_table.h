@@ -60,6 +60,15 @@ u32 oltp_index_tree(TableStore *st, const char *name);
  * *entries = entries in the tree, *visible = rows checked.  XX001 on a mismatch. */
 int oltp_index_check(TableStore *st, const char *name, Txn *txn, u64 *entries, u64 *visible, Err *err);
 /* 0A000 unless every column type can be stored. */
+/* Rollback of TRUNCATE/ALTER TABLE rewrites (src/main/ddl.c): save() records the
+ * table's trees, column types and index trees before a rewrite; restore() switches
+ * back to them (the rewrite left them untouched) and frees the record; release()
+ * frees it when the rewrite commits.  The caller keeps other transactions from
+ * writing to the table in between (their rows in the new trees would be lost). */
+typedef struct OltpRewriteSave OltpRewriteSave;
+OltpRewriteSave *oltp_rewrite_save(TableStore *st);
+void oltp_rewrite_restore(OltpRewriteSave *sv);
+void oltp_rewrite_release(OltpRewriteSave *sv);
 int oltp_check_types(const LType *types, int ncols, Err *err);
 
 #endif
