@@ -1003,7 +1003,11 @@ static int bind_agg_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr
             b->in_agg_arg = true;
             if (bind_expr(b, sb->node, &ord[i])) return MDB_FAIL;
             b->in_agg_arg = false;
-            ord[f->n_agg_order + i] = expr_const(b->arena, value_bool(sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC), 0);
+            /* bit 0: DESC, bit 1: NULLS FIRST (PostgreSQL's default: with DESC) */
+            bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+            bool nf = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+                      (desc && sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST);
+            ord[f->n_agg_order + i] = expr_const(b->arena, value_int(TYPE_INT32, (desc ? 1 : 0) | (nf ? 2 : 0)), 0);
         }
         Expr **all = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(nargs + 2 * (int)f->n_agg_order));
         memcpy(all, e->args, sizeof(Expr *) * (size_t)nargs);
