@@ -1568,8 +1568,170 @@ static int bind_array_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
     return bind_expr(b, cen, out);
 }
 
+/* EXISTS (SELECT 1 FROM (subquery) AS __rowsub(__rowsub_1, …) WHERE cond), cond built by the caller
+ * over the column references refs[] (the testexpr's names resolve outward, as correlated ones). */
+static int bind_row_exists(Binder *b, PgQuery__SubLink *sl, PgQuery__Node *cond, PgQuery__Node **colnames, int n, Expr **out)
+{
+    PgQuery__AConst *one = arena_zalloc(b->arena, sizeof(*one));
+    *one = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+    one->val_case = PG_QUERY__A__CONST__VAL_BOOLVAL;
+    PgQuery__Boolean *bv = arena_zalloc(b->arena, sizeof(*bv));
+    *bv = (PgQuery__Boolean)PG_QUERY__BOOLEAN__INIT;
+    bv->boolval = true;
+    one->boolval = bv;
+    one->location = -1;
+    PgQuery__Node *onen = pq_node(b);
+    onen->node_case = PG_QUERY__NODE__NODE_A_CONST;
+    onen->a_const = one;
+    PgQuery__ResTarget *rt = arena_zalloc(b->arena, sizeof(*rt));
+    *rt = (PgQuery__ResTarget)PG_QUERY__RES_TARGET__INIT;
+    rt->val = onen;
+    rt->location = -1;
+    PgQuery__Node *rtn = pq_node(b);
+    rtn->node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+    rtn->res_target = rt;
+    PgQuery__Alias *al = arena_zalloc(b->arena, sizeof(*al));
+    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
+    al->aliasname = "__rowsub";
+    al->n_colnames = (size_t)n;
+    al->colnames = colnames;
+    PgQuery__RangeSubselect *rs = arena_zalloc(b->arena, sizeof(*rs));
+    *rs = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
+    rs->subquery = sl->subselect;
+    rs->alias = al;
+    PgQuery__Node *rsn = pq_node(b);
+    rsn->node_case = PG_QUERY__NODE__NODE_RANGE_SUBSELECT;
+    rsn->range_subselect = rs;
+    PgQuery__SelectStmt *ss = arena_zalloc(b->arena, sizeof(*ss));
+    *ss = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+    ss->n_target_list = 1;
+    ss->target_list = pq_list1(b, rtn);
+    ss->n_from_clause = 1;
+    ss->from_clause = pq_list1(b, rsn);
+    ss->where_clause = cond;
+    ss->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+    PgQuery__Node *ssn = pq_node(b);
+    ssn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+    ssn->select_stmt = ss;
+    PgQuery__SubLink *ex = arena_zalloc(b->arena, sizeof(*ex));
+    *ex = *sl;
+    ex->sub_link_type = PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK;
+    ex->testexpr = NULL;
+    ex->n_oper_name = 0;
+    ex->oper_name = NULL;
+    ex->subselect = ssn;
+    PgQuery__Node *exn = pq_node(b);
+    exn->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
+    exn->sub_link = ex;
+    return bind_expr(b, exn, out);
+}
+
+/* (a, b) op ANY|ALL (SELECT x, y …), IN and NOT IN included, with SQL's three-valued result:
+ *   ANY: CASE WHEN EXISTS(… WHERE (a, b) op (x, y)) THEN true
+ *             WHEN EXISTS(… WHERE ((a, b) op (x, y)) IS NULL) THEN NULL ELSE false END
+ *   ALL: CASE WHEN EXISTS(… WHERE NOT ((a, b) op (x, y))) THEN false
+ *             WHEN EXISTS(… WHERE ((a, b) op (x, y)) IS NULL) THEN NULL ELSE true END
+ * In a filter the ANY form is its first EXISTS, which src/optimizer/decorrelate.c turns into a
+ * semi join. */
+static int bind_row_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
+{
+    int loc = POS(sl->location);
+    PgQuery__RowExpr *re = sl->testexpr->row_expr;
+    int n = (int)re->n_args;
+    if (sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported subquery");
+    PgQuery__SelectStmt *q = sl->subselect->select_stmt;
+    while (q->op != PG_QUERY__SET_OPERATION__SETOP_NONE && q->larg) q = q->larg;
+    bool star = false;
+    for (size_t i = 0; i < q->n_target_list; i++) {
+        PgQuery__Node *v = q->target_list[i]->res_target->val;
+        if (v && v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && v->column_ref->n_fields &&
+            v->column_ref->fields[v->column_ref->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR)
+            star = true;
+    }
+    if (!star && q->n_target_list && (int)q->n_target_list != n)
+        return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "subquery has too %s columns", (int)q->n_target_list > n ? "many" : "few");
+    PgQuery__Node **names = arena_alloc(b->arena, sizeof(PgQuery__Node *) * (size_t)(n + 1));
+    PgQuery__Node **refs = arena_alloc(b->arena, sizeof(PgQuery__Node *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        char *nm = arena_alloc(b->arena, 24);
+        snprintf(nm, 24, "__rowsub_%d", i + 1);
+        names[i] = pq_string(b, nm);
+        PgQuery__ColumnRef *cr = arena_zalloc(b->arena, sizeof(*cr));
+        *cr = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+        cr->n_fields = 2;
+        cr->fields = arena_alloc(b->arena, sizeof(PgQuery__Node *) * 2);
+        cr->fields[0] = pq_string(b, "__rowsub");
+        cr->fields[1] = names[i];
+        cr->location = -1;
+        refs[i] = pq_node(b);
+        refs[i]->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+        refs[i]->column_ref = cr;
+    }
+    PgQuery__RowExpr *rr = arena_zalloc(b->arena, sizeof(*rr));
+    *rr = (PgQuery__RowExpr)PG_QUERY__ROW_EXPR__INIT;
+    rr->n_args = (size_t)n;
+    rr->args = refs;
+    rr->location = -1;
+    PgQuery__Node *rrn = pq_node(b);
+    rrn->node_case = PG_QUERY__NODE__NODE_ROW_EXPR;
+    rrn->row_expr = rr;
+    PgQuery__AExpr *cmp = arena_zalloc(b->arena, sizeof(*cmp));
+    *cmp = (PgQuery__AExpr)PG_QUERY__A__EXPR__INIT;
+    cmp->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+    if (sl->n_oper_name) {
+        cmp->n_name = sl->n_oper_name;
+        cmp->name = sl->oper_name;
+    } else {
+        cmp->n_name = 1;
+        cmp->name = pq_list1(b, pq_string(b, "="));
+    }
+    cmp->lexpr = sl->testexpr;
+    cmp->rexpr = rrn;
+    cmp->location = sl->location;
+    PgQuery__Node *cmpn = pq_node(b);
+    cmpn->node_case = PG_QUERY__NODE__NODE_A_EXPR;
+    cmpn->a_expr = cmp;
+    bool all = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK;
+    PgQuery__Node *c1 = cmpn;
+    if (all) {
+        PgQuery__BoolExpr *ne = arena_zalloc(b->arena, sizeof(*ne));
+        *ne = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+        ne->boolop = PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR;
+        ne->n_args = 1;
+        ne->args = pq_list1(b, cmpn);
+        ne->location = -1;
+        c1 = pq_node(b);
+        c1->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+        c1->bool_expr = ne;
+    }
+    PgQuery__NullTest *nt = arena_zalloc(b->arena, sizeof(*nt));
+    *nt = (PgQuery__NullTest)PG_QUERY__NULL_TEST__INIT;
+    nt->arg = cmpn;
+    nt->nulltesttype = PG_QUERY__NULL_TEST_TYPE__IS_NULL;
+    nt->location = -1;
+    PgQuery__Node *c2 = pq_node(b);
+    c2->node_case = PG_QUERY__NODE__NODE_NULL_TEST;
+    c2->null_test = nt;
+    Expr *e1, *e2;
+    if (bind_row_exists(b, sl, c1, names, n, &e1) || bind_row_exists(b, sl, c2, names, n, &e2)) return MDB_FAIL;
+    Expr *e = mk(b, EXPR_CASE, ltype(TYPE_BOOL), loc, 5);
+    Value nul = value_null();
+    nul.type = ltype(TYPE_BOOL);
+    e->args[0] = e1;
+    e->args[1] = expr_const(b->arena, value_bool(!all), loc);
+    e->args[2] = e2;
+    e->args[3] = expr_const(b->arena, nul, loc);
+    e->args[4] = expr_const(b->arena, value_bool(all), loc);
+    *out = e;
+    return MDB_OK_;
+}
+
 static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
 {
+    if ((sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK || sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK) &&
+        is_row(sl->testexpr))
+        return bind_row_sublink(b, sl, out);
     if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK && sl->subselect &&
         sl->subselect->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
         return bind_array_sublink(b, sl, out);
@@ -1673,6 +1835,20 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
     case PG_QUERY__NODE__NODE_NULL_TEST: {
         PgQuery__NullTest *nt = n->null_test;
         Expr *arg;
+        if (is_row(nt->arg) && nt->arg->row_expr->n_args) {
+            /* ROW(…) IS [NOT] NULL: every field is [not] NULL */
+            PgQuery__RowExpr *re = nt->arg->row_expr;
+            Expr *all = NULL;
+            for (size_t k = 0; k < re->n_args; k++) {
+                if (bind_expr(b, re->args[k], &arg)) return MDB_FAIL;
+                Expr *e = mk(b, nt->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL,
+                             ltype(TYPE_BOOL), POS(nt->location), 1);
+                e->args[0] = arg;
+                all = all ? expr_and(b->arena, all, e) : e;
+            }
+            *out = all;
+            return MDB_OK_;
+        }
         if (bind_expr(b, nt->arg, &arg)) return MDB_FAIL;
         Expr *e = mk(b, nt->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL,
                      ltype(TYPE_BOOL), POS(nt->location), 1);
@@ -1787,8 +1963,16 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
         *out = e;
         return MDB_OK_;
     }
-    case PG_QUERY__NODE__NODE_ROW_EXPR:
-        return err_set_pos(b->err, POS(n->row_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "row constructors are not supported yet");
+    case PG_QUERY__NODE__NODE_ROW_EXPR: {
+        /* a row value outside a row comparison (count(DISTINCT (a, b)), SELECT ROW(…)): its
+         * record text form, typed text (PostgreSQL: record), which compares and groups by
+         * field values except where two texts of one value differ (1.0 vs 1.00) */
+        PgQuery__RowExpr *re = n->row_expr;
+        if (!re->n_args) return err_set_pos(b->err, POS(re->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "empty row constructors are not supported yet");
+        Expr **args;
+        if (bind_children(b, re->args, re->n_args, &args)) return MDB_FAIL;
+        return make_func(b, "__row", args, (int)re->n_args, POS(re->location), out);
+    }
     case PG_QUERY__NODE__NODE_GROUPING_FUNC: {
         /* resolved against the GROUP BY keys once they are known (regroup) */
         PgQuery__GroupingFunc *gf = n->grouping_func;

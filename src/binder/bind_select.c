@@ -140,6 +140,7 @@ const char *binder_column_name(PgQuery__Node *n)
     case PG_QUERY__NODE__NODE_A_CONST:
         if (n->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL) return "bool";
         return "?column?";
+    case PG_QUERY__NODE__NODE_ROW_EXPR: return "row";
     default: return "?column?";
     }
 }

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 
 #include "common/strbuf.h"
@@ -544,6 +545,56 @@ static int concat_common(FuncCtx *ctx, Vector *args, int first, int nargs, idx_t
     return MDB_OK_;
 }
 
+/* ROW(a, b, …): the record's text form, as PostgreSQL's record_out writes it (a NULL
+ * field is empty; a field that is empty or holds a quote, backslash, parenthesis,
+ * comma or white space is double-quoted with " and \\ doubled).  The binder types row
+ * constructors as text (see src/binder). */
+static int fn_row(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    if (out->nulls) memset(out->nulls, 0, count);
+    for (idx_t i = 0; i < count; i++) {
+        size_t len = 2;
+        Str *pp = arena_alloc(ctx->arena, sizeof(Str) * (size_t)(nargs + 1));
+        bool *quote = arena_alloc(ctx->arena, (size_t)nargs + 1);
+        for (int k = 0; k < nargs; k++) {
+            quote[k] = false;
+            if (ARG_NULL(&args[k], i)) {
+                pp[k].len = 0;
+                len += 1;
+                continue;
+            }
+            pp[k] = any_text(ctx, &args[k], i, false);
+            const char *d = str_data(&pp[k]);
+            quote[k] = pp[k].len == 0;
+            size_t extra = 0;
+            for (u32 j = 0; j < pp[k].len; j++) {
+                char ch = d[j];
+                if (ch == '"' || ch == '\\') extra++;
+                if (ch == '"' || ch == '\\' || ch == '(' || ch == ')' || ch == ',' || isspace((unsigned char)ch)) quote[k] = true;
+            }
+            len += pp[k].len + extra + (quote[k] ? 2 : 0) + 1;
+        }
+        if (len > MAX_RESULT) return too_long(ctx->err);
+        char *r = heap_alloc(out, len);
+        size_t o = 0;
+        r[o++] = '(';
+        for (int k = 0; k < nargs; k++) {
+            if (k) r[o++] = ',';
+            if (ARG_NULL(&args[k], i)) continue;
+            const char *d = str_data(&pp[k]);
+            if (quote[k]) r[o++] = '"';
+            for (u32 j = 0; j < pp[k].len; j++) {
+                if (d[j] == '"' || d[j] == '\\') r[o++] = d[j];
+                r[o++] = d[j];
+            }
+            if (quote[k]) r[o++] = '"';
+        }
+        r[o++] = ')';
+        set_str(out, i, r, o);
+    }
+    return MDB_OK_;
+}
+
 static int fn_concat(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     if (out->nulls) memset(out->nulls, 0, count);
@@ -1018,6 +1069,7 @@ static const ScalarFunc STRING[] = {
     F3("translate", T, T, T, T, fn_translate),
     F3("split_part", T, T, I, T, fn_split_part),
     {"concat", 1, {ARG_ANY}, T, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_concat},
+    {"__row", 1, {ARG_ANY}, T, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_row},
     {"concat_ws", 2, {T, ARG_ANY}, T, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_concat_ws},
     F2("||", T, T, T, fn_cat),
     F2("||", T, ARG_ANY, T, fn_cat),
