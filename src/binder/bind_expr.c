@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "binder/binder.h"
+#include "common/strbuf.h"
 #include "types/coerce.h"
 #include "types/numeric.h"
 
@@ -1185,8 +1186,119 @@ static int bind_field_select(Binder *b, PgQuery__Node *arg, const char *field, i
     return bind_cast(b, e, ft, true, out);
 }
 
+static PgQuery__Node *pq_node(Binder *b);
+
+/* Parameter names and defaults of the built-in functions that take named arguments
+ * (PostgreSQL's pg_proc.proargnames/proargdefaults for them).  A NULL default is a
+ * required parameter, except that trailing ones marked optional may be left out. */
+typedef struct NamedParams {
+    const char *fn;
+    int n;
+    const char *names[8];
+    int defaults; /* parameters from this one on default to 0 */
+    int optional; /* parameters from this one on may be left out (shorter overloads) */
+} NamedParams;
+
+static const NamedParams NAMED_PARAMS[] = {
+    {"make_interval", 7, {"years", "months", "weeks", "days", "hours", "mins", "secs"}, 0, 0},
+    {"make_date", 3, {"year", "month", "day"}, 3, 3},
+    {"make_time", 3, {"hour", "min", "sec"}, 3, 3},
+    {"make_timestamp", 6, {"year", "month", "mday", "hour", "min", "sec"}, 6, 6},
+    {"make_timestamptz", 7, {"year", "month", "mday", "hour", "min", "sec", "timezone"}, 7, 6},
+};
+
+/* f(a, name => b, …): the arguments in parameter order, defaults filled in. */
+static int bind_named_args(Binder *b, PgQuery__FuncCall *f, const char *name, PgQuery__FuncCall **out)
+{
+    int loc = POS(f->location);
+    const NamedParams *np = NULL;
+    for (size_t i = 0; i < sizeof NAMED_PARAMS / sizeof NAMED_PARAMS[0]; i++)
+        if (!strcmp(NAMED_PARAMS[i].fn, name)) np = &NAMED_PARAMS[i];
+    PgQuery__Node *slot[8] = {0};
+    bool named = false;
+    for (size_t i = 0; i < f->n_args; i++) {
+        PgQuery__Node *a = f->args[i];
+        if (a->node_case != PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+            if (named)
+                return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "positional argument cannot follow named argument");
+            if (!np || (int)i >= np->n) break;
+            slot[i] = a;
+            continue;
+        }
+        named = true;
+        PgQuery__NamedArgExpr *na = a->named_arg_expr;
+        for (size_t j = 0; j < i; j++)
+            if (f->args[j]->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR && !strcmp(f->args[j]->named_arg_expr->name, na->name))
+                return err_set_pos(b->err, POS(na->location), SQLSTATE_SYNTAX_ERROR, "argument name \"%s\" used more than once", na->name);
+        int k = -1;
+        for (int j = 0; np && j < np->n; j++)
+            if (!strcmp(np->names[j], na->name)) k = j;
+        if (k < 0 || slot[k]) {
+            np = NULL;
+            break;
+        }
+        slot[k] = na->arg;
+    }
+    int n = 0;
+    if (np) {
+        n = np->n;
+        while (n > np->optional && !slot[n - 1]) n--;
+        for (int k = 0; k < n; k++) {
+            if (slot[k]) continue;
+            if (k < np->defaults) {
+                np = NULL;
+                break;
+            }
+            PgQuery__AConst *c = arena_zalloc(b->arena, sizeof(*c));
+            *c = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+            c->val_case = PG_QUERY__A__CONST__VAL_IVAL;
+            c->ival = arena_zalloc(b->arena, sizeof(PgQuery__Integer));
+            *c->ival = (PgQuery__Integer)PG_QUERY__INTEGER__INIT;
+            c->location = -1;
+            slot[k] = pq_node(b);
+            slot[k]->node_case = PG_QUERY__NODE__NODE_A_CONST;
+            slot[k]->a_const = c;
+        }
+    }
+    if (!np) {
+        /* PostgreSQL: no function with these parameter names */
+        StrBuf sb;
+        sb_init(&sb);
+        for (size_t i = 0; i < f->n_args; i++) {
+            PgQuery__Node *a = f->args[i];
+            Expr *e;
+            bool isn = a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR;
+            if (bind_expr(b, isn ? a->named_arg_expr->arg : a, &e)) {
+                sb_free(&sb);
+                return MDB_FAIL;
+            }
+            char tb[64];
+            sb_printf(&sb, "%s%s%s%s", i ? ", " : "", isn ? a->named_arg_expr->name : "", isn ? " => " : "",
+                          is_unknown_lit(e) ? "unknown" : type_name(e->type, tb, sizeof tb));
+        }
+        err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s(%s) does not exist", name, sb.data ? sb.data : "");
+        err_hint(b->err, "No function matches the given name and argument types. You might need to add explicit type casts.");
+        sb_free(&sb);
+        return MDB_FAIL;
+    }
+    PgQuery__FuncCall *g = arena_zalloc(b->arena, sizeof(*g));
+    *g = *f;
+    g->n_args = (size_t)n;
+    g->args = arena_alloc(b->arena, sizeof(PgQuery__Node *) * (size_t)(n + 1));
+    memcpy(g->args, slot, sizeof(PgQuery__Node *) * (size_t)n);
+    *out = g;
+    return MDB_OK_;
+}
+
 static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
 {
+    for (size_t i = 0; i < f->n_args; i++)
+        if (f->args[i]->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+            const char *fname = node_str(f->funcname[f->n_funcname - 1]);
+            PgQuery__FuncCall *g = NULL;
+            if (bind_named_args(b, f, fname, &g)) return MDB_FAIL;
+            return bind_funccall(b, g, out);
+        }
     int loc = POS(f->location);
     const char *name = node_str(f->funcname[f->n_funcname - 1]);
     const char *schema = f->n_funcname > 1 ? node_str(f->funcname[0]) : NULL;

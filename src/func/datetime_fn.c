@@ -306,23 +306,29 @@ static int fn_make_timestamp(FuncCtx *ctx, Vector *args, int nargs, idx_t count,
 static int fn_make_timestamptz(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     const TimeZone *tz;
-    if (session_tz(ctx, &tz)) return MDB_FAIL;
-    for (idx_t i = 0; i < count; i++)
-        if (ROW_OK(out, i) &&
-            make_timestamptz(ARGV(0, i32, i), ARGV(1, i32, i), ARGV(2, i32, i), ARGV(3, i32, i), ARGV(4, i32, i),
+    if (nargs < 7 && session_tz(ctx, &tz)) return MDB_FAIL;
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        if (nargs == 7) { /* the 7th argument names the zone the fields are in */
+            const Str *z = SARG(6, i);
+            if (tz_lookup(str_data(z), z->len, &tz, ctx->err)) return MDB_FAIL;
+        }
+        if (make_timestamptz(ARGV(0, i32, i), ARGV(1, i32, i), ARGV(2, i32, i), ARGV(3, i32, i), ARGV(4, i32, i),
                              ARGV(5, double, i), tz, &VEC(out, TimestampTz)[i], ctx->err))
             return MDB_FAIL;
+    }
     return MDB_OK_;
 }
-/* make_interval(years [, months [, weeks [, days [, hours [, mins]]]]]);
- * secs would be a 7th argument, beyond FUNC_MAX_ARGS. */
+/* make_interval(years [, months [, weeks [, days [, hours [, mins [, secs]]]]]]) (missing ones are 0;
+ * the binder fills in named arguments, make_interval(days => 3)). */
 static int fn_make_interval(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     for (idx_t i = 0; i < count; i++) {
         if (!ROW_OK(out, i)) continue;
         int f[6] = {0};
         for (int k = 0; k < nargs && k < 6; k++) f[k] = ARGV(k, i32, i);
-        if (make_interval(f[0], f[1], f[2], f[3], f[4], f[5], 0.0, &VEC(out, Interval)[i], ctx->err)) return MDB_FAIL;
+        double secs = nargs > 6 ? ARGV(6, double, i) : 0.0;
+        if (make_interval(f[0], f[1], f[2], f[3], f[4], f[5], secs, &VEC(out, Interval)[i], ctx->err)) return MDB_FAIL;
     }
     return MDB_OK_;
 }
@@ -488,12 +494,15 @@ static const ScalarFunc DATETIME[] = {
     {"make_time", 3, {I4, I4, F8}, TI, 0, fn_make_time},
     {"make_timestamp", 6, {I4, I4, I4, I4, I4, F8}, TS, 0, fn_make_timestamp},
     {"make_timestamptz", 6, {I4, I4, I4, I4, I4, F8}, TZ, 0, fn_make_timestamptz},
+    {"make_timestamptz", 7, {I4, I4, I4, I4, I4, F8, TYPE_TEXT}, TZ, 0, fn_make_timestamptz},
+    {"make_interval", 0, {0}, IV, 0, fn_make_interval},
     {"make_interval", 1, {I4}, IV, 0, fn_make_interval},
     {"make_interval", 2, {I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 3, {I4, I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 4, {I4, I4, I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 5, {I4, I4, I4, I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 6, {I4, I4, I4, I4, I4, I4}, IV, 0, fn_make_interval},
+    {"make_interval", 7, {I4, I4, I4, I4, I4, I4, F8}, IV, 0, fn_make_interval},
 
     {"justify_days", 1, {IV}, IV, 0, fn_justify_days},
     {"justify_hours", 1, {IV}, IV, 0, fn_justify_hours},

@@ -41,7 +41,7 @@ typedef int (*ScalarKernel)(FuncCtx *ctx, Vector *args, int nargs, idx_t count, 
 enum { ARG_ANY = 250, ARG_NUMERIC_ANY = 251, ARG_SAME = 252, ARG_ANYARRAY = 253, ARG_BPCHAR = 254 };
 enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251, RET_TEXT_LIST = 252 };
 
-#define FUNC_MAX_ARGS 6
+#define FUNC_MAX_ARGS 8
 #define FUNC_VARIADIC 0x1 /* last argument type repeats */
 #define FUNC_NOT_STRICT 0x2 /* called with NULL arguments */
 #define FUNC_VOLATILE 0x4 /* not folded at plan time */
