@@ -108,6 +108,37 @@ static bool is_unknown_lit(const Expr *e)
 
 /* ---- casts ------------------------------------------------------------------ */
 
+/* An untyped literal given a type by a comparison or an IN list: PostgreSQL converts it
+ * while parsing, so bad input ('a' for an integer) fails even where the expression is
+ * never evaluated (WHERE over an empty table).  The conversion is tried here for the
+ * types whose input does not depend on session settings; the cast itself still runs
+ * where it did (plan-time folding).  (Not in VALUES lists: INSERT coerces their items to
+ * the target columns, not to the common type found first.) */
+static int check_literal(Binder *b, const Expr *e, LType to)
+{
+    if (e->kind != EXPR_CONST || e->u.constant.is_null || e->type.id != TYPE_TEXT || e->type.text_kind != TEXT_UNKNOWN) return MDB_OK_;
+    switch ((TypeId)to.id) {
+    case TYPE_BOOL: case TYPE_INT16: case TYPE_INT32: case TYPE_INT64: case TYPE_FLOAT32: case TYPE_FLOAT64:
+    case TYPE_NUMERIC: case TYPE_UUID: case TYPE_BYTEA: case TYPE_INTERVAL: break;
+    default: return MDB_OK_;
+    }
+    Arena *a = arena_create(NULL);
+    Err err = {0};
+    FuncCtx fc;
+    memset(&fc, 0, sizeof fc);
+    fc.err = &err;
+    fc.arena = a;
+    fc.timezone = "UTC";
+    Value out;
+    int rc = cast_value(&fc, &e->u.constant, to, &out, a);
+    arena_destroy(a);
+    if (!rc && !err.is_set) return MDB_OK_;
+    if (!err.is_set) return MDB_OK_;
+    err_move(b->err, &err);
+    err_position(b->err, e->location);
+    return MDB_FAIL;
+}
+
 int bind_cast(Binder *b, Expr *e, LType to, bool explicit_cast, Expr **out)
 {
     if (ltype_eq(e->type, to) && !(to.id == TYPE_TEXT && e->type.text_kind == TEXT_UNKNOWN)) {
@@ -543,7 +574,10 @@ int bind_op(Binder *b, const char *op, Expr *l, Expr *r, int loc, Expr **out)
         return MDB_OK_;
     }
     if (l && r && is_cmp_op(op)) {
+        Expr *l0 = l, *r0 = r;
         if (unify(b, &l, &r, loc)) return MDB_FAIL;
+        if (l != l0 && check_literal(b, l0, l->type)) return MDB_FAIL;
+        if (r != r0 && check_literal(b, r0, r->type)) return MDB_FAIL;
         Expr *args[2] = {l, r};
         return make_func(b, op, args, 2, loc, out);
     }
@@ -593,8 +627,9 @@ static int bind_in_list(Binder *b, Expr *l, Expr **items, int n, bool negate, in
     if (t.id == TYPE_NUMERIC) t = ltype(TYPE_NUMERIC);
     Expr *e = mk(b, EXPR_IN_LIST, ltype(TYPE_BOOL), loc, n + 1);
     if (coerce_to(b, l, t, &e->args[0])) return MDB_FAIL;
+    if (check_literal(b, l, t)) return MDB_FAIL;
     for (int i = 0; i < n; i++)
-        if (coerce_to(b, items[i], t, &e->args[i + 1])) return MDB_FAIL;
+        if (check_literal(b, items[i], t) || coerce_to(b, items[i], t, &e->args[i + 1])) return MDB_FAIL;
     /* the comparison function for the common type */
     Expr *probe;
     if (bind_op(b, "=", e->args[0], e->args[0], loc, &probe)) return MDB_FAIL;
