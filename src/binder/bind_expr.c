@@ -291,13 +291,16 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
         else if (tn->n_typmods == 1 && m1 > 53) return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE, "precision for type float must be less than 54 bits");
     } else if (t.id == TYPE_NUMERIC) {
         if (tn->n_typmods >= 1) {
-            if (m1 < 1 || m1 > NUMERIC_MAX_PRECISION)
+            /* PostgreSQL 15's limits: the scale may be negative (rounding to tens, hundreds, …)
+             * or larger than the precision (only digits after the point); values still have at
+             * most NUMERIC_MAX_PRECISION digits here */
+            if (m1 < 1 || m1 > 1000)
                 return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE,
-                                   "NUMERIC precision %d must be between 1 and %d", m1, NUMERIC_MAX_PRECISION);
-            if (m2 < 0) m2 = 0;
-            if (m2 > m1)
+                                   "NUMERIC precision %d must be between 1 and %d", m1, 1000);
+            if (tn->n_typmods < 2) m2 = 0;
+            if (m2 < -1000 || m2 > 1000)
                 return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE,
-                                   "NUMERIC scale %d must be between 0 and precision %d", m2, m1);
+                                   "NUMERIC scale %d must be between %d and %d", m2, -1000, 1000);
             t.mod1 = m1;
             t.mod2 = m2;
         }
