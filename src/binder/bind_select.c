@@ -94,8 +94,13 @@ const char *binder_column_name(PgQuery__Node *n)
         return node_str(f->funcname[f->n_funcname - 1]);
     }
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
-        const char *inner = binder_column_name(n->type_cast->arg);
-        if (strcmp(inner, "?column?") != 0) return inner;
+        /* a name from the innermost operand (a column, a function) wins; otherwise the
+         * outermost cast names the column (x::numeric::float8 is float8), as in PostgreSQL */
+        PgQuery__Node *a = n->type_cast->arg;
+        while (a && a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) a = a->type_cast->arg;
+        const char *inner = binder_column_name(a);
+        if (strcmp(inner, "?column?") != 0 && !(a->node_case == PG_QUERY__NODE__NODE_A_CONST && !strcmp(inner, "bool")))
+            return inner;
         PgQuery__TypeName *tn = n->type_cast->type_name;
         const char *t = node_str(tn->names[tn->n_names - 1]);
         if (!t) return "?column?";

@@ -683,7 +683,18 @@ static int srf_start(SrfIter *it, int func, LType type, const Value *v, int narg
     if (nargs < 3 && type.id == TYPE_NUMERIC) it->step.u.num = numeric_from_int64(1);
     bool zero = false;
     switch (type.id) {
-    case TYPE_NUMERIC: zero = numeric_is_zero(it->step.u.num); it->step_pos = numeric_coef(it->step.u.num) > 0; break;
+    case TYPE_NUMERIC: {
+        /* PostgreSQL 15's messages for NaN and infinite arguments */
+        const char *what[3] = {"start value", "stop value", "step size"};
+        Numeric x[3] = {it->cur.u.num, it->stop.u.num, it->step.u.num};
+        for (int k = 0; k < 3; k++)
+            if (numeric_is_special(x[k]))
+                return err_set(fc->err, SQLSTATE_INVALID_PARAMETER_VALUE, "%s cannot be %s", what[k],
+                               numeric_is_nan(x[k]) ? "NaN" : "infinity");
+        zero = numeric_is_zero(it->step.u.num);
+        it->step_pos = numeric_coef(it->step.u.num) > 0;
+        break;
+    }
     case TYPE_TIMESTAMP:
     case TYPE_TIMESTAMPTZ: {
         zero = !memcmp(it->step.u.raw, (u8[16]){0}, 16);

@@ -138,7 +138,14 @@ typedef struct PACKED {
     i128 coef; /* sum × 10^scale */
     i64 n;
     i32 scale;
+    u8 special; /* NaN (1), Infinity (2), -Infinity (4) seen */
 } NumSum;
+
+/* Bit of NumSum.special for a special value. */
+static u8 special_bit(Numeric v) { return numeric_is_nan(v) ? 1 : numeric_sign(v) > 0 ? 2 : 4; }
+
+/* The sum when special values were seen: NaN, or an infinity (both infinities: NaN). */
+static Numeric special_sum(u8 sp) { return (sp & 1) || (sp & 6) == 6 ? NUMERIC_NAN : (sp & 2) ? NUMERIC_PINF : NUMERIC_NINF; }
 
 static void nsum_init(AggCtx *c, void *s) { memset(s, 0, sizeof(NumSum)); }
 
@@ -172,6 +179,10 @@ static int nsum_update(AggCtx *c, Vector *args, idx_t count, void **states)
             st->coef = sum;
             continue;
         }
+        if (MDB_UNLIKELY(numeric_is_special(v))) {
+            st->special |= special_bit(v);
+            continue;
+        }
         if (nsum_add(c->err, st, numeric_coef(v), numeric_scale(v))) return MDB_FAIL;
     }
     return MDB_OK_;
@@ -183,10 +194,15 @@ static int nsum_combine(AggCtx *c, void *d, const void *s)
     if (!b->n) return MDB_OK_;
     if (nsum_add(c->err, a, b->coef, b->scale)) return MDB_FAIL;
     a->n += b->n;
+    a->special |= b->special;
     return MDB_OK_;
 }
 static int nsum_value(AggCtx *c, NumSum *st, Numeric *out)
 {
+    if (st->special) {
+        *out = special_sum(st->special);
+        return MDB_OK_;
+    }
     if (st->coef >= NUM_LIMIT || st->coef <= -NUM_LIMIT) return numeric_overflow(c->err);
     *out = numeric_make(st->coef, st->scale);
     return MDB_OK_;
@@ -354,6 +370,7 @@ typedef struct PACKED {
     i64 n;
     i32 scale;
     u8 ovf; /* exact sums overflowed: use the fallback */
+    u8 special; /* NaN or an infinity seen: the result is NaN (PostgreSQL) */
 } NumVar;
 
 static void nvar_init(AggCtx *c, void *s) { memset(s, 0, sizeof(NumVar)); }
@@ -404,6 +421,12 @@ static int nvar_update_num(AggCtx *c, Vector *args, idx_t count, void **states)
 {
     for (idx_t i = 0; i < count; i++) {
         Numeric v = AV(&args[0], Numeric, i);
+        if (MDB_UNLIKELY(numeric_is_special(v))) {
+            NumVar *st = states[i];
+            st->special = 1;
+            st->n++;
+            continue;
+        }
         nvar_add(states[i], numeric_coef(v), numeric_scale(v));
     }
     return MDB_OK_;
@@ -416,6 +439,7 @@ static int nvar_combine(AggCtx *c, void *d, const void *s)
     a->lsx += b.lsx;
     a->lsx2 += b.lsx2;
     a->n += b.n;
+    a->special |= b.special;
     int scale = MDB_MAX(a->scale, b.scale);
     nvar_rescale(a, scale);
     nvar_rescale(&b, scale);
@@ -438,6 +462,10 @@ static int nvar_finish(AggCtx *c, void *s, Vector *out, idx_t row, int kind)
     }
     vector_set_null(out, row, false);
     Numeric *R = &VEC(out, Numeric)[row];
+    if (st->special) {
+        *R = NUMERIC_NAN;
+        return MDB_OK_;
+    }
     i128 n = st->n, num, t1, t2, den = samp ? n * (n - 1) : n * n;
     bool exact = !st->ovf && 2 * st->scale <= NUMERIC_MAX_SCALE && !__builtin_mul_overflow(n, st->sx2, &t1) &&
                  !__builtin_mul_overflow(st->sx, st->sx, &t2) && !__builtin_sub_overflow(t1, t2, &num) &&

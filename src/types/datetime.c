@@ -2996,6 +2996,30 @@ int dt_to_char_numeric(Numeric v, const char *fmt, StrBuf *out, Err *err)
 {
     NumFmt nf;
     numfmt_parse(fmt, &nf);
+    if (numeric_is_special(v)) {
+        /* PostgreSQL 15: NaN right-aligned in the integer digits (when at least three), else
+         * and for ±Infinity every digit position shows '#' */
+        bool neg = !numeric_is_nan(v) && numeric_sign(v) < 0;
+        if (numeric_is_nan(v) && nf.pre >= 3 && !nf.eeee) {
+            for (int i = 0; !nf.fm && i < nf.pre - 2; i++) sb_putc(out, ' ');
+            sb_puts(out, "NaN");
+            return MDB_OK_;
+        }
+        if (nf.eeee) {
+            sb_putc(out, ' ');
+            sb_puts(out, "#.");
+            for (int i = 0; i < nf.post + 4; i++) sb_putc(out, '#');
+            return MDB_OK_;
+        }
+        char ip[64], fp[64];
+        int pre = nf.pre < 63 ? nf.pre : 63, post = nf.post < 63 ? nf.post : 63;
+        memset(ip, '#', (size_t)pre);
+        ip[pre] = 0;
+        memset(fp, '#', (size_t)post);
+        fp[post] = 0;
+        numfmt_emit(fmt, &nf, neg, ip, fp, out);
+        return MDB_OK_;
+    }
     if (nf.eeee) {
         char tmp[64];
         int prec = nf.post;
@@ -3027,13 +3051,8 @@ int dt_to_char_numeric(Numeric v, const char *fmt, StrBuf *out, Err *err)
 int dt_to_char_double(double v, const char *fmt, StrBuf *out, Err *err)
 {
     Numeric n;
-    if (isnan(v) || isinf(v)) {
-        NumFmt nf;
-        numfmt_parse(fmt, &nf);
-        int w = nf.pre + nf.post + (nf.point ? 1 : 0) + 1;
-        for (int i = 0; i < w; i++) sb_putc(out, i == 0 ? ' ' : '#');
-        return MDB_OK_;
-    }
+    if (isnan(v) || isinf(v)) /* as numeric's NaN and ±Infinity */
+        return dt_to_char_numeric(isnan(v) ? NUMERIC_NAN : v > 0 ? NUMERIC_PINF : NUMERIC_NINF, fmt, out, err);
     /* PG rounds float8 to 15 significant digits first */
     if (numeric_from_double(v, &n, err)) return MDB_FAIL;
     return dt_to_char_numeric(n, fmt, out, err);
