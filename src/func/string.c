@@ -696,6 +696,46 @@ static int fn_chr(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *ou
 
 /* ---- md5 / to_hex ------------------------------------------------------- */
 
+/* sha224/sha256/sha384/sha512(bytea): the digest as bytea. */
+static int sha_common(FuncCtx *ctx, Vector *args, idx_t count, Vector *out, const EVP_MD *alg)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md) return err_set(ctx->err, "53200", "out of memory");
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Str *s = SARG(0, i);
+        unsigned char dig[EVP_MAX_MD_SIZE];
+        unsigned int dl = 0;
+        if (!EVP_DigestInit_ex(md, alg, NULL) || !EVP_DigestUpdate(md, str_data(s), s->len) || !EVP_DigestFinal_ex(md, dig, &dl)) {
+            EVP_MD_CTX_free(md);
+            return err_set(ctx->err, "XX000", "could not compute %s hash", EVP_MD_get0_name(alg));
+        }
+        char *r = heap_alloc(out, dl);
+        memcpy(r, dig, dl);
+        set_str(out, i, r, dl);
+    }
+    EVP_MD_CTX_free(md);
+    return MDB_OK_;
+}
+static int fn_sha224(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha224()); }
+static int fn_sha256(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha256()); }
+static int fn_sha384(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha384()); }
+static int fn_sha512(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha512()); }
+
+/* num_nulls(VARIADIC "any") / num_nonnulls(VARIADIC "any") */
+static int count_nulls(Vector *args, int nargs, idx_t count, Vector *out, bool want_null)
+{
+    if (out->nulls) memset(out->nulls, 0, count);
+    for (idx_t i = 0; i < count; i++) {
+        i32 k = 0;
+        for (int a = 0; a < nargs; a++) k += ARG_NULL(&args[a], i) == want_null;
+        VEC(out, i32)[i] = k;
+    }
+    return MDB_OK_;
+}
+static int fn_num_nulls(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return count_nulls(args, nargs, count, out, true); }
+static int fn_num_nonnulls(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return count_nulls(args, nargs, count, out, false); }
+
 static int fn_md5(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     static const char HEX[] = "0123456789abcdef";
@@ -1079,6 +1119,10 @@ static const ScalarFunc STRING[] = {
     F1("ascii", T, I, fn_ascii),
     F1("chr", I, T, fn_chr),
     F1("md5", T, T, fn_md5), F1("md5", TYPE_BYTEA, T, fn_md5),
+    F1("sha224", TYPE_BYTEA, TYPE_BYTEA, fn_sha224), F1("sha256", TYPE_BYTEA, TYPE_BYTEA, fn_sha256),
+    F1("sha384", TYPE_BYTEA, TYPE_BYTEA, fn_sha384), F1("sha512", TYPE_BYTEA, TYPE_BYTEA, fn_sha512),
+    {"num_nulls", 1, {ARG_ANY}, TYPE_INT32, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_num_nulls},
+    {"num_nonnulls", 1, {ARG_ANY}, TYPE_INT32, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_num_nonnulls},
     F1("to_hex", I, T, fn_to_hex32), F1("to_hex", TYPE_INT64, T, fn_to_hex64),
     F1("quote_ident", T, T, fn_quote_ident),
     F1("quote_literal", T, T, fn_quote_literal),
