@@ -1225,6 +1225,8 @@ static int bind_field_select(Binder *b, PgQuery__Node *arg, const char *field, i
 }
 
 static PgQuery__Node *pq_node(Binder *b);
+static PgQuery__Node *pq_string(Binder *b, const char *v);
+static PgQuery__Node **pq_list1(Binder *b, PgQuery__Node *x);
 
 /* Parameter names and defaults of the built-in functions that take named arguments
  * (PostgreSQL's pg_proc.proargnames/proargdefaults for them).  A NULL default is a
@@ -1328,6 +1330,58 @@ static int bind_named_args(Binder *b, PgQuery__FuncCall *f, const char *name, Pg
     return MDB_OK_;
 }
 
+/* f(args) WITHIN GROUP (ORDER BY x [DESC]) of the ordered-set aggregates percentile_cont,
+ * percentile_disc and mode: bound as the plain aggregate f(x, args::float8, desc) (src/func/agg.c
+ * sorts the collected values itself). */
+static int bind_within_group(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **out)
+{
+    int loc = POS(f->location);
+    bool pct = !strcmp(name, "percentile_cont") || !strcmp(name, "percentile_disc");
+    if (!pct && strcmp(name, "mode"))
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "WITHIN GROUP is not supported for %s() yet", name);
+    if (f->n_agg_order != 1 || f->n_args != (pct ? 1u : 0u) || f->agg_distinct)
+        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s with %zu direct and %zu ordered arguments does not exist",
+                           name, f->n_args, f->n_agg_order);
+    PgQuery__SortBy *sb = f->agg_order[0]->sort_by;
+    PgQuery__Node **args = arena_alloc(b->arena, sizeof(PgQuery__Node *) * 4);
+    int n = 0;
+    args[n++] = sb->node;
+    if (pct) {
+        PgQuery__TypeName *tn = arena_zalloc(b->arena, sizeof(*tn));
+        *tn = (PgQuery__TypeName)PG_QUERY__TYPE_NAME__INIT;
+        tn->n_names = 1;
+        tn->names = pq_list1(b, pq_string(b, "float8"));
+        tn->typemod = -1;
+        tn->location = -1;
+        PgQuery__TypeCast *tc = arena_zalloc(b->arena, sizeof(*tc));
+        *tc = (PgQuery__TypeCast)PG_QUERY__TYPE_CAST__INIT;
+        tc->arg = f->args[0];
+        tc->type_name = tn;
+        tc->location = -1;
+        args[n] = pq_node(b);
+        args[n]->node_case = PG_QUERY__NODE__NODE_TYPE_CAST;
+        args[n++]->type_cast = tc;
+    }
+    PgQuery__AConst *c = arena_zalloc(b->arena, sizeof(*c));
+    *c = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+    c->val_case = PG_QUERY__A__CONST__VAL_BOOLVAL;
+    c->boolval = arena_zalloc(b->arena, sizeof(PgQuery__Boolean));
+    *c->boolval = (PgQuery__Boolean)PG_QUERY__BOOLEAN__INIT;
+    c->boolval->boolval = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+    c->location = -1;
+    args[n] = pq_node(b);
+    args[n]->node_case = PG_QUERY__NODE__NODE_A_CONST;
+    args[n++]->a_const = c;
+    PgQuery__FuncCall *g = arena_zalloc(b->arena, sizeof(*g));
+    *g = *f;
+    g->agg_within_group = false;
+    g->n_agg_order = 0;
+    g->agg_order = NULL;
+    g->n_args = (size_t)n;
+    g->args = args;
+    return bind_agg_call(b, g, name, out);
+}
+
 static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
 {
     for (size_t i = 0; i < f->n_args; i++)
@@ -1353,6 +1407,7 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
         b->in_win_arg = saved;
         return rc ? MDB_FAIL : MDB_OK_;
     }
+    if (f->agg_within_group && func_is_aggregate(lname)) return bind_within_group(b, f, lname, out);
     if (func_is_aggregate(lname) && !func_scalar_exists(lname)) return bind_agg_call(b, f, lname, out);
     if (!strcmp(lname, "pg_typeof") && f->n_args == 1) {
         /* the argument's type is known at bind time: a constant */
