@@ -676,6 +676,20 @@ static int srf_start(SrfIter *it, int func, LType type, const Value *v, int narg
     if (func == TABLEFUNC_UNNEST) return list_elements(fc, &v[0], &it->elems, &it->nelems, a);
     if (func == TABLEFUNC_REGEXP_MATCHES)
         return func_regexp_matches(fc, &v[0].u.s, &v[1].u.s, nargs > 2 ? &v[2].u.s : NULL, a, &it->elems, &it->nelems);
+    if (func == TABLEFUNC_REGEXP_SPLIT)
+        return func_regexp_split(fc, &v[0].u.s, &v[1].u.s, nargs > 2 ? &v[2].u.s : NULL, a, &it->elems, &it->nelems);
+    if (func == TABLEFUNC_GENERATE_SUBSCRIPTS) {
+        /* 1..n of a one-dimensional array (dimension 1; other dimensions have none) */
+        Value *el;
+        size_t ne;
+        if (list_elements(fc, &v[0], &el, &ne, a)) return MDB_FAIL;
+        if (v[1].u.i != 1) ne = 0;
+        bool rev = nargs > 2 && v[2].u.b;
+        it->elems = arena_alloc(a, sizeof(Value) * (ne + 1));
+        for (size_t k = 0; k < ne; k++) it->elems[k] = value_int(TYPE_INT32, rev ? (i64)(ne - k) : (i64)(k + 1));
+        it->nelems = ne;
+        return MDB_OK_;
+    }
     it->cur = v[0];
     it->stop = v[1];
     if (nargs == 3) it->step = v[2];

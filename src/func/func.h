@@ -92,6 +92,8 @@ bool func_scalar_exists(const char *name);
  * text[] Value per match (in `a`); ctx->state caches the compiled pattern,
  * so keep the same FuncCtx across calls.  flags may be NULL. */
 int func_regexp_matches(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n);
+/* The rows of regexp_split_to_table(str, pattern[, flags]): one text Value per piece (in `a`). */
+int func_regexp_split(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n);
 int func_lookup_agg(const char *name, const LType *args, int nargs, const AggFunc **out, LType *arg_out,
                     LType *ret_out, Err *err, int position);
 bool func_is_aggregate(const char *name);

@@ -673,6 +673,42 @@ static int fn_regexp_split_to_array(FuncCtx *ctx, Vector *args, int nargs, idx_t
     return MDB_OK_;
 }
 
+int func_regexp_split(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n)
+{
+    bool global = false;
+    int cf = REG_EXTENDED;
+    *n = 0;
+    if (flags && parse_flags(ctx, flags, &global, &cf)) return MDB_FAIL;
+    if (global) return err_set(ctx->err, "22023", "regexp_split_to_table() does not support the \"global\" option");
+    regex_t *rx = rx_get(ctx, pat, cf);
+    if (!rx) return MDB_FAIL;
+    const char *s = str_data(str);
+    size_t len = str->len, from = 0, piece = 0, prev_end = 0, cap = 0;
+    regmatch_t m[1];
+    for (bool last = false; !last;) {
+        size_t ps, pe;
+        if (from <= len && rx_next(rx, s, len, from, m, 1)) {
+            size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+            from = eo;
+            if (so == eo) from += so < len ? (size_t)u8len((unsigned char)s[so]) : 1;
+            if (!(so < len && eo > prev_end)) continue; /* as regexp_split_to_array: ignored */
+            ps = piece, pe = so;
+            piece = prev_end = eo;
+        } else {
+            ps = piece, pe = len;
+            last = true;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            Value *nv = arena_alloc(a, sizeof(Value) * cap);
+            if (*n) memcpy(nv, *out, sizeof(Value) * *n);
+            *out = nv;
+        }
+        (*out)[(*n)++] = value_text(a, s + ps, pe - ps);
+    }
+    return MDB_OK_;
+}
+
 /* substring(str from pattern): the part matching the first parenthesised
  * group if the pattern has one (NULL if that group took no part), else the
  * whole match; NULL when nothing matches. */
