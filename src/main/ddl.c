@@ -675,6 +675,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     CheckDef *ck = xcalloc(cs->n_table_elts * 2 + 2, sizeof(CheckDef));
     int nck = 0;
     int rc = MDB_OK_;
+    bool fk_notice = false; /* FOREIGN KEY / REFERENCES: accepted, not enforced yet */
     /* first pass: columns */
     for (size_t i = 0; i < cs->n_table_elts && !rc; i++) {
         PgQuery__Node *e = cs->table_elts[i];
@@ -739,6 +740,13 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
                 ck[nck].sql = node_sql(sql, expr_location(ct->raw_expr), ct->raw_expr);
                 nck++;
                 break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:
+                /* not computed yet: refusing beats storing NULLs in the column */
+                rc = err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "generated columns are not supported yet");
+                break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+                fk_notice = true;
+                break;
             default: break;
             }
             if (rc) break;
@@ -767,6 +775,8 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
                 if (u->primary) cols[idx].not_null = true;
             }
             nuq++;
+        } else if (ct->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+            fk_notice = true;
         } else if (ct->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
             char nm[256];
             snprintf(nm, sizeof nm, "%s_check", name);
@@ -812,6 +822,8 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     t->nchecks = nck;
     for (int i = 0; i < ncols; i++)
         if (cols[i].serial) cols[i].serial->owned_by = t;
+    if (fk_notice && r && !c->replaying)
+        result_add_notice(r, "01000", "FOREIGN KEY constraints of \"%s\" are not enforced yet", name);
     return persist(c);
 }
 
