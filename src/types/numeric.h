@@ -90,7 +90,8 @@ static inline bool numeric_addsub_fast(Numeric a, Numeric b, bool sub, Numeric *
 {
     i64 x, y, r64;
     int sa0 = (int)(a & 0xFF), sb0 = (int)(b & 0xFF);
-    if (MDB_LIKELY(numeric_small(a, &x) && numeric_small(b, &y))) {
+    /* (sa0 | sb0) < 64: no special value (NaN, ±Infinity have scale bytes above 250) */
+    if (MDB_LIKELY(numeric_small(a, &x) && numeric_small(b, &y) && (sa0 | sb0) < 64)) {
         if (sa0 == sb0) {
             if (!(sub ? __builtin_sub_overflow(x, y, &r64) : __builtin_add_overflow(x, y, &r64))) {
                 *out = numeric_make(r64, sa0);
