@@ -362,6 +362,71 @@ static int fn_date_bin(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vecto
     return MDB_OK_;
 }
 
+/* to_number(text, format): the digits the format's 9/0 positions take from the text, a point
+ * where it has D or '.', the sign from S/MI/PL/SG, a '-' anywhere before the digits or <…> with
+ * PR; group separators (G ',') and other format characters skip one character.  Digits beyond
+ * the format's positions are not read (to_number('12345', '99') is 12), as in PostgreSQL. */
+static int to_number_one(FuncCtx *ctx, const Str *in, const Str *fmt, Numeric *out)
+{
+    const char *s = str_data(in), *f = str_data(fmt);
+    size_t n = in->len, m = fmt->len, i = 0;
+    char digits[80];
+    size_t nd = 0, frac = 0;
+    bool neg = false, point = false, any = false;
+    for (size_t k = 0; k < m;) {
+        char c = f[k];
+        char u = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+        char u1 = k + 1 < m ? (char)(f[k + 1] >= 'a' && f[k + 1] <= 'z' ? f[k + 1] - 32 : f[k + 1]) : 0;
+        if (u == 'F' && u1 == 'M') { k += 2; continue; }
+        if ((u == 'M' && u1 == 'I') || (u == 'P' && u1 == 'L') || (u == 'S' && u1 == 'G') || (u == 'P' && u1 == 'R') || u == 'S') {
+            bool pr = u == 'P' && u1 == 'R';
+            k += u == 'S' && u1 != 'G' ? 1 : 2;
+            while (i < n && s[i] == ' ') i++;
+            if (i < n && (s[i] == '-' || (pr && s[i] == '>'))) neg |= s[i] == '-' || pr, i++;
+            else if (i < n && s[i] == '+') i++;
+            continue;
+        }
+        k++;
+        if (c == '9' || c == '0') {
+            /* leading blanks and a sign may precede the first digit */
+            while (!any && i < n && (s[i] == ' ' || s[i] == '-' || s[i] == '+' || s[i] == '<')) {
+                if (s[i] == '-' || s[i] == '<') neg = true;
+                i++;
+            }
+            while (i < n && s[i] == ' ') i++;
+            if (i < n && s[i] >= '0' && s[i] <= '9') {
+                if (nd < sizeof digits - 1) digits[nd++] = s[i];
+                frac += point;
+                any = true;
+                i++;
+            }
+            continue;
+        }
+        if (c == '.' || u == 'D') {
+            if (i < n && s[i] == '.') i++;
+            point = true;
+            continue;
+        }
+        if (i < n) i++; /* G, ',' and anything else take one character */
+    }
+    if (!any) return err_set(ctx->err, SQLSTATE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type numeric: \" \"");
+    char txt[96];
+    size_t o = 0;
+    if (neg) txt[o++] = '-';
+    for (size_t k = 0; k < nd; k++) {
+        if (k == nd - frac && frac) txt[o++] = '.';
+        txt[o++] = digits[k];
+    }
+    return numeric_from_text(txt, o, out, ctx->err);
+}
+
+static int fn_to_number(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++)
+        if (ROW_OK(out, i) && to_number_one(ctx, SARG(0, i), SARG(1, i), &VEC(out, Numeric)[i])) return MDB_FAIL;
+    return MDB_OK_;
+}
+
 /* ---- justify / timezone ------------------------------------------------- */
 
 #define IV1(NAME, FN)                                                                   \
@@ -512,6 +577,7 @@ static const ScalarFunc DATETIME[] = {
     OP("age", TS, TS, IV, fn_age_ts), OP("age", TZ, TZ, IV, fn_age_tstz),
     {"age", 1, {TS}, IV, 0, fn_age_ts}, {"age", 1, {TZ}, IV, 0, fn_age_tstz},
 
+    {"to_number", 2, {T, T}, TYPE_NUMERIC, 0, fn_to_number},
     OP("to_char", TS, T, T, fn_to_char), OP("to_char", TZ, T, T, fn_to_char), OP("to_char", IV, T, T, fn_to_char),
     OP("to_char", TYPE_INT32, T, T, fn_to_char), OP("to_char", TYPE_INT64, T, T, fn_to_char),
     OP("to_char", TYPE_NUMERIC, T, T, fn_to_char), OP("to_char", TYPE_FLOAT32, T, T, fn_to_char),
