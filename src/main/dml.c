@@ -126,6 +126,13 @@ typedef struct Writer {
     KeyTable *uk;       /* kept key tables, one per unique constraint */
     const bool *assigned; /* UPDATE: columns given new values; a constraint none of whose
                            * columns is assigned keeps its (already unique) keys unchecked */
+    /* INSERT … ON CONFLICT DO NOTHING: rows whose key in one of the arbiter constraints
+     * (indexes into t->uniques) exists already, or came earlier in the statement, are skipped */
+    bool oc_nothing;
+    int noc;
+    int *oc;
+    KeyTable *oc_kt;
+    bool oc_scanned;
 } Writer;
 
 static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, ParseResult *pr)
@@ -256,6 +263,71 @@ static bool dup_in_progress(Writer *w, UniqueDef *ud, const u8 *key, u32 len)
     return busy && !committed;
 }
 
+/* ON CONFLICT DO NOTHING: drops from d the rows whose arbiter keys exist (the latest versions
+ * of the table: committed, or being written by any transaction) or came earlier in this
+ * statement.  The keys are scanned once per statement (a full scan, whatever the tier). */
+static int conflict_filter(Writer *w, DataChunk *d)
+{
+    TableDef *t = w->t;
+    Err *err = &w->c->err;
+    if (!w->oc_kt) {
+        w->oc_kt = arena_zalloc(w->arena, sizeof(KeyTable) * (size_t)(w->noc + 1));
+        for (int j = 0; j < w->noc; j++) keytable_init(&w->oc_kt[j]);
+    }
+    Arena *a = arena_create(NULL);
+    int rc = MDB_OK_;
+    for (int j = 0; j < w->noc && !w->oc_scanned && !rc; j++) {
+        UniqueDef *ud = &t->uniques[w->oc[j]];
+        TableScan ms;
+        tableam_scan_begin(&ms, t->store, a, true);
+        void *ml = tableam_scan_local(&ms, a);
+        LType *tys = arena_alloc(a, sizeof(LType) * (size_t)ud->ncols);
+        for (int k = 0; k < ud->ncols; k++) tys[k] = t->cols[ud->cols[k]].type;
+        DataChunk sc;
+        chunk_init(&sc, tys, ud->ncols, VECTOR_SIZE, a);
+        for (;;) {
+            chunk_reset(&sc);
+            if (tableam_scan_next(&ms, ml, w->txn, ud->cols, ud->ncols, &sc, err)) {
+                rc = MDB_FAIL;
+                break;
+            }
+            if (sc.count == 0) break;
+            KeyBuf kb;
+            keys_encode(sc.arena, sc.cols, ud->ncols, sc.count, &kb);
+            for (idx_t i = 0; i < sc.count; i++)
+                if (!kb.has_null[i]) keytable_find(&w->oc_kt[j], kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, NULL);
+        }
+        tableam_scan_local_end(&ms, ml);
+    }
+    w->oc_scanned = true;
+    if (!rc) {
+        KeyBuf *kb = arena_alloc(a, sizeof(KeyBuf) * (size_t)(w->noc + 1));
+        for (int j = 0; j < w->noc; j++) {
+            UniqueDef *ud = &t->uniques[w->oc[j]];
+            Vector *kc = arena_alloc(a, sizeof(Vector) * (size_t)ud->ncols);
+            for (int k = 0; k < ud->ncols; k++) kc[k] = d->cols[ud->cols[k]];
+            keys_encode(a, kc, ud->ncols, d->count, &kb[j]);
+        }
+        u32 *sel = arena_alloc(a, sizeof(u32) * (d->count + 1));
+        idx_t m = 0;
+        for (idx_t i = 0; i < d->count; i++) {
+            bool conflict = false;
+            for (int j = 0; j < w->noc && !conflict; j++)
+                conflict = !kb[j].has_null[i] &&
+                           keytable_find(&w->oc_kt[j], kb[j].data + kb[j].off[i], kb[j].off[i + 1] - kb[j].off[i], kb[j].hash[i], false, NULL);
+            if (conflict) continue;
+            for (int j = 0; j < w->noc; j++)
+                if (!kb[j].has_null[i])
+                    keytable_find(&w->oc_kt[j], kb[j].data + kb[j].off[i], kb[j].off[i + 1] - kb[j].off[i], kb[j].hash[i], true, NULL);
+            sel[m++] = (u32)i;
+        }
+        if (m < d->count) chunk_select(d, sel, m);
+    }
+    arena_destroy(a);
+    return rc;
+}
+
+/* Checks the full rows in `d` and appends them to the table. */
 static int write_rows(Writer *w, DataChunk *d)
 {
     TableDef *t = w->t;
@@ -295,6 +367,10 @@ static int write_rows(Writer *w, DataChunk *d)
         exec_cleanup(&ex);
         arena_destroy(a);
         if (rc) return MDB_FAIL;
+    }
+    if (w->oc_nothing && d->count) {
+        if (conflict_filter(w, d)) return MDB_FAIL;
+        if (!d->count) return MDB_OK_;
     }
     /* a tier with unique indexes (OLTP) checks the constraints itself as it inserts */
     for (int u = 0; u < t->nuniques && !tableam_checks_unique(t->store); u++) {
@@ -536,6 +612,46 @@ static int identity_error(Err *err, const ColumnDef *cd, bool update)
     return MDB_FAIL;
 }
 
+/* ON CONFLICT [(cols)] DO NOTHING: the arbiters are the unique constraints on exactly the
+ * given columns, or all of them without a target.  DO UPDATE is not supported yet. */
+static int on_conflict_setup(MdbConn *c, Writer *w, TableDef *t, PgQuery__OnConflictClause *oc)
+{
+    if (oc->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING)
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT DO UPDATE is not supported yet");
+    PgQuery__InferClause *inf = oc->infer;
+    if (inf && ((inf->conname && *inf->conname) || inf->where_clause))
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT ON CONSTRAINT and WHERE in the conflict target are not supported yet");
+    w->oc = arena_alloc(w->arena, sizeof(int) * (size_t)(t->nuniques + 1));
+    w->noc = 0;
+    int want[64], nwant = 0;
+    for (size_t i = 0; inf && i < inf->n_index_elems && nwant < 64; i++) {
+        PgQuery__IndexElem *ie = inf->index_elems[i]->index_elem;
+        int col = ie->name ? table_find_column(t, ie->name) : -1;
+        if (col < 0) {
+            if (!ie->name) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "expressions in the ON CONFLICT target are not supported yet");
+            return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" does not exist", ie->name);
+        }
+        want[nwant++] = col;
+    }
+    for (int u = 0; u < t->nuniques; u++) {
+        UniqueDef *ud = &t->uniques[u];
+        bool match = true;
+        if (nwant) {
+            match = ud->ncols == nwant;
+            for (int k = 0; k < ud->ncols && match; k++) {
+                bool in = false;
+                for (int q = 0; q < nwant; q++) in |= want[q] == ud->cols[k];
+                match = in;
+            }
+        }
+        if (match) w->oc[w->noc++] = u;
+    }
+    if (nwant && !w->noc)
+        return err_set(&c->err, SQLSTATE_INVALID_COLUMN_REFERENCE, "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+    w->oc_nothing = true;
+    return MDB_OK_;
+}
+
 static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
     TableDef *t = binder_find_table(b, is->relation, false);
@@ -562,6 +678,7 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     w.params = params;
     w.nparams = nparams;
     w.keep_keys = true;
+    if (is->on_conflict_clause && on_conflict_setup(c, &w, t, is->on_conflict_clause)) return MDB_FAIL;
     if (is->n_returning_list) {
         /* RETURNING sees the new row under the target's name */
         Binder rb;
@@ -1045,7 +1162,6 @@ int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int
 {
     switch (stmt->node_case) {
     case PG_QUERY__NODE__NODE_INSERT_STMT:
-        if (stmt->insert_stmt->on_conflict_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT is not supported yet");
         return run_insert(c, b, stmt->insert_stmt, params, nparams, r, txn);
     case PG_QUERY__NODE__NODE_UPDATE_STMT: return run_update(c, b, stmt->update_stmt, params, nparams, r, txn);
     default: return run_delete(c, b, stmt->delete_stmt, params, nparams, r, txn);
