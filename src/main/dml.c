@@ -133,6 +133,12 @@ typedef struct Writer {
     int *oc;
     KeyTable *oc_kt;
     bool oc_scanned;
+    /* DO UPDATE: the conflicting rows (full, as they would have been inserted) go to oc_rows
+     * for one UPDATE … FROM at the end; oc_seen holds the statement's own keys (a key given
+     * twice is 21000, as in PostgreSQL) */
+    bool oc_update;
+    ColumnCollection *oc_rows;
+    KeyTable oc_seen;
 } Writer;
 
 static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, ParseResult *pr)
@@ -309,19 +315,41 @@ static int conflict_filter(Writer *w, DataChunk *d)
             keys_encode(a, kc, ud->ncols, d->count, &kb[j]);
         }
         u32 *sel = arena_alloc(a, sizeof(u32) * (d->count + 1));
-        idx_t m = 0;
-        for (idx_t i = 0; i < d->count; i++) {
+        u32 *csel = arena_alloc(a, sizeof(u32) * (d->count + 1));
+        idx_t m = 0, nc = 0;
+        for (idx_t i = 0; i < d->count && !rc; i++) {
+            if (w->oc_update && !kb[0].has_null[i]) {
+                bool ins;
+                keytable_find(&w->oc_seen, kb[0].data + kb[0].off[i], kb[0].off[i + 1] - kb[0].off[i], kb[0].hash[i], true, &ins);
+                if (!ins) {
+                    err_set(err, SQLSTATE_CARDINALITY_VIOLATION, "ON CONFLICT DO UPDATE command cannot affect row a second time");
+                    err_hint(err, "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.");
+                    rc = MDB_FAIL;
+                    break;
+                }
+            }
             bool conflict = false;
             for (int j = 0; j < w->noc && !conflict; j++)
                 conflict = !kb[j].has_null[i] &&
                            keytable_find(&w->oc_kt[j], kb[j].data + kb[j].off[i], kb[j].off[i + 1] - kb[j].off[i], kb[j].hash[i], false, NULL);
-            if (conflict) continue;
+            if (conflict) {
+                if (w->oc_update) csel[nc++] = (u32)i;
+                continue;
+            }
             for (int j = 0; j < w->noc; j++)
                 if (!kb[j].has_null[i])
                     keytable_find(&w->oc_kt[j], kb[j].data + kb[j].off[i], kb[j].off[i + 1] - kb[j].off[i], kb[j].hash[i], true, NULL);
             sel[m++] = (u32)i;
         }
-        if (m < d->count) chunk_select(d, sel, m);
+        if (!rc && nc) {
+            if (!w->oc_rows) {
+                LType *tys = arena_alloc(w->arena, sizeof(LType) * (size_t)(t->ncols + 1));
+                for (int k = 0; k < t->ncols; k++) tys[k] = t->cols[k].type;
+                w->oc_rows = colcoll_create(tys, t->ncols);
+            }
+            colcoll_append(w->oc_rows, d, csel, nc);
+        }
+        if (!rc && m < d->count) chunk_select(d, sel, m);
     }
     arena_destroy(a);
     return rc;
@@ -612,13 +640,24 @@ static int identity_error(Err *err, const ColumnDef *cd, bool update)
     return MDB_FAIL;
 }
 
+static void on_conflict_free(Writer *w)
+{
+    if (w->oc_kt)
+        for (int j = 0; j < w->noc; j++) keytable_free(&w->oc_kt[j]);
+    w->oc_kt = NULL;
+    if (w->oc_update) keytable_free(&w->oc_seen);
+    if (w->oc_rows) colcoll_destroy(w->oc_rows);
+    w->oc_rows = NULL;
+}
+
 /* ON CONFLICT [(cols)] DO NOTHING: the arbiters are the unique constraints on exactly the
  * given columns, or all of them without a target.  DO UPDATE is not supported yet. */
 static int on_conflict_setup(MdbConn *c, Writer *w, TableDef *t, PgQuery__OnConflictClause *oc)
 {
-    if (oc->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING)
-        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT DO UPDATE is not supported yet");
     PgQuery__InferClause *inf = oc->infer;
+    bool upd = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
+    if (upd && (!inf || !inf->n_index_elems))
+        return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "ON CONFLICT DO UPDATE requires inference specification or constraint name");
     if (inf && ((inf->conname && *inf->conname) || inf->where_clause))
         return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT ON CONSTRAINT and WHERE in the conflict target are not supported yet");
     w->oc = arena_alloc(w->arena, sizeof(int) * (size_t)(t->nuniques + 1));
@@ -648,8 +687,154 @@ static int on_conflict_setup(MdbConn *c, Writer *w, TableDef *t, PgQuery__OnConf
     }
     if (nwant && !w->noc)
         return err_set(&c->err, SQLSTATE_INVALID_COLUMN_REFERENCE, "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+    if (upd) {
+        w->noc = 1; /* one arbiter (a primary key and a unique constraint on the same columns: the first) */
+        w->oc_update = true;
+        keytable_init(&w->oc_seen);
+    }
     w->oc_nothing = true;
     return MDB_OK_;
+}
+
+static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Value *params, int nparams, MdbResult *r, Txn *txn);
+
+static PgQuery__Node *oc_node(Arena *a, int kind)
+{
+    PgQuery__Node *n = arena_zalloc(a, sizeof(PgQuery__Node));
+    n->node_case = (PgQuery__Node__NodeCase)kind;
+    return n;
+}
+
+static PgQuery__Node *oc_string(Arena *a, const char *v)
+{
+    PgQuery__Node *n = oc_node(a, PG_QUERY__NODE__NODE_STRING);
+    n->string = arena_zalloc(a, sizeof(PgQuery__String));
+    *n->string = (PgQuery__String)PG_QUERY__STRING__INIT;
+    n->string->sval = (char *)v;
+    return n;
+}
+
+static PgQuery__Node *oc_colref(Arena *a, const char *rel, const char *col)
+{
+    PgQuery__Node *n = oc_node(a, PG_QUERY__NODE__NODE_COLUMN_REF);
+    n->column_ref = arena_zalloc(a, sizeof(PgQuery__ColumnRef));
+    *n->column_ref = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+    n->column_ref->n_fields = 2;
+    n->column_ref->fields = arena_alloc(a, sizeof(PgQuery__Node *) * 2);
+    n->column_ref->fields[0] = oc_string(a, rel);
+    n->column_ref->fields[1] = oc_string(a, col);
+    n->column_ref->location = -1;
+    return n;
+}
+
+/* DO UPDATE: one UPDATE t SET <the clause's SET> FROM (VALUES ($n+1, …), …) AS excluded(<columns>)
+ * WHERE t.key = excluded.key [AND <the clause's WHERE>] over the conflicting rows, their values
+ * passed as parameters after the statement's own.  Returns the rows it updated in *n. */
+static int on_conflict_update(MdbConn *c, Binder *b, Writer *w, PgQuery__InsertStmt *is, const Value *params, int nparams,
+                              Txn *txn, i64 *n)
+{
+    *n = 0;
+    TableDef *t = w->t;
+    ColumnCollection *rows = w->oc_rows;
+    if (!rows || !rows->count) return MDB_OK_;
+    Arena *a = b->arena;
+    int nc = t->ncols;
+    idx_t nr = rows->count;
+    int np = nparams + (int)(nr * (idx_t)nc);
+    Value *pv = arena_alloc(a, sizeof(Value) * (size_t)(np + 1));
+    for (int k = 0; k < nparams; k++) pv[k] = params[k];
+    BindShared sh;
+    memset(&sh, 0, sizeof(sh));
+    sh.param_cap = np + 1;
+    sh.param_types = arena_alloc(a, sizeof(LType) * (size_t)(np + 1));
+    for (int k = 0; k < nparams && k < b->shared->param_cap; k++) sh.param_types[k] = b->shared->param_types[k];
+    for (int k = b->shared->param_cap < nparams ? b->shared->param_cap : nparams; k < nparams; k++) sh.param_types[k] = ltype(TYPE_NULL);
+    PgQuery__Node **vl = arena_alloc(a, sizeof(PgQuery__Node *) * (nr + 1));
+    for (idx_t r = 0; r < nr; r++) {
+        PgQuery__Node *ln = oc_node(a, PG_QUERY__NODE__NODE_LIST);
+        ln->list = arena_zalloc(a, sizeof(PgQuery__List));
+        *ln->list = (PgQuery__List)PG_QUERY__LIST__INIT;
+        ln->list->n_items = (size_t)nc;
+        ln->list->items = arena_alloc(a, sizeof(PgQuery__Node *) * (size_t)(nc + 1));
+        for (int k = 0; k < nc; k++) {
+            int pi = nparams + (int)(r * (idx_t)nc) + k;
+            pv[pi] = colcoll_get(rows, r, k);
+            pv[pi].type = t->cols[k].type;
+            sh.param_types[pi] = t->cols[k].type;
+            PgQuery__Node *pr = oc_node(a, PG_QUERY__NODE__NODE_PARAM_REF);
+            pr->param_ref = arena_zalloc(a, sizeof(PgQuery__ParamRef));
+            *pr->param_ref = (PgQuery__ParamRef)PG_QUERY__PARAM_REF__INIT;
+            pr->param_ref->number = pi + 1;
+            pr->param_ref->location = -1;
+            ln->list->items[k] = pr;
+        }
+        vl[r] = ln;
+    }
+    sh.nparams = np;
+    PgQuery__SelectStmt *vs = arena_zalloc(a, sizeof(PgQuery__SelectStmt));
+    *vs = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+    vs->n_values_lists = (size_t)nr;
+    vs->values_lists = vl;
+    vs->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+    PgQuery__Node *vsn = oc_node(a, PG_QUERY__NODE__NODE_SELECT_STMT);
+    vsn->select_stmt = vs;
+    PgQuery__Alias *al = arena_zalloc(a, sizeof(PgQuery__Alias));
+    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
+    al->aliasname = "excluded";
+    al->n_colnames = (size_t)nc;
+    al->colnames = arena_alloc(a, sizeof(PgQuery__Node *) * (size_t)(nc + 1));
+    for (int k = 0; k < nc; k++) al->colnames[k] = oc_string(a, t->cols[k].name);
+    PgQuery__Node *rsn = oc_node(a, PG_QUERY__NODE__NODE_RANGE_SUBSELECT);
+    rsn->range_subselect = arena_zalloc(a, sizeof(PgQuery__RangeSubselect));
+    *rsn->range_subselect = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
+    rsn->range_subselect->subquery = vsn;
+    rsn->range_subselect->alias = al;
+    const char *tn = is->relation->alias && is->relation->alias->aliasname ? is->relation->alias->aliasname : t->name;
+    UniqueDef *ud = &t->uniques[w->oc[0]];
+    PgQuery__Node *where = is->on_conflict_clause->where_clause;
+    for (int k = 0; k < ud->ncols; k++) {
+        PgQuery__Node *eq = oc_node(a, PG_QUERY__NODE__NODE_A_EXPR);
+        eq->a_expr = arena_zalloc(a, sizeof(PgQuery__AExpr));
+        *eq->a_expr = (PgQuery__AExpr)PG_QUERY__A__EXPR__INIT;
+        eq->a_expr->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+        eq->a_expr->n_name = 1;
+        eq->a_expr->name = arena_alloc(a, sizeof(PgQuery__Node *));
+        eq->a_expr->name[0] = oc_string(a, "=");
+        eq->a_expr->lexpr = oc_colref(a, tn, t->cols[ud->cols[k]].name);
+        eq->a_expr->rexpr = oc_colref(a, "excluded", t->cols[ud->cols[k]].name);
+        eq->a_expr->location = -1;
+        if (!where) {
+            where = eq;
+            continue;
+        }
+        PgQuery__Node *an = oc_node(a, PG_QUERY__NODE__NODE_BOOL_EXPR);
+        an->bool_expr = arena_zalloc(a, sizeof(PgQuery__BoolExpr));
+        *an->bool_expr = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+        an->bool_expr->boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+        an->bool_expr->n_args = 2;
+        an->bool_expr->args = arena_alloc(a, sizeof(PgQuery__Node *) * 2);
+        an->bool_expr->args[0] = eq;
+        an->bool_expr->args[1] = where;
+        an->bool_expr->location = -1;
+        where = an;
+    }
+    PgQuery__UpdateStmt us = PG_QUERY__UPDATE_STMT__INIT;
+    us.relation = is->relation;
+    us.n_target_list = is->on_conflict_clause->n_target_list;
+    us.target_list = is->on_conflict_clause->target_list;
+    us.where_clause = where;
+    us.n_from_clause = 1;
+    us.from_clause = arena_alloc(a, sizeof(PgQuery__Node *));
+    us.from_clause[0] = rsn;
+    Binder ub;
+    binder_init(&ub, a, b->cat, b->settings, b->err, &sh, NULL);
+    MdbResult *ur = xcalloc(1, sizeof(MdbResult)); /* engine.c's result_new is private */
+    ur->arena = arena_create(NULL);
+    ur->chunk.scratch = arena_create(NULL);
+    int rc = run_update(c, &ub, &us, pv, np, ur, txn);
+    *n = ur->rows_affected;
+    mdb_result_free(ur);
+    return rc;
 }
 
 static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Value *params, int nparams, MdbResult *r, Txn *txn)
@@ -679,6 +864,10 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     w.nparams = nparams;
     w.keep_keys = true;
     if (is->on_conflict_clause && on_conflict_setup(c, &w, t, is->on_conflict_clause)) return MDB_FAIL;
+    if (w.oc_update && is->n_returning_list) {
+        on_conflict_free(&w);
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT DO UPDATE … RETURNING is not supported yet");
+    }
     if (is->n_returning_list) {
         /* RETURNING sees the new row under the target's name */
         Binder rb;
@@ -703,6 +892,10 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
         for (int i = 0; i < t->ncols; i++) nomap[i] = -1;
         int rc = write_mapped(&w, &one, nomap);
         arena_destroy(a);
+        i64 updated = 0;
+        if (!rc && w.oc_update) rc = on_conflict_update(c, b, &w, is, params, nparams, txn, &updated);
+        on_conflict_free(&w);
+        w.count += updated;
         if (rc) return MDB_FAIL;
         snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)w.count);
         r->rows_affected = w.count;
@@ -771,9 +964,12 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     colcoll_destroy(rows);
     if (w.uk)
         for (int k = 0; k < t->nuniques; k++) keytable_free(&w.uk[k]);
+    i64 updated = 0;
+    if (!rc && w.oc_update) rc = on_conflict_update(c, b, &w, is, params, nparams, txn, &updated);
+    on_conflict_free(&w);
     if (rc) return MDB_FAIL;
-    snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)w.count);
-    r->rows_affected = w.count;
+    snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)(w.count + updated));
+    r->rows_affected = w.count + updated;
     return MDB_OK_;
 }
 
