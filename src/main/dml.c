@@ -931,7 +931,11 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
         probe.kind = EXPR_COLREF;
         probe.type = from;
         Expr *o;
-        if (from.id != TYPE_NULL && !(from.id == TYPE_TEXT && from.text_kind == TEXT_UNKNOWN) &&
+        /* an untyped literal of the select list (SELECT 1, NULL, '5') takes the column's type,
+         * as PostgreSQL resolves unknown-type output columns of INSERT … SELECT */
+        const Expr *pe = plan->kind == LOP_PROJECT && plan->u.project.exprs ? plan->u.project.exprs[i] : NULL;
+        bool lit = pe && pe->kind == EXPR_CONST && (pe->literal || pe->u.constant.is_null) && from.id == TYPE_TEXT;
+        if (from.id != TYPE_NULL && !(from.id == TYPE_TEXT && from.text_kind == TEXT_UNKNOWN) && !lit &&
             bind_coerce_assign(b, &probe, to, t->cols[target[i]].name, &o))
             return MDB_FAIL;
     }
