@@ -698,6 +698,79 @@ static int on_conflict_setup(MdbConn *c, Writer *w, TableDef *t, PgQuery__OnConf
 
 static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Value *params, int nparams, MdbResult *r, Txn *txn);
 
+/* excluded.x → excluded.__excluded_x in the clause's expressions, so that an unqualified name
+ * refers to the target table only, as in PostgreSQL (the VALUES columns carry the new names). */
+typedef struct OcRename {
+    char **field; /* the parse tree's string, replaced for the UPDATE and put back after it */
+    char *orig;
+    struct OcRename *next;
+} OcRename;
+
+static __thread OcRename *oc_renamed; /* this thread's renames of the running statement */
+static __thread const TableDef *oc_table;  /* unqualified names of its columns are ambiguous (PG) */
+static __thread const char *oc_ambiguous;
+
+static void oc_rename_excl(Arena *a, PgQuery__Node *n)
+{
+    if (!n) return;
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_COLUMN_REF: {
+        PgQuery__ColumnRef *cr = n->column_ref;
+        if (cr->n_fields == 1 && cr->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING && oc_table && !oc_ambiguous &&
+            table_find_column(oc_table, cr->fields[0]->string->sval) >= 0)
+            oc_ambiguous = cr->fields[0]->string->sval;
+        if (cr->n_fields == 2 && cr->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING &&
+            !strcmp(cr->fields[0]->string->sval, "excluded") && cr->fields[1]->node_case == PG_QUERY__NODE__NODE_STRING)
+        {
+            OcRename *r = arena_alloc(a, sizeof(OcRename));
+            r->field = &cr->fields[1]->string->sval;
+            r->orig = *r->field;
+            r->next = oc_renamed;
+            oc_renamed = r;
+            *r->field = arena_printf(a, "__excluded_%s", r->orig);
+        }
+        break;
+    }
+    case PG_QUERY__NODE__NODE_RES_TARGET: oc_rename_excl(a, n->res_target->val); break;
+    case PG_QUERY__NODE__NODE_A_EXPR:
+        oc_rename_excl(a, n->a_expr->lexpr);
+        oc_rename_excl(a, n->a_expr->rexpr);
+        break;
+    case PG_QUERY__NODE__NODE_BOOL_EXPR:
+        for (size_t k = 0; k < n->bool_expr->n_args; k++) oc_rename_excl(a, n->bool_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+        for (size_t k = 0; k < n->func_call->n_args; k++) oc_rename_excl(a, n->func_call->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_TYPE_CAST: oc_rename_excl(a, n->type_cast->arg); break;
+    case PG_QUERY__NODE__NODE_NULL_TEST: oc_rename_excl(a, n->null_test->arg); break;
+    case PG_QUERY__NODE__NODE_BOOLEAN_TEST: oc_rename_excl(a, n->boolean_test->arg); break;
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+        for (size_t k = 0; k < n->coalesce_expr->n_args; k++) oc_rename_excl(a, n->coalesce_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+        for (size_t k = 0; k < n->min_max_expr->n_args; k++) oc_rename_excl(a, n->min_max_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_CASE_EXPR:
+        oc_rename_excl(a, n->case_expr->arg);
+        oc_rename_excl(a, n->case_expr->defresult);
+        for (size_t k = 0; k < n->case_expr->n_args; k++) oc_rename_excl(a, n->case_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_CASE_WHEN:
+        oc_rename_excl(a, n->case_when->expr);
+        oc_rename_excl(a, n->case_when->result);
+        break;
+    case PG_QUERY__NODE__NODE_LIST:
+        for (size_t k = 0; k < n->list->n_items; k++) oc_rename_excl(a, n->list->items[k]);
+        break;
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+        for (size_t k = 0; k < n->a_array_expr->n_elements; k++) oc_rename_excl(a, n->a_array_expr->elements[k]);
+        break;
+    case PG_QUERY__NODE__NODE_SUB_LINK: oc_rename_excl(a, n->sub_link->testexpr); break;
+    default: break;
+    }
+}
+
 static PgQuery__Node *oc_node(Arena *a, int kind)
 {
     PgQuery__Node *n = arena_zalloc(a, sizeof(PgQuery__Node));
@@ -728,8 +801,9 @@ static PgQuery__Node *oc_colref(Arena *a, const char *rel, const char *col)
 }
 
 /* DO UPDATE: one UPDATE t SET <the clause's SET> FROM (VALUES ($n+1, …), …) AS excluded(<columns>)
- * WHERE t.key = excluded.key [AND <the clause's WHERE>] over the conflicting rows, their values
- * passed as parameters after the statement's own.  Returns the rows it updated in *n. */
+ * WHERE t.key = excluded.key [AND <the clause's WHERE>] [RETURNING …] over the conflicting rows,
+ * their values passed as parameters after the statement's own.  Returns the rows it updated
+ * in *n; their RETURNING rows are appended to the INSERT's. */
 static int on_conflict_update(MdbConn *c, Binder *b, Writer *w, PgQuery__InsertStmt *is, const Value *params, int nparams,
                               Txn *txn, i64 *n)
 {
@@ -783,7 +857,19 @@ static int on_conflict_update(MdbConn *c, Binder *b, Writer *w, PgQuery__InsertS
     al->aliasname = "excluded";
     al->n_colnames = (size_t)nc;
     al->colnames = arena_alloc(a, sizeof(PgQuery__Node *) * (size_t)(nc + 1));
-    for (int k = 0; k < nc; k++) al->colnames[k] = oc_string(a, t->cols[k].name);
+    for (int k = 0; k < nc; k++) al->colnames[k] = oc_string(a, arena_printf(a, "__excluded_%s", t->cols[k].name));
+    /* in SET and WHERE both the target and excluded are in scope, as in PostgreSQL */
+    oc_table = t;
+    oc_ambiguous = NULL;
+    for (size_t k = 0; k < is->on_conflict_clause->n_target_list; k++) oc_rename_excl(a, is->on_conflict_clause->target_list[k]);
+    oc_rename_excl(a, is->on_conflict_clause->where_clause);
+    oc_table = NULL;
+    if (oc_ambiguous) {
+        err_set(&c->err, SQLSTATE_AMBIGUOUS_COLUMN, "column reference \"%s\" is ambiguous", oc_ambiguous);
+        for (OcRename *r = oc_renamed; r; r = r->next) *r->field = r->orig;
+        oc_renamed = NULL;
+        return MDB_FAIL;
+    }
     PgQuery__Node *rsn = oc_node(a, PG_QUERY__NODE__NODE_RANGE_SUBSELECT);
     rsn->range_subselect = arena_zalloc(a, sizeof(PgQuery__RangeSubselect));
     *rsn->range_subselect = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
@@ -801,7 +887,7 @@ static int on_conflict_update(MdbConn *c, Binder *b, Writer *w, PgQuery__InsertS
         eq->a_expr->name = arena_alloc(a, sizeof(PgQuery__Node *));
         eq->a_expr->name[0] = oc_string(a, "=");
         eq->a_expr->lexpr = oc_colref(a, tn, t->cols[ud->cols[k]].name);
-        eq->a_expr->rexpr = oc_colref(a, "excluded", t->cols[ud->cols[k]].name);
+        eq->a_expr->rexpr = oc_colref(a, "excluded", arena_printf(a, "__excluded_%s", t->cols[ud->cols[k]].name));
         eq->a_expr->location = -1;
         if (!where) {
             where = eq;
@@ -826,13 +912,21 @@ static int on_conflict_update(MdbConn *c, Binder *b, Writer *w, PgQuery__InsertS
     us.n_from_clause = 1;
     us.from_clause = arena_alloc(a, sizeof(PgQuery__Node *));
     us.from_clause[0] = rsn;
+    /* RETURNING: the updated rows follow the inserted ones */
+    us.n_returning_list = is->n_returning_list;
+    us.returning_list = is->returning_list;
     Binder ub;
     binder_init(&ub, a, b->cat, b->settings, b->err, &sh, NULL);
     MdbResult *ur = xcalloc(1, sizeof(MdbResult)); /* engine.c's result_new is private */
     ur->arena = arena_create(NULL);
     ur->chunk.scratch = arena_create(NULL);
     int rc = run_update(c, &ub, &us, pv, np, ur, txn);
+    /* the statement's parse tree is freed by its owner: its strings go back */
+    for (OcRename *r = oc_renamed; r; r = r->next) *r->field = r->orig;
+    oc_renamed = NULL;
     *n = ur->rows_affected;
+    for (size_t k = 0; !rc && w->ret_rows && ur->rows && k < ur->rows->nchunks; k++)
+        colcoll_append(w->ret_rows, ur->rows->chunks[k], NULL, ur->rows->chunks[k]->count);
     mdb_result_free(ur);
     return rc;
 }
@@ -864,10 +958,6 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     w.nparams = nparams;
     w.keep_keys = true;
     if (is->on_conflict_clause && on_conflict_setup(c, &w, t, is->on_conflict_clause)) return MDB_FAIL;
-    if (w.oc_update && is->n_returning_list) {
-        on_conflict_free(&w);
-        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT DO UPDATE … RETURNING is not supported yet");
-    }
     if (is->n_returning_list) {
         /* RETURNING sees the new row under the target's name */
         Binder rb;
