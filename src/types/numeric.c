@@ -758,6 +758,9 @@ int numeric_cmp(Numeric a, Numeric b)
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     int sa = numeric_scale(a), sb = numeric_scale(b);
     if (sa == sb) return ca < cb ? -1 : ca > cb;
+    /* NaN and ±Infinity order by class; and comparison kernels run over every slot of a vector,
+     * NULLs included, whose bits may be anything: a scale beyond the powers table must not index
+     * it (such a result is discarded) */
     if (MDB_UNLIKELY(sa > NUMERIC_MAX_SCALE || sb > NUMERIC_MAX_SCALE)) {
         int ra = special_rank(a), rb = special_rank(b);
         return ra < rb ? -1 : ra > rb;
