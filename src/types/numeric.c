@@ -762,6 +762,10 @@ int numeric_cmp(Numeric a, Numeric b)
      * NULLs included, whose bits may be anything: a scale beyond the powers table must not index
      * it (such a result is discarded) */
     if (MDB_UNLIKELY(sa > NUMERIC_MAX_SCALE || sb > NUMERIC_MAX_SCALE)) {
+        /* a real special value has coefficient 0 and one of the three tags; anything else is junk */
+        bool ja = sa > NUMERIC_MAX_SCALE && (ca != 0 || sa < NUMERIC_TAG_NAN);
+        bool jb = sb > NUMERIC_MAX_SCALE && (cb != 0 || sb < NUMERIC_TAG_NAN);
+        if (ja || jb) return 0;
         int ra = special_rank(a), rb = special_rank(b);
         return ra < rb ? -1 : ra > rb;
     }
