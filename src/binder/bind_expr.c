@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "binder/binder.h"
+#include "common/strbuf.h"
 #include "types/coerce.h"
 #include "types/numeric.h"
 
@@ -106,6 +107,37 @@ static bool is_unknown_lit(const Expr *e)
 }
 
 /* ---- casts ------------------------------------------------------------------ */
+
+/* An untyped literal given a type by a comparison or an IN list: PostgreSQL converts it
+ * while parsing, so bad input ('a' for an integer) fails even where the expression is
+ * never evaluated (WHERE over an empty table).  The conversion is tried here for the
+ * types whose input does not depend on session settings; the cast itself still runs
+ * where it did (plan-time folding).  (Not in VALUES lists: INSERT coerces their items to
+ * the target columns, not to the common type found first.) */
+static int check_literal(Binder *b, const Expr *e, LType to)
+{
+    if (e->kind != EXPR_CONST || e->u.constant.is_null || e->type.id != TYPE_TEXT || e->type.text_kind != TEXT_UNKNOWN) return MDB_OK_;
+    switch ((TypeId)to.id) {
+    case TYPE_BOOL: case TYPE_INT16: case TYPE_INT32: case TYPE_INT64: case TYPE_FLOAT32: case TYPE_FLOAT64:
+    case TYPE_NUMERIC: case TYPE_UUID: case TYPE_BYTEA: case TYPE_INTERVAL: break;
+    default: return MDB_OK_;
+    }
+    Arena *a = arena_create(NULL);
+    Err err = {0};
+    FuncCtx fc;
+    memset(&fc, 0, sizeof fc);
+    fc.err = &err;
+    fc.arena = a;
+    fc.timezone = "UTC";
+    Value out;
+    int rc = cast_value(&fc, &e->u.constant, to, &out, a);
+    arena_destroy(a);
+    if (!rc && !err.is_set) return MDB_OK_;
+    if (!err.is_set) return MDB_OK_;
+    err_move(b->err, &err);
+    err_position(b->err, e->location);
+    return MDB_FAIL;
+}
 
 int bind_cast(Binder *b, Expr *e, LType to, bool explicit_cast, Expr **out)
 {
@@ -259,13 +291,16 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
         else if (tn->n_typmods == 1 && m1 > 53) return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE, "precision for type float must be less than 54 bits");
     } else if (t.id == TYPE_NUMERIC) {
         if (tn->n_typmods >= 1) {
-            if (m1 < 1 || m1 > NUMERIC_MAX_PRECISION)
+            /* PostgreSQL 15's limits: the scale may be negative (rounding to tens, hundreds, …)
+             * or larger than the precision (only digits after the point); values still have at
+             * most NUMERIC_MAX_PRECISION digits here */
+            if (m1 < 1 || m1 > 1000)
                 return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE,
-                                   "NUMERIC precision %d must be between 1 and %d", m1, NUMERIC_MAX_PRECISION);
-            if (m2 < 0) m2 = 0;
-            if (m2 > m1)
+                                   "NUMERIC precision %d must be between 1 and %d", m1, 1000);
+            if (tn->n_typmods < 2) m2 = 0;
+            if (m2 < -1000 || m2 > 1000)
                 return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE,
-                                   "NUMERIC scale %d must be between 0 and precision %d", m2, m1);
+                                   "NUMERIC scale %d must be between %d and %d", m2, -1000, 1000);
             t.mod1 = m1;
             t.mod2 = m2;
         }
@@ -580,7 +615,10 @@ int bind_op(Binder *b, const char *op, Expr *l, Expr *r, int loc, Expr **out)
         return MDB_OK_;
     }
     if (l && r && is_cmp_op(op)) {
+        Expr *l0 = l, *r0 = r;
         if (unify(b, &l, &r, loc)) return MDB_FAIL;
+        if (l != l0 && check_literal(b, l0, l->type)) return MDB_FAIL;
+        if (r != r0 && check_literal(b, r0, r->type)) return MDB_FAIL;
         Expr *args[2] = {l, r};
         return make_func(b, op, args, 2, loc, out);
     }
@@ -630,8 +668,9 @@ static int bind_in_list(Binder *b, Expr *l, Expr **items, int n, bool negate, in
     if (t.id == TYPE_NUMERIC) t = ltype(TYPE_NUMERIC);
     Expr *e = mk(b, EXPR_IN_LIST, ltype(TYPE_BOOL), loc, n + 1);
     if (coerce_to(b, l, t, &e->args[0])) return MDB_FAIL;
+    if (check_literal(b, l, t)) return MDB_FAIL;
     for (int i = 0; i < n; i++)
-        if (coerce_to(b, items[i], t, &e->args[i + 1])) return MDB_FAIL;
+        if (check_literal(b, items[i], t) || coerce_to(b, items[i], t, &e->args[i + 1])) return MDB_FAIL;
     /* the comparison function for the common type */
     Expr *probe;
     if (bind_op(b, "=", e->args[0], e->args[0], loc, &probe)) return MDB_FAIL;
@@ -1041,7 +1080,11 @@ static int bind_agg_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr
             b->in_agg_arg = true;
             if (bind_expr(b, sb->node, &ord[i])) return MDB_FAIL;
             b->in_agg_arg = false;
-            ord[f->n_agg_order + i] = expr_const(b->arena, value_bool(sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC), 0);
+            /* bit 0: DESC, bit 1: NULLS FIRST (PostgreSQL's default: with DESC) */
+            bool desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+            bool nf = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+                      (desc && sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST);
+            ord[f->n_agg_order + i] = expr_const(b->arena, value_int(TYPE_INT32, (desc ? 1 : 0) | (nf ? 2 : 0)), 0);
         }
         Expr **all = arena_alloc(b->arena, sizeof(Expr *) * (size_t)(nargs + 2 * (int)f->n_agg_order));
         memcpy(all, e->args, sizeof(Expr *) * (size_t)nargs);
@@ -1221,8 +1264,173 @@ static int bind_field_select(Binder *b, PgQuery__Node *arg, const char *field, i
     return bind_cast(b, e, ft, true, out);
 }
 
+static PgQuery__Node *pq_node(Binder *b);
+static PgQuery__Node *pq_string(Binder *b, const char *v);
+static PgQuery__Node **pq_list1(Binder *b, PgQuery__Node *x);
+
+/* Parameter names and defaults of the built-in functions that take named arguments
+ * (PostgreSQL's pg_proc.proargnames/proargdefaults for them).  A NULL default is a
+ * required parameter, except that trailing ones marked optional may be left out. */
+typedef struct NamedParams {
+    const char *fn;
+    int n;
+    const char *names[8];
+    int defaults; /* parameters from this one on default to 0 */
+    int optional; /* parameters from this one on may be left out (shorter overloads) */
+} NamedParams;
+
+static const NamedParams NAMED_PARAMS[] = {
+    {"make_interval", 7, {"years", "months", "weeks", "days", "hours", "mins", "secs"}, 0, 0},
+    {"make_date", 3, {"year", "month", "day"}, 3, 3},
+    {"make_time", 3, {"hour", "min", "sec"}, 3, 3},
+    {"make_timestamp", 6, {"year", "month", "mday", "hour", "min", "sec"}, 6, 6},
+    {"make_timestamptz", 7, {"year", "month", "mday", "hour", "min", "sec", "timezone"}, 7, 6},
+};
+
+/* f(a, name => b, …): the arguments in parameter order, defaults filled in. */
+static int bind_named_args(Binder *b, PgQuery__FuncCall *f, const char *name, PgQuery__FuncCall **out)
+{
+    int loc = POS(f->location);
+    const NamedParams *np = NULL;
+    for (size_t i = 0; i < sizeof NAMED_PARAMS / sizeof NAMED_PARAMS[0]; i++)
+        if (!strcmp(NAMED_PARAMS[i].fn, name)) np = &NAMED_PARAMS[i];
+    PgQuery__Node *slot[8] = {0};
+    bool named = false;
+    for (size_t i = 0; i < f->n_args; i++) {
+        PgQuery__Node *a = f->args[i];
+        if (a->node_case != PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+            if (named)
+                return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "positional argument cannot follow named argument");
+            if (!np || (int)i >= np->n) break;
+            slot[i] = a;
+            continue;
+        }
+        named = true;
+        PgQuery__NamedArgExpr *na = a->named_arg_expr;
+        for (size_t j = 0; j < i; j++)
+            if (f->args[j]->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR && !strcmp(f->args[j]->named_arg_expr->name, na->name))
+                return err_set_pos(b->err, POS(na->location), SQLSTATE_SYNTAX_ERROR, "argument name \"%s\" used more than once", na->name);
+        int k = -1;
+        for (int j = 0; np && j < np->n; j++)
+            if (!strcmp(np->names[j], na->name)) k = j;
+        if (k < 0 || slot[k]) {
+            np = NULL;
+            break;
+        }
+        slot[k] = na->arg;
+    }
+    int n = 0;
+    if (np) {
+        n = np->n;
+        while (n > np->optional && !slot[n - 1]) n--;
+        for (int k = 0; k < n; k++) {
+            if (slot[k]) continue;
+            if (k < np->defaults) {
+                np = NULL;
+                break;
+            }
+            PgQuery__AConst *c = arena_zalloc(b->arena, sizeof(*c));
+            *c = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+            c->val_case = PG_QUERY__A__CONST__VAL_IVAL;
+            c->ival = arena_zalloc(b->arena, sizeof(PgQuery__Integer));
+            *c->ival = (PgQuery__Integer)PG_QUERY__INTEGER__INIT;
+            c->location = -1;
+            slot[k] = pq_node(b);
+            slot[k]->node_case = PG_QUERY__NODE__NODE_A_CONST;
+            slot[k]->a_const = c;
+        }
+    }
+    if (!np) {
+        /* PostgreSQL: no function with these parameter names */
+        StrBuf sb;
+        sb_init(&sb);
+        for (size_t i = 0; i < f->n_args; i++) {
+            PgQuery__Node *a = f->args[i];
+            Expr *e;
+            bool isn = a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR;
+            if (bind_expr(b, isn ? a->named_arg_expr->arg : a, &e)) {
+                sb_free(&sb);
+                return MDB_FAIL;
+            }
+            char tb[64];
+            sb_printf(&sb, "%s%s%s%s", i ? ", " : "", isn ? a->named_arg_expr->name : "", isn ? " => " : "",
+                          is_unknown_lit(e) ? "unknown" : type_name(e->type, tb, sizeof tb));
+        }
+        err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s(%s) does not exist", name, sb.data ? sb.data : "");
+        err_hint(b->err, "No function matches the given name and argument types. You might need to add explicit type casts.");
+        sb_free(&sb);
+        return MDB_FAIL;
+    }
+    PgQuery__FuncCall *g = arena_zalloc(b->arena, sizeof(*g));
+    *g = *f;
+    g->n_args = (size_t)n;
+    g->args = arena_alloc(b->arena, sizeof(PgQuery__Node *) * (size_t)(n + 1));
+    memcpy(g->args, slot, sizeof(PgQuery__Node *) * (size_t)n);
+    *out = g;
+    return MDB_OK_;
+}
+
+/* f(args) WITHIN GROUP (ORDER BY x [DESC]) of the ordered-set aggregates percentile_cont,
+ * percentile_disc and mode: bound as the plain aggregate f(x, args::float8, desc) (src/func/agg.c
+ * sorts the collected values itself). */
+static int bind_within_group(Binder *b, PgQuery__FuncCall *f, const char *name, Expr **out)
+{
+    int loc = POS(f->location);
+    bool pct = !strcmp(name, "percentile_cont") || !strcmp(name, "percentile_disc");
+    if (!pct && strcmp(name, "mode"))
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "WITHIN GROUP is not supported for %s() yet", name);
+    if (f->n_agg_order != 1 || f->n_args != (pct ? 1u : 0u) || f->agg_distinct)
+        return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s with %zu direct and %zu ordered arguments does not exist",
+                           name, f->n_args, f->n_agg_order);
+    PgQuery__SortBy *sb = f->agg_order[0]->sort_by;
+    PgQuery__Node **args = arena_alloc(b->arena, sizeof(PgQuery__Node *) * 4);
+    int n = 0;
+    args[n++] = sb->node;
+    if (pct) {
+        PgQuery__TypeName *tn = arena_zalloc(b->arena, sizeof(*tn));
+        *tn = (PgQuery__TypeName)PG_QUERY__TYPE_NAME__INIT;
+        tn->n_names = 1;
+        tn->names = pq_list1(b, pq_string(b, "float8"));
+        tn->typemod = -1;
+        tn->location = -1;
+        PgQuery__TypeCast *tc = arena_zalloc(b->arena, sizeof(*tc));
+        *tc = (PgQuery__TypeCast)PG_QUERY__TYPE_CAST__INIT;
+        tc->arg = f->args[0];
+        tc->type_name = tn;
+        tc->location = -1;
+        args[n] = pq_node(b);
+        args[n]->node_case = PG_QUERY__NODE__NODE_TYPE_CAST;
+        args[n++]->type_cast = tc;
+    }
+    PgQuery__AConst *c = arena_zalloc(b->arena, sizeof(*c));
+    *c = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+    c->val_case = PG_QUERY__A__CONST__VAL_BOOLVAL;
+    c->boolval = arena_zalloc(b->arena, sizeof(PgQuery__Boolean));
+    *c->boolval = (PgQuery__Boolean)PG_QUERY__BOOLEAN__INIT;
+    c->boolval->boolval = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+    c->location = -1;
+    args[n] = pq_node(b);
+    args[n]->node_case = PG_QUERY__NODE__NODE_A_CONST;
+    args[n++]->a_const = c;
+    PgQuery__FuncCall *g = arena_zalloc(b->arena, sizeof(*g));
+    *g = *f;
+    g->agg_within_group = false;
+    g->n_agg_order = 0;
+    g->agg_order = NULL;
+    g->n_args = (size_t)n;
+    g->args = args;
+    return bind_agg_call(b, g, name, out);
+}
+
 static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
 {
+    for (size_t i = 0; i < f->n_args; i++)
+        if (f->args[i]->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+            const char *fname = node_str(f->funcname[f->n_funcname - 1]);
+            PgQuery__FuncCall *g = NULL;
+            if (bind_named_args(b, f, fname, &g)) return MDB_FAIL;
+            return bind_funccall(b, g, out);
+        }
     int loc = POS(f->location);
     const char *name = node_str(f->funcname[f->n_funcname - 1]);
     const char *schema = f->n_funcname > 1 ? node_str(f->funcname[0]) : NULL;
@@ -1239,6 +1447,7 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
         b->in_win_arg = saved;
         return rc ? MDB_FAIL : MDB_OK_;
     }
+    if (f->agg_within_group && func_is_aggregate(lname)) return bind_within_group(b, f, lname, out);
     if (func_is_aggregate(lname) && !func_scalar_exists(lname)) return bind_agg_call(b, f, lname, out);
     if (!strcmp(lname, "pg_typeof") && f->n_args == 1) {
         /* the argument's type is known at bind time: a constant */
@@ -1641,8 +1850,170 @@ static int bind_array_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
     return bind_expr(b, cen, out);
 }
 
+/* EXISTS (SELECT 1 FROM (subquery) AS __rowsub(__rowsub_1, …) WHERE cond), cond built by the caller
+ * over the column references refs[] (the testexpr's names resolve outward, as correlated ones). */
+static int bind_row_exists(Binder *b, PgQuery__SubLink *sl, PgQuery__Node *cond, PgQuery__Node **colnames, int n, Expr **out)
+{
+    PgQuery__AConst *one = arena_zalloc(b->arena, sizeof(*one));
+    *one = (PgQuery__AConst)PG_QUERY__A__CONST__INIT;
+    one->val_case = PG_QUERY__A__CONST__VAL_BOOLVAL;
+    PgQuery__Boolean *bv = arena_zalloc(b->arena, sizeof(*bv));
+    *bv = (PgQuery__Boolean)PG_QUERY__BOOLEAN__INIT;
+    bv->boolval = true;
+    one->boolval = bv;
+    one->location = -1;
+    PgQuery__Node *onen = pq_node(b);
+    onen->node_case = PG_QUERY__NODE__NODE_A_CONST;
+    onen->a_const = one;
+    PgQuery__ResTarget *rt = arena_zalloc(b->arena, sizeof(*rt));
+    *rt = (PgQuery__ResTarget)PG_QUERY__RES_TARGET__INIT;
+    rt->val = onen;
+    rt->location = -1;
+    PgQuery__Node *rtn = pq_node(b);
+    rtn->node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+    rtn->res_target = rt;
+    PgQuery__Alias *al = arena_zalloc(b->arena, sizeof(*al));
+    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
+    al->aliasname = "__rowsub";
+    al->n_colnames = (size_t)n;
+    al->colnames = colnames;
+    PgQuery__RangeSubselect *rs = arena_zalloc(b->arena, sizeof(*rs));
+    *rs = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
+    rs->subquery = sl->subselect;
+    rs->alias = al;
+    PgQuery__Node *rsn = pq_node(b);
+    rsn->node_case = PG_QUERY__NODE__NODE_RANGE_SUBSELECT;
+    rsn->range_subselect = rs;
+    PgQuery__SelectStmt *ss = arena_zalloc(b->arena, sizeof(*ss));
+    *ss = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+    ss->n_target_list = 1;
+    ss->target_list = pq_list1(b, rtn);
+    ss->n_from_clause = 1;
+    ss->from_clause = pq_list1(b, rsn);
+    ss->where_clause = cond;
+    ss->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+    PgQuery__Node *ssn = pq_node(b);
+    ssn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+    ssn->select_stmt = ss;
+    PgQuery__SubLink *ex = arena_zalloc(b->arena, sizeof(*ex));
+    *ex = *sl;
+    ex->sub_link_type = PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK;
+    ex->testexpr = NULL;
+    ex->n_oper_name = 0;
+    ex->oper_name = NULL;
+    ex->subselect = ssn;
+    PgQuery__Node *exn = pq_node(b);
+    exn->node_case = PG_QUERY__NODE__NODE_SUB_LINK;
+    exn->sub_link = ex;
+    return bind_expr(b, exn, out);
+}
+
+/* (a, b) op ANY|ALL (SELECT x, y …), IN and NOT IN included, with SQL's three-valued result:
+ *   ANY: CASE WHEN EXISTS(… WHERE (a, b) op (x, y)) THEN true
+ *             WHEN EXISTS(… WHERE ((a, b) op (x, y)) IS NULL) THEN NULL ELSE false END
+ *   ALL: CASE WHEN EXISTS(… WHERE NOT ((a, b) op (x, y))) THEN false
+ *             WHEN EXISTS(… WHERE ((a, b) op (x, y)) IS NULL) THEN NULL ELSE true END
+ * In a filter the ANY form is its first EXISTS, which src/optimizer/decorrelate.c turns into a
+ * semi join. */
+static int bind_row_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
+{
+    int loc = POS(sl->location);
+    PgQuery__RowExpr *re = sl->testexpr->row_expr;
+    int n = (int)re->n_args;
+    if (sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported subquery");
+    PgQuery__SelectStmt *q = sl->subselect->select_stmt;
+    while (q->op != PG_QUERY__SET_OPERATION__SETOP_NONE && q->larg) q = q->larg;
+    bool star = false;
+    for (size_t i = 0; i < q->n_target_list; i++) {
+        PgQuery__Node *v = q->target_list[i]->res_target->val;
+        if (v && v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && v->column_ref->n_fields &&
+            v->column_ref->fields[v->column_ref->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR)
+            star = true;
+    }
+    if (!star && q->n_target_list && (int)q->n_target_list != n)
+        return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "subquery has too %s columns", (int)q->n_target_list > n ? "many" : "few");
+    PgQuery__Node **names = arena_alloc(b->arena, sizeof(PgQuery__Node *) * (size_t)(n + 1));
+    PgQuery__Node **refs = arena_alloc(b->arena, sizeof(PgQuery__Node *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        char *nm = arena_alloc(b->arena, 24);
+        snprintf(nm, 24, "__rowsub_%d", i + 1);
+        names[i] = pq_string(b, nm);
+        PgQuery__ColumnRef *cr = arena_zalloc(b->arena, sizeof(*cr));
+        *cr = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+        cr->n_fields = 2;
+        cr->fields = arena_alloc(b->arena, sizeof(PgQuery__Node *) * 2);
+        cr->fields[0] = pq_string(b, "__rowsub");
+        cr->fields[1] = names[i];
+        cr->location = -1;
+        refs[i] = pq_node(b);
+        refs[i]->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+        refs[i]->column_ref = cr;
+    }
+    PgQuery__RowExpr *rr = arena_zalloc(b->arena, sizeof(*rr));
+    *rr = (PgQuery__RowExpr)PG_QUERY__ROW_EXPR__INIT;
+    rr->n_args = (size_t)n;
+    rr->args = refs;
+    rr->location = -1;
+    PgQuery__Node *rrn = pq_node(b);
+    rrn->node_case = PG_QUERY__NODE__NODE_ROW_EXPR;
+    rrn->row_expr = rr;
+    PgQuery__AExpr *cmp = arena_zalloc(b->arena, sizeof(*cmp));
+    *cmp = (PgQuery__AExpr)PG_QUERY__A__EXPR__INIT;
+    cmp->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+    if (sl->n_oper_name) {
+        cmp->n_name = sl->n_oper_name;
+        cmp->name = sl->oper_name;
+    } else {
+        cmp->n_name = 1;
+        cmp->name = pq_list1(b, pq_string(b, "="));
+    }
+    cmp->lexpr = sl->testexpr;
+    cmp->rexpr = rrn;
+    cmp->location = sl->location;
+    PgQuery__Node *cmpn = pq_node(b);
+    cmpn->node_case = PG_QUERY__NODE__NODE_A_EXPR;
+    cmpn->a_expr = cmp;
+    bool all = sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK;
+    PgQuery__Node *c1 = cmpn;
+    if (all) {
+        PgQuery__BoolExpr *ne = arena_zalloc(b->arena, sizeof(*ne));
+        *ne = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+        ne->boolop = PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR;
+        ne->n_args = 1;
+        ne->args = pq_list1(b, cmpn);
+        ne->location = -1;
+        c1 = pq_node(b);
+        c1->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+        c1->bool_expr = ne;
+    }
+    PgQuery__NullTest *nt = arena_zalloc(b->arena, sizeof(*nt));
+    *nt = (PgQuery__NullTest)PG_QUERY__NULL_TEST__INIT;
+    nt->arg = cmpn;
+    nt->nulltesttype = PG_QUERY__NULL_TEST_TYPE__IS_NULL;
+    nt->location = -1;
+    PgQuery__Node *c2 = pq_node(b);
+    c2->node_case = PG_QUERY__NODE__NODE_NULL_TEST;
+    c2->null_test = nt;
+    Expr *e1, *e2;
+    if (bind_row_exists(b, sl, c1, names, n, &e1) || bind_row_exists(b, sl, c2, names, n, &e2)) return MDB_FAIL;
+    Expr *e = mk(b, EXPR_CASE, ltype(TYPE_BOOL), loc, 5);
+    Value nul = value_null();
+    nul.type = ltype(TYPE_BOOL);
+    e->args[0] = e1;
+    e->args[1] = expr_const(b->arena, value_bool(!all), loc);
+    e->args[2] = e2;
+    e->args[3] = expr_const(b->arena, nul, loc);
+    e->args[4] = expr_const(b->arena, value_bool(all), loc);
+    *out = e;
+    return MDB_OK_;
+}
+
 static int bind_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
 {
+    if ((sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK || sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK) &&
+        is_row(sl->testexpr))
+        return bind_row_sublink(b, sl, out);
     if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK && sl->subselect &&
         sl->subselect->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
         return bind_array_sublink(b, sl, out);
@@ -1746,6 +2117,20 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
     case PG_QUERY__NODE__NODE_NULL_TEST: {
         PgQuery__NullTest *nt = n->null_test;
         Expr *arg;
+        if (is_row(nt->arg) && nt->arg->row_expr->n_args) {
+            /* ROW(…) IS [NOT] NULL: every field is [not] NULL */
+            PgQuery__RowExpr *re = nt->arg->row_expr;
+            Expr *all = NULL;
+            for (size_t k = 0; k < re->n_args; k++) {
+                if (bind_expr(b, re->args[k], &arg)) return MDB_FAIL;
+                Expr *e = mk(b, nt->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL,
+                             ltype(TYPE_BOOL), POS(nt->location), 1);
+                e->args[0] = arg;
+                all = all ? expr_and(b->arena, all, e) : e;
+            }
+            *out = all;
+            return MDB_OK_;
+        }
         if (bind_expr(b, nt->arg, &arg)) return MDB_FAIL;
         Expr *e = mk(b, nt->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL,
                      ltype(TYPE_BOOL), POS(nt->location), 1);
@@ -1875,8 +2260,16 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
         *out = e;
         return MDB_OK_;
     }
-    case PG_QUERY__NODE__NODE_ROW_EXPR:
-        return err_set_pos(b->err, POS(n->row_expr->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "row constructors are not supported yet");
+    case PG_QUERY__NODE__NODE_ROW_EXPR: {
+        /* a row value outside a row comparison (count(DISTINCT (a, b)), SELECT ROW(…)): its
+         * record text form, typed text (PostgreSQL: record), which compares and groups by
+         * field values except where two texts of one value differ (1.0 vs 1.00) */
+        PgQuery__RowExpr *re = n->row_expr;
+        if (!re->n_args) return err_set_pos(b->err, POS(re->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "empty row constructors are not supported yet");
+        Expr **args;
+        if (bind_children(b, re->args, re->n_args, &args)) return MDB_FAIL;
+        return make_func(b, "__row", args, (int)re->n_args, POS(re->location), out);
+    }
     case PG_QUERY__NODE__NODE_GROUPING_FUNC: {
         /* resolved against the GROUP BY keys once they are known (regroup) */
         PgQuery__GroupingFunc *gf = n->grouping_func;

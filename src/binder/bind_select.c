@@ -94,8 +94,13 @@ const char *binder_column_name(PgQuery__Node *n)
         return node_str(f->funcname[f->n_funcname - 1]);
     }
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
-        const char *inner = binder_column_name(n->type_cast->arg);
-        if (strcmp(inner, "?column?") != 0) return inner;
+        /* a name from the innermost operand (a column, a function) wins; otherwise the
+         * outermost cast names the column (x::numeric::float8 is float8), as in PostgreSQL */
+        PgQuery__Node *a = n->type_cast->arg;
+        while (a && a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) a = a->type_cast->arg;
+        const char *inner = binder_column_name(a);
+        if (strcmp(inner, "?column?") != 0 && !(a->node_case == PG_QUERY__NODE__NODE_A_CONST && !strcmp(inner, "bool")))
+            return inner;
         PgQuery__TypeName *tn = n->type_cast->type_name;
         const char *t = node_str(tn->names[tn->n_names - 1]);
         if (!t) return "?column?";
@@ -140,6 +145,7 @@ const char *binder_column_name(PgQuery__Node *n)
     case PG_QUERY__NODE__NODE_A_CONST:
         if (n->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL) return "bool";
         return "?column?";
+    case PG_QUERY__NODE__NODE_ROW_EXPR: return "row";
     default: return "?column?";
     }
 }
@@ -373,7 +379,8 @@ static int bind_subselect(Binder *b, PgQuery__RangeSubselect *rs, LogicalOp **ou
 
 bool binder_is_srf(const char *name)
 {
-    return !strcmp(name, "generate_series") || !strcmp(name, "unnest") || !strcmp(name, "regexp_matches");
+    return !strcmp(name, "generate_series") || !strcmp(name, "unnest") || !strcmp(name, "regexp_matches") ||
+           !strcmp(name, "regexp_split_to_table") || !strcmp(name, "generate_subscripts");
 }
 
 int bind_srf_call(Binder *b, const char *name, Expr **a, int nargs, int loc, int *func, LType *out)
@@ -387,7 +394,7 @@ int bind_srf_call(Binder *b, const char *name, Expr **a, int nargs, int loc, int
             return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function generate_series does not exist");
         if (ct.id == TYPE_INT16 || ct.id == TYPE_NULL) ct = ltype(TYPE_INT32);
         if (ct.id == TYPE_TEXT) ct = ltype(TYPE_TIMESTAMP);
-        if (ct.id == TYPE_DATE) ct = ltype(TYPE_TIMESTAMP);
+        if (ct.id == TYPE_DATE) ct = ltype(TYPE_TIMESTAMPTZ); /* PostgreSQL: date casts to timestamptz, the preferred type */
         if (ct.id != TYPE_INT32 && ct.id != TYPE_INT64 && ct.id != TYPE_NUMERIC && ct.id != TYPE_TIMESTAMP && ct.id != TYPE_TIMESTAMPTZ)
             return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function generate_series(%s) does not exist", type_id_name((TypeId)ct.id));
         if (bind_cast(b, a[0], ct, false, &a[0]) || bind_cast(b, a[1], ct, false, &a[1])) return MDB_FAIL;
@@ -405,19 +412,33 @@ int bind_srf_call(Binder *b, const char *name, Expr **a, int nargs, int loc, int
         *out = ltype((TypeId)a[0]->type.elem);
         return MDB_OK_;
     }
-    if (!strcmp(name, "regexp_matches")) {
-        *func = TABLEFUNC_REGEXP_MATCHES;
+    if (!strcmp(name, "generate_subscripts")) {
+        *func = TABLEFUNC_GENERATE_SUBSCRIPTS;
+        if (nargs < 2 || nargs > 3 || a[0]->type.id != TYPE_LIST)
+            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function generate_subscripts requires an array and a dimension");
+        if (bind_cast(b, a[1], ltype(TYPE_INT32), false, &a[1])) return MDB_FAIL;
+        if (nargs == 3 && bind_cast(b, a[2], ltype(TYPE_BOOL), false, &a[2])) return MDB_FAIL;
+        *out = ltype(TYPE_INT32);
+        return MDB_OK_;
+    }
+    if (!strcmp(name, "regexp_matches") || !strcmp(name, "regexp_split_to_table")) {
+        bool split = !strcmp(name, "regexp_split_to_table");
+        *func = split ? TABLEFUNC_REGEXP_SPLIT : TABLEFUNC_REGEXP_MATCHES;
         if (nargs < 2 || nargs > 3)
-            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function regexp_matches with %d arguments does not exist", nargs);
+            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s with %d arguments does not exist", name, nargs);
         for (int i = 0; i < nargs; i++) {
             LType t = a[i]->type;
             bool unknown = t.id == TYPE_NULL || (a[i]->kind == EXPR_CONST && t.id == TYPE_TEXT && t.text_kind == TEXT_UNKNOWN);
             if (t.id != TYPE_TEXT && !unknown) {
                 char tb[64];
-                return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function regexp_matches(%s, ...) does not exist",
+                return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_FUNCTION, "function %s(%s, ...) does not exist", name,
                                    type_name(t, tb, sizeof tb));
             }
             if (bind_cast(b, a[i], ltype(TYPE_TEXT), false, &a[i])) return MDB_FAIL;
+        }
+        if (split) {
+            *out = ltype(TYPE_TEXT);
+            return MDB_OK_;
         }
         *out = ltype(TYPE_LIST);
         out->elem = TYPE_TEXT;

@@ -68,6 +68,8 @@ typedef struct TableDef {
     CheckDef *checks;
     i64 max_rows;           /* MEMORY ring buffer bound, 0 = none */
     const void *txn_owner;  /* the CatUndoLog that created it, until commit (hidden from others) */
+    const void *rewrite_owner; /* the CatUndoLog whose uncommitted TRUNCATE/ALTER TABLE rewrote its rows */
+    int rewrite_pending;    /* such rewrites not yet committed or rolled back (others may not write) */
 } TableDef;
 
 typedef struct ViewDef {

@@ -630,7 +630,7 @@ static int parse_text(CastCtx *cc, const char *s, size_t len, LType to, bool rai
     case TYPE_NUMERIC:
         if (numeric_from_text(s, len, &out->u.num, err)) return MDB_FAIL;
         if (to.mod1 >= 0)
-            return numeric_apply_typmod(out->u.num, to.mod1, to.mod2 < 0 ? 0 : to.mod2, &out->u.num, err);
+            return numeric_apply_typmod(out->u.num, to.mod1, to.mod2, &out->u.num, err);
         return MDB_OK_;
     case TYPE_TEXT: return apply_text_typmod(s, len, to, raise_too_long, a, &out->u.s, err);
     case TYPE_BYTEA: {
@@ -720,7 +720,7 @@ static int int_to(CastCtx *cc, i64 x, int from_id, LType to, Value *r)
     case TYPE_NUMERIC:
         r->u.num = numeric_from_int64(x);
         if (to.mod1 >= 0)
-            return numeric_apply_typmod(r->u.num, to.mod1, to.mod2 < 0 ? 0 : to.mod2, &r->u.num, cc->err);
+            return numeric_apply_typmod(r->u.num, to.mod1, to.mod2, &r->u.num, cc->err);
         return MDB_OK_;
     default: return cannot_cast(cc->err, ltype((TypeId)from_id), to);
     }
@@ -763,7 +763,7 @@ static int float_to(CastCtx *cc, double d, int from_id, LType to, Value *r)
                                     : numeric_from_double(d, &r->u.num, cc->err))
             return MDB_FAIL;
         if (to.mod1 >= 0)
-            return numeric_apply_typmod(r->u.num, to.mod1, to.mod2 < 0 ? 0 : to.mod2, &r->u.num, cc->err);
+            return numeric_apply_typmod(r->u.num, to.mod1, to.mod2, &r->u.num, cc->err);
         return MDB_OK_;
     default: return cannot_cast(cc->err, ltype((TypeId)from_id), to);
     }
@@ -789,7 +789,7 @@ static int numeric_to(CastCtx *cc, Numeric x, LType to, Value *r)
     case TYPE_FLOAT64: r->u.f = numeric_to_double(x); return MDB_OK_;
     case TYPE_NUMERIC:
         r->u.num = x;
-        if (to.mod1 >= 0) return numeric_apply_typmod(x, to.mod1, to.mod2 < 0 ? 0 : to.mod2, &r->u.num, cc->err);
+        if (to.mod1 >= 0) return numeric_apply_typmod(x, to.mod1, to.mod2, &r->u.num, cc->err);
         return MDB_OK_;
     default: return cannot_cast(cc->err, ltype(TYPE_NUMERIC), to);
     }

@@ -223,7 +223,7 @@ static int ordered_keep(AggTable *t, AggInfo *ai, int a, AggLocal *l, DataChunk 
 typedef struct OrdSort {
     Value *vals; /* n × (1 + nord) */
     int w;
-    const bool *desc;
+    const u8 *flags; /* per ORDER BY key: bit 0 DESC, bit 1 NULLS FIRST */
 } OrdSort;
 
 static int ord_cmp(const void *pa, const void *pb, void *arg)
@@ -232,12 +232,12 @@ static int ord_cmp(const void *pa, const void *pb, void *arg)
     idx_t x = *(const idx_t *)pa, y = *(const idx_t *)pb;
     for (int k = 0; k < o->w; k++) {
         const Value *u = &o->vals[x * (idx_t)o->w + (idx_t)k], *v = &o->vals[y * (idx_t)o->w + (idx_t)k];
-        bool desc = k > 0 && o->desc[k - 1];
+        bool desc = k > 0 && (o->flags[k - 1] & 1);
         int c;
         if (u->is_null || v->is_null) {
             if (u->is_null && v->is_null) continue;
-            c = u->is_null ? 1 : -1; /* NULLS LAST for ASC, FIRST for DESC */
-            return desc ? -c : c;
+            bool nf = k > 0 && (o->flags[k - 1] & 2);
+            return u->is_null ? (nf ? -1 : 1) : (nf ? 1 : -1);
         }
         c = value_cmp(u, v);
         if (c) return desc ? -c : c;
@@ -255,10 +255,10 @@ static int ordered_feed(Exec *ex, AggTable *t, AggInfo *ai, Err *err)
         const Expr *ae = ai->aggs[a];
         int nord = ae->u.agg.nargs_order;
         int na = ae->nargs - 2 * nord;
-        bool *desc = xcalloc((size_t)nord + 1, 1);
+        u8 *desc = xcalloc((size_t)nord + 1, 1);
         for (int k = 0; k < nord; k++) {
             const Expr *d = ae->args[na + nord + k];
-            desc[k] = d->kind == EXPR_CONST && !d->u.constant.is_null && d->u.constant.u.b;
+            desc[k] = d->kind == EXPR_CONST && !d->u.constant.is_null ? (u8)d->u.constant.u.i : 0;
         }
         idx_t n = c->count;
         OrdSort os = {xmalloc(sizeof(Value) * (n + 1) * (size_t)(1 + nord)), 1 + nord, desc};

@@ -676,6 +676,20 @@ static int srf_start(SrfIter *it, int func, LType type, const Value *v, int narg
     if (func == TABLEFUNC_UNNEST) return list_elements(fc, &v[0], &it->elems, &it->nelems, a);
     if (func == TABLEFUNC_REGEXP_MATCHES)
         return func_regexp_matches(fc, &v[0].u.s, &v[1].u.s, nargs > 2 ? &v[2].u.s : NULL, a, &it->elems, &it->nelems);
+    if (func == TABLEFUNC_REGEXP_SPLIT)
+        return func_regexp_split(fc, &v[0].u.s, &v[1].u.s, nargs > 2 ? &v[2].u.s : NULL, a, &it->elems, &it->nelems);
+    if (func == TABLEFUNC_GENERATE_SUBSCRIPTS) {
+        /* 1..n of a one-dimensional array (dimension 1; other dimensions have none) */
+        Value *el;
+        size_t ne;
+        if (list_elements(fc, &v[0], &el, &ne, a)) return MDB_FAIL;
+        if (v[1].u.i != 1) ne = 0;
+        bool rev = nargs > 2 && v[2].u.b;
+        it->elems = arena_alloc(a, sizeof(Value) * (ne + 1));
+        for (size_t k = 0; k < ne; k++) it->elems[k] = value_int(TYPE_INT32, rev ? (i64)(ne - k) : (i64)(k + 1));
+        it->nelems = ne;
+        return MDB_OK_;
+    }
     it->cur = v[0];
     it->stop = v[1];
     if (nargs == 3) it->step = v[2];
@@ -683,7 +697,18 @@ static int srf_start(SrfIter *it, int func, LType type, const Value *v, int narg
     if (nargs < 3 && type.id == TYPE_NUMERIC) it->step.u.num = numeric_from_int64(1);
     bool zero = false;
     switch (type.id) {
-    case TYPE_NUMERIC: zero = numeric_is_zero(it->step.u.num); it->step_pos = numeric_coef(it->step.u.num) > 0; break;
+    case TYPE_NUMERIC: {
+        /* PostgreSQL 15's messages for NaN and infinite arguments */
+        const char *what[3] = {"start value", "stop value", "step size"};
+        Numeric x[3] = {it->cur.u.num, it->stop.u.num, it->step.u.num};
+        for (int k = 0; k < 3; k++)
+            if (numeric_is_special(x[k]))
+                return err_set(fc->err, SQLSTATE_INVALID_PARAMETER_VALUE, "%s cannot be %s", what[k],
+                               numeric_is_nan(x[k]) ? "NaN" : "infinity");
+        zero = numeric_is_zero(it->step.u.num);
+        it->step_pos = numeric_coef(it->step.u.num) > 0;
+        break;
+    }
     case TYPE_TIMESTAMP:
     case TYPE_TIMESTAMPTZ: {
         zero = !memcmp(it->step.u.raw, (u8[16]){0}, 16);

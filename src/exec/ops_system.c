@@ -346,7 +346,7 @@ static const PgType *pgtype_of(LType t)
 static i32 type_typmod(LType t)
 {
     if (t.id == TYPE_TEXT && (t.text_kind == TEXT_VARCHAR || t.text_kind == TEXT_CHAR)) return t.mod1 >= 0 ? t.mod1 + 4 : -1;
-    if (t.id == TYPE_NUMERIC) return t.mod1 >= 0 ? ((t.mod1 << 16) | (t.mod2 >= 0 ? t.mod2 : 0)) + 4 : -1;
+    if (t.id == TYPE_NUMERIC) return t.mod1 >= 0 ? ((t.mod1 << 16) | (t.mod2 & 0x7ff)) + 4 : -1; /* PG: an 11-bit scale */
     if (t.id == TYPE_TIME || t.id == TYPE_TIMESTAMP || t.id == TYPE_TIMESTAMPTZ || t.id == TYPE_INTERVAL) return t.mod1;
     return -1;
 }
@@ -543,7 +543,7 @@ static void column_row(Gen *g, const char *schema, const char *rel, const char *
     case TYPE_NUMERIC:
         put_int_or_null(r, t.mod1 >= 0, t.mod1);
         put_int(r, 10);
-        put_int_or_null(r, t.mod1 >= 0, t.mod2 >= 0 ? t.mod2 : 0);
+        put_int_or_null(r, t.mod1 >= 0, t.mod2);
         break;
     default: put_null(r); put_null(r); put_null(r); break;
     }
@@ -1236,7 +1236,8 @@ char *sys_format_type(Arena *a, i64 oid, i64 typmod)
     if (t->category == 'A') return arena_printf(a, "%s[]", sys_format_type(a, t->elem, typmod));
     if ((oid == 1043 || oid == 1042) && typmod >= 4) return arena_printf(a, "%s(%lld)", t->sqlname, (long long)(typmod - 4));
     if (oid == 1700 && typmod >= 4)
-        return arena_printf(a, "numeric(%lld,%lld)", (long long)((typmod - 4) >> 16), (long long)((typmod - 4) & 0xffff));
+        return arena_printf(a, "numeric(%lld,%lld)", (long long)((typmod - 4) >> 16),
+                            (long long)((((typmod - 4) & 0x7ff) ^ 0x400) - 0x400)); /* an 11-bit signed scale */
     if ((oid == 1114 || oid == 1184 || oid == 1083) && typmod >= 0) {
         const char *base = oid == 1114 ? "timestamp" : oid == 1184 ? "timestamp" : "time";
         return arena_printf(a, "%s(%lld) %s", base, (long long)typmod, oid == 1184 ? "with time zone" : "without time zone");

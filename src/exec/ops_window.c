@@ -13,8 +13,10 @@
  * put and its end only moves forward (the default frame, whole-partition
  * frames, UNBOUNDED PRECEDING starts) new rows are added to the state and it is
  * finalised again, so those frames cost O(n); a frame whose start moves, or one
- * with EXCLUDE, is recomputed from scratch for each row.  ROWS, RANGE (offsets
- * need a numeric order key, compared as double) and GROUPS frames are supported.
+ * with EXCLUDE, is recomputed from scratch for each row.  ROWS, RANGE and GROUPS
+ * frames are supported; RANGE offsets need a numeric order key (compared as
+ * double) or a date/timestamp/timestamptz one with an interval offset (keys in
+ * microseconds, bounds by calendar arithmetic as PostgreSQL's in_range does).
  *
  * INTERFACE: phys_window.  See src/exec/README.md.
  */
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 
 #include "exec/operators.h"
+#include "types/datetime.h"
 
 typedef struct WinInfo {
     Expr **funcs;
@@ -202,14 +205,21 @@ typedef struct Frame {
     i64 soff, eoff;       /* ROWS / GROUPS offsets */
     double sroff, eroff;  /* RANGE offsets */
     bool range_off;       /* RANGE with an offset bound */
+    bool temporal;        /* ... over a date/timestamp key: interval offsets siv/eiv */
+    bool tz_key;          /* timestamptz: calendar steps in tz */
+    Interval siv, eiv;
+    const TimeZone *tz;
+    double sign;          /* -1 for a DESC key */
     double *key;          /* RANGE offset: order key per original row, sign-adjusted */
     u8 *keynull;
 } Frame;
 
 static bool has(int opts, int bit) { return (opts & bit) != 0; }
 
-/* Evaluates a frame offset once: ROWS/GROUPS as bigint, RANGE as double. */
-static int frame_offset(Exec *ex, ExprCtx *ec, const Expr *e, bool is_start, bool range, i64 *io, double *fo)
+/* Evaluates a frame offset once: ROWS/GROUPS as bigint, RANGE as double, or as an interval
+ * (iv != NULL: RANGE over a date/time key). */
+static int frame_offset(Exec *ex, ExprCtx *ec, const Expr *e, bool is_start, bool range, i64 *io, double *fo, Interval *iv,
+                        LType keytype)
 {
     Err err = {0};
     Value v, c;
@@ -219,6 +229,22 @@ static int frame_offset(Exec *ex, ExprCtx *ec, const Expr *e, bool is_start, boo
         return op_fail(ex, &err);
     }
     ec->fctx.err = &err;
+    if (range && iv) {
+        if (v.type.id != TYPE_INTERVAL && !(v.type.id == TYPE_TEXT && v.type.text_kind == TEXT_UNKNOWN)) {
+            char tb[64], kb[64];
+            err_set(&err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s",
+                    type_name(keytype, kb, sizeof kb), type_name(v.type, tb, sizeof tb));
+            err_hint(&err, "Cast the offset value to an appropriate type.");
+            return op_fail(ex, &err);
+        }
+        if (cast_value(&ec->fctx, &v, ltype(TYPE_INTERVAL), &c, ec->arena)) return op_fail(ex, &err);
+        memcpy(iv, c.u.raw, sizeof(Interval));
+        if (((double)iv->months * 30 + iv->days) * 86400e6 + (double)iv->micros < 0) {
+            err_set(&err, "22013", "invalid preceding or following size in window function");
+            return op_fail(ex, &err);
+        }
+        return MDB_OK_;
+    }
     if (cast_value(&ec->fctx, &v, ltype(range ? TYPE_FLOAT64 : TYPE_INT64), &c, ec->arena)) return op_fail(ex, &err);
     if (range) {
         if (c.u.f < 0 || isnan(c.u.f)) {
@@ -234,6 +260,33 @@ static int frame_offset(Exec *ex, ExprCtx *ec, const Expr *e, bool is_start, boo
         *io = c.u.i;
     }
     return MDB_OK_;
+}
+
+/* The order key bound `offset` before (follow false) or after the current key ck, in the
+ * sort's direction.  Date/time keys step by the interval on the calendar; a bound beyond
+ * the timestamp range is ±infinity (the frame reaches the partition's end). */
+static double range_bound(const Frame *f, double ck, bool start, bool follow)
+{
+    if (!f->temporal) {
+        double off = start ? f->sroff : f->eroff;
+        return follow ? ck + off : ck - off;
+    }
+    Interval x = start ? f->siv : f->eiv;
+    bool add = follow == (f->sign > 0);
+    if (!add) {
+        x.micros = -x.micros;
+        x.days = -x.days;
+        x.months = -x.months;
+    }
+    Err err = {0};
+    Timestamp r;
+    Timestamp v = (Timestamp)(f->sign * ck);
+    int rc = f->tz_key ? timestamptz_add_interval(v, &x, f->tz, &r, &err) : timestamp_add_interval(v, &x, &r, &err);
+    if (rc) {
+        err_clear(&err);
+        return (add ? 1 : -1) * f->sign * INFINITY;
+    }
+    return f->sign * (double)r;
 }
 
 /* First position q in [lo, hi) whose key is >= v (strict: > v). */
@@ -275,12 +328,12 @@ static void frame_bounds(const Frame *f, const WinSort *ws, idx_t p, idx_t ps, i
         if (rows) s = (i64)(p - ps) > f->soff ? p - (idx_t)f->soff : ps;
         else if (groups) s = group_shift(ws, p, ps, pe, -f->soff);
         else if (cur_null) s = ws->peer_start[p];
-        else s = key_search(f, ws, nlo, nhi, ck - f->sroff, false);
+        else s = key_search(f, ws, nlo, nhi, range_bound(f, ck, true, false), false);
     } else if (has(o, FRAMEOPTION_START_OFFSET_FOLLOWING)) {
         if (rows) s = (i64)(pe - p) > f->soff ? p + (idx_t)f->soff : pe;
         else if (groups) s = group_shift(ws, p, ps, pe, f->soff);
         else if (cur_null) s = ws->peer_start[p];
-        else s = key_search(f, ws, nlo, nhi, ck + f->sroff, false);
+        else s = key_search(f, ws, nlo, nhi, range_bound(f, ck, true, true), false);
     } else s = pe; /* UNBOUNDED FOLLOWING is rejected by the grammar */
     if (has(o, FRAMEOPTION_END_UNBOUNDED_FOLLOWING)) e = pe;
     else if (has(o, FRAMEOPTION_END_CURRENT_ROW)) e = rows ? p + 1 : ws->peer_end[p];
@@ -293,14 +346,14 @@ static void frame_bounds(const Frame *f, const WinSort *ws, idx_t p, idx_t ps, i
             for (; i < f->eoff && q > ps; i++) q = ws->peer_start[q - 1];
             e = i < f->eoff ? ps : ws->peer_end[q];
         } else if (cur_null) e = ws->peer_end[p];
-        else e = key_search(f, ws, nlo, nhi, ck - f->eroff, true);
+        else e = key_search(f, ws, nlo, nhi, range_bound(f, ck, false, false), true);
     } else if (has(o, FRAMEOPTION_END_OFFSET_FOLLOWING)) {
         if (rows) e = (i64)(pe - p) > f->eoff ? p + (idx_t)f->eoff + 1 : pe;
         else if (groups) {
             idx_t q = group_shift(ws, p, ps, pe, f->eoff);
             e = q < pe ? ws->peer_end[q] : pe;
         } else if (cur_null) e = ws->peer_end[p];
-        else e = key_search(f, ws, nlo, nhi, ck + f->eroff, true);
+        else e = key_search(f, ws, nlo, nhi, range_bound(f, ck, false, true), true);
     } else e = ps; /* UNBOUNDED PRECEDING end: rejected by the grammar */
     if (e < s) e = s;
     *fs = s;
@@ -403,10 +456,19 @@ static int compute_func(Exec *ex, WinState *s, ExprCtx *ec, const Expr *e, const
     memset(&f, 0, sizeof(f));
     f.opts = d->frame_options;
     bool range = !has(f.opts, FRAMEOPTION_ROWS) && !has(f.opts, FRAMEOPTION_GROUPS);
+    TypeId kt = okey && d->norder == 1 ? (TypeId)okey->type.id : TYPE_NULL;
+    f.temporal = range && (kt == TYPE_DATE || kt == TYPE_TIMESTAMP || kt == TYPE_TIMESTAMPTZ);
+    f.tz_key = kt == TYPE_TIMESTAMPTZ;
+    f.sign = d->norder && d->order[0].desc ? -1 : 1;
+    if (f.tz_key) {
+        Err zerr = {0};
+        const char *zn = ec->fctx.timezone ? ec->fctx.timezone : "UTC";
+        if (tz_lookup(zn, strlen(zn), &f.tz, &zerr)) return op_fail(ex, &zerr);
+    }
     if (has(f.opts, FRAMEOPTION_START_OFFSET_PRECEDING | FRAMEOPTION_START_OFFSET_FOLLOWING) && d->start_offset)
-        if (frame_offset(ex, ec, d->start_offset, true, range, &f.soff, &f.sroff)) return MDB_FAIL;
+        if (frame_offset(ex, ec, d->start_offset, true, range, &f.soff, &f.sroff, f.temporal ? &f.siv : NULL, okey ? okey->type : ltype(TYPE_NULL))) return MDB_FAIL;
     if (has(f.opts, FRAMEOPTION_END_OFFSET_PRECEDING | FRAMEOPTION_END_OFFSET_FOLLOWING) && d->end_offset)
-        if (frame_offset(ex, ec, d->end_offset, false, range, &f.eoff, &f.eroff)) return MDB_FAIL;
+        if (frame_offset(ex, ec, d->end_offset, false, range, &f.eoff, &f.eroff, f.temporal ? &f.eiv : NULL, okey ? okey->type : ltype(TYPE_NULL))) return MDB_FAIL;
     f.range_off = range && has(f.opts, FRAMEOPTION_START_OFFSET_PRECEDING | FRAMEOPTION_START_OFFSET_FOLLOWING |
                                            FRAMEOPTION_END_OFFSET_PRECEDING | FRAMEOPTION_END_OFFSET_FOLLOWING);
     bool uses_frame = kind == WIN_AGG || kind == WIN_FIRST_VALUE || kind == WIN_LAST_VALUE || kind == WIN_NTH_VALUE;
@@ -416,7 +478,7 @@ static int compute_func(Exec *ex, WinState *s, ExprCtx *ec, const Expr *e, const
             return op_fail(ex, &err);
         }
         TypeId t = (TypeId)okey->type.id;
-        if (!type_is_numeric(t)) {
+        if (!type_is_numeric(t) && !f.temporal) {
             char tb[64];
             err_set(&err, SQLSTATE_FEATURE_NOT_SUPPORTED, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s",
                     type_name(okey->type, tb, sizeof tb));
@@ -432,7 +494,9 @@ static int compute_func(Exec *ex, WinState *s, ExprCtx *ec, const Expr *e, const
                 continue;
             }
             Value v = vector_get(okey, i), c;
-            if (t == TYPE_FLOAT64 || t == TYPE_FLOAT32) c.u.f = v.u.f;
+            if (t == TYPE_DATE) c.u.f = (double)v.u.i * 86400e6; /* as the timestamp of its midnight */
+            else if (f.temporal) c.u.f = (double)v.u.i;
+            else if (t == TYPE_FLOAT64 || t == TYPE_FLOAT32) c.u.f = v.u.f;
             else if (type_is_integer(t)) c.u.f = (double)v.u.i;
             else if (cast_value(&ec->fctx, &v, ltype(TYPE_FLOAT64), &c, ec->arena)) return op_fail(ex, &err);
             f.key[i] = sign * c.u.f;

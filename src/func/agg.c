@@ -1,6 +1,7 @@
 /*
  * src/func/agg.c — the built-in aggregates: count, sum, avg, min, max,
- * bool_and/bool_or/every, string_agg, array_agg and the variance family.
+ * bool_and/bool_or/every, string_agg, array_agg, the variance family and the
+ * ordered-set aggregates percentile_cont/percentile_disc/mode.
  *
  * Every aggregate keeps a fixed-size state (AggFunc.state_size bytes) and
  * provides init/update/combine/finalize (func.h).  Integer sums accumulate
@@ -21,6 +22,7 @@
  * INTERFACE: func_register_agg_builtins
  */
 #include <math.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "func/func_internal.h"
@@ -157,7 +159,14 @@ typedef struct PACKED {
     i128 coef; /* sum × 10^scale */
     i64 n;
     i32 scale;
+    u8 special; /* NaN (1), Infinity (2), -Infinity (4) seen */
 } NumSum;
+
+/* Bit of NumSum.special for a special value. */
+static u8 special_bit(Numeric v) { return numeric_is_nan(v) ? 1 : numeric_sign(v) > 0 ? 2 : 4; }
+
+/* The sum when special values were seen: NaN, or an infinity (both infinities: NaN). */
+static Numeric special_sum(u8 sp) { return (sp & 1) || (sp & 6) == 6 ? NUMERIC_NAN : (sp & 2) ? NUMERIC_PINF : NUMERIC_NINF; }
 
 static void nsum_init(AggCtx *c, void *s) { memset(s, 0, sizeof(NumSum)); }
 
@@ -191,6 +200,10 @@ static int nsum_update(AggCtx *c, Vector *args, idx_t count, void **states)
             st_i128(&st->coef, sum);
             continue;
         }
+        if (MDB_UNLIKELY(numeric_is_special(v))) {
+            st->special |= special_bit(v);
+            continue;
+        }
         if (nsum_add(c->err, st, numeric_coef(v), numeric_scale(v))) return MDB_FAIL;
     }
     return MDB_OK_;
@@ -202,10 +215,15 @@ static int nsum_combine(AggCtx *c, void *d, const void *s)
     if (!b->n) return MDB_OK_;
     if (nsum_add(c->err, a, b->coef, b->scale)) return MDB_FAIL;
     a->n += b->n;
+    a->special |= b->special;
     return MDB_OK_;
 }
 static int nsum_value(AggCtx *c, NumSum *st, Numeric *out)
 {
+    if (st->special) {
+        *out = special_sum(st->special);
+        return MDB_OK_;
+    }
     if (st->coef >= NUM_LIMIT || st->coef <= -NUM_LIMIT) return numeric_overflow(c->err);
     *out = numeric_make(st->coef, st->scale);
     return MDB_OK_;
@@ -373,6 +391,7 @@ typedef struct PACKED {
     i64 n;
     i32 scale;
     u8 ovf; /* exact sums overflowed: use the fallback */
+    u8 special; /* NaN or an infinity seen: the result is NaN (PostgreSQL) */
 } NumVar;
 
 static void nvar_init(AggCtx *c, void *s) { memset(s, 0, sizeof(NumVar)); }
@@ -423,6 +442,12 @@ static int nvar_update_num(AggCtx *c, Vector *args, idx_t count, void **states)
 {
     for (idx_t i = 0; i < count; i++) {
         Numeric v = AV(&args[0], Numeric, i);
+        if (MDB_UNLIKELY(numeric_is_special(v))) {
+            NumVar *st = states[i];
+            st->special = 1;
+            st->n++;
+            continue;
+        }
         nvar_add(states[i], numeric_coef(v), numeric_scale(v));
     }
     return MDB_OK_;
@@ -435,6 +460,7 @@ static int nvar_combine(AggCtx *c, void *d, const void *s)
     a->lsx += b.lsx;
     a->lsx2 += b.lsx2;
     a->n += b.n;
+    a->special |= b.special;
     int scale = MDB_MAX(a->scale, b.scale);
     nvar_rescale(a, scale);
     nvar_rescale(&b, scale);
@@ -457,6 +483,10 @@ static int nvar_finish(AggCtx *c, void *s, Vector *out, idx_t row, int kind)
     }
     vector_set_null(out, row, false);
     Numeric *R = &VEC(out, Numeric)[row];
+    if (st->special) {
+        *R = NUMERIC_NAN;
+        return MDB_OK_;
+    }
     i128 n = st->n, num, t1, t2, den = samp ? n * (n - 1) : n * n;
     bool exact = !st->ovf && 2 * st->scale <= NUMERIC_MAX_SCALE && !__builtin_mul_overflow(n, st->sx2, &t1) &&
                  !__builtin_mul_overflow(st->sx, st->sx, &t2) && !__builtin_sub_overflow(t1, t2, &num) &&
@@ -863,6 +893,163 @@ static int aagg_final(AggCtx *c, void *s, Vector *out, idx_t row)
 
 /* ---- registration ------------------------------------------------------- */
 
+/* ---- ordered-set aggregates: percentile_cont, percentile_disc, mode ---------
+ * `f(frac) WITHIN GROUP (ORDER BY x [DESC])` is bound (src/binder) as f(x, frac::float8, desc)
+ * (mode: f(x, desc)).  The state collects the non-NULL values in AggCtx.arena; the final
+ * step sorts them, so neither the input order nor combining matters. */
+
+typedef struct {
+    Value *v;
+    i64 n, cap;
+    double frac;
+    bool desc;
+} OrdSet;
+
+static void oset_init(AggCtx *c, void *s) { memset(s, 0, sizeof(OrdSet)); }
+
+static bool oset_type_ok(TypeId t)
+{
+    switch (t) {
+    case TYPE_INT16: case TYPE_INT32: case TYPE_INT64: case TYPE_FLOAT32: case TYPE_FLOAT64: case TYPE_NUMERIC:
+    case TYPE_TEXT: case TYPE_DATE: case TYPE_TIME: case TYPE_TIMESTAMP: case TYPE_TIMESTAMPTZ: case TYPE_BOOL:
+    case TYPE_INTERVAL: case TYPE_UUID: return true;
+    default: return false;
+    }
+}
+
+static int oset_cmp(const Value *a, const Value *b)
+{
+    switch ((TypeId)a->type.id) {
+    case TYPE_FLOAT32: case TYPE_FLOAT64: /* NaN sorts last, as in PostgreSQL */
+        if (isnan(a->u.f) || isnan(b->u.f)) return isnan(a->u.f) - isnan(b->u.f);
+        return (a->u.f > b->u.f) - (a->u.f < b->u.f);
+    case TYPE_NUMERIC: return numeric_cmp(a->u.num, b->u.num);
+    case TYPE_TEXT: return str_cmp(&a->u.s, &b->u.s);
+    case TYPE_BOOL: return (int)a->u.b - (int)b->u.b;
+    case TYPE_INTERVAL: return interval_cmp((const Interval *)a->u.raw, (const Interval *)b->u.raw);
+    case TYPE_UUID: return memcmp(a->u.raw, b->u.raw, 16);
+    default: return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    }
+}
+
+static int oset_qcmp(const void *x, const void *y) { return oset_cmp(x, y); }
+static int oset_qcmp_desc(const void *x, const void *y) { return oset_cmp(y, x); }
+
+static int oset_update(AggCtx *c, Vector *args, idx_t count, void **states)
+{
+    TypeId t = (TypeId)args[0].type.id;
+    if (!oset_type_ok(t)) {
+        char tb[64];
+        return err_set(c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s() WITHIN GROUP is not supported for type %s yet", c->fn->name,
+                       type_name(args[0].type, tb, sizeof tb));
+    }
+    int dk = c->fn->nargs - 1; /* the DESC flag's argument */
+    for (idx_t i = 0; i < count; i++) {
+        OrdSet *st = states[i];
+        if (dk == 2) {
+            if (ARG_NULL(&args[1], i)) continue; /* a NULL fraction: the result is NULL */
+            double fr = AV(&args[1], double, i);
+            if (!(fr >= 0 && fr <= 1)) return err_set(c->err, SQLSTATE_NUMERIC_OUT_OF_RANGE, "percentile value %g is not between 0 and 1", fr);
+            st->frac = fr;
+        }
+        st->desc = AV(&args[dk], bool, i);
+        if (ARG_NULL(&args[0], i)) continue;
+        if (st->n == st->cap) {
+            i64 cap = st->cap ? st->cap * 2 : 16;
+            Value *nv = arena_alloc(c->arena, sizeof(Value) * (size_t)cap);
+            if (st->n) memcpy(nv, st->v, sizeof(Value) * (size_t)st->n);
+            st->v = nv;
+            st->cap = cap;
+        }
+        Value v = vector_get(&args[0], AIDX(&args[0], i));
+        if (t == TYPE_TEXT) v.u.s = str_copy(c->arena, str_data(&v.u.s), v.u.s.len);
+        st->v[st->n++] = v;
+    }
+    return MDB_OK_;
+}
+
+static int oset_combine(AggCtx *c, void *d, const void *s)
+{
+    OrdSet *a = d;
+    const OrdSet *b = s;
+    for (i64 k = 0; k < b->n; k++) {
+        if (a->n == a->cap) {
+            i64 cap = a->cap ? a->cap * 2 : 16;
+            Value *nv = arena_alloc(c->arena, sizeof(Value) * (size_t)cap);
+            if (a->n) memcpy(nv, a->v, sizeof(Value) * (size_t)a->n);
+            a->v = nv;
+            a->cap = cap;
+        }
+        a->v[a->n++] = b->v[k];
+    }
+    if (b->n) {
+        a->frac = b->frac;
+        a->desc = b->desc;
+    }
+    return MDB_OK_;
+}
+
+static void oset_sort(OrdSet *st) { qsort(st->v, (size_t)st->n, sizeof(Value), st->desc ? oset_qcmp_desc : oset_qcmp); }
+
+static double oset_double(const Value *v)
+{
+    switch ((TypeId)v->type.id) {
+    case TYPE_FLOAT32: case TYPE_FLOAT64: return v->u.f;
+    case TYPE_NUMERIC: return numeric_to_double(v->u.num);
+    default: return (double)v->u.i;
+    }
+}
+
+/* percentile_cont: linear interpolation between the two values around frac × (n - 1) */
+static int pcont_final(AggCtx *c, void *s, Vector *out, idx_t row)
+{
+    OrdSet *st = s;
+    vector_set_null(out, row, st->n == 0);
+    if (!st->n) return MDB_OK_;
+    oset_sort(st);
+    double pos = st->frac * (double)(st->n - 1);
+    i64 lo = (i64)floor(pos), hi = (i64)ceil(pos);
+    double a = oset_double(&st->v[lo]), b = oset_double(&st->v[hi]);
+    VEC(out, double)[row] = lo == hi ? a : a + (pos - (double)lo) * (b - a);
+    return MDB_OK_;
+}
+
+/* percentile_disc: the first value whose position reaches frac of the rows */
+static int pdisc_final(AggCtx *c, void *s, Vector *out, idx_t row)
+{
+    OrdSet *st = s;
+    if (!st->n) {
+        vector_set_null(out, row, true);
+        return MDB_OK_;
+    }
+    oset_sort(st);
+    i64 k = (i64)ceil(st->frac * (double)st->n);
+    if (k < 1) k = 1;
+    if (k > st->n) k = st->n;
+    vector_set(out, row, &st->v[k - 1]);
+    return MDB_OK_;
+}
+
+/* mode: the most frequent value; among equally frequent ones the first in the sort order */
+static int mode_final(AggCtx *c, void *s, Vector *out, idx_t row)
+{
+    OrdSet *st = s;
+    if (!st->n) {
+        vector_set_null(out, row, true);
+        return MDB_OK_;
+    }
+    oset_sort(st);
+    i64 best = 0, best_n = 0;
+    for (i64 k = 0; k < st->n;) {
+        i64 e = k + 1;
+        while (e < st->n && oset_cmp(&st->v[k], &st->v[e]) == 0) e++;
+        if (e - k > best_n) best = k, best_n = e - k;
+        k = e;
+    }
+    vector_set(out, row, &st->v[best]);
+    return MDB_OK_;
+}
+
 #define AGG(NAME, NA, ARG, RET, FL, ST, I, U, C, F) {NAME, NA, ARG, RET, FL, (u16)sizeof(ST), I, U, C, F}
 
 #define MM_REG(T, SUF)                                                                        \
@@ -919,6 +1106,10 @@ static const AggFunc AGGS[] = {
 
     AGG("string_agg", 2, TYPE_TEXT, TYPE_TEXT, FUNC_NOT_STRICT, StrAggAcc, sagg_init, sagg2_update, sagg_combine, sagg_final),
     AGG("array_agg", 1, ARG_ANY, TYPE_LIST, FUNC_NOT_STRICT, StrAcc, sacc_init, aagg_update, aagg_combine, aagg_final),
+    /* ordered-set aggregates; NOT_STRICT: the update skips NULL values itself but still reads the fraction */
+    AGG("percentile_cont", 3, TYPE_FLOAT64, TYPE_FLOAT64, FUNC_NOT_STRICT, OrdSet, oset_init, oset_update, oset_combine, pcont_final),
+    AGG("percentile_disc", 3, ARG_ANY, RET_ARG0, FUNC_NOT_STRICT, OrdSet, oset_init, oset_update, oset_combine, pdisc_final),
+    AGG("mode", 2, ARG_ANY, RET_ARG0, FUNC_NOT_STRICT, OrdSet, oset_init, oset_update, oset_combine, mode_final),
 
     VAR_REG("variance", fvar_samp_final, nvar_samp_final),
     VAR_REG("var_samp", fvar_samp_final, nvar_samp_final),

@@ -240,12 +240,95 @@ static int fn_array_to_string(FuncCtx *ctx, Vector *args, int nargs, idx_t count
     return MDB_OK_;
 }
 
+/* Element k of el equals the value of argument `a` at row i (IS NOT DISTINCT FROM, on the
+ * canonical text forms: arrays are stored as their text). */
+static bool elem_match(FuncCtx *ctx, const ArrayElems *el, size_t k, Vector *args, int a, idx_t i)
+{
+    if (ARG_NULL(&args[a], i)) return el->nulls[k];
+    if (el->nulls[k]) return false;
+    Str v = args[a].type.id == TYPE_TEXT ? *SARG(a, i) : func_value_text(ctx, &args[a], AIDX(&args[a], i), ctx->arena);
+    return v.len == el->elems[k].len && memcmp(str_data(&v), str_data(&el->elems[k]), v.len) == 0;
+}
+
+/* array_position(arr, elem [, start]): 1-based position of the first match, NULL when none */
+static int fn_array_position(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (ARG_NULL(&args[0], i) || (nargs > 2 && ARG_NULL(&args[2], i))) {
+            out_set_null(out, i);
+            continue;
+        }
+        ArrayElems el;
+        if (func_array_split(ctx, SARG(0, i), &el)) return MDB_FAIL;
+        i64 start = nargs > 2 ? ((const i32 *)args[2].data)[AIDX(&args[2], i)] : 1;
+        if (start < 1) start = 1;
+        bool found = false;
+        for (size_t k = (size_t)start - 1; k < el.n && !found; k++)
+            if (elem_match(ctx, &el, k, args, 1, i)) {
+                VEC(out, i32)[i] = (i32)(k + 1);
+                found = true;
+            }
+        if (found) {
+            if (out->nulls) out->nulls[i] = 0;
+        } else {
+            out_set_null(out, i);
+        }
+    }
+    return MDB_OK_;
+}
+
+/* array_remove(arr, elem) / array_replace(arr, elem, with): every match dropped or replaced */
+static int remove_replace(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (ARG_NULL(&args[0], i)) {
+            out_set_null(out, i);
+            continue;
+        }
+        if (out->nulls) out->nulls[i] = 0;
+        ArrayElems el;
+        if (func_array_split(ctx, SARG(0, i), &el)) return MDB_FAIL;
+        Str with = {0};
+        bool with_null = nargs > 2 && ARG_NULL(&args[2], i);
+        if (nargs > 2 && !with_null)
+            with = args[2].type.id == TYPE_TEXT ? *SARG(2, i) : func_value_text(ctx, &args[2], AIDX(&args[2], i), ctx->arena);
+        ArrayText b;
+        func_array_init(&b, ctx->arena);
+        for (size_t k = 0; k < el.n; k++) {
+            if (elem_match(ctx, &el, k, args, 1, i)) {
+                if (nargs > 2) func_array_add(&b, str_data(&with), with.len, with_null);
+                continue;
+            }
+            func_array_add(&b, str_data(&el.elems[k]), el.elems[k].len, el.nulls[k]);
+        }
+        func_array_finish(&b, out, i);
+    }
+    return MDB_OK_;
+}
+
+/* cardinality(arr): the number of elements */
+static int fn_cardinality(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        ArrayElems el;
+        if (func_array_split(ctx, SARG(0, i), &el)) return MDB_FAIL;
+        VEC(out, i32)[i] = (i32)el.n;
+    }
+    return MDB_OK_;
+}
+
 #define T TYPE_TEXT
 static const ScalarFunc ARRAY_FNS[] = {
     {"string_to_array", 2, {T, T}, RET_TEXT_LIST, FUNC_NOT_STRICT, fn_string_to_array},
     {"string_to_array", 3, {T, T, T}, RET_TEXT_LIST, FUNC_NOT_STRICT, fn_string_to_array},
     {"array_to_string", 2, {ARG_ANYARRAY, T}, T, 0, fn_array_to_string},
     {"array_to_string", 3, {ARG_ANYARRAY, T, T}, T, FUNC_NOT_STRICT, fn_array_to_string},
+    {"array_position", 2, {ARG_ANYARRAY, ARG_ANY}, TYPE_INT32, FUNC_NOT_STRICT, fn_array_position},
+    {"array_position", 3, {ARG_ANYARRAY, ARG_ANY, TYPE_INT32}, TYPE_INT32, FUNC_NOT_STRICT, fn_array_position},
+    {"array_remove", 2, {ARG_ANYARRAY, ARG_ANY}, RET_ARG0, FUNC_NOT_STRICT, remove_replace},
+    {"array_replace", 3, {ARG_ANYARRAY, ARG_ANY, ARG_ANY}, RET_ARG0, FUNC_NOT_STRICT, remove_replace},
+    {"cardinality", 1, {ARG_ANYARRAY}, TYPE_INT32, 0, fn_cardinality},
 };
 
 void func_register_array(void) { func_register_scalar(ARRAY_FNS, MDB_ARRAY_LEN(ARRAY_FNS)); }

@@ -12,6 +12,7 @@
  *
  * INTERFACE: func_register_bytea
  */
+#include <stdio.h>
 #include <strings.h>
 
 #include "func/func_internal.h"
@@ -65,6 +66,131 @@ static size_t b64_encode(const u8 *s, size_t n, char *r)
         *p++ = '=';
     }
     return (size_t)(p - r);
+}
+
+/* ---- convert_to / convert_from / convert: UTF8 (the database encoding), LATIN1, SQL_ASCII ---- */
+
+enum { CE_UTF8, CE_LATIN1, CE_ASCII };
+
+static int conv_encoding(FuncCtx *ctx, const Str *name, bool dest, int *out)
+{
+    char b[32];
+    size_t k = 0;
+    for (u32 j = 0; j < name->len && k < sizeof b - 1; j++) {
+        char c = str_data(name)[j];
+        if (c == '-' || c == '_') continue;
+        b[k++] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+    }
+    b[k] = 0;
+    if (!strcmp(b, "UTF8") || !strcmp(b, "UNICODE")) *out = CE_UTF8;
+    else if (!strcmp(b, "LATIN1") || !strcmp(b, "ISO88591")) *out = CE_LATIN1;
+    else if (!strcmp(b, "SQLASCII")) *out = CE_ASCII;
+    else
+        return err_set(ctx->err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid %s encoding name \"%.*s\"", dest ? "destination" : "source",
+                       (int)name->len, str_data(name));
+    return MDB_OK_;
+}
+
+static int bad_utf8(FuncCtx *ctx, const u8 *p, size_t n)
+{
+    char hex[32];
+    size_t o = 0;
+    for (size_t k = 0; k < n && k < 4; k++) o += (size_t)snprintf(hex + o, sizeof hex - o, "%s0x%02x", k ? " " : "", p[k]);
+    return err_set(ctx->err, "22021", "invalid byte sequence for encoding \"UTF8\": %s", hex);
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 when invalid. */
+static size_t utf8_seq(const u8 *p, size_t n)
+{
+    size_t l = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (!l || l > n || (l == 2 && p[0] < 0xC2)) return 0;
+    for (size_t k = 1; k < l; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return l;
+}
+
+/* Converts s[0..n) from encoding `from` to `to` into out row i (bytea or text alike). */
+static int conv_bytes(FuncCtx *ctx, const u8 *s, size_t n, int from, int to, Vector *out, idx_t i)
+{
+    char *r = arena_alloc(out->heap, 2 * n + 1);
+    size_t o = 0;
+    for (size_t k = 0; k < n;) {
+        u32 cp;
+        size_t l;
+        if (from == CE_UTF8) {
+            l = utf8_seq(s + k, n - k);
+            if (!l || s[k] == 0) return bad_utf8(ctx, s + k, n - k);
+            cp = l == 1 ? s[k] : l == 2 ? (u32)(s[k] & 0x1F) << 6 | (s[k + 1] & 0x3F)
+               : l == 3 ? (u32)(s[k] & 0x0F) << 12 | (u32)(s[k + 1] & 0x3F) << 6 | (s[k + 2] & 0x3F)
+                        : (u32)(s[k] & 0x07) << 18 | (u32)(s[k + 1] & 0x3F) << 12 | (u32)(s[k + 2] & 0x3F) << 6 | (s[k + 3] & 0x3F);
+        } else {
+            l = 1;
+            cp = s[k];
+        }
+        if (to == CE_UTF8 || (to == CE_ASCII && from == CE_UTF8) || (to == CE_ASCII && from == CE_ASCII)) {
+            if (from == CE_UTF8 || to == CE_ASCII) {
+                memcpy(r + o, s + k, l); /* SQL_ASCII takes the bytes as they are */
+                o += l;
+            } else if (cp < 0x80) {
+                r[o++] = (char)cp;
+            } else {
+                r[o++] = (char)(0xC0 | cp >> 6);
+                r[o++] = (char)(0x80 | (cp & 0x3F));
+            }
+        } else { /* to LATIN1 (or from LATIN1/ASCII to ASCII) */
+            if (cp > 0xFF) {
+                char hex[32];
+                size_t ho = 0;
+                for (size_t q = 0; q < l; q++) ho += (size_t)snprintf(hex + ho, sizeof hex - ho, "%s0x%02x", q ? " " : "", s[k + q]);
+                return err_set(ctx->err, "22P05", "character with byte sequence %s in encoding \"UTF8\" has no equivalent in encoding \"LATIN1\"", hex);
+            }
+            r[o++] = (char)cp;
+        }
+        k += l;
+    }
+    STRS(out)[i] = str_make(r, (u32)o);
+    return MDB_OK_;
+}
+
+/* convert_to(text, enc) → bytea; convert_from(bytea, enc) → text; convert(bytea, from, to) → bytea */
+static int fn_convert_to(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        int to;
+        if (conv_encoding(ctx, SARG(1, i), true, &to)) return MDB_FAIL;
+        const Str *x = SARG(0, i);
+        if (conv_bytes(ctx, (const u8 *)str_data(x), x->len, CE_UTF8, to, out, i)) return MDB_FAIL;
+    }
+    return MDB_OK_;
+}
+static int fn_convert_from(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        int from;
+        if (conv_encoding(ctx, SARG(1, i), false, &from)) return MDB_FAIL;
+        const Str *x = SARG(0, i);
+        if (conv_bytes(ctx, (const u8 *)str_data(x), x->len, from, CE_UTF8, out, i)) return MDB_FAIL;
+    }
+    return MDB_OK_;
+}
+static int fn_convert(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        int from, to;
+        if (conv_encoding(ctx, SARG(1, i), false, &from) || conv_encoding(ctx, SARG(2, i), true, &to)) return MDB_FAIL;
+        const Str *x = SARG(0, i);
+        if (from == to && from != CE_UTF8) {
+            char *r = arena_alloc(out->heap, x->len + 1);
+            memcpy(r, str_data(x), x->len);
+            STRS(out)[i] = str_make(r, x->len);
+            continue;
+        }
+        if (conv_bytes(ctx, (const u8 *)str_data(x), x->len, from, to, out, i)) return MDB_FAIL;
+    }
+    return MDB_OK_;
 }
 
 static int fn_encode(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
@@ -305,6 +431,9 @@ static const ScalarFunc BYTEA_FNS[] = {
     {"byteacat", 2, {Y, Y}, Y, 0, fn_bytea_cat},
     {"encode", 2, {Y, T}, T, 0, fn_encode},
     {"decode", 2, {T, T}, Y, 0, fn_decode},
+    {"convert_to", 2, {T, T}, Y, 0, fn_convert_to},
+    {"convert_from", 2, {Y, T}, T, 0, fn_convert_from},
+    {"convert", 3, {Y, T, T}, Y, 0, fn_convert},
     {"get_byte", 2, {Y, I}, I, 0, fn_get_byte},
     {"set_byte", 3, {Y, I, I}, Y, 0, fn_set_byte},
     {"overlay", 3, {Y, Y, I}, Y, 0, fn_bytea_overlay},

@@ -306,24 +306,124 @@ static int fn_make_timestamp(FuncCtx *ctx, Vector *args, int nargs, idx_t count,
 static int fn_make_timestamptz(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     const TimeZone *tz;
-    if (session_tz(ctx, &tz)) return MDB_FAIL;
-    for (idx_t i = 0; i < count; i++)
-        if (ROW_OK(out, i) &&
-            make_timestamptz(ARGV(0, i32, i), ARGV(1, i32, i), ARGV(2, i32, i), ARGV(3, i32, i), ARGV(4, i32, i),
+    if (nargs < 7 && session_tz(ctx, &tz)) return MDB_FAIL;
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        if (nargs == 7) { /* the 7th argument names the zone the fields are in */
+            const Str *z = SARG(6, i);
+            if (tz_lookup(str_data(z), z->len, &tz, ctx->err)) return MDB_FAIL;
+        }
+        if (make_timestamptz(ARGV(0, i32, i), ARGV(1, i32, i), ARGV(2, i32, i), ARGV(3, i32, i), ARGV(4, i32, i),
                              ARGV(5, double, i), tz, &VEC(out, TimestampTz)[i], ctx->err))
             return MDB_FAIL;
+    }
     return MDB_OK_;
 }
-/* make_interval(years [, months [, weeks [, days [, hours [, mins]]]]]);
- * secs would be a 7th argument, beyond FUNC_MAX_ARGS. */
+/* make_interval(years [, months [, weeks [, days [, hours [, mins [, secs]]]]]]) (missing ones are 0;
+ * the binder fills in named arguments, make_interval(days => 3)). */
 static int fn_make_interval(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     for (idx_t i = 0; i < count; i++) {
         if (!ROW_OK(out, i)) continue;
         int f[6] = {0};
         for (int k = 0; k < nargs && k < 6; k++) f[k] = ARGV(k, i32, i);
-        if (make_interval(f[0], f[1], f[2], f[3], f[4], f[5], 0.0, &VEC(out, Interval)[i], ctx->err)) return MDB_FAIL;
+        double secs = nargs > 6 ? ARGV(6, double, i) : 0.0;
+        if (make_interval(f[0], f[1], f[2], f[3], f[4], f[5], secs, &VEC(out, Interval)[i], ctx->err)) return MDB_FAIL;
     }
+    return MDB_OK_;
+}
+
+/* date_bin(stride, source, origin): the start of the stride-wide bin (counted from origin)
+ * that holds source, as PostgreSQL 14+ computes it (timestamp and timestamptz alike: the
+ * bins are fixed lengths of time, no calendar). */
+static int fn_date_bin(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Interval *st = &ARGV(0, Interval, i);
+        i64 src = ARGV(1, i64, i), org = ARGV(2, i64, i);
+        if (src == INT64_MAX || src == INT64_MIN || org == INT64_MAX || org == INT64_MIN)
+            return err_set(ctx->err, "22008", "timestamp out of range");
+        if (st->months != 0)
+            return err_set(ctx->err, "0A000", "timestamps cannot be binned into intervals containing months or years");
+        i64 stride;
+        if (__builtin_mul_overflow((i64)st->days, (i64)86400000000LL, &stride) || __builtin_add_overflow(stride, st->micros, &stride))
+            return err_set(ctx->err, "22008", "interval out of range");
+        if (stride <= 0) return err_set(ctx->err, "22008", "stride must be greater than zero");
+        i64 diff;
+        if (__builtin_sub_overflow(src, org, &diff)) return err_set(ctx->err, "22008", "interval out of range");
+        i64 q = diff / stride, r = diff % stride;
+        if (r < 0) q--; /* bins before the origin */
+        i64 res;
+        if (__builtin_mul_overflow(q, stride, &res) || __builtin_add_overflow(org, res, &res))
+            return err_set(ctx->err, "22008", "timestamp out of range");
+        VEC(out, i64)[i] = res;
+    }
+    return MDB_OK_;
+}
+
+/* to_number(text, format): the digits the format's 9/0 positions take from the text, a point
+ * where it has D or '.', the sign from S/MI/PL/SG, a '-' anywhere before the digits or <…> with
+ * PR; group separators (G ',') and other format characters skip one character.  Digits beyond
+ * the format's positions are not read (to_number('12345', '99') is 12), as in PostgreSQL. */
+static int to_number_one(FuncCtx *ctx, const Str *in, const Str *fmt, Numeric *out)
+{
+    const char *s = str_data(in), *f = str_data(fmt);
+    size_t n = in->len, m = fmt->len, i = 0;
+    char digits[80];
+    size_t nd = 0, frac = 0;
+    bool neg = false, point = false, any = false;
+    for (size_t k = 0; k < m;) {
+        char c = f[k];
+        char u = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+        char u1 = k + 1 < m ? (char)(f[k + 1] >= 'a' && f[k + 1] <= 'z' ? f[k + 1] - 32 : f[k + 1]) : 0;
+        if (u == 'F' && u1 == 'M') { k += 2; continue; }
+        if ((u == 'M' && u1 == 'I') || (u == 'P' && u1 == 'L') || (u == 'S' && u1 == 'G') || (u == 'P' && u1 == 'R') || u == 'S') {
+            bool pr = u == 'P' && u1 == 'R';
+            k += u == 'S' && u1 != 'G' ? 1 : 2;
+            while (i < n && s[i] == ' ') i++;
+            if (i < n && (s[i] == '-' || (pr && s[i] == '>'))) neg |= s[i] == '-' || pr, i++;
+            else if (i < n && s[i] == '+') i++;
+            continue;
+        }
+        k++;
+        if (c == '9' || c == '0') {
+            /* leading blanks and a sign may precede the first digit */
+            while (!any && i < n && (s[i] == ' ' || s[i] == '-' || s[i] == '+' || s[i] == '<')) {
+                if (s[i] == '-' || s[i] == '<') neg = true;
+                i++;
+            }
+            while (i < n && s[i] == ' ') i++;
+            if (i < n && s[i] >= '0' && s[i] <= '9') {
+                if (nd < sizeof digits - 1) digits[nd++] = s[i];
+                frac += point;
+                any = true;
+                i++;
+            }
+            continue;
+        }
+        if (c == '.' || u == 'D') {
+            if (i < n && s[i] == '.') i++;
+            point = true;
+            continue;
+        }
+        if (i < n) i++; /* G, ',' and anything else take one character */
+    }
+    if (!any) return err_set(ctx->err, SQLSTATE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type numeric: \" \"");
+    char txt[96];
+    size_t o = 0;
+    if (neg) txt[o++] = '-';
+    for (size_t k = 0; k < nd; k++) {
+        if (k == nd - frac && frac) txt[o++] = '.';
+        txt[o++] = digits[k];
+    }
+    return numeric_from_text(txt, o, out, ctx->err);
+}
+
+static int fn_to_number(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++)
+        if (ROW_OK(out, i) && to_number_one(ctx, SARG(0, i), SARG(1, i), &VEC(out, Numeric)[i])) return MDB_FAIL;
     return MDB_OK_;
 }
 
@@ -472,10 +572,12 @@ static const ScalarFunc DATETIME[] = {
     OP("date_trunc", T, TS, TS, fn_trunc_ts), OP("date_trunc", T, TZ, TZ, fn_trunc_tstz),
     OP("date_trunc", T, DA, TZ, fn_trunc_date), OP("date_trunc", T, IV, IV, fn_trunc_ival),
     {"date_trunc", 3, {T, TZ, T}, TZ, 0, fn_trunc_tstz},
+    {"date_bin", 3, {IV, TS, TS}, TS, 0, fn_date_bin}, {"date_bin", 3, {IV, TZ, TZ}, TZ, 0, fn_date_bin},
 
     OP("age", TS, TS, IV, fn_age_ts), OP("age", TZ, TZ, IV, fn_age_tstz),
     {"age", 1, {TS}, IV, 0, fn_age_ts}, {"age", 1, {TZ}, IV, 0, fn_age_tstz},
 
+    {"to_number", 2, {T, T}, TYPE_NUMERIC, 0, fn_to_number},
     OP("to_char", TS, T, T, fn_to_char), OP("to_char", TZ, T, T, fn_to_char), OP("to_char", IV, T, T, fn_to_char),
     OP("to_char", TYPE_INT32, T, T, fn_to_char), OP("to_char", TYPE_INT64, T, T, fn_to_char),
     OP("to_char", TYPE_NUMERIC, T, T, fn_to_char), OP("to_char", TYPE_FLOAT32, T, T, fn_to_char),
@@ -488,12 +590,15 @@ static const ScalarFunc DATETIME[] = {
     {"make_time", 3, {I4, I4, F8}, TI, 0, fn_make_time},
     {"make_timestamp", 6, {I4, I4, I4, I4, I4, F8}, TS, 0, fn_make_timestamp},
     {"make_timestamptz", 6, {I4, I4, I4, I4, I4, F8}, TZ, 0, fn_make_timestamptz},
+    {"make_timestamptz", 7, {I4, I4, I4, I4, I4, F8, TYPE_TEXT}, TZ, 0, fn_make_timestamptz},
+    {"make_interval", 0, {0}, IV, 0, fn_make_interval},
     {"make_interval", 1, {I4}, IV, 0, fn_make_interval},
     {"make_interval", 2, {I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 3, {I4, I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 4, {I4, I4, I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 5, {I4, I4, I4, I4, I4}, IV, 0, fn_make_interval},
     {"make_interval", 6, {I4, I4, I4, I4, I4, I4}, IV, 0, fn_make_interval},
+    {"make_interval", 7, {I4, I4, I4, I4, I4, I4, F8}, IV, 0, fn_make_interval},
 
     {"justify_days", 1, {IV}, IV, 0, fn_justify_days},
     {"justify_hours", 1, {IV}, IV, 0, fn_justify_hours},

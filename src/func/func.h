@@ -41,7 +41,7 @@ typedef int (*ScalarKernel)(FuncCtx *ctx, Vector *args, int nargs, idx_t count, 
 enum { ARG_ANY = 250, ARG_NUMERIC_ANY = 251, ARG_SAME = 252, ARG_ANYARRAY = 253, ARG_BPCHAR = 254 };
 enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251, RET_TEXT_LIST = 252 };
 
-#define FUNC_MAX_ARGS 6
+#define FUNC_MAX_ARGS 8
 #define FUNC_VARIADIC 0x1 /* last argument type repeats */
 #define FUNC_NOT_STRICT 0x2 /* called with NULL arguments */
 #define FUNC_VOLATILE 0x4 /* not folded at plan time */
@@ -92,6 +92,8 @@ bool func_scalar_exists(const char *name);
  * text[] Value per match (in `a`); ctx->state caches the compiled pattern,
  * so keep the same FuncCtx across calls.  flags may be NULL. */
 int func_regexp_matches(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n);
+/* The rows of regexp_split_to_table(str, pattern[, flags]): one text Value per piece (in `a`). */
+int func_regexp_split(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n);
 int func_lookup_agg(const char *name, const LType *args, int nargs, const AggFunc **out, LType *arg_out,
                     LType *ret_out, Err *err, int position);
 bool func_is_aggregate(const char *name);

@@ -30,6 +30,7 @@
 #include "func/func_internal.h"
 
 #define SARG(k, i) (&STRS(&args[k])[AIDX(&args[k], i)])
+#define ARGV(k, T, i) (((const T *)args[k].data)[AIDX(&args[k], i)])
 
 static inline int u8len(unsigned char c) { return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
 static inline char lc(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
@@ -672,6 +673,42 @@ static int fn_regexp_split_to_array(FuncCtx *ctx, Vector *args, int nargs, idx_t
     return MDB_OK_;
 }
 
+int func_regexp_split(FuncCtx *ctx, const Str *str, const Str *pat, const Str *flags, Arena *a, Value **out, size_t *n)
+{
+    bool global = false;
+    int cf = REG_EXTENDED;
+    *n = 0;
+    if (flags && parse_flags(ctx, flags, &global, &cf)) return MDB_FAIL;
+    if (global) return err_set(ctx->err, "22023", "regexp_split_to_table() does not support the \"global\" option");
+    regex_t *rx = rx_get(ctx, pat, cf);
+    if (!rx) return MDB_FAIL;
+    const char *s = str_data(str);
+    size_t len = str->len, from = 0, piece = 0, prev_end = 0, cap = 0;
+    regmatch_t m[1];
+    for (bool last = false; !last;) {
+        size_t ps, pe;
+        if (from <= len && rx_next(rx, s, len, from, m, 1)) {
+            size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+            from = eo;
+            if (so == eo) from += so < len ? (size_t)u8len((unsigned char)s[so]) : 1;
+            if (!(so < len && eo > prev_end)) continue; /* as regexp_split_to_array: ignored */
+            ps = piece, pe = so;
+            piece = prev_end = eo;
+        } else {
+            ps = piece, pe = len;
+            last = true;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            Value *nv = arena_alloc(a, sizeof(Value) * cap);
+            if (*n) memcpy(nv, *out, sizeof(Value) * *n);
+            *out = nv;
+        }
+        (*out)[(*n)++] = value_text(a, s + ps, pe - ps);
+    }
+    return MDB_OK_;
+}
+
 /* substring(str from pattern): the part matching the first parenthesised
  * group if the pattern has one (NULL if that group took no part), else the
  * whole match; NULL when nothing matches. */
@@ -704,6 +741,141 @@ static int fn_regexp_like(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Ve
         if (!rx) return MDB_FAIL;
         const Str *s = SARG(0, i);
         out->data[i] = rx_exec(rx, str_data(s), s->len, 0, NULL, 0, 0) == 0;
+    }
+    return MDB_OK_;
+}
+
+/* ---- regexp_count / regexp_instr / regexp_substr (PostgreSQL 15) ---------- */
+
+/* Byte offset of the 1-based character position `start` in s[0..n) (n when past the end). */
+static size_t char_to_byte(const char *s, size_t n, i64 start)
+{
+    size_t b = 0;
+    for (i64 c = 1; c < start && b < n; c++) b += (size_t)u8len((unsigned char)s[b]);
+    return b < n ? b : n;
+}
+
+static i64 byte_to_char(const char *s, size_t b)
+{
+    i64 c = 1;
+    for (size_t k = 0; k < b; k += (size_t)u8len((unsigned char)s[k])) c++;
+    return c;
+}
+
+/* The shared arguments: the compiled pattern and the search's byte start.  `fl` is the
+ * index of the flags argument (-1: none), `st` of start. */
+static int rxfn_args(FuncCtx *ctx, Vector *args, int nargs, idx_t i, int st, int fl, const char *fname, regex_t **rx,
+                     size_t *from)
+{
+    i64 start = 1;
+    if (st >= 0 && st < nargs) {
+        start = ARGV(st, i32, i);
+        if (start <= 0) return err_set(ctx->err, "22023", "invalid value for parameter \"start\": %lld", (long long)start);
+    }
+    bool global = false;
+    int cf = REG_EXTENDED;
+    if (fl >= 0 && fl < nargs && parse_flags(ctx, SARG(fl, i), &global, &cf)) return MDB_FAIL;
+    if (global) return err_set(ctx->err, "22023", "%s() does not support the \"global\" option", fname);
+    *rx = rx_get(ctx, SARG(1, i), cf);
+    if (!*rx) return MDB_FAIL;
+    const Str *ss = SARG(0, i);
+    *from = char_to_byte(str_data(ss), ss->len, start);
+    return MDB_OK_;
+}
+
+/* The n-th match (n >= 1) at or after byte `from`; false when there are fewer. */
+static bool rx_nth(const regex_t *rx, const char *s, size_t len, size_t from, i64 n, regmatch_t *m, size_t nm)
+{
+    for (;;) {
+        if (from > len || !rx_next(rx, s, len, from, m, nm)) return false;
+        if (--n == 0) return true;
+        size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+        from = eo;
+        if (so == eo) from += so < len ? (size_t)u8len((unsigned char)s[so]) : 1;
+    }
+}
+
+/* regexp_count(string, pattern [, start [, flags]]) */
+static int fn_regexp_count(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        regex_t *rx;
+        size_t from;
+        if (rxfn_args(ctx, args, nargs, i, 2, 3, "regexp_count", &rx, &from)) return MDB_FAIL;
+        const Str *ss = SARG(0, i);
+        const char *s = str_data(ss);
+        i32 k = 0;
+        regmatch_t m[1];
+        while (from <= ss->len && rx_next(rx, s, ss->len, from, m, 1)) {
+            k++;
+            size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+            from = eo;
+            if (so == eo) from += so < ss->len ? (size_t)u8len((unsigned char)s[so]) : 1;
+        }
+        VEC(out, i32)[i] = k;
+    }
+    return MDB_OK_;
+}
+
+/* Reads N (argument n_at) and subexpr (argument sub_at), checking them as PG does. */
+static int rxfn_n_sub(FuncCtx *ctx, Vector *args, int nargs, idx_t i, int n_at, int sub_at, const regex_t *rx, i64 *n, int *sub)
+{
+    *n = 1;
+    *sub = 0;
+    if (n_at < nargs) {
+        *n = ARGV(n_at, i32, i);
+        if (*n <= 0) return err_set(ctx->err, "22023", "invalid value for parameter \"n\": %lld", (long long)*n);
+    }
+    if (sub_at < nargs) {
+        *sub = ARGV(sub_at, i32, i);
+        if (*sub < 0) return err_set(ctx->err, "22023", "invalid value for parameter \"subexpr\": %d", *sub);
+    }
+    if (*sub > (int)rx->re_nsub) *sub = -1; /* no such group: no match */
+    return MDB_OK_;
+}
+
+/* regexp_instr(string, pattern [, start [, N [, endoption [, flags [, subexpr]]]]]) */
+static int fn_regexp_instr(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        regex_t *rx;
+        size_t from;
+        if (rxfn_args(ctx, args, nargs, i, 2, 5, "regexp_instr", &rx, &from)) return MDB_FAIL;
+        i64 n;
+        int sub;
+        if (rxfn_n_sub(ctx, args, nargs, i, 3, 6, rx, &n, &sub)) return MDB_FAIL;
+        int endopt = nargs > 4 ? ARGV(4, i32, i) : 0;
+        if (endopt != 0 && endopt != 1) return err_set(ctx->err, "22023", "invalid value for parameter \"endoption\": %d", endopt);
+        const Str *ss = SARG(0, i);
+        regmatch_t m[10];
+        i32 r = 0;
+        if (sub >= 0 && rx_nth(rx, str_data(ss), ss->len, from, n, m, 10) && m[sub].rm_so >= 0)
+            r = (i32)byte_to_char(str_data(ss), (size_t)(endopt ? m[sub].rm_eo : m[sub].rm_so));
+        VEC(out, i32)[i] = r;
+    }
+    return MDB_OK_;
+}
+
+/* regexp_substr(string, pattern [, start [, N [, flags [, subexpr]]]]): NULL without a match */
+static int fn_regexp_substr_pg15(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        regex_t *rx;
+        size_t from;
+        if (rxfn_args(ctx, args, nargs, i, 2, 4, "regexp_substr", &rx, &from)) return MDB_FAIL;
+        i64 n;
+        int sub;
+        if (rxfn_n_sub(ctx, args, nargs, i, 3, 5, rx, &n, &sub)) return MDB_FAIL;
+        const Str *ss = SARG(0, i);
+        regmatch_t m[10];
+        if (sub < 0 || !rx_nth(rx, str_data(ss), ss->len, from, n, m, 10) || m[sub].rm_so < 0) {
+            out_set_null(out, i);
+            continue;
+        }
+        out_str(out, i, str_data(ss) + m[sub].rm_so, (size_t)(m[sub].rm_eo - m[sub].rm_so));
     }
     return MDB_OK_;
 }
@@ -849,6 +1021,7 @@ static int fn_not_similar(FuncCtx *c, Vector *a, int na, idx_t n, Vector *o) { r
 
 #define T TYPE_TEXT
 #define B TYPE_BOOL
+#define I4 TYPE_INT32
 #define F2(N, R, K) {N, 2, {T, T}, R, 0, K}
 #define F3(N, R, K) {N, 3, {T, T, T}, R, 0, K}
 
@@ -869,6 +1042,16 @@ static const ScalarFunc LIKE[] = {
     F2("substring", T, fn_regexp_substr), F2("textregexsubstr", T, fn_regexp_substr),
     F3("substring", T, fn_similar_substr),
     F2("regexp_like", B, fn_regexp_like), F3("regexp_like", B, fn_regexp_like),
+    {"regexp_count", 2, {T, T}, I4, 0, fn_regexp_count}, {"regexp_count", 3, {T, T, I4}, I4, 0, fn_regexp_count},
+    {"regexp_count", 4, {T, T, I4, T}, I4, 0, fn_regexp_count},
+    {"regexp_instr", 2, {T, T}, I4, 0, fn_regexp_instr}, {"regexp_instr", 3, {T, T, I4}, I4, 0, fn_regexp_instr},
+    {"regexp_instr", 4, {T, T, I4, I4}, I4, 0, fn_regexp_instr}, {"regexp_instr", 5, {T, T, I4, I4, I4}, I4, 0, fn_regexp_instr},
+    {"regexp_instr", 6, {T, T, I4, I4, I4, T}, I4, 0, fn_regexp_instr},
+    {"regexp_instr", 7, {T, T, I4, I4, I4, T, I4}, I4, 0, fn_regexp_instr},
+    {"regexp_substr", 2, {T, T}, T, 0, fn_regexp_substr_pg15}, {"regexp_substr", 3, {T, T, I4}, T, 0, fn_regexp_substr_pg15},
+    {"regexp_substr", 4, {T, T, I4, I4}, T, 0, fn_regexp_substr_pg15},
+    {"regexp_substr", 5, {T, T, I4, I4, T}, T, 0, fn_regexp_substr_pg15},
+    {"regexp_substr", 6, {T, T, I4, I4, T, I4}, T, 0, fn_regexp_substr_pg15},
     F2("similar_to", B, fn_similar), F3("similar_to", B, fn_similar),
     F2("not_similar_to", B, fn_not_similar), F3("not_similar_to", B, fn_not_similar),
     {"similar_to_escape", 1, {T}, T, 0, fn_similar_to_escape}, F2("similar_to_escape", T, fn_similar_to_escape),

@@ -149,7 +149,11 @@ static int atan2_f64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector 
     }
 static int n_round0(Numeric a, Numeric *r, Err *e) { return numeric_round(a, 0, r, e); }
 static int n_trunc0(Numeric a, Numeric *r, Err *e) { return numeric_trunc(a, 0, r, e); }
-static int n_sign(Numeric a, Numeric *r, Err *e) { *r = numeric_make(numeric_sign(a), 0); return MDB_OK_; }
+static int n_sign(Numeric a, Numeric *r, Err *e)
+{
+    *r = numeric_is_nan(a) ? a : numeric_make(numeric_sign(a), 0);
+    return MDB_OK_;
+}
 static int n_sqrt(Numeric a, Numeric *r, Err *e)
 {
     if (numeric_coef(a) < 0) return err_set(e, "2201F", "cannot take square root of a negative number");
@@ -216,13 +220,19 @@ static int div_num(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *o
 static int scale_num(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     i32 *R = (i32 *)out->data;
-    for (idx_t i = 0; i < count; i++) R[i] = numeric_scale(NARG(0, i));
+    for (idx_t i = 0; i < count; i++) {
+        R[i] = numeric_scale(NARG(0, i));
+        if (numeric_is_special(NARG(0, i)) && ROW_OK(out, i)) out_set_null(out, i); /* NaN, ±Infinity: NULL */
+    }
     return MDB_OK_;
 }
 static int min_scale_num(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     i32 *R = (i32 *)out->data;
-    for (idx_t i = 0; i < count; i++) R[i] = numeric_scale(numeric_trim_scale(NARG(0, i)));
+    for (idx_t i = 0; i < count; i++) {
+        R[i] = numeric_scale(numeric_trim_scale(NARG(0, i)));
+        if (numeric_is_special(NARG(0, i)) && ROW_OK(out, i)) out_set_null(out, i);
+    }
     return MDB_OK_;
 }
 

@@ -192,6 +192,7 @@ int func_lookup_scalar(const char *name, const LType *args, int nargs, const Sca
                     return err_set_pos(err, position, "42804", "could not determine polymorphic type because input has type unknown");
         }
         char sig[512];
+        sig[0] = 0; /* f() */
         size_t o = 0;
         for (int i = 0; i < nargs && o < sizeof sig - 64; i++) {
             char tb[64];

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 
 #include "common/strbuf.h"
@@ -544,6 +545,56 @@ static int concat_common(FuncCtx *ctx, Vector *args, int first, int nargs, idx_t
     return MDB_OK_;
 }
 
+/* ROW(a, b, …): the record's text form, as PostgreSQL's record_out writes it (a NULL
+ * field is empty; a field that is empty or holds a quote, backslash, parenthesis,
+ * comma or white space is double-quoted with " and \\ doubled).  The binder types row
+ * constructors as text (see src/binder). */
+static int fn_row(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
+{
+    if (out->nulls) memset(out->nulls, 0, count);
+    for (idx_t i = 0; i < count; i++) {
+        size_t len = 2;
+        Str *pp = arena_alloc(ctx->arena, sizeof(Str) * (size_t)(nargs + 1));
+        bool *quote = arena_alloc(ctx->arena, (size_t)nargs + 1);
+        for (int k = 0; k < nargs; k++) {
+            quote[k] = false;
+            if (ARG_NULL(&args[k], i)) {
+                pp[k].len = 0;
+                len += 1;
+                continue;
+            }
+            pp[k] = any_text(ctx, &args[k], i, false);
+            const char *d = str_data(&pp[k]);
+            quote[k] = pp[k].len == 0;
+            size_t extra = 0;
+            for (u32 j = 0; j < pp[k].len; j++) {
+                char ch = d[j];
+                if (ch == '"' || ch == '\\') extra++;
+                if (ch == '"' || ch == '\\' || ch == '(' || ch == ')' || ch == ',' || isspace((unsigned char)ch)) quote[k] = true;
+            }
+            len += pp[k].len + extra + (quote[k] ? 2 : 0) + 1;
+        }
+        if (len > MAX_RESULT) return too_long(ctx->err);
+        char *r = heap_alloc(out, len);
+        size_t o = 0;
+        r[o++] = '(';
+        for (int k = 0; k < nargs; k++) {
+            if (k) r[o++] = ',';
+            if (ARG_NULL(&args[k], i)) continue;
+            const char *d = str_data(&pp[k]);
+            if (quote[k]) r[o++] = '"';
+            for (u32 j = 0; j < pp[k].len; j++) {
+                if (d[j] == '"' || d[j] == '\\') r[o++] = d[j];
+                r[o++] = d[j];
+            }
+            if (quote[k]) r[o++] = '"';
+        }
+        r[o++] = ')';
+        set_str(out, i, r, o);
+    }
+    return MDB_OK_;
+}
+
 static int fn_concat(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     if (out->nulls) memset(out->nulls, 0, count);
@@ -644,6 +695,46 @@ static int fn_chr(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *ou
 }
 
 /* ---- md5 / to_hex ------------------------------------------------------- */
+
+/* sha224/sha256/sha384/sha512(bytea): the digest as bytea. */
+static int sha_common(FuncCtx *ctx, Vector *args, idx_t count, Vector *out, const EVP_MD *alg)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md) return err_set(ctx->err, "53200", "out of memory");
+    for (idx_t i = 0; i < count; i++) {
+        if (!ROW_OK(out, i)) continue;
+        const Str *s = SARG(0, i);
+        unsigned char dig[EVP_MAX_MD_SIZE];
+        unsigned int dl = 0;
+        if (!EVP_DigestInit_ex(md, alg, NULL) || !EVP_DigestUpdate(md, str_data(s), s->len) || !EVP_DigestFinal_ex(md, dig, &dl)) {
+            EVP_MD_CTX_free(md);
+            return err_set(ctx->err, "XX000", "could not compute %s hash", EVP_MD_get0_name(alg));
+        }
+        char *r = heap_alloc(out, dl);
+        memcpy(r, dig, dl);
+        set_str(out, i, r, dl);
+    }
+    EVP_MD_CTX_free(md);
+    return MDB_OK_;
+}
+static int fn_sha224(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha224()); }
+static int fn_sha256(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha256()); }
+static int fn_sha384(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha384()); }
+static int fn_sha512(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return sha_common(ctx, args, count, out, EVP_sha512()); }
+
+/* num_nulls(VARIADIC "any") / num_nonnulls(VARIADIC "any") */
+static int count_nulls(Vector *args, int nargs, idx_t count, Vector *out, bool want_null)
+{
+    if (out->nulls) memset(out->nulls, 0, count);
+    for (idx_t i = 0; i < count; i++) {
+        i32 k = 0;
+        for (int a = 0; a < nargs; a++) k += ARG_NULL(&args[a], i) == want_null;
+        VEC(out, i32)[i] = k;
+    }
+    return MDB_OK_;
+}
+static int fn_num_nulls(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return count_nulls(args, nargs, count, out, true); }
+static int fn_num_nonnulls(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out) { return count_nulls(args, nargs, count, out, false); }
 
 static int fn_md5(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
@@ -1019,6 +1110,7 @@ static const ScalarFunc STRING[] = {
     F3("translate", T, T, T, T, fn_translate),
     F3("split_part", T, T, I, T, fn_split_part),
     {"concat", 1, {ARG_ANY}, T, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_concat},
+    {"__row", 1, {ARG_ANY}, T, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_row},
     {"concat_ws", 2, {T, ARG_ANY}, T, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_concat_ws},
     F2("||", T, T, T, fn_cat),
     F2("||", T, ARG_ANY, T, fn_cat),
@@ -1028,6 +1120,10 @@ static const ScalarFunc STRING[] = {
     F1("ascii", T, I, fn_ascii),
     F1("chr", I, T, fn_chr),
     F1("md5", T, T, fn_md5), F1("md5", TYPE_BYTEA, T, fn_md5),
+    F1("sha224", TYPE_BYTEA, TYPE_BYTEA, fn_sha224), F1("sha256", TYPE_BYTEA, TYPE_BYTEA, fn_sha256),
+    F1("sha384", TYPE_BYTEA, TYPE_BYTEA, fn_sha384), F1("sha512", TYPE_BYTEA, TYPE_BYTEA, fn_sha512),
+    {"num_nulls", 1, {ARG_ANY}, TYPE_INT32, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_num_nulls},
+    {"num_nonnulls", 1, {ARG_ANY}, TYPE_INT32, FUNC_VARIADIC | FUNC_NOT_STRICT, fn_num_nonnulls},
     F1("to_hex", I, T, fn_to_hex32), F1("to_hex", TYPE_INT64, T, fn_to_hex64),
     F1("quote_ident", T, T, fn_quote_ident),
     F1("quote_literal", T, T, fn_quote_literal),

@@ -74,17 +74,53 @@ static void undo_store_column_add(void *arg)
     err_clear(&e);
 }
 
-/* A change of t's rows that cannot be undone (a dropped or retyped column, a rewritten
- * OLTP table): the undo log stops restoring t's older definitions, so that the catalog
- * keeps matching the rows; ROLLBACK leaves this change in place (a notice says so inside
- * a transaction block). */
-static void ddl_irreversible(MdbConn *c, TableDef *t, MdbResult *r, const char *what)
+/* Rollback of a rewrite of t's rows (ALTER TABLE … DROP COLUMN / ALTER COLUMN TYPE, an
+ * OLTP ADD COLUMN, TRUNCATE outside a block): the rows from before are kept aside until
+ * the transaction ends.  ROLLBACK switches back to them (OLTP: the old trees; MEMORY: the
+ * old column vectors), COMMIT frees them.  Until then other transactions may not write
+ * to t (dml_check_rewrite): their rows would be lost by the switch back. */
+typedef struct RewriteUndo {
+    TableDef *t;
+    OltpRewriteSave *oltp;
+    MemColumnSave *mem;
+    bool replace; /* mem: the column replaces the one there now (ALTER COLUMN TYPE) */
+} RewriteUndo;
+
+static void rewrite_done(TableDef *t)
 {
-    catalog_undo_forget_table(&c->db->cat, t);
-    size_t from = c->nsaves ? c->saves[c->nsaves - 1].cat_mark : 0;
-    if (c->txn && r && !catalog_undo_created(&c->cat_undo, t, from))
-        result_add_notice(r, "01000", "ALTER TABLE … %s of \"%s\" is not undone by ROLLBACK yet", what, t->name);
+    if (--t->rewrite_pending == 0) t->rewrite_owner = NULL;
 }
+
+static void undo_rewrite(void *arg)
+{
+    RewriteUndo *u = arg;
+    if (u->oltp) oltp_rewrite_restore(u->oltp);
+    if (u->mem) memtable_restore_column((MemTable *)u->t->store, u->mem, u->replace);
+    rewrite_done(u->t);
+}
+
+static void commit_rewrite(void *arg)
+{
+    RewriteUndo *u = arg;
+    oltp_rewrite_release(u->oltp);
+    memtable_column_save_free(u->mem);
+    rewrite_done(u->t);
+}
+
+static void note_rewrite(MdbConn *c, TableDef *t, OltpRewriteSave *oltp, MemColumnSave *mem, bool replace)
+{
+    RewriteUndo *u = xcalloc(1, sizeof(RewriteUndo));
+    u->t = t;
+    u->oltp = oltp;
+    u->mem = mem;
+    u->replace = replace;
+    t->rewrite_owner = &c->cat_undo;
+    t->rewrite_pending++;
+    /* not tagged with t: catalog_undo_forget_table must not drop it */
+    catalog_undo_callback(&c->db->cat, NULL, undo_rewrite, commit_rewrite, u);
+}
+
+static bool memory_table(const TableDef *t) { return t->store && !strcmp(t->store->am->name, "memory"); }
 
 static void print_seq_opts(FILE *f, const Sequence *q)
 {
@@ -751,6 +787,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     CheckDef *ck = xcalloc(cs->n_table_elts * 2 + 2, sizeof(CheckDef));
     int nck = 0;
     int rc = MDB_OK_;
+    bool fk_notice = false; /* FOREIGN KEY / REFERENCES: accepted, not enforced yet */
     /* first pass: columns */
     for (size_t i = 0; i < cs->n_table_elts && !rc; i++) {
         PgQuery__Node *e = cs->table_elts[i];
@@ -815,6 +852,13 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
                 ck[nck].sql = node_sql(sql, expr_location(ct->raw_expr), ct->raw_expr);
                 nck++;
                 break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:
+                /* not computed yet: refusing beats storing NULLs in the column */
+                rc = err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "generated columns are not supported yet");
+                break;
+            case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+                fk_notice = true;
+                break;
             default: break;
             }
             if (rc) break;
@@ -843,6 +887,8 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
                 if (u->primary) cols[idx].not_null = true;
             }
             nuq++;
+        } else if (ct->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+            fk_notice = true;
         } else if (ct->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
             char nm[256];
             snprintf(nm, sizeof nm, "%s_check", name);
@@ -892,6 +938,8 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
     t->nchecks = nck;
     for (int i = 0; i < ncols; i++)
         if (cols[i].serial) cols[i].serial->owned_by = t;
+    if (fk_notice && r && !c->replaying)
+        result_add_notice(r, "01000", "FOREIGN KEY constraints of \"%s\" are not enforced yet", name);
     return persist(c);
 }
 
@@ -1180,10 +1228,13 @@ static int alter_add_column(MdbConn *c, Binder *b, TableDef *t, PgQuery__AlterTa
      * failure there leaves the column added, as before */
     AddColFill af = {&d, def, false};
     int ci = t->ncols;
+    OltpRewriteSave *sv = !rc && oltp_table_is(t->store) ? oltp_rewrite_save(t->store) : NULL;
     if (!rc && tableam_add_column(t->store, col.type, &fill, volatile_def ? add_col_fill : NULL, &af, &c->err)) {
         if (af.failed) rc = ddleval_fail(&d, c);
         else rc = MDB_FAIL;
     }
+    if (sv && rc) oltp_rewrite_release(sv);
+    else if (sv) note_rewrite(c, t, sv, NULL, false);
     /* an OLTP table is rewritten with the column, or not changed at all */
     if (rc && (!af.failed || oltp_table_is(t->store))) {
         ddleval_end(&d);
@@ -1237,8 +1288,18 @@ static int alter_drop_column(MdbConn *c, TableDef *t, PgQuery__AlterTableCmd *cm
                 }
             }
         }
-    /* the rows first: a tier that cannot drop columns leaves everything as it was */
-    if (tableam_drop_column(t->store, col, &c->err)) return MDB_FAIL;
+    /* the rows first: a tier that cannot drop columns leaves everything as it was; the
+     * old rows are kept for a rollback */
+    if (memory_table(t)) {
+        note_rewrite(c, t, NULL, memtable_detach_column((MemTable *)t->store, col), false);
+    } else {
+        OltpRewriteSave *sv = oltp_table_is(t->store) ? oltp_rewrite_save(t->store) : NULL;
+        if (tableam_drop_column(t->store, col, &c->err)) {
+            oltp_rewrite_release(sv);
+            return MDB_FAIL;
+        }
+        if (sv) note_rewrite(c, t, sv, NULL, false);
+    }
     /* constraints and indexes on the column go with it */
     for (int u = 0; u < t->nuniques;) {
         UniqueDef *ud = &t->uniques[u];
@@ -1334,15 +1395,68 @@ static int alter_column_type(MdbConn *c, Binder *b, TableDef *t, int col, PgQuer
         ddleval_end(&d);
         return MDB_FAIL;
     }
-    if (tableam_retype_column(t->store, col, to, retype_segment, &rc, &c->err)) {
+    /* the old rows are kept for a rollback */
+    MemColumnSave *msv = NULL;
+    OltpRewriteSave *osv = oltp_table_is(t->store) ? oltp_rewrite_save(t->store) : NULL;
+    int frc = memory_table(t) ? memtable_retype_column((MemTable *)t->store, col, to, retype_segment, &rc, &msv)
+                              : tableam_retype_column(t->store, col, to, retype_segment, &rc, &c->err);
+    if (frc) {
+        oltp_rewrite_release(osv);
         int r2 = ddleval_fail(&d, c);
         ddleval_end(&d);
         return r2;
     }
+    if (osv || msv) note_rewrite(c, t, osv, msv, msv != NULL);
     ddleval_end(&d);
     def->type = to;
     c->db->cat.version++;
     return MDB_OK_;
+}
+
+/* TRUNCATE of one table.  The rows are deleted as this transaction (ROLLBACK brings
+ * them back, concurrent snapshots keep seeing them, as with DELETE), except that an
+ * OLTP table outside a transaction block is rewritten into new, empty trees (faster;
+ * the old trees are switched back to if the statement fails). */
+typedef struct TruncRows {
+    u64 *rows;
+    size_t n, cap;
+} TruncRows;
+
+static int truncate_collect(void *ctx, DataChunk *d)
+{
+    TruncRows *tr = ctx;
+    for (idx_t i = 0; i < d->count; i++) {
+        if (tr->n == tr->cap) {
+            tr->cap = tr->cap ? tr->cap * 2 : 1024;
+            tr->rows = xrealloc(tr->rows, sizeof(u64) * tr->cap);
+        }
+        tr->rows[tr->n++] = (u64)((i64 *)d->cols[0].data)[i];
+    }
+    return 0;
+}
+
+static int truncate_table(MdbConn *c, TableDef *t, Txn *txn)
+{
+    if (!c->txn && oltp_table_is(t->store)) {
+        OltpRewriteSave *sv = oltp_table_is(t->store) ? oltp_rewrite_save(t->store) : NULL;
+        if (tableam_truncate(t->store, &c->err)) {
+            oltp_rewrite_release(sv);
+            return MDB_FAIL;
+        }
+        /* a later table of the same statement may fail: the old trees are kept until commit */
+        if (sv) note_rewrite(c, t, sv, NULL, false);
+        return MDB_OK_;
+    }
+    TruncRows tr = {0};
+    LType ty = ltype(TYPE_INT64);
+    int col = -1;
+    int rc = tableam_scan_all(t->store, txn, false, &ty, &col, 1, truncate_collect, &tr, &c->err);
+    for (size_t i = 0; i < tr.n && !rc; i++) {
+        bool already;
+        rc = tableam_delete(t->store, txn, tr.rows[i], &already, &c->err);
+    }
+    free(tr.rows);
+    return rc;
 }
 
 static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const char *sql, MdbResult *r, Txn *txn)
@@ -1364,11 +1478,9 @@ static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const
         switch (cmd->subtype) {
         case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
             if (alter_add_column(c, b, t, cmd, sql, txn)) return MDB_FAIL;
-            if (oltp_table_is(t->store)) ddl_irreversible(c, t, r, "ADD COLUMN");
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
             if (alter_drop_column(c, t, cmd)) return MDB_FAIL;
-            ddl_irreversible(c, t, r, "DROP COLUMN");
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault: {
             ColumnDef *cd = &t->cols[col];
@@ -1402,7 +1514,6 @@ static int alter_table(MdbConn *c, Binder *b, PgQuery__AlterTableStmt *as, const
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
             if (alter_column_type(c, b, t, col, cmd, txn)) return MDB_FAIL;
-            ddl_irreversible(c, t, r, "ALTER COLUMN TYPE");
             break;
         case PG_QUERY__ALTER_TABLE_TYPE__AT_DropIdentity: {
             ColumnDef *cd = &t->cols[col];
@@ -1835,14 +1946,23 @@ static int ddl_run_stmt(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value 
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT: {
         PgQuery__TruncateStmt *ts = stmt->truncate_stmt;
         snprintf(r->tag, sizeof r->tag, "TRUNCATE TABLE");
+        for (size_t i = 0; i < ts->n_relations; i++) /* every name first, as PostgreSQL does */
+            if (!binder_find_table(b, ts->relations[i]->range_var, false)) return MDB_FAIL;
         for (size_t i = 0; i < ts->n_relations; i++) {
             TableDef *t = binder_find_table(b, ts->relations[i]->range_var, false);
-            if (!t) return MDB_FAIL;
-            if (tableam_truncate(t->store, &c->err)) return MDB_FAIL;
-            /* an OLTP table's rows and indexes are in new trees now: the catalog names them */
-            if (oltp_table_is(t->store) && persist(c)) return MDB_FAIL;
+            if (truncate_table(c, t, txn)) return MDB_FAIL;
+            if (ts->restart_seqs)
+                for (int k = 0; k < t->ncols; k++) {
+                    Sequence *q = t->cols[k].serial;
+                    if (!q) continue;
+                    catalog_note_sequence(&c->db->cat, q, true); /* rollback restores it */
+                    pthread_mutex_lock(&q->mu);
+                    q->last = q->start;
+                    q->called = false;
+                    pthread_mutex_unlock(&q->mu);
+                }
         }
-        return MDB_OK_;
+        return persist(c);
     }
     case PG_QUERY__NODE__NODE_VACUUM_STMT: return ddl_vacuum(c, b, stmt->vacuum_stmt, r);
     default:

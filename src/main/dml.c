@@ -126,6 +126,19 @@ typedef struct Writer {
     KeyTable *uk;       /* kept key tables, one per unique constraint */
     const bool *assigned; /* UPDATE: columns given new values; a constraint none of whose
                            * columns is assigned keeps its (already unique) keys unchecked */
+    /* INSERT … ON CONFLICT DO NOTHING: rows whose key in one of the arbiter constraints
+     * (indexes into t->uniques) exists already, or came earlier in the statement, are skipped */
+    bool oc_nothing;
+    int noc;
+    int *oc;
+    KeyTable *oc_kt;
+    bool oc_scanned;
+    /* DO UPDATE: the conflicting rows (full, as they would have been inserted) go to oc_rows
+     * for one UPDATE … FROM at the end; oc_seen holds the statement's own keys (a key given
+     * twice is 21000, as in PostgreSQL) */
+    bool oc_update;
+    ColumnCollection *oc_rows;
+    KeyTable oc_seen;
 } Writer;
 
 static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, ParseResult *pr)
@@ -136,8 +149,20 @@ static int parse_expr_text(Binder *b, const char *text, PgQuery__Node **out, Par
     return MDB_OK_;
 }
 
+/* A table whose rows another transaction rewrote (ALTER TABLE, TRUNCATE) and may still
+ * roll back to the rows from before: writing now would lose the rows at that rollback.
+ * PostgreSQL makes the writer wait for the lock; here it fails at once. */
+static int check_rewrite(MdbConn *c, const TableDef *t)
+{
+    if (!t->rewrite_pending || t->rewrite_owner == &c->cat_undo) return MDB_OK_;
+    err_set(&c->err, "55P03", "could not obtain lock on relation \"%s\"", t->name);
+    err_detail(&c->err, "Another transaction altered the table and has not committed yet.");
+    return MDB_FAIL;
+}
+
 static int writer_init(Writer *w, MdbConn *c, Binder *b, TableDef *t, Txn *txn)
 {
+    if (check_rewrite(c, t)) return MDB_FAIL;
     memset(w, 0, sizeof(*w));
     w->c = c;
     w->t = t;
@@ -244,6 +269,93 @@ static bool dup_in_progress(Writer *w, UniqueDef *ud, const u8 *key, u32 len)
     return busy && !committed;
 }
 
+/* ON CONFLICT DO NOTHING: drops from d the rows whose arbiter keys exist (the latest versions
+ * of the table: committed, or being written by any transaction) or came earlier in this
+ * statement.  The keys are scanned once per statement (a full scan, whatever the tier). */
+static int conflict_filter(Writer *w, DataChunk *d)
+{
+    TableDef *t = w->t;
+    Err *err = &w->c->err;
+    if (!w->oc_kt) {
+        w->oc_kt = arena_zalloc(w->arena, sizeof(KeyTable) * (size_t)(w->noc + 1));
+        for (int j = 0; j < w->noc; j++) keytable_init(&w->oc_kt[j]);
+    }
+    Arena *a = arena_create(NULL);
+    int rc = MDB_OK_;
+    for (int j = 0; j < w->noc && !w->oc_scanned && !rc; j++) {
+        UniqueDef *ud = &t->uniques[w->oc[j]];
+        TableScan ms;
+        tableam_scan_begin(&ms, t->store, a, true);
+        void *ml = tableam_scan_local(&ms, a);
+        LType *tys = arena_alloc(a, sizeof(LType) * (size_t)ud->ncols);
+        for (int k = 0; k < ud->ncols; k++) tys[k] = t->cols[ud->cols[k]].type;
+        DataChunk sc;
+        chunk_init(&sc, tys, ud->ncols, VECTOR_SIZE, a);
+        for (;;) {
+            chunk_reset(&sc);
+            if (tableam_scan_next(&ms, ml, w->txn, ud->cols, ud->ncols, &sc, err)) {
+                rc = MDB_FAIL;
+                break;
+            }
+            if (sc.count == 0) break;
+            KeyBuf kb;
+            keys_encode(sc.arena, sc.cols, ud->ncols, sc.count, &kb);
+            for (idx_t i = 0; i < sc.count; i++)
+                if (!kb.has_null[i]) keytable_find(&w->oc_kt[j], kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, NULL);
+        }
+        tableam_scan_local_end(&ms, ml);
+    }
+    w->oc_scanned = true;
+    if (!rc) {
+        KeyBuf *kb = arena_alloc(a, sizeof(KeyBuf) * (size_t)(w->noc + 1));
+        for (int j = 0; j < w->noc; j++) {
+            UniqueDef *ud = &t->uniques[w->oc[j]];
+            Vector *kc = arena_alloc(a, sizeof(Vector) * (size_t)ud->ncols);
+            for (int k = 0; k < ud->ncols; k++) kc[k] = d->cols[ud->cols[k]];
+            keys_encode(a, kc, ud->ncols, d->count, &kb[j]);
+        }
+        u32 *sel = arena_alloc(a, sizeof(u32) * (d->count + 1));
+        u32 *csel = arena_alloc(a, sizeof(u32) * (d->count + 1));
+        idx_t m = 0, nc = 0;
+        for (idx_t i = 0; i < d->count && !rc; i++) {
+            if (w->oc_update && !kb[0].has_null[i]) {
+                bool ins;
+                keytable_find(&w->oc_seen, kb[0].data + kb[0].off[i], kb[0].off[i + 1] - kb[0].off[i], kb[0].hash[i], true, &ins);
+                if (!ins) {
+                    err_set(err, SQLSTATE_CARDINALITY_VIOLATION, "ON CONFLICT DO UPDATE command cannot affect row a second time");
+                    err_hint(err, "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.");
+                    rc = MDB_FAIL;
+                    break;
+                }
+            }
+            bool conflict = false;
+            for (int j = 0; j < w->noc && !conflict; j++)
+                conflict = !kb[j].has_null[i] &&
+                           keytable_find(&w->oc_kt[j], kb[j].data + kb[j].off[i], kb[j].off[i + 1] - kb[j].off[i], kb[j].hash[i], false, NULL);
+            if (conflict) {
+                if (w->oc_update) csel[nc++] = (u32)i;
+                continue;
+            }
+            for (int j = 0; j < w->noc; j++)
+                if (!kb[j].has_null[i])
+                    keytable_find(&w->oc_kt[j], kb[j].data + kb[j].off[i], kb[j].off[i + 1] - kb[j].off[i], kb[j].hash[i], true, NULL);
+            sel[m++] = (u32)i;
+        }
+        if (!rc && nc) {
+            if (!w->oc_rows) {
+                LType *tys = arena_alloc(w->arena, sizeof(LType) * (size_t)(t->ncols + 1));
+                for (int k = 0; k < t->ncols; k++) tys[k] = t->cols[k].type;
+                w->oc_rows = colcoll_create(tys, t->ncols);
+            }
+            colcoll_append(w->oc_rows, d, csel, nc);
+        }
+        if (!rc && m < d->count) chunk_select(d, sel, m);
+    }
+    arena_destroy(a);
+    return rc;
+}
+
+/* Checks the full rows in `d` and appends them to the table. */
 static int write_rows(Writer *w, DataChunk *d)
 {
     TableDef *t = w->t;
@@ -283,6 +395,10 @@ static int write_rows(Writer *w, DataChunk *d)
         exec_cleanup(&ex);
         arena_destroy(a);
         if (rc) return MDB_FAIL;
+    }
+    if (w->oc_nothing && d->count) {
+        if (conflict_filter(w, d)) return MDB_FAIL;
+        if (!d->count) return MDB_OK_;
     }
     /* a tier with unique indexes (OLTP) checks the constraints itself as it inserts */
     for (int u = 0; u < t->nuniques && !tableam_checks_unique(t->store); u++) {
@@ -524,6 +640,297 @@ static int identity_error(Err *err, const ColumnDef *cd, bool update)
     return MDB_FAIL;
 }
 
+static void on_conflict_free(Writer *w)
+{
+    if (w->oc_kt)
+        for (int j = 0; j < w->noc; j++) keytable_free(&w->oc_kt[j]);
+    w->oc_kt = NULL;
+    if (w->oc_update) keytable_free(&w->oc_seen);
+    if (w->oc_rows) colcoll_destroy(w->oc_rows);
+    w->oc_rows = NULL;
+}
+
+/* ON CONFLICT [(cols)] DO NOTHING: the arbiters are the unique constraints on exactly the
+ * given columns, or all of them without a target.  DO UPDATE is not supported yet. */
+static int on_conflict_setup(MdbConn *c, Writer *w, TableDef *t, PgQuery__OnConflictClause *oc)
+{
+    PgQuery__InferClause *inf = oc->infer;
+    bool upd = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
+    if (upd && (!inf || !inf->n_index_elems))
+        return err_set(&c->err, SQLSTATE_SYNTAX_ERROR, "ON CONFLICT DO UPDATE requires inference specification or constraint name");
+    if (inf && ((inf->conname && *inf->conname) || inf->where_clause))
+        return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT ON CONSTRAINT and WHERE in the conflict target are not supported yet");
+    w->oc = arena_alloc(w->arena, sizeof(int) * (size_t)(t->nuniques + 1));
+    w->noc = 0;
+    int want[64], nwant = 0;
+    for (size_t i = 0; inf && i < inf->n_index_elems && nwant < 64; i++) {
+        PgQuery__IndexElem *ie = inf->index_elems[i]->index_elem;
+        int col = ie->name ? table_find_column(t, ie->name) : -1;
+        if (col < 0) {
+            if (!ie->name) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "expressions in the ON CONFLICT target are not supported yet");
+            return err_set(&c->err, SQLSTATE_UNDEFINED_COLUMN, "column \"%s\" does not exist", ie->name);
+        }
+        want[nwant++] = col;
+    }
+    for (int u = 0; u < t->nuniques; u++) {
+        UniqueDef *ud = &t->uniques[u];
+        bool match = true;
+        if (nwant) {
+            match = ud->ncols == nwant;
+            for (int k = 0; k < ud->ncols && match; k++) {
+                bool in = false;
+                for (int q = 0; q < nwant; q++) in |= want[q] == ud->cols[k];
+                match = in;
+            }
+        }
+        if (match) w->oc[w->noc++] = u;
+    }
+    if (nwant && !w->noc)
+        return err_set(&c->err, SQLSTATE_INVALID_COLUMN_REFERENCE, "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+    if (upd) {
+        w->noc = 1; /* one arbiter (a primary key and a unique constraint on the same columns: the first) */
+        w->oc_update = true;
+        keytable_init(&w->oc_seen);
+    }
+    w->oc_nothing = true;
+    return MDB_OK_;
+}
+
+static int run_update(MdbConn *c, Binder *b, PgQuery__UpdateStmt *us, const Value *params, int nparams, MdbResult *r, Txn *txn);
+
+/* excluded.x → excluded.__excluded_x in the clause's expressions, so that an unqualified name
+ * refers to the target table only, as in PostgreSQL (the VALUES columns carry the new names). */
+typedef struct OcRename {
+    char **field; /* the parse tree's string, replaced for the UPDATE and put back after it */
+    char *orig;
+    struct OcRename *next;
+} OcRename;
+
+static __thread OcRename *oc_renamed; /* this thread's renames of the running statement */
+static __thread const TableDef *oc_table;  /* unqualified names of its columns are ambiguous (PG) */
+static __thread const char *oc_ambiguous;
+
+static void oc_rename_excl(Arena *a, PgQuery__Node *n)
+{
+    if (!n) return;
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_COLUMN_REF: {
+        PgQuery__ColumnRef *cr = n->column_ref;
+        if (cr->n_fields == 1 && cr->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING && oc_table && !oc_ambiguous &&
+            table_find_column(oc_table, cr->fields[0]->string->sval) >= 0)
+            oc_ambiguous = cr->fields[0]->string->sval;
+        if (cr->n_fields == 2 && cr->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING &&
+            !strcmp(cr->fields[0]->string->sval, "excluded") && cr->fields[1]->node_case == PG_QUERY__NODE__NODE_STRING)
+        {
+            OcRename *r = arena_alloc(a, sizeof(OcRename));
+            r->field = &cr->fields[1]->string->sval;
+            r->orig = *r->field;
+            r->next = oc_renamed;
+            oc_renamed = r;
+            *r->field = arena_printf(a, "__excluded_%s", r->orig);
+        }
+        break;
+    }
+    case PG_QUERY__NODE__NODE_RES_TARGET: oc_rename_excl(a, n->res_target->val); break;
+    case PG_QUERY__NODE__NODE_A_EXPR:
+        oc_rename_excl(a, n->a_expr->lexpr);
+        oc_rename_excl(a, n->a_expr->rexpr);
+        break;
+    case PG_QUERY__NODE__NODE_BOOL_EXPR:
+        for (size_t k = 0; k < n->bool_expr->n_args; k++) oc_rename_excl(a, n->bool_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+        for (size_t k = 0; k < n->func_call->n_args; k++) oc_rename_excl(a, n->func_call->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_TYPE_CAST: oc_rename_excl(a, n->type_cast->arg); break;
+    case PG_QUERY__NODE__NODE_NULL_TEST: oc_rename_excl(a, n->null_test->arg); break;
+    case PG_QUERY__NODE__NODE_BOOLEAN_TEST: oc_rename_excl(a, n->boolean_test->arg); break;
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+        for (size_t k = 0; k < n->coalesce_expr->n_args; k++) oc_rename_excl(a, n->coalesce_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+        for (size_t k = 0; k < n->min_max_expr->n_args; k++) oc_rename_excl(a, n->min_max_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_CASE_EXPR:
+        oc_rename_excl(a, n->case_expr->arg);
+        oc_rename_excl(a, n->case_expr->defresult);
+        for (size_t k = 0; k < n->case_expr->n_args; k++) oc_rename_excl(a, n->case_expr->args[k]);
+        break;
+    case PG_QUERY__NODE__NODE_CASE_WHEN:
+        oc_rename_excl(a, n->case_when->expr);
+        oc_rename_excl(a, n->case_when->result);
+        break;
+    case PG_QUERY__NODE__NODE_LIST:
+        for (size_t k = 0; k < n->list->n_items; k++) oc_rename_excl(a, n->list->items[k]);
+        break;
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+        for (size_t k = 0; k < n->a_array_expr->n_elements; k++) oc_rename_excl(a, n->a_array_expr->elements[k]);
+        break;
+    case PG_QUERY__NODE__NODE_SUB_LINK: oc_rename_excl(a, n->sub_link->testexpr); break;
+    default: break;
+    }
+}
+
+static PgQuery__Node *oc_node(Arena *a, int kind)
+{
+    PgQuery__Node *n = arena_zalloc(a, sizeof(PgQuery__Node));
+    n->node_case = (PgQuery__Node__NodeCase)kind;
+    return n;
+}
+
+static PgQuery__Node *oc_string(Arena *a, const char *v)
+{
+    PgQuery__Node *n = oc_node(a, PG_QUERY__NODE__NODE_STRING);
+    n->string = arena_zalloc(a, sizeof(PgQuery__String));
+    *n->string = (PgQuery__String)PG_QUERY__STRING__INIT;
+    n->string->sval = (char *)v;
+    return n;
+}
+
+static PgQuery__Node *oc_colref(Arena *a, const char *rel, const char *col)
+{
+    PgQuery__Node *n = oc_node(a, PG_QUERY__NODE__NODE_COLUMN_REF);
+    n->column_ref = arena_zalloc(a, sizeof(PgQuery__ColumnRef));
+    *n->column_ref = (PgQuery__ColumnRef)PG_QUERY__COLUMN_REF__INIT;
+    n->column_ref->n_fields = 2;
+    n->column_ref->fields = arena_alloc(a, sizeof(PgQuery__Node *) * 2);
+    n->column_ref->fields[0] = oc_string(a, rel);
+    n->column_ref->fields[1] = oc_string(a, col);
+    n->column_ref->location = -1;
+    return n;
+}
+
+/* DO UPDATE: one UPDATE t SET <the clause's SET> FROM (VALUES ($n+1, …), …) AS excluded(<columns>)
+ * WHERE t.key = excluded.key [AND <the clause's WHERE>] [RETURNING …] over the conflicting rows,
+ * their values passed as parameters after the statement's own.  Returns the rows it updated
+ * in *n; their RETURNING rows are appended to the INSERT's. */
+static int on_conflict_update(MdbConn *c, Binder *b, Writer *w, PgQuery__InsertStmt *is, const Value *params, int nparams,
+                              Txn *txn, i64 *n)
+{
+    *n = 0;
+    TableDef *t = w->t;
+    ColumnCollection *rows = w->oc_rows;
+    if (!rows || !rows->count) return MDB_OK_;
+    Arena *a = b->arena;
+    int nc = t->ncols;
+    idx_t nr = rows->count;
+    int np = nparams + (int)(nr * (idx_t)nc);
+    Value *pv = arena_alloc(a, sizeof(Value) * (size_t)(np + 1));
+    for (int k = 0; k < nparams; k++) pv[k] = params[k];
+    BindShared sh;
+    memset(&sh, 0, sizeof(sh));
+    sh.param_cap = np + 1;
+    sh.param_types = arena_alloc(a, sizeof(LType) * (size_t)(np + 1));
+    for (int k = 0; k < nparams && k < b->shared->param_cap; k++) sh.param_types[k] = b->shared->param_types[k];
+    for (int k = b->shared->param_cap < nparams ? b->shared->param_cap : nparams; k < nparams; k++) sh.param_types[k] = ltype(TYPE_NULL);
+    PgQuery__Node **vl = arena_alloc(a, sizeof(PgQuery__Node *) * (nr + 1));
+    for (idx_t r = 0; r < nr; r++) {
+        PgQuery__Node *ln = oc_node(a, PG_QUERY__NODE__NODE_LIST);
+        ln->list = arena_zalloc(a, sizeof(PgQuery__List));
+        *ln->list = (PgQuery__List)PG_QUERY__LIST__INIT;
+        ln->list->n_items = (size_t)nc;
+        ln->list->items = arena_alloc(a, sizeof(PgQuery__Node *) * (size_t)(nc + 1));
+        for (int k = 0; k < nc; k++) {
+            int pi = nparams + (int)(r * (idx_t)nc) + k;
+            pv[pi] = colcoll_get(rows, r, k);
+            pv[pi].type = t->cols[k].type;
+            sh.param_types[pi] = t->cols[k].type;
+            PgQuery__Node *pr = oc_node(a, PG_QUERY__NODE__NODE_PARAM_REF);
+            pr->param_ref = arena_zalloc(a, sizeof(PgQuery__ParamRef));
+            *pr->param_ref = (PgQuery__ParamRef)PG_QUERY__PARAM_REF__INIT;
+            pr->param_ref->number = pi + 1;
+            pr->param_ref->location = -1;
+            ln->list->items[k] = pr;
+        }
+        vl[r] = ln;
+    }
+    sh.nparams = np;
+    PgQuery__SelectStmt *vs = arena_zalloc(a, sizeof(PgQuery__SelectStmt));
+    *vs = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+    vs->n_values_lists = (size_t)nr;
+    vs->values_lists = vl;
+    vs->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+    PgQuery__Node *vsn = oc_node(a, PG_QUERY__NODE__NODE_SELECT_STMT);
+    vsn->select_stmt = vs;
+    PgQuery__Alias *al = arena_zalloc(a, sizeof(PgQuery__Alias));
+    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
+    al->aliasname = "excluded";
+    al->n_colnames = (size_t)nc;
+    al->colnames = arena_alloc(a, sizeof(PgQuery__Node *) * (size_t)(nc + 1));
+    for (int k = 0; k < nc; k++) al->colnames[k] = oc_string(a, arena_printf(a, "__excluded_%s", t->cols[k].name));
+    /* in SET and WHERE both the target and excluded are in scope, as in PostgreSQL */
+    oc_table = t;
+    oc_ambiguous = NULL;
+    for (size_t k = 0; k < is->on_conflict_clause->n_target_list; k++) oc_rename_excl(a, is->on_conflict_clause->target_list[k]);
+    oc_rename_excl(a, is->on_conflict_clause->where_clause);
+    oc_table = NULL;
+    if (oc_ambiguous) {
+        err_set(&c->err, SQLSTATE_AMBIGUOUS_COLUMN, "column reference \"%s\" is ambiguous", oc_ambiguous);
+        for (OcRename *r = oc_renamed; r; r = r->next) *r->field = r->orig;
+        oc_renamed = NULL;
+        return MDB_FAIL;
+    }
+    PgQuery__Node *rsn = oc_node(a, PG_QUERY__NODE__NODE_RANGE_SUBSELECT);
+    rsn->range_subselect = arena_zalloc(a, sizeof(PgQuery__RangeSubselect));
+    *rsn->range_subselect = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
+    rsn->range_subselect->subquery = vsn;
+    rsn->range_subselect->alias = al;
+    const char *tn = is->relation->alias && is->relation->alias->aliasname ? is->relation->alias->aliasname : t->name;
+    UniqueDef *ud = &t->uniques[w->oc[0]];
+    PgQuery__Node *where = is->on_conflict_clause->where_clause;
+    for (int k = 0; k < ud->ncols; k++) {
+        PgQuery__Node *eq = oc_node(a, PG_QUERY__NODE__NODE_A_EXPR);
+        eq->a_expr = arena_zalloc(a, sizeof(PgQuery__AExpr));
+        *eq->a_expr = (PgQuery__AExpr)PG_QUERY__A__EXPR__INIT;
+        eq->a_expr->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+        eq->a_expr->n_name = 1;
+        eq->a_expr->name = arena_alloc(a, sizeof(PgQuery__Node *));
+        eq->a_expr->name[0] = oc_string(a, "=");
+        eq->a_expr->lexpr = oc_colref(a, tn, t->cols[ud->cols[k]].name);
+        eq->a_expr->rexpr = oc_colref(a, "excluded", arena_printf(a, "__excluded_%s", t->cols[ud->cols[k]].name));
+        eq->a_expr->location = -1;
+        if (!where) {
+            where = eq;
+            continue;
+        }
+        PgQuery__Node *an = oc_node(a, PG_QUERY__NODE__NODE_BOOL_EXPR);
+        an->bool_expr = arena_zalloc(a, sizeof(PgQuery__BoolExpr));
+        *an->bool_expr = (PgQuery__BoolExpr)PG_QUERY__BOOL_EXPR__INIT;
+        an->bool_expr->boolop = PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+        an->bool_expr->n_args = 2;
+        an->bool_expr->args = arena_alloc(a, sizeof(PgQuery__Node *) * 2);
+        an->bool_expr->args[0] = eq;
+        an->bool_expr->args[1] = where;
+        an->bool_expr->location = -1;
+        where = an;
+    }
+    PgQuery__UpdateStmt us = PG_QUERY__UPDATE_STMT__INIT;
+    us.relation = is->relation;
+    us.n_target_list = is->on_conflict_clause->n_target_list;
+    us.target_list = is->on_conflict_clause->target_list;
+    us.where_clause = where;
+    us.n_from_clause = 1;
+    us.from_clause = arena_alloc(a, sizeof(PgQuery__Node *));
+    us.from_clause[0] = rsn;
+    /* RETURNING: the updated rows follow the inserted ones */
+    us.n_returning_list = is->n_returning_list;
+    us.returning_list = is->returning_list;
+    Binder ub;
+    binder_init(&ub, a, b->cat, b->settings, b->err, &sh, NULL);
+    MdbResult *ur = xcalloc(1, sizeof(MdbResult)); /* engine.c's result_new is private */
+    ur->arena = arena_create(NULL);
+    ur->chunk.scratch = arena_create(NULL);
+    int rc = run_update(c, &ub, &us, pv, np, ur, txn);
+    /* the statement's parse tree is freed by its owner: its strings go back */
+    for (OcRename *r = oc_renamed; r; r = r->next) *r->field = r->orig;
+    oc_renamed = NULL;
+    *n = ur->rows_affected;
+    for (size_t k = 0; !rc && w->ret_rows && ur->rows && k < ur->rows->nchunks; k++)
+        colcoll_append(w->ret_rows, ur->rows->chunks[k], NULL, ur->rows->chunks[k]->count);
+    mdb_result_free(ur);
+    return rc;
+}
+
 static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Value *params, int nparams, MdbResult *r, Txn *txn)
 {
     TableDef *t = binder_find_table(b, is->relation, false);
@@ -550,6 +957,7 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     w.params = params;
     w.nparams = nparams;
     w.keep_keys = true;
+    if (is->on_conflict_clause && on_conflict_setup(c, &w, t, is->on_conflict_clause)) return MDB_FAIL;
     if (is->n_returning_list) {
         /* RETURNING sees the new row under the target's name */
         Binder rb;
@@ -574,6 +982,10 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
         for (int i = 0; i < t->ncols; i++) nomap[i] = -1;
         int rc = write_mapped(&w, &one, nomap);
         arena_destroy(a);
+        i64 updated = 0;
+        if (!rc && w.oc_update) rc = on_conflict_update(c, b, &w, is, params, nparams, txn, &updated);
+        on_conflict_free(&w);
+        w.count += updated;
         if (rc) return MDB_FAIL;
         snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)w.count);
         r->rows_affected = w.count;
@@ -609,7 +1021,11 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
         probe.kind = EXPR_COLREF;
         probe.type = from;
         Expr *o;
-        if (from.id != TYPE_NULL && !(from.id == TYPE_TEXT && from.text_kind == TEXT_UNKNOWN) &&
+        /* an untyped literal of the select list (SELECT 1, NULL, '5') takes the column's type,
+         * as PostgreSQL resolves unknown-type output columns of INSERT … SELECT */
+        const Expr *pe = plan->kind == LOP_PROJECT && plan->u.project.exprs ? plan->u.project.exprs[i] : NULL;
+        bool lit = pe && pe->kind == EXPR_CONST && (pe->literal || pe->u.constant.is_null) && from.id == TYPE_TEXT;
+        if (from.id != TYPE_NULL && !(from.id == TYPE_TEXT && from.text_kind == TEXT_UNKNOWN) && !lit &&
             bind_coerce_assign(b, &probe, to, t->cols[target[i]].name, &o))
             return MDB_FAIL;
     }
@@ -642,9 +1058,12 @@ static int run_insert(MdbConn *c, Binder *b, PgQuery__InsertStmt *is, const Valu
     colcoll_destroy(rows);
     if (w.uk)
         for (int k = 0; k < t->nuniques; k++) keytable_free(&w.uk[k]);
+    i64 updated = 0;
+    if (!rc && w.oc_update) rc = on_conflict_update(c, b, &w, is, params, nparams, txn, &updated);
+    on_conflict_free(&w);
     if (rc) return MDB_FAIL;
-    snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)w.count);
-    r->rows_affected = w.count;
+    snprintf(r->tag, sizeof r->tag, "INSERT 0 %lld", (long long)(w.count + updated));
+    r->rows_affected = w.count + updated;
     return MDB_OK_;
 }
 
@@ -919,6 +1338,7 @@ static int run_delete(MdbConn *c, Binder *b, PgQuery__DeleteStmt *ds, const Valu
     LogicalOp *plan;
     u32 ti;
     if (bind_target_scan(b, ds->relation, ds->using_clause, ds->n_using_clause, ds->with_clause, ds->where_clause, &t, &plan, &ti)) return MDB_FAIL;
+    if (check_rewrite(c, t)) return MDB_FAIL;
     int nret = 0;
     Expr **rex = NULL;
     char **names = NULL;
@@ -1032,7 +1452,6 @@ int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int
 {
     switch (stmt->node_case) {
     case PG_QUERY__NODE__NODE_INSERT_STMT:
-        if (stmt->insert_stmt->on_conflict_clause) return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "ON CONFLICT is not supported yet");
         return run_insert(c, b, stmt->insert_stmt, params, nparams, r, txn);
     case PG_QUERY__NODE__NODE_UPDATE_STMT: return run_update(c, b, stmt->update_stmt, params, nparams, r, txn);
     default: return run_delete(c, b, stmt->delete_stmt, params, nparams, r, txn);

@@ -6,6 +6,8 @@
  *       → SEMI (ANTI) JOIN with the correlated predicates as join condition;
  *   x IN (SELECT y … [correlated-preds]), correlated or not,
  *       → SEMI JOIN on x = y AND the correlated predicates;
+ *   CASE WHEN EXISTS (…) THEN true WHEN … THEN NULL ELSE false END (row-valued IN)
+ *       → as its EXISTS;
  * and, in filters and projections:
  *   (SELECT agg(…) FROM … WHERE inner = outer AND …)
  *       → LEFT JOIN with the subquery grouped by the inner sides of its
@@ -184,6 +186,13 @@ static LogicalOp *unnest_filter_conj(Arena *a, LogicalOp *child, Expr *c)
 {
     bool negate = false;
     Expr *e = c;
+    /* CASE WHEN EXISTS(…) THEN true WHEN … THEN NULL ELSE false END (the binder's row-valued IN):
+     * a filter drops NULL and false alike, so only the first EXISTS counts */
+    if (e->kind == EXPR_CASE && e->nargs == 5 && e->args[0]->kind == EXPR_SUBQUERY && e->args[0]->u.sub.kind == SUBQ_EXISTS &&
+        !e->args[0]->u.sub.negate && e->args[1]->kind == EXPR_CONST && !e->args[1]->u.constant.is_null &&
+        e->args[1]->u.constant.u.b && e->args[3]->kind == EXPR_CONST && e->args[3]->u.constant.is_null &&
+        e->args[4]->kind == EXPR_CONST && !e->args[4]->u.constant.is_null && !e->args[4]->u.constant.u.b)
+        e = e->args[0];
     if (e->kind == EXPR_NOT && e->args[0]->kind == EXPR_SUBQUERY && e->args[0]->u.sub.kind == SUBQ_EXISTS) {
         negate = true;
         e = e->args[0];

@@ -201,7 +201,7 @@ struct LogicalOp {
 };
 
 enum { SETOP_UNION = 1, SETOP_INTERSECT, SETOP_EXCEPT };
-enum { TABLEFUNC_GENERATE_SERIES = 1, TABLEFUNC_UNNEST, TABLEFUNC_REGEXP_MATCHES };
+enum { TABLEFUNC_GENERATE_SERIES = 1, TABLEFUNC_UNNEST, TABLEFUNC_REGEXP_MATCHES, TABLEFUNC_REGEXP_SPLIT, TABLEFUNC_GENERATE_SUBSCRIPTS };
 
 LogicalOp *lop_new(Arena *a, LogicalKind kind, int nchildren);
 /* Sets the output columns to (table, 0..n-1) with the given types. */

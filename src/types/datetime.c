@@ -2992,10 +2992,75 @@ static void numfmt_emit(const char *fmt, const NumFmt *nf, bool neg, const char 
     sb_free(&body);
 }
 
+/* to_char(n, 'RN'): Roman numerals of n rounded to an integer, 1..3999, right-aligned in 15
+ * characters (FM: not padded; 'rn': lower case); other values fill the 15 with '#'. */
+static bool roman_fmt(const char *fmt)
+{
+    const char *p = fmt;
+    if ((p[0] == 'F' || p[0] == 'f') && (p[1] == 'M' || p[1] == 'm')) p += 2;
+    return (p[0] == 'R' || p[0] == 'r') && (p[1] == 'N' || p[1] == 'n') && p[2] == 0;
+}
+
+static bool to_char_roman(Numeric v, const char *fmt, StrBuf *out, Err *err)
+{
+    if (!roman_fmt(fmt)) return false;
+    bool fm = fmt[0] == 'F' || fmt[0] == 'f';
+    const char *p = fm ? fmt + 2 : fmt;
+    bool lower = p[0] == 'r';
+    Numeric r;
+    i64 n = 0;
+    if (numeric_is_special(v) || numeric_round(v, 0, &r, err) || numeric_to_int64(r, &n, err)) {
+        err_clear(err);
+        n = 0;
+    }
+    if (n < 1 || n > 3999) {
+        sb_puts(out, "###############");
+        return true;
+    }
+    static const char *const sym[] = {"M", "CM", "D", "CD", "C", "XC", "L", "XL", "X", "IX", "V", "IV", "I"};
+    static const int val[] = {1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1};
+    char buf[32];
+    size_t o = 0;
+    for (int k = 0; k < 13; k++)
+        while (n >= val[k]) {
+            for (const char *c = sym[k]; *c; c++) buf[o++] = lower ? (char)(*c + 32) : *c;
+            n -= val[k];
+        }
+    buf[o] = 0;
+    for (size_t k = o; !fm && k < 15; k++) sb_putc(out, ' ');
+    sb_puts(out, buf);
+    return true;
+}
+
 int dt_to_char_numeric(Numeric v, const char *fmt, StrBuf *out, Err *err)
 {
+    if (to_char_roman(v, fmt, out, err)) return MDB_OK_;
     NumFmt nf;
     numfmt_parse(fmt, &nf);
+    if (numeric_is_special(v)) {
+        /* PostgreSQL 15: NaN right-aligned in the integer digits (when at least three), else
+         * and for ±Infinity every digit position shows '#' */
+        bool neg = !numeric_is_nan(v) && numeric_sign(v) < 0;
+        if (numeric_is_nan(v) && nf.pre >= 3 && !nf.eeee) {
+            for (int i = 0; !nf.fm && i < nf.pre - 2; i++) sb_putc(out, ' ');
+            sb_puts(out, "NaN");
+            return MDB_OK_;
+        }
+        if (nf.eeee) {
+            sb_putc(out, ' ');
+            sb_puts(out, "#.");
+            for (int i = 0; i < nf.post + 4; i++) sb_putc(out, '#');
+            return MDB_OK_;
+        }
+        char ip[64], fp[64];
+        int pre = nf.pre < 63 ? nf.pre : 63, post = nf.post < 63 ? nf.post : 63;
+        memset(ip, '#', (size_t)pre);
+        ip[pre] = 0;
+        memset(fp, '#', (size_t)post);
+        fp[post] = 0;
+        numfmt_emit(fmt, &nf, neg, ip, fp, out);
+        return MDB_OK_;
+    }
     if (nf.eeee) {
         char tmp[64];
         int prec = nf.post;
@@ -3027,13 +3092,15 @@ int dt_to_char_numeric(Numeric v, const char *fmt, StrBuf *out, Err *err)
 int dt_to_char_double(double v, const char *fmt, StrBuf *out, Err *err)
 {
     Numeric n;
-    if (isnan(v) || isinf(v)) {
-        NumFmt nf;
-        numfmt_parse(fmt, &nf);
-        int w = nf.pre + nf.post + (nf.point ? 1 : 0) + 1;
-        for (int i = 0; i < w; i++) sb_putc(out, i == 0 ? ' ' : '#');
+    if (roman_fmt(fmt)) {
+        Numeric rn;
+        if (isnan(v) || isinf(v) || fabs(v) > 1e15 || numeric_from_double(v, &rn, err)) rn = NUMERIC_NAN;
+        err_clear(err);
+        to_char_roman(rn, fmt, out, err);
         return MDB_OK_;
     }
+    if (isnan(v) || isinf(v)) /* as numeric's NaN and ±Infinity */
+        return dt_to_char_numeric(isnan(v) ? NUMERIC_NAN : v > 0 ? NUMERIC_PINF : NUMERIC_NINF, fmt, out, err);
     /* PG rounds float8 to 15 significant digits first */
     if (numeric_from_double(v, &n, err)) return MDB_FAIL;
     return dt_to_char_numeric(n, fmt, out, err);

@@ -306,10 +306,12 @@ int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err)
         i++;
     }
     if (word_eq(s + body, end - body, "nan")) {
-        return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "NaN is not supported for type numeric");
+        *out = NUMERIC_NAN;
+        return MDB_OK_;
     }
     if (word_eq(s + i, end - i, "infinity") || word_eq(s + i, end - i, "inf")) {
-        return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "infinity is not supported for type numeric");
+        *out = neg ? NUMERIC_NINF : NUMERIC_PINF;
+        return MDB_OK_;
     }
     /* digits [ . digits ] */
     size_t int_start = i;
@@ -387,6 +389,16 @@ int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err)
 
 size_t numeric_to_text(Numeric v, char *buf, size_t cap)
 {
+    if (numeric_is_special(v)) {
+        const char *w = numeric_is_nan(v) ? "NaN" : (v & 0xFF) == NUMERIC_TAG_PINF ? "Infinity" : "-Infinity";
+        size_t n = strlen(w);
+        if (cap > 0) {
+            size_t k = n < cap - 1 ? n : cap - 1;
+            memcpy(buf, w, k);
+            buf[k] = 0;
+        }
+        return n;
+    }
     char tmp[NUMERIC_MAX_TEXT_LEN];
     i128 c = numeric_coef(v);
     int scale = numeric_scale(v);
@@ -421,8 +433,10 @@ Numeric numeric_from_int64(i64 x) { return numeric_make((i128)x, 0); }
 
 int numeric_from_double(double d, Numeric *out, Err *err)
 {
-    if (isnan(d)) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "cannot convert NaN to numeric");
-    if (isinf(d)) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "cannot convert infinity to numeric");
+    if (isnan(d) || isinf(d)) {
+        *out = isnan(d) ? NUMERIC_NAN : d > 0 ? NUMERIC_PINF : NUMERIC_NINF;
+        return MDB_OK_;
+    }
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%.*g", 15, d);
     return numeric_from_text(buf, (size_t)n, out, err);
@@ -430,12 +444,30 @@ int numeric_from_double(double d, Numeric *out, Err *err)
 
 int numeric_from_float4(float f, Numeric *out, Err *err)
 {
-    if (isnan(f)) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "cannot convert NaN to numeric");
-    if (isinf(f)) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "cannot convert infinity to numeric");
+    if (isnan(f) || isinf(f)) {
+        *out = isnan(f) ? NUMERIC_NAN : f > 0 ? NUMERIC_PINF : NUMERIC_NINF;
+        return MDB_OK_;
+    }
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%.*g", 6, (double)f);
     return numeric_from_text(buf, (size_t)n, out, err);
 }
+
+/* NaN and ±Infinity have no integer form (PostgreSQL's 0A000). */
+static int special_to_int(Numeric v, const char *type, Err *err)
+{
+    return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "cannot convert %s to %s", numeric_is_nan(v) ? "NaN" : "infinity", type);
+}
+
+/* Sign of any value: -1, 0 or 1; ±Infinity count as ±1, NaN as 0. */
+static int sign_any(Numeric v)
+{
+    if (numeric_is_special(v)) return numeric_is_nan(v) ? 0 : (v & 0xFF) == NUMERIC_TAG_PINF ? 1 : -1;
+    i128 c = numeric_coef(v);
+    return c < 0 ? -1 : c > 0;
+}
+
+static Numeric inf_of(int sign) { return sign < 0 ? NUMERIC_NINF : NUMERIC_PINF; }
 
 /* Coefficient rounded (half away from zero) to scale 0. */
 static i128 round_to_integer(Numeric v)
@@ -452,6 +484,7 @@ static i128 round_to_integer(Numeric v)
 
 int numeric_to_int64(Numeric v, i64 *out, Err *err)
 {
+    if (numeric_is_special(v)) return special_to_int(v, "bigint", err);
     i128 x = round_to_integer(v);
     if (x < INT64_MIN || x > INT64_MAX) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, "bigint out of range");
     *out = (i64)x;
@@ -460,6 +493,7 @@ int numeric_to_int64(Numeric v, i64 *out, Err *err)
 
 int numeric_to_int32(Numeric v, i32 *out, Err *err)
 {
+    if (numeric_is_special(v)) return special_to_int(v, "integer", err);
     i128 x = round_to_integer(v);
     if (x < INT32_MIN || x > INT32_MAX) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, "integer out of range");
     *out = (i32)x;
@@ -468,6 +502,7 @@ int numeric_to_int32(Numeric v, i32 *out, Err *err)
 
 int numeric_to_int16(Numeric v, i16 *out, Err *err)
 {
+    if (numeric_is_special(v)) return special_to_int(v, "smallint", err);
     i128 x = round_to_integer(v);
     if (x < INT16_MIN || x > INT16_MAX) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, "smallint out of range");
     *out = (i16)x;
@@ -479,6 +514,7 @@ static const double exact_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7
 
 double numeric_to_double(Numeric v)
 {
+    if (numeric_is_special(v)) return numeric_is_nan(v) ? NAN : sign_any(v) * (double)INFINITY;
     i128 c = numeric_coef(v);
     int s = numeric_scale(v);
     /* both operands exact in a double, so one division rounds correctly */
@@ -490,6 +526,7 @@ double numeric_to_double(Numeric v)
 
 float numeric_to_float4(Numeric v)
 {
+    if (numeric_is_special(v)) return numeric_is_nan(v) ? NAN : sign_any(v) * INFINITY;
     char buf[NUMERIC_MAX_TEXT_LEN];
     numeric_to_text(v, buf, sizeof buf);
     return strtof(buf, NULL);
@@ -501,6 +538,12 @@ float numeric_to_float4(Numeric v)
 
 static int add_signed(Numeric a, Numeric b, bool negate_b, Numeric *out, Err *err)
 {
+    if (MDB_UNLIKELY(numeric_is_special(a) || numeric_is_special(b))) {
+        int ia = numeric_is_inf(a) ? sign_any(a) : 0, ib = numeric_is_inf(b) ? sign_any(b) * (negate_b ? -1 : 1) : 0;
+        if (numeric_is_nan(a) || numeric_is_nan(b) || (ia && ib && ia != ib)) *out = NUMERIC_NAN;
+        else *out = inf_of(ia ? ia : ib);
+        return MDB_OK_;
+    }
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     if (negate_b) cb = -cb;
     int sa = numeric_scale(a), sb = numeric_scale(b);
@@ -524,6 +567,11 @@ int numeric_sub(Numeric a, Numeric b, Numeric *out, Err *err) { return add_signe
 
 int numeric_mul(Numeric a, Numeric b, Numeric *out, Err *err)
 {
+    if (MDB_UNLIKELY(numeric_is_special(a) || numeric_is_special(b))) {
+        int sg = sign_any(a) * sign_any(b); /* Infinity × 0 is NaN */
+        *out = numeric_is_nan(a) || numeric_is_nan(b) || sg == 0 ? NUMERIC_NAN : inf_of(sg);
+        return MDB_OK_;
+    }
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     int s = numeric_scale(a) + numeric_scale(b);
     u128 ma = uabs128(ca), mb = uabs128(cb);
@@ -612,8 +660,23 @@ static int div_core(Numeric a, Numeric b, int rscale, bool mode_trunc, Numeric *
     return fit_wide_max(neg, q, R, rscale, out, err);
 }
 
+/* Division with a special operand (PostgreSQL 15): NaN wins; ±Infinity / ±Infinity is NaN;
+ * x / ±Infinity is 0; ±Infinity / 0 fails like any division by zero. */
+static bool div_special(Numeric a, Numeric b, Numeric *out, int *rc, Err *err)
+{
+    if (MDB_LIKELY(!numeric_is_special(a) && !numeric_is_special(b))) return false;
+    *rc = MDB_OK_;
+    if (numeric_is_nan(a) || numeric_is_nan(b)) *out = NUMERIC_NAN;
+    else if (numeric_is_inf(b)) *out = numeric_is_inf(a) ? NUMERIC_NAN : numeric_make(0, 0);
+    else if (numeric_coef(b) == 0) *rc = err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
+    else *out = inf_of(sign_any(a) * sign_any(b));
+    return true;
+}
+
 int numeric_div(Numeric a, Numeric b, Numeric *out, Err *err)
 {
+    int rc;
+    if (div_special(a, b, out, &rc, err)) return rc;
     if (numeric_coef(b) == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
     return div_core(a, b, select_div_scale(a, b), false, out, err);
 }
@@ -622,16 +685,31 @@ int numeric_div_scale(Numeric a, Numeric b, int scale, Numeric *out, Err *err)
 {
     if (scale < 0) scale = 0;
     if (scale > NUMERIC_MAX_SCALE) scale = NUMERIC_MAX_SCALE;
+    int rc;
+    if (div_special(a, b, out, &rc, err)) return rc;
     return div_core(a, b, scale, false, out, err);
 }
 
 int numeric_div_trunc(Numeric a, Numeric b, Numeric *out, Err *err)
 {
+    int rc;
+    if (div_special(a, b, out, &rc, err)) return rc;
     return div_core(a, b, 0, true, out, err);
 }
 
 int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err)
 {
+    if (MDB_UNLIKELY(numeric_is_special(a) || numeric_is_special(b))) {
+        /* PostgreSQL 15: NaN wins; ±Infinity % y is NaN; x % ±Infinity is x; x % 0 fails */
+        if (numeric_is_nan(a) || numeric_is_nan(b) || numeric_is_inf(a)) {
+            if (!numeric_is_nan(a) && !numeric_is_nan(b) && numeric_is_zero(b))
+                return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
+            *out = NUMERIC_NAN;
+        } else {
+            *out = a;
+        }
+        return MDB_OK_;
+    }
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     if (cb == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
     int sa = numeric_scale(a), sb = numeric_scale(b);
@@ -649,18 +727,30 @@ int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err)
     return fit_wide(ca < 0, r, s, out, err);
 }
 
-Numeric numeric_neg(Numeric a) { return numeric_make(-numeric_coef(a), numeric_scale(a)); }
+Numeric numeric_neg(Numeric a)
+{
+    if (numeric_is_special(a)) return numeric_is_nan(a) ? a : inf_of(-sign_any(a));
+    return numeric_make(-numeric_coef(a), numeric_scale(a));
+}
 
 Numeric numeric_abs(Numeric a)
 {
+    if (numeric_is_special(a)) return numeric_is_nan(a) ? a : NUMERIC_PINF;
     i128 c = numeric_coef(a);
     return c < 0 ? numeric_make(-c, numeric_scale(a)) : a;
 }
 
-int numeric_sign(Numeric a)
+int numeric_sign(Numeric a) { return sign_any(a); }
+
+/* Rank of a value's class: -Infinity, numbers, Infinity, NaN (PostgreSQL's sort order). */
+static int special_rank(Numeric v)
 {
-    i128 c = numeric_coef(a);
-    return c < 0 ? -1 : c > 0;
+    switch (v & 0xFF) {
+    case NUMERIC_TAG_NINF: return 0;
+    case NUMERIC_TAG_PINF: return 2;
+    case NUMERIC_TAG_NAN: return 3;
+    default: return 1;
+    }
 }
 
 int numeric_cmp(Numeric a, Numeric b)
@@ -668,10 +758,17 @@ int numeric_cmp(Numeric a, Numeric b)
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     int sa = numeric_scale(a), sb = numeric_scale(b);
     if (sa == sb) return ca < cb ? -1 : ca > cb;
-    /* Comparison kernels run over every slot of a vector, NULLs included, and
-     * a NULL's slot may hold anything: a scale beyond the powers table must
-     * not index it (the result is discarded). */
-    if (MDB_UNLIKELY(sa > 38 || sb > 38)) return 0;
+    /* NaN and ±Infinity order by class; and comparison kernels run over every slot of a vector,
+     * NULLs included, whose bits may be anything: a scale beyond the powers table must not index
+     * it (such a result is discarded) */
+    if (MDB_UNLIKELY(sa > NUMERIC_MAX_SCALE || sb > NUMERIC_MAX_SCALE)) {
+        /* a real special value has coefficient 0 and one of the three tags; anything else is junk */
+        bool ja = sa > NUMERIC_MAX_SCALE && (ca != 0 || sa < NUMERIC_TAG_NAN);
+        bool jb = sb > NUMERIC_MAX_SCALE && (cb != 0 || sb < NUMERIC_TAG_NAN);
+        if (ja || jb) return 0;
+        int ra = special_rank(a), rb = special_rank(b);
+        return ra < rb ? -1 : ra > rb;
+    }
     int sga = ca < 0 ? -1 : ca > 0, sgb = cb < 0 ? -1 : cb > 0;
     if (sga != sgb) return sga < sgb ? -1 : 1;
     if (sga == 0) return 0;
@@ -691,6 +788,7 @@ int numeric_cmp(Numeric a, Numeric b)
 
 Numeric numeric_trim_scale(Numeric a)
 {
+    if (numeric_is_special(a)) return a;
     i128 c = numeric_coef(a);
     int s = numeric_scale(a);
     if (c == 0) return numeric_make(0, 0);
@@ -722,6 +820,10 @@ u64 numeric_hash(Numeric a)
  * padded with zeros when s exceeds the current scale (as far as fits). */
 static int round_mode(Numeric a, int s, int mode, Numeric *out, Err *err)
 {
+    if (numeric_is_special(a)) { /* rounding keeps NaN and ±Infinity */
+        *out = a;
+        return MDB_OK_;
+    }
     i128 c = numeric_coef(a);
     int sc = numeric_scale(a);
     if (s > NUMERIC_MAX_SCALE) s = NUMERIC_MAX_SCALE;
@@ -778,7 +880,7 @@ int numeric_round(Numeric a, int s, Numeric *out, Err *err) { return round_mode(
 int numeric_trunc(Numeric a, int s, Numeric *out, Err *err) { return round_mode(a, s, 1, out, err); }
 int numeric_ceil(Numeric a, Numeric *out, Err *err)
 {
-    if (numeric_scale(a) == 0) {
+    if (numeric_scale(a) == 0 || numeric_is_special(a)) {
         *out = a;
         return MDB_OK_;
     }
@@ -786,7 +888,7 @@ int numeric_ceil(Numeric a, Numeric *out, Err *err)
 }
 int numeric_floor(Numeric a, Numeric *out, Err *err)
 {
-    if (numeric_scale(a) == 0) {
+    if (numeric_scale(a) == 0 || numeric_is_special(a)) {
         *out = a;
         return MDB_OK_;
     }
@@ -795,6 +897,10 @@ int numeric_floor(Numeric a, Numeric *out, Err *err)
 
 int numeric_rescale(Numeric a, int scale, Numeric *out, Err *err)
 {
+    if (numeric_is_special(a)) {
+        *out = a;
+        return MDB_OK_;
+    }
     if (scale > NUMERIC_MAX_SCALE) scale = NUMERIC_MAX_SCALE;
     if (scale < 0) scale = 0;
     int sc = numeric_scale(a);
@@ -811,6 +917,16 @@ int numeric_rescale(Numeric a, int scale, Numeric *out, Err *err)
 
 int numeric_apply_typmod(Numeric a, int precision, int scale, Numeric *out, Err *err)
 {
+    if (numeric_is_special(a)) {
+        /* NaN fits any numeric(p, s); an infinity none (PostgreSQL 15) */
+        if (numeric_is_inf(a)) {
+            err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, "numeric field overflow");
+            err_detail(err, "A field with precision %d, scale %d cannot hold an infinite value.", precision, scale);
+            return MDB_FAIL;
+        }
+        *out = a;
+        return MDB_OK_;
+    }
     Numeric r;
     int s = scale > NUMERIC_MAX_SCALE ? NUMERIC_MAX_SCALE : scale;
     if (round_mode(a, s, 0, &r, err)) return MDB_FAIL;
@@ -868,6 +984,11 @@ static U256 u256_isqrt(const U256 *n)
 
 int numeric_sqrt(Numeric a, Numeric *out, Err *err)
 {
+    if (numeric_is_special(a)) {
+        if (sign_any(a) < 0) return err_set(err, "2201F", "cannot take square root of a negative number");
+        *out = a;
+        return MDB_OK_;
+    }
     i128 c = numeric_coef(a);
     if (c < 0) return err_set(err, "2201F", "cannot take square root of a negative number");
     int sa = numeric_scale(a);
@@ -937,6 +1058,10 @@ static long double to_long_double(Numeric v)
 
 int numeric_exp(Numeric a, Numeric *out, Err *err)
 {
+    if (numeric_is_special(a)) { /* exp(-Infinity) is 0 */
+        *out = numeric_is_nan(a) || sign_any(a) > 0 ? a : numeric_make(0, 0);
+        return MDB_OK_;
+    }
     double val = numeric_to_double(a) * 0.434294481903252;
     if (val > 1000) val = 1000;
     if (val < -1000) val = -1000;
@@ -947,7 +1072,8 @@ int numeric_exp(Numeric a, Numeric *out, Err *err)
 
 static int ln_checks(Numeric a, Err *err)
 {
-    i128 c = numeric_coef(a);
+    if (numeric_is_nan(a)) return MDB_OK_;
+    int c = sign_any(a);
     if (c == 0) return err_set(err, SQLSTATE_INVALID_ARGUMENT_FOR_LOG, "cannot take logarithm of zero");
     if (c < 0) return err_set(err, SQLSTATE_INVALID_ARGUMENT_FOR_LOG, "cannot take logarithm of a negative number");
     return MDB_OK_;
@@ -955,6 +1081,11 @@ static int ln_checks(Numeric a, Err *err)
 
 int numeric_ln(Numeric a, Numeric *out, Err *err)
 {
+    if (numeric_is_special(a)) {
+        if (ln_checks(a, err)) return MDB_FAIL;
+        *out = a; /* ln(NaN) NaN, ln(Infinity) Infinity */
+        return MDB_OK_;
+    }
     if (ln_checks(a, err)) return MDB_FAIL;
     int rscale = clamp_scale(MDB_MAX(MIN_SIG_DIGITS - estimate_ln_dweight(a), numeric_scale(a)));
     return from_long_double(logl(to_long_double(a)), rscale, out, err);
@@ -962,6 +1093,18 @@ int numeric_ln(Numeric a, Numeric *out, Err *err)
 
 int numeric_log(Numeric base, Numeric a, Numeric *out, Err *err)
 {
+    if (numeric_is_special(base) || numeric_is_special(a)) {
+        /* PostgreSQL 15: NaN wins; log(Infinity, Infinity) is NaN, log(Infinity, x) 0, log(b, Infinity) Infinity */
+        if (numeric_is_nan(base) || numeric_is_nan(a)) {
+            *out = NUMERIC_NAN;
+            return MDB_OK_;
+        }
+        if (ln_checks(base, err) || ln_checks(a, err)) return MDB_FAIL;
+        if (numeric_is_inf(base)) *out = numeric_is_inf(a) ? NUMERIC_NAN : numeric_make(0, 0);
+        else if (numeric_cmp(base, numeric_make(1, 0)) == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
+        else *out = inf_of(numeric_cmp(base, numeric_make(1, 0)));
+        return MDB_OK_;
+    }
     if (ln_checks(base, err) || ln_checks(a, err)) return MDB_FAIL;
     if (numeric_cmp(base, numeric_make(1, 0)) == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
     int rdw = estimate_ln_dweight(a) - estimate_ln_dweight(base);
@@ -974,8 +1117,52 @@ int numeric_log(Numeric base, Numeric a, Numeric *out, Err *err)
 
 int numeric_log10(Numeric a, Numeric *out, Err *err) { return numeric_log(numeric_make(10, 0), a, out, err); }
 
+/* power() with NaN or ±Infinity (PostgreSQL 15's rules). */
+static int power_special(Numeric a, Numeric b, Numeric *out, Err *err)
+{
+    Numeric one = numeric_make(1, 0);
+    if (!numeric_is_special(a) && numeric_cmp(a, one) == 0) { /* 1 ^ anything, NaN included */
+        *out = numeric_make(1, 0);
+        return MDB_OK_;
+    }
+    if (numeric_is_zero(b)) { /* anything ^ 0 */
+        *out = numeric_make(1, 0);
+        return MDB_OK_;
+    }
+    if (numeric_is_nan(a) || numeric_is_nan(b)) {
+        *out = NUMERIC_NAN;
+        return MDB_OK_;
+    }
+    int sb = sign_any(b);
+    if (numeric_is_inf(b)) {
+        if (numeric_is_zero(a) && sb < 0) return err_set(err, "2201F", "zero raised to a negative power is undefined");
+        Numeric m = numeric_abs(a);
+        int c = numeric_cmp(m, one); /* |a| against 1 */
+        if (c == 0) *out = numeric_make(1, 0);
+        else *out = (c > 0) == (sb > 0) ? NUMERIC_PINF : numeric_make(0, 0);
+        return MDB_OK_;
+    }
+    /* a is ±Infinity, b finite and not 0 */
+    if (sb < 0) {
+        *out = numeric_make(0, 0);
+        return MDB_OK_;
+    }
+    if (sign_any(a) > 0) {
+        *out = NUMERIC_PINF;
+        return MDB_OK_;
+    }
+    /* -Infinity ^ b: -Infinity for an odd integer b, else Infinity */
+    i128 cb = numeric_coef(b);
+    int s = numeric_scale(b);
+    bool is_int = s == 0 || cb % numeric_pow10(s) == 0;
+    bool odd = is_int && ((cb / numeric_pow10(s)) % 2 != 0);
+    *out = odd ? NUMERIC_NINF : NUMERIC_PINF;
+    return MDB_OK_;
+}
+
 int numeric_power(Numeric a, Numeric b, Numeric *out, Err *err)
 {
+    if (numeric_is_special(a) || numeric_is_special(b)) return power_special(a, b, out, err);
     i128 ca = numeric_coef(a);
     int sb = numeric_scale(b);
     i128 cb = numeric_coef(b);

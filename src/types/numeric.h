@@ -9,7 +9,10 @@
  * integer part does not fit the function fails with 22003 "value overflows
  * numeric format".  Arithmetic follows PostgreSQL 15's numeric rules for the
  * result scale (add/sub: max of scales, mul: sum, div: select_div_scale) and
- * its error messages.  NaN and ±Infinity are not representable (0A000).
+ * its error messages.  NaN, Infinity and -Infinity (PostgreSQL 15) are tagged
+ * values: coefficient 0 and a scale byte beyond NUMERIC_MAX_SCALE
+ * (NUMERIC_TAG_*); numeric_is_special tells them apart.  They order as PG's:
+ * -Infinity < every number < Infinity < NaN, and NaN equals NaN.
  *
  * All functions are pure and allocation-free; fallible ones return MDB_OK_ or
  * MDB_FAIL with the error recorded in `err`.  See src/types/README.md.
@@ -50,7 +53,17 @@ static inline Numeric numeric_make(i128 coef, int scale)
 }
 static inline i128 numeric_coef(Numeric v) { return v >> 8; }
 static inline int numeric_scale(Numeric v) { return (int)(v & 0xFF); }
-static inline bool numeric_is_zero(Numeric v) { return (v >> 8) == 0; }
+/* The special values: scale bytes no number has. */
+#define NUMERIC_TAG_NAN 0xFD
+#define NUMERIC_TAG_PINF 0xFE
+#define NUMERIC_TAG_NINF 0xFF
+#define NUMERIC_NAN ((Numeric)NUMERIC_TAG_NAN)
+#define NUMERIC_PINF ((Numeric)NUMERIC_TAG_PINF)
+#define NUMERIC_NINF ((Numeric)NUMERIC_TAG_NINF)
+static inline bool numeric_is_special(Numeric v) { return (v & 0xFF) > NUMERIC_MAX_SCALE; }
+static inline bool numeric_is_nan(Numeric v) { return (v & 0xFF) == NUMERIC_TAG_NAN; }
+static inline bool numeric_is_inf(Numeric v) { return (v & 0xFF) >= NUMERIC_TAG_PINF; }
+static inline bool numeric_is_zero(Numeric v) { return (v >> 8) == 0 && !numeric_is_special(v); }
 
 /* 10^n for 0 <= n <= 38. */
 extern i128 numeric_pow10_tab[39];
@@ -77,7 +90,8 @@ static inline bool numeric_addsub_fast(Numeric a, Numeric b, bool sub, Numeric *
 {
     i64 x, y, r64;
     int sa0 = (int)(a & 0xFF), sb0 = (int)(b & 0xFF);
-    if (MDB_LIKELY(numeric_small(a, &x) && numeric_small(b, &y))) {
+    /* (sa0 | sb0) < 64: no special value (NaN, ±Infinity have scale bytes above 250) */
+    if (MDB_LIKELY(numeric_small(a, &x) && numeric_small(b, &y) && (sa0 | sb0) < 64)) {
         if (sa0 == sb0) {
             if (!(sub ? __builtin_sub_overflow(x, y, &r64) : __builtin_add_overflow(x, y, &r64))) {
                 *out = numeric_make(r64, sa0);
@@ -99,6 +113,7 @@ static inline bool numeric_addsub_fast(Numeric a, Numeric b, bool sub, Numeric *
     }
     int sa = (int)(a & 0xFF), sb = (int)(b & 0xFF);
     i128 ca = a >> 8, cb = b >> 8, r;
+    if (sa > NUMERIC_MAX_SCALE || sb > NUMERIC_MAX_SCALE) return false;
     if (sa != sb) {
         /* align the smaller scale (1 - l_discount): small coefficients only,
          * so the product stays far inside 128 bits */
@@ -119,7 +134,7 @@ int numeric_cmp(Numeric a, Numeric b);
  * constant of the column's scale: l_discount BETWEEN 0.05 AND 0.07). */
 static inline int numeric_cmp_inline(Numeric a, Numeric b)
 {
-    if ((a & 0xFF) == (b & 0xFF)) {
+    if ((a & 0xFF) == (b & 0xFF)) { /* also two equal special values (coefficients 0) */
         i128 ca = a >> 8, cb = b >> 8;
         return (ca > cb) - (ca < cb);
     }
@@ -147,7 +162,8 @@ static inline bool numeric_mul_fast(Numeric a, Numeric b, Numeric *out)
 
 /* Parses PostgreSQL numeric text: surrounding whitespace, sign, digits with
  * an optional point, optional exponent (1.5e3).  Errors: 22P02 invalid input
- * syntax, 22003 value overflows numeric format, 0A000 for NaN/Infinity. */
+ * syntax, 22003 value overflows numeric format.  NaN, [+-]Infinity and
+ * [+-]inf (any case) are the special values. */
 int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err);
 /* Writes the value with exactly `scale` digits after the point, as PG
  * prints it; NUL-terminates when room.  Returns the length (excl. NUL). */
@@ -180,7 +196,7 @@ int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err);
 Numeric numeric_neg(Numeric a);
 Numeric numeric_abs(Numeric a);
 /* -1, 0, 1 with scale 0 (PG's sign(numeric) returns numeric). */
-int numeric_sign(Numeric a);
+int numeric_sign(Numeric a); /* NaN: 0 (callers check numeric_is_nan first) */
 /* Compares by value: 1.0 = 1.00.  Returns <0, 0, >0. */
 /* Equal values hash equal whatever their scale. */
 u64 numeric_hash(Numeric a);

@@ -48,7 +48,7 @@ typedef struct LType {
     u8 elem;     /* element TypeId for TYPE_LIST */
     u8 pad;
     i32 mod1;    /* numeric precision / varchar length; -1 = none */
-    i32 mod2;    /* numeric scale; -1 = none */
+    i32 mod2;    /* numeric scale, set (possibly negative, -1000..1000) whenever mod1 >= 0; else -1 */
 } LType;
 
 static inline LType ltype(TypeId id)

@@ -55,7 +55,7 @@ const char *type_id_name(TypeId id)
 const char *type_name(LType t, char *buf, size_t cap)
 {
     if (t.id == TYPE_NUMERIC && t.mod1 >= 0) {
-        snprintf(buf, cap, "numeric(%d,%d)", t.mod1, t.mod2 < 0 ? 0 : t.mod2);
+        snprintf(buf, cap, "numeric(%d,%d)", t.mod1, t.mod2);
         return buf;
     }
     if (t.id == TYPE_TEXT && t.text_kind == TEXT_VARCHAR) {

@@ -3579,8 +3579,6 @@ static const NumCase DEVIATIONS[] = {
     {"in", "0.000000000000000000000000000000000000001", "", "0.00000000000000000000000000000000000"},
     {"in", "123456789012345678901234567890123456", "", "ERR:22003:value overflows numeric format"},
     {"in", "1e1001", "", "ERR:22003:value overflows numeric format"},
-    {"in", "NaN", "", "ERR:0A000:NaN is not supported for type numeric"},
-    {"in", "Infinity", "", "ERR:0A000:infinity is not supported for type numeric"},
     {"fromf8", "1.7976931348623157e308", "", "ERR:22003:value overflows numeric format"},
 };
 
@@ -3744,8 +3742,21 @@ static void test_overflow(void)
     CHECK(err.detail && strcmp(err.detail, "A field with precision 2, scale 2 must round to an absolute value less "
                                            "than 1.") == 0);
     CHECK_ERR(&err, "22003", "numeric field overflow");
-    CHECK(numeric_from_double(0.0 / 0.0, &r, &err) != 0);
-    CHECK_ERR(&err, "0A000", NULL);
+    /* NaN and ±Infinity (PostgreSQL 15) */
+    CHECK(numeric_from_double(0.0 / 0.0, &r, &err) == 0 && numeric_is_nan(r));
+    CHECK(numeric_from_double(-1.0 / 0.0, &r, &err) == 0 && numeric_is_inf(r) && numeric_sign(r) < 0);
+    CHECK(numeric_cmp(NUMERIC_NINF, numeric_make(-1, 0)) < 0 && numeric_cmp(NUMERIC_PINF, numeric_make(1, 0)) > 0);
+    CHECK(numeric_cmp(NUMERIC_NAN, NUMERIC_PINF) > 0 && numeric_cmp(NUMERIC_NAN, NUMERIC_NAN) == 0);
+    CHECK(numeric_hash(NUMERIC_NAN) == numeric_hash(NUMERIC_NAN) && !numeric_is_zero(NUMERIC_NAN));
+    CHECK(numeric_sub(NUMERIC_PINF, NUMERIC_PINF, &r, &err) == 0 && numeric_is_nan(r));
+    CHECK(numeric_mul(NUMERIC_NINF, numeric_make(-2, 0), &r, &err) == 0 && r == NUMERIC_PINF);
+    CHECK(numeric_div(numeric_make(5, 0), NUMERIC_NINF, &r, &err) == 0 && numeric_is_zero(r));
+    CHECK(numeric_div(NUMERIC_PINF, numeric_make(0, 0), &r, &err) != 0);
+    CHECK_ERR(&err, "22012", "division by zero");
+    CHECK(numeric_apply_typmod(NUMERIC_PINF, 10, 2, &r, &err) != 0);
+    CHECK_ERR(&err, "22003", "numeric field overflow");
+    CHECK(numeric_to_int64(NUMERIC_NAN, &(i64){0}, &err) != 0);
+    CHECK_ERR(&err, "0A000", "cannot convert NaN to bigint");
 }
 
 void suite_numeric(void)

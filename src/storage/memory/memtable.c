@@ -231,23 +231,93 @@ void memtable_add_column(MemTable *t, LType type, const Value *fill)
 
 void memtable_drop_column(MemTable *t, int col)
 {
+    memtable_column_save_free(memtable_detach_column(t, col));
+}
+
+MemColumnSave *memtable_detach_column(MemTable *t, int col)
+{
     pthread_mutex_lock(&t->mu);
     free(t->stats);
     t->stats = NULL;
+    MemColumnSave *sv = xcalloc(1, sizeof(MemColumnSave));
+    sv->col = col;
+    sv->type = t->types[col];
+    sv->nsegs = t->nsegs;
+    sv->vecs = xcalloc(t->nsegs + 1, sizeof(Vector));
+    sv->counts = xcalloc(t->nsegs + 1, sizeof(u32));
     for (size_t i = 0; i < t->nsegs; i++) {
         MemSegment *s = t->segs[i];
-        free(s->cols[col].data);
-        free(s->cols[col].nulls);
+        sv->vecs[i] = s->cols[col];
+        sv->counts[i] = atomic_load(&s->count);
         memmove(&s->cols[col], &s->cols[col + 1], sizeof(Vector) * (size_t)(t->ncols - col - 1));
     }
     memmove(&t->types[col], &t->types[col + 1], sizeof(LType) * (size_t)(t->ncols - col - 1));
     t->ncols--;
     pthread_mutex_unlock(&t->mu);
+    return sv;
 }
 
-int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, void *ctx)
+void memtable_restore_column(MemTable *t, MemColumnSave *sv, bool replace)
 {
     pthread_mutex_lock(&t->mu);
+    free(t->stats);
+    t->stats = NULL;
+    int col = sv->col;
+    if (!replace) {
+        t->types = xrealloc(t->types, sizeof(LType) * (size_t)(t->ncols + 1));
+        memmove(&t->types[col + 1], &t->types[col], sizeof(LType) * (size_t)(t->ncols - col));
+    }
+    t->types[col] = sv->type;
+    for (size_t i = 0; i < t->nsegs; i++) {
+        MemSegment *s = t->segs[i];
+        if (replace) {
+            free(s->cols[col].data);
+            free(s->cols[col].nulls);
+        } else {
+            s->cols = xrealloc(s->cols, sizeof(Vector) * (size_t)(t->ncols + 1));
+            memmove(&s->cols[col + 1], &s->cols[col], sizeof(Vector) * (size_t)(t->ncols - col));
+        }
+        if (i < sv->nsegs) {
+            /* rows appended since belong to the transaction being rolled back (or were
+             * written by none: other writers wait for the DDL): NULL keeps them harmless */
+            s->cols[col] = sv->vecs[i];
+            u32 n = atomic_load(&s->count);
+            for (u32 r = sv->counts[i]; r < n; r++) s->cols[col].nulls[r] = 1;
+        } else {
+            seg_init_col(t, &s->cols[col], sv->type);
+            memset(s->cols[col].nulls, 1, MEM_SEGMENT_ROWS);
+        }
+    }
+    if (!replace) t->ncols++;
+    sv->nsegs = 0; /* the vectors belong to the table again */
+    pthread_mutex_unlock(&t->mu);
+    memtable_column_save_free(sv);
+}
+
+void memtable_column_save_free(MemColumnSave *sv)
+{
+    if (!sv) return;
+    for (size_t i = 0; i < sv->nsegs; i++) {
+        free(sv->vecs[i].data);
+        free(sv->vecs[i].nulls);
+    }
+    free(sv->vecs);
+    free(sv->counts);
+    free(sv);
+}
+
+int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, void *ctx, MemColumnSave **old)
+{
+    pthread_mutex_lock(&t->mu);
+    MemColumnSave *sv = NULL;
+    if (old) {
+        sv = xcalloc(1, sizeof(MemColumnSave));
+        sv->col = col;
+        sv->type = t->types[col];
+        sv->nsegs = t->nsegs;
+        sv->vecs = xcalloc(t->nsegs + 1, sizeof(Vector));
+        sv->counts = xcalloc(t->nsegs + 1, sizeof(u32));
+    }
     Vector *nv = xcalloc(t->nsegs + 1, sizeof(Vector));
     size_t done = 0;
     int rc = MDB_OK_;
@@ -269,11 +339,24 @@ int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, vo
     } else {
         for (size_t i = 0; i < t->nsegs; i++) {
             MemSegment *s = t->segs[i];
-            free(s->cols[col].data);
-            free(s->cols[col].nulls);
+            if (sv) {
+                sv->vecs[i] = s->cols[col];
+                sv->counts[i] = atomic_load(&s->count);
+            } else {
+                free(s->cols[col].data);
+                free(s->cols[col].nulls);
+            }
             s->cols[col] = nv[i];
         }
         t->types[col] = type;
+    }
+    if (old) {
+        if (rc) {
+            sv->nsegs = 0;
+            memtable_column_save_free(sv);
+            sv = NULL;
+        }
+        *old = sv;
     }
     free(nv);
     pthread_mutex_unlock(&t->mu);
@@ -638,7 +721,7 @@ static int mem_drop_column(TableStore *st, int col, Err *err)
 static int mem_retype_column(TableStore *st, int col, LType type, TableConvertFn fn, void *ctx, Err *err)
 {
     (void)err;
-    return memtable_retype_column((MemTable *)st, col, type, fn, ctx);
+    return memtable_retype_column((MemTable *)st, col, type, fn, ctx, NULL);
 }
 
 static int mem_truncate(TableStore *st, Err *err)

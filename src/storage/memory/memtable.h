@@ -84,11 +84,28 @@ void memtable_add_column(MemTable *t, LType type, const Value *fill);
  * than a tenth since the last time.  Thread-safe. */
 MemColStats memtable_column_stats(MemTable *t, int col);
 void memtable_drop_column(MemTable *t, int col);
+/* A column taken out of a table by DROP COLUMN, or replaced by ALTER COLUMN TYPE,
+ * kept until its transaction ends so that ROLLBACK can put it back. */
+typedef struct MemColumnSave {
+    int col;
+    LType type;
+    size_t nsegs;   /* segments when saved */
+    u32 *counts;    /* rows of each segment when saved */
+    Vector *vecs;   /* the column's vector of each segment */
+} MemColumnSave;
+/* DROP COLUMN keeping the column's data aside. */
+MemColumnSave *memtable_detach_column(MemTable *t, int col);
+/* Puts a saved column back (rollback): inserted at its old position, or, with
+ * `replace`, instead of the column there now (ALTER COLUMN TYPE).  Rows appended
+ * after the save read NULL in it.  Frees sv. */
+void memtable_restore_column(MemTable *t, MemColumnSave *sv, bool replace);
+void memtable_column_save_free(MemColumnSave *sv);
 /* Rewrites column `col` of every row version as type `type` (ALTER COLUMN
  * TYPE): fn converts n values of one segment from src into dst (a fresh
  * segment column).  All or nothing: on the first failure nothing changes. */
 typedef int (*MemConvertFn)(void *ctx, const Vector *src, idx_t n, Vector *dst);
-int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, void *ctx);
+/* old != NULL: the replaced column is kept there (see memtable_restore_column). */
+int memtable_retype_column(MemTable *t, int col, LType type, MemConvertFn fn, void *ctx, MemColumnSave **old);
 /* Removes every row version (TRUNCATE; not transactional). */
 void memtable_truncate(MemTable *t);
 /* The ring buffer bound (WITH (max_rows = N)), 0 = none: an append that takes the live

@@ -2,6 +2,7 @@
  * src/storage/oltp/keyenc.c — the order-preserving key encoding (keyenc.h).
  */
 #include "storage/oltp/keyenc.h"
+#include "types/numeric.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -92,6 +93,9 @@ int keyenc_append(ByteBuf *out, const Value *v, const KeyCol *c, Err *err)
         case TYPE_FLOAT64: put_double(out, v->u.f); break;
         case TYPE_NUMERIC: {
             u128 u = (u128)v->u.num ^ ((u128)1 << 127);
+            /* NaN and ±Infinity (no coefficient) sort past every number, as PostgreSQL orders them */
+            if (numeric_is_special(v->u.num))
+                u = numeric_is_nan(v->u.num) ? ~(u128)0 : numeric_sign(v->u.num) > 0 ? ~(u128)0 - 1 : 0;
             put_be(out, (u64)(u >> 64), 8);
             put_be(out, (u64)u, 8);
             break;

@@ -1304,6 +1304,109 @@ static int oltp_retype_column(TableStore *st, int col, LType type, TableConvertF
     return rc;
 }
 
+/* ---- rollback of a rewrite: the trees from before are kept and switched back to ---------- */
+
+typedef struct SavedIndex {
+    BTree *tree;
+    int *cols;  /* arrays a rewrite replaces are retired, not freed: these stay valid */
+    KeyCol *kc;
+    bool dropped;
+} SavedIndex;
+
+struct OltpRewriteSave {
+    OltpTable *t;
+    BTree *tree;
+    LType *types; /* a copy: the rewrite frees the table's array */
+    int ncols;
+    i64 live;
+    int nidx;
+    SavedIndex *ix;
+};
+
+OltpRewriteSave *oltp_rewrite_save(TableStore *st)
+{
+    OltpTable *t = (OltpTable *)st;
+    pthread_mutex_lock(&t->mu);
+    OltpRewriteSave *sv = xcalloc(1, sizeof(OltpRewriteSave));
+    sv->t = t;
+    sv->tree = t->tree;
+    sv->ncols = t->ncols;
+    sv->types = xmalloc(sizeof(LType) * (size_t)(t->ncols + 1));
+    memcpy(sv->types, t->types, sizeof(LType) * (size_t)t->ncols);
+    sv->live = atomic_load(&t->live);
+    sv->nidx = atomic_load(&t->nidx);
+    sv->ix = xcalloc((size_t)sv->nidx + 1, sizeof(SavedIndex));
+    for (int j = 0; j < sv->nidx; j++) {
+        OltpIndex *ix = t->idx[j];
+        sv->ix[j] = (SavedIndex){ix->tree, ix->cols, ix->kc, atomic_load(&ix->dropped)};
+    }
+    pthread_mutex_unlock(&t->mu);
+    return sv;
+}
+
+static void retire(OltpTable *t, void *p)
+{
+    t->retired = xrealloc(t->retired, sizeof(void *) * (size_t)(t->nretired + 1));
+    t->retired[t->nretired++] = p;
+}
+
+/* An array the rewrite retired is in use again. */
+static void unretire(OltpTable *t, void *p)
+{
+    for (int i = 0; i < t->nretired; i++)
+        if (t->retired[i] == p) {
+            t->retired[i] = t->retired[--t->nretired];
+            return;
+        }
+}
+
+void oltp_rewrite_restore(OltpRewriteSave *sv)
+{
+    OltpTable *t = sv->t;
+    pthread_rwlock_rdlock(&t->tm->commit_lock);
+    pthread_mutex_lock(&t->mu);
+    t->tree = sv->tree;
+    free(t->types);
+    t->types = sv->types;
+    sv->types = NULL;
+    t->ncols = sv->ncols;
+    atomic_store(&t->live, sv->live);
+    for (int j = 0; j < sv->nidx; j++) {
+        OltpIndex *ix = t->idx[j];
+        if (ix->cols != sv->ix[j].cols) {
+            retire(t, ix->cols);
+            unretire(t, sv->ix[j].cols);
+        }
+        if (ix->kc != sv->ix[j].kc) {
+            retire(t, ix->kc);
+            unretire(t, sv->ix[j].kc);
+        }
+        ix->tree = sv->ix[j].tree;
+        ix->cols = sv->ix[j].cols;
+        ix->kc = sv->ix[j].kc;
+        atomic_store(&ix->dropped, sv->ix[j].dropped);
+    }
+    /* indexes created after the save were dropped by their own undo already */
+    for (int j = sv->nidx; j < atomic_load(&t->nidx); j++) atomic_store(&t->idx[j]->dropped, true);
+    pthread_mutex_lock(&t->stats_mu);
+    free(t->stats);
+    free(t->stats_at);
+    t->stats = NULL;
+    t->stats_at = NULL;
+    pthread_mutex_unlock(&t->stats_mu);
+    pthread_mutex_unlock(&t->mu);
+    pthread_rwlock_unlock(&t->tm->commit_lock);
+    oltp_rewrite_release(sv);
+}
+
+void oltp_rewrite_release(OltpRewriteSave *sv)
+{
+    if (!sv) return;
+    free(sv->types);
+    free(sv->ix);
+    free(sv);
+}
+
 u32 oltp_unique_tree(TableStore *st, const int *cols, int ncols, int nth)
 {
     OltpTable *t = (OltpTable *)st;

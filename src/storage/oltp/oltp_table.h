@@ -81,6 +81,15 @@ u64 oltp_table_churn(TableStore *st);
 int oltp_table_pages(TableStore *st, u64 *table_pages, u64 *table_entries, u64 *index_pages, u64 *index_entries, Err *err);
 
 /* 0A000 unless every column type can be stored. */
+/* Rollback of TRUNCATE/ALTER TABLE rewrites (src/main/ddl.c): save() records the
+ * table's trees, column types and index trees before a rewrite; restore() switches
+ * back to them (the rewrite left them untouched) and frees the record; release()
+ * frees it when the rewrite commits.  The caller keeps other transactions from
+ * writing to the table in between (their rows in the new trees would be lost). */
+typedef struct OltpRewriteSave OltpRewriteSave;
+OltpRewriteSave *oltp_rewrite_save(TableStore *st);
+void oltp_rewrite_restore(OltpRewriteSave *sv);
+void oltp_rewrite_release(OltpRewriteSave *sv);
 int oltp_check_types(const LType *types, int ncols, Err *err);
 
 #endif
