@@ -284,8 +284,8 @@ void memtable_restore_column(MemTable *t, MemColumnSave *sv, bool replace)
             u32 n = atomic_load(&s->count);
             for (u32 r = sv->counts[i]; r < n; r++) s->cols[col].nulls[r] = 1;
         } else {
-            seg_init_col(t, &s->cols[col], sv->type);
-            memset(s->cols[col].nulls, 1, MEM_SEGMENT_ROWS);
+            seg_init_col(s, &s->cols[col], sv->type);
+            if (s->cols[col].nulls) memset(s->cols[col].nulls, 1, MEM_SEGMENT_ROWS); /* none in a reclaimed segment */
         }
     }
     if (!replace) t->ncols++;
