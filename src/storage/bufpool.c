@@ -212,7 +212,7 @@ static long frame_victim(BufPool *bp, Err *err)
     return -1;
 }
 
-/* mode 0: verify (error on damage); 1: redo (zero + flag on damage); 2: new page (no read). */
+/* mode 0: verify (error on damage); 1: redo (zero + flag on damage); 2: new or overwritten page (no read). */
 static int pin_common(BufPool *bp, PageNo pno, int mode, BufFrame **out, bool *corrupt, Err *err)
 {
     if (corrupt) *corrupt = false;
@@ -273,6 +273,11 @@ int bufpool_pin(BufPool *bp, PageNo pno, BufFrame **out, Err *err)
 int bufpool_pin_for_redo(BufPool *bp, PageNo pno, BufFrame **out, bool *corrupt, Err *err)
 {
     return pin_common(bp, pno, 1, out, corrupt, err);
+}
+
+int bufpool_pin_for_overwrite(BufPool *bp, PageNo pno, BufFrame **out, Err *err)
+{
+    return pin_common(bp, pno, 2, out, NULL, err);
 }
 
 int bufpool_new_page(BufPool *bp, BufFrame **out, Err *err)

@@ -426,6 +426,44 @@ static void suite_wal_impl(void)
     CHECK(wal_failed(w));
     wal_close(w);
 
+    /* the reader's read-ahead window: a record larger than the window between
+     * small ones, and records appended after a reader filled its window */
+    reset_dir(dir);
+    CHECK_OK(wal_open(wdir, &o, &w, &err), &err);
+    CHECK_OK(wal_start_append(w, WAL_FIRST_LSN, &err), &err);
+    {
+        size_t big = (5u << 20) + 12345;
+        u8 *payload = xmalloc(big);
+        for (size_t j = 0; j < big; j++) payload[j] = (u8)(j * 31 + 7);
+        Lsn l1, l2, l3;
+        h = (WalRecHdr){0};
+        h.type = 100;
+        h.xid = 1;
+        CHECK_OK(wal_append(w, &h, "small", 5, &l1, NULL, &err), &err);
+        h.xid = 2;
+        CHECK_OK(wal_append(w, &h, payload, big, &l2, NULL, &err), &err);
+        h.xid = 3;
+        CHECK_OK(wal_append(w, &h, "tail", 4, &l3, NULL, &err), &err);
+        CHECK_OK(wal_flush(w, wal_insert_lsn(w), &err), &err);
+        wal_reader_init(&r, w, WAL_FIRST_LSN);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 1 && rec->lsn == l1 && wal_payload_len(rec) == 5);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 2 && rec->lsn == l2 && wal_payload_len(rec) == big &&
+              memcmp(wal_payload(rec), payload, big) == 0);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 3 && rec->lsn == l3 && memcmp(wal_payload(rec), "tail", 4) == 0);
+        CHECK(!wal_reader_next(&r, &rec));
+        CHECK_STR(r.stop_reason, "end of log");
+        /* more records after the reader saw the end: it reads them, not its stale window */
+        h.xid = 4;
+        Lsn l4;
+        CHECK_OK(wal_append(w, &h, "later", 5, &l4, NULL, &err), &err);
+        CHECK_OK(wal_flush(w, wal_insert_lsn(w), &err), &err);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 4 && rec->lsn == l4 && memcmp(wal_payload(rec), "later", 5) == 0);
+        CHECK(!wal_reader_next(&r, &rec));
+        wal_reader_free(&r);
+        free(payload);
+    }
+    wal_close(w);
+
     /* in memory: same code, no files */
     CHECK_OK(wal_open(NULL, &o, &w, &err), &err);
     CHECK_OK(wal_start_append(w, WAL_FIRST_LSN, &err), &err);
@@ -856,8 +894,15 @@ static void suite_oltp_recovery_impl(void)
         CHECK_INT(detected, changed);
         bufpool_close(bp);
     }
-    /* recovery repairs them from the full-page images logged after the checkpoint */
+    /* recovery repairs them from the full-page images logged after the checkpoint,
+     * without reading them (an image replaces the page whole) */
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
+    {
+        BufPoolStats bs;
+        bufpool_stats(s->bp, &bs);
+        CHECK_INT(bs.reads, 0);
+        CHECK(s->recovery.records >= 6); /* images and inserts */
+    }
     t = btree_open(&s->env, 0);
     u64 n;
     CHECK_OK(btree_check(t, &n, &err), &err);
@@ -988,8 +1033,10 @@ static void *conc_writer(void *p)
     for (int i = 0; i < 4000; i++) {
         BtTxn *txn = bt_txn_begin(&a->s->env);
         key8(k, (u64)i * 16 + (u64)a->id);
-        if (btree_insert(a->own, txn, k, 8, v, sizeof v, &e) || btree_insert(a->shared, txn, k, 8, v, 40, &e))
+        if (btree_insert(a->own, txn, k, 8, v, sizeof v, &e) || btree_insert(a->shared, txn, k, 8, v, 40, &e)) {
+            if (!a->failures) fprintf(stderr, "writer %d, op %d: %s %s\n", a->id, i, e.sqlstate, e.message);
             a->failures++, err_clear(&e);
+        }
         if (i % 10 == 9) {
             if (bt_txn_rollback(&a->s->env, txn, &e)) a->failures++, err_clear(&e);
         } else if (bt_txn_commit(&a->s->env, txn, 1, &e)) {
