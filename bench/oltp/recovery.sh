@@ -28,5 +28,7 @@ for i in $(seq "$RUNS"); do
     rm -rf "$TMP/db"
     "$TMP/recovery_bench" "$TMP/db" --wal-mb "$MB" 2>&1 | tee -a "$TMP/out" || rc=1
 done
-sed -n 's/.*open_seconds=\([0-9.]*\).*/\1/p' "$TMP/out" | sort -n | awk '{a[NR]=$1} END {if (NR) print "median open_seconds=" a[int((NR+1)/2)] " of " NR " runs"}'
+for f in open_seconds open_cpu_seconds; do
+    sed -n "s/.* $f=\\([0-9.]*\\).*/\\1/p" "$TMP/out" | sort -n | awk -v f=$f '{a[NR]=$1} END {if (NR) print "median " f "=" a[int((NR+1)/2)] " of " NR " runs"}'
+done
 exit $rc
