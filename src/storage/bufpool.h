@@ -57,7 +57,6 @@ typedef struct BufFrame {
     u8 *data;             /* PAGE_SIZE bytes, 4 KiB aligned */
     int pins;
     bool valid, dirty, ref;
-    int next;             /* page-table chain */
     pthread_mutex_t latch; /* held while the page is changed or copied for write-back */
 } BufFrame;
 

@@ -897,14 +897,14 @@ static void suite_oltp_recovery_impl(void)
     /* recovery repairs them from the full-page images logged after the checkpoint,
      * without reading them (an image replaces the page whole) */
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
+    t = btree_open(&s->env, 0);
+    u64 n;
     {
         BufPoolStats bs;
         bufpool_stats(s->bp, &bs);
         CHECK_INT(bs.reads, 0);
         CHECK(s->recovery.records >= 6); /* images and inserts */
     }
-    t = btree_open(&s->env, 0);
-    u64 n;
     CHECK_OK(btree_check(t, &n, &err), &err);
     CHECK_INT(n, 3003);
     ByteBuf out = {0};
