@@ -28,6 +28,7 @@
  * (open_seconds: wall time of oltp_store_open, its checkpoint included;
  * open_cpu_seconds: the CPU time it used, which on a shared machine says how
  * much of the wall time was spent waiting for a CPU; mb_per_s: per wall second)
+ *   POOL reads=<n> writes=<n> evictions=<n> hits=<n> misses=<n>   (buffer pool, during the reopen)
  *   CHECK history=<n> acknowledged=<n> index=<n> accounts=<n> ok|MISMATCH
  *
  * Usage: recovery_bench DIR [--wal-mb 1024] [--ops 4000] [--accounts 100000] [--pool-pages 16384]
@@ -252,6 +253,10 @@ reopen:;
     printf("RECOVERY wal_bytes=%llu records=%llu losers=%llu redo_undo_seconds=%.2f open_seconds=%.2f open_cpu_seconds=%.2f mb_per_s=%.0f\n",
            (unsigned long long)bytes, (unsigned long long)rs->records, (unsigned long long)rs->losers, rs->seconds, open_s, open_cpu,
            (double)bytes / 1048576.0 / open_s);
+    BufPoolStats bs;
+    bufpool_stats(s->bp, &bs);
+    printf("POOL reads=%llu writes=%llu evictions=%llu hits=%llu misses=%llu\n", (unsigned long long)bs.reads,
+           (unsigned long long)bs.writes, (unsigned long long)bs.evictions, (unsigned long long)bs.hits, (unsigned long long)bs.misses);
     fflush(stdout);
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, META_FILE);
