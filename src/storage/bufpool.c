@@ -320,28 +320,40 @@ int bufpool_flush_all(BufPool *bp, Err *err)
 {
     if (!bp->path) return MDB_OK_;
     u8 copy[PAGE_SIZE] __attribute__((aligned(64)));
-    /* pin the dirty frames, then write them without the pool mutex: a writer
-     * holding a page latch may need the mutex (to pin or allocate) before it
-     * lets go of the latch that the write-back waits for */
+    /* list the dirty frames, then write them one at a time, each pinned only while it is
+     * written and without the pool mutex: a writer holding a page latch may need the mutex
+     * (to pin or allocate) before it lets go of the latch that the write-back waits for.
+     * Pinning them all for the whole flush left a small pool with no frame to evict, and
+     * concurrent writers failed with 53200.  A listed frame that was evicted meanwhile was
+     * written by its eviction (or holds another page now): nothing to do for it. */
     pthread_mutex_lock(&bp->mu);
-    BufFrame **todo = xmalloc((bp->nframes + 1) * sizeof *todo);
+    size_t *todo = xmalloc((bp->nframes + 1) * sizeof *todo);
+    PageNo *pnos = xmalloc((bp->nframes + 1) * sizeof *pnos);
     size_t n = 0;
     for (size_t i = 0; i < bp->nframes; i++) {
         BufFrame *f = bp->frames[i];
         if (f->valid && f->dirty) {
-            f->pins++;
-            todo[n++] = f;
+            todo[n] = i;
+            pnos[n++] = f->pno;
         }
     }
     pthread_mutex_unlock(&bp->mu);
     int rc = MDB_OK_;
-    size_t written = 0;
-    for (size_t i = 0; i < n && rc == MDB_OK_; i++, written++) rc = frame_write(bp, todo[i], copy, err);
-    pthread_mutex_lock(&bp->mu);
-    bp->stats.writes += written;
-    for (size_t i = 0; i < n; i++) todo[i]->pins--;
-    pthread_mutex_unlock(&bp->mu);
+    for (size_t i = 0; i < n && rc == MDB_OK_; i++) {
+        pthread_mutex_lock(&bp->mu);
+        BufFrame *f = bp->frames[todo[i]];
+        bool still = f->valid && f->dirty && f->pno == pnos[i];
+        if (still) f->pins++;
+        pthread_mutex_unlock(&bp->mu);
+        if (!still) continue;
+        rc = frame_write(bp, f, copy, err);
+        pthread_mutex_lock(&bp->mu);
+        f->pins--;
+        if (rc == MDB_OK_) bp->stats.writes++;
+        pthread_mutex_unlock(&bp->mu);
+    }
     free(todo);
+    free(pnos);
     if (rc == MDB_OK_) rc = fio_fsync(bp->fd, bp->path, err);
     return rc;
 }

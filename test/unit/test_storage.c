@@ -486,6 +486,90 @@ static void suite_wal_impl(void)
 
 /* ---- buffer pool ---------------------------------------------------------------------------- */
 
+/* A checkpoint's flush of a pool whose every frame is dirty, held up in its first page
+ * write: other threads must still find frames to evict (the flush pins one frame at a
+ * time, not all the dirty ones for its whole duration, which made writers fail with 53200). */
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static int hold_state; /* 0: armed, 1: a write is held, 2: released */
+static int hold_hook(FioOp op, const char *path, void *arg)
+{
+    (void)arg;
+    if (op != FIO_WRITE || !strstr(path, "data.pages")) return 0;
+    pthread_mutex_lock(&hold_mu);
+    if (hold_state == 0) {
+        hold_state = 1;
+        pthread_cond_broadcast(&hold_cv);
+        while (hold_state != 2) pthread_cond_wait(&hold_cv, &hold_mu);
+    }
+    pthread_mutex_unlock(&hold_mu);
+    return 0;
+}
+
+typedef struct FlushArg {
+    BufPool *bp;
+    int rc;
+} FlushArg;
+static void *flush_thread(void *p)
+{
+    FlushArg *a = p;
+    Err e = {0};
+    a->rc = bufpool_flush_all(a->bp, &e);
+    err_clear(&e);
+    return NULL;
+}
+
+static void flush_keeps_frames_free(const char *dir)
+{
+    char pfile[600];
+    /* a data.pages name is what the hook holds up */
+    snprintf(pfile, sizeof pfile, "%s/flush-data.pages", dir);
+    BufPool *bp;
+    CHECK_OK(bufpool_open(pfile, 8, NULL, &bp, &err), &err);
+    BufFrame *f;
+    for (int i = 0; i < 8; i++) {
+        CHECK_OK(bufpool_new_page(bp, &f, &err), &err);
+        bufpool_latch(f);
+        memset(f->data + PAGE_HDR_SIZE, (u8)(i + 1), 64);
+        bufpool_mark_dirty(f, 0);
+        bufpool_unlatch(f);
+        bufpool_unpin(bp, f);
+    }
+    hold_state = 0;
+    fio_set_fault_hook(hold_hook, NULL);
+    FlushArg fa = {bp, -1};
+    pthread_t th;
+    pthread_create(&th, NULL, flush_thread, &fa);
+    pthread_mutex_lock(&hold_mu);
+    while (hold_state != 1) pthread_cond_wait(&hold_cv, &hold_mu);
+    pthread_mutex_unlock(&hold_mu);
+    /* the flush is stuck in its first write: three new pages still find frames */
+    int got = 0;
+    for (int i = 0; i < 3; i++) {
+        if (bufpool_new_page(bp, &f, &err) == 0) {
+            got++;
+            bufpool_unpin(bp, f);
+        } else {
+            CHECK_ERR(&err, "53200", NULL);
+        }
+    }
+    CHECK_INT(got, 3);
+    pthread_mutex_lock(&hold_mu);
+    hold_state = 2;
+    pthread_cond_broadcast(&hold_cv);
+    pthread_mutex_unlock(&hold_mu);
+    pthread_join(th, NULL);
+    fio_set_fault_hook(NULL, NULL);
+    CHECK_INT(fa.rc, 0);
+    /* every page written, by the flush or by its eviction */
+    for (int i = 0; i < 8; i++) {
+        CHECK_OK(bufpool_pin(bp, (PageNo)i, &f, &err), &err);
+        CHECK_INT(f->data[PAGE_HDR_SIZE], i + 1);
+        bufpool_unpin(bp, f);
+    }
+    bufpool_close(bp);
+}
+
 static void suite_bufpool_impl(void)
 {
     char *dir = storage_test_tmpdir();
@@ -596,6 +680,7 @@ static void suite_bufpool_impl(void)
     CHECK_INT(st.writes, 0);
     CHECK_INT(st.evictions, 0);
     bufpool_close(bp);
+    flush_keeps_frames_free(dir);
     storage_test_rmrf(dir);
     free(dir);
 }
