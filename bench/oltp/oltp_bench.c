@@ -235,19 +235,20 @@ static int64_t scalar(MdbConn *c, const char *sql)
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *threads = "1 8";
+    const char *dir = NULL, *threads = "1 8", *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--secs") && i + 1 < argc) g_secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--scale") && i + 1 < argc) g_scale = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (argv[i][0] != '-' && !dir) dir = argv[i];
         else {
-            fprintf(stderr, "usage: oltp_bench DBDIR [--secs S] [--scale N] [--threads \"1 8\"]\n");
+            fprintf(stderr, "usage: oltp_bench DBDIR [--secs S] [--scale N] [--threads \"1 8\"] [--only lookup|tpcb]\n");
             return 2;
         }
     }
     if (!dir || g_scale < 1 || g_secs <= 0) {
-        fprintf(stderr, "usage: oltp_bench DBDIR [--secs S] [--scale N] [--threads \"1 8\"]\n");
+        fprintf(stderr, "usage: oltp_bench DBDIR [--secs S] [--scale N] [--threads \"1 8\"] [--only lookup|tpcb]\n");
         return 2;
     }
     MdbDatabase *db;
@@ -277,6 +278,7 @@ int main(int argc, char **argv)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", threads);
     for (int tpcb = 0; tpcb <= 1; tpcb++) {
+        if (only && strcmp(only, tpcb ? "tpcb" : "lookup")) continue;
         char *save = NULL;
         snprintf(buf, sizeof buf, "%s", threads);
         for (char *tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) run(db, tpcb, atoi(tok));

@@ -20,8 +20,13 @@ struct BufPool {
     pthread_mutex_t mu;
     BufFrame **frames;
     size_t nframes, capframes;
-    int *buckets;   /* page table: heads of chains through BufFrame.next */
+    int *buckets;   /* page table: heads of chains through tab_next */
     size_t nbuckets; /* power of two */
+    /* per frame index: its page and the next frame of its chain, in arrays of their own so
+     * that a lookup walks two small dense arrays instead of a frame struct per step (each a
+     * likely cache miss: a lookup is on the path of every pin and of every redo record) */
+    PageNo *tab_pno;
+    int *tab_next;
     size_t hand;    /* clock */
     PageNo npages;  /* next page number to allocate */
     BufPoolStats stats;
@@ -52,7 +57,6 @@ static BufFrame *frame_new(void)
     if (posix_memalign((void **)&f->data, 4096, PAGE_SIZE) != 0) MDB_FATAL("out of memory for a buffer frame");
     memset(f->data, 0, PAGE_SIZE);
     f->pno = PAGE_NONE;
-    f->next = -1;
     pthread_mutex_init(&f->latch, NULL);
     return f;
 }
@@ -62,12 +66,16 @@ static void table_rebuild(BufPool *bp, size_t nbuckets)
     free(bp->buckets);
     bp->nbuckets = nbuckets;
     bp->buckets = xmalloc(nbuckets * sizeof *bp->buckets);
+    bp->tab_pno = xrealloc(bp->tab_pno, bp->nframes * sizeof *bp->tab_pno);
+    bp->tab_next = xrealloc(bp->tab_next, bp->nframes * sizeof *bp->tab_next);
     for (size_t i = 0; i < nbuckets; i++) bp->buckets[i] = -1;
     for (size_t i = 0; i < bp->nframes; i++) {
         BufFrame *f = bp->frames[i];
+        bp->tab_next[i] = -1;
+        bp->tab_pno[i] = f->pno;
         if (!f->valid) continue;
         size_t b = hash_pno(bp, f->pno);
-        f->next = bp->buckets[b];
+        bp->tab_next[i] = bp->buckets[b];
         bp->buckets[b] = (int)i;
     }
 }
@@ -115,6 +123,8 @@ void bufpool_close(BufPool *bp)
     }
     free(bp->frames);
     free(bp->buckets);
+    free(bp->tab_pno);
+    free(bp->tab_next);
     if (bp->fd >= 0) close(bp->fd);
     free(bp->path);
     pthread_mutex_destroy(&bp->mu);
@@ -125,8 +135,8 @@ bool bufpool_in_memory(const BufPool *bp) { return bp->path == NULL; }
 
 static BufFrame *table_find(BufPool *bp, PageNo pno)
 {
-    for (int i = bp->buckets[hash_pno(bp, pno)]; i >= 0; i = bp->frames[i]->next)
-        if (bp->frames[i]->pno == pno) return bp->frames[i];
+    for (int i = bp->buckets[hash_pno(bp, pno)]; i >= 0; i = bp->tab_next[i])
+        if (bp->tab_pno[i] == pno) return bp->frames[i];
     return NULL;
 }
 
@@ -134,14 +144,14 @@ static void table_remove(BufPool *bp, BufFrame *f)
 {
     int *link = &bp->buckets[hash_pno(bp, f->pno)];
     while (*link >= 0) {
-        BufFrame *g = bp->frames[*link];
-        if (g == f) {
-            *link = f->next;
+        int i = *link;
+        if (bp->frames[i] == f) {
+            *link = bp->tab_next[i];
+            bp->tab_next[i] = -1;
             break;
         }
-        link = &g->next;
+        link = &bp->tab_next[i];
     }
-    f->next = -1;
     f->valid = false;
 }
 
@@ -151,7 +161,8 @@ static void table_insert(BufPool *bp, size_t idx, PageNo pno)
     f->pno = pno;
     f->valid = true;
     size_t b = hash_pno(bp, pno);
-    f->next = bp->buckets[b];
+    bp->tab_pno[idx] = pno;
+    bp->tab_next[idx] = bp->buckets[b];
     bp->buckets[b] = (int)idx;
 }
 
@@ -212,7 +223,7 @@ static long frame_victim(BufPool *bp, Err *err)
     return -1;
 }
 
-/* mode 0: verify (error on damage); 1: redo (zero + flag on damage); 2: new page (no read). */
+/* mode 0: verify (error on damage); 1: redo (zero + flag on damage); 2: new or overwritten page (no read). */
 static int pin_common(BufPool *bp, PageNo pno, int mode, BufFrame **out, bool *corrupt, Err *err)
 {
     if (corrupt) *corrupt = false;
@@ -275,6 +286,11 @@ int bufpool_pin_for_redo(BufPool *bp, PageNo pno, BufFrame **out, bool *corrupt,
     return pin_common(bp, pno, 1, out, corrupt, err);
 }
 
+int bufpool_pin_for_overwrite(BufPool *bp, PageNo pno, BufFrame **out, Err *err)
+{
+    return pin_common(bp, pno, 2, out, NULL, err);
+}
+
 int bufpool_new_page(BufPool *bp, BufFrame **out, Err *err)
 {
     pthread_mutex_lock(&bp->mu);
@@ -304,34 +320,40 @@ int bufpool_flush_all(BufPool *bp, Err *err)
 {
     if (!bp->path) return MDB_OK_;
     u8 copy[PAGE_SIZE] __attribute__((aligned(64)));
-    /* pin a batch of dirty frames, then write them without the pool mutex: a
-     * writer holding a page latch may need the mutex (to pin or allocate)
-     * before it lets go of the latch that the write-back waits for.  Batches
-     * are small so that writers still find unpinned frames meanwhile (pinning
-     * every dirty frame at once starved them: "no unpinned buffers"). */
-    size_t batch = bp->nframes / 8 > 0 ? bp->nframes / 8 : 1;
-    BufFrame **todo = xmalloc((batch + 1) * sizeof *todo);
-    int rc = MDB_OK_;
-    for (size_t next = 0; rc == MDB_OK_;) {
-        size_t n = 0;
-        pthread_mutex_lock(&bp->mu);
-        for (; next < bp->nframes && n < batch; next++) {
-            BufFrame *f = bp->frames[next];
-            if (f->valid && f->dirty) {
-                f->pins++;
-                todo[n++] = f;
-            }
+    /* list the dirty frames, then write them one at a time, each pinned only while it is
+     * written and without the pool mutex: a writer holding a page latch may need the mutex
+     * (to pin or allocate) before it lets go of the latch that the write-back waits for.
+     * Pinning them all for the whole flush left a small pool with no frame to evict, and
+     * concurrent writers failed with 53200.  A listed frame that was evicted meanwhile was
+     * written by its eviction (or holds another page now): nothing to do for it. */
+    pthread_mutex_lock(&bp->mu);
+    size_t *todo = xmalloc((bp->nframes + 1) * sizeof *todo);
+    PageNo *pnos = xmalloc((bp->nframes + 1) * sizeof *pnos);
+    size_t n = 0;
+    for (size_t i = 0; i < bp->nframes; i++) {
+        BufFrame *f = bp->frames[i];
+        if (f->valid && f->dirty) {
+            todo[n] = i;
+            pnos[n++] = f->pno;
         }
-        pthread_mutex_unlock(&bp->mu);
-        if (n == 0) break;
-        size_t written = 0;
-        for (size_t i = 0; i < n && rc == MDB_OK_; i++, written++) rc = frame_write(bp, todo[i], copy, err);
+    }
+    pthread_mutex_unlock(&bp->mu);
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < n && rc == MDB_OK_; i++) {
         pthread_mutex_lock(&bp->mu);
-        bp->stats.writes += written;
-        for (size_t i = 0; i < n; i++) todo[i]->pins--;
+        BufFrame *f = bp->frames[todo[i]];
+        bool still = f->valid && f->dirty && f->pno == pnos[i];
+        if (still) f->pins++;
+        pthread_mutex_unlock(&bp->mu);
+        if (!still) continue;
+        rc = frame_write(bp, f, copy, err);
+        pthread_mutex_lock(&bp->mu);
+        f->pins--;
+        if (rc == MDB_OK_) bp->stats.writes++;
         pthread_mutex_unlock(&bp->mu);
     }
     free(todo);
+    free(pnos);
     if (rc == MDB_OK_) rc = fio_fsync(bp->fd, bp->path, err);
     return rc;
 }

@@ -57,7 +57,6 @@ typedef struct BufFrame {
     u8 *data;             /* PAGE_SIZE bytes, 4 KiB aligned */
     int pins;
     bool valid, dirty, ref;
-    int next;             /* page-table chain */
     pthread_mutex_t latch; /* held while the page is changed or copied for write-back */
 } BufFrame;
 
@@ -80,6 +79,9 @@ int bufpool_pin(BufPool *bp, PageNo pno, BufFrame **out, Err *err);
  * zeroed with *corrupt set instead of failing (a full-page image will
  * overwrite it; any other record must not be applied to it). */
 int bufpool_pin_for_redo(BufPool *bp, PageNo pno, BufFrame **out, bool *corrupt, Err *err);
+/* For redo of a full-page image: pins page pno without reading it (a zeroed
+ * frame when it is not cached), since the image replaces it whole. */
+int bufpool_pin_for_overwrite(BufPool *bp, PageNo pno, BufFrame **out, Err *err);
 /* Allocates a new page number at the end of the file and pins a zeroed frame for it. */
 int bufpool_new_page(BufPool *bp, BufFrame **out, Err *err);
 void bufpool_unpin(BufPool *bp, BufFrame *f);

@@ -569,25 +569,81 @@ void wal_reader_init(WalReader *r, Wal *w, Lsn from)
     r->next = from;
 }
 
+#define WAL_READAHEAD (4u << 20)
+
+/* Makes the stream bytes [lsn, lsn + n) available in the read-ahead window
+ * when the log holds them.  Returns how many of the n bytes are there (fewer
+ * at the end of the log), -1 on an I/O error. */
+static ssize_t reader_fill(WalReader *r, Lsn lsn, size_t n)
+{
+    if (lsn >= r->ra_start && lsn + n <= r->ra_start + r->ra_len) return (ssize_t)n;
+    size_t want = MDB_MAX(n, (size_t)WAL_READAHEAD);
+    if (r->ra_cap < want) {
+        free(r->ra);
+        r->ra = xmalloc(want);
+        r->ra_cap = want;
+    }
+    Err e = {0};
+    size_t got = 0;
+    pthread_mutex_lock(&r->w->io_mu);
+    int rc = seg_read(r->w, lsn, r->ra, want, &got, &e);
+    pthread_mutex_unlock(&r->w->io_mu);
+    if (rc) {
+        err_clear(&e);
+        r->ra_len = 0;
+        return -1;
+    }
+    r->ra_start = lsn;
+    r->ra_len = got;
+    return (ssize_t)MDB_MIN(got, n);
+}
+
 bool wal_reader_next(WalReader *r, const WalRecHdr **rec)
 {
-    Err e = {0};
-    int res = read_record_at(r->w, r->next, &r->buf, &r->cap, &r->stop_reason, &e);
-    if (res < 0) {
+    ssize_t a = reader_fill(r, r->next, WAL_HDR_SIZE);
+    if (a < 0) {
         r->stop_reason = "read error";
-        err_clear(&e);
         return false;
     }
-    if (res == 0) return false;
+    if (a < WAL_HDR_SIZE) {
+        r->stop_reason = "end of log";
+        return false;
+    }
+    WalRecHdr h;
+    memcpy(&h, r->ra + (r->next - r->ra_start), WAL_HDR_SIZE);
+    if (h.lsn != r->next || h.len < WAL_HDR_SIZE || h.len > WAL_MAX_RECORD) {
+        r->stop_reason = "invalid record header";
+        return false;
+    }
+    a = reader_fill(r, r->next, h.len);
+    if (a < 0) {
+        r->stop_reason = "read error";
+        return false;
+    }
+    if ((size_t)a < h.len) {
+        r->stop_reason = "partial record at end of log";
+        return false;
+    }
+    if (r->cap < h.len) {
+        r->cap = MDB_MAX((size_t)h.len, (size_t)65536);
+        free(r->buf);
+        r->buf = xmalloc(r->cap);
+    }
+    memcpy(r->buf, r->ra + (r->next - r->ra_start), h.len);
+    if (crc32c(r->buf + 4, h.len - 4) != h.crc) {
+        r->stop_reason = "record checksum mismatch";
+        return false;
+    }
     *rec = (const WalRecHdr *)r->buf;
-    r->next += (*rec)->len;
+    r->next += h.len;
     return true;
 }
 
 void wal_reader_free(WalReader *r)
 {
     free(r->buf);
-    r->buf = NULL;
+    free(r->ra);
+    r->buf = r->ra = NULL;
 }
 
 void wal_close(Wal *w)

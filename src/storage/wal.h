@@ -116,12 +116,17 @@ Lsn wal_oldest_lsn(Wal *w);
  * be written first).  *rec is malloc'd: header followed by the payload. */
 int wal_read_record(Wal *w, Lsn lsn, WalRecHdr **rec, Err *err);
 
-/* Sequential reader for recovery. */
+/* Sequential reader for recovery.  It reads the log ahead in large pieces
+ * (WAL_READAHEAD bytes at a time) rather than with two reads per record, so
+ * replaying a log of small records costs a few system calls per megabyte. */
 typedef struct WalReader {
     Wal *w;
     Lsn next;      /* where the next record starts */
-    u8 *buf;       /* current record (header + payload) */
+    u8 *buf;       /* current record (header + payload), copied out of ra: aligned */
     size_t cap;
+    u8 *ra;        /* read-ahead window: the stream bytes [ra_start, ra_start + ra_len) */
+    size_t ra_cap, ra_len;
+    Lsn ra_start;
     const char *stop_reason; /* why the last wal_reader_next returned false */
 } WalReader;
 void wal_reader_init(WalReader *r, Wal *w, Lsn from);

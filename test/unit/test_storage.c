@@ -426,6 +426,44 @@ static void suite_wal_impl(void)
     CHECK(wal_failed(w));
     wal_close(w);
 
+    /* the reader's read-ahead window: a record larger than the window between
+     * small ones, and records appended after a reader filled its window */
+    reset_dir(dir);
+    CHECK_OK(wal_open(wdir, &o, &w, &err), &err);
+    CHECK_OK(wal_start_append(w, WAL_FIRST_LSN, &err), &err);
+    {
+        size_t big = (5u << 20) + 12345;
+        u8 *payload = xmalloc(big);
+        for (size_t j = 0; j < big; j++) payload[j] = (u8)(j * 31 + 7);
+        Lsn l1, l2, l3;
+        h = (WalRecHdr){0};
+        h.type = 100;
+        h.xid = 1;
+        CHECK_OK(wal_append(w, &h, "small", 5, &l1, NULL, &err), &err);
+        h.xid = 2;
+        CHECK_OK(wal_append(w, &h, payload, big, &l2, NULL, &err), &err);
+        h.xid = 3;
+        CHECK_OK(wal_append(w, &h, "tail", 4, &l3, NULL, &err), &err);
+        CHECK_OK(wal_flush(w, wal_insert_lsn(w), &err), &err);
+        wal_reader_init(&r, w, WAL_FIRST_LSN);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 1 && rec->lsn == l1 && wal_payload_len(rec) == 5);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 2 && rec->lsn == l2 && wal_payload_len(rec) == big &&
+              memcmp(wal_payload(rec), payload, big) == 0);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 3 && rec->lsn == l3 && memcmp(wal_payload(rec), "tail", 4) == 0);
+        CHECK(!wal_reader_next(&r, &rec));
+        CHECK_STR(r.stop_reason, "end of log");
+        /* more records after the reader saw the end: it reads them, not its stale window */
+        h.xid = 4;
+        Lsn l4;
+        CHECK_OK(wal_append(w, &h, "later", 5, &l4, NULL, &err), &err);
+        CHECK_OK(wal_flush(w, wal_insert_lsn(w), &err), &err);
+        CHECK(wal_reader_next(&r, &rec) && rec->xid == 4 && rec->lsn == l4 && memcmp(wal_payload(rec), "later", 5) == 0);
+        CHECK(!wal_reader_next(&r, &rec));
+        wal_reader_free(&r);
+        free(payload);
+    }
+    wal_close(w);
+
     /* in memory: same code, no files */
     CHECK_OK(wal_open(NULL, &o, &w, &err), &err);
     CHECK_OK(wal_start_append(w, WAL_FIRST_LSN, &err), &err);
@@ -447,6 +485,90 @@ static void suite_wal_impl(void)
 }
 
 /* ---- buffer pool ---------------------------------------------------------------------------- */
+
+/* A checkpoint's flush of a pool whose every frame is dirty, held up in its first page
+ * write: other threads must still find frames to evict (the flush pins one frame at a
+ * time, not all the dirty ones for its whole duration, which made writers fail with 53200). */
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static int hold_state; /* 0: armed, 1: a write is held, 2: released */
+static int hold_hook(FioOp op, const char *path, void *arg)
+{
+    (void)arg;
+    if (op != FIO_WRITE || !strstr(path, "data.pages")) return 0;
+    pthread_mutex_lock(&hold_mu);
+    if (hold_state == 0) {
+        hold_state = 1;
+        pthread_cond_broadcast(&hold_cv);
+        while (hold_state != 2) pthread_cond_wait(&hold_cv, &hold_mu);
+    }
+    pthread_mutex_unlock(&hold_mu);
+    return 0;
+}
+
+typedef struct FlushArg {
+    BufPool *bp;
+    int rc;
+} FlushArg;
+static void *flush_thread(void *p)
+{
+    FlushArg *a = p;
+    Err e = {0};
+    a->rc = bufpool_flush_all(a->bp, &e);
+    err_clear(&e);
+    return NULL;
+}
+
+static void flush_keeps_frames_free(const char *dir)
+{
+    char pfile[600];
+    /* a data.pages name is what the hook holds up */
+    snprintf(pfile, sizeof pfile, "%s/flush-data.pages", dir);
+    BufPool *bp;
+    CHECK_OK(bufpool_open(pfile, 8, NULL, &bp, &err), &err);
+    BufFrame *f;
+    for (int i = 0; i < 8; i++) {
+        CHECK_OK(bufpool_new_page(bp, &f, &err), &err);
+        bufpool_latch(f);
+        memset(f->data + PAGE_HDR_SIZE, (u8)(i + 1), 64);
+        bufpool_mark_dirty(f, 0);
+        bufpool_unlatch(f);
+        bufpool_unpin(bp, f);
+    }
+    hold_state = 0;
+    fio_set_fault_hook(hold_hook, NULL);
+    FlushArg fa = {bp, -1};
+    pthread_t th;
+    pthread_create(&th, NULL, flush_thread, &fa);
+    pthread_mutex_lock(&hold_mu);
+    while (hold_state != 1) pthread_cond_wait(&hold_cv, &hold_mu);
+    pthread_mutex_unlock(&hold_mu);
+    /* the flush is stuck in its first write: three new pages still find frames */
+    int got = 0;
+    for (int i = 0; i < 3; i++) {
+        if (bufpool_new_page(bp, &f, &err) == 0) {
+            got++;
+            bufpool_unpin(bp, f);
+        } else {
+            CHECK_ERR(&err, "53200", NULL);
+        }
+    }
+    CHECK_INT(got, 3);
+    pthread_mutex_lock(&hold_mu);
+    hold_state = 2;
+    pthread_cond_broadcast(&hold_cv);
+    pthread_mutex_unlock(&hold_mu);
+    pthread_join(th, NULL);
+    fio_set_fault_hook(NULL, NULL);
+    CHECK_INT(fa.rc, 0);
+    /* every page written, by the flush or by its eviction */
+    for (int i = 0; i < 8; i++) {
+        CHECK_OK(bufpool_pin(bp, (PageNo)i, &f, &err), &err);
+        CHECK_INT(f->data[PAGE_HDR_SIZE], i + 1);
+        bufpool_unpin(bp, f);
+    }
+    bufpool_close(bp);
+}
 
 static void suite_bufpool_impl(void)
 {
@@ -558,6 +680,7 @@ static void suite_bufpool_impl(void)
     CHECK_INT(st.writes, 0);
     CHECK_INT(st.evictions, 0);
     bufpool_close(bp);
+    flush_keeps_frames_free(dir);
     storage_test_rmrf(dir);
     free(dir);
 }
@@ -856,10 +979,17 @@ static void suite_oltp_recovery_impl(void)
         CHECK_INT(detected, changed);
         bufpool_close(bp);
     }
-    /* recovery repairs them from the full-page images logged after the checkpoint */
+    /* recovery repairs them from the full-page images logged after the checkpoint,
+     * without reading them (an image replaces the page whole) */
     CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
     t = btree_open(&s->env, 1);
     u64 n;
+    {
+        BufPoolStats bs;
+        bufpool_stats(s->bp, &bs);
+        CHECK_INT(bs.reads, 0);
+        CHECK(s->recovery.records >= 6); /* images and inserts */
+    }
     CHECK_OK(btree_check(t, &n, &err), &err);
     CHECK_INT(n, 3003);
     ByteBuf out = {0};
@@ -988,8 +1118,10 @@ static void *conc_writer(void *p)
     for (int i = 0; i < 4000; i++) {
         BtTxn *txn = bt_txn_begin(&a->s->env);
         key8(k, (u64)i * 16 + (u64)a->id);
-        if (btree_insert(a->own, txn, k, 8, v, sizeof v, &e) || btree_insert(a->shared, txn, k, 8, v, 40, &e))
+        if (btree_insert(a->own, txn, k, 8, v, sizeof v, &e) || btree_insert(a->shared, txn, k, 8, v, 40, &e)) {
+            if (!a->failures) fprintf(stderr, "writer %d, op %d: %s %s\n", a->id, i, e.sqlstate, e.message);
             a->failures++, err_clear(&e);
+        }
         if (i % 10 == 9) {
             if (bt_txn_rollback(&a->s->env, txn, &e)) a->failures++, err_clear(&e);
         } else if (bt_txn_commit(&a->s->env, txn, 1, &e)) {

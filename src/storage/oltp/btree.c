@@ -1153,13 +1153,17 @@ static int redo_pin(BtEnv *e, PageNo pno, bool allow_damaged, BufFrame **f, bool
     return MDB_OK_;
 }
 
+/* An image replaces the page whole, so the page is not read: a page not in
+ * the pool gets the image unconditionally (its stored version, however new or
+ * torn, is rebuilt by this image and the records after it, which redo
+ * replays too: every change of a page is logged).  That spares recovery one
+ * random read per image, which dominate the log after a checkpoint. */
 static int redo_image(BtEnv *e, PageNo pno, const u8 *img, Lsn end, Err *err)
 {
     BufFrame *f;
-    bool damaged;
-    if (redo_pin(e, pno, true, &f, &damaged, err)) return MDB_FAIL;
+    if (bufpool_pin_for_overwrite(e->bp, pno, &f, err)) return MDB_FAIL;
     bufpool_latch(f);
-    if (damaged || page_lsn(f->data) < end) {
+    if (page_lsn(f->data) < end) {
         memcpy(f->data, img, PAGE_SIZE);
         bufpool_mark_dirty(f, end);
     }
