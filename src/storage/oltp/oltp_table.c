@@ -406,8 +406,8 @@ static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
     idx_t done = 0;
     for (; done < rows->count && !rc; done++) {
         row_encode(t, rows, done, txn->id, TS_INFINITY, &v);
-        if (v.len + 8 > BT_MAX_CELL) {
-            rc = err_set(err, "54000", "row is too big: size %zu, maximum size %d for oltp tables", v.len - OLTP_HDR, BT_MAX_CELL - 8 - OLTP_HDR);
+        if (v.len > BT_MAX_VALUE) { /* longer than a cell: the B+tree moves the tail to overflow pages */
+            rc = err_set(err, "54000", "row is too big: size %zu, maximum size %zu for oltp tables", v.len - OLTP_HDR, BT_MAX_VALUE - OLTP_HDR);
             break;
         }
         u64 row = first + done;
@@ -1030,9 +1030,9 @@ static int rewrite_batch(const Rewrite *rw, BTree *to, DataChunk *in, const u64 
     out.arena = a;
     for (idx_t i = 0; i < n; i++) {
         row_encode_as(rw->ncols, rw->types, &out, i, b[i], e[i], v);
-        if (v->len + 8 > BT_MAX_CELL)
-            return err_set(err, "54000", "row is too big: size %zu, maximum size %d for oltp tables", v->len - OLTP_HDR,
-                           BT_MAX_CELL - 8 - OLTP_HDR);
+        if (v->len > BT_MAX_VALUE)
+            return err_set(err, "54000", "row is too big: size %zu, maximum size %zu for oltp tables", v->len - OLTP_HDR,
+                           BT_MAX_VALUE - OLTP_HDR);
         u8 k[8];
         key_of(rows[i], k);
         if (btree_insert(to, NULL, k, 8, v->data, v->len, err)) return MDB_FAIL;
