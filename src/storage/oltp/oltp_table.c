@@ -354,6 +354,10 @@ static int otx_commit_wait(void *state, Err *err)
 {
     OltpTxn *o = state;
     int rc = o->commit_end != LSN_NONE ? wal_commit_wait(o->s->wal, o->commit_end, err) : MDB_OK_;
+    /* the commit stands whatever the checkpoint says: a failed one is retried by a later commit */
+    Err ce = {0};
+    if (rc == MDB_OK_ && o->commit_end != LSN_NONE) oltp_store_maybe_checkpoint(o->s, &ce);
+    err_clear(&ce);
     free(o);
     return rc;
 }
