@@ -23,7 +23,7 @@ void settings_default(Settings *s)
     snprintf(s->timezone, sizeof s->timezone, "UTC");
     snprintf(s->datestyle, sizeof s->datestyle, "ISO, MDY");
     snprintf(s->client_encoding, sizeof s->client_encoding, "UTF8");
-    snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "memory");
+    snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "oltp");
     s->threads = ncpu();
     s->extra_float_digits = 1;
     s->statement_timeout_ms = 0;

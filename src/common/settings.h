@@ -15,7 +15,7 @@ typedef struct Settings {
     char datestyle[32];      /* DateStyle (only ISO, MDY supported) */
     char application_name[64];
     char client_encoding[16];
-    char default_table_access_method[16];
+    char default_table_access_method[16]; /* tier of CREATE TABLE without USING: "oltp" (default) or "memory" */
     int threads;             /* worker threads for one query */
     int extra_float_digits;
     i64 statement_timeout_ms;

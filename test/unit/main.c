@@ -24,6 +24,7 @@ int unit_failures;
     X(suite_oltp_recovery) \
     X(suite_oltp_crash) \
     X(suite_oltp_overflow) \
+    X(suite_oltp_default) \
     X(suite_oltp_index) \
     X(suite_oltp_sql_crash) \
     X(suite_pgwire) \
