@@ -1001,7 +1001,10 @@ static int cursor_fill(BtCursor *c, Err *err)
             wr16(head, kl);
             bytebuf_append(&c->batch, head, 6);
             bytebuf_append(&c->batch, k, kl);
-            if ((rc = value_resolve(t->env, v, vl, &c->batch, err))) break;
+            if (c->prefix_only && (vl & BT_VAL_OVERFLOW) && vlen_of(vl) >= OVF_REF_SIZE)
+                bytebuf_append(&c->batch, v, vlen_of(vl) - OVF_REF_SIZE);
+            else if ((rc = value_resolve(t->env, v, vl, &c->batch, err)))
+                break;
             wr32(c->batch.data + at + 2, (u32)(c->batch.len - at - 6 - kl));
         }
         PageNo next = nd(f->data)->right;

@@ -125,8 +125,10 @@ typedef struct BtCursor {
     bool has_lo, lo_incl, has_hi, hi_incl;
     bool started, done;
     ByteBuf last;  /* last key returned */
-    ByteBuf batch; /* entries copied from the current leaf: u16 klen, u16 vlen, key, value */
+    ByteBuf batch; /* entries copied from the current leaf: u16 klen, u32 vlen, key, value */
     size_t pos, last_entry;
+    bool prefix_only; /* set after open: a value with an overflow tail comes back as the prefix in its cell only
+                         (its first OVF_INLINE = 512 bytes; at least 16 after a key over 1,480 bytes), its chain not read */
 } BtCursor;
 void btree_cursor_open(BtCursor *c, BTree *t, const u8 *lo, size_t lolen, bool lo_incl, const u8 *hi, size_t hilen,
                        bool hi_incl);
