@@ -623,7 +623,7 @@ static int bind_join(Binder *b, PgQuery__JoinExpr *j, LogicalOp **out)
         m->hidden = arena_zalloc(b->arena, (size_t)nnames + 1);
         m->alias = j->join_using_alias ? j->join_using_alias->aliasname : NULL;
         for (int k = 0; k < nnames; k++) {
-            int le, lc, re, rc;
+            int le = 0, lc = 0, re = 0, rc = 0;
             int nl = find_in_entries(b, lstart, rstart, names[k], &le, &lc);
             int nr = find_in_entries(b, rstart, rend, names[k], &re, &rc);
             if (nl != 1 || nr != 1)

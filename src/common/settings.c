@@ -27,6 +27,8 @@ void settings_default(Settings *s)
     s->threads = ncpu();
     s->extra_float_digits = 1;
     s->statement_timeout_ms = 0;
+    s->lock_timeout_ms = 0;
+    s->default_isolation = ISO_READ_COMMITTED;
     s->memory_limit = (i64)8 << 30;
 }
 
@@ -34,9 +36,21 @@ static const char *const NAMES[] = {"search_path",      "timezone",          "da
                                     "application_name", "client_encoding",   "default_table_access_method",
                                     "threads",          "extra_float_digits", "statement_timeout",
                                     "memory_limit",     "server_version",    "standard_conforming_strings",
-                                    "intervalstyle",    "max_identifier_length", NULL};
+                                    "intervalstyle",    "max_identifier_length", "lock_timeout",
+                                    "default_transaction_isolation", NULL};
 
 const char *const *settings_names(void) { return NAMES; }
+
+static const char *const ISO_NAMES[] = {"read uncommitted", "read committed", "repeatable read", "serializable"};
+
+int settings_isolation_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (!strcasecmp(name, ISO_NAMES[i])) return i;
+    return -1;
+}
+
+const char *settings_isolation_name(int level) { return level >= 0 && level < 4 ? ISO_NAMES[level] : "read committed"; }
 
 static int set_str(char *dst, size_t cap, const char *v, const char *name, Err *err)
 {
@@ -133,6 +147,26 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
         s->statement_timeout_ms = x;
         return MDB_OK_;
     }
+    if (strcasecmp(name, "lock_timeout") == 0) {
+        if (!value) { s->lock_timeout_ms = 0; return MDB_OK_; }
+        if (parse_ms(value, &x) || x < 0) {
+            err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"lock_timeout\": \"%s\"", value);
+            err_hint(err, "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
+            return MDB_FAIL;
+        }
+        s->lock_timeout_ms = x;
+        return MDB_OK_;
+    }
+    if (strcasecmp(name, "default_transaction_isolation") == 0) {
+        int lv = value ? settings_isolation_parse(value) : ISO_READ_COMMITTED;
+        if (lv < 0) {
+            err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"default_transaction_isolation\": \"%s\"", value);
+            err_hint(err, "Available values: serializable, repeatable read, read committed, read uncommitted.");
+            return MDB_FAIL;
+        }
+        s->default_isolation = lv;
+        return MDB_OK_;
+    }
     if (strcasecmp(name, "memory_limit") == 0) {
         if (!value) { s->memory_limit = def.memory_limit; return MDB_OK_; }
         if (parse_int(value, &x) || x <= 0)
@@ -156,6 +190,8 @@ int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Er
     else if (strcasecmp(name, "threads") == 0) snprintf(buf, cap, "%d", s->threads);
     else if (strcasecmp(name, "extra_float_digits") == 0) snprintf(buf, cap, "%d", s->extra_float_digits);
     else if (strcasecmp(name, "statement_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->statement_timeout_ms);
+    else if (strcasecmp(name, "lock_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->lock_timeout_ms);
+    else if (strcasecmp(name, "default_transaction_isolation") == 0) snprintf(buf, cap, "%s", settings_isolation_name(s->default_isolation));
     else if (strcasecmp(name, "memory_limit") == 0) snprintf(buf, cap, "%lld", (long long)s->memory_limit);
     else if (strcasecmp(name, "server_version") == 0) snprintf(buf, cap, "15.0");
     else if (strcasecmp(name, "standard_conforming_strings") == 0) snprintf(buf, cap, "on");

@@ -19,8 +19,17 @@ typedef struct Settings {
     int threads;             /* worker threads for one query */
     int extra_float_digits;
     i64 statement_timeout_ms;
+    i64 lock_timeout_ms;     /* longest wait for another transaction's row change, 0 = none */
+    int default_isolation;   /* default_transaction_isolation: an ISO_* level */
     i64 memory_limit;        /* bytes */
 } Settings;
+
+/* Transaction isolation levels, in PostgreSQL's order (READ UNCOMMITTED behaves as READ COMMITTED). */
+enum { ISO_READ_UNCOMMITTED, ISO_READ_COMMITTED, ISO_REPEATABLE_READ, ISO_SERIALIZABLE };
+/* The level named by text ("repeatable read", any case), or -1. */
+int settings_isolation_parse(const char *name);
+/* "read committed", … as SHOW prints it. */
+const char *settings_isolation_name(int level);
 
 void settings_default(Settings *s);
 /* SET name = value (value NULL = DEFAULT / RESET). */

@@ -752,7 +752,7 @@ static int float_to(CastCtx *cc, double d, int from_id, LType to, Value *r)
             r->u.f = d;
             return MDB_OK_;
         }
-        float f;
+        float f = 0;
         if (float8_to_float4(d, &f, cc->err)) return MDB_FAIL;
         r->u.f = f;
         return MDB_OK_;

@@ -9,6 +9,7 @@
  * uncorrelated (results cached per execution) and once per distinct outer
  * row otherwise.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -16,6 +17,7 @@
 #include "common/strbuf.h"
 #include "exec/keys.h"
 #include "exec/physical.h"
+#include "types/numeric.h"
 
 static void defer_thunk(void *owner, void (*fn)(void *), void *arg) { exec_defer(owner, fn, arg); }
 static bool cancelled_thunk(void *owner) { return exec_cancelled(owner); }
@@ -163,7 +165,7 @@ static DataChunk *slice(ExprCtx *c, DataChunk *in, const u32 *sel, idx_t n)
         }
         vector_init(dst, src->type, n ? n : 1, c->arena);
         size_t w = type_width(src->type);
-        for (idx_t k = 0; k < n; k++) memcpy(dst->data + k * w, src->data + (size_t)sel[k] * w, w);
+        values_gather(dst->data, src->data, sel, n, w);
         if (src->nulls) {
             u8 *nl = vector_nulls(dst);
             for (idx_t k = 0; k < n; k++) nl[k] = src->nulls[sel[k]];
@@ -965,6 +967,8 @@ int expr_eval(ExprCtx *c, const Expr *e, DataChunk *in, Vector *out)
 }
 
 static int select_one(ExprCtx *c, const Expr *e, DataChunk *in, u32 *sel, idx_t *nsel);
+static int select_rest(ExprCtx *c, const Expr **cj, int n, DataChunk *in, u32 *sel, idx_t m, idx_t *nsel);
+static int select_slow(ExprCtx *c, const Expr **cj, int n, DataChunk *in, u32 *sel, idx_t *nsel);
 
 static int flatten_conj(const Expr *e, const Expr **out, int n, int cap)
 {
@@ -985,22 +989,128 @@ static void mark_cols(const Expr *e, u8 *used, int ncols)
     for (int i = 0; i < e->nargs; i++) mark_cols(e->args[i], used, ncols);
 }
 
-/* A conjunction is evaluated conjunct by conjunct: once some rows have been
- * rejected, the columns the remaining conjuncts read are gathered for the
- * survivors only, so later conjuncts (Q6's numeric ranges after its date
- * range) run on the survivors instead of the whole chunk. */
+/* The outcome bits of a comparison operator: bit c+1 for a three-way result
+ * c (-1, 0, 1); 0 when the name is not a comparison. */
+static unsigned cmp_mask(const char *op)
+{
+    if (!strcmp(op, "<")) return 1;
+    if (!strcmp(op, "<=")) return 3;
+    if (!strcmp(op, "=")) return 2;
+    if (!strcmp(op, ">=")) return 6;
+    if (!strcmp(op, ">")) return 4;
+    if (!strcmp(op, "<>")) return 5;
+    return 0;
+}
+
+static inline int cmp3_f64(double a, double b)
+{
+    /* PostgreSQL's order: NaN equals NaN and sorts above every number */
+    if (MDB_UNLIKELY(isnan(a) || isnan(b))) return (int)(isnan(a) != 0) - (int)(isnan(b) != 0);
+    return (a > b) - (a < b);
+}
+
+/* Keeps the rows r of cand[0..n) (rows 0..n-1 when cand is NULL) whose value
+ * d[r] compares with k as the mask says; NULLs never pass.  out may be cand. */
+#define CMP_SELECT(T, CMP)                                                                 \
+    do {                                                                                   \
+        const T *d = (const T *)col->data;                                                 \
+        T k = *(const T *)kv.data;                                                         \
+        for (idx_t i = 0; i < n; i++) {                                                    \
+            u32 r = cand ? cand[i] : (u32)i;                                               \
+            out[o] = r;                                                                    \
+            o += ((mask >> (CMP(d[r], k) + 1)) & 1) & !(nulls && nulls[r]);                \
+        }                                                                                  \
+    } while (0)
+#define CMP3(a, b) (((a) > (b)) - ((a) < (b)))
+
+/* `column <op> constant` (either side) on a fixed-width column, the usual
+ * shape of scan filters: selected straight from the chunk's column through
+ * the candidate rows, with no kernel call, no boolean vector and no gather.
+ * Returns false when e has another shape (the caller evaluates it). */
+static bool select_cmp_fast(ExprCtx *c, const Expr *e, const DataChunk *in, const u32 *cand, idx_t n, u32 *out, idx_t *m)
+{
+    if (e->kind != EXPR_FUNC || e->nargs != 2 || !e->u.func.fn) return false;
+    unsigned mask = cmp_mask(e->u.func.fn->name);
+    if (!mask) return false;
+    const Expr *a = e->args[0], *b = e->args[1];
+    if (a->kind == EXPR_CONST && b->kind == EXPR_COLREF) {
+        const Expr *t = a;
+        a = b;
+        b = t;
+        mask = (mask & 2) | ((mask & 1) << 2) | ((mask & 4) >> 2); /* k < x is x > k */
+    }
+    if (a->kind != EXPR_COLREF || b->kind != EXPR_CONST || a->u.col.depth != 0 || a->u.col.index < 0 ||
+        a->u.col.index >= in->ncols || a->type.id != b->type.id)
+        return false;
+    const Vector *col = &in->cols[a->u.col.index];
+    if (col->is_const || col->type.id != a->type.id) return false;
+    TypeId id = (TypeId)a->type.id;
+    if (id != TYPE_INT16 && id != TYPE_INT32 && id != TYPE_INT64 && id != TYPE_DATE && id != TYPE_TIME &&
+        id != TYPE_TIMESTAMP && id != TYPE_TIMESTAMPTZ && id != TYPE_FLOAT32 && id != TYPE_FLOAT64 && id != TYPE_NUMERIC)
+        return false;
+    idx_t o = 0;
+    if (b->u.constant.is_null) { /* comparing with NULL is never true */
+        *m = 0;
+        return true;
+    }
+    Vector kv;
+    const_vec(c, &kv, &b->u.constant, b->type);
+    const u8 *nulls = col->nulls;
+    switch (type_width(col->type)) {
+    case 2: CMP_SELECT(i16, CMP3); break;
+    case 4:
+        if (id == TYPE_FLOAT32) CMP_SELECT(float, cmp3_f64);
+        else CMP_SELECT(i32, CMP3);
+        break;
+    case 8:
+        if (id == TYPE_FLOAT64) CMP_SELECT(double, cmp3_f64);
+        else CMP_SELECT(i64, CMP3);
+        break;
+    case 16: CMP_SELECT(Numeric, numeric_cmp_inline); break;
+    default: return false;
+    }
+    *m = o;
+    return true;
+}
+
+/* A conjunction is evaluated conjunct by conjunct.  Comparisons of a column
+ * with a constant go first and select straight from the chunk through the
+ * surviving rows (they cannot fail, so running them first only spares the
+ * others rows).  For the other conjuncts, once some rows have been rejected,
+ * the columns they read are gathered for the survivors only, so they run on
+ * the survivors instead of the whole chunk. */
 static int select_conj(ExprCtx *c, const Expr **cj, int n, DataChunk *in, u32 *sel, idx_t *nsel)
 {
-    idx_t m;
-    if (select_one(c, cj[0], in, sel, &m)) return MDB_FAIL;
-    if (n == 1 || m == 0) {
+    idx_t m = in->count;
+    bool filtered = false;
+    int rest = 0;
+    const Expr *slow[64];
+    for (int j = 0; j < n; j++) {
+        idx_t m2;
+        if (m && select_cmp_fast(c, cj[j], in, filtered ? sel : NULL, m, sel, &m2)) {
+            m = m2;
+            filtered = true;
+        } else {
+            slow[rest++] = cj[j];
+        }
+    }
+    if (rest == 0 || m == 0) {
+        if (!filtered)
+            for (idx_t i = 0; i < m; i++) sel[i] = (u32)i;
         *nsel = m;
         return MDB_OK_;
     }
-    if (m == in->count) return select_conj(c, cj + 1, n - 1, in, sel, nsel);
+    if (filtered && m < in->count) return select_rest(c, slow, rest, in, sel, m, nsel);
+    return select_slow(c, slow, rest, in, sel, nsel);
+}
+
+/* The remaining conjuncts on the m survivors sel[0..m): their columns are
+ * gathered for the survivors, then selected, then mapped back. */
+static int select_rest(ExprCtx *c, const Expr **cj, int n, DataChunk *in, u32 *sel, idx_t m, idx_t *nsel)
+{
     u8 used[in->ncols > 0 ? in->ncols : 1];
     memset(used, 0, sizeof used);
-    for (int j = 1; j < n; j++) mark_cols(cj[j], used, in->ncols);
+    for (int j = 0; j < n; j++) mark_cols(cj[j], used, in->ncols);
     DataChunk sub = *in;
     sub.cols = arena_alloc(c->arena, sizeof(Vector) * (size_t)(in->ncols + 1));
     sub.count = m;
@@ -1013,16 +1123,29 @@ static int select_conj(ExprCtx *c, const Expr **cj, int n, DataChunk *in, u32 *s
     }
     u32 *s2 = arena_alloc(c->arena, sizeof(u32) * m);
     idx_t m2;
-    if (select_conj(c, cj + 1, n - 1, &sub, s2, &m2)) return MDB_FAIL;
+    if (select_slow(c, cj, n, &sub, s2, &m2)) return MDB_FAIL;
     /* s2 indexes the survivors, ascending: s2[j] >= j, so in place is safe */
     for (idx_t j = 0; j < m2; j++) sel[j] = sel[s2[j]];
     *nsel = m2;
     return MDB_OK_;
 }
 
+/* Conjuncts that need the evaluator, one by one on the survivors. */
+static int select_slow(ExprCtx *c, const Expr **cj, int n, DataChunk *in, u32 *sel, idx_t *nsel)
+{
+    idx_t m;
+    if (select_one(c, cj[0], in, sel, &m)) return MDB_FAIL;
+    if (n == 1 || m == 0) {
+        *nsel = m;
+        return MDB_OK_;
+    }
+    if (m == in->count) return select_slow(c, cj + 1, n - 1, in, sel, nsel);
+    return select_rest(c, cj + 1, n - 1, in, sel, m, nsel);
+}
+
 int expr_select(ExprCtx *c, const Expr *e, DataChunk *in, u32 *sel, idx_t *nsel)
 {
-    if (e->kind != EXPR_AND) return select_one(c, e, in, sel, nsel);
+    if (e->kind != EXPR_AND) return select_conj(c, &e, 1, in, sel, nsel);
     const Expr *cj[64] = {0};
     int n = flatten_conj(e, cj, 0, 64);
     if (n >= 64) return select_one(c, e, in, sel, nsel);

@@ -169,6 +169,141 @@ i64 *keytable_find(KeyTable *t, const u8 *key, u32 len, u64 hash, bool insert, b
 
 /* ---- integer keys -------------------------------------------------------------- */
 
+/* Row i of an integer-like or boolean vector. */
+static inline i64 pack_int_at(const Vector *v, idx_t i)
+{
+    if (v->type.id == TYPE_BOOL) return v->data[v->is_const ? 0 : i] != 0;
+    return keys_int_at(v, i);
+}
+
+/* Bits needed to hold the values 0..x. */
+static int bits_for(u64 x)
+{
+    int b = 0;
+    while (b < 64 && (x >> b)) b++;
+    return b;
+}
+
+static bool keypack_fit(KeyPack *kp, const Vector *cols, idx_t n, bool headroom)
+{
+    int shift = 0;
+    for (int c = 0; c < kp->ncols; c++) {
+        const Vector *v = &cols[c];
+        KeyPackCol *f = &kp->cols[c];
+        memset(f, 0, sizeof(*f));
+        f->shift = (u8)shift;
+        idx_t rows = v->is_const ? 1 : n;
+        if (type_is_string((TypeId)v->type.id)) {
+            u32 maxlen = 0;
+            for (idx_t i = 0; i < rows; i++)
+                if (!(v->nulls && v->nulls[i])) maxlen = MDB_MAX(maxlen, ((const Str *)v->data)[i].len);
+            if (headroom && maxlen < 7) maxlen++;
+            if (maxlen > 7) return false;
+            f->str = 1;
+            f->maxlen = (u8)maxlen;
+            f->lenbits = (u8)bits_for(maxlen + 1);
+            shift += 8 * (int)maxlen + f->lenbits;
+        } else {
+            i64 lo = 0, hi = 0;
+            bool any = false;
+            for (idx_t i = 0; i < rows; i++) {
+                if (v->nulls && v->nulls[i]) continue;
+                i64 x = pack_int_at(v, i);
+                if (!any || x < lo) lo = x;
+                if (!any || x > hi) hi = x;
+                any = true;
+            }
+            u64 range = (u64)hi - (u64)lo + 1; /* values 1..range, 0 = NULL */
+            if (range == 0 || range > ((u64)1 << 40)) return false;
+            int bits = bits_for(range) + (headroom ? 2 : 0);
+            u64 lim = (u64)1 << bits;
+            u64 spare = (lim - 1 - range) / 2;
+            if ((i128)lo - (i128)spare < INT64_MIN) spare = 0;
+            f->base = lo - (i64)spare;
+            f->lim = lim;
+            shift += bits;
+        }
+        if (shift > 63) return false;
+    }
+    return true;
+}
+
+void keypack_plan(KeyPack *kp, const Vector *cols, int ncols, idx_t n)
+{
+    kp->state = KEYPACK_OFF;
+    if (ncols < 1 || ncols > (int)(sizeof kp->cols / sizeof kp->cols[0])) return;
+    for (int c = 0; c < ncols; c++) {
+        TypeId id = (TypeId)cols[c].type.id;
+        if (!keys_is_int_type(id) && id != TYPE_TEXT && id != TYPE_BOOL) return;
+    }
+    kp->ncols = ncols;
+    if (keypack_fit(kp, cols, n, true) || keypack_fit(kp, cols, n, false)) kp->state = KEYPACK_ON;
+}
+
+idx_t keypack_encode(const KeyPack *kp, const Vector *cols, idx_t n, i64 *packed, u8 *fits)
+{
+    memset(packed, 0, sizeof(i64) * n);
+    memset(fits, 1, n);
+    for (int c = 0; c < kp->ncols; c++) {
+        const Vector *v = &cols[c];
+        const KeyPackCol *f = &kp->cols[c];
+        const u8 *nulls = v->nulls;
+        if (v->is_const) {
+            /* one value for every row */
+            u64 x = 0;
+            bool fit = true;
+            if (!(nulls && nulls[0])) {
+                if (f->str) {
+                    const Str *s = (const Str *)v->data;
+                    fit = s->len <= f->maxlen;
+                    u64 b = 0;
+                    if (fit) memcpy(&b, str_data(s), s->len);
+                    x = b << f->lenbits | (u64)(s->len + 1);
+                } else {
+                    x = (u64)pack_int_at(v, 0) - (u64)f->base + 1;
+                    fit = x != 0 && x < f->lim;
+                }
+            }
+            for (idx_t i = 0; i < n; i++) {
+                packed[i] |= (i64)(x << f->shift);
+                fits[i] &= fit;
+            }
+            continue;
+        }
+        if (f->str) {
+            /* strings that fit are at most 7 bytes: inline in the Str, read
+             * as one 8-byte word and masked to their length */
+            const Str *sv = (const Str *)v->data;
+            for (idx_t i = 0; i < n; i++) {
+                if (nulls && nulls[i]) continue; /* field 0 */
+                u32 len = sv[i].len;
+                if (len > f->maxlen) {
+                    fits[i] = 0;
+                    continue;
+                }
+                u64 b;
+                memcpy(&b, sv[i].prefix, 8);
+                b &= len ? ~(u64)0 >> (64 - 8 * len) : 0;
+                packed[i] |= (i64)((b << f->lenbits | (u64)(len + 1)) << f->shift);
+            }
+            continue;
+        }
+        for (idx_t i = 0; i < n; i++) {
+            if (nulls && nulls[i]) continue;
+            /* below the base wraps around: too large, like above the field */
+            u64 x = (u64)pack_int_at(v, i) - (u64)f->base + 1;
+            if (x == 0 || x >= f->lim) {
+                fits[i] = 0;
+                continue;
+            }
+            packed[i] |= (i64)(x << f->shift);
+        }
+    }
+    idx_t miss = 0;
+    for (idx_t i = 0; i < n; i++) miss += !fits[i];
+    return miss;
+}
+
 bool keys_is_int_type(TypeId id)
 {
     return id == TYPE_INT16 || id == TYPE_INT32 || id == TYPE_INT64 || id == TYPE_DATE || id == TYPE_TIME ||

@@ -131,4 +131,35 @@ static inline i64 keys_int_at(const Vector *v, idx_t i)
     }
 }
 
+/* Composite keys of small values packed into one 63-bit integer, so that
+ * grouping by several narrow columns (flags, short codes, small ids, dates)
+ * takes the integer table instead of encoding byte keys.  Each column gets a
+ * bit field: integer-like values as an offset from a base, short strings
+ * (at most 7 bytes) as their bytes and length; field value 0 is NULL.  The
+ * widths are chosen once, from the first batch seen, with headroom; a row
+ * whose value falls outside its field does not fit and takes the byte-key
+ * path.  Since fitting depends only on the key's value, a group is always
+ * found on the same path. */
+typedef struct KeyPackCol {
+    u8 str;     /* string field (else integer-like) */
+    u8 shift;   /* position of the field */
+    u8 maxlen;  /* strings: longest byte length that fits */
+    u8 lenbits; /* strings: bits of the length part */
+    i64 base;   /* integers: value stored as v - base + 1 */
+    u64 lim;    /* integers: v - base + 1 must be < lim */
+} KeyPackCol;
+
+typedef struct KeyPack {
+    int state;  /* KEYPACK_UNDECIDED, KEYPACK_ON or KEYPACK_OFF */
+    int ncols;
+    KeyPackCol cols[8];
+} KeyPack;
+enum { KEYPACK_UNDECIDED = 0, KEYPACK_ON = 1, KEYPACK_OFF = 2 };
+
+/* Chooses the fields from rows 0..n-1 of cols (state becomes ON or OFF). */
+void keypack_plan(KeyPack *kp, const Vector *cols, int ncols, idx_t n);
+/* Packs rows 0..n-1: fits[i] = 1 and packed[i] set where the row fits.
+ * Returns the number of rows that do not fit. */
+idx_t keypack_encode(const KeyPack *kp, const Vector *cols, idx_t n, i64 *packed, u8 *fits);
+
 #endif

@@ -44,7 +44,8 @@ typedef struct AggTable {
     KeyTable *distinct;       /* per aggregate: seen (group, value) */
     size_t out_pos;           /* next group to emit */
     bool int_key;             /* one integer-like group key and no grouping sets */
-    IntTable it;              /* key → group id on that path */
+    KeyPack kp;               /* otherwise: keys packed into 64 bits where they fit (src/exec/keys.h) */
+    IntTable it;              /* integer or packed key → group id on those paths */
     IntSlot *dense;           /* keys 0..AGG_DENSE-1 on that path: slot = dense[key] (lazily allocated) */
     i64 null_gid;             /* group of the NULL key on that path, -1 = none */
     ColumnCollection **ordered; /* per aggregate with ORDER BY: rows (gid, keys…, args…) */
@@ -78,7 +79,9 @@ static void aggtable_init(AggTable *t, PhysOp *op, AggInfo *ai)
     memset(t, 0, sizeof(*t));
     keytable_init(&t->kt);
     t->int_key = ai->ngroups == 1 && ai->nsets == 0 && keys_is_int_type((TypeId)ai->groups[0]->type.id);
-    if (t->int_key) inttable_init(&t->it, 0);
+    /* other keys without grouping sets may pack into 64 bits (decided on the first batch) */
+    t->kp.state = !t->int_key && ai->nsets == 0 && ai->ngroups > 0 ? KEYPACK_UNDECIDED : KEYPACK_OFF;
+    if (t->int_key || t->kp.state == KEYPACK_UNDECIDED) inttable_init(&t->it, 0);
     t->null_gid = -1;
     LType *kt = xmalloc(sizeof(LType) * (size_t)(ai->ngroups + 1));
     for (int i = 0; i < ai->ngroups; i++) kt[i] = ai->groups[i]->type;
@@ -313,6 +316,53 @@ static inline IntSlot *agg_dense_slot(AggTable *t, i64 key, bool *ins)
     return sl;
 }
 
+/* The slot of one integer or packed key (dense array or hash table). */
+static inline IntSlot *agg_int_slot(AggTable *t, i64 key, bool *ins)
+{
+    if ((u64)key < AGG_DENSE) return agg_dense_slot(t, key, ins);
+    inttable_reserve(&t->it, 1);
+    return inttable_slot(&t->it, key, inttable_hash(key), ins);
+}
+
+/* Finds or creates the group of every row i < n with use[i] (every row when
+ * use is NULL) by its 64-bit key k[i], filling gid[i] and states[i].  New
+ * groups' key rows are appended together after the loop, in group-id order. */
+static void agg_lookup_int(AggTable *t, AggInfo *ai, Arena *scratch, DataChunk *krow, const i64 *k, const u8 *use, idx_t n,
+                           i64 si, i64 *gid, u8 **states, Err *err)
+{
+    /* hash and prefetch every row's slot first, so the cache misses of a
+     * chunk overlap; slots hold the state block too, so a row costs one miss
+     * for its slot and one for its state */
+    inttable_reserve(&t->it, n);
+    size_t mask = t->it.cap - 1;
+    size_t *hs = arena_alloc(scratch, sizeof(size_t) * (n ? n : 1));
+    for (idx_t i = 0; i < n; i++) {
+        if (use && !use[i]) continue;
+        if ((u64)k[i] < AGG_DENSE) {
+            hs[i] = SIZE_MAX;
+            continue;
+        }
+        hs[i] = inttable_hash(k[i]) & mask;
+        __builtin_prefetch(&t->it.slots[hs[i]]);
+    }
+    u32 *fresh = arena_alloc(scratch, sizeof(u32) * (n ? n : 1));
+    idx_t nfresh = 0;
+    for (idx_t i = 0; i < n; i++) {
+        if (use && !use[i]) continue;
+        bool ins;
+        IntSlot *slot = hs[i] == SIZE_MAX ? agg_dense_slot(t, k[i], &ins) : inttable_slot(&t->it, k[i], hs[i], &ins);
+        if (ins) {
+            slot->val = new_group_state(t, ai, si, err);
+            slot->ptr = t->blocks[slot->val];
+            fresh[nfresh++] = (u32)i;
+        }
+        gid[i] = slot->val;
+        states[i] = slot->ptr;
+        __builtin_prefetch(states[i]);
+    }
+    if (nfresh) colcoll_append(t->keys, krow, fresh, nfresh);
+}
+
 static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
 {
     AggInfo *ai = op->info;
@@ -373,63 +423,49 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
         }
         DataChunk krow = keys;
         krow.cols = kc;
+        if (t->kp.state == KEYPACK_UNDECIDED && n) keypack_plan(&t->kp, kc, ai->ngroups, n);
         if (t->int_key) {
-            /* one integer-like key, no grouping sets: probe the integer table */
+            /* one integer-like key, no grouping sets: the integer table; the
+             * NULL key has its own group */
             const Vector *kv = &kc[0];
-            /* hash and prefetch every row's slot first, so the cache misses
-             * of a chunk overlap; slots hold the state block too, so a row
-             * costs one miss for its slot and one for its state */
-            inttable_reserve(&t->it, n);
-            size_t mask = t->it.cap - 1;
-            size_t *hs = arena_alloc(l->scratch, sizeof(size_t) * (n ? n : 1));
-            for (idx_t i = 0; i < n; i++) {
-                i64 k = keys_int_at(kv, i);
-                if ((u64)k < AGG_DENSE) {
-                    hs[i] = SIZE_MAX;
-                    continue;
-                }
-                hs[i] = inttable_hash(k) & mask;
-                __builtin_prefetch(&t->it.slots[hs[i]]);
+            i64 *k = arena_alloc(l->scratch, sizeof(i64) * (n ? n : 1));
+            for (idx_t i = 0; i < n; i++) k[i] = keys_int_at(kv, i);
+            u8 *use = NULL;
+            if (kv->nulls) {
+                use = arena_alloc(l->scratch, n ? n : 1);
+                for (idx_t i = 0; i < n; i++) use[i] = !kv->nulls[kv->is_const ? 0 : i];
             }
-            /* new groups' key rows are appended together after the loop, in
-             * group-id order */
-            u32 *fresh = arena_alloc(l->scratch, sizeof(u32) * (n ? n : 1));
-            idx_t nfresh = 0;
-            for (idx_t i = 0; i < n; i++) {
-                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) {
-                    if (t->null_gid < 0) {
-                        t->null_gid = new_group_state(t, ai, si, &err);
-                        fresh[nfresh++] = (u32)i;
-                    }
-                    gid[i] = t->null_gid;
-                    states[i] = t->blocks[gid[i]];
-                } else {
-                    bool ins;
-                    i64 k = keys_int_at(kv, i);
-                    IntSlot *slot = hs[i] == SIZE_MAX ? agg_dense_slot(t, k, &ins) : inttable_slot(&t->it, k, hs[i], &ins);
-                    if (ins) {
-                        slot->val = new_group_state(t, ai, si, &err);
-                        slot->ptr = t->blocks[slot->val];
-                        fresh[nfresh++] = (u32)i;
-                    }
-                    gid[i] = slot->val;
-                    states[i] = slot->ptr;
-                }
-                __builtin_prefetch(states[i]);
+            agg_lookup_int(t, ai, l->scratch, &krow, k, use, n, si, gid, states, &err);
+            for (idx_t i = 0; use && i < n; i++) {
+                if (use[i]) continue;
+                if (t->null_gid < 0) t->null_gid = new_group(t, ai, &krow, (u32)i, si, &err);
+                gid[i] = t->null_gid;
+                states[i] = t->blocks[gid[i]];
             }
-            if (nfresh) colcoll_append(t->keys, &krow, fresh, nfresh);
         } else {
-            Value sv = value_int(TYPE_INT64, si);
-            vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), 1, l->scratch);
-            vector_set_const(&kc[ai->ngroups], &sv);
-            KeyBuf kb;
-            keys_encode(l->scratch, kc, ai->ngroups + 1, n, &kb);
-            for (idx_t i = 0; i < n; i++) {
-                bool ins;
-                i64 *slot = keytable_find(&t->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
-                if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
-                gid[i] = *slot;
-                states[i] = t->blocks[*slot];
+            /* packed keys where they fit, byte keys for the rest */
+            u8 *fits = NULL;
+            idx_t miss = n;
+            if (t->kp.state == KEYPACK_ON) {
+                i64 *k = arena_alloc(l->scratch, sizeof(i64) * (n ? n : 1));
+                fits = arena_alloc(l->scratch, n ? n : 1);
+                miss = keypack_encode(&t->kp, kc, n, k, fits);
+                agg_lookup_int(t, ai, l->scratch, &krow, k, fits, n, si, gid, states, &err);
+            }
+            if (miss) {
+                Value sv = value_int(TYPE_INT64, si);
+                vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), 1, l->scratch);
+                vector_set_const(&kc[ai->ngroups], &sv);
+                KeyBuf kb;
+                keys_encode(l->scratch, kc, ai->ngroups + 1, n, &kb);
+                for (idx_t i = 0; i < n; i++) {
+                    if (fits && fits[i]) continue;
+                    bool ins;
+                    i64 *slot = keytable_find(&t->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
+                    if (ins) *slot = new_group(t, ai, &krow, (u32)i, si, &err);
+                    gid[i] = *slot;
+                    states[i] = t->blocks[*slot];
+                }
             }
         }
         for (int a = 0; a < ai->naggs; a++) {
@@ -532,8 +568,18 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
         for (int i = 0; i < ai->ngroups; i++) kc[i] = d->cols[i];
         vector_init(&kc[ai->ngroups], ltype(TYPE_INT64), cnt, a);
         for (idx_t i = 0; i < cnt; i++) ((i64 *)kc[ai->ngroups].data)[i] = lt->set_of[done + i];
+        /* packed keys where the global table packs and they fit, else byte keys */
+        if (gt->kp.state == KEYPACK_UNDECIDED && cnt) keypack_plan(&gt->kp, kc, ai->ngroups, cnt);
+        i64 *pk = NULL;
+        u8 *pf = NULL;
+        idx_t miss = cnt;
+        if (gt->kp.state == KEYPACK_ON) {
+            pk = arena_alloc(a, sizeof(i64) * (cnt ? cnt : 1));
+            pf = arena_alloc(a, cnt ? cnt : 1);
+            miss = keypack_encode(&gt->kp, kc, cnt, pk, pf);
+        }
         KeyBuf kb;
-        if (!gt->int_key) keys_encode(a, kc, ai->ngroups + 1, cnt, &kb);
+        if (!gt->int_key && miss) keys_encode(a, kc, ai->ngroups + 1, cnt, &kb);
         DataChunk krow;
         memset(&krow, 0, sizeof(krow));
         krow.ncols = ai->ngroups;
@@ -548,16 +594,21 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
                     g2 = gt->null_gid;
                 } else {
                     bool ins;
-                    inttable_reserve(&gt->it, 1);
-                    i64 key = keys_int_at(kv, i);
-                    IntSlot *slot = (u64)key < AGG_DENSE ? agg_dense_slot(gt, key, &ins)
-                                                         : inttable_slot(&gt->it, key, inttable_hash(key), &ins);
+                    IntSlot *slot = agg_int_slot(gt, keys_int_at(kv, i), &ins);
                     if (ins) {
                         slot->val = new_group(gt, ai, &krow, (u32)i, 0, &err);
                         slot->ptr = gt->blocks[slot->val];
                     }
                     g2 = slot->val;
                 }
+            } else if (pf && pf[i]) {
+                bool ins;
+                IntSlot *slot = agg_int_slot(gt, pk[i], &ins);
+                if (ins) {
+                    slot->val = new_group(gt, ai, &krow, (u32)i, 0, &err);
+                    slot->ptr = gt->blocks[slot->val];
+                }
+                g2 = slot->val;
             } else {
                 bool ins;
                 i64 *slot = keytable_find(&gt->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
@@ -1117,6 +1168,7 @@ static void hj_gather_build(const ColumnCollection *B, int c, const u32 *rrow, i
         case 2: ((u16 *)v->data)[k] = ((const u16 *)sv->data)[r]; break;
         case 4: ((u32 *)v->data)[k] = ((const u32 *)sv->data)[r]; break;
         case 8: ((u64 *)v->data)[k] = ((const u64 *)sv->data)[r]; break;
+        case 16: memcpy(v->data + k * 16, sv->data + r * 16, 16); break;
         default: memcpy(v->data + k * w, sv->data + r * w, w);
         }
         any_null |= sv->nulls != NULL;

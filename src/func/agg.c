@@ -63,6 +63,25 @@ static int count_final(AggCtx *c, void *s, Vector *out, idx_t row)
     return MDB_OK_;
 }
 
+/* 128-bit running sums are read and written as two 64-bit halves.  A
+ * 16-byte load right after the previous row's two 8-byte stores to the same
+ * state (consecutive rows of one group) cannot be forwarded from the store
+ * buffer and stalls; gcc emits exactly that for a plain i128 access to a
+ * packed field. */
+static inline i128 ld_i128(const void *p)
+{
+    u64 lo, hi;
+    memcpy(&lo, p, 8);
+    memcpy(&hi, (const u8 *)p + 8, 8);
+    return (i128)(((unsigned __int128)hi << 64) | lo);
+}
+static inline void st_i128(void *p, i128 v)
+{
+    u64 lo = (u64)(unsigned __int128)v, hi = (u64)((unsigned __int128)v >> 64);
+    memcpy(p, &lo, 8);
+    memcpy((u8 *)p + 8, &hi, 8);
+}
+
 /* ---- sum / avg of small integers: i64 sum ------------------------------- */
 
 typedef struct PACKED {
@@ -77,7 +96,7 @@ static void isum_init(AggCtx *c, void *s) { memset(s, 0, sizeof(IntSum)); }
     {                                                                            \
         for (idx_t i = 0; i < count; i++) {                                      \
             IntSum *st = states[i];                                              \
-            st->sum += AV(&args[0], T, i);                                       \
+            st_i128(&st->sum, ld_i128(&st->sum) + AV(&args[0], T, i));          \
             st->n++;                                                             \
         }                                                                        \
         return MDB_OK_;                                                          \
@@ -168,8 +187,8 @@ static int nsum_update(AggCtx *c, Vector *args, idx_t count, void **states)
         st->n++;
         /* the usual case: the running sum already has the value's scale */
         if (MDB_LIKELY(numeric_scale(v) == st->scale && st->n > 1) &&
-            !__builtin_add_overflow(st->coef, numeric_coef(v), &sum)) {
-            st->coef = sum;
+            !__builtin_add_overflow(ld_i128(&st->coef), numeric_coef(v), &sum)) {
+            st_i128(&st->coef, sum);
             continue;
         }
         if (nsum_add(c->err, st, numeric_coef(v), numeric_scale(v))) return MDB_FAIL;

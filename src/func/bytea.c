@@ -129,7 +129,7 @@ static int hex_decode(FuncCtx *ctx, const char *s, size_t n, u8 *r, size_t *rl)
             k++;
             continue;
         }
-        int hi, lo;
+        int hi = 0, lo = 0;
         if (hex_val(ctx, s + k, &hi)) return MDB_FAIL;
         if (k + 1 >= n) return err_set(ctx->err, "22023", "invalid hexadecimal data: odd number of digits");
         if (hex_val(ctx, s + k + 1, &lo)) return MDB_FAIL;

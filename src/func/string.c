@@ -783,6 +783,7 @@ static int fmt_digits(FuncCtx *ctx, const char **cp, const char *end, int *val, 
     const char *p = *cp;
     i64 v = 0;
     *found = false;
+    *val = 0;
     while (p < end && *p >= '0' && *p <= '9') {
         v = v * 10 + (*p - '0');
         if (v > INT32_MAX) return err_set(ctx->err, "22003", "number is out of range");

@@ -202,6 +202,48 @@ static char *key_text(Arena *a, DataChunk *d, idx_t row, UniqueDef *u, TableDef 
 }
 
 /* Checks the full rows in `d` and appends them to the table. */
+/* The engine's unique check found the key of new row i (key bytes key[0..len)) among the latest
+ * versions: true when every version of the table holding it belongs to a transaction still in
+ * progress (inserting or deleting it).  The tier then noted the conflict in the Txn and the engine
+ * waits for that transaction and runs the statement again, as PostgreSQL waits; a committed (or
+ * our own) version, or a duplicate among the statement's own new rows, is a plain 23505. */
+static bool dup_in_progress(Writer *w, UniqueDef *ud, const u8 *key, u32 len)
+{
+    TableStore *st = w->t->store;
+    Arena *a = arena_create(NULL);
+    int *cols = arena_alloc(a, sizeof(int) * (size_t)(ud->ncols + 1));
+    LType *tys = arena_alloc(a, sizeof(LType) * (size_t)(ud->ncols + 1));
+    for (int k = 0; k < ud->ncols; k++) cols[k] = ud->cols[k], tys[k] = w->t->cols[ud->cols[k]].type;
+    cols[ud->ncols] = -1; /* the row id */
+    tys[ud->ncols] = ltype(TYPE_INT64);
+    TableScan ms;
+    tableam_scan_begin(&ms, st, a, true);
+    void *ml = tableam_scan_local(&ms, a);
+    DataChunk sc;
+    chunk_init(&sc, tys, ud->ncols + 1, VECTOR_SIZE, a);
+    bool busy = false, committed = false;
+    while (!committed) {
+        chunk_reset(&sc);
+        Err e = {0};
+        if (tableam_scan_next(&ms, ml, w->txn, cols, ud->ncols + 1, &sc, &e)) {
+            err_clear(&e);
+            committed = true; /* cannot tell: report the duplicate */
+            break;
+        }
+        if (sc.count == 0) break;
+        KeyBuf kb;
+        keys_encode(sc.arena, sc.cols, ud->ncols, sc.count, &kb);
+        for (idx_t r = 0; r < sc.count && !committed; r++) {
+            if (kb.off[r + 1] - kb.off[r] != len || memcmp(kb.data + kb.off[r], key, len) != 0) continue;
+            if (tableam_row_busy(st, w->txn, (u64)((i64 *)sc.cols[ud->ncols].data)[r])) busy = true;
+            else committed = true;
+        }
+    }
+    tableam_scan_local_end(&ms, ml);
+    arena_destroy(a);
+    return busy && !committed;
+}
+
 static int write_rows(Writer *w, DataChunk *d)
 {
     TableDef *t = w->t;
@@ -299,7 +341,10 @@ static int write_rows(Writer *w, DataChunk *d)
             if (kb.has_null[i]) continue;
             bool ins;
             keytable_find(kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], true, &ins);
-            if (!ins) {
+            if (!ins && tableam_has_row_busy(t->store) && dup_in_progress(w, ud, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i])) {
+                err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent insert or delete of the same key");
+                rc = MDB_FAIL;
+            } else if (!ins) {
                 char cols[512];
                 char *vals = key_text(a, d, i, ud, t, cols, sizeof cols);
                 err_set(err, SQLSTATE_UNIQUE_VIOLATION, "duplicate key value violates unique constraint \"%s_%s\"", t->name,

@@ -541,16 +541,55 @@ static int run_explain(MdbConn *c, Binder *b, PgQuery__ExplainStmt *es, const Va
     return MDB_OK_;
 }
 
+/* Transaction modes of BEGIN / START TRANSACTION / SET TRANSACTION / SET SESSION
+ * CHARACTERISTICS AS TRANSACTION (a list of DefElem) into *iso. */
+static int txn_modes(MdbConn *c, PgQuery__Node **opts, size_t n, int *iso)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
+        PgQuery__DefElem *d = opts[i]->def_elem;
+        PgQuery__AConst *k = d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_A_CONST ? d->arg->a_const : NULL;
+        if (!strcmp(d->defname, "transaction_isolation")) {
+            const char *v = k && k->val_case == PG_QUERY__A__CONST__VAL_SVAL ? k->sval->sval : "";
+            int lv = settings_isolation_parse(v);
+            if (lv < 0) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"transaction_isolation\": \"%s\"", v);
+            *iso = lv;
+        } else if (!strcmp(d->defname, "transaction_read_only")) {
+            if (k && k->val_case == PG_QUERY__A__CONST__VAL_IVAL && k->ival->ival)
+                return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "READ ONLY transactions are not supported");
+        } else if (strcmp(d->defname, "transaction_deferrable") != 0) {
+            /* DEFERRABLE only matters to SERIALIZABLE READ ONLY transactions, which are refused above */
+            return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "transaction mode \"%s\" is not supported", d->defname);
+        }
+    }
+    return MDB_OK_;
+}
+
+/* SET TRANSACTION ISOLATION LEVEL …: only before the block's first statement (its snapshot). */
+static int set_txn_isolation(MdbConn *c, int iso)
+{
+    if (!c->txn) return MDB_OK_; /* PostgreSQL warns and ignores it outside a block */
+    if (c->txn_queried)
+        return err_set(&c->err, SQLSTATE_ACTIVE_SQL_TXN, "SET TRANSACTION ISOLATION LEVEL must be called before any query");
+    c->txn_iso = iso;
+    return MDB_OK_;
+}
+
 static int run_txn_stmt(MdbConn *c, PgQuery__TransactionStmt *ts, MdbResult *r)
 {
     switch (ts->kind) {
     case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
-    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START: {
         snprintf(r->tag, sizeof r->tag, "BEGIN");
         if (c->txn) return MDB_OK_; /* PG warns; keeps the block */
+        int iso = c->settings.default_isolation;
+        if (txn_modes(c, ts->options, ts->n_options, &iso)) return MDB_FAIL;
         c->txn = txn_begin(&c->db->tm);
+        c->txn_iso = iso;
+        c->txn_queried = false;
         c->failed = false;
         return MDB_OK_;
+    }
     case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
         if (!c->txn) { snprintf(r->tag, sizeof r->tag, "COMMIT"); return MDB_OK_; }
         if (c->failed) {
@@ -620,6 +659,22 @@ static int run_set_show(MdbConn *c, PgQuery__Node *stmt, MdbResult *r)
         PgQuery__VariableSetStmt *vs = stmt->variable_set_stmt;
         snprintf(r->tag, sizeof r->tag, vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET ? "RESET" : "SET");
         if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) { settings_default(&c->settings); return MDB_OK_; }
+        if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_MULTI) {
+            /* SET TRANSACTION … (this block) / SET SESSION CHARACTERISTICS AS TRANSACTION … (the default) */
+            bool session = !strcasecmp(vs->name, "SESSION CHARACTERISTICS");
+            if (!session && strcasecmp(vs->name, "TRANSACTION"))
+                return err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "SET %s is not supported", vs->name);
+            int iso = session ? c->settings.default_isolation : c->txn ? c->txn_iso : c->settings.default_isolation;
+            if (txn_modes(c, vs->args, vs->n_args, &iso)) return MDB_FAIL;
+            if (session) c->settings.default_isolation = iso;
+            else if (iso != (c->txn ? c->txn_iso : iso) && set_txn_isolation(c, iso)) return MDB_FAIL;
+            return MDB_OK_;
+        }
+        if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE && !strcasecmp(vs->name, "transaction_isolation")) {
+            /* RESET / SET … TO DEFAULT: the session's default level, under SET TRANSACTION's rule */
+            int iso = c->settings.default_isolation;
+            return c->txn && iso != c->txn_iso ? set_txn_isolation(c, iso) : MDB_OK_;
+        }
         if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE) return settings_set(&c->settings, vs->name, NULL, &c->err);
         char buf[512] = "";
         size_t o = 0;
@@ -644,13 +699,20 @@ static int run_set_show(MdbConn *c, PgQuery__Node *stmt, MdbResult *r)
                 return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"TimeZone\": \"%s\"", buf);
             }
         }
+        if (!strcasecmp(vs->name, "transaction_isolation")) {
+            int iso = settings_isolation_parse(buf);
+            if (iso < 0) return err_set(&c->err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"transaction_isolation\": \"%s\"", buf);
+            return c->txn && iso != c->txn_iso ? set_txn_isolation(c, iso) : MDB_OK_;
+        }
         int src = settings_set(&c->settings, vs->name, buf, &c->err);
         if (!src) snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
         return src;
     }
     PgQuery__VariableShowStmt *ss = stmt->variable_show_stmt;
     char buf[512];
-    if (settings_show(&c->settings, ss->name, buf, sizeof buf, &c->err)) return MDB_FAIL;
+    if (!strcasecmp(ss->name, "transaction_isolation"))
+        snprintf(buf, sizeof buf, "%s", settings_isolation_name(c->txn ? c->txn_iso : c->settings.default_isolation));
+    else if (settings_show(&c->settings, ss->name, buf, sizeof buf, &c->err)) return MDB_FAIL;
     LType t = ltype(TYPE_TEXT);
     char *nm = ss->name;
     result_set_columns(r, 1, &nm, &t);
@@ -664,6 +726,40 @@ static int run_set_show(MdbConn *c, PgQuery__Node *stmt, MdbResult *r)
     colcoll_append(r->rows, &d, NULL, 1);
     arena_destroy(a);
     snprintf(r->tag, sizeof r->tag, "SHOW");
+    return MDB_OK_;
+}
+
+/* Statement restarts after write-write conflicts before the statement fails with 40001. */
+#define MAX_CONFLICT_RESTARTS 100
+
+/* A statement stopped by a write-write conflict (txn->conflict, 40001 in c->err): decides whether
+ * it runs again.  The writer met is still in progress: the statement's own changes are undone
+ * (so that it holds nothing while it waits), then it waits for that writer to end, outside every
+ * lock (txn_wait_conflict: 40P01, 55P03, 57014).  READ COMMITTED then runs the whole statement
+ * again with a new snapshot (PostgreSQL re-checks only the rows met, EvalPlanQual; for a
+ * statement that changes one row the outcome is the same).  REPEATABLE READ and SERIALIZABLE run
+ * it again with their snapshot: when the writer rolled back it now succeeds; when it committed,
+ * the version is ended by a commit after the snapshot, and that fails with 40001 as in
+ * PostgreSQL.  MDB_OK_: run again (c->err cleared); MDB_FAIL: c->err is the statement's error. */
+static int conflict_restart(MdbConn *c, Txn *txn, int iso, int attempt, size_t mark, size_t cat_mark)
+{
+    if (strcmp(c->err.sqlstate, SQLSTATE_SERIALIZATION_FAILURE) != 0 || attempt >= MAX_CONFLICT_RESTARTS) return MDB_FAIL;
+    bool read_committed = iso <= ISO_READ_COMMITTED;
+    if (!txn->conflict_with && !read_committed) return MDB_FAIL;
+    txn_rollback_to(txn, mark);
+    catalog_undo_rollback(&c->db->cat, &c->cat_undo, cat_mark);
+    if (txn->conflict_with) {
+        Err werr = {0};
+        TxnWaitLimits lim = {0, c->deadline_ns, &c->cancel};
+        if (c->settings.lock_timeout_ms > 0) lim.lock_deadline_ns = mono_ns() + c->settings.lock_timeout_ms * 1000000;
+        if (txn_wait_conflict(txn, &lim, &werr)) {
+            err_clear(&c->err);
+            err_move(&c->err, &werr);
+            return MDB_FAIL;
+        }
+    }
+    err_clear(&c->err);
+    if (read_committed) txn_refresh_snapshot(txn);
     return MDB_OK_;
 }
 
@@ -696,8 +792,22 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     }
     bool implicit = c->txn == NULL;
     Txn *txn = implicit ? txn_begin(&c->db->tm) : c->txn;
+    int iso = implicit ? c->settings.default_isolation : c->txn_iso;
+    if (!implicit) {
+        /* the block's snapshot: READ COMMITTED takes one per statement, the other levels one at the first */
+        if (!c->txn_queried || iso <= ISO_READ_COMMITTED) txn_refresh_snapshot(txn);
+        c->txn_queried = true;
+    }
     size_t mark = txn_mark(txn);
     size_t cat_mark = c->cat_undo.n;
+    /* INSERT/UPDATE/DELETE stopped by a write-write conflict wait and run again from here
+     * (conflict_restart); their result rows (RETURNING) stay in r until the statement succeeds,
+     * so a run that is thrown away never reached the client */
+    bool restartable = stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT || stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ||
+                       stmt->node_case == PG_QUERY__NODE__NODE_DELETE_STMT;
+    int attempt = 0;
+restart:
+    txn->conflict = false;
     catalog_viewer = &c->cat_undo;
     Arena *arena = arena_create(NULL);
     BindShared sh;
@@ -761,6 +871,12 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     }
     (void)ddl;
     arena_destroy(arena);
+    if (rc && restartable && txn->conflict && conflict_restart(c, txn, iso, attempt++, mark, cat_mark) == MDB_OK_) {
+        mdb_result_free(r);
+        r = result_new();
+        snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+        goto restart;
+    }
     if (rc) {
         if (implicit) {
             conn_abort(c, txn);

@@ -22,6 +22,8 @@ struct MdbConn {
     Settings settings;
     Txn *txn;               /* explicit transaction block, or NULL */
     bool failed;            /* block failed: only ROLLBACK allowed */
+    int txn_iso;            /* the block's isolation level (ISO_*, src/common/settings.h) */
+    bool txn_queried;       /* the block ran a statement: it has its snapshot, SET TRANSACTION is too late */
     MdbErrorInfo info;
     Err err;
     struct Savepoint { char *name; size_t mark; size_t cat_mark; } *saves;

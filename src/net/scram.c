@@ -134,7 +134,9 @@ int scram_server_first(ScramState *st, const char *msg, size_t len, const char *
     if (bare[0] == 'm') return SCRAM_PROTOCOL; /* mandatory extensions are not supported */
     for (size_t i = 0; i < cnl; i++)
         if (cn[i] < 0x21 || cn[i] > 0x7e || cn[i] == ',') return SCRAM_PROTOCOL;
-    snprintf(st->nonce, sizeof st->nonce, "%.*s%s", (int)cnl, cn, server_nonce);
+    size_t snl = strlen(server_nonce); /* fits: checked above */
+    memcpy(st->nonce, cn, cnl);
+    memcpy(st->nonce + cnl, server_nonce, snl + 1);
     char salt[100];
     salt[pgwire_base64_encode(st->v.salt, (size_t)st->v.salt_len, salt)] = 0;
     int n = snprintf(st->server_first, sizeof st->server_first, "r=%s,s=%s,i=%d", st->nonce, salt, st->v.iterations);

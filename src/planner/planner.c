@@ -232,7 +232,7 @@ static int plan_join_body(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
                     continue;
                 }
             }
-            Expr *r;
+            Expr *r = NULL;
             if (resolve(pc, c, both, &r)) return MDB_FAIL;
             residual = expr_and(pc->arena, residual, r);
         }

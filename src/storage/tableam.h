@@ -11,7 +11,8 @@
  * row's append position, OLTP the hidden key of its B+tree.  Every row
  * version carries MVCC begin/end stamps (src/txn/txn.h); the tiers decide
  * visibility with version_visible() and report write-write conflicts as
- * 40001 the same way, so one transaction can span tiers.
+ * 40001 the same way (noting the conflict in the Txn, txn_note_conflict, so
+ * the engine can wait for the other writer), so one transaction can span tiers.
  *
  * Scans produce whole chunks (up to VECTOR_SIZE visible rows of the requested
  * columns; column id -1 = the row id as INT64): one indirect call per chunk,
@@ -90,6 +91,10 @@ struct TableAM {
     /* ends the version `row` for txn (DELETE; UPDATE = delete + insert); *already when txn
      * itself already ended it; 40001 on a write-write conflict */
     int (*delete_row)(TableStore *st, Txn *txn, u64 row, bool *already, Err *err);
+    /* the engine's own unique checks (tiers without checks_unique): when another live
+     * transaction inserted or is ending version `row`, notes the conflict in txn
+     * (txn_note_conflict, so the engine waits for it) and returns true; may be NULL */
+    bool (*row_busy)(TableStore *st, Txn *txn, u64 row);
 
     /* statistics */
     i64 (*live_rows)(TableStore *st);
@@ -163,6 +168,8 @@ static inline int tableam_fetch(TableStore *st, Txn *txn, u64 row, const int *co
 static inline int tableam_index_count(TableStore *st) { return st && st->am->index_count ? st->am->index_count(st) : 0; }
 static inline bool tableam_index_info(TableStore *st, int i, TableIndexInfo *out) { return st->am->index_info(st, i, out); }
 static inline bool tableam_checks_unique(TableStore *st) { return st && st->am->checks_unique; }
+static inline bool tableam_has_row_busy(TableStore *st) { return st && st->am->row_busy; }
+static inline bool tableam_row_busy(TableStore *st, Txn *txn, u64 row) { return st->am->row_busy(st, txn, row); }
 static inline i64 tableam_live_rows(TableStore *st) { return st ? st->am->live_rows(st) : 0; }
 static inline TableColStats tableam_column_stats(TableStore *st, int col) { return st->am->column_stats(st, col); }
 static inline void tableam_destroy(TableStore *st)

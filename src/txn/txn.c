@@ -8,7 +8,9 @@
  */
 #include "txn/txn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "storage/tableam.h"
 
@@ -16,7 +18,12 @@ void txnmgr_init(TxnManager *m)
 {
     pthread_rwlock_init(&m->commit_lock, NULL);
     pthread_mutex_init(&m->mu, NULL);
-    pthread_cond_init(&m->ended, NULL);
+    /* waits have deadlines on the monotonic clock (lock_timeout, statement_timeout) */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->ended, &ca);
+    pthread_condattr_destroy(&ca);
     m->clock = 1;
     m->next_id = TXN_ID_BASE + 1;
 }
@@ -72,10 +79,12 @@ Ts txnmgr_horizon(TxnManager *m)
     return h;
 }
 
-/* Wakes transactions waiting for another one to end (row conflicts). */
-static void txn_announce_end(TxnManager *m)
+/* Wakes transactions waiting for t to end (row conflicts); its stamps are final by now. */
+static void txn_announce_end(Txn *t)
 {
+    TxnManager *m = t->mgr;
     pthread_mutex_lock(&m->mu);
+    t->ended = true;
     pthread_cond_broadcast(&m->ended);
     pthread_mutex_unlock(&m->mu);
 }
@@ -142,7 +151,7 @@ int txn_commit(Txn *t, Err *err)
         if (!u->table->am->logged) u->table->am->commit_rows(u->table, t, u->row, u->count, u->kind, cts, err);
     }
     pthread_rwlock_unlock(&m->commit_lock);
-    txn_announce_end(m);
+    txn_announce_end(t);
     int n = t->ntiers;
     t->ntiers = 0;
     for (int i = 0; i < n; i++)
@@ -152,11 +161,20 @@ int txn_commit(Txn *t, Err *err)
 
 void txn_rollback_to(Txn *t, size_t mark)
 {
+    bool undid = t->nundo > mark;
     while (t->nundo > mark) {
         UndoEntry *u = &t->undo[--t->nundo];
         u->table->am->undo_rows(u->table, t, u->row, u->count, u->kind);
     }
     if (t->merge_floor > t->nundo) t->merge_floor = t->nundo;
+    if (undid) {
+        /* rows this transaction held may be free now: writers waiting on it look again */
+        TxnManager *m = t->mgr;
+        pthread_mutex_lock(&m->mu);
+        t->undo_gen++;
+        pthread_cond_broadcast(&m->ended);
+        pthread_mutex_unlock(&m->mu);
+    }
 }
 
 size_t txn_mark(Txn *t)
@@ -173,7 +191,90 @@ void txn_rollback(Txn *t)
     t->ntiers = 0;
     for (int i = 0; i < n; i++) t->tiers[i].ops->rollback(t->tiers[i].state);
     txn_rollback_to(t, 0);
-    txn_announce_end(t->mgr);
+    txn_announce_end(t);
+}
+
+/* The live transaction with id `id`, or NULL (under mu). */
+static Txn *live_find(TxnManager *m, TxnId id)
+{
+    for (Txn *x = m->live; x; x = x->live_next)
+        if (x->id == id) return x;
+    return NULL;
+}
+
+void txn_note_conflict(Txn *t, Ts stamp)
+{
+    TxnManager *m = t->mgr;
+    pthread_mutex_lock(&m->mu);
+    t->conflict = true;
+    t->conflict_with = stamp >= TXN_ID_BASE && stamp != TS_ABORTED && stamp != TS_INFINITY ? stamp : 0;
+    Txn *x = t->conflict_with ? live_find(m, t->conflict_with) : NULL;
+    t->conflict_gen = x ? x->undo_gen : 0;
+    pthread_mutex_unlock(&m->mu);
+}
+
+static i64 now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Transaction numbers as users see them in messages (ids count from TXN_ID_BASE). */
+static unsigned long long shown_id(TxnId id) { return (unsigned long long)(id - TXN_ID_BASE); }
+
+/* Poll interval: a cancel request only sets a flag, so waits wake up now and then to look. */
+#define TXN_WAIT_POLL_NS 20000000
+
+int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
+{
+    TxnManager *m = t->mgr;
+    TxnId other = t->conflict_with;
+    int rc = MDB_OK_;
+    bool counted = false;
+    pthread_mutex_lock(&m->mu);
+    for (;;) {
+        Txn *x = live_find(m, other);
+        if (!x || x->ended || x->undo_gen != t->conflict_gen) break;
+        t->waiting_for = other;
+        /* deadlock: the chain of waits from the writer we wait on leads back to us.  Every
+         * waiter records its edge and looks under mu, so the one that closes a cycle sees it. */
+        Txn *y = x;
+        for (u64 steps = 0; y && y->waiting_for && steps <= m->nlive; steps++) {
+            if (y->waiting_for == t->id) {
+                err_set(err, "40P01", "deadlock detected");
+                err_detail(err, "Transaction %llu waits for transaction %llu; transaction %llu waits for transaction %llu.",
+                           shown_id(t->id), shown_id(other), shown_id(y->id), shown_id(t->id));
+                rc = MDB_FAIL;
+                break;
+            }
+            y = live_find(m, y->waiting_for);
+        }
+        if (rc) break;
+        i64 now = now_ns();
+        if (lim->cancel && atomic_load(lim->cancel)) {
+            rc = err_set(err, "57014", "canceling statement due to user request");
+            break;
+        }
+        if (lim->stmt_deadline_ns && now >= lim->stmt_deadline_ns) {
+            rc = err_set(err, "57014", "canceling statement due to statement timeout");
+            break;
+        }
+        if (lim->lock_deadline_ns && now >= lim->lock_deadline_ns) {
+            rc = err_set(err, "55P03", "canceling statement due to lock timeout");
+            err_detail(err, "Transaction %llu waits for transaction %llu.", shown_id(t->id), shown_id(other));
+            break;
+        }
+        i64 until = now + TXN_WAIT_POLL_NS;
+        if (lim->stmt_deadline_ns && lim->stmt_deadline_ns < until) until = lim->stmt_deadline_ns;
+        if (lim->lock_deadline_ns && lim->lock_deadline_ns < until) until = lim->lock_deadline_ns;
+        if (!counted) m->nwaits++, counted = true;
+        struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
+        pthread_cond_timedwait(&m->ended, &m->mu, &ts);
+    }
+    t->waiting_for = 0;
+    pthread_mutex_unlock(&m->mu);
+    return rc;
 }
 
 void txn_free(Txn *t)

@@ -11,12 +11,16 @@
  *
  * Write-write conflicts: deleting or updating a version whose end stamp is
  * another live transaction's id, or a commit timestamp after the snapshot,
- * fails with 40001 (first writer wins).
+ * fails with 40001 and records the conflict in the Txn (txn_note_conflict).
+ * The engine then undoes the statement, waits for the other writer to end
+ * (txn_wait_conflict: deadlock detection, lock_timeout, statement_timeout,
+ * cancel) and runs the statement again (src/main/engine.c).
  */
 #ifndef MDB_TXN_H
 #define MDB_TXN_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "common/error.h"
 
@@ -47,6 +51,7 @@ typedef struct TxnManager {
     u64 next_id;                  /* next transaction id */
     struct Txn *live;             /* every begun, not yet freed transaction (doubly linked) */
     u64 nlive;
+    u64 nwaits;                   /* waits for another writer so far (statistics, tests) */
 } TxnManager;
 
 /* A tier's per-transaction state (OLTP: its WAL transaction).  commit runs
@@ -78,7 +83,22 @@ typedef struct Txn {
     TxnTier tiers[TXN_MAX_TIERS];
     int ntiers;
     struct Txn *live_prev, *live_next; /* the manager's live list (under mgr->mu) */
+    bool ended;            /* committed or rolled back (under mgr->mu): waiters stop waiting */
+    u64 undo_gen;          /* bumped (under mgr->mu, with an `ended` broadcast) when it undoes changes
+                            * without ending (failed statement, savepoint): rows it held may be free */
+    TxnId waiting_for;     /* the writer this one waits on (under mgr->mu; deadlock detection), 0 = none */
+    /* the last write-write conflict a tier met (txn_note_conflict), for the engine's wait and restart */
+    bool conflict;
+    TxnId conflict_with;   /* the live writer of the version, 0 = ended by a commit after the snapshot */
+    u64 conflict_gen;      /* that writer's undo_gen when the conflict was seen */
 } Txn;
+
+/* What ends a wait for another writer besides its end (CLOCK_MONOTONIC deadlines, 0 = none). */
+typedef struct TxnWaitLimits {
+    i64 lock_deadline_ns;  /* lock_timeout: 55P03 */
+    i64 stmt_deadline_ns;  /* statement_timeout: 57014 */
+    _Atomic bool *cancel;  /* query cancel: 57014 */
+} TxnWaitLimits;
 
 void txnmgr_init(TxnManager *m);
 void txnmgr_destroy(TxnManager *m);
@@ -103,6 +123,15 @@ void txn_tier_add(Txn *t, void *key, const TxnTierOps *ops, void *state);
 Ts txnmgr_horizon(TxnManager *m);
 /* Takes a new snapshot for t (statement snapshots); visible to the horizon. */
 void txn_refresh_snapshot(Txn *t);
+/* Records that t met a version written by `stamp` (the id of a live writer,
+ * or a commit timestamp after t's snapshot).  Called by a tier, under the
+ * table's write mutex, before it returns its 40001. */
+void txn_note_conflict(Txn *t, Ts stamp);
+/* Waits until the writer of t's last conflict ended (or undid changes: the
+ * row may be free).  Fails with 40P01 when the waits-for chain leads back to
+ * t, 55P03 / 57014 when a limit strikes.  Holds no lock but the manager's
+ * mutex, and that only between condition-variable waits. */
+int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err);
 /* Makes every commit timestamp up to ts used (recovery found them in stored data). */
 void txnmgr_advance_clock(TxnManager *m, Ts ts);
 

@@ -29,6 +29,10 @@ static const char OVERFLOW_MSG[] = "value overflows numeric format";
  * ------------------------------------------------------------------------- */
 
 i128 numeric_pow10_tab[39];
+const i64 numeric_pow10_i64[19] = {1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL,
+                                   1000000000LL, 10000000000LL, 100000000000LL, 1000000000000LL, 10000000000000LL,
+                                   100000000000000LL, 1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+                                   1000000000000000000LL};
 
 /* Filled before main (and so before any thread): numeric_pow10 is an inline
  * table lookup on the arithmetic kernels' hot paths. */

@@ -61,8 +61,42 @@ static inline i128 numeric_pow10(int n) { return numeric_pow10_tab[n]; }
  * digits — inline for the per-row kernels.  They return false (and leave
  * *out alone) when the general function must decide: wider operands,
  * rounding, or an error. */
+/* The coefficient of v when it fits 55 bits (the Numeric then fits its low
+ * 64-bit word): most stored values, so kernels first try 64-bit arithmetic,
+ * whose results (below 2^63) are always within 35 digits. */
+static inline bool numeric_small(Numeric v, i64 *coef)
+{
+    u64 lo = (u64)(u128)v;
+    i64 hi = (i64)((u128)v >> 64);
+    *coef = (i64)lo >> 8;
+    return hi == ((i64)lo >> 63);
+}
+extern const i64 numeric_pow10_i64[19];
+
 static inline bool numeric_addsub_fast(Numeric a, Numeric b, bool sub, Numeric *out)
 {
+    i64 x, y, r64;
+    int sa0 = (int)(a & 0xFF), sb0 = (int)(b & 0xFF);
+    if (MDB_LIKELY(numeric_small(a, &x) && numeric_small(b, &y))) {
+        if (sa0 == sb0) {
+            if (!(sub ? __builtin_sub_overflow(x, y, &r64) : __builtin_add_overflow(x, y, &r64))) {
+                *out = numeric_make(r64, sa0);
+                return true;
+            }
+        } else if (sa0 < sb0 && sb0 - sa0 <= 18) {
+            if (!__builtin_mul_overflow(x, numeric_pow10_i64[sb0 - sa0], &x) &&
+                !(sub ? __builtin_sub_overflow(x, y, &r64) : __builtin_add_overflow(x, y, &r64))) {
+                *out = numeric_make(r64, sb0);
+                return true;
+            }
+        } else if (sa0 > sb0 && sa0 - sb0 <= 18) {
+            if (!__builtin_mul_overflow(y, numeric_pow10_i64[sa0 - sb0], &y) &&
+                !(sub ? __builtin_sub_overflow(x, y, &r64) : __builtin_add_overflow(x, y, &r64))) {
+                *out = numeric_make(r64, sa0);
+                return true;
+            }
+        }
+    }
     int sa = (int)(a & 0xFF), sb = (int)(b & 0xFF);
     i128 ca = a >> 8, cb = b >> 8, r;
     if (sa != sb) {
@@ -94,6 +128,13 @@ static inline int numeric_cmp_inline(Numeric a, Numeric b)
 
 static inline bool numeric_mul_fast(Numeric a, Numeric b, Numeric *out)
 {
+    i64 x, y, r64;
+    int s0 = (int)(a & 0xFF) + (int)(b & 0xFF);
+    if (MDB_LIKELY(numeric_small(a, &x) && numeric_small(b, &y) && s0 <= NUMERIC_MAX_SCALE &&
+                   !__builtin_mul_overflow(x, y, &r64))) {
+        *out = numeric_make(r64, s0);
+        return true;
+    }
     i128 ca = a >> 8, cb = b >> 8;
     int s = (int)(a & 0xFF) + (int)(b & 0xFF);
     const i128 lim = (i128)1 << 62;

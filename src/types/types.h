@@ -131,6 +131,27 @@ void vector_copy(const Vector *src, const u32 *sel, idx_t n, Vector *dst, idx_t 
 /* Copies rows sel[0..n) of src into dst's buffers from row 0; strings are
  * shallow (the Str records are copied, their bytes stay where they are). */
 void vector_gather(const Vector *src, const u32 *sel, idx_t n, Vector *dst);
+/* Copies the w-byte values src[sel[k]] to dst[k], k < n, with one fixed-size
+ * move per value (a memcpy call per value would cost more than the copy). */
+static inline void values_gather(u8 *restrict dst, const u8 *restrict src, const u32 *sel, idx_t n, size_t w)
+{
+    switch (w) {
+    case 1: for (idx_t k = 0; k < n; k++) dst[k] = src[sel[k]]; break;
+    case 2: for (idx_t k = 0; k < n; k++) memcpy(dst + 2 * k, src + 2 * (size_t)sel[k], 2); break;
+    case 4: for (idx_t k = 0; k < n; k++) memcpy(dst + 4 * k, src + 4 * (size_t)sel[k], 4); break;
+    case 8: for (idx_t k = 0; k < n; k++) memcpy(dst + 8 * k, src + 8 * (size_t)sel[k], 8); break;
+    case 16:
+        for (idx_t k = 0; k < n; k++) {
+            u64 a, b;
+            memcpy(&a, src + 16 * (size_t)sel[k], 8);
+            memcpy(&b, src + 16 * (size_t)sel[k] + 8, 8);
+            memcpy(dst + 16 * k, &a, 8);
+            memcpy(dst + 16 * k + 8, &b, 8);
+        }
+        break;
+    default: for (idx_t k = 0; k < n; k++) memcpy(dst + k * w, src + (size_t)sel[k] * w, w);
+    }
+}
 /* Makes dst reference src's buffers (no copy). */
 void vector_reference(Vector *dst, const Vector *src);
 

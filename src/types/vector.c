@@ -191,11 +191,6 @@ void vector_fill_null(Vector *v, idx_t n)
     memset(v->data, 0, n * type_width(v->type));
 }
 
-/* 16-byte values (numeric, interval, uuid, string records) copied as two
- * words: no alignment beyond 8 bytes is assumed. */
-typedef struct W16 {
-    u64 lo, hi;
-} W16;
 
 void vector_copy(const Vector *src, const u32 *sel, idx_t n, Vector *dst, idx_t dst_off)
 {
@@ -207,14 +202,7 @@ void vector_copy(const Vector *src, const u32 *sel, idx_t n, Vector *dst, idx_t 
         if (!sel) {
             memcpy(d, src->data, n * w);
         } else {
-            switch (w) {
-            case 1: for (idx_t k = 0; k < n; k++) d[k] = src->data[sel[k]]; break;
-            case 2: for (idx_t k = 0; k < n; k++) ((u16 *)d)[k] = ((const u16 *)src->data)[sel[k]]; break;
-            case 4: for (idx_t k = 0; k < n; k++) ((u32 *)d)[k] = ((const u32 *)src->data)[sel[k]]; break;
-            case 8: for (idx_t k = 0; k < n; k++) ((u64 *)d)[k] = ((const u64 *)src->data)[sel[k]]; break;
-            case 16: for (idx_t k = 0; k < n; k++) ((W16 *)d)[k] = ((const W16 *)src->data)[sel[k]]; break;
-            default: for (idx_t k = 0; k < n; k++) memcpy(d + k * w, src->data + (size_t)sel[k] * w, w);
-            }
+            values_gather(d, src->data, sel, n, w);
         }
         if (src->nulls) {
             u8 *nl = vector_nulls(dst) + dst_off;
@@ -274,6 +262,13 @@ void chunk_append(DataChunk *dst, const DataChunk *src, const u32 *sel, idx_t n)
     dst->count += n;
 }
 
+/* 16-byte values (numeric, interval, uuid, string records) moved as two
+ * words: no alignment beyond 8 bytes is assumed. */
+typedef struct W16 {
+    u64 lo, hi;
+} W16;
+
+/* In place (values_gather's buffers must not overlap). */
 void chunk_select(DataChunk *c, const u32 *sel, idx_t n)
 {
     for (int ci = 0; ci < c->ncols; ci++) {
@@ -410,14 +405,7 @@ void vector_gather(const Vector *src, const u32 *sel, idx_t n, Vector *dst)
         return;
     }
     size_t w = type_width(src->type);
-    switch (w) {
-    case 1: for (idx_t k = 0; k < n; k++) dst->data[k] = src->data[sel[k]]; break;
-    case 2: for (idx_t k = 0; k < n; k++) ((u16 *)dst->data)[k] = ((const u16 *)src->data)[sel[k]]; break;
-    case 4: for (idx_t k = 0; k < n; k++) ((u32 *)dst->data)[k] = ((const u32 *)src->data)[sel[k]]; break;
-    case 8: for (idx_t k = 0; k < n; k++) ((u64 *)dst->data)[k] = ((const u64 *)src->data)[sel[k]]; break;
-    case 16: for (idx_t k = 0; k < n; k++) ((W16 *)dst->data)[k] = ((const W16 *)src->data)[sel[k]]; break;
-    default: for (idx_t k = 0; k < n; k++) memcpy(dst->data + k * w, src->data + (size_t)sel[k] * w, w);
-    }
+    values_gather(dst->data, src->data, sel, n, w);
     if (src->nulls) {
         u8 *nl = vector_nulls(dst);
         for (idx_t k = 0; k < n; k++) nl[k] = src->nulls[sel[k]];

@@ -27,6 +27,7 @@ int unit_failures;
     X(suite_oltp_default) \
     X(suite_oltp_index) \
     X(suite_oltp_sql_crash) \
+    X(suite_isolation) \
     X(suite_pgwire) \
     X(suite_pgwire_fuzz)
 

@@ -169,7 +169,7 @@ static size_t line_width(const char *s, size_t len)
     size_t w = 0, i = 0;
 
     while (i < len) {
-        unsigned cp;
+        unsigned cp = 0;
         size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (n == 0) {
             w++;
@@ -204,7 +204,7 @@ static size_t pool_add_display(Printer *p, const char *v, size_t len)
     pool_reserve(p, len + 1);
     while (i < len) {
         unsigned char c = (unsigned char)v[i];
-        unsigned cp;
+        unsigned cp = 0;
         size_t n;
 
         if (c == '\n') {

@@ -131,6 +131,8 @@ int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err)
         return MDB_OK_;
     }
     if (end != TS_INFINITY && end != TS_ABORTED) {
+        /* another writer's id (in progress) or a commit after our snapshot: the engine waits or restarts */
+        txn_note_conflict(txn, end);
         pthread_mutex_unlock(&t->mu);
         return err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
     }
@@ -355,13 +357,7 @@ static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, cons
         if (!sel) {
             memcpy(ov->data, sd, (size_t)m * w);
         } else {
-            switch (w) {
-            case 1: for (idx_t k = 0; k < m; k++) ov->data[k] = sd[sel[k]]; break;
-            case 2: for (idx_t k = 0; k < m; k++) ((u16 *)ov->data)[k] = ((const u16 *)sd)[sel[k]]; break;
-            case 4: for (idx_t k = 0; k < m; k++) ((u32 *)ov->data)[k] = ((const u32 *)sd)[sel[k]]; break;
-            case 8: for (idx_t k = 0; k < m; k++) ((u64 *)ov->data)[k] = ((const u64 *)sd)[sel[k]]; break;
-            default: for (idx_t k = 0; k < m; k++) memcpy(ov->data + k * w, sd + (size_t)sel[k] * w, w);
-            }
+            values_gather(ov->data, sd, sel, m, w);
         }
         bool any_null = false;
         for (idx_t k = 0; k < m; k++) any_null |= sn[sel ? sel[k] : k];
@@ -525,7 +521,7 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
             }
             if (f->select(f->ctx, &view, sel, &q)) return MDB_FAIL;
             if (q == 0) continue;
-            mem_gather(seg, start, sel, q, cols, ncols, out);
+            mem_gather(seg, start, q == n ? NULL : sel, q, cols, ncols, out);
         } else {
             mem_gather(seg, start, vis, m, cols, ncols, out);
             out->count = m;
@@ -567,6 +563,24 @@ static int mem_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err) { ret
 static int mem_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *err)
 {
     return memtable_delete((MemTable *)st, txn, row, already, err);
+}
+
+/* Whether another live transaction inserted or is ending version `row` (the engine's unique
+ * check met its key): the conflict is noted under the table mutex, like memtable_delete's. */
+static bool mem_row_busy(TableStore *st, Txn *txn, u64 row)
+{
+    MemTable *t = (MemTable *)st;
+    if (row >= atomic_load(&t->nrows)) return false;
+    MemSegment *s = seg_of(t, row);
+    u32 i = (u32)(row - s->start);
+    pthread_mutex_lock(&t->mu);
+    Ts b = s->begin[i], e = s->end[i];
+    Ts who = b >= TXN_ID_BASE && b != TS_ABORTED && b != txn->id                      ? b
+             : e >= TXN_ID_BASE && e != TS_INFINITY && e != TS_ABORTED && e != txn->id ? e
+                                                                                       : 0;
+    if (who) txn_note_conflict(txn, who);
+    pthread_mutex_unlock(&t->mu);
+    return who != 0;
 }
 
 static i64 mem_live_rows(TableStore *st) { return atomic_load(&((MemTable *)st)->live_estimate); }
@@ -628,6 +642,7 @@ static const TableAM MEMORY_AM = {
     .fetch = mem_fetch,
     .insert = mem_insert,
     .delete_row = mem_delete,
+    .row_busy = mem_row_busy,
     .live_rows = mem_live_rows,
     .column_stats = mem_column_stats,
     .logged = false,

@@ -61,7 +61,8 @@ void memtable_destroy(MemTable *t);
 /* Appends the rows of `in` (columns in table order, already cast) as new
  * versions of transaction txn.  *first_row gets the first row number. */
 int memtable_append(MemTable *t, Txn *txn, DataChunk *in, u64 *first_row, Err *err);
-/* Ends the version at `row` for txn; 40001 on a write-write conflict.  Sets
+/* Ends the version at `row` for txn; 40001 on a write-write conflict (noted in
+ * txn: txn_note_conflict, so the engine can wait and run again).  Sets
  * *already when the row was already ended by txn itself (skipped). */
 int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err);
 /* Reads column values of one row. */

@@ -556,7 +556,7 @@ static int read_root(BTree *t, PageNo *root, Err *err)
  * root.  Returns the leaf pinned. */
 static int descend(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, BufFrame **leaf, Err *err)
 {
-    PageNo pno;
+    PageNo pno = 0;
     if (read_root(t, &pno, err)) return MDB_FAIL;
     *depth = 0;
     for (;;) {
@@ -1318,7 +1318,7 @@ int btree_check(BTree *t, u64 *nkeys, Err *err)
 {
     pthread_rwlock_rdlock(&t->lock);
     CheckState cs = {t->env, 0, -1, PAGE_NONE, NULL, 0, 0};
-    PageNo root;
+    PageNo root = 0;
     int rc = read_root(t, &root, err);
     if (rc == MDB_OK_) rc = check_node(&cs, root, 0, NULL, 0, NULL, 0, err);
     /* the right links must chain the leaves in key order */

@@ -4,8 +4,10 @@
  * (see oltp_table.h for the formats and the commit protocol).
  *
  * Concurrency: `mu` serialises a table's writes so that reading a version's
- * end stamp and setting it is atomic (first writer wins, 40001 otherwise) and
- * row ids are handed out in order.  Scans take no table lock: they read
+ * end stamp and setting it is atomic (first writer wins; a later writer gets
+ * 40001 with the conflict noted in its Txn, and the engine waits for the
+ * first outside every lock, then runs the statement again) and row ids are
+ * handed out in order.  Scans take no table lock: they read
  * through B+tree cursors (which copy a leaf at a time) and split the row id
  * space into ranges that threads claim.
  */
@@ -270,12 +272,15 @@ enum { UQ_NONE = 0, UQ_DUP = 1, UQ_BUSY = 2 };
  * UQ_DUP when a version that is not ended by a committed transaction (or by `me`)
  * was inserted by a committed transaction or by `me`; UQ_BUSY when the only such
  * versions belong to transactions still in progress (inserted, or being deleted, by
- * them: their outcome decides, so the caller gets 40001). `self`: a row id to ignore.
+ * them: their outcome decides; *busy gets one of them, whom the engine waits for before
+ * it probes again). `self`: a row id to ignore.
  * Entries whose row is gone or now holds another key (a row id reused after an
  * index build raced with a rollback) are skipped. */
-static int unique_probe(OltpTable *t, OltpIndex *ix, TxnId me, const u8 *key, size_t plen, u64 self, int *res, Err *err)
+static int unique_probe(OltpTable *t, OltpIndex *ix, TxnId me, const u8 *key, size_t plen, u64 self, int *res, TxnId *busy,
+                        Err *err)
 {
     *res = UQ_NONE;
+    *busy = 0;
     ByteBuf lo = {0}, hi = {0}, v = {0}, kb = {0};
     static const u8 zero[8] = {0}, ones[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     bytebuf_append(&lo, key, plen);
@@ -307,8 +312,15 @@ static int unique_probe(OltpTable *t, OltpIndex *ix, TxnId me, const u8 *key, si
         bool hn;
         if (index_key(ix, vals, row, &kb, &pl, &hn, err)) { rc = MDB_FAIL; break; }
         if (pl != plen || memcmp(kb.data, key, plen) != 0) continue;
-        if ((b >= TXN_ID_BASE && b != me) || (e != TS_INFINITY && e != TS_ABORTED)) *res = UQ_BUSY;
-        else *res = UQ_DUP;
+        if (b >= TXN_ID_BASE && b != me) {
+            *res = UQ_BUSY;
+            *busy = b;
+        } else if (e != TS_INFINITY && e != TS_ABORTED) {
+            *res = UQ_BUSY;
+            *busy = e;
+        } else {
+            *res = UQ_DUP;
+        }
     }
     btree_cursor_close(&c);
     free(at);
@@ -424,7 +436,9 @@ static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
             rc = index_key(ix, vals, row, &keys[j], &plen, &hn, err);
             if (rc || !ix->unique || hn) continue;
             int res;
-            rc = unique_probe(t, ix, txn->id, keys[j].data, plen, row, &res, err);
+            TxnId busy;
+            rc = unique_probe(t, ix, txn->id, keys[j].data, plen, row, &res, &busy, err);
+            if (!rc && res == UQ_BUSY) txn_note_conflict(txn, busy); /* the engine waits for it, then probes again */
             if (!rc && res != UQ_NONE) rc = unique_error(ix, res, vals, err);
         }
         if (rc) break;
@@ -468,8 +482,11 @@ static int oltp_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *er
     if (!rc) {
         Ts end = rd64(v.data + 8);
         if (end == txn->id) *already = true;
-        else if (end != TS_INFINITY && end != TS_ABORTED)
+        else if (end != TS_INFINITY && end != TS_ABORTED) {
+            /* another writer's id (in progress) or a commit after our snapshot: the engine waits or restarts */
+            txn_note_conflict(txn, end);
             rc = err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
+        }
         else {
             wr64(v.data + 8, txn->id);
             rc = btree_update(t->tree, bt, k, 8, v.data, v.len, &found, err);
@@ -695,7 +712,8 @@ static int index_fill(OltpTable *t, OltpIndex *ix, TxnId me, Err *err)
         if ((rc = index_key(ix, vals, row, &kb, &plen, &hn, err))) break;
         if (unique && !hn && b != TS_ABORTED && e != me && e >= TXN_ID_BASE) {
             int res;
-            if ((rc = unique_probe(t, ix, me, kb.data, plen, row, &res, err))) break;
+            TxnId busy;
+            if ((rc = unique_probe(t, ix, me, kb.data, plen, row, &res, &busy, err))) break;
             if (res != UQ_NONE) {
                 char d[600];
                 key_detail(vals, ncols, d, sizeof d);
