@@ -1022,6 +1022,19 @@ static inline int cmp3_f64(double a, double b)
         }                                                                                  \
     } while (0)
 #define CMP3(a, b) (((a) > (b)) - ((a) < (b)))
+/* CMP_SELECT for a type whose comparison must not see the bytes of a NULL slot
+ * (numeric: garbage there is an out-of-range scale, and numeric_cmp indexes its
+ * power-of-ten table with it). */
+#define CMP_SELECT_NONNULL(T, CMP)                                                         \
+    do {                                                                                   \
+        const T *d = (const T *)col->data;                                                 \
+        T k = *(const T *)kv.data;                                                         \
+        for (idx_t i = 0; i < n; i++) {                                                    \
+            u32 r = cand ? cand[i] : (u32)i;                                               \
+            out[o] = r;                                                                    \
+            o += !(nulls && nulls[r]) && ((mask >> (CMP(d[r], k) + 1)) & 1);               \
+        }                                                                                  \
+    } while (0)
 
 /* `column <op> constant` (either side) on a fixed-width column, the usual
  * shape of scan filters: selected straight from the chunk's column through
@@ -1066,7 +1079,7 @@ static bool select_cmp_fast(ExprCtx *c, const Expr *e, const DataChunk *in, cons
         if (id == TYPE_FLOAT64) CMP_SELECT(double, cmp3_f64);
         else CMP_SELECT(i64, CMP3);
         break;
-    case 16: CMP_SELECT(Numeric, numeric_cmp_inline); break;
+    case 16: CMP_SELECT_NONNULL(Numeric, numeric_cmp_inline); break;
     default: return false;
     }
     *m = o;
