@@ -41,7 +41,10 @@
 #include "storage/bufpool.h"
 #include "storage/oltp/keyenc.h"
 
-enum { BT_PAGE_META = 1, BT_PAGE_LEAF = 2, BT_PAGE_INTERNAL = 3, BT_PAGE_OVERFLOW = 4, BT_PAGE_FREE = 5 };
+enum { BT_PAGE_META = 1, BT_PAGE_LEAF = 2, BT_PAGE_INTERNAL = 3 };
+/* overflow chains (overflow.h): a page of a chain, a freed one on the overflow free list (6 and 7 leave
+ * 4 and 5 to the free-page list of the page file) */
+enum { BT_PAGE_OVERFLOW = 6, BT_PAGE_OVF_FREE = 7 };
 enum {
     WAL_BT_INSERT = WAL_REC_BT_FIRST, /* tree, page, key, value */
     WAL_BT_DELETE,                    /* tree, page, key, old value */

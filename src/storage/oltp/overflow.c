@@ -97,7 +97,7 @@ static void page_build_free(u8 *page, PageNo pno)
 {
     memset(page, 0, PAGE_SIZE);
     page_hdr(page)->pno = pno;
-    page_hdr(page)->type = BT_PAGE_FREE;
+    page_hdr(page)->type = BT_PAGE_OVF_FREE;
 }
 
 static int chain_corrupt(Err *err, PageNo pno, const char *what)

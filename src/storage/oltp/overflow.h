@@ -21,7 +21,7 @@
  * when the page is older than the record, so a torn overflow page is
  * repaired by its own record.
  *
- * Freed pages become pages of type BT_PAGE_FREE and go to the environment's
+ * Freed pages become pages of type BT_PAGE_OVF_FREE and go to the environment's
  * list of free overflow pages, which the next chain takes pages from first.
  * The list lives in memory (rebuilt by redo for the records recovery reads);
  * free pages from before the latest checkpoint are not found again after a
