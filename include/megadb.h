@@ -85,6 +85,10 @@ const MdbErrorInfo *mdb_conn_error(const MdbConn *conn);
 bool mdb_conn_in_transaction(const MdbConn *conn);
 /* True when the current transaction block failed and awaits ROLLBACK. */
 bool mdb_conn_txn_failed(const MdbConn *conn);
+/* Marks the current transaction failed, as an error of a statement does: for
+ * statements the caller runs itself (a wire-protocol server's cursor and role
+ * commands).  Nothing happens outside a transaction. */
+void mdb_conn_fail_transaction(MdbConn *conn);
 
 /* Asks the statement running on `conn` to stop; it fails with 57014.  The one
  * call that may come from another thread while `conn` is in use.  A cancel
@@ -140,6 +144,9 @@ const char *mdb_result_column_name(const MdbResult *r, int col);
 MdbType mdb_result_column_type(const MdbResult *r, int col);
 /* PostgreSQL's name of the type, e.g. "integer", "numeric(10,2)", "text". */
 const char *mdb_result_column_type_name(const MdbResult *r, int col);
+/* The table (its pg_class OID) and column number (pg_attribute.attnum) a column
+ * of a SELECT reads unchanged; 0 and 0 for a computed column or another statement. */
+void mdb_result_column_origin(const MdbResult *r, int col, uint32_t *table_oid, int *attnum);
 /* True for statements that return rows (SELECT, … RETURNING, SHOW, EXPLAIN). */
 bool mdb_result_has_rows(const MdbResult *r);
 /* Command tag as PostgreSQL sends it: "SELECT 3", "INSERT 0 1", "CREATE TABLE". */

@@ -396,6 +396,35 @@ static int bind_colref(Binder *b, PgQuery__ColumnRef *cr, Expr **out)
 
 /* ---- literals ---------------------------------------------------------------- */
 
+
+/* Whether a numeric literal (digits, point, exponent) is exact in our NUMERIC: at most
+ * NUMERIC_MAX_SCALE digits after the point and NUMERIC_MAX_PRECISION in all, once the
+ * exponent is applied and zeros that carry nothing are dropped. */
+static bool literal_fits_numeric(const char *s)
+{
+    const char *e = strpbrk(s, "eE");
+    if (!e) return true; /* plain digits: the numeric input rounds (or fails) as before */
+    long exp = strtol(e + 1, NULL, 10);
+    if (exp > 1000 || exp < -1000) return false;
+    int nd = 0, point = -1, first = -1, last = -1;
+    for (const char *p = s; p < e; p++) {
+        if (*p == '.') point = nd;
+        else if (*p >= '0' && *p <= '9') {
+            if (*p != '0') {
+                if (first < 0) first = nd;
+                last = nd;
+            }
+            nd++;
+        }
+    }
+    if (first < 0) return true; /* zero */
+    if (point < 0) point = nd;
+    /* digit i has weight 10^(point - 1 - i + exp) */
+    long hi = point - 1 - first + exp, lo = point - 1 - last + exp;
+    long scale = lo < 0 ? -lo : 0, intdigits = hi >= 0 ? hi + 1 : 0;
+    return scale <= NUMERIC_MAX_SCALE && intdigits + scale <= NUMERIC_MAX_PRECISION;
+}
+
 static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
 {
     int loc = POS(c->location);
@@ -426,7 +455,16 @@ static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
         }
         Err nerr = {0};
         FuncCtx fc = {.err = &nerr, .arena = b->arena};
-        if (value_from_text(&fc, s, strlen(s), ltype(TYPE_NUMERIC), &v, b->arena)) {
+        if (!literal_fits_numeric(s)) {
+            /* 2.25e-300: our NUMERIC would round it (to 0); PostgreSQL's keeps every digit, so
+             * that 2.25e-300::float8 is exact there.  Double precision keeps it nearly so
+             * (the literal's own nearest double, as PostgreSQL's cast yields) */
+            fc.err = b->err;
+            if (value_from_text(&fc, s, strlen(s), ltype(TYPE_FLOAT64), &v, b->arena)) {
+                err_position(b->err, loc);
+                return MDB_FAIL;
+            }
+        } else if (value_from_text(&fc, s, strlen(s), ltype(TYPE_NUMERIC), &v, b->arena)) {
             /* beyond our 35-digit NUMERIC (PostgreSQL's numeric would hold it): keep the
              * value as double precision rather than fail */
             err_clear(&nerr);
@@ -1020,8 +1058,10 @@ static int bind_agg_call(Binder *b, PgQuery__FuncCall *f, const char *name, Expr
         b->aggs = na;
         b->capaggs = cap;
     }
+    /* equal aggregates are computed once, unless they call a volatile
+     * function: sum(random()) twice is two sums */
     int idx = -1;
-    for (int i = 0; i < b->naggs; i++)
+    for (int i = 0; i < b->naggs && !expr_has_volatile(e); i++)
         if (expr_equal(b->aggs[i], e)) idx = i;
     if (idx < 0) {
         idx = b->naggs;
@@ -1212,6 +1252,43 @@ static int bind_funccall(Binder *b, PgQuery__FuncCall *f, Expr **out)
         else if (t.id == TYPE_TEXT && t.text_kind == TEXT_CHAR) tn = "character";
         else tn = type_name(t, tb, sizeof tb);
         *out = expr_const(b->arena, value_text(b->arena, tn, strlen(tn)), loc);
+        return MDB_OK_;
+    }
+    if ((!strcmp(lname, "current_database") || !strcmp(lname, "current_catalog")) && f->n_args == 0 && b->settings &&
+        b->settings->database[0]) {
+        /* the database a server's client asked for */
+        const char *d = b->settings->database;
+        *out = expr_const(b->arena, value_text(b->arena, d, strlen(d)), loc);
+        return MDB_OK_;
+    }
+    if (!strcmp(lname, "current_setting") && (f->n_args == 1 || f->n_args == 2) && b->settings) {
+        /* the session's settings do not change within a statement: a constant, as SHOW gives it */
+        Expr *args2[2];
+        for (size_t i = 0; i < f->n_args; i++)
+            if (bind_expr(b, f->args[i], &args2[i])) return MDB_FAIL;
+        if (args2[0]->kind != EXPR_CONST || (f->n_args == 2 && args2[1]->kind != EXPR_CONST) ||
+            (args2[0]->type.id != TYPE_TEXT && !args2[0]->u.constant.is_null))
+            return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "current_setting() takes a constant setting name here");
+        if (args2[0]->u.constant.is_null) {
+            *out = expr_const(b->arena, value_null(), loc);
+            return MDB_OK_;
+        }
+        bool missing_ok = f->n_args == 2 && !args2[1]->u.constant.is_null && args2[1]->type.id == TYPE_BOOL && args2[1]->u.constant.u.b;
+        char nm[128], buf[512];
+        Value nv = args2[0]->u.constant;
+        snprintf(nm, sizeof nm, "%.*s", (int)nv.u.s.len, str_data(&nv.u.s));
+        Err e = {0};
+        if (settings_show(b->settings, nm, buf, sizeof buf, &e)) {
+            if (missing_ok) {
+                err_clear(&e);
+                *out = expr_const(b->arena, value_null(), loc);
+                return MDB_OK_;
+            }
+            err_clear(&e);
+            return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", nm);
+        }
+        Value v = value_text(b->arena, buf, strlen(buf));
+        *out = expr_const(b->arena, v, loc);
         return MDB_OK_;
     }
     if (f->agg_star) return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "%s(*) specified, but %s is not an aggregate function", lname, lname);
@@ -1755,9 +1832,24 @@ int bind_expr(Binder *b, PgQuery__Node *n, Expr **out)
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE: fname = "current_user"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+            if (b->settings && b->settings->session_user[0]) {
+                /* the session's user (a server sets it at login): a constant for the statement */
+                const char *u = b->settings->session_user;
+                *out = expr_const(b->arena, value_text(b->arena, u, strlen(u)), POS(sv->location));
+                return MDB_OK_;
+            }
+            fname = "current_user";
+            break;
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: fname = "current_schema"; break;
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: fname = "current_database"; break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
+            if (b->settings && b->settings->database[0]) {
+                const char *d = b->settings->database;
+                *out = expr_const(b->arena, value_text(b->arena, d, strlen(d)), POS(sv->location));
+                return MDB_OK_;
+            }
+            fname = "current_database";
+            break;
         default: return err_set_pos(b->err, POS(sv->location), SQLSTATE_FEATURE_NOT_SUPPORTED, "unsupported SQL value function");
         }
         return make_func(b, fname, NULL, 0, POS(sv->location), out);

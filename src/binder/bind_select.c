@@ -281,6 +281,7 @@ static int bind_view(Binder *b, ViewDef *v, PgQuery__RangeVar *rv, LogicalOp **o
     parser_free(&pr);
     if (rc) return MDB_FAIL;
     plan = rebind(b, plan);
+    plan->view_oid = v->oid;
     for (int i = 0; i < v->ncolnames && i < plan->ncols; i++) names[i] = v->colnames[i];
     const char *alias = rv->alias ? rv->alias->aliasname : v->name;
     scope_add(b, entry_for_plan(b, plan, names, alias, rv->alias));

@@ -87,7 +87,8 @@ int bind_system_relation(Binder *b, PgQuery__RangeVar *rv, LogicalOp **out, bool
     int ncols;
     int rel = sysrel_find(schema, rv->relname, b->arena, &names, &types, &ncols);
     if (rel < 0) return MDB_OK_;
-    if (rv->catalogname && *rv->catalogname && strcmp(rv->catalogname, "megadb"))
+    if (rv->catalogname && *rv->catalogname && strcmp(rv->catalogname, "megadb") &&
+        !(b->settings && b->settings->database[0] && !strcmp(rv->catalogname, b->settings->database)))
         return err_set_pos(b->err, POS(rv->location), SQLSTATE_FEATURE_NOT_SUPPORTED,
                            "cross-database references are not implemented: \"%s.%s.%s\"", rv->catalogname, schema,
                            rv->relname);

@@ -24,6 +24,8 @@ void settings_default(Settings *s)
     snprintf(s->datestyle, sizeof s->datestyle, "ISO, MDY");
     snprintf(s->client_encoding, sizeof s->client_encoding, "UTF8");
     snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "oltp");
+    snprintf(s->client_min_messages, sizeof s->client_min_messages, "notice");
+    snprintf(s->session_user, sizeof s->session_user, "megadb");
     s->threads = ncpu();
     s->extra_float_digits = 1;
     s->statement_timeout_ms = 0;
@@ -35,9 +37,9 @@ void settings_default(Settings *s)
 static const char *const NAMES[] = {"search_path",      "timezone",          "datestyle",
                                     "application_name", "client_encoding",   "default_table_access_method",
                                     "threads",          "extra_float_digits", "statement_timeout",
-                                    "memory_limit",     "server_version",    "standard_conforming_strings",
+                                    "memory_limit",     "server_version",    "server_version_num", "standard_conforming_strings",
                                     "intervalstyle",    "max_identifier_length", "lock_timeout",
-                                    "default_transaction_isolation", NULL};
+                                    "default_transaction_isolation", "client_min_messages", "session_authorization", NULL};
 
 const char *const *settings_names(void) { return NAMES; }
 
@@ -102,8 +104,20 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
     if (strcasecmp(name, "timezone") == 0)
         return set_str(s->timezone, sizeof s->timezone, value ? value : def.timezone, name, err);
     if (strcasecmp(name, "datestyle") == 0) {
-        if (value && !strcasestr(value, "iso") && !strcasestr(value, "mdy"))
-            return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "DateStyle \"%s\" is not supported", value);
+        /* only ISO output with month-day-year input is built: every word of the value must say
+         * that (ISO, MDY, US, NonEuropean, Default); others are refused, never silently ignored */
+        if (value) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", value);
+            bool any = false;
+            for (char *save = NULL, *w = strtok_r(buf, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+                any = true;
+                if (strcasecmp(w, "iso") && strcasecmp(w, "mdy") && strcasecmp(w, "us") && strcasecmp(w, "noneuropean") &&
+                    strcasecmp(w, "default"))
+                    return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "DateStyle \"%s\" is not supported", value);
+            }
+            if (!any) return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"DateStyle\": \"%s\"", value);
+        }
         return set_str(s->datestyle, sizeof s->datestyle, def.datestyle, name, err);
     }
     if (strcasecmp(name, "application_name") == 0)
@@ -121,6 +135,32 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
             return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE,
                            "invalid value for parameter \"default_table_access_method\": \"%s\"", v);
         return set_str(s->default_table_access_method, sizeof s->default_table_access_method, strcasecmp(v, "oltp") ? "memory" : "oltp", name, err);
+    }
+    if (strcasecmp(name, "megadb.database") == 0) {
+        /* set once by a server at login; the name never changes within a session */
+        if (!value || s->database[0] || !*value || strlen(value) >= sizeof s->database)
+            return err_set(err, "55P02", "parameter \"megadb.database\" cannot be changed now");
+        return set_str(s->database, sizeof s->database, value, name, err);
+    }
+    if (strcasecmp(name, "session_authorization") == 0) {
+        /* a server sets it to the login user first; every role has every privilege, so any
+         * role may be taken on (RESET goes back to the login user) */
+        const char *v = value ? value : s->login_user[0] ? s->login_user : def.session_user;
+        if (!*v || strlen(v) >= sizeof s->session_user)
+            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"session_authorization\": \"%s\"", v);
+        if (!s->login_user[0] && value) snprintf(s->login_user, sizeof s->login_user, "%s", value);
+        return set_str(s->session_user, sizeof s->session_user, v, name, err);
+    }
+    if (strcasecmp(name, "client_min_messages") == 0) {
+        /* PostgreSQL's levels; the server drops messages below the chosen one */
+        static const char *const LEVELS[] = {"debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log", "notice", "warning", "error", NULL};
+        const char *v = value ? value : "notice";
+        for (int i = 0; LEVELS[i]; i++)
+            if (strcasecmp(v, LEVELS[i]) == 0)
+                return set_str(s->client_min_messages, sizeof s->client_min_messages, i == 5 ? "debug2" : LEVELS[i], name, err);
+        err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"client_min_messages\": \"%s\"", v);
+        err_hint(err, "Available values: debug5, debug4, debug3, debug2, debug1, log, notice, warning, error.");
+        return MDB_FAIL;
     }
     i64 x = 0;
     if (strcasecmp(name, "threads") == 0) {
@@ -193,10 +233,13 @@ int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Er
     else if (strcasecmp(name, "lock_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->lock_timeout_ms);
     else if (strcasecmp(name, "default_transaction_isolation") == 0) snprintf(buf, cap, "%s", settings_isolation_name(s->default_isolation));
     else if (strcasecmp(name, "memory_limit") == 0) snprintf(buf, cap, "%lld", (long long)s->memory_limit);
-    else if (strcasecmp(name, "server_version") == 0) snprintf(buf, cap, "15.0");
+    else if (strcasecmp(name, "server_version") == 0) snprintf(buf, cap, "%s", MDB_PG_VERSION_TEXT);
+    else if (strcasecmp(name, "server_version_num") == 0) snprintf(buf, cap, "%s", MDB_PG_VERSION_NUM);
     else if (strcasecmp(name, "standard_conforming_strings") == 0) snprintf(buf, cap, "on");
     else if (strcasecmp(name, "intervalstyle") == 0) snprintf(buf, cap, "postgres");
     else if (strcasecmp(name, "max_identifier_length") == 0) snprintf(buf, cap, "63");
+    else if (strcasecmp(name, "client_min_messages") == 0) snprintf(buf, cap, "%s", s->client_min_messages);
+    else if (strcasecmp(name, "session_authorization") == 0) snprintf(buf, cap, "%s", s->session_user);
     else return err_set(err, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
     return MDB_OK_;
 }

@@ -9,6 +9,13 @@
 
 #include "common/error.h"
 
+/* The PostgreSQL release MegaDB answers as: SHOW server_version, the server_version
+ * ParameterStatus, server_version_num and version() all derive from these, so a client
+ * sees one version wherever it looks. */
+#define MDB_PG_VERSION "15.8"
+#define MDB_PG_VERSION_NUM "150008"
+#define MDB_PG_VERSION_TEXT MDB_PG_VERSION " (MegaDB 0.1.0)"
+
 typedef struct Settings {
     char search_path[256];   /* comma-separated schema names */
     char timezone[64];       /* TimeZone */
@@ -16,6 +23,11 @@ typedef struct Settings {
     char application_name[64];
     char client_encoding[16];
     char default_table_access_method[16]; /* tier of CREATE TABLE without USING: "oltp" (default) or "memory" */
+    char client_min_messages[16]; /* lowest level of message sent to the client (lower case) */
+    char session_user[64];   /* session_authorization: current_user / session_user */
+    char login_user[64];     /* the first session_authorization set (the login): what RESET restores */
+    char database[64];       /* megadb.database: the database a server's client asked for (set once;
+                              * "" = megadb), current_database() and the catalogs' name for it */
     int threads;             /* worker threads for one query */
     int extra_float_digits;
     i64 statement_timeout_ms;

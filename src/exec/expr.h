@@ -129,6 +129,9 @@ Expr *expr_copy(Arena *a, const Expr *e);
 /* x AND y; either may be NULL (meaning TRUE), so predicates can be accumulated. */
 Expr *expr_and(Arena *a, Expr *x, Expr *y);
 bool expr_equal(const Expr *a, const Expr *b);
+/* True when e calls a volatile function (random(), nextval(), …): two equal
+ * such expressions are still two computations. */
+bool expr_has_volatile(const Expr *e);
 /* True when e refers to no column, parameter, subquery or volatile function. */
 bool expr_is_foldable(const Expr *e);
 bool expr_has_subquery(const Expr *e);

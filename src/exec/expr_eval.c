@@ -66,6 +66,16 @@ Expr *expr_and(Arena *a, Expr *x, Expr *y)
     return e;
 }
 
+bool expr_has_volatile(const Expr *e)
+{
+    if (!e) return false;
+    if (e->kind == EXPR_FUNC && e->u.func.fn && (e->u.func.fn->flags & FUNC_VOLATILE)) return true;
+    if (e->kind == EXPR_AGGREF && expr_has_volatile(e->u.agg.filter)) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (expr_has_volatile(e->args[i])) return true;
+    return false;
+}
+
 bool expr_equal(const Expr *a, const Expr *b)
 {
     if (a == b) return true;
@@ -1010,31 +1020,29 @@ static inline int cmp3_f64(double a, double b)
 }
 
 /* Keeps the rows r of cand[0..n) (rows 0..n-1 when cand is NULL) whose value
- * d[r] compares with k as the mask says; NULLs never pass.  out may be cand. */
+ * d[r] compares with k as the mask says; NULLs never pass, and their slots
+ * are never read (a NULL numeric's slot may hold any scale).  out may be
+ * cand. */
 #define CMP_SELECT(T, CMP)                                                                 \
     do {                                                                                   \
         const T *d = (const T *)col->data;                                                 \
         T k = *(const T *)kv.data;                                                         \
-        for (idx_t i = 0; i < n; i++) {                                                    \
-            u32 r = cand ? cand[i] : (u32)i;                                               \
-            out[o] = r;                                                                    \
-            o += ((mask >> (CMP(d[r], k) + 1)) & 1) & !(nulls && nulls[r]);                \
+        if (nulls) {                                                                       \
+            for (idx_t i = 0; i < n; i++) {                                                \
+                u32 r = cand ? cand[i] : (u32)i;                                           \
+                if (nulls[r]) continue;                                                    \
+                out[o] = r;                                                                \
+                o += (mask >> (CMP(d[r], k) + 1)) & 1;                                     \
+            }                                                                              \
+        } else {                                                                           \
+            for (idx_t i = 0; i < n; i++) {                                                \
+                u32 r = cand ? cand[i] : (u32)i;                                           \
+                out[o] = r;                                                                \
+                o += (mask >> (CMP(d[r], k) + 1)) & 1;                                     \
+            }                                                                              \
         }                                                                                  \
     } while (0)
 #define CMP3(a, b) (((a) > (b)) - ((a) < (b)))
-/* CMP_SELECT for a type whose comparison must not see the bytes of a NULL slot
- * (numeric: garbage there is an out-of-range scale, and numeric_cmp indexes its
- * power-of-ten table with it). */
-#define CMP_SELECT_NONNULL(T, CMP)                                                         \
-    do {                                                                                   \
-        const T *d = (const T *)col->data;                                                 \
-        T k = *(const T *)kv.data;                                                         \
-        for (idx_t i = 0; i < n; i++) {                                                    \
-            u32 r = cand ? cand[i] : (u32)i;                                               \
-            out[o] = r;                                                                    \
-            o += !(nulls && nulls[r]) && ((mask >> (CMP(d[r], k) + 1)) & 1);               \
-        }                                                                                  \
-    } while (0)
 
 /* `column <op> constant` (either side) on a fixed-width column, the usual
  * shape of scan filters: selected straight from the chunk's column through
@@ -1079,7 +1087,7 @@ static bool select_cmp_fast(ExprCtx *c, const Expr *e, const DataChunk *in, cons
         if (id == TYPE_FLOAT64) CMP_SELECT(double, cmp3_f64);
         else CMP_SELECT(i64, CMP3);
         break;
-    case 16: CMP_SELECT_NONNULL(Numeric, numeric_cmp_inline); break;
+    case 16: CMP_SELECT(Numeric, numeric_cmp_inline); break;
     default: return false;
     }
     *m = o;

@@ -25,7 +25,7 @@
 #include "exec/operators.h"
 #include "exec/sys_funcs.h"
 
-#define DBNAME "megadb"
+#define DBNAME "megadb" /* the owner of every object (and the database's name in the shell) */
 #define OWNER_OID 10
 
 /* ---- relation definitions ------------------------------------------------------------- */
@@ -470,6 +470,13 @@ typedef struct Gen {
     Arena *a;
 } Gen;
 
+/* The database's name (pg_database, information_schema's *_catalog columns, current_database()):
+ * the one a server's client asked for (megadb.database), else megadb. */
+static const char *cat_name(const Gen *g)
+{
+    return g->settings && g->settings->database[0] ? g->settings->database : DBNAME;
+}
+
 static void gen_tables(Gen *g)
 {
     Rows *r = g->r;
@@ -479,7 +486,7 @@ static void gen_tables(Gen *g)
             ObjList *l = pass == 0 ? &s->tables : &s->views;
             for (size_t j = 0; j < l->n; j++) {
                 const char *name = pass == 0 ? ((TableDef *)l->items[j])->name : ((ViewDef *)l->items[j])->name;
-                put_text(r, DBNAME);
+                put_text(r, cat_name(g));
                 put_text(r, s->name);
                 put_text(r, name);
                 put_text(r, pass == 0 ? "BASE TABLE" : "VIEW");
@@ -496,7 +503,7 @@ static void gen_tables(Gen *g)
         }
         for (int k = 0; k < SR__COUNT; k++) {
             if (strcmp(RELS[k].schema, s->name)) continue;
-            put_text(r, DBNAME);
+            put_text(r, cat_name(g));
             put_text(r, s->name);
             put_text(r, RELS[k].name);
             put_text(r, RELS[k].relkind == 'r' ? "BASE TABLE" : "VIEW");
@@ -515,7 +522,7 @@ static void column_row(Gen *g, const char *schema, const char *rel, const char *
     Rows *r = g->r;
     const PgType *pt = pgtype_of(t);
     bool is_char = t.id == TYPE_TEXT && (t.text_kind == TEXT_VARCHAR || t.text_kind == TEXT_CHAR);
-    put_text(r, DBNAME);
+    put_text(r, cat_name(g));
     put_text(r, schema);
     put_text(r, rel);
     put_text(r, col);
@@ -548,7 +555,7 @@ static void column_row(Gen *g, const char *schema, const char *rel, const char *
     put_null(r); /* interval_type */
     put_null(r); /* interval_precision */
     for (int i = 0; i < 9; i++) put_null(r); /* character set, collation, domain */
-    put_text(r, DBNAME);
+    put_text(r, cat_name(g));
     put_text(r, "pg_catalog");
     put_text(r, pt->name);
     for (int i = 0; i < 4; i++) put_null(r); /* scope, maximum_cardinality */
@@ -602,7 +609,7 @@ static void gen_schemata(Gen *g)
 {
     for (size_t i = 0; i < g->cat->schemas.n; i++) {
         Schema *s = g->cat->schemas.items[i];
-        put_text(g->r, DBNAME);
+        put_text(g->r, cat_name(g));
         put_text(g->r, s->name);
         put_text(g->r, DBNAME);
         row_end(g->r);
@@ -621,7 +628,7 @@ static void gen_views(Gen *g, bool pg)
                 put_text(g->r, DBNAME);
                 put_text(g->r, v->sql);
             } else {
-                put_text(g->r, DBNAME);
+                put_text(g->r, cat_name(g));
                 put_text(g->r, s->name);
                 put_text(g->r, v->name);
                 put_text(g->r, v->sql);
@@ -671,7 +678,7 @@ static void gen_sequences(Gen *g, bool pg)
                 put_int(r, cache > 0 ? cache : 1);
                 put_int_or_null(r, called, last);
             } else {
-                put_text(r, DBNAME);
+                put_text(r, cat_name(g));
                 put_text(r, s->name);
                 put_text(r, q->name);
                 put_text(r, type);
@@ -691,10 +698,10 @@ static void gen_sequences(Gen *g, bool pg)
 
 static void constraint_head(Gen *g, const Schema *s, const char *cname, const TableDef *t)
 {
-    put_text(g->r, DBNAME);
+    put_text(g->r, cat_name(g));
     put_text(g->r, s->name);
     put_text(g->r, cname);
-    put_text(g->r, DBNAME);
+    put_text(g->r, cat_name(g));
     put_text(g->r, s->name);
     put_text(g->r, t->name);
 }
@@ -1000,7 +1007,7 @@ static void gen_pg_database(Gen *g)
 {
     Rows *r = g->r;
     put_int(r, 16384);
-    put_text(r, DBNAME);
+    put_text(r, cat_name(g));
     put_int(r, OWNER_OID);
     put_int(r, 6); /* UTF8 */
     put_text(r, "c");
@@ -1039,7 +1046,7 @@ static void gen_pg_settings(Gen *g)
         put_null(r);
         put_null(r);
         put_null(r);
-        put_text(r, !strcmp(*n, "server_version") || !strcmp(*n, "max_identifier_length") ? "internal" : "user");
+        put_text(r, !strcmp(*n, "server_version") || !strcmp(*n, "server_version_num") || !strcmp(*n, "max_identifier_length") ? "internal" : "user");
         put_text(r, all_digits(boot) ? "integer" : "string");
         put_text(r, strcmp(cur, boot) ? "session" : "default");
         put_null(r);

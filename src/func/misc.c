@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "common/settings.h"
 #include "func/func_internal.h"
 #include "types/datetime.h"
 #include "types/scalar_io.h"
@@ -74,7 +75,7 @@ static int const_text(Vector *out, idx_t count, const char *s)
 static int fn_version(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     return const_text(out, count,
-                      "PostgreSQL 15.0 (MegaDB 0.1.0) on x86_64-pc-linux-gnu, compiled by gcc, 64-bit");
+                      "PostgreSQL " MDB_PG_VERSION_TEXT " on x86_64-pc-linux-gnu, compiled by gcc, 64-bit");
 }
 static int fn_current_user(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {

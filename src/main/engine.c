@@ -20,6 +20,7 @@
 #include "planner/planner.h"
 #include "types/datetime.h"
 #include "types/numeric.h"
+#include "types/scalar_io.h"
 
 const char *mdb_version(void) { return "0.1.0"; }
 
@@ -186,6 +187,10 @@ void mdb_disconnect(MdbConn *c)
 const MdbErrorInfo *mdb_conn_error(const MdbConn *c) { return &c->info; }
 bool mdb_conn_in_transaction(const MdbConn *c) { return c->txn != NULL; }
 bool mdb_conn_txn_failed(const MdbConn *c) { return c->failed; }
+void mdb_conn_fail_transaction(MdbConn *c)
+{
+    if (c->txn) c->failed = true;
+}
 
 static void publish_error(MdbConn *c)
 {
@@ -210,6 +215,7 @@ static MdbResult *result_new(void)
     MdbResult *r = xcalloc(1, sizeof(MdbResult));
     r->arena = arena_create(NULL);
     r->chunk.scratch = arena_create(NULL);
+    r->extra_float_digits = 1;
     return r;
 }
 
@@ -314,6 +320,7 @@ int mdb_result_fetch(MdbResult *r, MdbChunk **out)
     }
     r->chunk.dc = r->rows->chunks[r->next++];
     r->chunk.tz = r->timezone;
+    r->chunk.efd = r->extra_float_digits;
     arena_reset(r->chunk.scratch);
     *out = &r->chunk;
     return MDB_OK;
@@ -368,7 +375,10 @@ const char *mdb_chunk_get_text(MdbChunk *c, int col, size_t row, size_t *len)
         return NULL;
     }
     const char *p;
-    size_t n = value_to_text_tz(&v, c->tz, c->buf, sizeof c->buf, c->scratch, &p);
+    size_t n;
+    if (c->efd != 1 && v.type.id == TYPE_FLOAT64) n = scalar_format_float8(v.u.f, c->efd, c->buf), p = c->buf;
+    else if (c->efd != 1 && v.type.id == TYPE_FLOAT32) n = scalar_format_float4((float)v.u.f, c->efd, c->buf), p = c->buf;
+    else n = value_to_text_tz(&v, c->tz, c->buf, sizeof c->buf, c->scratch, &p);
     /* make the text NUL-terminated and stable until the next fetch */
     char *q = arena_alloc(c->scratch, n + 1);
     memcpy(q, p, n);
@@ -502,6 +512,7 @@ static int run_select(MdbConn *c, Binder *b, PgQuery__SelectStmt *s, const Value
     char **names;
     if (bind_select(b, s, &plan, &names)) return MDB_FAIL;
     result_set_columns(r, plan->ncols, names, plan->types);
+    result_set_origins(r, plan, b->shared);
     r->rows = colcoll_create(plan->types, plan->ncols);
     if (engine_exec_query(c, b, plan, params, nparams, txn, r->rows, false, NULL, b->arena)) return MDB_FAIL;
     snprintf(r->tag, sizeof r->tag, "SELECT %llu", (unsigned long long)r->rows->count);
@@ -771,6 +782,7 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     MdbResult *r = result_new();
     *out = NULL;
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+    r->extra_float_digits = c->settings.extra_float_digits;
     bool is_txn = stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT;
     if (c->failed && !(is_txn && (stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
                                  stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO ||
@@ -1101,6 +1113,7 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     PgQuery__Node *stmt = pr.tree->stmts[0]->stmt;
     MdbResult *r = result_new();
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+    r->extra_float_digits = c->settings.extra_float_digits;
     Arena *arena = arena_create(NULL);
     BindShared sh;
     memset(&sh, 0, sizeof(sh));
@@ -1124,6 +1137,7 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
             pthread_rwlock_rdlock(&c->db->cat.lock);
             rc = bind_select(&b, stmt->select_stmt, &plan, &names);
             if (!rc) result_set_columns(r, plan->ncols, names, plan->types);
+            if (!rc) result_set_origins(r, plan, &sh);
             pthread_rwlock_unlock(&c->db->cat.lock);
         }
         break;

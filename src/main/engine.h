@@ -42,6 +42,7 @@ struct MdbConn {
 struct MdbChunk {
     DataChunk *dc;
     const char *tz;         /* session TimeZone for timestamptz text */
+    int efd;                /* session extra_float_digits for float text */
     char buf[256];
     Arena *scratch;         /* text renderings */
 };
@@ -59,11 +60,19 @@ struct MdbResult {
     MdbChunk chunk;
     Arena *arena;
     char timezone[64];      /* session TimeZone when the result was made (timestamptz text) */
+    int extra_float_digits; /* likewise extra_float_digits (float text) */
     char *copy_out;         /* COPY … TO STDOUT: the rows in COPY's text/CSV form (malloc'd) */
     size_t copy_out_len;
     int copy_ncols;
     char *notices;          /* NOTICEs of the statement: "SQLSTATE\tmessage\n" each (malloc'd) */
+    u32 *origin_oids;       /* per column: the table it reads unchanged (0: none; NULL: unknown) */
+    int *origin_attnums;    /* … and that table's column number (1-based) */
 };
+
+/* Records where r's columns come from (origin.c), from the bound plan of a SELECT (sh: its
+ * binder's shared state, for CTE definitions). */
+struct LogicalOp;
+void result_set_origins(MdbResult *r, const struct LogicalOp *plan, const BindShared *sh);
 
 /* Adds a NOTICE to the statement's result (DROP … IF EXISTS of a missing object, …). */
 void result_add_notice(MdbResult *r, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -131,6 +131,8 @@ uint32_t pgwire_oid_of_mdb_type(MdbType t);
  * prints it) in PostgreSQL's binary format of type `oid` into b.  Returns false
  * when the type has no binary form here. */
 bool pgwire_encode_binary(uint32_t oid, const char *text, size_t len, PgBuf *b);
+/* Whether oid is an array type with a binary form (its elements' type has one). */
+bool pgwire_array_has_binary(uint32_t oid);
 /* Binary parameter → PostgreSQL text form in out (malloc'd).  Returns false
  * on malformed input or an unsupported type. */
 bool pgwire_decode_binary(uint32_t oid, const uint8_t *p, size_t len, char **out, size_t *out_len);

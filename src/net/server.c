@@ -35,6 +35,8 @@
 
 #define USERS_FILE "server_users"
 #define MAX_SESSIONS 4000
+#define AUTH_TIMEOUT_S 60
+#define DEAD_END_SESSIONS 64
 #define SCRAM_ITERATIONS 4096
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -331,6 +333,23 @@ static void peer_name(const struct sockaddr_storage *ss, char *buf, size_t cap)
     snprintf(buf, cap, "%s:%d", h, port);
 }
 
+/* Watches the sockets of sessions that run a statement: a client that is gone (closed or
+ * reset; POLLRDHUP, as PostgreSQL's client_connection_check_interval checks) gets its
+ * statement cancelled, so the session ends and frees what it held (its transaction rolls
+ * back) without waiting for the statement to finish on its own. */
+static void *watch_main(void *arg)
+{
+    Server *srv = arg;
+    while (!srv->stopping) {
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&srv->mu);
+        for (Session *s = srv->sessions; s; s = session_next(s)) session_check_peer(s);
+        pthread_mutex_unlock(&srv->mu);
+    }
+    return NULL;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -346,6 +365,10 @@ static void usage(FILE *out)
             "  --auth scram|trust  client authentication (default scram)\n"
             "  --tls-cert FILE     certificate (PEM) for TLS; with --tls-key\n"
             "  --tls-key FILE      private key (PEM) for TLS\n"
+            "  --max-connections N connections served at once (default 4000); more are\n"
+            "                      refused with 53300\n"
+            "  --authentication-timeout SECONDS\n"
+            "                      time a new connection has to log in (default 60)\n"
             "  --help              print this help and exit\n"
             "\n"
             "The first start of a data directory under --auth scram needs MEGADB_USER and\n"
@@ -360,10 +383,13 @@ int pgwire_serve_main(int argc, char **argv)
         {"data", required_argument, NULL, 'd'},     {"host", required_argument, NULL, 'h'},
         {"port", required_argument, NULL, 'p'},     {"auth", required_argument, NULL, 'a'},
         {"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
+        {"max-connections", required_argument, NULL, 'm'}, {"authentication-timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'H'},           {NULL, 0, NULL, 0},
     };
     const char *dir = NULL, *host = "127.0.0.1", *port = "5432", *auth = "scram", *cert = NULL, *key = NULL;
+    long max_conn = MAX_SESSIONS, auth_timeout = AUTH_TIMEOUT_S;
     int opt;
+    char *end;
     optind = 1;
     opterr = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -374,6 +400,17 @@ int pgwire_serve_main(int argc, char **argv)
         case 'a': auth = optarg; break;
         case 'c': cert = optarg; break;
         case 'k': key = optarg; break;
+        case 'm':
+        case 't': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1 || v > (opt == 'm' ? 100000 : 86400)) {
+                fprintf(stderr, "megadb serve: invalid --%s \"%s\"\n", opt == 'm' ? "max-connections" : "authentication-timeout", optarg);
+                return 2;
+            }
+            if (opt == 'm') max_conn = v;
+            else auth_timeout = v;
+            break;
+        }
         case 'H': usage(stdout); return 0;
         default: fputs("Try \"megadb serve --help\" for more information.\n", stderr); return 2;
         }
@@ -391,7 +428,6 @@ int pgwire_serve_main(int argc, char **argv)
         fprintf(stderr, "megadb serve: --tls-cert and --tls-key go together\n");
         return 2;
     }
-    char *end;
     long portn = strtol(port, &end, 10);
     if (*end || portn < 0 || portn > 65535) {
         fprintf(stderr, "megadb serve: invalid port \"%s\"\n", port);
@@ -401,6 +437,8 @@ int pgwire_serve_main(int argc, char **argv)
     Server srv;
     memset(&srv, 0, sizeof srv);
     srv.auth_scram = !strcmp(auth, "scram");
+    srv.max_sessions = (int)max_conn;
+    srv.auth_timeout_s = (int)auth_timeout;
     pthread_mutex_init(&srv.mu, NULL);
     pthread_cond_init(&srv.cv, NULL);
 
@@ -452,6 +490,8 @@ int pgwire_serve_main(int argc, char **argv)
     server_log("LOG", "MegaDB %s listening on %s port %s (auth %s%s), database directory \"%s\"", mdb_version(), host, port, auth,
                srv.ssl ? ", TLS" : "", dir);
 
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, watch_main, &srv) == 0;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -477,13 +517,31 @@ int pgwire_serve_main(int argc, char **argv)
         char peer[80];
         peer_name(&ss, peer, sizeof peer);
         pthread_mutex_lock(&srv.mu);
-        if (srv.nsessions >= MAX_SESSIONS) {
+        /* over the limit: a session that answers the startup with 53300, as PostgreSQL's
+         * backends do (libpq shows the message, also after its SSLRequest); beyond
+         * DEAD_END_SESSIONS of those at once, the listener says it itself and closes */
+        bool dead = srv.nsessions - srv.ndead >= srv.max_sessions;
+        if (dead && srv.ndead >= DEAD_END_SESSIONS) {
             pthread_mutex_unlock(&srv.mu);
             server_log("LOG", "%s: too many connections", peer);
+            /* as PostgreSQL answers: a FATAL ErrorResponse (libpq reads it in place of the
+             * reply to its startup packet or SSLRequest); never block the listener on it */
+            static const char msg[] = "SFATAL\0VFATAL\0C53300\0Msorry, too many clients already\0";
+            uint8_t e[5 + sizeof msg];
+            uint32_t n = htonl((uint32_t)(4 + sizeof msg));
+            e[0] = 'E';
+            memcpy(e + 1, &n, 4);
+            memcpy(e + 5, msg, sizeof msg); /* sizeof counts the final NUL: the fields' end */
+            ssize_t k = send(fd, e, sizeof e, MSG_DONTWAIT | MSG_NOSIGNAL);
+            (void)k;
             close(fd);
             continue;
         }
         Session *s = session_new(&srv, fd, peer);
+        if (dead) {
+            server_log("LOG", "%s: too many connections", peer);
+            session_set_dead_end(s);
+        }
         pthread_t th;
         if (pthread_create(&th, &attr, session_main, s) != 0) {
             pthread_mutex_unlock(&srv.mu);
@@ -497,6 +555,8 @@ int pgwire_serve_main(int argc, char **argv)
         pthread_mutex_unlock(&srv.mu);
     }
     pthread_attr_destroy(&attr);
+    srv.stopping = 1;
+    if (watching) pthread_join(watcher, NULL);
     server_log("LOG", "received %s: shutting down", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     close(lfd);
     lfd = -1;

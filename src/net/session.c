@@ -15,20 +15,25 @@
  * (PortalSuspended while rows remain).  A portal's statement runs at its
  * first Describe or Execute.
  */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include <errno.h>
 #include <stdarg.h>
 #include <ctype.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
 #include "common/common.h"
+#include "common/settings.h"
 #include "net/session.h"
 
 typedef struct PStmt {
@@ -39,6 +44,7 @@ typedef struct PStmt {
     int copy_dir;
     bool txn_control;       /* BEGIN/COMMIT/ROLLBACK/SAVEPOINT/…: ends an implicit transaction */
     bool described;
+    struct CursorCmd *cmd;  /* DECLARE/FETCH/MOVE/CLOSE (st: DECLARE's query, else NULL) */
     MdbResult *desc;        /* columns (NULL: no rows) */
     int refs;               /* the statement list's and portals' */
     struct PStmt *next;
@@ -74,6 +80,7 @@ typedef struct Portal {
     bool executed, done;
     MdbResult *r;
     Cursor cur;
+    int64_t fetch_left;     /* FETCH through this portal: rows still to send (-1 = all) */
     struct Portal *next;
 } Portal;
 
@@ -86,6 +93,10 @@ struct Session {
     MdbConn *conn;
     uint32_t pid, key;
     bool running;           /* a statement runs (under srv->mu): cancel may act */
+    bool peer_gone;         /* the watcher saw the client go during a statement */
+    bool timed_out;         /* a read ran into the socket's timeout (authentication) */
+    bool dead_end;          /* over --max-connections: only tells the client so */
+    struct timespec deadline; /* CLOCK_MONOTONIC end of the authentication time (0: none) */
     uint8_t in[16384];
     size_t in_pos, in_len;
     uint8_t *msg;           /* body of the last message read */
@@ -99,7 +110,8 @@ struct Session {
     bool implicit;          /* an implicit transaction (several statements of one Query, or
                              * the Executes up to Sync) is open: BEGIN was run for it */
     char user[64], database[64];
-    char reported[4][80];   /* TimeZone, DateStyle, application_name, IntervalStyle as last reported */
+    char reported[5][80];   /* TimeZone, DateStyle, application_name, IntervalStyle,
+                             * session_authorization as last reported */
     Session *next;
 };
 
@@ -140,8 +152,21 @@ static bool sess_fill(Session *s)
             int k = SSL_read(s->ssl, s->in + s->in_len, (int)(sizeof s->in - s->in_len));
             n = k > 0 ? k : -1;
         } else {
+            if (s->deadline.tv_sec) {
+                /* the authentication timeout bounds the whole startup, not each read */
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long long ms = (long long)(s->deadline.tv_sec - now.tv_sec) * 1000 + (s->deadline.tv_nsec - now.tv_nsec) / 1000000;
+                if (ms <= 0) {
+                    s->timed_out = s->io_failed = true;
+                    return false;
+                }
+                struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+                setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            }
             n = recv(s->fd, s->in + s->in_len, sizeof s->in - s->in_len, 0);
             if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) s->timed_out = true;
         }
         if (n <= 0) {
             s->io_failed = true;
@@ -191,11 +216,23 @@ static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint3
 
 /* ---- messages to the client --------------------------------------------------------- */
 
+static void show_setting(Session *s, const char *name, char *buf, size_t cap);
+
+/* Whether a NOTICE goes to the client: client_min_messages at or below notice (debug*, log,
+ * notice), as PostgreSQL filters its messages.  Asked only when there is a notice to send. */
+static bool notices_wanted(Session *s)
+{
+    char v[32];
+    show_setting(s, "client_min_messages", v, sizeof v);
+    return strcmp(v, "warning") != 0 && strcmp(v, "error") != 0;
+}
+
 /* NoticeResponse for every NOTICE the statement raised (DROP … IF EXISTS of a missing object, …). */
 static void send_notices(Session *s, const MdbResult *r)
 {
     char code[6];
     const char *m;
+    if (!mdb_result_notice(r, 0, code) || !notices_wanted(s)) return;
     for (int i = 0; (m = mdb_result_notice(r, i, code)) != NULL; i++) {
         const char *nl = strchr(m, '\n');
         int n = (int)(nl ? (size_t)(nl - m) : strlen(m));
@@ -315,7 +352,7 @@ static bool binary_supported(uint32_t oid)
     static const uint32_t ok[] = {16, 21, 23, 20, 700, 701, 1700, 17, 2950, 1082, 1083, 1114, 1184, 1186, 25, 1043, 1042, 114, 3802};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (ok[i] == oid) return true;
-    return false;
+    return pgwire_array_has_binary(oid);
 }
 
 static void cursor_free(Cursor *c)
@@ -361,9 +398,12 @@ static void send_row_description(Session *s, MdbResult *r, const Cursor *c)
     pgb_int16(b, (int16_t)n);
     for (int i = 0; i < n; i++) {
         PgTypeInfo t = pgwire_type_from_name(mdb_result_column_type_name(r, i));
+        uint32_t toid;
+        int attnum;
+        mdb_result_column_origin(r, i, &toid, &attnum);
         pgb_cstr(b, mdb_result_column_name(r, i));
-        pgb_int32(b, 0); /* table OID */
-        pgb_int16(b, 0); /* column number */
+        pgb_int32(b, (int32_t)toid); /* the table and column it reads unchanged, else 0 */
+        pgb_int16(b, (int16_t)attnum);
         pgb_int32(b, (int32_t)t.oid);
         pgb_int16(b, t.typlen);
         pgb_int32(b, t.typmod);
@@ -425,7 +465,7 @@ static int cursor_send(Session *s, Cursor *c, int64_t max, int64_t *sent)
 
 /* ---- ParameterStatus after SET --------------------------------------------------------- */
 
-static const char *REPORTED[4] = {"TimeZone", "DateStyle", "application_name", "IntervalStyle"};
+static const char *REPORTED[5] = {"TimeZone", "DateStyle", "application_name", "IntervalStyle", "session_authorization"};
 
 static void show_setting(Session *s, const char *name, char *buf, size_t cap)
 {
@@ -444,7 +484,7 @@ static void show_setting(Session *s, const char *name, char *buf, size_t cap)
 /* Reports the settings clients track when they changed (as PostgreSQL's GUC_REPORT). */
 static void report_changes(Session *s, bool all)
 {
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         char v[80];
         if (i == 3) snprintf(v, sizeof v, "postgres"); /* the only IntervalStyle */
         else show_setting(s, REPORTED[i], v, sizeof v);
@@ -664,149 +704,219 @@ static void cursor_skip(Cursor *c, int64_t max, int64_t *skipped)
     }
 }
 
-/* Runs stmt (its text at sql) when it is DECLARE, FETCH, MOVE or CLOSE, which the session
- * implements over the engine: 1 done (reply sent), 0 failed (error sent), -1 connection lost,
- * 2 not such a statement. */
+/* A DECLARE, FETCH, MOVE or CLOSE statement, parsed (the engine has no cursor statements). */
+enum { CUR_NONE, CUR_DECLARE, CUR_FETCH, CUR_MOVE, CUR_CLOSE };
+typedef struct CursorCmd {
+    int kind;
+    char name[128];
+    bool hold;              /* DECLARE … WITH HOLD */
+    bool all;               /* CLOSE ALL */
+    int64_t count;          /* FETCH/MOVE: rows, -1 = ALL */
+    size_t query_off;       /* DECLARE: where the query starts in the statement's text */
+} CursorCmd;
+
+/* Parses text as a cursor statement: 1 parsed into *cc, 0 malformed (error sent), 2 not a
+ * cursor statement. */
+static int cursor_cmd_parse(Session *s, const char *text, CursorCmd *cc)
+{
+    const char *p = text;
+    char w[128];
+    memset(cc, 0, sizeof(*cc));
+    if (!sql_word(&p, w, sizeof w)) return 2;
+    cc->kind = !strcmp(w, "declare") ? CUR_DECLARE : !strcmp(w, "fetch") ? CUR_FETCH : !strcmp(w, "move") ? CUR_MOVE
+             : !strcmp(w, "close") ? CUR_CLOSE : CUR_NONE;
+    if (cc->kind == CUR_NONE) return 2;
+    if (cc->kind == CUR_DECLARE) {
+        if (!sql_word(&p, cc->name, sizeof cc->name)) goto syntax;
+        bool seen_cursor = false;
+        while (sql_word(&p, w, sizeof w)) {
+            if (!strcmp(w, "cursor")) seen_cursor = true;
+            else if (!strcmp(w, "with") && seen_cursor) cc->hold = true;
+            else if (!strcmp(w, "for") && seen_cursor) break;
+            else if (!strcmp(w, "binary")) {
+                send_error(s, "0A000", "binary cursors are not supported");
+                return 0;
+            } else if (!strcmp(w, "scroll") && !seen_cursor) {
+                send_error(s, "0A000", "scrollable cursors are not supported");
+                return 0;
+            }
+        }
+        if (strcmp(w, "for") || !seen_cursor) goto syntax;
+        cc->query_off = (size_t)(p - text);
+        return 1;
+    }
+    if (cc->kind == CUR_CLOSE) {
+        if (!sql_word(&p, cc->name, sizeof cc->name)) goto syntax;
+        cc->all = !strcmp(cc->name, "all");
+        return 1;
+    }
+    /* FETCH / MOVE [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] name */
+    cc->count = 1;
+    if (!sql_word(&p, w, sizeof w)) goto syntax;
+    if (!strcmp(w, "next") || !strcmp(w, "forward")) {
+        bool fwd = !strcmp(w, "forward");
+        const char *save = p;
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+        if (fwd && !strcmp(w, "all")) cc->count = -1;
+        else if (fwd && isdigit((unsigned char)w[0])) cc->count = atoll(w);
+        else p = save;
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+    } else if (!strcmp(w, "all")) {
+        cc->count = -1;
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+    } else if (isdigit((unsigned char)w[0]) || w[0] == '+') {
+        cc->count = atoll(w);
+        if (!sql_word(&p, w, sizeof w)) goto syntax;
+    } else if (!strcmp(w, "prior") || !strcmp(w, "first") || !strcmp(w, "last") || !strcmp(w, "absolute") ||
+               !strcmp(w, "relative") || !strcmp(w, "backward") || w[0] == '-') {
+        send_error(s, "0A000", "cursor can only scan forward");
+        return 0;
+    }
+    if (!strcmp(w, "from") || !strcmp(w, "in")) {
+        if (!sql_word(&p, cc->name, sizeof cc->name)) goto syntax;
+    } else {
+        snprintf(cc->name, sizeof cc->name, "%s", w);
+    }
+    return 1;
+syntax:
+    send_error(s, "42601", "syntax error in %s",
+               cc->kind == CUR_FETCH ? "FETCH" : cc->kind == CUR_MOVE ? "MOVE" : cc->kind == CUR_DECLARE ? "DECLARE" : "CLOSE");
+    return 0;
+}
+
+/* DECLARE: runs st (the cursor's query, its parameters bound) and keeps its rows as cursor
+ * cc->name.  `block` tells whether a transaction block is open (a cursor without HOLD needs
+ * one).  1 done (CommandComplete sent), 0 failed (error sent), -1 connection lost. */
+static int cursor_declare(Session *s, const CursorCmd *cc, MdbStmt *st, bool block)
+{
+    if (!cc->hold && !block) {
+        send_error(s, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
+        return 0;
+    }
+    if (find_cursor(s, cc->name)) {
+        send_error(s, "42P03", "cursor \"%s\" already exists", cc->name);
+        return 0;
+    }
+    MdbResult *r = NULL;
+    int k = run_statement(s, st, 0, 0, &r);
+    if (k <= 0) return k;
+    if (!mdb_result_has_rows(r)) {
+        mdb_result_free(r);
+        send_error(s, "42P11", "cursor \"%s\" is not a SELECT query", cc->name);
+        return 0;
+    }
+    SqlCursor *c = xcalloc(1, sizeof(SqlCursor));
+    c->name = xstrdup(cc->name);
+    c->r = r;
+    c->hold = cc->hold;
+    cursor_init(s, &c->cur, r, NULL, 0);
+    c->next = s->cursors;
+    s->cursors = c;
+    send_command_complete(s, "DECLARE CURSOR");
+    return 1;
+}
+
+/* FETCH, MOVE or CLOSE.  With `portal` (the extended protocol) FETCH sends no RowDescription
+ * (Describe did), its rows in the portal's result formats and at most `max` of them (0 = no
+ * limit) per Execute, PortalSuspended when the limit cut it short; portal->fetch_left
+ * carries the count across Executes.  1 done, 0 failed (error sent), -1 lost. */
+static int cursor_command(Session *s, const CursorCmd *cc, Portal *portal, int64_t max);
+
+static int cursor_command(Session *s, const CursorCmd *cc, Portal *portal, int64_t max)
+{
+    if (cc->kind == CUR_CLOSE) {
+        if (cc->all) {
+            while (s->cursors) close_cursor(s, s->cursors);
+        } else {
+            SqlCursor *c = find_cursor(s, cc->name);
+            if (!c) {
+                send_error(s, "34000", "cursor \"%s\" does not exist", cc->name);
+                return 0;
+            }
+            close_cursor(s, c);
+        }
+        send_command_complete(s, "CLOSE CURSOR");
+        return 1;
+    }
+    SqlCursor *c = find_cursor(s, cc->name);
+    if (!c) {
+        send_error(s, "34000", "cursor \"%s\" does not exist", cc->name);
+        return 0;
+    }
+    int64_t left = cc->count;
+    if (portal) {
+        if (!portal->executed) {
+            portal->executed = true;
+            portal->fetch_left = cc->count;
+        }
+        left = portal->fetch_left;
+    }
+    char tag[64];
+    int64_t n = 0;
+    if (cc->kind == CUR_MOVE) {
+        if (left != 0) cursor_skip(&c->cur, left < 0 ? 0 : left, &n);
+        snprintf(tag, sizeof tag, "MOVE %lld", (long long)n);
+        send_command_complete(s, tag);
+        return 1;
+    }
+    int more = 0;
+    if (!portal) {
+        send_row_description(s, c->r, &c->cur);
+        if (left != 0 && cursor_send(s, &c->cur, left < 0 ? 0 : left, &n) < 0) return -1;
+    } else if (left != 0) {
+        /* the portal's result formats, for this Execute only: the cursor keeps text */
+        Cursor fc;
+        if (!cursor_init(s, &fc, c->r, portal->fmts, portal->nfmts)) {
+            cursor_free(&fc);
+            return 0;
+        }
+        int16_t *saved = c->cur.fmts;
+        c->cur.fmts = fc.fmts;
+        int64_t lim = left < 0 ? max : max > 0 && max < left ? max : left;
+        more = cursor_send(s, &c->cur, lim, &n);
+        c->cur.fmts = saved;
+        cursor_free(&fc);
+        if (more < 0) return -1;
+        if (left > 0) left -= n;
+        portal->fetch_left = left;
+        /* suspended only when the Execute's limit, not the FETCH count, stopped it */
+        if (more && max > 0 && n == max && left != 0) {
+            send_simple(s, 's');
+            return 1;
+        }
+    }
+    snprintf(tag, sizeof tag, "FETCH %lld", (long long)n); /* this Execute's rows, as PostgreSQL counts */
+    send_command_complete(s, tag);
+    return 1;
+}
+
+/* Runs the statement at sql when it is DECLARE, FETCH, MOVE or CLOSE (Simple Query): 1 done
+ * (reply sent), 0 failed (error sent), -1 connection lost, 2 not such a statement. */
 static int run_cursor_statement(Session *s, const char *sql, size_t len)
 {
     char *text = xstrndup(sql, len);
-    const char *p = text;
-    char w[128], name[128];
-    int rc = 2;
-    if (!sql_word(&p, w, sizeof w)) goto out;
-    bool declare = !strcmp(w, "declare"), fetch = !strcmp(w, "fetch"), move = !strcmp(w, "move"), close = !strcmp(w, "close");
-    if (!declare && !fetch && !move && !close) goto out;
+    CursorCmd cc;
+    int rc = cursor_cmd_parse(s, text, &cc);
+    if (rc != 1) goto out;
     if (mdb_conn_txn_failed(s->conn)) {
         send_error(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
         rc = 0;
         goto out;
     }
-    if (declare) {
-        if (!sql_word(&p, name, sizeof name)) goto syntax;
-        bool hold = false, seen_cursor = false;
-        while (sql_word(&p, w, sizeof w)) {
-            if (!strcmp(w, "cursor")) seen_cursor = true;
-            else if (!strcmp(w, "with") && seen_cursor) hold = true;
-            else if (!strcmp(w, "for") && seen_cursor) break;
-            else if (!strcmp(w, "binary")) {
-                send_error(s, "0A000", "binary cursors are not supported");
-                rc = 0;
-                goto out;
-            }
-        }
-        if (strcmp(w, "for") || !seen_cursor) goto syntax;
-        if (!hold && !mdb_conn_in_transaction(s->conn)) {
-            send_error(s, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
-            rc = 0;
-            goto out;
-        }
-        if (find_cursor(s, name)) {
-            send_error(s, "42P03", "cursor \"%s\" already exists", name);
-            rc = 0;
-            goto out;
-        }
+    if (cc.kind == CUR_DECLARE) {
         MdbStmt *st = NULL;
-        if (mdb_prepare(s->conn, p, &st, NULL) != MDB_OK || !st) {
+        if (mdb_prepare(s->conn, text + cc.query_off, &st, NULL) != MDB_OK || !st) {
             if (st) mdb_stmt_free(st);
             else if (mdb_conn_error(s->conn)->message) send_conn_error(s, 0);
             else send_error(s, "42601", "syntax error at end of input");
             rc = 0;
             goto out;
         }
-        MdbResult *r = NULL;
-        int k = run_statement(s, st, 0, 0, &r);
+        rc = cursor_declare(s, &cc, st, mdb_conn_in_transaction(s->conn));
         mdb_stmt_free(st);
-        if (k <= 0) {
-            rc = k;
-            goto out;
-        }
-        if (!mdb_result_has_rows(r)) {
-            mdb_result_free(r);
-            send_error(s, "42P11", "cursor \"%s\" is not a SELECT query", name);
-            rc = 0;
-            goto out;
-        }
-        SqlCursor *c = xcalloc(1, sizeof(SqlCursor));
-        c->name = xstrdup(name);
-        c->r = r;
-        c->hold = hold;
-        cursor_init(s, &c->cur, r, NULL, 0);
-        c->next = s->cursors;
-        s->cursors = c;
-        send_command_complete(s, "DECLARE CURSOR");
-        rc = 1;
         goto out;
     }
-    if (close) {
-        if (!sql_word(&p, name, sizeof name)) goto syntax;
-        if (!strcmp(name, "all")) {
-            while (s->cursors) close_cursor(s, s->cursors);
-        } else {
-            SqlCursor *c = find_cursor(s, name);
-            if (!c) {
-                send_error(s, "34000", "cursor \"%s\" does not exist", name);
-                rc = 0;
-                goto out;
-            }
-            close_cursor(s, c);
-        }
-        send_command_complete(s, "CLOSE CURSOR");
-        rc = 1;
-        goto out;
-    }
-    /* FETCH / MOVE [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] name; count -1 = ALL */
-    int64_t count = 1;
-    if (!sql_word(&p, w, sizeof w)) goto syntax;
-    if (!strcmp(w, "next") || !strcmp(w, "forward")) {
-        bool fwd = !strcmp(w, "forward");
-        const char *save = p;
-        if (!sql_word(&p, w, sizeof w)) goto syntax;
-        if (fwd && !strcmp(w, "all")) count = -1;
-        else if (fwd && isdigit((unsigned char)w[0])) count = atoll(w);
-        else p = save;
-        if (!sql_word(&p, w, sizeof w)) goto syntax;
-    } else if (!strcmp(w, "all")) {
-        count = -1;
-        if (!sql_word(&p, w, sizeof w)) goto syntax;
-    } else if (isdigit((unsigned char)w[0]) || w[0] == '+') {
-        count = atoll(w);
-        if (!sql_word(&p, w, sizeof w)) goto syntax;
-    } else if (!strcmp(w, "prior") || !strcmp(w, "first") || !strcmp(w, "last") || !strcmp(w, "absolute") ||
-               !strcmp(w, "relative") || !strcmp(w, "backward") || w[0] == '-') {
-        send_error(s, "0A000", "cursor can only scan forward");
-        rc = 0;
-        goto out;
-    }
-    if (!strcmp(w, "from") || !strcmp(w, "in")) {
-        if (!sql_word(&p, name, sizeof name)) goto syntax;
-    } else {
-        snprintf(name, sizeof name, "%s", w);
-    }
-    SqlCursor *c = find_cursor(s, name);
-    if (!c) {
-        send_error(s, "34000", "cursor \"%s\" does not exist", name);
-        rc = 0;
-        goto out;
-    }
-    char tag[64];
-    int64_t n = 0;
-    if (move) {
-        if (count != 0) cursor_skip(&c->cur, count < 0 ? 0 : count, &n);
-        snprintf(tag, sizeof tag, "MOVE %lld", (long long)n);
-    } else {
-        send_row_description(s, c->r, &c->cur);
-        if (count != 0 && cursor_send(s, &c->cur, count < 0 ? 0 : count, &n) < 0) {
-            rc = -1;
-            goto out;
-        }
-        snprintf(tag, sizeof tag, "FETCH %lld", (long long)n);
-    }
-    send_command_complete(s, tag);
-    rc = 1;
-    goto out;
-syntax:
-    send_error(s, "42601", "syntax error in %s", fetch ? "FETCH" : move ? "MOVE" : declare ? "DECLARE" : "CLOSE");
-    rc = 0;
+    rc = cursor_command(s, &cc, NULL, 0);
 out:
     free(text);
     return rc;
@@ -884,7 +994,7 @@ static int run_role_statement(Session *s, const char *sql, size_t len)
                 send_error(s, "42704", "role \"%s\" does not exist", name);
                 goto out;
             }
-            if (missing) {
+            if (missing && notices_wanted(s)) {
                 PgBuf *b = &s->out;
                 char m[200];
                 snprintf(m, sizeof m, "role \"%s\" does not exist, skipping", name);
@@ -1023,6 +1133,8 @@ static bool implicit_end(Session *s)
 }
 
 /* Simple Query: every statement in the string, in order, up to the first error. */
+static void close_all_portals(Session *s);
+
 static bool handle_query(Session *s, const char *sql)
 {
     size_t off = 0, total = strlen(sql);
@@ -1054,6 +1166,8 @@ static bool handle_query(Session *s, const char *sql)
             mdb_stmt_free(st);
             if (ck < 0) return false;
             if (ck == 0) {
+                /* as any error in PostgreSQL: the transaction (block or implicit) fails */
+                mdb_conn_fail_transaction(s->conn);
                 failed = true;
                 break;
             }
@@ -1092,6 +1206,8 @@ static bool handle_query(Session *s, const char *sql)
     if (!any && !failed) send_simple(s, 'I');
     implicit_end(s);
     close_txn_cursors(s);
+    /* the extended protocol's portals end with their transaction */
+    if (!mdb_conn_in_transaction(s->conn)) close_all_portals(s);
     send_ready(s);
     return sess_flush(s);
 }
@@ -1117,6 +1233,7 @@ static void pstmt_release(PStmt *p)
     if (--p->refs > 0) return;
     mdb_stmt_free(p->st);
     mdb_result_free(p->desc);
+    free(p->cmd);
     free(p->oids);
     free(p->name);
     free(p);
@@ -1195,13 +1312,29 @@ static bool handle_parse(Session *s, PgReader *r)
     }
     MdbStmt *st = NULL;
     size_t tail = 0;
-    if (mdb_prepare(s->conn, sql, &st, &tail) != MDB_OK) {
+    /* a cursor statement: the session runs it; DECLARE's query is what gets prepared */
+    CursorCmd cc;
+    int ck = cursor_cmd_parse(s, sql, &cc);
+    if (ck == 0) {
+        free(oids);
+        mdb_conn_fail_transaction(s->conn);
+        s->skip_to_sync = true;
+        return true;
+    }
+    const char *body = ck == 1 ? sql + cc.query_off : sql;
+    if ((ck != 1 || cc.kind == CUR_DECLARE) && mdb_prepare(s->conn, body, &st, &tail) != MDB_OK) {
         free(oids);
         send_conn_error(s, 0);
         s->skip_to_sync = true;
         return true;
     }
-    if (st && tail < strlen(sql) && !only_blank(s->conn, sql + tail)) {
+    if (ck == 1 && cc.kind == CUR_DECLARE && !st) {
+        free(oids);
+        send_error(s, "42601", "syntax error at end of input");
+        s->skip_to_sync = true;
+        return true;
+    }
+    if (st && tail < strlen(body) && !only_blank(s->conn, body + tail)) {
         mdb_stmt_free(st);
         free(oids);
         send_error(s, "42601", "cannot insert multiple commands into a prepared statement");
@@ -1221,8 +1354,12 @@ static bool handle_parse(Session *s, PgReader *r)
     p->oids = xcalloc((size_t)np + 1, sizeof(uint32_t));
     for (int i = 0; i < np && i < n; i++) p->oids[i] = oids[i];
     free(oids);
-    p->copy_dir = st ? mdb_stmt_copy_direction(st) : 0;
-    p->txn_control = st && txn_control_sql(sql);
+    p->copy_dir = st && ck != 1 ? mdb_stmt_copy_direction(st) : 0;
+    p->txn_control = st && ck != 1 && txn_control_sql(sql);
+    if (ck == 1) {
+        p->cmd = xmalloc(sizeof(CursorCmd));
+        *p->cmd = cc;
+    }
     p->refs = 1;
     p->next = s->stmts;
     s->stmts = p;
@@ -1375,6 +1512,20 @@ static int handle_describe(Session *s, PgReader *r)
             s->skip_to_sync = true;
             return 1;
         }
+        if (ps->cmd) {
+            /* FETCH is described by its cursor's columns (it must exist by now); the others
+             * return no rows */
+            SqlCursor *c = ps->cmd->kind == CUR_FETCH ? find_cursor(s, ps->cmd->name) : NULL;
+            if (ps->cmd->kind == CUR_FETCH && !c) {
+                send_error(s, "34000", "cursor \"%s\" does not exist", ps->cmd->name);
+                s->skip_to_sync = true;
+                return 1;
+            }
+            send_parameter_description(s, ps);
+            if (c) send_row_description(s, c->r, NULL);
+            else send_simple(s, 'n');
+            return 1;
+        }
         if (!ps->described && ps->st && !ps->copy_dir) {
             if (mdb_stmt_describe(ps->st, &ps->desc) != MDB_OK) {
                 send_conn_error(s, 0);
@@ -1395,6 +1546,24 @@ static int handle_describe(Session *s, PgReader *r)
             s->skip_to_sync = true;
             return 1;
         }
+        if (p->ps->cmd) {
+            SqlCursor *c = p->ps->cmd->kind == CUR_FETCH ? find_cursor(s, p->ps->cmd->name) : NULL;
+            if (p->ps->cmd->kind == CUR_FETCH && !c) {
+                send_error(s, "34000", "cursor \"%s\" does not exist", p->ps->cmd->name);
+                s->skip_to_sync = true;
+                return 1;
+            }
+            if (!c) {
+                send_simple(s, 'n');
+                return 1;
+            }
+            Cursor fc;
+            bool ok = cursor_init(s, &fc, c->r, p->fmts, p->nfmts);
+            if (ok) send_row_description(s, c->r, &fc);
+            else s->skip_to_sync = true;
+            cursor_free(&fc);
+            return 1;
+        }
         if (!p->ps->st || p->ps->copy_dir) {
             send_simple(s, 'n');
             return 1;
@@ -1412,6 +1581,35 @@ static int handle_describe(Session *s, PgReader *r)
     return -1;
 }
 
+/* Execute of a portal whose statement is DECLARE, FETCH, MOVE or CLOSE: 1, 0 (error sent), -1. */
+static int portal_cursor_execute(Session *s, Portal *p, int32_t max)
+{
+    const CursorCmd *cc = p->ps->cmd;
+    if (mdb_conn_txn_failed(s->conn)) {
+        send_error(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+        return 0;
+    }
+    if (cc->kind != CUR_DECLARE) return cursor_command(s, cc, p, max > 0 ? max : 0);
+    if (p->done) {
+        send_command_complete(s, "DECLARE CURSOR");
+        return 1;
+    }
+    p->executed = p->done = true;
+    /* without BEGIN an Execute runs in the implicit transaction of its batch, which is not a
+     * transaction block: a cursor without HOLD would die at Sync (PostgreSQL: 25P01) */
+    bool block = mdb_conn_in_transaction(s->conn) && !s->implicit;
+    if (!mdb_conn_in_transaction(s->conn) && !s->implicit) implicit_begin(s);
+    MdbStmt *st = p->ps->st;
+    for (int i = 0; i < p->nparams && i < mdb_stmt_param_count(st); i++) {
+        int rc = p->vals[i] ? mdb_bind_text(st, i + 1, p->vals[i], p->lens[i]) : mdb_bind_null(st, i + 1);
+        if (rc != MDB_OK) {
+            send_conn_error(s, 0);
+            return 0;
+        }
+    }
+    return cursor_declare(s, cc, st, block);
+}
+
 static int handle_execute(Session *s, PgReader *r)
 {
     const char *name = pgr_cstr(r);
@@ -1423,8 +1621,23 @@ static int handle_execute(Session *s, PgReader *r)
         s->skip_to_sync = true;
         return 1;
     }
+    if (p->ps->cmd) {
+        int k = portal_cursor_execute(s, p, max);
+        if (k < 0) return -2;
+        if (k == 0) {
+            mdb_conn_fail_transaction(s->conn);
+            s->skip_to_sync = true;
+        }
+        return 1;
+    }
     if (!p->ps->st) {
         send_simple(s, 'I');
+        return 1;
+    }
+    if (p->executed && mdb_conn_txn_failed(s->conn) && !p->ps->txn_control) {
+        /* a suspended portal of a transaction that has failed since */
+        send_error(s, "25P02", "current transaction is aborted, commands ignored until end of transaction block");
+        s->skip_to_sync = true;
         return 1;
     }
     int k = portal_execute(s, p);
@@ -1627,7 +1840,7 @@ static bool startup(Session *s)
                 send_fatal(s, "08P01", "received unencrypted data after SSL request");
                 return false;
             }
-            if (srv->ssl && !s->ssl && s->fd >= 0) {
+            if (srv->ssl && !s->ssl && s->fd >= 0 && !s->dead_end) {
                 pgb_byte(&s->out, 'S');
                 if (!sess_flush(s)) return false;
                 s->ssl = SSL_new(srv->ssl);
@@ -1650,6 +1863,10 @@ static bool startup(Session *s)
             if (!sess_flush(s)) return false;
             continue;
         }
+        if (s->dead_end) {
+            send_fatal(s, "53300", "sorry, too many clients already");
+            return false;
+        }
         /* StartupMessage 3.x (a minor version above 0 is served as 3.0).  The
          * parameters point into s->msg, which the SCRAM exchange reuses: keep
          * a copy of the packet for them (PGOPTIONS were lost under SCRAM) */
@@ -1658,6 +1875,18 @@ static bool startup(Session *s)
         if (!pgwire_parse_startup(packet, n - 4, &su, &why)) {
             send_fatal(s, "08P01", "%s", why);
             return false;
+        }
+        /* a newer minor version or protocol options (_pq_.*): NegotiateProtocolVersion, as
+         * PostgreSQL 15 answers — 3.0 and none of the options */
+        int npq = 0;
+        for (int i = 0; i < su.nparams; i++) npq += !strncmp(su.names[i], "_pq_.", 5);
+        if ((su.code & 0xFFFF) != 0 || npq > 0) {
+            pgb_begin(&s->out, 'v');
+            pgb_int32(&s->out, 3 << 16); /* the newest version served: 3.0 */
+            pgb_int32(&s->out, npq);
+            for (int i = 0; i < su.nparams; i++)
+                if (!strncmp(su.names[i], "_pq_.", 5)) pgb_cstr(&s->out, su.names[i]);
+            pgb_end(&s->out);
         }
         const char *appname = "", *options = NULL;
         for (int i = 0; i < su.nparams; i++) {
@@ -1688,7 +1917,9 @@ static bool startup(Session *s)
         }
         for (int i = 0; i < su.nparams; i++) {
             const char *k = su.names[i], *v = su.values[i];
-            if (!strcmp(k, "user") || !strcmp(k, "database") || !strcmp(k, "replication") || !strncmp(k, "_pq_.", 5)) continue;
+            if (!strcmp(k, "user") || !strcmp(k, "database") || !strcmp(k, "replication") || !strncmp(k, "_pq_.", 5) ||
+                !strncmp(k, "megadb.", 7))
+                continue;
             if (!strcmp(k, "options")) options = v;
             else if (!strcmp(k, "client_encoding")) {
                 /* every text is UTF-8 here; other encodings are not converted */
@@ -1700,14 +1931,15 @@ static bool startup(Session *s)
             }
         }
         (void)appname;
+        apply_setting(s, "session_authorization", s->user); /* current_user, session_user */
+        apply_setting(s, "megadb.database", s->database);    /* current_database(), pg_database */
         if (options) apply_options(s, options);
-        send_parameter_status(s, "server_version", "15.0 (MegaDB)");
+        send_parameter_status(s, "server_version", MDB_PG_VERSION_TEXT);
         send_parameter_status(s, "server_encoding", "UTF8");
         send_parameter_status(s, "client_encoding", "UTF8");
         send_parameter_status(s, "integer_datetimes", "on");
         send_parameter_status(s, "standard_conforming_strings", "on");
         send_parameter_status(s, "is_superuser", "on");
-        send_parameter_status(s, "session_authorization", s->user);
         send_parameter_status(s, "default_transaction_read_only", "off");
         send_parameter_status(s, "in_hot_standby", "off");
         report_changes(s, true);
@@ -1767,6 +1999,7 @@ static void serve(Session *s)
         case 'S':
             s->skip_to_sync = false;
             implicit_end(s);
+            close_txn_cursors(s);
             if (!mdb_conn_in_transaction(s->conn)) close_all_portals(s);
             send_ready(s);
             if (!sess_flush(s)) return;
@@ -1802,11 +2035,14 @@ Session *session_new(Server *srv, int fd, const char *peer)
     return s;
 }
 
+void session_set_dead_end(Session *s) { s->dead_end = true; }
+
 void session_register(Server *srv, Session *s)
 {
     s->next = srv->sessions;
     srv->sessions = s;
     srv->nsessions++;
+    if (s->dead_end) srv->ndead++;
 }
 
 Session *session_new_io(Server *srv, const SessionIo *io, const char *peer)
@@ -1820,6 +2056,31 @@ void session_kick(Session *s)
 {
     if (s->fd >= 0) shutdown(s->fd, SHUT_RDWR);
     if (s->running && s->conn) mdb_conn_cancel(s->conn);
+}
+
+void session_check_peer(Session *s)
+{
+    if (!s->running || s->fd < 0 || !s->conn || s->peer_gone) return;
+    struct pollfd pf = {s->fd, POLLRDHUP, 0};
+    if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+        s->peer_gone = true;
+        server_log("LOG", "%s: connection to client lost during a statement: cancelled", s->peer);
+        mdb_conn_cancel(s->conn);
+    }
+}
+
+/* Starts (secs > 0) or ends the authentication time of a socket session. */
+static void set_auth_deadline(Session *s, int secs)
+{
+    if (s->fd < 0) return;
+    if (secs > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+        s->deadline.tv_sec += secs;
+    } else {
+        memset(&s->deadline, 0, sizeof s->deadline);
+        struct timeval tv = {0, 0};
+        setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
 }
 
 void server_cancel(Server *srv, uint32_t pid, uint32_t key)
@@ -1837,7 +2098,14 @@ void *session_main(void *arg)
 {
     Session *s = arg;
     Server *srv = s->srv;
-    if (startup(s)) serve(s);
+    /* a connection that does not log in within the timeout is closed (PostgreSQL's
+     * authentication_timeout): a flood of silent sockets cannot hold sessions forever */
+    if (srv->auth_timeout_s > 0) set_auth_deadline(s, srv->auth_timeout_s);
+    bool started = startup(s);
+    if (started && srv->auth_timeout_s > 0) set_auth_deadline(s, 0);
+    if (!started && s->timed_out)
+        server_log("LOG", "%s: authentication timeout", s->peer);
+    if (started) serve(s);
     pthread_mutex_lock(&srv->mu);
     for (Session **pp = &srv->sessions; *pp; pp = &(*pp)->next)
         if (*pp == s) {
@@ -1845,6 +2113,7 @@ void *session_main(void *arg)
             break;
         }
     srv->nsessions--;
+    if (s->dead_end) srv->ndead--;
     pthread_mutex_unlock(&srv->mu);
     while (s->stmts) {
         PStmt *p = s->stmts;

@@ -33,6 +33,9 @@ typedef struct Server {
     pthread_cond_t cv;      /* signalled when a session ends */
     Session *sessions;
     int nsessions;
+    int max_sessions;       /* --max-connections: more are refused with 53300 */
+    int ndead;              /* sessions over the limit, there only to say so (in nsessions too) */
+    int auth_timeout_s;     /* --authentication-timeout: a connection must log in within it */
     volatile sig_atomic_t stopping;
 } Server;
 
@@ -62,6 +65,9 @@ typedef struct SessionIo {
 void *session_main(void *arg);
 /* Makes a session for an accepted socket (registered under srv->mu by the caller). */
 Session *session_new(Server *srv, int fd, const char *peer);
+/* Marks a session over --max-connections: it answers SSLRequest 'N' and its StartupMessage
+ * with FATAL 53300, as a PostgreSQL backend over the limit does (before session_register). */
+void session_set_dead_end(Session *s);
 /* Makes a session that reads and writes through io instead of a socket. */
 Session *session_new_io(Server *srv, const SessionIo *io, const char *peer);
 /* Adds s to srv's list (srv->mu held). */
@@ -71,6 +77,9 @@ void server_cancel(Server *srv, uint32_t pid, uint32_t key);
 /* Stop: shuts every session's socket and cancels what runs (srv->mu held). */
 void session_kick(Session *s);
 Session *session_next(Session *s);
+/* The watcher (srv->mu held): cancels the running statement of a session whose client has
+ * gone away. */
+void session_check_peer(Session *s);
 
 /* Set by the fuzz target: server_log prints nothing. */
 extern bool server_log_silent;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/common.h"
 #include "net/pgwire.h"
@@ -308,6 +309,11 @@ static bool encode_numeric(const char *s, PgBuf *b)
     return true;
 }
 
+static uint32_t array_elem_oid(uint32_t oid);
+static bool encode_array(uint32_t elem, const char *text, size_t len, PgBuf *b);
+
+bool pgwire_array_has_binary(uint32_t oid) { return array_elem_oid(oid) != 0; }
+
 bool pgwire_encode_binary(uint32_t oid, const char *text, size_t len, PgBuf *b)
 {
     switch (oid) {
@@ -395,7 +401,7 @@ bool pgwire_encode_binary(uint32_t oid, const char *text, size_t len, PgBuf *b)
         if (oid == 3802) pgb_byte(b, 1); /* jsonb's version byte */
         pgb_bytes(b, text, len);
         return true;
-    default: return false;
+    default: return array_elem_oid(oid) ? encode_array(array_elem_oid(oid), text, len, b) : false;
     }
 }
 
@@ -457,6 +463,171 @@ static bool decode_numeric(const uint8_t *p, size_t len, char **out, size_t *out
     *out = s;
     *out_len = (size_t)(o - s);
     return true;
+}
+
+/* ---- arrays ------------------------------------------------------------------------- */
+
+/* The element type of an array type OID (0 when oid is not an array type we encode). */
+static uint32_t array_elem_oid(uint32_t oid)
+{
+    for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++)
+        if (TYPES[i].array_oid == oid && TYPES[i].oid != 25) return TYPES[i].oid;
+    return oid == 1009 ? 25 : 0;
+}
+
+/* One element of an array's text form at *pp ({a,"b c",NULL}): its text (unquoted and
+ * unescaped into `out`) or NULL; *pp moves past it. */
+static bool array_text_elem(const char **pp, PgBuf *out, bool *is_null)
+{
+    const char *p = *pp;
+    out->len = 0;
+    *is_null = false;
+    if (*p == '"') {
+        for (p++; *p && *p != '"'; p++) {
+            if (*p == '\\' && p[1]) p++;
+            pgb_byte(out, (uint8_t)*p);
+        }
+        if (*p != '"') return false;
+        p++;
+    } else {
+        const char *s = p;
+        while (*p && *p != ',' && *p != '}') p++;
+        if (p == s) return false;
+        if (p - s == 4 && !strncasecmp(s, "NULL", 4)) *is_null = true;
+        else pgb_bytes(out, s, (size_t)(p - s));
+    }
+    *pp = p;
+    return true;
+}
+
+/* An array's text form → PostgreSQL's binary array: ndim, has-nulls flag, element OID,
+ * (size, lower bound) per dimension, then each element as length + binary value.  Arrays
+ * of one dimension (the engine's) and the empty array. */
+static bool encode_array(uint32_t elem, const char *text, size_t len, PgBuf *b)
+{
+    if (len < 2 || text[0] != '{' || text[len - 1] != '}') return false;
+    PgBuf item = {0}, body = {0}, bin = {0};
+    int32_t n = 0;
+    bool has_null = false, ok = true;
+    const char *p = text + 1;
+    if (*p != '}') {
+        for (;;) {
+            bool is_null;
+            if (*p == '{' || !array_text_elem(&p, &item, &is_null)) { ok = false; break; }
+            if (is_null) {
+                has_null = true;
+                pgb_int32(&body, -1);
+            } else {
+                pgb_byte(&item, 0);
+                bin.len = 0;
+                if (!pgwire_encode_binary(elem, (const char *)item.data, item.len - 1, &bin)) { ok = false; break; }
+                pgb_int32(&body, (int32_t)bin.len);
+                pgb_bytes(&body, bin.data, bin.len);
+            }
+            n++;
+            if (*p == ',') { p++; continue; }
+            if (*p == '}' && p == text + len - 1) break;
+            ok = false;
+            break;
+        }
+    }
+    if (ok) {
+        pgb_int32(b, n ? 1 : 0);
+        pgb_int32(b, has_null ? 1 : 0);
+        pgb_int32(b, (int32_t)elem);
+        if (n) {
+            pgb_int32(b, n);
+            pgb_int32(b, 1);
+        }
+        pgb_bytes(b, body.data, body.len);
+    }
+    pgb_free(&item);
+    pgb_free(&body);
+    pgb_free(&bin);
+    return ok;
+}
+
+/* Appends an element's text to an array literal, quoted when it must be. */
+static void array_put_text(PgBuf *o, const char *t, size_t n)
+{
+    bool quote = n == 0 || (n == 4 && !strncasecmp(t, "NULL", 4));
+    for (size_t i = 0; i < n && !quote; i++)
+        if (strchr("{},\"\\ \t\n\r\v\f", t[i])) quote = true;
+    if (!quote) {
+        pgb_bytes(o, t, n);
+        return;
+    }
+    pgb_byte(o, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == '"' || t[i] == '\\') pgb_byte(o, '\\');
+        pgb_byte(o, (uint8_t)t[i]);
+    }
+    pgb_byte(o, '"');
+}
+
+/* A binary array parameter → its text form ({…}, nested braces per dimension). */
+static bool decode_array(uint32_t oid, const uint8_t *p, size_t len, char **out, size_t *out_len)
+{
+    if (len < 12) return false;
+    int32_t ndim = (int32_t)get_be(p, 4), flags = (int32_t)get_be(p + 4, 4);
+    uint32_t elem = (uint32_t)get_be(p + 8, 4);
+    uint32_t want = array_elem_oid(oid);
+    if (ndim < 0 || ndim > 6 || (flags != 0 && flags != 1) || (want && elem != want) || !array_elem_oid(oid)) return false;
+    if ((size_t)ndim * 8 > len - 12) return false;
+    int64_t dims[6], total = ndim ? 1 : 0;
+    for (int d = 0; d < ndim; d++) {
+        dims[d] = (int32_t)get_be(p + 12 + 8 * d, 4);
+        if (dims[d] < 0 || dims[d] > (int64_t)len) return false;
+        total *= dims[d];
+        if (total > (int64_t)len) return false;
+    }
+    size_t pos = 12 + 8 * (size_t)ndim;
+    PgBuf o = {0};
+    /* opening braces for every dimension, then for each element: its separators */
+    for (int d = 0; d < ndim; d++) pgb_byte(&o, '{');
+    if (ndim == 0 || total == 0) {
+        if (ndim == 0) pgb_byte(&o, '{');
+        for (int d = 0; d < (ndim ? ndim : 1); d++) pgb_byte(&o, '}');
+        goto done;
+    }
+    for (int64_t k = 0; k < total; k++) {
+        if (k > 0) {
+            /* close the dimensions this element ends, open them again */
+            int closes = 0;
+            int64_t q = k;
+            for (int d = ndim - 1; d > 0 && q % dims[d] == 0; d--) {
+                closes++;
+                q /= dims[d];
+            }
+            for (int i = 0; i < closes; i++) pgb_byte(&o, '}');
+            pgb_byte(&o, ',');
+            for (int i = 0; i < closes; i++) pgb_byte(&o, '{');
+        }
+        if (len - pos < 4) goto bad;
+        int32_t n = (int32_t)get_be(p + pos, 4);
+        pos += 4;
+        if (n == -1) {
+            pgb_bytes(&o, "NULL", 4);
+            continue;
+        }
+        if (n < 0 || (size_t)n > len - pos) goto bad;
+        char *t;
+        size_t tl;
+        if (!pgwire_decode_binary(elem, p + pos, (size_t)n, &t, &tl)) goto bad;
+        array_put_text(&o, t, tl);
+        free(t);
+        pos += (size_t)n;
+    }
+    for (int d = 0; d < ndim; d++) pgb_byte(&o, '}');
+done:
+    if (pos != len) goto bad;
+    pgb_byte(&o, 0);
+    *out = (char *)o.data;
+    *out_len = o.len - 1;
+    return true;
+bad:
+    pgb_free(&o);
+    return false;
 }
 
 bool pgwire_decode_binary(uint32_t oid, const uint8_t *p, size_t len, char **out, size_t *out_len)
@@ -561,7 +732,7 @@ bool pgwire_decode_binary(uint32_t oid, const uint8_t *p, size_t len, char **out
         *out_len = len;
         return true;
     }
-    default: return false;
+    default: return array_elem_oid(oid) ? decode_array(oid, p, len, out, out_len) : false;
     }
     if (n < 0) return false;
     *out = xstrdup(buf);

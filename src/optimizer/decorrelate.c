@@ -313,16 +313,71 @@ static LogicalOp *lop_clone(Arena *a, const LogicalOp *op)
  * Q17, Q20 aggregate all of partsupp or lineitem otherwise).  cond is
  * inner = outer_expr for every correlation.  Returns rest itself when the
  * copy is not possible or not worth it. */
-static LogicalOp *magic_reduce(Arena *a, LogicalOp *child, Expr *where, LogicalOp *rest, Expr *cond)
+static bool op_has_binding(const LogicalOp *op, ColBinding b)
 {
-    LogicalOp *m = lop_clone(a, child);
+    for (int i = 0; i < op->ncols; i++)
+        if (op->cols[i].table == b.table && op->cols[i].column == b.column) return true;
+    return false;
+}
+
+/* True when e is free of subqueries and every column it reads comes from op. */
+static bool reads_only(const Expr *e, const LogicalOp *op)
+{
+    if (!e) return true;
+    if (e->kind == EXPR_SUBQUERY) return false;
+    if (e->kind == EXPR_COLREF && (e->u.col.depth != 0 || !op_has_binding(op, e->u.col.binding))) return false;
+    for (int i = 0; i < e->nargs; i++)
+        if (!reads_only(e->args[i], op)) return false;
+    return true;
+}
+
+/* The smallest input of the outer plan's inner joins (through filters) that
+ * produces every correlation value: its rows' values are a superset of the
+ * outer query's, which is all a magic set needs (TPC-H Q17: the filtered
+ * part table instead of lineitem joined with it). */
+static LogicalOp *magic_source(LogicalOp *op, Expr **outer, int n)
+{
+    for (;;) {
+        LogicalOp *next = NULL;
+        if (op->kind == LOP_FILTER) next = op->children[0];
+        else if (op->kind == LOP_JOIN && (op->u.join.type == JOIN_INNER || op->u.join.type == JOIN_CROSS))
+            for (int c = 0; c < 2 && !next; c++) {
+                bool all = true;
+                for (int i = 0; i < n && all; i++) all = reads_only(outer[i], op->children[c]);
+                if (all) next = op->children[c];
+            }
+        if (!next) return op;
+        bool all = true;
+        for (int i = 0; i < n && all; i++) all = reads_only(outer[i], next);
+        if (!all) return op;
+        op = next;
+    }
+}
+
+/* The conjuncts of `where` that read only columns of op. */
+static Expr *conjuncts_over(Arena *a, Expr *where, const LogicalOp *op)
+{
+    if (!where) return NULL;
+    if (where->kind == EXPR_AND) {
+        Expr *r = NULL;
+        for (int i = 0; i < where->nargs; i++) r = expr_and(a, r, conjuncts_over(a, where->args[i], op));
+        return r;
+    }
+    return reads_only(where, op) ? expr_copy(a, where) : NULL;
+}
+
+static LogicalOp *magic_reduce(Arena *a, LogicalOp *child, Expr *where, LogicalOp *rest, Expr *cond, Expr **outer, int nouter)
+{
+    LogicalOp *src = magic_source(child, outer, nouter);
+    LogicalOp *m = lop_clone(a, src);
     if (!m) return rest;
-    if (where) {
-        /* the outer query's other (subquery-free) WHERE conjuncts */
+    /* the outer query's other (subquery-free) WHERE conjuncts over that input */
+    Expr *w = src == child ? (where ? expr_copy(a, where) : NULL) : conjuncts_over(a, where, src);
+    if (w) {
         LogicalOp *f = lop_new(a, LOP_FILTER, 1);
         f->children[0] = m;
         lop_inherit_cols(a, f, m);
-        f->u.filter.pred = expr_copy(a, where);
+        f->u.filter.pred = w;
         m = f;
     }
     if (!(card_rows(m) * 4 < card_rows(rest))) return rest;
@@ -365,7 +420,7 @@ static LogicalOp *unnest_scalar(Arena *a, LogicalOp *child, Expr *where, Expr *e
     }
     bool outer_plain = true;
     for (int i = 0; i < e->u.sub.nouter; i++) outer_plain = outer_plain && expr_plain(e->u.sub.outer_exprs[i]);
-    nag->children[0] = outer_plain ? magic_reduce(a, child, where, rest, magic) : rest;
+    nag->children[0] = outer_plain ? magic_reduce(a, child, where, rest, magic, e->u.sub.outer_exprs, e->u.sub.nouter) : rest;
     nag->u.agg = ag->u.agg;
     nag->u.agg.ngroups = corr.n;
     nag->u.agg.groups = groups;

@@ -90,6 +90,8 @@ struct LogicalOp {
     ColBinding *cols;
     LType *types;
     double est_rows;         /* optimizer's estimate */
+    u32 view_oid;            /* the projection that gives a view's rows: the view (RowDescription's
+                              * table OID for its columns, src/main/origin.c); else 0 */
     union {
         struct {
             LogicalOp *sub;   /* the lateral subquery; EXPR_OUTER slots refer to outer_exprs */

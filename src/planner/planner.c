@@ -60,6 +60,98 @@ static int resolve(PlanCtx *pc, const Expr *e, Cols in, Expr **out)
     return MDB_OK_;
 }
 
+/* ---- common subexpressions of aggregate arguments ---------------------------------- */
+
+/* Safe to compute once for several uses: no volatile function, no subquery. */
+static bool cse_safe(const Expr *e)
+{
+    if (!e) return true;
+    if (e->kind == EXPR_SUBQUERY || e->kind == EXPR_AGGREF || e->kind == EXPR_OUTER) return false;
+    if (e->kind == EXPR_FUNC && !e->u.func.fn) return false;
+    for (int i = 0; i < e->nargs; i++)
+        if (!cse_safe(e->args[i])) return false;
+    return !expr_has_volatile(e);
+}
+
+static int expr_size(const Expr *e)
+{
+    int n = 1;
+    for (int i = 0; e && i < e->nargs; i++) n += expr_size(e->args[i]);
+    return n;
+}
+
+typedef struct CseSlots {
+    Expr **slot[256];
+    int n;
+} CseSlots;
+
+/* Collects the places of function calls (the candidates) under e. */
+static void cse_collect(Expr **at, CseSlots *cs)
+{
+    Expr *e = *at;
+    if (!e || cs->n >= (int)(sizeof cs->slot / sizeof cs->slot[0])) return;
+    if (e->kind == EXPR_FUNC && e->nargs > 0 && cse_safe(e)) cs->slot[cs->n++] = at;
+    for (int i = 0; i < e->nargs; i++) cse_collect(&e->args[i], cs);
+}
+
+/* Aggregate arguments that share a computation (TPC-H Q1's
+ * l_extendedprice * (1 - l_discount), alone and times (1 + l_tax)) get it
+ * from a projection below the aggregate that computes it once per row: the
+ * projection passes the input columns through and appends one column per
+ * shared expression, which the arguments then read. */
+static PhysOp *agg_common_subexprs(PlanCtx *pc, PhysOp *child, Expr **ag, int nag)
+{
+    Arena *a = pc->arena;
+    int nin = child->ncols, nextra = 0;
+    Expr *extra[32];
+    for (;;) {
+        CseSlots cs = {.n = 0};
+        for (int i = 0; i < nag; i++) {
+            Expr *ae = ag[i];
+            int na = ae->nargs - 2 * ae->u.agg.nargs_order;
+            for (int k = 0; k < na; k++) cse_collect(&ae->args[k], &cs);
+        }
+        /* the largest expression that occurs twice */
+        Expr *best = NULL;
+        int best_size = 0;
+        for (int i = 0; i < cs.n; i++) {
+            int sz = expr_size(*cs.slot[i]);
+            if (sz <= best_size) continue;
+            for (int j = 0; j < cs.n; j++)
+                if (j != i && expr_equal(*cs.slot[i], *cs.slot[j])) {
+                    best = *cs.slot[i];
+                    best_size = sz;
+                    break;
+                }
+        }
+        if (!best || nextra == (int)(sizeof extra / sizeof extra[0])) break;
+        Expr *ref = expr_colref(a, (ColBinding){0xFFFFFFFEu, (u32)nextra}, best->type, 0);
+        ref->u.col.index = nin + nextra;
+        extra[nextra++] = best;
+        for (int i = 0; i < cs.n; i++)
+            if (*cs.slot[i] != best && expr_equal(*cs.slot[i], best)) *cs.slot[i] = ref;
+        for (int i = 0; i < cs.n; i++)
+            if (*cs.slot[i] == best) *cs.slot[i] = ref;
+    }
+    if (!nextra) return child;
+    int n = nin + nextra;
+    Expr **ex = arena_alloc(a, sizeof(Expr *) * (size_t)n);
+    LType *ty = arena_alloc(a, sizeof(LType) * (size_t)n);
+    for (int i = 0; i < nin; i++) {
+        ex[i] = expr_colref(a, (ColBinding){0xFFFFFFFDu, (u32)i}, child->types[i], 0);
+        ex[i]->u.col.index = i;
+        ty[i] = child->types[i];
+    }
+    for (int i = 0; i < nextra; i++) {
+        ex[nin + i] = extra[i];
+        ty[nin + i] = extra[i]->type;
+    }
+    PhysOp *p = phys_project(a, child, ex, n, ty);
+    p->id = pc->next_id++;
+    p->est_rows = child->est_rows;
+    return p;
+}
+
 static int resolve_all(PlanCtx *pc, Expr **es, int n, Cols in, Expr ***out)
 {
     *out = arena_alloc(pc->arena, sizeof(Expr *) * (size_t)(n + 1));
@@ -308,6 +400,7 @@ static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         if (resolve_all(pc, lop->u.agg.groups, lop->u.agg.ngroups, in, &g) ||
             resolve_all(pc, lop->u.agg.aggs, lop->u.agg.naggs, in, &ag))
             return MDB_FAIL;
+        child = agg_common_subexprs(pc, child, ag, lop->u.agg.naggs);
         op = phys_hash_agg(a, child, g, lop->u.agg.ngroups, ag, lop->u.agg.naggs, lop->u.agg.sets, lop->u.agg.nsets, lop->types, lop->ncols);
         break;
     }

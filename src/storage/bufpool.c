@@ -304,27 +304,33 @@ int bufpool_flush_all(BufPool *bp, Err *err)
 {
     if (!bp->path) return MDB_OK_;
     u8 copy[PAGE_SIZE] __attribute__((aligned(64)));
-    /* pin the dirty frames, then write them without the pool mutex: a writer
-     * holding a page latch may need the mutex (to pin or allocate) before it
-     * lets go of the latch that the write-back waits for */
-    pthread_mutex_lock(&bp->mu);
-    BufFrame **todo = xmalloc((bp->nframes + 1) * sizeof *todo);
-    size_t n = 0;
-    for (size_t i = 0; i < bp->nframes; i++) {
-        BufFrame *f = bp->frames[i];
-        if (f->valid && f->dirty) {
-            f->pins++;
-            todo[n++] = f;
-        }
-    }
-    pthread_mutex_unlock(&bp->mu);
+    /* pin a batch of dirty frames, then write them without the pool mutex: a
+     * writer holding a page latch may need the mutex (to pin or allocate)
+     * before it lets go of the latch that the write-back waits for.  Batches
+     * are small so that writers still find unpinned frames meanwhile (pinning
+     * every dirty frame at once starved them: "no unpinned buffers"). */
+    size_t batch = bp->nframes / 8 > 0 ? bp->nframes / 8 : 1;
+    BufFrame **todo = xmalloc((batch + 1) * sizeof *todo);
     int rc = MDB_OK_;
-    size_t written = 0;
-    for (size_t i = 0; i < n && rc == MDB_OK_; i++, written++) rc = frame_write(bp, todo[i], copy, err);
-    pthread_mutex_lock(&bp->mu);
-    bp->stats.writes += written;
-    for (size_t i = 0; i < n; i++) todo[i]->pins--;
-    pthread_mutex_unlock(&bp->mu);
+    for (size_t next = 0; rc == MDB_OK_;) {
+        size_t n = 0;
+        pthread_mutex_lock(&bp->mu);
+        for (; next < bp->nframes && n < batch; next++) {
+            BufFrame *f = bp->frames[next];
+            if (f->valid && f->dirty) {
+                f->pins++;
+                todo[n++] = f;
+            }
+        }
+        pthread_mutex_unlock(&bp->mu);
+        if (n == 0) break;
+        size_t written = 0;
+        for (size_t i = 0; i < n && rc == MDB_OK_; i++, written++) rc = frame_write(bp, todo[i], copy, err);
+        pthread_mutex_lock(&bp->mu);
+        bp->stats.writes += written;
+        for (size_t i = 0; i < n; i++) todo[i]->pins--;
+        pthread_mutex_unlock(&bp->mu);
+    }
     free(todo);
     if (rc == MDB_OK_) rc = fio_fsync(bp->fd, bp->path, err);
     return rc;

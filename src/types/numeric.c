@@ -668,6 +668,10 @@ int numeric_cmp(Numeric a, Numeric b)
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     int sa = numeric_scale(a), sb = numeric_scale(b);
     if (sa == sb) return ca < cb ? -1 : ca > cb;
+    /* Comparison kernels run over every slot of a vector, NULLs included, and
+     * a NULL's slot may hold anything: a scale beyond the powers table must
+     * not index it (the result is discarded). */
+    if (MDB_UNLIKELY(sa > 38 || sb > 38)) return 0;
     int sga = ca < 0 ? -1 : ca > 0, sgb = cb < 0 ? -1 : cb > 0;
     if (sga != sgb) return sga < sgb ? -1 : 1;
     if (sga == 0) return 0;

@@ -80,6 +80,36 @@ public class TestJdbc {
                 }
             });
 
+            // arrays: from the 5th execution pgjdbc asks for int4[]/text[]/float8[] in binary
+            section("arrays", () -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT ARRAY[?::int, NULL, 3], ARRAY['a', ?, NULL]::text[], ARRAY[1.5, ?]::float8[]")) {
+                    for (int i = 0; i < 8; i++) {
+                        ps.setInt(1, i);
+                        ps.setString(2, "b \"" + i);
+                        ps.setDouble(3, i / 2.0);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            check(rs.next(), "array row " + i);
+                            Object[] a = (Object[]) rs.getArray(1).getArray();
+                            Object[] t = (Object[]) rs.getArray(2).getArray();
+                            Object[] f = (Object[]) rs.getArray(3).getArray();
+                            check(Arrays.equals(a, new Integer[] {i, null, 3}), "int4[] round " + i + ": " + Arrays.toString(a));
+                            check(Arrays.equals(t, new String[] {"a", "b \"" + i, null}), "text[] round " + i + ": " + Arrays.toString(t));
+                            check(Arrays.equals(f, new Double[] {1.5, i / 2.0}), "float8[] round " + i + ": " + Arrays.toString(f));
+                        }
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT ?::int4[], array_upper(?::int4[], 1)")) {
+                    for (int i = 0; i < 6; i++) {
+                        ps.setArray(1, c.createArrayOf("int4", new Integer[] {i, i + 1}));
+                        ps.setArray(2, c.createArrayOf("int4", new Integer[] {i, null, i}));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            check(Arrays.equals((Object[]) rs.getArray(1).getArray(), new Integer[] {i, i + 1}) && rs.getInt(2) == 3, "int4[] parameter round " + i);
+                        }
+                    }
+                }
+            });
+
             section("batches", () -> {
                 c.setAutoCommit(false);
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO jdbc_t (id, name, amount) VALUES (?, ?, ?)")) {
@@ -208,6 +238,19 @@ public class TestJdbc {
                 check(none.isEmpty(), "a view has no primary key " + none);
             });
 
+            // RowDescription's table OID and column number: pgjdbc looks the columns up in the catalog
+            section("result set metadata", () -> {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, name, id + 1 AS calc FROM jdbc_keys")) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    org.postgresql.PGResultSetMetaData pg = md.unwrap(org.postgresql.PGResultSetMetaData.class);
+                    check(pg.getBaseTableName(1).equals("jdbc_keys") && pg.getBaseColumnName(2).equals("name") && pg.getBaseTableName(3).equals(""),
+                          "base table/column: " + pg.getBaseTableName(1) + " " + pg.getBaseColumnName(2) + " [" + pg.getBaseTableName(3) + "]");
+                    check(md.isAutoIncrement(1) && !md.isAutoIncrement(2), "serial column is auto-increment");
+                    check(md.isNullable(2) == ResultSetMetaData.columnNoNulls && md.isNullable(3) == ResultSetMetaData.columnNullableUnknown,
+                          "nullability " + md.isNullable(2) + " " + md.isNullable(3));
+                }
+            });
+
             section("query timeout", () -> {
                 try (Statement st = c.createStatement()) {
                     st.setQueryTimeout(1);
@@ -224,6 +267,35 @@ public class TestJdbc {
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 41 + 1")) {
                     check(rs.next() && rs.getInt(1) == 42, "connection usable after the cancel");
                 }
+            });
+
+            // SQL cursors through the extended protocol: DECLARE with a parameter, FETCH as a
+            // prepared query (its rows described by the cursor), MOVE, CLOSE
+            section("cursors", () -> {
+                c.setAutoCommit(false);
+                try (PreparedStatement dc = c.prepareStatement("DECLARE jc CURSOR FOR SELECT id, name FROM jdbc_t WHERE id >= ? ORDER BY id")) {
+                    dc.setInt(1, 3);
+                    dc.execute();
+                }
+                List<Integer> got = new ArrayList<>();
+                try (PreparedStatement fc = c.prepareStatement("FETCH 4 FROM jc")) {
+                    for (int round = 0; round < 2; round++) {
+                        try (ResultSet rs = fc.executeQuery()) {
+                            while (rs.next()) got.add(rs.getInt(1));
+                        }
+                    }
+                }
+                try (Statement st = c.createStatement()) {
+                    st.execute("MOVE FORWARD 2 IN jc");
+                    check(st.getUpdateCount() == 2, "MOVE count " + st.getUpdateCount());
+                    try (ResultSet rs = st.executeQuery("FETCH 1 FROM jc")) {
+                        check(rs.next() && rs.getInt(1) == 100 && rs.getString(2).equals("batch 100"), "FETCH after MOVE");
+                    }
+                    st.execute("CLOSE jc");
+                }
+                check(got.equals(Arrays.asList(3, 4, 5, 6, 7, 8, 9, 10)), "FETCH 4 twice " + got);
+                c.commit();
+                c.setAutoCommit(true);
             });
 
             section("errors", () -> {

@@ -16,6 +16,8 @@
 #     batches, fetch size, generated keys, DatabaseMetaData, query timeout);
 #   - test_pgbench.sh: pgbench -i and TPC-B-like runs in every query mode with
 #     balanced books afterwards;
+#   - test_limits.py: --max-connections, --authentication-timeout and floods of
+#     silent, trickling or garbage connections (a server of its own);
 #   - server start-up rules (no user without --auth trust), trust mode, TLS
 #     (when the openssl command exists) and a clean stop on SIGTERM.
 # A client that is not installed is reported and skipped, not failed.
@@ -151,6 +153,23 @@ EOF
     want=$'3\na!,b!,d\nERROR:  division by zero\nERROR:  current transaction is aborted, commands ignored until end of transaction block\nafter rollback'
     if [ "$out" = "$want" ]; then pass; else fail "psql transactions: [$out]"; fi
 
+    # an error of a cursor statement aborts the block, as any error does
+    out=$("${PSQL[@]}" -v ON_ERROR_STOP=0 2>&1 <<'EOF'
+BEGIN;
+FETCH 1 FROM nosuch_cursor;
+SELECT 'not reached';
+ROLLBACK;
+BEGIN;
+DECLARE dup_c CURSOR FOR SELECT 1;
+DECLARE dup_c CURSOR FOR SELECT 2;
+SELECT 'not reached';
+ROLLBACK;
+SELECT 'after';
+EOF
+)
+    want=$'ERROR:  cursor "nosuch_cursor" does not exist\nERROR:  current transaction is aborted, commands ignored until end of transaction block\nERROR:  cursor "dup_c" already exists\nERROR:  current transaction is aborted, commands ignored until end of transaction block\nafter'
+    if [ "$out" = "$want" ]; then pass; else fail "psql cursor errors abort the block: [$out]"; fi
+
     # \copy both ways, text and CSV
     printf '10\tten\n11\t\\N\n12\ttwelve\n' >"$TMP/in.tsv"
     printf 'id,v\n20,"x,y"\n21,\n' >"$TMP/in.csv"
@@ -167,11 +186,51 @@ COPY c3 FROM STDIN;
 SELECT count(*) FROM c3;
 EOF
     expect "copy to stdout" $'1\n2' -c "COPY c3 TO STDOUT"
+    # the old option syntax (WITH CSV HEADER …) in both directions
+    expect "copy old syntax out" $'x,y\n"1","a,b"' -c "COPY (SELECT 1 AS x, 'a,b' AS y) TO STDOUT WITH CSV HEADER FORCE QUOTE *"
+    expect "copy old syntax in" $'3|5|x' -c "CREATE TABLE c4 (a int, b text)" -f - -c "SELECT count(*), sum(a), max(b) FROM c4" <<'EOF'
+COPY c4 FROM STDIN WITH CSV HEADER DELIMITER ';' QUOTE '"';
+a;b
+1;x
+2;"q;r"
+2;
+\.
+EOF
 
     # NoticeResponse: shown by psql on stderr, as PostgreSQL words it
     out=$(psql -X -q -c "DROP TABLE IF EXISTS nosuch_t, nosuch_s.x" -c "CREATE TABLE IF NOT EXISTS t2 (id int)" 2>&1)
     want=$'NOTICE:  table "nosuch_t" does not exist, skipping\nNOTICE:  schema "nosuch_s" does not exist, skipping\nNOTICE:  relation "t2" already exists, skipping'
     if [ "$out" = "$want" ]; then pass; else fail "psql notices: [$out]"; fi
+
+    # client_min_messages filters NoticeResponse as PostgreSQL does (SET, PGOPTIONS, RESET)
+    out=$(psql -X -q -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS nosuch_t" -c "DROP ROLE IF EXISTS nosuch_r" \
+        -c "SHOW client_min_messages" -c "RESET client_min_messages" -c "DROP TABLE IF EXISTS nosuch_t2" -At 2>&1)
+    want=$'warning\nNOTICE:  table "nosuch_t2" does not exist, skipping'
+    if [ "$out" = "$want" ]; then pass; else fail "client_min_messages: [$out]"; fi
+    out=$(PGOPTIONS="-c client_min_messages=error" psql -X -q -At -c "DROP VIEW IF EXISTS nosuch_v" -c "SHOW client_min_messages" 2>&1)
+    if [ "$out" = "error" ]; then pass; else fail "client_min_messages from PGOPTIONS: [$out]"; fi
+    expect_error "client_min_messages value" 22023 "SET client_min_messages = loud"
+
+    # current_user / session_user are the login user; SET SESSION AUTHORIZATION and RESET
+    expect "current_database" 'testdb|testdb|testdb|1' -c "SELECT current_database(), current_catalog, catalog_name, (SELECT count(*) FROM pg_database)
+        FROM information_schema.schemata WHERE schema_name = 'public'"
+    expect "current_user" $'tester|tester|tester\nother\ntester' -c "SELECT current_user, session_user, current_setting('session_authorization')" \
+        -c "SET SESSION AUTHORIZATION other" -c "SELECT current_user" -c "RESET SESSION AUTHORIZATION" -c "SELECT user"
+
+    # one PostgreSQL version wherever a client looks
+    expect "server version" '15.8 (MegaDB 0.1.0)|150008|t' \
+        -c "SELECT current_setting('server_version'), current_setting('server_version_num'), version() LIKE 'PostgreSQL ' || current_setting('server_version') || ' on %'"
+    out=$(psql -X -At -c "SHOW server_version" 2>&1)
+    if [ "$out" = "15.8 (MegaDB 0.1.0)" ]; then pass; else fail "SHOW server_version: [$out]"; fi
+
+    # float output: shortest round-trip digits (extra_float_digits 1), the digits asked for otherwise
+    expect "float8 tiny literal" '-2.25e-300|2.25e-300|1e-40|1.2345678901234569e-20|1e-310' \
+        -c "SELECT -2.25e-300::float8, 2.25e-300::float8, 1e-40::float4, 1.234567890123456789e-20::float8, 1e-310::float8"
+    expect "float text" '0.1|0.1|0.3333333333333333|0.33333334|1e+20|3.4028235e+38|NaN|-Infinity|-0|1.2345678901234568e+17' \
+        -c "SELECT 0.1::float8, 0.1::float4, 1/3::float8, (1/3.0)::float4, 100000000000000000000::float8, 3.4028235e38::float4, 'NaN'::float8, '-Infinity'::float4, '-0'::float8, 123456789012345678::float8"
+    expect "extra_float_digits 0" '3.14159265358979|3.30000007152557|0.333333' -c "SET extra_float_digits = 0" -c "SELECT pi(), 1.1::float4 * 3, (1/3.0)::float4"
+    expect "extra_float_digits -3" '3.14159265359|1.23e+05' -c "SET extra_float_digits = -3" -c "SELECT pi(), 123456::float4"
+    expect "extra_float_digits 3" '0.1|3.3000000715255737' -c "SET extra_float_digits = 3" -c "SELECT 0.1::float8, 1.1::float4 * 3"
 
     # roles: CREATE/ALTER/DROP ROLE kept as SCRAM verifiers in the users file
     out=$("${PSQL[@]}" -c "CREATE ROLE app_r LOGIN PASSWORD 'it''s s3cret'" -c "CREATE USER app_u" -c "CREATE ROLE app_n NOLOGIN PASSWORD 'pw'" 2>&1)
@@ -216,7 +275,7 @@ EOF
         out=$(psql -X -A -t -c "$2" 2>&1)
         if printf '%s\n' "$out" | grep -q -- "$3"; then fail "psql $1: unexpected [$3] in [$out]"; else pass; fi
     }
-    has_lines '\l' '\l' 'megadb|megadb|UTF8|C.UTF-8|C.UTF-8||libc|'
+    has_lines '\l' '\l' 'testdb|megadb|UTF8|C.UTF-8|C.UTF-8||libc|'
     has_lines '\dt' '\dt' 'public|cat_t|table|megadb' 'public|t2|table|megadb'
     lacks_line '\dt without views and other schemas' '\dt' 'cat_v\|inner_t\|pg_class'
     has_lines '\dt SCHEMA.*' '\dt cat_s.*' 'cat_s|inner_t|table|megadb'
@@ -367,6 +426,15 @@ wait "$SERVER_PID"
 rc=$?
 SERVER_PID=""
 if [ $rc -eq 0 ]; then pass; else fail "SIGINT: exit $rc"; fi
+
+# connection floods: --max-connections (53300 beyond it), --authentication-timeout (silent
+# or trickling sockets are dropped), garbage startup packets
+echo "== connection limits (test_limits.py)"
+PORT5=$(free_port)
+start_server "$TMP/server5.log" --data "$TMP/limitsdb" --port "$PORT5" --auth trust --max-connections 40 --authentication-timeout 2
+if wait_port "$PORT5" && python3 "$HERE/test_limits.py" 127.0.0.1 "$PORT5"; then pass; else fail "test_limits.py"; fi
+if grep -q "authentication timeout" "$TMP/server5.log" && grep -q "too many connections" "$TMP/server5.log"; then pass; else fail "limits not logged"; fi
+stop_server
 
 # TLS with a self-signed certificate
 if command -v openssl >/dev/null 2>&1 && command -v psql >/dev/null 2>&1; then

@@ -2,9 +2,14 @@
 """test/clients/test_protocol.py — drives `megadb serve` with hand-built
 protocol messages: the extended query protocol message by message (named and
 unnamed statements and portals, ParameterDescription, binary formats, Execute
-with a row limit and PortalSuspended, errors skipping to Sync), CancelRequest,
-and hostile input (bad lengths, truncated bodies, unknown message types) that
-must end in an 08P01 ErrorResponse and a closed connection, never a crash.
+with a row limit and PortalSuspended, errors skipping to Sync), every core type
+and arrays in binary (bytes as PostgreSQL 15 sends them), SQL cursors through
+Parse/Bind/Execute, portals that last until their transaction ends,
+CancelRequest, hostile input (bad lengths, truncated bodies, unknown message
+types) that must end in an 08P01 ErrorResponse and a closed connection, never a
+crash, 220 concurrent connections, a slow query that holds up nobody and a
+client that vanishes mid-query (its transaction's row and key are free again
+long before its statement would have ended).
 
 Usage: test_protocol.py HOST PORT USER PASSWORD DBNAME
 Exits 1 when any check failed.  Only the standard library is used.
@@ -218,6 +223,11 @@ check(c.params.get("server_version", "").startswith("15."), "server_version 15.x
 check(c.params.get("DateStyle") == "ISO, MDY", "DateStyle ISO, MDY")
 check(c.params.get("integer_datetimes") == "on", "integer_datetimes")
 check(c.params.get("client_encoding") == "UTF8", "client_encoding")
+check(c.params.get("session_authorization") == USER and c.params.get("server_version") == "15.8 (MegaDB 0.1.0)", "session_authorization, server_version: %r" % c.params)
+c.send(msg(b"Q", cstr("SET SESSION AUTHORIZATION someone_else; SELECT current_user; RESET SESSION AUTHORIZATION; SELECT session_user")))
+r = c.until_ready()
+check([b for t, b in r if t == b"S"] == [b"session_authorization\0someone_else\0", b"session_authorization\0" + USER.encode() + b"\0"]
+      and datarows(r) == [[b"someone_else"], [USER.encode()]], "SET SESSION AUTHORIZATION: ParameterStatus and current_user %r" % r)
 c.send(msg(b"Q", cstr("DROP TABLE IF EXISTS ext")))
 c.until_ready()
 c.send(msg(b"Q", cstr("CREATE TABLE ext(id int PRIMARY KEY, name varchar(20), price numeric(10,2), d date, ts timestamp, f float8)")))
@@ -294,6 +304,91 @@ rows = datarows(r)
 check(rows == [[b"-1099511627776", b"1.5", b"t", b"\\x00ff6162", b"00010203-0405-0607-0809-0a0b0c0d0e0f", b"123456.7800",
                 b"2000-01-02 00:00:00+00", b"1 year 2 mons 4 days 01:02:03.000001", b"2001-01-01", b"-7"]],
       "binary parameters: %r %r" % (rows, [fields(b) for t, b in r if t == b"E"]))
+
+# arrays in binary, both directions (PostgreSQL's layout: ndim, has-nulls, element OID, size and
+# lower bound per dimension, then length + value per element)
+def arr_bin(elem, items, fmt):
+    out = struct.pack("!iiI", 1 if items else 0, 1 if any(x is None for x in items) else 0, elem)
+    if items:
+        out += struct.pack("!ii", len(items), 1)
+    for x in items:
+        out += struct.pack("!i", -1) if x is None else struct.pack("!i", struct.calcsize(fmt) if fmt else len(x)) + (struct.pack(fmt, x) if fmt else x)
+    return out
+c.send(parse("", "SELECT ARRAY[1,NULL,3]::int8[], ARRAY['a','b c',NULL]::text[], '{}'::int4[], ARRAY[1.5,2.5]::float8[], ARRAY['2020-01-01'::date], ARRAY[1.25,-3]::numeric[]")
+       + bind("", "", rfmts=[1]) + describe(b"P", "") + execute("") + SYNC)
+r = c.until_ready()
+rows = datarows(r)
+rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+check(rd and [o for _, o, _, _ in rd[0]] == [1016, 1009, 1007, 1022, 1182, 1231], "array type OIDs: %r" % rd)
+want = [arr_bin(20, [1, None, 3], "!q"), arr_bin(25, [b"a", b"b c", None], None), arr_bin(23, [], None), arr_bin(701, [1.5, 2.5], "!d"),
+        arr_bin(1082, [7305], "!i"), arr_bin(1700, [struct.pack("!hhHhhh", 2, 0, 0, 2, 1, 2500), struct.pack("!hhHhh", 1, 0, 0x4000, 0, 3)], None)]
+check(rows == [want], "binary arrays: %r" % [[x.hex() if x else x for x in row] for row in rows])
+c.send(parse("", "SELECT $1::int4[], $2::text[], array_upper($2::text[], 1), $3::float8[]", (1007, 1009, 1022))
+       + bind("", "", [arr_bin(23, [1, None, -3], "!i"), arr_bin(25, [b"a", b"b c", None, b'q"x', b""], None), arr_bin(701, [], None)], pfmts=[1])
+       + execute("") + SYNC)
+r = c.until_ready()
+check(datarows(r) == [[b"{1,NULL,-3}", b'{a,"b c",NULL,"q\\"x",""}', b"5", b"{}"]], "binary array parameters: %r" % r)
+c.send(parse("", "SELECT $1::int4[]", (1007,)) + bind("", "", [arr_bin(23, [1], "!i")[:-2]], pfmts=[1]) + execute("") + SYNC)
+r = c.until_ready()
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["22P03"], "truncated binary array: 22P03 %r" % r)
+
+# every core type in binary: the bytes PostgreSQL 15 sends (taken from it, TimeZone Asia/Kolkata),
+# and the same bytes sent back as a binary parameter of that type give the value's text again
+binary_cases = [
+    ('true', 16, '01', 'true'),
+    ('false', 16, '00', 'false'),
+    ('(-7)::int2', 21, 'fff9', '-7'),
+    ('2147483647::int4', 23, '7fffffff', '2147483647'),
+    ('(-9223372036854775807)::int8', 20, '8000000000000001', '-9223372036854775807'),
+    ('1.5::float4', 700, '3fc00000', '1.5'),
+    ("'-Infinity'::float4", 700, 'ff800000', '-Infinity'),
+    ("'NaN'::float8", 701, '7ff8000000000000', 'NaN'),
+    ('-2.25e-30::float8', 701, 'b9c6d1557ec93af3', '-2.25e-30'),
+    ('0::numeric', 1700, '0000000000000000', '0'),
+    ('(-3.00)::numeric', 1700, '00010000400000020003', '-3.00'),
+    ('123456.7800::numeric', 1700, '0003000100000004000c0d801e78', '123456.7800'),
+    ('0.0001::numeric', 1700, '0001ffff000000040001', '0.0001'),
+    ('1e20::numeric', 1700, '00010005000000000001', '100000000000000000000'),
+    ('(-0.5)::numeric(5,2)', 1700, '0001ffff400000021388', '-0.50'),
+    ("'abc'::text", 25, '616263', 'abc'),
+    ("'héllo'::varchar(10)", 1043, '68c3a96c6c6f', 'héllo'),
+    ("'ab'::char(4)", 1042, '61622020', None),
+    ("'\\x00ff61'::bytea", 17, '00ff61', '\\x00ff61'),
+    ("''::bytea", 17, '', '\\x'),
+    ("'1999-12-31'::date", 1082, 'ffffffff', '1999-12-31'),
+    ("'2000-01-01'::date", 1082, '00000000', '2000-01-01'),
+    ("'0044-03-15 BC'::date", 1082, 'fff49d7b', '0044-03-15 BC'),
+    ("'infinity'::date", 1082, '7fffffff', 'infinity'),
+    ("'23:59:58.123456'::time", 1083, '000000141dbabdc0', '23:59:58.123456'),
+    ("'00:00:00'::time", 1083, '0000000000000000', '00:00:00'),
+    ("'2024-02-29 12:34:56.5'::timestamp", 1114, '0002b583416e1d20', '2024-02-29 12:34:56.5'),
+    ("'1900-01-01 00:00:00'::timestamp", 1114, 'fff4c9ee7c0b8000', '1900-01-01 00:00:00'),
+    ("'-infinity'::timestamp", 1114, '8000000000000000', '-infinity'),
+    ("'2020-05-06 07:08:09+00'::timestamptz", 1184, '000247f431f2a840', '2020-05-06 12:38:09+05:30'),
+    ("'2020-05-06 07:08:09.25-03:30'::timestamptz", 1184, '000247f720fb36d0', '2020-05-06 16:08:09.25+05:30'),
+    ("'1 year 2 mons 4 days 01:02:03.000001'::interval", 1186, '00000000dde878c1000000040000000e', '1 year 2 mons 4 days 01:02:03.000001'),
+    ("'-1 days +02:00:00'::interval", 1186, '00000001ad274800ffffffff00000000', '-1 days +02:00:00'),
+    ("'-3 mons -00:00:01.5'::interval", 1186, 'ffffffffffe91ca000000000fffffffd', '-3 mons -00:00:01.5'),
+    ("'00:00:00'::interval", 1186, '00000000000000000000000000000000', '00:00:00'),
+    ("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", 2950, 'a0eebc999c0b4ef8bb6d6bb9bd380a11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+]
+c.send(msg(b"Q", cstr("SET TimeZone = 'Asia/Kolkata'")))
+c.until_ready()
+for expr, oid, hexval, text in binary_cases:
+    c.send(parse("", "SELECT " + expr) + bind("", "", rfmts=[1]) + describe(b"P", "") + execute("") + SYNC)
+    r = c.until_ready()
+    rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+    rows = datarows(r)
+    check(rd and rd[0][0][1] == oid and rows and rows[0][0] == bytes.fromhex(hexval),
+          "binary %s: %r %r" % (expr, rd, rows[0][0].hex() if rows and rows[0][0] is not None else r))
+    if text is None:
+        continue
+    c.send(parse("", "SELECT $1::text", (oid,)) + bind("", "", [bytes.fromhex(hexval)], pfmts=[1]) + execute("") + SYNC)
+    r = c.until_ready()
+    check(datarows(r) == [[text.encode()]], "binary parameter %s: %r" % (expr, r))
+c.send(msg(b"Q", cstr("RESET TimeZone")))
+c.until_ready()
+
 
 # Execute with a row limit: PortalSuspended, then the rest
 c.send(msg(b"Q", cstr("INSERT INTO ext (id) SELECT x FROM generate_series(3, 10) AS g(x)")))
@@ -458,6 +553,21 @@ h.send(msg(b"Q", cstr("SELECT 5")))
 check(datarows(h.until_ready()) == [[b"5"]], "query after SSLRequest N")
 h.s.close()
 
+# a newer protocol minor version or _pq_ options: NegotiateProtocolVersion (3.0, the options not
+# recognised), then the usual startup
+h = Conn(startup=False)
+body = struct.pack("!I", 196608 + 2) + cstr("user") + cstr(USER) + cstr("database") + cstr(DBNAME) + cstr("_pq_.fancy") + cstr("1") + b"\0"
+h.send(struct.pack("!I", len(body) + 4) + body)
+t1, b1 = h.read()
+check(t1 == b"v" and b1 == struct.pack("!II", 196608, 1) + cstr("_pq_.fancy"), "NegotiateProtocolVersion: %r %r" % (t1, b1))
+t1, b1 = h.read()
+if t1 == b"R" and struct.unpack("!I", b1[:4])[0] == 10:
+    scram(h, PASSWORD)
+h.until_ready()
+h.send(msg(b"Q", cstr("SELECT 'after v'")))
+check(datarows(h.until_ready()) == [[b"after v"]], "a query after NegotiateProtocolVersion")
+h.s.close()
+
 # wrong database 3D000; wrong password 28P01
 try:
     Conn(db="otherdb")
@@ -574,8 +684,196 @@ r = t.until_ready()
 nt = [fields(b) for ty, b in r if ty == b"N"]
 check(types(r) == [b"1", b"2", b"N", b"C", b"Z"] and nt and nt[0].get("M") == 'view "nosuch_v" does not exist, skipping',
       "NoticeResponse (extended): %r %r" % (types(r), nt))
+# RowDescription names the table (pg_class.oid) and column (pg_attribute.attnum) a column reads
+# unchanged; 0 and 0 for computed columns (as PostgreSQL: joins, subqueries, GROUP BY, DISTINCT)
+def rowdesc_origins(b):
+    (n,) = struct.unpack("!h", b[:2])
+    pos, out = 2, []
+    for _ in range(n):
+        z = b.index(b"\0", pos)
+        pos = z + 1
+        toid, att = struct.unpack("!Ih", b[pos:pos + 6])
+        pos += 18
+        out.append((toid, att))
+    return out
+q(t, "DROP VIEW IF EXISTS orig_v")
+q(t, "DROP TABLE IF EXISTS orig_a")
+q(t, "DROP TABLE IF EXISTS orig_b")
+q(t, "CREATE TABLE orig_a (x int, y text, z int)")
+q(t, "CREATE TABLE orig_b (w int, x int)")
+q(t, "CREATE OR REPLACE VIEW orig_v AS SELECT z, x FROM orig_a")
+oids = dict((k.decode(), int(v)) for k, v in datarows(q(t, "SELECT relname, oid FROM pg_class WHERE relname IN ('orig_a', 'orig_b', 'orig_v')")))
+A, B, V = oids.get("orig_a", -1), oids.get("orig_b", -1), oids.get("orig_v", -1)
+check(A > 0 and B > 0 and V > 0 and len({A, B, V}) == 3, "table oids %r" % oids)
+for sql, want in [("SELECT * FROM orig_a", [(A, 1), (A, 2), (A, 3)]),
+                  ("SELECT z, y || '!', 7, x AS renamed FROM orig_a", [(A, 3), (0, 0), (0, 0), (A, 1)]),
+                  ("SELECT b.x, a.z FROM orig_a a JOIN orig_b b ON a.x = b.w", [(B, 2), (A, 3)]),
+                  ("SELECT s.y FROM (SELECT y, x FROM orig_a WHERE z > 0) s ORDER BY s.x LIMIT 3", [(A, 2)]),
+                  ("SELECT DISTINCT z FROM orig_a", [(A, 3)]),
+                  ("SELECT y, count(*) FROM orig_a GROUP BY y", [(A, 2), (0, 0)]),
+                  ("SELECT x FROM orig_a UNION SELECT w FROM orig_b", [(0, 0)]),
+                  ("SELECT x, z FROM orig_v", [(V, 2), (V, 1)]),
+                  ("WITH w AS (SELECT z AS zz, x + 1 AS x1 FROM orig_a) SELECT x1, zz FROM w", [(0, 0), (A, 3)])]:
+    r = q(t, sql)
+    got = [rowdesc_origins(b) for ty, b in r if ty == b"T"]
+    check(got == [want], "RowDescription origins of %s: %r, want %r" % (sql, got, want))
+    t.send(parse("", sql) + describe(b"S", "") + SYNC)
+    r = t.until_ready()
+    got = [rowdesc_origins(b) for ty, b in r if ty == b"T"]
+    check(got == [want], "Describe origins of %s: %r" % (sql, got))
 t.s.close()
 u.s.close()
+
+# ---- cursors in the extended protocol ---------------------------------------------------------
+# DECLARE through Parse/Bind/Execute (with a parameter), FETCH with a row limit (PortalSuspended),
+# Describe of FETCH, MOVE, CLOSE; a cursor without HOLD needs a transaction block; portals
+# last until their transaction ends.
+cu = Conn()
+def xq(conn, sql):
+    conn.send(msg(b"Q", cstr(sql)))
+    return conn.until_ready()
+def ext(conn, sql, params=(), rfmts=(), maxrows=0, describe_portal=False, oids=()):
+    conn.send(parse("", sql, oids) + bind("", "", params, rfmts=rfmts) + (describe(b"P", "") if describe_portal else b"") + execute("", maxrows) + SYNC)
+    return conn.until_ready()
+xq(cu, "DROP TABLE IF EXISTS curt")
+xq(cu, "CREATE TABLE curt (i int, t text)")
+xq(cu, "INSERT INTO curt SELECT g, 'r' || g FROM generate_series(1, 20) AS g(g)")
+r = ext(cu, "DECLARE c0 CURSOR FOR SELECT i FROM curt")
+e = [fields(b) for t, b in r if t == b"E"]
+check(e and e[0].get("C") == "25P01" and r[-1] == (b"Z", b"I"), "extended DECLARE outside a block: 25P01 %r" % e)
+xq(cu, "BEGIN")
+r = ext(cu, "DECLARE c1 CURSOR FOR SELECT i, t FROM curt WHERE i > $1 ORDER BY i", [b"5"])
+check(types(r) == [b"1", b"2", b"C", b"Z"] and r[2][1] == b"DECLARE CURSOR\0" and r[-1][1] == b"T", "extended DECLARE with a parameter: %r" % r)
+cu.send(parse("f3", "FETCH 3 FROM c1") + describe(b"S", "f3") + SYNC)
+r = cu.until_ready()
+rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+check(types(r) == [b"1", b"t", b"T", b"Z"] and rd and [(n, o) for n, o, _, _ in rd[0]] == [("i", 23), ("t", 25)], "Describe of FETCH: %r" % r)
+cu.send(bind("", "f3") + execute("") + SYNC)
+r = cu.until_ready()
+check(types(r) == [b"2", b"D", b"D", b"D", b"C", b"Z"] and datarows(r) == [[b"6", b"r6"], [b"7", b"r7"], [b"8", b"r8"]] and r[-2][1] == b"FETCH 3\0",
+      "extended FETCH 3: %r" % r)
+# FETCH FORWARD 5 with a row limit of 2: suspended twice, then the last row and FETCH 5
+cu.send(parse("", "FETCH FORWARD 5 IN c1") + bind("p5", "", rfmts=[1]) + describe(b"P", "p5") + execute("p5", 2) + execute("p5", 2) + execute("p5", 2) + SYNC)
+r = cu.until_ready()
+check(types(r) == [b"1", b"2", b"T", b"D", b"D", b"s", b"D", b"D", b"s", b"D", b"C", b"Z"] and r[-2][1] == b"FETCH 1\0",
+      "FETCH with a row limit: %r %r" % (types(r), r[-2]))
+rows = datarows(r)
+check([struct.unpack("!i", x[0])[0] for x in rows] == [9, 10, 11, 12, 13] and rows[0][1] == b"r9", "binary rows of FETCH: %r" % rows)
+rd = [rowdesc_oids(b) for t, b in r if t == b"T"]
+check(rd and all(f == 1 for _, _, _, f in rd[0]), "Describe portal of FETCH gives binary formats")
+r = ext(cu, "MOVE FORWARD 4 FROM c1")
+check(r[-2] == (b"C", b"MOVE 4\0"), "extended MOVE: %r" % r)
+r = ext(cu, "FETCH ALL FROM c1")
+check([x[0] for x in datarows(r)] == [b"18", b"19", b"20"] and r[-2][1] == b"FETCH 3\0", "FETCH ALL after MOVE: %r" % r)
+r = ext(cu, "FETCH NEXT FROM c1")
+check(datarows(r) == [] and r[-2][1] == b"FETCH 0\0", "FETCH at the end: %r" % r)
+r = ext(cu, "FETCH 1 FROM nosuch_cursor")
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "FETCH of a missing cursor: %r" % r)
+xq(cu, "ROLLBACK")
+xq(cu, "BEGIN")
+r = ext(cu, "DECLARE c2 CURSOR FOR SELECT i FROM curt ORDER BY i")
+r = ext(cu, "CLOSE c2")
+check(r[-2] == (b"C", b"CLOSE CURSOR\0"), "extended CLOSE: %r" % r)
+r = ext(cu, "FETCH 1 FROM c2")
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "FETCH after CLOSE: 34000 %r" % r)
+xq(cu, "ROLLBACK")
+# a cursor without HOLD ends with its transaction; WITH HOLD survives COMMIT
+xq(cu, "BEGIN")
+ext(cu, "DECLARE c3 CURSOR FOR SELECT i FROM curt ORDER BY i")
+ext(cu, "DECLARE c4 CURSOR WITH HOLD FOR SELECT i FROM curt WHERE i <= $1 ORDER BY i", [b"2"])
+xq(cu, "COMMIT")
+r = ext(cu, "FETCH 1 FROM c3")
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "a cursor without HOLD is gone after COMMIT: %r" % r)
+r = ext(cu, "FETCH ALL FROM c4")
+check(datarows(r) == [[b"1"], [b"2"]], "WITH HOLD cursor after COMMIT (extended): %r" % r)
+r = ext(cu, "CLOSE c4")
+# a portal suspended inside a transaction block lives until the block ends
+xq(cu, "BEGIN")
+cu.send(parse("", "SELECT i FROM curt ORDER BY i") + bind("keep", "") + execute("keep", 2) + SYNC)
+r = cu.until_ready()
+check(types(r)[-2:] == [b"s", b"Z"] and r[-1][1] == b"T", "portal suspended in a block: %r" % types(r))
+xq(cu, "SELECT 1")
+cu.send(execute("keep", 3) + SYNC)
+r = cu.until_ready()
+check([x[0] for x in datarows(r)] == [b"3", b"4", b"5"], "the portal goes on after Sync and a Query in the same block: %r" % r)
+xq(cu, "COMMIT")
+cu.send(execute("keep", 3) + SYNC)
+r = cu.until_ready()
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["34000"], "the portal is gone after COMMIT: %r" % r)
+# a portal of a block that failed answers 25P02
+xq(cu, "BEGIN")
+cu.send(parse("", "SELECT i FROM curt ORDER BY i") + bind("keep2", "") + execute("keep2", 2) + SYNC)
+cu.until_ready()
+xq(cu, "SELECT 1/0")
+cu.send(execute("keep2", 2) + SYNC)
+r = cu.until_ready()
+check([fields(b).get("C") for t, b in r if t == b"E"] == ["25P02"] and r[-1][1] == b"E", "portal in a failed block: %r" % r)
+xq(cu, "ROLLBACK")
+cu.s.close()
+
+# ---- settings a client changes: reported when they change, honoured by the statements ----------
+g = Conn()
+r = q(g, "SET application_name = 'my app'; SET TimeZone = 'America/New_York'")
+ps = [b for ty, b in r if ty == b"S"]
+check(b"application_name\0my app\0" in ps and b"TimeZone\0America/New_York\0" in ps, "ParameterStatus after SET: %r" % ps)
+r = q(g, "SELECT '2020-01-01 12:00:00+00'::timestamptz, current_setting('application_name')")
+check(datarows(r) == [[b"2020-01-01 07:00:00-05", b"my app"]], "TimeZone honoured: %r" % datarows(r))
+r = q(g, "SET application_name = 'my app'")
+check(not [b for ty, b in r if ty == b"S"], "no ParameterStatus when nothing changed: %r" % r)
+q(g, "DROP TABLE IF EXISTS sp_s.sp_t")
+q(g, "DROP SCHEMA IF EXISTS sp_s")
+q(g, "CREATE SCHEMA sp_s")
+q(g, "CREATE TABLE sp_s.sp_t (v text)")
+q(g, "INSERT INTO sp_s.sp_t VALUES ('in sp_s')")
+r = q(g, "SELECT v FROM sp_t")
+check([fields(b).get("C") for ty, b in r if ty == b"E"] == ["42P01"], "not on the search_path: 42P01 %r" % r)
+r = q(g, "SET search_path = sp_s, public; SELECT v FROM sp_t; SHOW search_path")
+check(datarows(r) == [[b"in sp_s"], [b"sp_s, public"]], "search_path honoured: %r" % datarows(r))
+r = q(g, "SET statement_timeout = '1s'; SHOW statement_timeout; RESET statement_timeout; RESET search_path; RESET TimeZone")
+check([b for ty, b in r if ty == b"S"] in ([b"TimeZone\0UTC\0"], [b"TimeZone\0Etc/UTC\0"]), "RESET TimeZone reported: %r" % r)
+g.s.close()
+
+# ---- a slow query holds up nobody; a client that vanishes mid-query frees what it held ----------
+slow = Conn()
+slow.send(msg(b"Q", cstr("SELECT pg_sleep(3)")))
+time.sleep(0.2)
+others = [Conn() for _ in range(4)]
+t0 = time.time()
+ok = 0
+for k in range(10):
+    for i, o in enumerate(others):
+        o.send(msg(b"Q", cstr("SELECT %d * 2" % (k * 10 + i))))
+    for i, o in enumerate(others):
+        ok += datarows(o.until_ready()) == [[str((k * 10 + i) * 2).encode()]]
+check(ok == 40 and time.time() - t0 < 2.5, "40 queries of 4 other sessions during a 3 s pg_sleep: %d right in %.2f s" % (ok, time.time() - t0))
+r = slow.until_ready()
+check(datarows(r) == [[b""]] and time.time() - t0 > 2, "the slow query still finishes: %r" % r)
+for o in others:
+    o.s.close()
+slow.s.close()
+
+v = Conn()
+w = Conn()
+q(w, "DROP TABLE IF EXISTS vanish")
+q(w, "CREATE TABLE vanish (id int PRIMARY KEY, v text)")
+q(v, "BEGIN")
+r = q(v, "INSERT INTO vanish VALUES (1, 'held')")
+check(r[-1] == (b"Z", b"T"), "the vanishing client's insert, in its open transaction: %r" % r)
+v.send(msg(b"Q", cstr("SELECT pg_sleep(60)")))
+time.sleep(0.3)
+v.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST: the client is gone
+v.s.close()
+t0 = time.time()
+done = None
+while time.time() - t0 < 10:
+    r = q(w, "INSERT INTO vanish VALUES (1, 'mine')")
+    if r[-1] == (b"Z", b"I") and not any(t == b"E" for t, _ in r):
+        done = time.time() - t0
+        break
+    time.sleep(0.2)
+check(done is not None and done < 5, "the vanished client's row and key are free again (after %r s, not its 60 s sleep)" % done)
+check(datarows(q(w, "SELECT v FROM vanish")) == [[b"mine"]], "its uncommitted row was rolled back")
+w.s.close()
 
 print("%d checks, %d failed" % (checks, failures))
 sys.exit(1 if failures else 0)

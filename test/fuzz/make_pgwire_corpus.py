@@ -135,6 +135,21 @@ seed(TRUST_LOGIN, query("BEGIN") + query("CREATE TABLE c(x int)") + query("INSER
      query("FETCH ALL FROM cur") + query("CLOSE cur") + query("SELECT 1/0") + query("SELECT 1") + query("ROLLBACK") +
      query("SAVEPOINT s") + query("SET DateStyle = 'ISO, DMY'") + query("SHOW DateStyle") +
      query("DROP TABLE IF EXISTS nothing") + TERMINATE)
+# cursors through the extended protocol: DECLARE with a parameter, Describe of FETCH, FETCH with a row
+# limit in binary, MOVE, CLOSE; a DECLARE outside a block; client_min_messages
+seed(TRUST_LOGIN, query("CREATE TABLE k(x int)") + query("INSERT INTO k SELECT * FROM generate_series(1, 9)") +
+     parse("", "DECLARE k0 CURSOR FOR SELECT x FROM k") + bind("", "") + execute("") + SYNC + query("BEGIN") +
+     parse("d", "DECLARE k1 CURSOR WITH HOLD FOR SELECT x, x::text FROM k WHERE x > $1", (23,)) + bind("", "d", ("2",)) +
+     execute("") + parse("f", "FETCH FORWARD 4 FROM k1") + describe(b"S", "f") + bind("fp", "f", (), (), (1, 0)) +
+     describe(b"P", "fp") + execute("fp", 1) + execute("fp", 2) + execute("fp") + SYNC +
+     parse("", "MOVE 1 IN k1") + bind("", "") + execute("") + parse("", "CLOSE k1") + bind("", "") + execute("") + SYNC +
+     query("COMMIT") + query("SET client_min_messages = warning") + query("DROP TABLE IF EXISTS nothing") + TERMINATE)
+# binary arrays both ways
+seed(TRUST_LOGIN, parse("", "SELECT $1::int4[], $2::text[]", (1007, 1009)) +
+     bind("", "", (struct.pack("!iiIiiii", 1, 1, 23, 2, 1, 4, 7) + struct.pack("!i", -1),
+                   struct.pack("!iiIiii", 1, 0, 25, 1, 1, 3) + b"a b"), (1, 1), (1,)) + execute("") + SYNC +
+     parse("", "SELECT ARRAY[1.5, NULL]::float8[], '{}'::int4[]") + bind("", "", (), (), (1,)) + execute("") + SYNC + TERMINATE)
+
 # COPY in (split CopyData), COPY with CopyFail, COPY out, CSV
 seed(TRUST_LOGIN, query("CREATE TABLE cp(a int, b text)") + query("COPY cp FROM STDIN") + copy_data(b"1\tone\n2\t") +
      copy_data(b"two\n3\t\\N\n") + COPY_DONE + query("COPY cp TO STDOUT") +

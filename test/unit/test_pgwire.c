@@ -155,6 +155,13 @@ static void test_binary(void)
     roundtrip(2950, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
     roundtrip(17, "\\x00ff", "\\x00ff");
     roundtrip(25, "héllo", "héllo");
+    /* arrays: elements in their binary forms, quoting restored on the way back */
+    roundtrip(1007, "{1,NULL,-3}", "{1,NULL,-3}");
+    roundtrip(1009, "{a,\"b c\",NULL,\"q\\\"x\",\"\",\"null\"}", "{a,\"b c\",NULL,\"q\\\"x\",\"\",\"null\"}");
+    roundtrip(1007, "{}", "{}");
+    roundtrip(1231, "{1.25,-3}", "{1.25,-3}");
+    roundtrip(1182, "{2020-01-01,infinity}", "{2020-01-01,infinity}");
+    roundtrip(1001, "{\"\\\\x00ff\"}", "{\"\\\\x00ff\"}");
     /* numeric -3.00 in PostgreSQL's layout */
     PgBuf b = {0};
     CHECK(pgwire_encode_binary(1700, "-3.00", 5, &b));
@@ -168,6 +175,27 @@ static void test_binary(void)
     CHECK(!pgwire_decode_binary(1700, (const uint8_t *)"\0\5\0\0\0\0\0\0", 8, &out, &n));
     CHECK(!pgwire_decode_binary(25, (const uint8_t *)"a\0b", 3, &out, &n));
     CHECK(!pgwire_decode_binary(9999, (const uint8_t *)"a", 1, &out, &n));
+    {
+        /* int4[]: one dimension of 2 with one element missing; a wrong element type; ndim 7 */
+        static const uint8_t shortarr[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 5};
+        static const uint8_t wrongelem[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 5};
+        static const uint8_t deep[] = {0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 23};
+        static const uint8_t huge[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 23, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1};
+        CHECK(!pgwire_decode_binary(1007, shortarr, sizeof shortarr, &out, &n));
+        CHECK(!pgwire_decode_binary(1007, wrongelem, sizeof wrongelem, &out, &n));
+        CHECK(!pgwire_decode_binary(1007, deep, sizeof deep, &out, &n));
+        CHECK(!pgwire_decode_binary(1007, huge, sizeof huge, &out, &n));
+        static const uint8_t two_d[] = {0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1,
+                                        0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 4};
+        CHECK(pgwire_decode_binary(1007, two_d, sizeof two_d, &out, &n));
+        if (out) CHECK_STR(out, "{{1,2},{3,4}}");
+        free(out);
+        out = NULL;
+        PgBuf ab = {0};
+        CHECK(!pgwire_encode_binary(1007, "{1,{2}}", 7, &ab));
+        CHECK(!pgwire_encode_binary(1007, "1,2", 3, &ab));
+        pgb_free(&ab);
+    }
     CHECK(out == NULL);
 }
 

@@ -1034,6 +1034,84 @@ static void *conc_reader(void *p)
     return NULL;
 }
 
+/* A structure change that cannot get a page (every other frame pinned)
+ * fails with 53200 and leaves the tree exactly as it was — also when it fails
+ * at a parent after the leaf was already split in memory; inserts work again
+ * once frames are free.  Keys of 900 bytes make parents split often. */
+static void bigkey(u8 *k, u64 v)
+{
+    memset(k, 'k', 900);
+    key8(k, v);
+}
+
+static void split_without_pages(void)
+{
+    char *dir = storage_test_tmpdir();
+    OltpOptions o;
+    oltp_options_default(&o);
+    o.pool_pages = 16;
+    o.wal.synchronous_commit = false;
+    OltpStore *s;
+    CHECK_OK(oltp_store_open(dir, &o, &s, &err), &err);
+    BTree *t;
+    CHECK_OK(btree_create(&s->env, &t, &err), &err);
+    u8 k[900], v[600];
+    memset(v, 7, sizeof v);
+    int n = 0;
+    BtTxn *txn = bt_txn_begin(&s->env);
+    for (; n < 40; n++) {
+        bigkey(k, (u64)n * 1000);
+        CHECK_OK(btree_insert(t, txn, k, sizeof k, v, sizeof v, &err), &err);
+    }
+    CHECK_OK(bt_txn_commit(&s->env, txn, 1, &err), &err);
+    /* pin frames of pages outside the tree until none is left */
+    BufFrame *held[64];
+    int nheld = 0;
+    while (nheld < 64) {
+        Err e2 = {0};
+        if (bufpool_new_page(s->env.bp, &held[nheld], &e2)) {
+            err_clear(&e2);
+            break;
+        }
+        nheld++;
+    }
+    CHECK_INT(nheld, 16); /* the whole pool */
+    /* free one frame at a time: with few free frames, splits fail part way */
+    int failed = 0;
+    for (int nfree = 1; nfree <= 6; nfree++) {
+        bufpool_unpin(s->env.bp, held[--nheld]);
+        txn = bt_txn_begin(&s->env);
+        for (int j = 0; j < 40; j++) {
+            bigkey(k, (u64)(n + j) * 1000 + (u64)nfree);
+            if (btree_insert(t, txn, k, sizeof k, v, sizeof v, &err) == MDB_OK_) {
+                n++;
+            } else {
+                CHECK_STR(err.sqlstate, "53200");
+                err_clear(&err);
+                failed++;
+            }
+        }
+        CHECK_OK(bt_txn_commit(&s->env, txn, 1, &err), &err);
+        u64 cnt;
+        CHECK_OK(btree_check(t, &cnt, &err), &err);
+        CHECK_INT(cnt, n);
+    }
+    while (nheld > 0) bufpool_unpin(s->env.bp, held[--nheld]);
+    CHECK(failed > 0);
+    txn = bt_txn_begin(&s->env);
+    for (int j = 0; j < 100; j++) {
+        bigkey(k, 100000000 + (u64)j);
+        CHECK_OK(btree_insert(t, txn, k, sizeof k, v, sizeof v, &err), &err);
+    }
+    CHECK_OK(bt_txn_commit(&s->env, txn, 1, &err), &err);
+    u64 cnt;
+    CHECK_OK(btree_check(t, &cnt, &err), &err);
+    CHECK_INT(cnt, n + 100);
+    CHECK_OK(oltp_store_close(s, true, &err), &err);
+    storage_test_rmrf(dir);
+    free(dir);
+}
+
 static void concurrency(void)
 {
     char *dir = storage_test_tmpdir();
@@ -1086,5 +1164,6 @@ void suite_oltp_recovery(void)
 {
     suite_oltp_recovery_impl();
     recovery_speed();
+    split_without_pages();
     concurrency();
 }

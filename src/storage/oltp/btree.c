@@ -439,6 +439,7 @@ static void body_kv(ByteBuf *b, PageNo tree, PageNo page, const u8 *k, size_t kl
 /* A structure change: the pages it touched, latched and pinned until logged. */
 typedef struct Smo {
     BufFrame *f[2 * BT_MAX_DEPTH + 4];
+    u8 *before[2 * BT_MAX_DEPTH + 4]; /* each page as it was when first touched */
     int n;
 } Smo;
 
@@ -447,7 +448,23 @@ static void smo_touch(Smo *s, BufFrame *f)
     for (int i = 0; i < s->n; i++)
         if (s->f[i] == f) return;
     bufpool_latch(f);
+    s->before[s->n] = xmalloc(PAGE_SIZE);
+    memcpy(s->before[s->n], f->data, PAGE_SIZE);
     s->f[s->n++] = f; /* the Smo owns one pin of f from here on */
+}
+
+/* A structure change that failed before it was logged (no page for the next
+ * level: the pool is exhausted, or an I/O error) puts every touched page back
+ * as it was, so the tree stays as it was; pages it allocated stay unused. */
+static void smo_abandon(BtEnv *e, Smo *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        memcpy(s->f[i]->data, s->before[i], PAGE_SIZE);
+        free(s->before[i]);
+        bufpool_unlatch(s->f[i]);
+        bufpool_unpin(e->bp, s->f[i]);
+    }
+    s->n = 0;
 }
 
 static bool smo_has(const Smo *s, const BufFrame *f)
@@ -475,10 +492,14 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
     Lsn end;
     int rc = wal_append(e->wal, &h, b.data, b.len, NULL, &end, err);
     bytebuf_free(&b);
+    if (rc) {
+        /* not logged: the pages go back to what the log knows */
+        smo_abandon(e, s);
+        return rc;
+    }
     for (int i = 0; i < s->n; i++) {
-        /* on failure the pages keep changes that are not in the log: the WAL
-         * is failed, so nothing can be written back after them anyway */
-        if (rc == MDB_OK_) bufpool_mark_dirty(s->f[i], end);
+        bufpool_mark_dirty(s->f[i], end);
+        free(s->before[i]);
         bufpool_unlatch(s->f[i]);
         bufpool_unpin(e->bp, s->f[i]);
     }
@@ -675,12 +696,7 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
     bytebuf_free(&sep);
     bytebuf_free(&sep2);
     if (rc) {
-        /* nothing logged: undo is impossible page by page, so poison nothing
-         * and unpin; the WAL failure (or pool exhaustion) is reported */
-        for (int i = 0; i < s.n; i++) {
-            bufpool_unlatch(s.f[i]);
-            bufpool_unpin(e->bp, s.f[i]);
-        }
+        smo_abandon(e, &s);
         return MDB_FAIL;
     }
     return smo_finish(e, t->meta, &s, err);
