@@ -129,6 +129,8 @@ int main(int argc, char **argv)
     char buf[8192];
     snprintf(buf, sizeof buf, "SET threads = %d", threads);
     run_sql(c, buf, NULL);
+    /* the TPC-H tables are analytical data: the columnar MEMORY tier, not the default OLTP tier */
+    run_sql(c, "SET default_table_access_method = memory", NULL);
     double t0 = now_ms();
     int rc = 0;
     if (gen) {

@@ -23,7 +23,7 @@ void settings_default(Settings *s)
     snprintf(s->timezone, sizeof s->timezone, "UTC");
     snprintf(s->datestyle, sizeof s->datestyle, "ISO, MDY");
     snprintf(s->client_encoding, sizeof s->client_encoding, "UTF8");
-    snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "memory");
+    snprintf(s->default_table_access_method, sizeof s->default_table_access_method, "oltp");
     snprintf(s->client_min_messages, sizeof s->client_min_messages, "notice");
     snprintf(s->session_user, sizeof s->session_user, "megadb");
     s->threads = ncpu();

@@ -22,7 +22,7 @@ typedef struct Settings {
     char datestyle[32];      /* DateStyle (only ISO, MDY supported) */
     char application_name[64];
     char client_encoding[16];
-    char default_table_access_method[16];
+    char default_table_access_method[16]; /* tier of CREATE TABLE without USING: "oltp" (default) or "memory" */
     char client_min_messages[16]; /* lowest level of message sent to the client (lower case) */
     char session_user[64];   /* session_authorization: current_user / session_user */
     char login_user[64];     /* the first session_authorization set (the login): what RESET restores */

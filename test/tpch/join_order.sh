@@ -26,7 +26,8 @@ fi
 TMP=${MEGADB_JO_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/megadb-joinorder.XXXXXX")}
 [ -n "${MEGADB_JO_TMP:-}" ] || trap 'rm -rf "$TMP"' EXIT
 
-cat "$TPCH/schema.sql" >"$TMP/load.sql"
+# MEMORY tables, like test/tpch/run.sh (analytical data; the default tier is OLTP)
+{ echo "SET default_table_access_method = memory;"; cat "$TPCH/schema.sql"; } >"$TMP/load.sql"
 for t in nation region part supplier partsupp customer orders lineitem; do
     zstd -q -d -c "$TPCH/sf0.01/$t.tbl.zst" >"$TMP/$t.tbl" || exit 2
     echo "COPY $t FROM '$TMP/$t.tbl' (FORMAT text, DELIMITER '|', TRAILING_DELIMITER true);" >>"$TMP/load.sql"

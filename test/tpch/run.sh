@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test/tpch/run.sh — TPC-H correctness check: loads the shared SF 0.01 and
-# SF 0.1 data (SF 0.1 skipped when MEGADB_TPCH_SF01=0) into an in-memory MegaDB with COPY,
+# SF 0.1 data (SF 0.1 skipped when MEGADB_TPCH_SF01=0) into an in-memory MegaDB with COPY
+# (into MEMORY tables: the load script sets default_table_access_method = memory),
 # runs the 22 queries one process each through BUILD_DIR/megadb with
 # `--format pipe`, and compares every result with the PostgreSQL answer in
 # SHARED_DIR/tpch/answers using SHARED_DIR/tpch/compare.py.  Each query prints
@@ -130,7 +131,8 @@ run_sf() {
     # decompress the .tbl files and write the load script
     local t start end
     start=$(now_ms)
-    cat "$TPCH/schema.sql" >"$dir/load.sql"
+    # analytical data: the tables go to the columnar MEMORY tier, not the default (OLTP)
+    { echo "SET default_table_access_method = memory;"; cat "$TPCH/schema.sql"; } >"$dir/load.sql"
     for t in nation region part supplier partsupp customer orders lineitem; do
         if ! zstd -q -d -c "$data/$t.tbl.zst" >"$dir/$t.tbl"; then
             echo "run.sh: cannot decompress $data/$t.tbl.zst" >&2

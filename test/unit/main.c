@@ -23,6 +23,8 @@ int unit_failures;
     X(suite_btree)     \
     X(suite_oltp_recovery) \
     X(suite_oltp_crash) \
+    X(suite_oltp_overflow) \
+    X(suite_oltp_default) \
     X(suite_oltp_index) \
     X(suite_oltp_sql_crash) \
     X(suite_isolation) \

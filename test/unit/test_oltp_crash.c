@@ -10,6 +10,8 @@
  * the one following it (committed but killed before the acknowledgement) —
  * never anything in between, so no acknowledged commit is lost and no batch
  * is partially visible.  Repeated 60 times, continuing on the same store.
+ * Some values are longer than a cell (overflow chains written, replaced,
+ * freed and undone under the kills).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -36,10 +38,13 @@ static void ckey(u8 *k, u32 v)
     for (int i = 0; i < 4; i++) k[i] = (u8)(v >> (24 - 8 * i));
 }
 
-/* value bytes for a tag ((batch + 1) << 4 | slot; never 0, which the model uses for absent) */
+#define MAX_VAL 24000
+
+/* value bytes for a tag ((batch + 1) << 4 | slot; never 0, which the model uses for absent); one
+ * tag in 13 gets a value longer than a B+tree cell, whose tail goes to overflow pages */
 static size_t cval(u32 tag, u8 *buf)
 {
-    size_t n = 10 + (tag * 2654435761u) % 180;
+    size_t n = tag % 13 == 5 ? 2100 + (tag * 7919u) % (MAX_VAL - 2100) : 10 + (tag * 2654435761u) % 180;
     for (size_t i = 0; i < n; i++) buf[i] = (u8)(tag + i * 13);
     memcpy(buf, &tag, 4);
     return n;
@@ -82,7 +87,7 @@ static int model_diff(BTree *t, const Model *m, u32 nkeys)
     size_t kl, vl;
     u32 next = 0;
     int bad = 0, rc;
-    u8 want[256], kk[4];
+    u8 want[MAX_VAL], kk[4];
     while ((rc = btree_cursor_next(&c, &k, &kl, &v, &vl, &err)) == 1) {
         while (next < nkeys && !m->tag[next]) next++;
         ckey(kk, next);
@@ -124,7 +129,7 @@ static void child_run(const char *dir, u32 start, int fd)
     BTree *t = btree_open(&s->env, 1); /* page 0 is the store page */
     u32 ready = UINT32_MAX;
     if (write(fd, &ready, 4) != 4) _exit(6);
-    u8 k[4], v[256];
+    u8 k[4], v[MAX_VAL];
     Op ops[32];
     for (u32 b = start; b < MAX_BATCH; b++) {
         BtTxn *txn = bt_txn_begin(&s->env);

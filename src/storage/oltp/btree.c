@@ -11,9 +11,13 @@
  * below the first cell).  Deleting a cell only removes its slot and counts
  * its bytes as garbage; an insert that finds no contiguous room compacts
  * the page first.  The same page functions run for a change and for its
- * redo, so a replayed page gets the same content.
+ * redo, so a replayed page gets the same content.  A value too long for a
+ * cell is stored as a prefix + a reference to an overflow chain (section
+ * "overflow values" here, the chains in overflow.c); the cell's value length
+ * then carries BT_VAL_OVERFLOW.
  */
 #include "storage/oltp/btree.h"
+#include "storage/oltp/overflow.h"
 
 #include <stdlib.h>
 
@@ -77,10 +81,12 @@ static inline PageNo child_at(const u8 *p, int i)
     cell_at(p, i, &k, &kl, &v, &vl);
     return rd32(v);
 }
+/* The stored length of a cell's value (cell_at's vl may carry BT_VAL_OVERFLOW). */
+static inline size_t vlen_of(u16 vl) { return vl & ~BT_VAL_OVERFLOW; }
 static inline size_t cell_size(const u8 *p, int i)
 {
     const u8 *c = p + slot(p, i);
-    return 4 + (size_t)rd16(c) + rd16(c + 2);
+    return 4 + (size_t)rd16(c) + vlen_of(rd16(c + 2));
 }
 
 static void node_init(u8 *p, PageNo pno, u8 type, u16 level)
@@ -114,9 +120,11 @@ static void node_compact(u8 *p)
     n->garbage = 0;
 }
 
-/* Inserts a cell at slot idx; false when the page lacks room even compacted. */
-static bool node_insert_at(u8 *p, int idx, const u8 *k, size_t kl, const u8 *v, size_t vl)
+/* Inserts a cell at slot idx; false when the page lacks room even compacted.
+ * vl may carry BT_VAL_OVERFLOW, which the cell keeps. */
+static bool node_insert_at(u8 *p, int idx, const u8 *k, size_t kl, const u8 *v, size_t vl_raw)
 {
+    size_t vl = vlen_of((u16)vl_raw);
     size_t need = 4 + kl + vl;
     if (node_free(p) < need + 2) return false;
     if (node_contig(p) < need + 2) node_compact(p);
@@ -124,7 +132,7 @@ static bool node_insert_at(u8 *p, int idx, const u8 *k, size_t kl, const u8 *v, 
     n->cell_lo = (u16)(n->cell_lo - need);
     u8 *c = p + n->cell_lo;
     wr16(c, (u16)kl);
-    wr16(c + 2, (u16)vl);
+    wr16(c + 2, (u16)vl_raw);
     memcpy(c + 4, k, kl);
     if (vl) memcpy(c + 4 + kl, v, vl);
     u8 *s = p + SLOTS_OFF;
@@ -209,8 +217,12 @@ void btenv_destroy(BtEnv *e)
         free(e->trees[i]);
     }
     free(e->trees);
-    for (size_t i = 0; i < e->nactive; i++) free(e->active[i]);
+    for (size_t i = 0; i < e->nactive; i++) {
+        free(e->active[i]->ovf_pending);
+        free(e->active[i]);
+    }
     free(e->active);
+    free(e->ovf_free);
     pthread_rwlock_destroy(&e->ckpt_lock);
     pthread_mutex_destroy(&e->mu);
 }
@@ -238,6 +250,7 @@ static void txn_end(BtEnv *e, BtTxn *t)
             break;
         }
     pthread_mutex_unlock(&e->mu);
+    free(t->ovf_pending);
     free(t);
 }
 
@@ -253,6 +266,22 @@ Lsn bt_oldest_active_lsn(BtEnv *e)
     return m;
 }
 
+/* Frees the overflow chains that a transaction's deletes and replacements
+ * released, once its commit record is in the log.  A failure only leaks the
+ * pages: the commit stands. */
+static void txn_free_released(BtEnv *e, BtTxn *txn)
+{
+    if (!txn->novf_pending) return;
+    pthread_rwlock_rdlock(&e->ckpt_lock);
+    for (size_t i = 0; i < txn->novf_pending; i++) {
+        Err er = {0};
+        ovf_free_chain(e, txn->ovf_pending[i], &er);
+        err_clear(&er);
+    }
+    pthread_rwlock_unlock(&e->ckpt_lock);
+    txn->novf_pending = 0;
+}
+
 int bt_txn_commit_log(BtEnv *e, BtTxn *txn, u64 commit_ts, Lsn *end, Err *err)
 {
     int rc = MDB_OK_;
@@ -266,7 +295,10 @@ int bt_txn_commit_log(BtEnv *e, BtTxn *txn, u64 commit_ts, Lsn *end, Err *err)
         rc = wal_append(e->wal, &h, &commit_ts, sizeof commit_ts, NULL, end, err);
         pthread_rwlock_unlock(&e->ckpt_lock);
     }
-    if (rc == MDB_OK_) txn_end(e, txn);
+    if (rc == MDB_OK_) {
+        txn_free_released(e, txn);
+        txn_end(e, txn);
+    }
     return rc;
 }
 
@@ -282,6 +314,7 @@ int bt_txn_commit(BtEnv *e, BtTxn *txn, u64 commit_ts, Err *err)
         pthread_rwlock_rdlock(&e->ckpt_lock);
         rc = wal_append(e->wal, &h, &commit_ts, sizeof commit_ts, NULL, &end, err);
         pthread_rwlock_unlock(&e->ckpt_lock);
+        if (rc == MDB_OK_) txn_free_released(e, txn);
         if (rc == MDB_OK_) rc = wal_commit_wait(e->wal, end, err);
     }
     txn_end(e, txn);
@@ -293,6 +326,7 @@ int bt_txn_commit(BtEnv *e, BtTxn *txn, u64 commit_ts, Err *err)
 /* Who a change is logged for: a transaction (chain through last_lsn), a
  * compensation record (chain pointer = undo_next) or nobody (xid 0). */
 typedef struct LogCtx {
+    BtTxn *txn;     /* NULL: no transaction, or undo */
     u64 xid;
     Lsn *last_lsn;  /* updated with the new record's LSN; NULL for xid 0 */
     Lsn *first_lsn;
@@ -304,6 +338,7 @@ static LogCtx logctx_of(BtTxn *txn)
 {
     LogCtx c = {0};
     if (txn) {
+        c.txn = txn;
         c.xid = txn->xid;
         c.last_lsn = &txn->last_lsn;
         c.first_lsn = &txn->first_lsn;
@@ -403,7 +438,7 @@ static void body_kv(ByteBuf *b, PageNo tree, PageNo page, const u8 *k, size_t kl
     wr16(head + 10, (u16)vl);
     bytebuf_append(b, head, 12);
     bytebuf_append(b, k, kl);
-    bytebuf_append(b, v, vl);
+    bytebuf_append(b, v, vlen_of((u16)vl));
 }
 
 /* A structure change: the pages it touched, latched and pinned until logged. */
@@ -887,26 +922,136 @@ out_npinned:
 
 static int check_cell(size_t kl, size_t vl, Err *err)
 {
+    vl = vlen_of((u16)vl);
     if (kl == 0 || kl + vl > BT_MAX_CELL)
         return err_set(err, "54000", "B+tree entry of %zu bytes (key %zu) exceeds the maximum of %d", kl + vl, kl,
                        BT_MAX_CELL);
     return MDB_OK_;
 }
 
-/* The three leaf operations, shared by the API and by logical undo. */
+/* ---- overflow values (the chains themselves: overflow.c) ------------------------------ */
+
 enum { OP_INSERT, OP_UPDATE, OP_DELETE };
 
-static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u8 *v, size_t vl, bool *found,
-                   Err *err)
+/* The chain a stored value refers to; false when it has none. */
+static bool stored_ref(const u8 *v, u16 vl_raw, PageNo *head, size_t *tail)
+{
+    size_t n = vlen_of(vl_raw);
+    if (!(vl_raw & BT_VAL_OVERFLOW) || n < OVF_REF_SIZE) return false;
+    *head = rd32(v + n - OVF_REF_SIZE);
+    *tail = rd32(v + n - 4);
+    return true;
+}
+
+/* Appends the whole value of a stored one (prefix + chain) to out. */
+static int value_resolve(BtEnv *e, const u8 *v, u16 vl_raw, ByteBuf *out, Err *err)
+{
+    size_t n = vlen_of(vl_raw);
+    PageNo head;
+    size_t tail;
+    if (!(vl_raw & BT_VAL_OVERFLOW)) {
+        bytebuf_append(out, v, n);
+        return MDB_OK_;
+    }
+    if (!stored_ref(v, vl_raw, &head, &tail))
+        return err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree cell with a malformed overflow reference");
+    bytebuf_append(out, v, n - OVF_REF_SIZE);
+    return ovf_read(e, head, tail, out, err);
+}
+
+/* For an insert or update of a value too long for a cell (caller holds the
+ * tree's write lock): checks the key as leaf_op would (a duplicate for an
+ * insert, a missing key for an update: *stop), then builds the stored form
+ * in *stored: the prefix and a reference to a new chain, or, for an update
+ * whose tail equals the old value's chain (a change of the MVCC stamps in the
+ * prefix), to that chain again. */
+static int ovf_prepare(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u8 *v, size_t vl, ByteBuf *stored,
+                       bool *found, bool *stop, Err *err)
 {
     BtEnv *e = t->env;
-    if (op != OP_DELETE && check_cell(kl, vl, err)) return MDB_FAIL;
+    *stop = false;
+    if (vl > BT_MAX_VALUE)
+        return err_set(err, "54000", "B+tree value of %zu bytes exceeds the maximum of %zu", vl, BT_MAX_VALUE);
+    if (kl + OVF_REF_SIZE + 16 > BT_MAX_CELL)
+        return err_set(err, "54000", "B+tree key of %zu bytes leaves no room for a value of %zu bytes", kl, vl);
+    size_t inl = OVF_INLINE;
+    if (kl + inl + OVF_REF_SIZE > BT_MAX_CELL) inl = BT_MAX_CELL - kl - OVF_REF_SIZE;
+    PageNo path[BT_MAX_DEPTH], head = PAGE_NONE;
+    int depth;
+    BufFrame *f;
+    if (descend(t, k, kl, path, &depth, &f, err)) return MDB_FAIL;
+    bool eq;
+    int pos = node_lower_bound(f->data, k, kl, &eq);
+    if (found) *found = eq;
+    int rc = MDB_OK_;
+    if (op == OP_INSERT && eq) {
+        *stop = true;
+        rc = err_set(err, SQLSTATE_UNIQUE_VIOLATION, "duplicate key value in B+tree %u", t->meta);
+    } else if (op != OP_INSERT && !eq) {
+        *stop = true;
+    } else if (eq) {
+        const u8 *ok, *ov;
+        u16 okl, ovl;
+        size_t otail;
+        PageNo ohead;
+        cell_at(f->data, pos, &ok, &okl, &ov, &ovl);
+        bool same = false;
+        if (stored_ref(ov, ovl, &ohead, &otail) && vlen_of(ovl) == inl + OVF_REF_SIZE)
+            rc = ovf_equal(e, ohead, otail, v + inl, vl - inl, &same, err);
+        if (same) head = ohead;
+    }
+    bufpool_unpin(e->bp, f);
+    if (rc || *stop) return rc;
+    if (head == PAGE_NONE && ovf_write(e, lc->xid, lc->last_lsn, lc->first_lsn, v + inl, vl - inl, &head, err))
+        return MDB_FAIL;
+    stored->len = 0;
+    bytebuf_append(stored, v, inl);
+    u8 ref[OVF_REF_SIZE];
+    wr32(ref, head);
+    wr32(ref + 4, (u32)(vl - inl));
+    bytebuf_append(stored, ref, OVF_REF_SIZE);
+    return MDB_OK_;
+}
+
+/* The chain of a cell that a delete or a replacement removed: freed at once
+ * outside a transaction, at commit inside one (its undo may bring the cell
+ * back), never by undo (the chain's own write record is undone later). */
+static int ovf_release(BtEnv *e, LogCtx *lc, PageNo head, Err *err)
+{
+    if (lc->clr) return MDB_OK_;
+    if (!lc->txn) return ovf_free_chain(e, head, err);
+    BtTxn *x = lc->txn;
+    if (x->novf_pending == x->capovf_pending) {
+        x->capovf_pending = x->capovf_pending ? x->capovf_pending * 2 : 8;
+        x->ovf_pending = xrealloc(x->ovf_pending, x->capovf_pending * sizeof *x->ovf_pending);
+    }
+    x->ovf_pending[x->novf_pending++] = head;
+    return MDB_OK_;
+}
+
+/* The three leaf operations, shared by the API and by logical undo.  v/vl is
+ * a whole value (logical) or, for undo, a stored one whose vl may carry
+ * BT_VAL_OVERFLOW. */
+
+static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u8 *v, size_t vl, bool logical,
+                   bool *found, Err *err)
+{
+    BtEnv *e = t->env;
+    bool big = logical && op != OP_DELETE && kl <= BT_MAX_CELL && kl + vl > BT_MAX_CELL;
+    if (op != OP_DELETE && !big && check_cell(kl, vl, err)) return MDB_FAIL;
     if (kl == 0 || kl > BT_MAX_CELL) return check_cell(kl, 0, err);
     pthread_rwlock_rdlock(&e->ckpt_lock);
     pthread_rwlock_wrlock(&t->lock);
     int rc = MDB_OK_;
     bool underfull = false;
-    ByteBuf body = {0};
+    ByteBuf body = {0}, stored = {0};
+    if (big) {
+        bool stop;
+        rc = ovf_prepare(t, lc, op, k, kl, v, vl, &stored, found, &stop, err);
+        if (rc || stop) goto out;
+        v = stored.data;
+        vl = stored.len | BT_VAL_OVERFLOW;
+    }
     for (int attempt = 0;; attempt++) {
         PageNo path[BT_MAX_DEPTH];
         int depth;
@@ -927,8 +1072,8 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
         const u8 *ok = NULL, *ov = NULL;
         u16 okl = 0, ovl = 0;
         if (eq) cell_at(f->data, pos, &ok, &okl, &ov, &ovl);
-        size_t avail = node_free(f->data) + (op == OP_UPDATE ? 4u + okl + ovl + 2 : 0);
-        if (op != OP_DELETE && avail < 4 + kl + vl + 2) {
+        size_t avail = node_free(f->data) + (op == OP_UPDATE ? 4u + okl + vlen_of(ovl) + 2 : 0);
+        if (op != OP_DELETE && avail < 4 + kl + vlen_of((u16)vl) + 2) {
             bufpool_unpin(e->bp, f);
             if (attempt > 4) {
                 rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "B+tree split did not make room");
@@ -937,6 +1082,12 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
             if ((rc = split_for(t, k, kl, err))) break;
             continue;
         }
+        /* the chain the old value refers to, unless the new one keeps it */
+        PageNo released = PAGE_NONE, nhead = PAGE_NONE;
+        size_t tail;
+        if (eq && stored_ref(ov, ovl, &released, &tail) && op == OP_UPDATE && stored_ref(v, (u16)vl, &nhead, &tail) &&
+            nhead == released)
+            released = PAGE_NONE;
         u8 type;
         if (op == OP_INSERT) {
             type = WAL_BT_INSERT;
@@ -955,8 +1106,8 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
             wr16(head + 12, (u16)vl);
             bytebuf_append(&body, head, 16);
             bytebuf_append(&body, k, kl);
-            bytebuf_append(&body, ov, ovl);
-            bytebuf_append(&body, v, vl);
+            bytebuf_append(&body, ov, vlen_of(ovl));
+            bytebuf_append(&body, v, vlen_of((u16)vl));
         }
         bufpool_latch(f);
         Lsn end;
@@ -970,8 +1121,10 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
         }
         bufpool_unlatch(f);
         bufpool_unpin(e->bp, f);
+        if (rc == MDB_OK_ && released != PAGE_NONE) rc = ovf_release(e, lc, released, err);
         break;
     }
+out:
     if (underfull) {
         /* the delete is done and logged; a failure to unlink only leaves the empty leaf */
         Err er = {0};
@@ -979,6 +1132,7 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
         err_clear(&er);
     }
     bytebuf_free(&body);
+    bytebuf_free(&stored);
     pthread_rwlock_unlock(&t->lock);
     pthread_rwlock_unlock(&e->ckpt_lock);
     return rc;
@@ -987,7 +1141,7 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
 int btree_insert(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, Err *err)
 {
     LogCtx lc = logctx_of(txn);
-    return leaf_op(t, &lc, OP_INSERT, key, klen, val, vlen, NULL, err);
+    return leaf_op(t, &lc, OP_INSERT, key, klen, val, vlen, true, NULL, err);
 }
 
 int btree_update(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, bool *found,
@@ -995,14 +1149,14 @@ int btree_update(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val
 {
     LogCtx lc = logctx_of(txn);
     bool f;
-    return leaf_op(t, &lc, OP_UPDATE, key, klen, val, vlen, found ? found : &f, err);
+    return leaf_op(t, &lc, OP_UPDATE, key, klen, val, vlen, true, found ? found : &f, err);
 }
 
 int btree_delete(BTree *t, BtTxn *txn, const u8 *key, size_t klen, bool *found, Err *err)
 {
     LogCtx lc = logctx_of(txn);
     bool f;
-    return leaf_op(t, &lc, OP_DELETE, key, klen, NULL, 0, found ? found : &f, err);
+    return leaf_op(t, &lc, OP_DELETE, key, klen, NULL, 0, true, found ? found : &f, err);
 }
 
 int btree_get(BTree *t, const u8 *key, size_t klen, ByteBuf *val, bool *found, Err *err)
@@ -1022,8 +1176,8 @@ int btree_get(BTree *t, const u8 *key, size_t klen, ByteBuf *val, bool *found, E
             const u8 *k, *v;
             u16 kl, vl;
             cell_at(f->data, pos, &k, &kl, &v, &vl);
-            bytebuf_append(val, v, vl);
-            *found = true;
+            rc = value_resolve(t->env, v, vl, val, err);
+            *found = rc == MDB_OK_;
         }
         bufpool_unpin(t->env->bp, f);
     }
@@ -1084,15 +1238,21 @@ static int cursor_fill(BtCursor *c, Err *err)
                     break;
                 }
             }
-            u8 head[4];
+            /* entry: u16 klen, u32 vlen, key, whole value */
+            u8 head[6];
+            size_t at = c->batch.len;
             wr16(head, kl);
-            wr16(head + 2, vl);
-            bytebuf_append(&c->batch, head, 4);
+            bytebuf_append(&c->batch, head, 6);
             bytebuf_append(&c->batch, k, kl);
-            bytebuf_append(&c->batch, v, vl);
+            if (c->prefix_only && (vl & BT_VAL_OVERFLOW) && vlen_of(vl) >= OVF_REF_SIZE)
+                bytebuf_append(&c->batch, v, vlen_of(vl) - OVF_REF_SIZE);
+            else if ((rc = value_resolve(t->env, v, vl, &c->batch, err)))
+                break;
+            wr32(c->batch.data + at + 2, (u32)(c->batch.len - at - 6 - kl));
         }
         PageNo next = nd(f->data)->right;
         bufpool_unpin(t->env->bp, f);
+        if (rc) break;
         if (c->done || c->batch.len || next == PAGE_NONE) {
             if (!c->batch.len) c->done = true;
             break;
@@ -1114,19 +1274,19 @@ int btree_cursor_next(BtCursor *c, const u8 **key, size_t *klen, const u8 **val,
             /* resume after the last key of this batch */
             const u8 *e = c->batch.data + c->last_entry;
             c->last.len = 0;
-            bytebuf_append(&c->last, e + 4, rd16(e));
+            bytebuf_append(&c->last, e + 6, rd16(e));
         }
         if (cursor_fill(c, err)) return -1;
         if (c->pos >= c->batch.len) return 0;
     }
     const u8 *e = c->batch.data + c->pos;
-    u16 kl = rd16(e), vl = rd16(e + 2);
-    *key = e + 4;
+    size_t kl = rd16(e), vl = rd32(e + 2);
+    *key = e + 6;
     *klen = kl;
-    *val = e + 4 + kl;
+    *val = e + 6 + kl;
     *vlen = vl;
     c->last_entry = c->pos;
-    c->pos += 4u + kl + vl;
+    c->pos += 6u + kl + vl;
     return 1;
 }
 
@@ -1208,7 +1368,9 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         size_t head = rec->type == WAL_BT_UPDATE ? 16 : 12;
         if (n < head) return redo_corrupt(err, rec, "short record");
         PageNo pno = rd32(p + 4);
-        size_t kl = rd16(p + 8), v1 = rd16(p + 10), v2 = rec->type == WAL_BT_UPDATE ? rd16(p + 12) : 0;
+        /* r1, r2: the stored lengths with their overflow flag, which the cells keep */
+        size_t kl = rd16(p + 8), r1 = rd16(p + 10), r2 = rec->type == WAL_BT_UPDATE ? rd16(p + 12) : 0;
+        size_t v1 = vlen_of((u16)r1), v2 = vlen_of((u16)r2);
         if (n != head + kl + v1 + v2) return redo_corrupt(err, rec, "bad record length");
         const u8 *k = p + head, *v = k + kl;
         BufFrame *f;
@@ -1222,12 +1384,12 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
                 bool eq;
                 int pos = node_lower_bound(f->data, k, kl, &eq);
                 if (rec->type == WAL_BT_INSERT) {
-                    if (eq || !node_insert_at(f->data, pos, k, kl, v, v1)) rc = redo_corrupt(err, rec, "insert does not fit");
+                    if (eq || !node_insert_at(f->data, pos, k, kl, v, r1)) rc = redo_corrupt(err, rec, "insert does not fit");
                 } else if (!eq) {
                     rc = redo_corrupt(err, rec, "key not found");
                 } else {
                     node_remove_at(f->data, pos);
-                    if (rec->type == WAL_BT_UPDATE && !node_insert_at(f->data, pos, k, kl, v + v1, v2))
+                    if (rec->type == WAL_BT_UPDATE && !node_insert_at(f->data, pos, k, kl, v + v1, r2))
                         rc = redo_corrupt(err, rec, "update does not fit");
                 }
                 if (rc == MDB_OK_) bufpool_mark_dirty(f, end);
@@ -1237,6 +1399,8 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         bufpool_unpin(e->bp, f);
         return rc;
     }
+    case WAL_BT_OVF_WRITE:
+    case WAL_BT_OVF_FREE: return ovf_redo(e, rec, err);
     default: return MDB_OK_;
     }
 }
@@ -1254,12 +1418,12 @@ static int undo_one(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err 
     BTree *t = btree_open(e, rd32(p));
     size_t kl = rd16(p + 8), v1 = rd16(p + 10);
     const u8 *k = p + head, *v = k + kl;
-    LogCtx lc = {xid, last_lsn, NULL, true, rec->prev_lsn};
+    LogCtx lc = {NULL, xid, last_lsn, NULL, true, rec->prev_lsn};
     bool found = true;
     int rc;
-    if (rec->type == WAL_BT_INSERT) rc = leaf_op(t, &lc, OP_DELETE, k, kl, NULL, 0, &found, err);
-    else if (rec->type == WAL_BT_DELETE) rc = leaf_op(t, &lc, OP_INSERT, k, kl, v, v1, NULL, err);
-    else rc = leaf_op(t, &lc, OP_UPDATE, k, kl, v, v1, &found, err);
+    if (rec->type == WAL_BT_INSERT) rc = leaf_op(t, &lc, OP_DELETE, k, kl, NULL, 0, false, &found, err);
+    else if (rec->type == WAL_BT_DELETE) rc = leaf_op(t, &lc, OP_INSERT, k, kl, v, v1, false, NULL, err);
+    else rc = leaf_op(t, &lc, OP_UPDATE, k, kl, v, v1, false, &found, err);
     if (rc == MDB_OK_ && !found)
         rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "undo of transaction %llu: key of record %llu not found",
                      (unsigned long long)xid, (unsigned long long)rec->lsn);
@@ -1278,6 +1442,11 @@ int bt_undo_chain(BtEnv *e, u64 xid, Lsn last_lsn, Err *err)
         else if (!(rec->flags & WAL_FLAG_CLR) &&
                  (rec->type == WAL_BT_INSERT || rec->type == WAL_BT_DELETE || rec->type == WAL_BT_UPDATE))
             rc = undo_one(e, xid, &chain, rec, err);
+        else if (!(rec->flags & WAL_FLAG_CLR) && rec->type == WAL_BT_OVF_WRITE) {
+            pthread_rwlock_rdlock(&e->ckpt_lock);
+            rc = ovf_undo_write(e, xid, &chain, rec, err);
+            pthread_rwlock_unlock(&e->ckpt_lock);
+        }
         next = rec->prev_lsn; /* for a CLR: the next record still to undo */
         free(rec);
         if (rc) return rc;
@@ -1335,8 +1504,15 @@ static int check_node(CheckState *cs, PageNo pno, int depth, const u8 *lo, size_
         u16 kl, vl;
         if (slot(page, i) < n->cell_lo || slot(page, i) + 4u > PAGE_SIZE) return check_fail(err, pno, "bad slot");
         cell_at(page, i, &k, &kl, &v, &vl);
-        if (slot(page, i) + 4u + kl + vl > PAGE_SIZE) return check_fail(err, pno, "cell beyond page");
-        used += 4u + kl + vl;
+        if (slot(page, i) + 4u + kl + vlen_of(vl) > PAGE_SIZE) return check_fail(err, pno, "cell beyond page");
+        used += 4u + kl + vlen_of(vl);
+        if (vl & BT_VAL_OVERFLOW) { /* the chain must hold the length its reference says */
+            ByteBuf whole = {0};
+            if (type != BT_PAGE_LEAF) return check_fail(err, pno, "overflow reference in an internal node");
+            int rc = value_resolve(cs->e, v, vl, &whole, err);
+            bytebuf_free(&whole);
+            if (rc) return MDB_FAIL;
+        }
         if (i > 0) {
             const u8 *pk, *pv;
             u16 pkl, pvl;

@@ -5,9 +5,11 @@
  *
  * Keys are byte strings ordered by memcmp (shorter first on a common prefix);
  * keyenc.h turns SQL values into such strings.  Values are opaque byte
- * strings (row payloads).  A key plus its value may take up to BT_MAX_CELL
- * bytes, so every page holds at least four entries and a split always makes
- * room.  Keys are unique within a tree.
+ * strings (row payloads).  A cell (key plus stored value) takes up to
+ * BT_MAX_CELL bytes, so every page holds at least four entries and a split
+ * always makes room; a longer value keeps a prefix in its cell and its tail
+ * in a chain of overflow pages (overflow.h), up to BT_MAX_VALUE bytes.  Keys
+ * (at most BT_MAX_CELL bytes) are unique within a tree.
  *
  * A tree is identified by its meta page number (which holds the root page
  * number, so the tree id survives root splits).  All trees of a database
@@ -40,14 +42,24 @@
 #include "storage/oltp/keyenc.h"
 
 enum { BT_PAGE_META = 1, BT_PAGE_LEAF = 2, BT_PAGE_INTERNAL = 3, BT_PAGE_FREE = 4, BT_PAGE_STORE = 5 };
+/* overflow chains (overflow.h): a page of a chain, a freed one on the overflow free list (6 and 7 leave
+ * 4 and 5 to the free-page list of the page file) */
+enum { BT_PAGE_OVERFLOW = 6, BT_PAGE_OVF_FREE = 7 };
 enum {
     WAL_BT_INSERT = WAL_REC_BT_FIRST, /* tree, page, key, value */
     WAL_BT_DELETE,                    /* tree, page, key, old value */
     WAL_BT_UPDATE,                    /* tree, page, key, old value, new value */
     WAL_BT_SMO                        /* tree, after-images of the pages of a split or a new tree */
 };
+/* overflow chains (overflow.h) */
+enum { WAL_BT_OVF_WRITE = WAL_REC_BT_FIRST + 8, WAL_BT_OVF_FREE = WAL_REC_BT_FIRST + 9 };
 
-#define BT_MAX_CELL 2000 /* key + value bytes */
+#define BT_MAX_CELL 2000 /* key + stored value bytes of one cell */
+/* A value may be longer than a cell: its tail then goes to overflow pages
+ * (overflow.h) and the cell keeps a prefix and a reference, flagged by this
+ * bit in the cell's (and the WAL record's) value length. */
+#define BT_VAL_OVERFLOW 0x8000u
+#define BT_MAX_VALUE ((size_t)1 << 30) /* longest value (1 GiB) */
 
 typedef struct BTree BTree;
 typedef struct BtTxn BtTxn;
@@ -63,12 +75,16 @@ typedef struct BtEnv {
     size_t nactive, capactive;
     u64 next_xid;
     PageNo fl_page;             /* the store page holding the free-page list (PAGE_NONE: no free list) */
+    PageNo *ovf_free; /* free overflow pages for reuse (under mu; overflow.c) */
+    size_t novf_free, capovf_free;
 } BtEnv;
 
 struct BtTxn {
     u64 xid;
     Lsn first_lsn; /* its first record (LSN_NONE: none yet) */
     Lsn last_lsn;  /* its latest record: the head of the undo chain */
+    PageNo *ovf_pending; /* overflow chains its deletes/replacements released: freed at commit */
+    size_t novf_pending, capovf_pending;
 };
 
 void btenv_init(BtEnv *e, BufPool *bp, Wal *wal);
@@ -113,8 +129,10 @@ typedef struct BtCursor {
     bool has_lo, lo_incl, has_hi, hi_incl;
     bool started, done;
     ByteBuf last;  /* last key returned */
-    ByteBuf batch; /* entries copied from the current leaf: u16 klen, u16 vlen, key, value */
+    ByteBuf batch; /* entries copied from the current leaf: u16 klen, u32 vlen, key, value */
     size_t pos, last_entry;
+    bool prefix_only; /* set after open: a value with an overflow tail comes back as the prefix in its cell only
+                         (its first OVF_INLINE = 512 bytes; at least 16 after a key over 1,480 bytes), its chain not read */
 } BtCursor;
 void btree_cursor_open(BtCursor *c, BTree *t, const u8 *lo, size_t lolen, bool lo_incl, const u8 *hi, size_t hilen,
                        bool hi_incl);

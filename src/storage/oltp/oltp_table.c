@@ -369,6 +369,10 @@ static int otx_commit_wait(void *state, Err *err)
 {
     OltpTxn *o = state;
     int rc = o->commit_end != LSN_NONE ? wal_commit_wait(o->s->wal, o->commit_end, err) : MDB_OK_;
+    /* the commit stands whatever the checkpoint says: a failed one is retried by a later commit */
+    Err ce = {0};
+    if (rc == MDB_OK_ && o->commit_end != LSN_NONE) oltp_store_maybe_checkpoint(o->s, &ce);
+    err_clear(&ce);
     free(o);
     return rc;
 }
@@ -421,8 +425,8 @@ static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
     idx_t done = 0;
     for (; done < rows->count && !rc; done++) {
         row_encode(t, rows, done, txn->id, TS_INFINITY, &v);
-        if (v.len + 8 > BT_MAX_CELL) {
-            rc = err_set(err, "54000", "row is too big: size %zu, maximum size %d for oltp tables", v.len - OLTP_HDR, BT_MAX_CELL - 8 - OLTP_HDR);
+        if (v.len > BT_MAX_VALUE) { /* longer than a cell: the B+tree moves the tail to overflow pages */
+            rc = err_set(err, "54000", "row is too big: size %zu, maximum size %zu for oltp tables", v.len - OLTP_HDR, BT_MAX_VALUE - OLTP_HDR);
             break;
         }
         u64 row = first + done;
@@ -1056,9 +1060,9 @@ static int rewrite_batch(const Rewrite *rw, BTree *to, DataChunk *in, const u64 
     out.arena = a;
     for (idx_t i = 0; i < n; i++) {
         row_encode_as(rw->ncols, rw->types, &out, i, b[i], e[i], v);
-        if (v->len + 8 > BT_MAX_CELL)
-            return err_set(err, "54000", "row is too big: size %zu, maximum size %d for oltp tables", v->len - OLTP_HDR,
-                           BT_MAX_CELL - 8 - OLTP_HDR);
+        if (v->len > BT_MAX_VALUE)
+            return err_set(err, "54000", "row is too big: size %zu, maximum size %zu for oltp tables", v->len - OLTP_HDR,
+                           BT_MAX_VALUE - OLTP_HDR);
         u8 k[8];
         key_of(rows[i], k);
         if (btree_insert(to, NULL, k, 8, v->data, v->len, err)) return MDB_FAIL;
@@ -1564,6 +1568,7 @@ int oltp_table_open(OltpStore *s, TxnManager *tm, u32 tree_id, const LType *type
     OltpTable *t = table_new(s, tm, btree_open(&s->env, tree_id), types, ncols);
     BtCursor c;
     btree_cursor_open(&c, t->tree, NULL, 0, true, NULL, 0, true);
+    c.prefix_only = true; /* only the stamps are read here: long rows' overflow chains stay unread */
     u64 next = 0, maxts = 0;
     i64 live = 0;
     int r;

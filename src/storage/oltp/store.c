@@ -33,6 +33,7 @@ typedef struct CheckpointBody {
 void oltp_options_default(OltpOptions *o)
 {
     o->pool_pages = 16384;
+    o->checkpoint_wal_bytes = (u64)64 << 20;
     wal_options_default(&o->wal);
 }
 
@@ -181,6 +182,7 @@ int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Er
     else oltp_options_default(&o);
     OltpStore *s = xcalloc(1, sizeof *s);
     pthread_mutex_init(&s->ckpt_mu, NULL);
+    s->checkpoint_wal_bytes = o.checkpoint_wal_bytes;
     char p[4096];
     int rc = MDB_OK_;
     if (dir) {
@@ -237,6 +239,15 @@ int oltp_store_checkpoint(OltpStore *s, Err *err)
     }
     pthread_mutex_unlock(&s->ckpt_mu);
     return rc;
+}
+
+int oltp_store_maybe_checkpoint(OltpStore *s, Err *err)
+{
+    if (!s->checkpoint_wal_bytes || wal_insert_lsn(s->wal) - wal_redo_lsn(s->wal) < s->checkpoint_wal_bytes)
+        return MDB_OK_;
+    if (pthread_mutex_trylock(&s->ckpt_mu) != 0) return MDB_OK_; /* one is running: it will do */
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return oltp_store_checkpoint(s, err);
 }
 
 int oltp_store_close(OltpStore *s, bool checkpoint, Err *err)

@@ -28,6 +28,8 @@
 
 typedef struct OltpOptions {
     size_t pool_pages; /* buffer pool size in 8 KiB pages (default 16384 = 128 MiB) */
+    u64 checkpoint_wal_bytes; /* a commit takes a checkpoint once the WAL since the last one is this long (default
+                                 64 MiB; 0: only at open and close) */
     WalOptions wal;
 } OltpOptions;
 void oltp_options_default(OltpOptions *o);
@@ -49,12 +51,17 @@ typedef struct OltpStore {
     BtEnv env;
     pthread_mutex_t ckpt_mu; /* one checkpoint at a time */
     Lsn checkpoint_lsn;
+    u64 checkpoint_wal_bytes;
     OltpRecoveryStats recovery;
     struct OltpVacuum *vac;  /* reclamation: registered tables, retired trees, the worker (vacuum.h) */
 } OltpStore;
 
 int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Err *err);
 int oltp_store_checkpoint(OltpStore *s, Err *err);
+/* A checkpoint when the WAL written since the last one exceeds checkpoint_wal_bytes
+ * and no checkpoint is running (called after commits).  It bounds the WAL on disk
+ * and, for an in-memory database, the WAL segments kept in memory. */
+int oltp_store_maybe_checkpoint(OltpStore *s, Err *err);
 /* Closes the store; with `checkpoint` a final checkpoint first (errors are
  * returned but the store is freed regardless). */
 int oltp_store_close(OltpStore *s, bool checkpoint, Err *err);
