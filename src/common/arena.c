@@ -68,11 +68,14 @@ void arena_reset(Arena *a)
 {
     destroy_children(a);
     if (!a->head) return;
-    /* keep the last (oldest, smallest) block */
-    ArenaBlock *b = a->head, *keep = NULL;
+    /* keep the newest (largest) block: an arena reset once per chunk (operator
+     * scratch space) then serves the next chunk without going back to malloc,
+     * whose large blocks are fresh mappings (page faults, and TLB shootdowns
+     * across the worker threads when they are unmapped) */
+    ArenaBlock *keep = a->head, *b = keep->next;
     while (b) {
         ArenaBlock *n = b->next;
-        if (!n) keep = b; else free(b);
+        free(b);
         b = n;
     }
     keep->next = NULL;

@@ -28,6 +28,17 @@ void *xcalloc(size_t n, size_t sz)
     return p;
 }
 
+void *xcalloc_written(size_t n, size_t sz)
+{
+    size_t bytes = (n ? n : 1) * (sz ? sz : 1);
+    char *p = calloc(1, bytes);
+    if (!p) oom(bytes);
+    /* a write to every page maps it zeroed at once (malloc + memset would be
+     * turned into calloc by the compiler, and leave the pages unmapped) */
+    for (size_t i = 0; i < bytes; i += 4096) ((volatile char *)p)[i] = 0;
+    return p;
+}
+
 void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);

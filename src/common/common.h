@@ -37,6 +37,11 @@ typedef uint64_t idx_t;
  * small, bounded allocations only; growable operators use budgeted arenas). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
+/* Zeroed memory written through at once: for big tables that are read and
+ * written right away (hash tables).  calloc's fresh mappings are read through
+ * the shared zero page first, and the first write to each page then costs a
+ * copy-on-write fault and a TLB shootdown on every CPU running the process. */
+void *xcalloc_written(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

@@ -121,10 +121,10 @@ void keytable_free(KeyTable *t)
 static void grow(KeyTable *t)
 {
     size_t ncap = t->cap ? t->cap * 2 : 1024;
-    u64 *h = xcalloc(ncap, sizeof(u64));
-    u32 *l = xcalloc(ncap, sizeof(u32));
-    u8 **k = xcalloc(ncap, sizeof(u8 *));
-    i64 *v = xcalloc(ncap, sizeof(i64));
+    u64 *h = xcalloc_written(ncap, sizeof(u64));
+    u32 *l = xcalloc_written(ncap, sizeof(u32));
+    u8 **k = xcalloc_written(ncap, sizeof(u8 *));
+    i64 *v = xcalloc_written(ncap, sizeof(i64));
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->keys[i]) continue;
         size_t j = t->hashes[i] & (ncap - 1);
@@ -316,7 +316,7 @@ void inttable_init(IntTable *t, size_t expected)
     size_t cap = 1024;
     while (cap < expected * 2) cap *= 2;
     t->cap = cap;
-    t->slots = xcalloc(cap, sizeof(IntSlot));
+    t->slots = xcalloc_written(cap, sizeof(IntSlot));
 }
 
 void inttable_free(IntTable *t)
@@ -329,7 +329,7 @@ void inttable_free(IntTable *t)
 void inttable_grow(IntTable *t)
 {
     size_t ncap = t->cap * 2;
-    IntSlot *ns = xcalloc(ncap, sizeof(IntSlot));
+    IntSlot *ns = xcalloc_written(ncap, sizeof(IntSlot));
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->slots[i].used) continue;
         size_t j = inttable_hash(t->slots[i].key) & (ncap - 1);
