@@ -339,8 +339,17 @@ static void agg_lookup_int(AggTable *t, AggInfo *ai, Arena *scratch, DataChunk *
     }
     u32 *fresh = arena_alloc(scratch, sizeof(u32) * (n ? n : 1));
     idx_t nfresh = 0;
+    idx_t prev = (idx_t)-1; /* the last row looked up */
     for (idx_t i = 0; i < n; i++) {
         if (use && !use[i]) continue;
+        if (prev != (idx_t)-1 && k[i] == k[prev]) {
+            /* a run of one key (input clustered on it: lineitem by order key)
+             * needs one probe */
+            gid[i] = gid[prev];
+            states[i] = states[prev];
+            continue;
+        }
+        prev = i;
         bool ins;
         IntSlot *slot = hs[i] == SIZE_MAX ? agg_dense_slot(t, k[i], &ins) : inttable_slot(&t->it, k[i], hs[i], &ins);
         if (ins) {
