@@ -1,7 +1,8 @@
 /*
  * src/main/call.c — CALL statements.  The only procedure so far is
  * tpch_generate(sf): it creates the eight TPC-H tables in the current schema
- * (the standard schema's types) and fills them with the generator of
+ * (the standard schema's types, in the columnar MEMORY tier: analytical data,
+ * whatever default_table_access_method says) and fills them with the generator of
  * tpchgen.c, appending DataChunks through dml.c's bulk writer (the path COPY
  * uses) instead of going through SQL text.
  *

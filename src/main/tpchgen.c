@@ -365,7 +365,8 @@ static void ddl_once(void)
             o += (size_t)snprintf(g_ddl[t] + o, sizeof g_ddl[t] - o, "%s%s %s%s", c ? ", " : "", cs->name, ty,
                                   nullable ? "" : " NOT NULL");
         }
-        snprintf(g_ddl[t] + o, sizeof g_ddl[t] - o, ")");
+        /* analytical data: the columnar tier, whatever default_table_access_method says */
+        snprintf(g_ddl[t] + o, sizeof g_ddl[t] - o, ") USING memory");
     }
 }
 
