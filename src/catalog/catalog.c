@@ -433,17 +433,10 @@ void sequence_set(Sequence *q, i64 v, bool called)
 
 /* ---- transactional DDL -------------------------------------------------------- */
 
-static i64 now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int catalog_ddl_lock(Catalog *c, CatUndoLog *log, i64 deadline_ns, _Atomic bool *cancel, Err *err)
 {
     if (log->locked) return MDB_OK_;
-    if (!deadline_ns) deadline_ns = now_ns() + (i64)5000000000;
+    if (!deadline_ns) deadline_ns = time_mono_ns() + (i64)5000000000;
     pthread_mutex_lock(&c->ddl_mu);
     while (c->ddl_owner && c->ddl_owner != log) {
         /* waits in short slices so that a cancel request is seen */
@@ -451,7 +444,7 @@ int catalog_ddl_lock(Catalog *c, CatUndoLog *log, i64 deadline_ns, _Atomic bool 
             pthread_mutex_unlock(&c->ddl_mu);
             return err_set(err, "57014", "canceling statement due to user request");
         }
-        i64 now = now_ns();
+        i64 now = time_mono_ns();
         if (now >= deadline_ns) {
             pthread_mutex_unlock(&c->ddl_mu);
             err_set(err, "55P03", "could not obtain lock on the catalog");

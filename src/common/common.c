@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 static void oom(size_t n) __attribute__((noreturn));
 static void oom(size_t n)
@@ -26,6 +27,13 @@ void *xcalloc(size_t n, size_t sz)
     void *p = calloc(n ? n : 1, sz ? sz : 1);
     if (!p) oom(n * sz);
     return p;
+}
+
+i64 time_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void *xcalloc_written(size_t n, size_t sz)

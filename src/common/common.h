@@ -36,6 +36,8 @@ typedef uint64_t idx_t;
 /* Allocation that cannot fail: aborts the process on out-of-memory (used for
  * small, bounded allocations only; growable operators use budgeted arenas). */
 void *xmalloc(size_t n);
+/* Monotonic clock in nanoseconds (deadlines, timeouts, EXPLAIN ANALYZE timing). */
+i64 time_mono_ns(void);
 void *xcalloc(size_t n, size_t sz);
 /* Zeroed memory written through at once: for big tables that are read and
  * written right away (hash tables).  calloc's fresh mappings are read through

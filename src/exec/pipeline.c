@@ -107,13 +107,6 @@ typedef struct Worker {
     ColumnCollection *result; /* rows of a sink-less pipeline */
 } Worker;
 
-static i64 now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void exec_fail(Exec *ex, Err *err)
 {
     Exec *root = ex;
@@ -156,9 +149,9 @@ static int push(Exec *ex, Pipeline *p, LocalState *ls, int i, DataChunk *in, voi
             return 0;
         }
         int st = SINK_MORE;
-        i64 t0 = ex->analyze ? now_ns() : 0;
+        i64 t0 = ex->analyze ? time_mono_ns() : 0;
         int rc = p->sink->vt->sink_push(ex, p->sink, sink_g, ls->sink_l, in, &st);
-        if (ex->analyze) atomic_fetch_add(&p->sink->time_ns, now_ns() - t0);
+        if (ex->analyze) atomic_fetch_add(&p->sink->time_ns, time_mono_ns() - t0);
         if (rc) return -1;
         return st == SINK_DONE ? 1 : 0;
     }
@@ -167,9 +160,9 @@ static int push(Exec *ex, Pipeline *p, LocalState *ls, int i, DataChunk *in, voi
     for (;;) {
         chunk_reset(out);
         int st = OP_NEED_INPUT;
-        i64 t0 = ex->analyze ? now_ns() : 0;
+        i64 t0 = ex->analyze ? time_mono_ns() : 0;
         if (op->vt->op_exec(ex, op, ls->op_l[i], in, out, &st)) return -1;
-        if (ex->analyze) atomic_fetch_add(&op->time_ns, now_ns() - t0);
+        if (ex->analyze) atomic_fetch_add(&op->time_ns, time_mono_ns() - t0);
         atomic_fetch_add(&op->actual_rows, (i64)out->count);
         out->batch = in->batch;
         int r = push(ex, p, ls, i + 1, out, sink_g, err);
@@ -202,9 +195,9 @@ static void *worker_main(void *arg)
     int rc = 0;
     while (!exec_cancelled(ex)) {
         chunk_reset(&in);
-        i64 t0 = ex->analyze ? now_ns() : 0;
+        i64 t0 = ex->analyze ? time_mono_ns() : 0;
         if (p->source->vt->src_next(ex, p->source, w->src_g, src_l, &in)) { rc = -1; break; }
-        if (ex->analyze) atomic_fetch_add(&p->source->time_ns, now_ns() - t0);
+        if (ex->analyze) atomic_fetch_add(&p->source->time_ns, time_mono_ns() - t0);
         if (in.count == 0) break;
         atomic_fetch_add(&p->source->actual_rows, (i64)in.count);
         int r = push(ex, p, &ls, 0, &in, w->sink_g, &err);

@@ -397,13 +397,6 @@ const char *mdb_chunk_get_text(MdbChunk *c, int col, size_t row, size_t *len)
 
 /* ---- running statements ------------------------------------------------------------ */
 
-static i64 mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void mdb_conn_cancel(MdbConn *c) { atomic_store(&c->cancel, true); }
 
 void mdb_conn_copy_in(MdbConn *c, const char *data, size_t len)
@@ -462,7 +455,7 @@ int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *param
         else if (!c->err.is_set) err_set(&c->err, SQLSTATE_INTERNAL_ERROR, "query execution failed");
         rc = MDB_FAIL;
         /* a cancel or timeout stops operators without an error of their own */
-        if (atomic_load(&c->cancel) || (c->deadline_ns && mono_ns() > c->deadline_ns)) {
+        if (atomic_load(&c->cancel) || (c->deadline_ns && time_mono_ns() > c->deadline_ns)) {
             err_clear(&c->err);
             err_set(&c->err, "57014", atomic_load(&c->cancel) ? "canceling statement due to user request"
                                                               : "canceling statement due to statement timeout");
@@ -775,7 +768,7 @@ static int conflict_restart(MdbConn *c, Txn *txn, int iso, int attempt, size_t m
     if (txn->conflict_with) {
         Err werr = {0};
         TxnWaitLimits lim = {0, c->deadline_ns, &c->cancel};
-        if (c->settings.lock_timeout_ms > 0) lim.lock_deadline_ns = mono_ns() + c->settings.lock_timeout_ms * 1000000;
+        if (c->settings.lock_timeout_ms > 0) lim.lock_deadline_ns = time_mono_ns() + c->settings.lock_timeout_ms * 1000000;
         if (txn_wait_conflict(txn, &lim, &werr)) {
             err_clear(&c->err);
             err_move(&c->err, &werr);
@@ -791,7 +784,7 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
 {
     err_clear(&c->err);
     atomic_store(&c->cancel, false);
-    c->deadline_ns = c->settings.statement_timeout_ms > 0 ? mono_ns() + c->settings.statement_timeout_ms * 1000000 : 0;
+    c->deadline_ns = c->settings.statement_timeout_ms > 0 ? time_mono_ns() + c->settings.statement_timeout_ms * 1000000 : 0;
     MdbResult *r = result_new();
     *out = NULL;
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);

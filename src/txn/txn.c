@@ -213,13 +213,6 @@ void txn_note_conflict(Txn *t, Ts stamp)
     pthread_mutex_unlock(&m->mu);
 }
 
-static i64 now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Transaction numbers as users see them in messages (ids count from TXN_ID_BASE). */
 static unsigned long long shown_id(TxnId id) { return (unsigned long long)(id - TXN_ID_BASE); }
 
@@ -251,7 +244,7 @@ int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
             y = live_find(m, y->waiting_for);
         }
         if (rc) break;
-        i64 now = now_ns();
+        i64 now = time_mono_ns();
         if (lim->cancel && atomic_load(lim->cancel)) {
             rc = err_set(err, "57014", "canceling statement due to user request");
             break;
