@@ -1370,6 +1370,44 @@ static int bind_named_args(Binder *b, PgQuery__FuncCall *f, const char *name, Pg
     return MDB_OK_;
 }
 
+/* SELECT val FROM (subquery) AS alias(colnames…) [WHERE where], as a parse node. */
+static PgQuery__Node *pq_select_over(Binder *b, PgQuery__Node *val, PgQuery__Node *subquery, const char *alias,
+                                     PgQuery__Node **colnames, size_t ncol, PgQuery__Node *where)
+{
+    PgQuery__ResTarget *rt = arena_zalloc(b->arena, sizeof(*rt));
+    *rt = (PgQuery__ResTarget)PG_QUERY__RES_TARGET__INIT;
+    rt->val = val;
+    rt->location = -1;
+    PgQuery__Node *rtn = pq_node(b);
+    rtn->node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+    rtn->res_target = rt;
+    PgQuery__Alias *al = arena_zalloc(b->arena, sizeof(*al));
+    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
+    al->aliasname = (char *)alias;
+    al->n_colnames = ncol;
+    al->colnames = colnames;
+    PgQuery__RangeSubselect *rs = arena_zalloc(b->arena, sizeof(*rs));
+    *rs = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
+    rs->subquery = subquery;
+    rs->alias = al;
+    PgQuery__Node *rsn = pq_node(b);
+    rsn->node_case = PG_QUERY__NODE__NODE_RANGE_SUBSELECT;
+    rsn->range_subselect = rs;
+    PgQuery__SelectStmt *ss = arena_zalloc(b->arena, sizeof(*ss));
+    *ss = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
+    ss->n_target_list = 1;
+    ss->target_list = pq_list1(b, rtn);
+    ss->n_from_clause = 1;
+    ss->from_clause = pq_list1(b, rsn);
+    ss->where_clause = where;
+    ss->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+    PgQuery__Node *ssn = pq_node(b);
+    ssn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+    ssn->select_stmt = ss;
+    return ssn;
+}
+
+
 /* f(args) WITHIN GROUP (ORDER BY x [DESC]) of the ordered-set aggregates percentile_cont,
  * percentile_disc and mode: bound as the plain aggregate f(x, args::float8, desc) (src/func/agg.c
  * sorts the collected values itself). */
@@ -1792,35 +1830,7 @@ static int bind_array_sublink(Binder *b, PgQuery__SubLink *sl, Expr **out)
     PgQuery__Node *fcn = pq_node(b);
     fcn->node_case = PG_QUERY__NODE__NODE_FUNC_CALL;
     fcn->func_call = fc;
-    PgQuery__ResTarget *rt = arena_zalloc(b->arena, sizeof(*rt));
-    *rt = (PgQuery__ResTarget)PG_QUERY__RES_TARGET__INIT;
-    rt->val = fcn;
-    rt->location = -1;
-    PgQuery__Node *rtn = pq_node(b);
-    rtn->node_case = PG_QUERY__NODE__NODE_RES_TARGET;
-    rtn->res_target = rt;
-    PgQuery__Alias *al = arena_zalloc(b->arena, sizeof(*al));
-    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
-    al->aliasname = "_array";
-    al->n_colnames = 1;
-    al->colnames = pq_list1(b, pq_string(b, "_x"));
-    PgQuery__RangeSubselect *rs = arena_zalloc(b->arena, sizeof(*rs));
-    *rs = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
-    rs->subquery = sl->subselect;
-    rs->alias = al;
-    PgQuery__Node *rsn = pq_node(b);
-    rsn->node_case = PG_QUERY__NODE__NODE_RANGE_SUBSELECT;
-    rsn->range_subselect = rs;
-    PgQuery__SelectStmt *ss = arena_zalloc(b->arena, sizeof(*ss));
-    *ss = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
-    ss->n_target_list = 1;
-    ss->target_list = pq_list1(b, rtn);
-    ss->n_from_clause = 1;
-    ss->from_clause = pq_list1(b, rsn);
-    ss->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
-    ssn = pq_node(b);
-    ssn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-    ssn->select_stmt = ss;
+    ssn = pq_select_over(b, fcn, sl->subselect, "_array", pq_list1(b, pq_string(b, "_x")), 1, NULL);
     }
     PgQuery__SubLink *agg = arena_zalloc(b->arena, sizeof(*agg));
     *agg = *sl;
@@ -1865,36 +1875,7 @@ static int bind_row_exists(Binder *b, PgQuery__SubLink *sl, PgQuery__Node *cond,
     PgQuery__Node *onen = pq_node(b);
     onen->node_case = PG_QUERY__NODE__NODE_A_CONST;
     onen->a_const = one;
-    PgQuery__ResTarget *rt = arena_zalloc(b->arena, sizeof(*rt));
-    *rt = (PgQuery__ResTarget)PG_QUERY__RES_TARGET__INIT;
-    rt->val = onen;
-    rt->location = -1;
-    PgQuery__Node *rtn = pq_node(b);
-    rtn->node_case = PG_QUERY__NODE__NODE_RES_TARGET;
-    rtn->res_target = rt;
-    PgQuery__Alias *al = arena_zalloc(b->arena, sizeof(*al));
-    *al = (PgQuery__Alias)PG_QUERY__ALIAS__INIT;
-    al->aliasname = "__rowsub";
-    al->n_colnames = (size_t)n;
-    al->colnames = colnames;
-    PgQuery__RangeSubselect *rs = arena_zalloc(b->arena, sizeof(*rs));
-    *rs = (PgQuery__RangeSubselect)PG_QUERY__RANGE_SUBSELECT__INIT;
-    rs->subquery = sl->subselect;
-    rs->alias = al;
-    PgQuery__Node *rsn = pq_node(b);
-    rsn->node_case = PG_QUERY__NODE__NODE_RANGE_SUBSELECT;
-    rsn->range_subselect = rs;
-    PgQuery__SelectStmt *ss = arena_zalloc(b->arena, sizeof(*ss));
-    *ss = (PgQuery__SelectStmt)PG_QUERY__SELECT_STMT__INIT;
-    ss->n_target_list = 1;
-    ss->target_list = pq_list1(b, rtn);
-    ss->n_from_clause = 1;
-    ss->from_clause = pq_list1(b, rsn);
-    ss->where_clause = cond;
-    ss->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
-    PgQuery__Node *ssn = pq_node(b);
-    ssn->node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-    ssn->select_stmt = ss;
+    PgQuery__Node *ssn = pq_select_over(b, onen, sl->subselect, "__rowsub", colnames, (size_t)n, cond);
     PgQuery__SubLink *ex = arena_zalloc(b->arena, sizeof(*ex));
     *ex = *sl;
     ex->sub_link_type = PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK;
