@@ -12,6 +12,8 @@
 #ifndef MDB_TYPES_H
 #define MDB_TYPES_H
 
+#include <string.h>
+
 #include "common/arena.h"
 #include "common/common.h"
 #include "common/error.h"
@@ -73,8 +75,21 @@ static inline const char *str_data(const Str *s)
 {
     return s->len <= STR_INLINE ? s->prefix : s->u.ptr;
 }
-/* Makes a Str pointing at bytes that outlive it (or copying short ones inline). */
-Str str_make(const char *p, u32 len);
+/* Makes a Str pointing at bytes that outlive it (or copying short ones inline).
+ * Inline: COPY and the string functions call it for every value. */
+static inline Str str_make(const char *p, u32 len)
+{
+    Str s;
+    memset(&s, 0, sizeof(s));
+    s.len = len;
+    if (len <= STR_INLINE) {
+        memcpy(s.prefix, p, len);
+    } else {
+        memcpy(s.prefix, p, 4);
+        s.u.ptr = p;
+    }
+    return s;
+}
 /* Makes a Str whose long bytes are copied into `heap`. */
 Str str_copy(Arena *heap, const char *p, u32 len);
 bool str_eq(const Str *a, const Str *b);

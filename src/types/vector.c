@@ -83,20 +83,6 @@ bool ltype_eq(LType a, LType b)
 
 /* ---- Str ---------------------------------------------------------------- */
 
-Str str_make(const char *p, u32 len)
-{
-    Str s;
-    memset(&s, 0, sizeof(s));
-    s.len = len;
-    if (len <= STR_INLINE) {
-        memcpy(s.prefix, p, len);
-    } else {
-        memcpy(s.prefix, p, 4);
-        s.u.ptr = p;
-    }
-    return s;
-}
-
 Str str_copy(Arena *heap, const char *p, u32 len)
 {
     if (len <= STR_INLINE) return str_make(p, len);
