@@ -117,7 +117,9 @@ typedef struct DataChunk {
 } DataChunk;
 
 /* Size in bytes of one value of `t` in a Vector. */
-size_t type_width(LType t);
+/* Bytes per value in a Vector's data (inline: hot loops ask per chunk). */
+extern const u8 type_widths_[];
+static inline size_t type_width(LType t) { return type_widths_[t.id]; }
 bool type_is_numeric(TypeId id); /* int*, float*, numeric */
 bool type_is_integer(TypeId id);
 bool type_is_string(TypeId id);  /* text, bytea, list: Str storage */
