@@ -18,6 +18,7 @@ int unit_failures;
     X(suite_cast)      \
     X(suite_func)      \
     X(suite_copy_parallel) \
+    X(suite_memscan_claims) \
     X(suite_keyenc)    \
     X(suite_wal)       \
     X(suite_bufpool)   \
