@@ -400,9 +400,6 @@ void memscan_init(MemScan *s, MemTable *t)
 
 u64 memscan_morsels(const MemScan *s) { return s->nsegs; }
 
-/* The next batch of up to VECTOR_SIZE row versions of this thread's segment
- * (claiming a new segment when it is used up): vis[0..*m) are the positions,
- * from *start, of the versions txn sees.  False at the end of the scan. */
 /* The end of a segment's scan: when every stamp was clean, record the claim
  * (unless an end stamp changed meanwhile) so that later scans skip them. */
 static void mem_claim_clean(MemTable *t, MemScanLocal *l)
@@ -417,6 +414,10 @@ static void mem_claim_clean(MemTable *t, MemScanLocal *l)
     pthread_mutex_unlock(&t->mu);
 }
 
+/* The next batch of up to VECTOR_SIZE row versions of this thread's segment
+ * (claiming a new segment when it is used up): vis[0..*m) are the positions,
+ * from *start, of the versions txn sees; when *m == *n every version is seen
+ * and vis may be left unset.  False at the end of the scan. */
 static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 *start, u32 *n, idx_t *m)
 {
     MemTable *t = s->t;
@@ -450,8 +451,7 @@ static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 
         *n = MDB_MIN((u32)VECTOR_SIZE, l->limit - *start);
         l->pos += *n;
         if (*start + *n <= l->clean) {
-            /* inside the segment's clean claim: every row visible */
-            for (u32 k = 0; k < *n; k++) vis[k] = k;
+            /* inside the segment's clean claim: every row visible (m == n: callers ignore vis) */
             *m = *n;
             return true;
         }
