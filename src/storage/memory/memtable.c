@@ -483,6 +483,20 @@ static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 
     }
 }
 
+/* Whether any of the n bytes at p is non-zero (NULL masks), eight at a time. */
+static bool any_byte_set(const u8 *p, size_t n)
+{
+    u64 acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        u64 w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= p[i];
+    return acc != 0;
+}
+
 /* Copies rows sel[0..m) (all of the first m when sel is NULL) of the segment
  * range starting at `start` into out. */
 static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, const int *cols, int ncols, DataChunk *out)
@@ -504,8 +518,7 @@ static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, cons
         } else {
             values_gather(ov->data, sd, sel, m, w);
         }
-        bool any_null = false;
-        for (idx_t k = 0; k < m; k++) any_null |= sn[sel ? sel[k] : k];
+        bool any_null = m && any_byte_set(sn, sel ? sel[m - 1] + 1 : m); /* sel ascends: its span covers it */
         if (any_null) {
             u8 *on = vector_nulls(ov);
             for (idx_t k = 0; k < m; k++) on[k] = sn[sel ? sel[k] : k];
@@ -661,7 +674,8 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
                 const Vector *src = &seg->cols[cols[c]];
                 size_t w = type_width(src->type);
                 vcols[c].data = src->data + (size_t)start * w;
-                vcols[c].nulls = src->nulls ? src->nulls + start : NULL;
+                /* no NULL mask for a batch without NULLs: the filter then takes its branch-free loops */
+                vcols[c].nulls = src->nulls && any_byte_set(src->nulls + start, n) ? src->nulls + start : NULL;
                 vcols[c].is_const = false;
             }
             if (f->select(f->ctx, &view, sel, &q)) return MDB_FAIL;
