@@ -252,13 +252,26 @@ typedef struct W16 {
     u64 lo, hi;
 } W16;
 
-/* In place (values_gather's buffers must not overlap). */
+/* In place for the chunk's own buffers; a column that views memory the chunk
+ * does not own (a table segment: memscan) is gathered into new buffers from
+ * the chunk's arena, so that what it views is never written. */
 void chunk_select(DataChunk *c, const u32 *sel, idx_t n)
 {
     for (int ci = 0; ci < c->ncols; ci++) {
         Vector *v = &c->cols[ci];
         if (v->is_const) continue;
         size_t w = type_width(v->type);
+        if (c->own && c->arena && v->data != c->own[ci].data) {
+            u8 *d = arena_alloc(c->arena, (n ? n : 1) * w);
+            values_gather(d, v->data, sel, n, w);
+            if (v->nulls) {
+                u8 *nl = arena_alloc(c->arena, n ? n : 1);
+                for (idx_t k = 0; k < n; k++) nl[k] = v->nulls[sel[k]];
+                v->nulls = nl;
+            }
+            v->data = d;
+            continue;
+        }
         switch (w) {
         case 1: for (idx_t k = 0; k < n; k++) v->data[k] = v->data[sel[k]]; break;
         case 2: for (idx_t k = 0; k < n; k++) ((u16 *)v->data)[k] = ((u16 *)v->data)[sel[k]]; break;

@@ -503,6 +503,7 @@ static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, cons
 {
     for (int c = 0; c < ncols; c++) {
         Vector *ov = &out->cols[c];
+        if (out->own) *ov = out->own[c]; /* a view handed out by the previous call is not written through */
         if (cols[c] < 0) {
             i64 *d = (i64 *)ov->data;
             for (idx_t k = 0; k < m; k++) d[k] = (i64)(seg->start + start + (sel ? sel[k] : k));
@@ -513,6 +514,14 @@ static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, cons
         size_t w = type_width(src->type);
         const u8 *sd = src->data + (size_t)start * w;
         const u8 *sn = src->nulls + start;
+        if (!sel && out->own) {
+            /* every row of the range: a read-only view of the segment, no copy
+             * (the segment outlives the scan's transaction; chunk_select copies
+             * such columns out before selecting) */
+            ov->data = (u8 *)sd;
+            ov->nulls = any_byte_set(sn, m) ? (u8 *)sn : NULL;
+            continue;
+        }
         if (!sel) {
             memcpy(ov->data, sd, (size_t)m * w);
         } else {
@@ -665,7 +674,7 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
             view.cols = vcols;
             view.count = n;
             for (int c = 0; c < ncols; c++) {
-                vcols[c] = out->cols[c];
+                vcols[c] = out->own ? out->own[c] : out->cols[c];
                 if (cols[c] < 0) {
                     i64 *d = (i64 *)vcols[c].data;
                     for (u32 k = 0; k < n; k++) d[k] = (i64)(seg->start + start + k);
