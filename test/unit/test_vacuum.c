@@ -434,12 +434,141 @@ static void smo_failures(void)
     free(dir);
 }
 
+/* Waits (up to 10 s) until the background worker freed every retired tree. */
+static void wait_retired(MdbDatabase *db)
+{
+    OltpVacuumTotals vt;
+    for (int w = 0; w < 500; w++) {
+        oltp_vacuum_totals(db->oltp, &vt);
+        if (vt.trees_waiting == 0) break;
+        usleep(20000);
+    }
+    oltp_vacuum_totals(db->oltp, &vt);
+    CHECK_INT(vt.trees_waiting, 0);
+}
+
+/* The ownership census: no page has two owners, none has none, and the counts add up to
+ * the page file. */
+static BtCensus census_ok(MdbDatabase *db)
+{
+    BtCensus cs;
+    Err er = {0};
+    CHECK_OK(oltp_vacuum_census(db->oltp, &cs, &er), &er);
+    CHECK_INT(cs.orphans, 0);
+    CHECK_INT(1 + cs.tree_pages + cs.ovf_pages + cs.free_pages, cs.pages);
+    return cs;
+}
+
+/* A table of 1 MiB rows with two indexes: DROP TABLE gives every page back (trees and
+ * overflow chains), the re-created table takes them (the file does not grow); a rolled-back
+ * DROP keeps the table, a rolled-back CREATE gives its pages back; overflow updates free
+ * the old chains once no snapshot sees them; a clean restart needs no sweep. */
+static void vacuum_drop(void)
+{
+    char *dir = storage_test_tmpdir();
+    MdbDatabase *db;
+    MdbConn *c, *old;
+    CHECK_INT(mdb_open(dir, &db, NULL), MDB_OK);
+    CHECK_INT(mdb_connect(db, &c), MDB_OK);
+    CHECK_INT(mdb_connect(db, &old), MDB_OK);
+    CHECK(!db->oltp->swept); /* a new store */
+    static const char *const CREATE =
+        "CREATE TABLE big(id int PRIMARY KEY, v int, s text) USING oltp; CREATE INDEX big_v ON big(v);"
+        "CREATE INDEX big_iv ON big(id, v);"
+        "INSERT INTO big SELECT i, i % 7, repeat(chr(65 + i % 26), 1048576 - i) FROM generate_series(1, 24) i";
+    CHECK_INT(vq(c, CREATE), MDB_OK);
+    CHECK_INT(vq_int(c, "SELECT sum(length(s)) FROM big"), 24 * 1048576 - 300);
+    BtCensus c1 = census_ok(db);
+    PageNo np1 = bufpool_npages(db->oltp->bp);
+    CHECK(c1.ovf_pages >= 24 * 128); /* 1 MiB = 128 pages of tail each */
+    u64 free1 = btenv_free_count(&db->oltp->env);
+    /* a rolled-back DROP: nothing freed, everything readable */
+    CHECK_INT(vq(c, "BEGIN; DROP TABLE big; ROLLBACK"), MDB_OK);
+    wait_retired(db);
+    CHECK_INT(btenv_free_count(&db->oltp->env), free1);
+    CHECK_INT(vq_int(c, "SELECT sum(length(s)) FROM big WHERE v >= 0"), 24 * 1048576 - 300);
+    census_ok(db);
+    /* DROP: the pages wait for the snapshot that began before, then go to the free list */
+    CHECK_INT(vq(old, "BEGIN ISOLATION LEVEL REPEATABLE READ"), MDB_OK);
+    CHECK_INT(vq_int(old, "SELECT count(*) FROM big"), 24);
+    CHECK_INT(vq(c, "DROP TABLE big"), MDB_OK);
+    usleep(300000); /* several worker passes */
+    OltpVacuumTotals vt;
+    oltp_vacuum_totals(db->oltp, &vt);
+    CHECK_INT(vt.trees_waiting, 4); /* table, primary key, two indexes */
+    CHECK_INT(btenv_free_count(&db->oltp->env), free1);
+    CHECK_INT(vq(old, "COMMIT"), MDB_OK);
+    wait_retired(db);
+    BtCensus c2 = census_ok(db);
+    u64 free2 = btenv_free_count(&db->oltp->env);
+    CHECK_INT(c2.tree_pages, 0);
+    CHECK_INT(c2.ovf_pages, 0);
+    CHECK_INT(free2, np1 - 1); /* every page but the store page */
+    /* re-created and filled again: all from the free list */
+    CHECK_INT(vq(c, CREATE), MDB_OK);
+    PageNo np2 = bufpool_npages(db->oltp->bp);
+    CHECK(np2 <= np1 + 2);
+    census_ok(db);
+    /* a rolled-back CREATE TABLE with 1 MiB rows gives its pages back */
+    u64 free3 = btenv_free_count(&db->oltp->env);
+    CHECK_INT(vq(c, "BEGIN; CREATE TABLE tmp(id int PRIMARY KEY, s text) USING oltp;"
+                    "INSERT INTO tmp SELECT i, repeat('t', 1048576) FROM generate_series(1, 6) i; ROLLBACK"),
+              MDB_OK);
+    wait_retired(db);
+    CHECK(btenv_free_count(&db->oltp->env) >= free3);
+    CHECK(bufpool_npages(db->oltp->bp) <= np2 + 6 * 130 + 8);
+    census_ok(db);
+    PageNo np3 = bufpool_npages(db->oltp->bp);
+    /* overflow updates: the old chains are freed once no snapshot can see them */
+    for (int k = 0; k < 5; k++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE big SET s = repeat(chr(97 + %d), 1048576 - id) WHERE id %% 2 = %d", k, k % 2);
+        CHECK_INT(vq(c, sql), MDB_OK);
+        CHECK_INT(vq(c, "VACUUM big"), MDB_OK);
+        census_ok(db);
+    }
+    CHECK_INT(vq_int(c, "SELECT count(*) FROM big WHERE s LIKE 'e%' AND id % 2 = 0"), 12);
+    /* without the reuse, 5 × 12 MiB more */
+    CHECK(bufpool_npages(db->oltp->bp) <= np3 + 12 * 130 + 16);
+    /* TRUNCATE frees chains with the trees too */
+    CHECK_INT(vq(c, "TRUNCATE big"), MDB_OK);
+    wait_retired(db);
+    BtCensus c4 = census_ok(db);
+    CHECK_INT(c4.ovf_pages, 0);
+    CHECK_INT(vq(c, "INSERT INTO big SELECT i, i % 7, repeat('r', 1048576) FROM generate_series(1, 24) i"), MDB_OK);
+    PageNo np4 = bufpool_npages(db->oltp->bp);
+    CHECK(np4 <= np3 + 12 * 130 + 16);
+    printf("  vacuum drop: 24 rows of 1 MiB + 3 indexes: %u pages; after DROP %llu free; re-created in %u pages; "
+           "rolled-back CREATE, 5 overflow UPDATEs, TRUNCATE + refill: %u pages\n",
+           np1, (unsigned long long)free2, np2, np4);
+    mdb_disconnect(old);
+    mdb_disconnect(c);
+    mdb_close(db);
+    /* a clean close: the next open has nothing to sweep and every page is owned */
+    char *oerr = NULL;
+    CHECK_INT(mdb_open(dir, &db, &oerr), MDB_OK);
+    CHECK(oerr == NULL);
+    free(oerr);
+    CHECK(!db->oltp->swept);
+    census_ok(db);
+    CHECK_INT(mdb_connect(db, &c), MDB_OK);
+    CHECK_INT(vq_int(c, "SELECT sum(length(s)) FROM big"), 24 * 1048576);
+    CHECK_INT(vq(c, "DROP TABLE big"), MDB_OK);
+    wait_retired(db);
+    CHECK_INT(census_ok(db).tree_pages, 0);
+    mdb_disconnect(c);
+    mdb_close(db);
+    storage_test_rmrf(dir);
+    free(dir);
+}
+
 void suite_vacuum(void)
 {
     smo_failures();
     vacuum_updates();
     vacuum_rewrites();
     vacuum_memory();
+    vacuum_drop();
 }
 
 /* ---- crash during reclamation ------------------------------------------------------------- */

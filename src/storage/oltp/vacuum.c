@@ -57,10 +57,23 @@ OltpVacuum *oltp_vacuum_new(OltpStore *s)
     return v;
 }
 
+static int free_retired(OltpVacuum *v, TxnManager *tm, Err *err);
+
 void oltp_vacuum_free(OltpVacuum *v)
 {
     if (!v) return;
     oltp_vacuum_stop(v->s);
+    /* the store closes: the retired trees that no transaction can reach go now (at a close
+     * after mdb_close, all of them); what stays is counted as lost, so that the next open
+     * sweeps it up */
+    if (v->tm) {
+        Err er = {0};
+        pthread_mutex_lock(&v->work_mu);
+        free_retired(v, v->tm, &er);
+        pthread_mutex_unlock(&v->work_mu);
+        err_clear(&er);
+    }
+    v->s->env.leaked += v->nret;
     free(v->tables);
     free(v->retired);
     pthread_mutex_destroy(&v->mu);
@@ -182,6 +195,60 @@ int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, 
         pthread_mutex_unlock(&v->mu);
     }
     pthread_mutex_unlock(&v->work_mu);
+    return rc;
+}
+
+/* The trees there are: every registered table's, and the retired ones not freed yet. */
+static void live_trees(OltpVacuum *v, PageNo **out, size_t *n)
+{
+    size_t cap = 64;
+    *n = 0;
+    *out = xmalloc(cap * sizeof(PageNo));
+    pthread_mutex_lock(&v->mu);
+    for (size_t i = 0; i < v->n; i++) {
+        for (;;) {
+            int k = oltp_table_trees(v->tables[i].st, *out + *n, (int)(cap - *n));
+            if (*n + (size_t)k <= cap) {
+                *n += (size_t)k;
+                break;
+            }
+            cap = (*n + (size_t)k) * 2;
+            *out = xrealloc(*out, cap * sizeof(PageNo));
+        }
+    }
+    if (*n + v->nret > cap) *out = xrealloc(*out, (*n + v->nret) * sizeof(PageNo));
+    for (size_t i = 0; i < v->nret; i++) (*out)[(*n)++] = v->retired[i].tree;
+    pthread_mutex_unlock(&v->mu);
+}
+
+int oltp_vacuum_census(OltpStore *s, BtCensus *out, Err *err)
+{
+    OltpVacuum *v = s->vac;
+    PageNo *trees;
+    size_t n;
+    live_trees(v, &trees, &n);
+    pthread_mutex_lock(&v->work_mu); /* no pass frees a tree meanwhile */
+    int rc = btenv_census(&s->env, trees, n, false, out, err);
+    pthread_mutex_unlock(&v->work_mu);
+    free(trees);
+    return rc;
+}
+
+int oltp_vacuum_sweep(OltpStore *s, Err *err)
+{
+    if (!s->need_sweep) return MDB_OK_;
+    OltpVacuum *v = s->vac;
+    PageNo *trees;
+    size_t n;
+    live_trees(v, &trees, &n);
+    pthread_mutex_lock(&v->work_mu);
+    int rc = btenv_census(&s->env, trees, n, true, &s->sweep, err);
+    pthread_mutex_unlock(&v->work_mu);
+    free(trees);
+    if (rc == MDB_OK_) {
+        s->need_sweep = false;
+        s->swept = true;
+    }
     return rc;
 }
 
