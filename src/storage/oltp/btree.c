@@ -46,6 +46,7 @@ struct BTree {
     BtEnv *env;
     PageNo meta;
     pthread_rwlock_t lock;
+    _Atomic u64 kept_chain_pages; /* btree_kept_chain_pages */
 };
 
 static inline BtNode *nd(u8 *p) { return (BtNode *)(p + NODE_OFF); }
@@ -870,6 +871,12 @@ BTree *btree_open(BtEnv *e, PageNo meta)
 
 PageNo btree_id(const BTree *t) { return t->meta; }
 
+u64 btree_kept_chain_pages(BTree *t, u64 consumed)
+{
+    if (consumed) t->kept_chain_pages -= MDB_MIN(consumed, (u64)t->kept_chain_pages);
+    return t->kept_chain_pages;
+}
+
 int btree_create(BtEnv *e, BTree **out, Err *err)
 {
     BufFrame *m, *r;
@@ -1304,8 +1311,10 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
         PageNo released = PAGE_NONE, nhead = PAGE_NONE;
         size_t tail;
         if (eq && stored_ref(ov, ovl, &released, &tail) && op == OP_UPDATE && stored_ref(v, (u16)vl, &nhead, &tail) &&
-            nhead == released)
+            nhead == released) {
             released = PAGE_NONE;
+            if (!lc->clr) t->kept_chain_pages += (tail + OVF_PAGE_DATA - 1) / OVF_PAGE_DATA;
+        }
         u8 type;
         if (op == OP_INSERT) {
             type = WAL_BT_INSERT;

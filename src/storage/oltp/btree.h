@@ -114,6 +114,10 @@ int btree_create(BtEnv *e, BTree **out, Err *err);
 /* The handle of the tree whose meta page is `meta` (one handle per tree). */
 BTree *btree_open(BtEnv *e, PageNo meta);
 PageNo btree_id(const BTree *t);
+/* Overflow pages of the values whose update kept their chain (a new prefix: the MVCC stamps
+ * of a version that ended or committed), since the count last went down by `consumed`:
+ * reclamation's hint that dead versions hold chains (vacuum.c). */
+u64 btree_kept_chain_pages(BTree *t, u64 consumed);
 
 /* txn may be NULL for a change outside any transaction (never undone). */
 int btree_insert(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, Err *err);

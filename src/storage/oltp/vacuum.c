@@ -19,6 +19,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* Overflow pages (8 KiB) that versions whose update kept their chain must hold before a
+ * pass is due regardless of their number: a commit stamps both the ended and the new
+ * version, so about 4 MiB of dead tails. */
+#define VAC_CHAIN_PAGES 1024
+
 typedef struct VacEntry {
     TableStore *st;
     Ts last_horizon; /* horizon of its last pass */
@@ -65,8 +70,8 @@ void oltp_vacuum_free(OltpVacuum *v)
     oltp_vacuum_stop(v->s);
     /* the store closes: the retired trees that no transaction can reach go now (at a close
      * after mdb_close, all of them); what stays is counted as lost, so that the next open
-     * sweeps it up */
-    if (v->tm) {
+     * sweeps it up.  In memory nothing outlives the close. */
+    if (v->tm && v->s->dir) {
         Err er = {0};
         pthread_mutex_lock(&v->work_mu);
         free_retired(v, v->tm, &er);
@@ -172,7 +177,12 @@ int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, 
         u64 churn = oltp_table_churn(st);
         i64 live = tableam_live_rows(st);
         u64 threshold = 64 + (live > 0 ? (u64)live / 16 : 0);
-        bool due = force || churn >= threshold || (horizon > e->last_horizon && e->waiting + churn >= threshold);
+        /* or when versions that ended hold overflow chains worth VAC_CHAIN_PAGES pages (a
+         * few updates of big values: the count of versions alone would let them pile up) */
+        BTree *tree = btree_open(&s->env, oltp_table_tree(st));
+        u64 kept = btree_kept_chain_pages(tree, 0);
+        bool due = force || churn >= threshold || (horizon > e->last_horizon && e->waiting + churn >= threshold) ||
+                   (churn > 0 && kept >= VAC_CHAIN_PAGES);
         if (!due) {
             pthread_mutex_unlock(&v->mu);
             continue;
@@ -181,6 +191,7 @@ int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, 
         pthread_mutex_unlock(&v->mu);
         OltpReclaimStats rs;
         rc = oltp_table_reclaim(st, horizon, &rs, err);
+        if (rc == MDB_OK_) btree_kept_chain_pages(tree, kept);
         pthread_mutex_lock(&v->mu);
         v->busy = NULL;
         pthread_cond_broadcast(&v->cv);

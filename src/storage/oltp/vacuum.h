@@ -9,7 +9,8 @@
  * could still read the tree, or hold log records whose undo names it), then reclaims the
  * dead versions of the tables whose churn (versions ended or rolled back since their last
  * pass) reached a threshold, or that wait for versions an old snapshot held back and the
- * horizon has moved since.  The worker thread runs a pass every interval; VACUUM runs one
+ * horizon has moved since, or whose ended versions hold enough overflow pages
+ * (btree_kept_chain_pages: their chains go when the versions do).  The worker thread runs a pass every interval; VACUUM runs one
  * at once for its tables (forced).  Passes are serialised by one mutex per store, so a
  * pass never reads a tree that another pass frees.
  *
