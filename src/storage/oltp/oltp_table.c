@@ -1216,7 +1216,7 @@ static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
         u64 nx = atomic_load(&t->next_row);
         atomic_store(&t->churn_base, nx > (u64)live ? nx - (u64)live : 0);
         /* the old trees (table, and indexes rebuilt or dropped with a column) are retired
-         * when the rewrite commits (oltp_rewrite_release): a rollback switches back to them */
+         * when the rewrite commits (oltp_rewrite_commit): a rollback switches back to them */
         free(old_types);
         pthread_mutex_lock(&t->stats_mu);
         free(t->stats);

@@ -237,8 +237,8 @@ int oltp_vacuum_census(OltpStore *s, BtCensus *out, Err *err)
     OltpVacuum *v = s->vac;
     PageNo *trees;
     size_t n;
-    live_trees(v, &trees, &n);
     pthread_mutex_lock(&v->work_mu); /* no pass frees a tree meanwhile */
+    live_trees(v, &trees, &n);
     int rc = btenv_census(&s->env, trees, n, false, out, err);
     pthread_mutex_unlock(&v->work_mu);
     free(trees);
@@ -251,8 +251,8 @@ int oltp_vacuum_sweep(OltpStore *s, Err *err)
     OltpVacuum *v = s->vac;
     PageNo *trees;
     size_t n;
-    live_trees(v, &trees, &n);
     pthread_mutex_lock(&v->work_mu);
+    live_trees(v, &trees, &n);
     int rc = btenv_census(&s->env, trees, n, true, &s->sweep, err);
     pthread_mutex_unlock(&v->work_mu);
     free(trees);
