@@ -20,6 +20,7 @@
 #include "storage/oltp/overflow.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #define NODE_OFF PAGE_HDR_SIZE
 #define SLOTS_OFF (PAGE_HDR_SIZE + 16)
@@ -45,6 +46,7 @@ struct BTree {
     BtEnv *env;
     PageNo meta;
     pthread_rwlock_t lock;
+    _Atomic u64 kept_chain_pages; /* btree_kept_chain_pages */
 };
 
 static inline BtNode *nd(u8 *p) { return (BtNode *)(p + NODE_OFF); }
@@ -222,7 +224,6 @@ void btenv_destroy(BtEnv *e)
         free(e->active[i]);
     }
     free(e->active);
-    free(e->ovf_free);
     pthread_rwlock_destroy(&e->ckpt_lock);
     pthread_mutex_destroy(&e->mu);
 }
@@ -501,6 +502,9 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
 static void smo_abandon(BtEnv *e, Smo *s)
 {
     for (int i = 0; i < s->n; i++) {
+        /* a page appended to the file for this change (all zeros before) is owned by nobody
+         * now: the next open sweeps it up (the free list's pages go back with the store page) */
+        if (page_hdr(s->orig[i])->type == 0 && s->f[i]->pno != e->fl_page) e->leaked++;
         memcpy(s->f[i]->data, s->orig[i], PAGE_SIZE);
         free(s->orig[i]);
         bufpool_unlatch(s->f[i]);
@@ -624,6 +628,221 @@ u64 btenv_free_count(BtEnv *e)
     return n;
 }
 
+/* Record body of WAL_BT_FREELIST: u32 new head, u32 n, u64 new count, then n × (u32 page,
+ * u32 next).  Redo rebuilds the store page and each listed page whole from the record
+ * (when older), so neither needs a full-page image and a torn one is repaired. */
+#define FREELIST_BATCH 4096
+
+static void store_build(u8 *page, PageNo pno, PageNo head, u64 nfree)
+{
+    memset(page, 0, PAGE_SIZE);
+    page_hdr(page)->pno = pno;
+    page_hdr(page)->type = BT_PAGE_STORE;
+    store_of(page)->magic = BT_STORE_MAGIC;
+    store_of(page)->free_head = head;
+    store_of(page)->nfree = nfree;
+}
+
+static void free_build(u8 *page, PageNo pno, PageNo next)
+{
+    memset(page, 0, PAGE_SIZE);
+    page_hdr(page)->pno = pno;
+    page_hdr(page)->type = BT_PAGE_FREE;
+    wr32(page + PAGE_HDR_SIZE, next);
+}
+
+/* Pins a page that is rewritten whole; the pool may be short of frames for a moment
+ * (other threads' pins), so it is tried for a while before giving up. */
+static int pin_whole(BtEnv *e, PageNo pno, BufFrame **f, Err *err)
+{
+    for (int attempt = 0;; attempt++) {
+        bool damaged;
+        if (bufpool_pin_for_redo(e->bp, pno, f, &damaged, err) == MDB_OK_) return MDB_OK_;
+        if (attempt >= 200) return MDB_FAIL;
+        err_clear(err);
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Logs one WAL_BT_FREELIST record that sets the list to head/nfree after pushing
+ * pages[0..n) (reset: onto an empty list), then applies it.  sp: the store page, pinned
+ * and latched by the caller. */
+static int freelist_log(BtEnv *e, BufFrame *sp, const WalRecHdr *hdr, const PageNo *pages, size_t n, bool reset, Lsn *lsn,
+                        Err *err)
+{
+    BtStorePage *st = store_of(sp->data);
+    PageNo head = reset ? PAGE_NONE : st->free_head;
+    u64 nfree = (reset ? 0 : st->nfree) + n;
+    ByteBuf b = {0};
+    u8 w[16];
+    wr32(w, n ? pages[n - 1] : head);
+    wr32(w + 4, (u32)n);
+    memcpy(w + 8, &nfree, 8);
+    bytebuf_append(&b, w, 16);
+    for (size_t i = 0; i < n; i++) {
+        wr32(w, pages[i]);
+        wr32(w + 4, i ? pages[i - 1] : head);
+        bytebuf_append(&b, w, 8);
+    }
+    WalRecHdr h = {0};
+    if (hdr) h = *hdr;
+    h.type = WAL_BT_FREELIST;
+    Lsn end;
+    int rc = wal_append(e->wal, &h, b.data, b.len, lsn, &end, err);
+    bytebuf_free(&b);
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++) {
+        BufFrame *f;
+        if (pin_whole(e, pages[i], &f, err)) {
+            /* the log has the change but this page in memory does not: the list must not be
+             * used again in this session (its next open replays or sweeps it) */
+            e->fl_page = PAGE_NONE;
+            e->leaked++;
+            return MDB_FAIL;
+        }
+        bufpool_latch(f);
+        free_build(f->data, pages[i], i ? pages[i - 1] : head);
+        bufpool_mark_dirty(f, end);
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+    }
+    store_build(sp->data, sp->pno, n ? pages[n - 1] : head, nfree);
+    bufpool_mark_dirty(sp, end);
+    return MDB_OK_;
+}
+
+static int store_pin(BtEnv *e, BufFrame **sp, Err *err)
+{
+    if (bufpool_pin(e->bp, e->fl_page, sp, err)) return MDB_FAIL;
+    bufpool_latch(*sp);
+    if (page_hdr((*sp)->data)->type != BT_PAGE_STORE || store_of((*sp)->data)->magic != BT_STORE_MAGIC) {
+        bufpool_unlatch(*sp);
+        bufpool_unpin(e->bp, *sp);
+        return err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u is not the store page", e->fl_page);
+    }
+    return MDB_OK_;
+}
+
+int btenv_free_pages(BtEnv *e, const WalRecHdr *hdr, const PageNo *pages, size_t n, Lsn *lsn, Err *err)
+{
+    if (lsn) *lsn = LSN_NONE;
+    if (n == 0) return MDB_OK_;
+    if (e->fl_page == PAGE_NONE) {
+        e->leaked += n; /* an older page file without a free list: the pages stay unused */
+        return MDB_OK_;
+    }
+    BufFrame *sp;
+    if (store_pin(e, &sp, err)) {
+        e->leaked += n;
+        return MDB_FAIL;
+    }
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < n && rc == MDB_OK_; i += FREELIST_BATCH) {
+        Lsn l;
+        rc = freelist_log(e, sp, hdr, pages + i, MDB_MIN(n - i, (size_t)FREELIST_BATCH), false, &l, err);
+        if (rc) e->leaked += n - i;
+        else if (lsn) *lsn = l;
+    }
+    bufpool_unlatch(sp);
+    bufpool_unpin(e->bp, sp);
+    return rc;
+}
+
+int btenv_alloc_pages(BtEnv *e, size_t n, PageNo *out, Err *err)
+{
+    size_t got = 0;
+    if (e->fl_page != PAGE_NONE) {
+        BufFrame *sp;
+        if (store_pin(e, &sp, err)) return MDB_FAIL;
+        BtStorePage *st = store_of(sp->data);
+        PageNo head = st->free_head;
+        u64 nfree = st->nfree;
+        int rc = MDB_OK_;
+        while (got < n && head != PAGE_NONE && rc == MDB_OK_) {
+            BufFrame *f;
+            if ((rc = bufpool_pin(e->bp, head, &f, err))) break;
+            if (page_hdr(f->data)->type != BT_PAGE_FREE)
+                rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u on the free list is not free", head);
+            else {
+                out[got++] = head;
+                head = rd32(f->data + PAGE_HDR_SIZE);
+                nfree--;
+            }
+            bufpool_unpin(e->bp, f);
+        }
+        if (rc == MDB_OK_ && got) {
+            /* the store page alone: the pages taken are rewritten whole by the caller's records */
+            WalRecHdr h = {0};
+            h.type = WAL_BT_FREELIST;
+            u8 w[16];
+            wr32(w, head);
+            wr32(w + 4, 0);
+            memcpy(w + 8, &nfree, 8);
+            Lsn end;
+            if ((rc = wal_append(e->wal, &h, w, 16, NULL, &end, err)) == MDB_OK_) {
+                store_build(sp->data, sp->pno, head, nfree);
+                bufpool_mark_dirty(sp, end);
+            }
+        }
+        bufpool_unlatch(sp);
+        bufpool_unpin(e->bp, sp);
+        if (rc) return rc;
+    }
+    for (; got < n; got++) {
+        /* pinned only to allocate it: nothing refers to it before the caller's record is
+         * logged, and a page never written reads as zeros */
+        BufFrame *f;
+        if (bufpool_new_page(e->bp, &f, err)) {
+            e->leaked += got; /* taken, never used */
+            return MDB_FAIL;
+        }
+        out[got] = f->pno;
+        bufpool_unpin(e->bp, f);
+    }
+    return MDB_OK_;
+}
+
+/* Redo of WAL_BT_FREELIST. */
+static int freelist_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
+{
+    const u8 *p = wal_payload(rec);
+    size_t n = wal_payload_len(rec);
+    Lsn end = rec->lsn + rec->len;
+    if (n < 16 || n != 16 + 8 * (size_t)rd32(p + 4))
+        return err_set(err, SQLSTATE_DATA_CORRUPTED, "cannot replay write-ahead log record at %llu: bad free-list record",
+                       (unsigned long long)rec->lsn);
+    PageNo head = rd32(p);
+    u32 cnt = rd32(p + 4);
+    u64 nfree;
+    memcpy(&nfree, p + 8, 8);
+    for (u32 i = 0; i < cnt; i++) {
+        PageNo pno = rd32(p + 16 + 8 * i), next = rd32(p + 20 + 8 * i);
+        BufFrame *f;
+        bool damaged;
+        if (bufpool_pin_for_redo(e->bp, pno, &f, &damaged, err)) return MDB_FAIL;
+        bufpool_latch(f);
+        if (damaged || page_lsn(f->data) < end) {
+            free_build(f->data, pno, next);
+            bufpool_mark_dirty(f, end);
+        }
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+    }
+    /* the store page is page 0 of every page file that has a free list */
+    BufFrame *f;
+    bool damaged;
+    if (bufpool_pin_for_redo(e->bp, 0, &f, &damaged, err)) return MDB_FAIL;
+    bufpool_latch(f);
+    if (damaged || page_lsn(f->data) < end) {
+        store_build(f->data, 0, head, nfree);
+        bufpool_mark_dirty(f, end);
+    }
+    bufpool_unlatch(f);
+    bufpool_unpin(e->bp, f);
+    return MDB_OK_;
+}
+
 /* ---- trees ------------------------------------------------------------------------ */
 
 static BTree *tree_register(BtEnv *e, PageNo meta)
@@ -651,6 +870,12 @@ BTree *btree_open(BtEnv *e, PageNo meta)
 }
 
 PageNo btree_id(const BTree *t) { return t->meta; }
+
+u64 btree_kept_chain_pages(BTree *t, u64 consumed)
+{
+    if (consumed) t->kept_chain_pages -= MDB_MIN(consumed, (u64)t->kept_chain_pages);
+    return t->kept_chain_pages;
+}
 
 int btree_create(BtEnv *e, BTree **out, Err *err)
 {
@@ -1086,8 +1311,10 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
         PageNo released = PAGE_NONE, nhead = PAGE_NONE;
         size_t tail;
         if (eq && stored_ref(ov, ovl, &released, &tail) && op == OP_UPDATE && stored_ref(v, (u16)vl, &nhead, &tail) &&
-            nhead == released)
+            nhead == released) {
             released = PAGE_NONE;
+            if (!lc->clr) t->kept_chain_pages += (tail + OVF_PAGE_DATA - 1) / OVF_PAGE_DATA;
+        }
         u8 type;
         if (op == OP_INSERT) {
             type = WAL_BT_INSERT;
@@ -1401,6 +1628,7 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
     }
     case WAL_BT_OVF_WRITE:
     case WAL_BT_OVF_FREE: return ovf_redo(e, rec, err);
+    case WAL_BT_FREELIST: return freelist_redo(e, rec, err);
     default: return MDB_OK_;
     }
 }
@@ -1585,11 +1813,45 @@ int btree_check(BTree *t, u64 *nkeys, Err *err)
 
 /* ---- whole trees: statistics and freeing -------------------------------------------------- */
 
-/* Appends the pages of the subtree at pno (internal nodes before their children) to *out. */
-static int collect_pages(BtEnv *e, PageNo pno, int depth, PageNo **out, size_t *n, size_t *cap, u64 *leaves, u64 *entries,
-                         Err *err)
+typedef struct PageList {
+    PageNo *p;
+    size_t n, cap;
+} PageList;
+
+static void plist_add(PageList *l, PageNo p)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->p = xrealloc(l->p, l->cap * sizeof(PageNo));
+    }
+    l->p[l->n++] = p;
+}
+
+/* Appends the pages of the overflow chain at head to *out. */
+static int collect_chain(BtEnv *e, PageNo head, PageList *out, Err *err)
+{
+    size_t n = 0;
+    for (PageNo p = head; p != PAGE_NONE; n++) {
+        if (n > BT_MAX_VALUE / OVF_PAGE_DATA + 1 || p >= bufpool_npages(e->bp))
+            return err_set(err, SQLSTATE_DATA_CORRUPTED, "overflow chain broken at page %u", p);
+        BufFrame *f;
+        if (bufpool_pin(e->bp, p, &f, err)) return MDB_FAIL;
+        bool ok = page_hdr(f->data)->type == BT_PAGE_OVERFLOW;
+        PageNo next = rd32(f->data + PAGE_HDR_SIZE);
+        bufpool_unpin(e->bp, f);
+        if (!ok) return err_set(err, SQLSTATE_DATA_CORRUPTED, "overflow chain broken at page %u: not an overflow page", p);
+        plist_add(out, p);
+        p = next;
+    }
+    return MDB_OK_;
+}
+
+/* Appends the pages of the subtree at pno (internal nodes before their children) to *out,
+ * and with chains != NULL the pages of the overflow chains its leaves reference to *chains. */
+static int collect_pages(BtEnv *e, PageNo pno, int depth, PageList *out, PageList *chains, u64 *leaves, u64 *entries, Err *err)
 {
     if (depth > BT_MAX_DEPTH) return check_fail(err, pno, "too deep");
+    if (pno >= bufpool_npages(e->bp)) return check_fail(err, pno, "beyond the end of the page file");
     BufFrame *f;
     if (bufpool_pin(e->bp, pno, &f, err)) return MDB_FAIL;
     u8 page[PAGE_SIZE];
@@ -1597,19 +1859,23 @@ static int collect_pages(BtEnv *e, PageNo pno, int depth, PageNo **out, size_t *
     bufpool_unpin(e->bp, f);
     u8 type = page_hdr(page)->type;
     if (type != BT_PAGE_LEAF && type != BT_PAGE_INTERNAL) return check_fail(err, pno, "not a B+tree node");
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        *out = xrealloc(*out, *cap * sizeof(PageNo));
-    }
-    (*out)[(*n)++] = pno;
+    plist_add(out, pno);
     const BtNode *nd0 = ndc(page);
     if (type == BT_PAGE_LEAF) {
         (*leaves)++;
         *entries += nd0->nslots;
+        for (int i = 0; chains && i < nd0->nslots; i++) {
+            const u8 *k, *v;
+            u16 kl, vl;
+            PageNo head;
+            size_t tail;
+            cell_at(page, i, &k, &kl, &v, &vl);
+            if (stored_ref(v, vl, &head, &tail) && collect_chain(e, head, chains, err)) return MDB_FAIL;
+        }
         return MDB_OK_;
     }
     for (int i = -1; i < nd0->nslots; i++)
-        if (collect_pages(e, i < 0 ? nd0->leftmost : child_at(page, i), depth + 1, out, n, cap, leaves, entries, err))
+        if (collect_pages(e, i < 0 ? nd0->leftmost : child_at(page, i), depth + 1, out, chains, leaves, entries, err))
             return MDB_FAIL;
     return MDB_OK_;
 }
@@ -1618,13 +1884,13 @@ int btree_stats(BTree *t, u64 *pages, u64 *leaves, u64 *entries, Err *err)
 {
     *pages = *leaves = *entries = 0;
     pthread_rwlock_rdlock(&t->lock);
-    PageNo root = 0, *list = NULL;
-    size_t n = 0, cap = 0;
+    PageNo root = 0;
+    PageList l = {0};
     int rc = read_root(t, &root, err);
-    if (rc == MDB_OK_) rc = collect_pages(t->env, root, 0, &list, &n, &cap, leaves, entries, err);
+    if (rc == MDB_OK_) rc = collect_pages(t->env, root, 0, &l, NULL, leaves, entries, err);
     pthread_rwlock_unlock(&t->lock);
-    free(list);
-    *pages = n + 1; /* and the meta page */
+    free(l.p);
+    *pages = l.n + 1; /* and the meta page */
     return rc;
 }
 
@@ -1632,45 +1898,127 @@ int btree_free_tree(BtEnv *e, PageNo meta, Err *err)
 {
     if (e->fl_page == PAGE_NONE) return MDB_OK_;
     BTree *t = btree_open(e, meta);
-    PageNo root = 0, *list = NULL;
-    size_t n = 0, cap = 0;
+    PageNo root = 0;
+    PageList l = {0};
     u64 leaves = 0, entries = 0;
     pthread_rwlock_wrlock(&t->lock);
     int rc = read_root(t, &root, err);
-    if (rc == MDB_OK_) rc = collect_pages(e, root, 0, &list, &n, &cap, &leaves, &entries, err);
-    if (rc == MDB_OK_) {
-        if (n == cap) list = xrealloc(list, (cap + 1) * sizeof(PageNo));
-        list[n++] = meta; /* last: until it goes, the tree can still be walked */
-    }
-    /* in batches of pages per logged change; a crash between two batches leaves the rest
-     * allocated (unreachable, never reused) */
-    for (size_t i = 0; rc == MDB_OK_ && i < n;) {
+    /* the chains go into the same list: they are freed with the nodes */
+    if (rc == MDB_OK_) rc = collect_pages(e, root, 0, &l, &l, &leaves, &entries, err);
+    if (rc == MDB_OK_) plist_add(&l, meta); /* last: until it goes, the tree can still be walked */
+    /* in batches, each a logged change; a crash between two leaves the rest to the sweep
+     * at the next open (nothing names them any more) */
+    for (size_t i = 0; rc == MDB_OK_ && i < l.n; i += FREELIST_BATCH) {
+        size_t k = MDB_MIN(l.n - i, (size_t)FREELIST_BATCH);
         pthread_rwlock_rdlock(&e->ckpt_lock);
-        Smo s = {.n = 0};
-        if (!smo_store(e, &s, err)) {
-            smo_abandon(e, &s);
-            pthread_rwlock_unlock(&e->ckpt_lock);
-            rc = MDB_FAIL;
-            break;
+        rc = btenv_free_pages(e, NULL, l.p + i, k, NULL, err);
+        pthread_rwlock_unlock(&e->ckpt_lock);
+        if (rc) e->leaked += l.n - i - k; /* btenv_free_pages counted its own */
+    }
+    if (rc && l.n == 0) e->leaked++; /* the tree could not even be read: its pages stay where they are */
+    pthread_rwlock_unlock(&t->lock);
+    free(l.p);
+    return rc;
+}
+
+/* ---- page ownership ------------------------------------------------------------------------ */
+
+static int census_mark(u8 *own, PageNo np, PageNo p, u8 who, Err *err)
+{
+    if (p >= np) return err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u is beyond the end of the page file", p);
+    if (own[p]) return err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u has two owners", p);
+    own[p] = who;
+    return MDB_OK_;
+}
+
+enum { OWN_NONE, OWN_STORE, OWN_TREE, OWN_OVF, OWN_FREE };
+
+int btenv_census(BtEnv *e, const PageNo *trees, size_t ntrees, bool fix, BtCensus *out, Err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (e->fl_page == PAGE_NONE) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "the page file has no free list");
+    PageNo np = bufpool_npages(e->bp);
+    out->pages = np;
+    u8 *own = xcalloc(np ? np : 1, 1);
+    int rc = census_mark(own, np, e->fl_page, OWN_STORE, err);
+    PageList nodes = {0}, chains = {0};
+    for (size_t i = 0; rc == MDB_OK_ && i < ntrees; i++) {
+        BTree *t = btree_open(e, trees[i]);
+        PageNo root = 0;
+        u64 leaves = 0, entries = 0;
+        nodes.n = chains.n = 0;
+        pthread_rwlock_rdlock(&t->lock);
+        rc = read_root(t, &root, err);
+        if (rc == MDB_OK_) rc = collect_pages(e, root, 0, &nodes, &chains, &leaves, &entries, err);
+        pthread_rwlock_unlock(&t->lock);
+        if (rc == MDB_OK_) rc = census_mark(own, np, trees[i], OWN_TREE, err);
+        for (size_t k = 0; rc == MDB_OK_ && k < nodes.n; k++) rc = census_mark(own, np, nodes.p[k], OWN_TREE, err);
+        for (size_t k = 0; rc == MDB_OK_ && k < chains.n; k++) rc = census_mark(own, np, chains.p[k], OWN_OVF, err);
+        out->tree_pages += 1 + nodes.n;
+        out->ovf_pages += chains.n;
+    }
+    free(nodes.p);
+    free(chains.p);
+    /* the free list: with fix, a broken one (a page on it that is not free or that a tree
+     * owns, a cycle, a wrong count) is rebuilt from every page nobody owns */
+    bool rebuild = false;
+    if (rc == MDB_OK_) {
+        BufFrame *sp;
+        if ((rc = store_pin(e, &sp, err)) == MDB_OK_) {
+            PageNo p = store_of(sp->data)->free_head;
+            u64 want = store_of(sp->data)->nfree;
+            while (p != PAGE_NONE && rc == MDB_OK_) {
+                if (p >= np || own[p]) {
+                    rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "free list broken at page %u (%s)", p,
+                                 p >= np ? "beyond the end" : own[p] == OWN_FREE ? "a cycle" : "the page has another owner");
+                    break;
+                }
+                BufFrame *f;
+                if ((rc = bufpool_pin(e->bp, p, &f, err))) break;
+                if (page_hdr(f->data)->type != BT_PAGE_FREE)
+                    rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u on the free list is not free", p);
+                PageNo next = rd32(f->data + PAGE_HDR_SIZE);
+                bufpool_unpin(e->bp, f);
+                if (rc) break;
+                own[p] = OWN_FREE;
+                out->free_pages++;
+                p = next;
+            }
+            if (rc == MDB_OK_ && out->free_pages != want)
+                rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "free list holds %llu pages, the store page counts %llu",
+                             (unsigned long long)out->free_pages, (unsigned long long)want);
+            bufpool_unlatch(sp);
+            bufpool_unpin(e->bp, sp);
+            if (rc && fix && !strcmp(err->sqlstate, SQLSTATE_DATA_CORRUPTED)) {
+                err_clear(err);
+                rc = MDB_OK_;
+                rebuild = true;
+                for (PageNo q = 0; q < np; q++)
+                    if (own[q] == OWN_FREE) own[q] = OWN_NONE;
+                out->free_pages = 0;
+            }
         }
-        size_t end = MDB_MIN(n, i + 48);
-        BufFrame *fr[48];
-        int nf = 0;
-        for (size_t j = i; j < end && rc == MDB_OK_; j++) {
-            if ((rc = bufpool_pin(e->bp, list[j], &fr[nf], err))) break;
-            smo_touch(&s, fr[nf++]);
-        }
-        if (rc) {
-            smo_abandon(e, &s);
-        } else {
-            for (int j = 0; j < nf; j++) page_free(e, &s, fr[j]);
-            rc = smo_finish(e, meta, &s, err);
+    }
+    PageList orphans = {0};
+    for (PageNo q = 0; rc == MDB_OK_ && q < np; q++)
+        if (own[q] == OWN_NONE) plist_add(&orphans, q);
+    out->orphans = orphans.n;
+    if (rc == MDB_OK_ && fix && (orphans.n || rebuild)) {
+        pthread_rwlock_rdlock(&e->ckpt_lock);
+        BufFrame *sp;
+        if ((rc = store_pin(e, &sp, err)) == MDB_OK_) {
+            for (size_t i = 0; rc == MDB_OK_ && (i < orphans.n || (i == 0 && rebuild)); i += FREELIST_BATCH) {
+                Lsn l;
+                rc = freelist_log(e, sp, NULL, orphans.p + i, MDB_MIN(orphans.n - i, (size_t)FREELIST_BATCH), rebuild && i == 0, &l, err);
+                if (rc == MDB_OK_) out->freed += MDB_MIN(orphans.n - i, (size_t)FREELIST_BATCH);
+            }
+            bufpool_unlatch(sp);
+            bufpool_unpin(e->bp, sp);
         }
         pthread_rwlock_unlock(&e->ckpt_lock);
-        i = end;
     }
-    pthread_rwlock_unlock(&t->lock);
-    free(list);
+    free(orphans.p);
+    free(own);
     return rc;
 }
 

@@ -56,6 +56,7 @@ typedef struct OltpTable {
     i64 *stats_at;                    /* live rows when each column's statistics were taken */
     _Atomic int nidx;
     _Atomic u64 churn_base;           /* reclamation trigger: versions not live when last reclaimed (vacuum.c) */
+    bool trees_retired;               /* oltp_table_retire ran (under mu) */
 } OltpTable;
 
 static const TableAM OLTP_AM;
@@ -1183,11 +1184,14 @@ static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
         if (!rc) rc = wal_flush(t->s->wal, wal_insert_lsn(t->s->wal), err);
     }
     if (rc) {
+        /* the trees built so far are nobody's: to the free list */
+        if (nt) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(nt));
         t->tree = old_tree;
         t->types = old_types;
         t->ncols = old_ncols;
         for (int j = 0; j < nidx; j++) {
             OltpIndex *ix = t->idx[j];
+            if (ix->tree != saved[j].tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(ix->tree));
             if (ix->cols != saved[j].cols) free(ix->cols);
             if (ix->kc != saved[j].kc) free(ix->kc);
             ix->tree = saved[j].tree;
@@ -1211,11 +1215,8 @@ static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
         atomic_store(&t->live, live);
         u64 nx = atomic_load(&t->next_row);
         atomic_store(&t->churn_base, nx > (u64)live ? nx - (u64)live : 0);
-        /* the old trees (table, and indexes rebuilt or dropped with a column) go to the free
-         * list once every transaction that began before this rewrite has ended (vacuum.c) */
-        oltp_vacuum_retire_tree(t->s, t->tm, btree_id(old_tree));
-        for (int j = 0; j < nidx; j++)
-            if (!saved[j].dropped) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(saved[j].tree));
+        /* the old trees (table, and indexes rebuilt or dropped with a column) are retired
+         * when the rewrite commits (oltp_rewrite_commit): a rollback switches back to them */
         free(old_types);
         pthread_mutex_lock(&t->stats_mu);
         free(t->stats);
@@ -1369,6 +1370,11 @@ void oltp_rewrite_restore(OltpRewriteSave *sv)
     OltpTable *t = sv->t;
     pthread_rwlock_rdlock(&t->tm->commit_lock);
     pthread_mutex_lock(&t->mu);
+    /* the rewrite's trees are nobody's now (the transaction's rows in them were undone
+     * before this runs): freed once older transactions ended */
+    if (t->tree != sv->tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->tree));
+    for (int j = 0; j < sv->nidx; j++)
+        if (t->idx[j]->tree != sv->ix[j].tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->idx[j]->tree));
     t->tree = sv->tree;
     free(t->types);
     t->types = sv->types;
@@ -1403,12 +1409,63 @@ void oltp_rewrite_restore(OltpRewriteSave *sv)
     oltp_rewrite_release(sv);
 }
 
-void oltp_rewrite_release(OltpRewriteSave *sv)
+static void oltp_rewrite_forget(OltpRewriteSave *sv)
 {
-    if (!sv) return;
     free(sv->types);
     free(sv->ix);
     free(sv);
+}
+
+void oltp_rewrite_release(OltpRewriteSave *sv)
+{
+    if (!sv) return;
+    oltp_rewrite_forget(sv);
+}
+
+void oltp_rewrite_commit(OltpRewriteSave *sv)
+{
+    if (!sv) return;
+    /* the trees from before the rewrite (the table's, and every index's that was live then:
+     * rebuilt, or dropped with a column) go to the free list once every transaction that
+     * began before has ended (vacuum.c) */
+    OltpTable *t = sv->t;
+    if (sv->tree != t->tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(sv->tree));
+    for (int j = 0; j < sv->nidx; j++)
+        if (!sv->ix[j].dropped) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(sv->ix[j].tree));
+    oltp_rewrite_forget(sv);
+}
+
+void oltp_table_retire(TableStore *st)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (!t) return;
+    oltp_vacuum_unregister(t->s, st); /* no reclamation pass reads the trees from here on */
+    pthread_mutex_lock(&t->mu);
+    if (!t->trees_retired) {
+        t->trees_retired = true;
+        oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->tree));
+        for (int j = 0; j < atomic_load(&t->nidx); j++)
+            if (!atomic_exchange(&t->idx[j]->dropped, true)) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->idx[j]->tree));
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+int oltp_table_trees(TableStore *st, u32 *out, int cap)
+{
+    OltpTable *t = (OltpTable *)st;
+    int n = 0;
+    pthread_mutex_lock(&t->mu);
+    if (!t->trees_retired) {
+        if (n < cap) out[n] = btree_id(t->tree);
+        n++;
+        for (int j = 0; j < atomic_load(&t->nidx); j++)
+            if (!atomic_load(&t->idx[j]->dropped)) {
+                if (n < cap) out[n] = btree_id(t->idx[j]->tree);
+                n++;
+            }
+    }
+    pthread_mutex_unlock(&t->mu);
+    return n;
 }
 
 u32 oltp_unique_tree(TableStore *st, const int *cols, int ncols, int nth)
