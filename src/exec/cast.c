@@ -542,7 +542,14 @@ static size_t format_value(const Value *v, const TimeZone *tz, char *buf, size_t
     case TYPE_INT64: n = scalar_format_int64(v->u.i, tmp); break;
     case TYPE_FLOAT32: n = scalar_format_float4((float)v->u.f, 1, tmp); break;
     case TYPE_FLOAT64: n = scalar_format_float8(v->u.f, 1, tmp); break;
-    case TYPE_NUMERIC: n = numeric_to_text(v->u.num, tmp, sizeof tmp); break;
+    case TYPE_NUMERIC: {
+        /* big values print up to ~147,000 characters */
+        char *t = numeric_to_text_dyn(v->u.num, tmp, sizeof tmp, &n);
+        if (t == tmp) break;
+        n = put_out(t, n, buf, cap, a, out_ptr);
+        free(t);
+        return n;
+    }
     case TYPE_TEXT:
     case TYPE_LIST:
         /* long strings are borrowed; inline ones would point into *v */

@@ -438,7 +438,7 @@ static bool decode_numeric(const uint8_t *p, size_t len, char **out, size_t *out
     if (sign == 0xD000) { *out = xstrdup("Infinity"); *out_len = 8; return true; }
     if (sign == 0xF000) { *out = xstrdup("-Infinity"); *out_len = 9; return true; }
     if (sign != 0 && sign != 0x4000) return false;
-    if (weight > 10000 || weight < -10000 || dscale > 16383) return false;
+    if (weight > 32767 || weight < -32768 || dscale > 16383) return false;
     size_t cap = (size_t)(abs(weight) + nd + 4) * 4 + (size_t)dscale + 8;
     char *s = xmalloc(cap), *o = s;
     if (sign == 0x4000) *o++ = '-';
