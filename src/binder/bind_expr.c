@@ -278,6 +278,7 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
         /* other OID alias types, as numbers (catalog queries of psql and drivers cast to them) */
         {"regtype", TYPE_INT64, 0}, {"regnamespace", TYPE_INT64, 0}, {"regproc", TYPE_INT64, 0},
         {"regprocedure", TYPE_INT64, 0}, {"regrole", TYPE_INT64, 0}, {"regoper", TYPE_INT64, 0},
+        {"bit", TYPE_BIT, BIT_FIXED}, {"varbit", TYPE_BIT, BIT_VARYING}, {"bit varying", TYPE_BIT, BIT_VARYING},
     };
     size_t i;
     for (i = 0; i < MDB_ARRAY_LEN(MAP); i++)
@@ -303,6 +304,14 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
                                    "NUMERIC scale %d must be between %d and %d", m2, -1000, 1000);
             t.mod1 = m1;
             t.mod2 = m2;
+        }
+    } else if (t.id == TYPE_BIT) {
+        /* PG: bit is bit(1); bit varying without a length has none */
+        if (tn->n_typmods >= 1) {
+            if (m1 < 1) return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE, "length for type %s must be at least 1", t.text_kind == BIT_VARYING ? "varbit" : "bit");
+            t.mod1 = m1;
+        } else if (t.text_kind == BIT_FIXED) {
+            t.mod1 = 1;
         }
     } else if (t.id == TYPE_TEXT && t.text_kind != TEXT_PLAIN) {
         if (tn->n_typmods >= 1) {
@@ -476,13 +485,23 @@ static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
     case PG_QUERY__A__CONST__VAL_BOOLVAL:
         *out = expr_const(b->arena, value_bool(c->boolval->boolval), loc);
         return MDB_OK_;
+    case PG_QUERY__A__CONST__VAL_BSVAL: {
+        /* B'1010' / X'1F': the grammar gives "b1010" / "x1F"; a bit string of its own length */
+        const char *s = c->bsval->bsval;
+        FuncCtx fc = {.err = b->err, .arena = b->arena};
+        LType bt = ltype(TYPE_BIT);
+        if (value_from_text(&fc, s, strlen(s), bt, &v, b->arena)) {
+            err_position(b->err, loc);
+            return MDB_FAIL;
+        }
+        *out = expr_const(b->arena, v, loc);
+        return MDB_OK_;
+    }
     case PG_QUERY__A__CONST__VAL_SVAL:
         v = value_text(b->arena, c->sval->sval, strlen(c->sval->sval));
         v.type.text_kind = TEXT_UNKNOWN;
         *out = expr_const(b->arena, v, loc);
         return MDB_OK_;
-    case PG_QUERY__A__CONST__VAL_BSVAL:
-        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "bit strings are not supported");
     default:
         *out = expr_const(b->arena, value_null(), loc);
         return MDB_OK_;

@@ -106,7 +106,8 @@ int keyenc_append(ByteBuf *out, const Value *v, const KeyCol *c, Err *err)
             break;
         }
         case TYPE_TEXT:
-        case TYPE_BYTEA: put_bytes(out, (const u8 *)str_data(&v->u.s), v->u.s.len); break;
+        case TYPE_BYTEA:
+        case TYPE_BIT: put_bytes(out, (const u8 *)str_data(&v->u.s), v->u.s.len); break;
         case TYPE_UUID: bytebuf_append(out, v->u.raw, 16); break;
         default: {
             char buf[64];
