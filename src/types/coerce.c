@@ -82,7 +82,7 @@ bool coerce_explicit_ok(LType from, LType to)
     if (from.id == TYPE_BOOL && to.id == TYPE_INT32) return true;
     if (from.id == TYPE_INT32 && to.id == TYPE_BOOL) return true;
     /* PG: bit <-> integer and bigint */
-    if (from.id == TYPE_BIT && (to.id == TYPE_INT32 || to.id == TYPE_INT64)) return true;
-    if ((from.id == TYPE_INT32 || from.id == TYPE_INT64) && to.id == TYPE_BIT) return true;
+    if (from.id == TYPE_BIT && from.text_kind == BIT_FIXED && (to.id == TYPE_INT32 || to.id == TYPE_INT64)) return true;
+    if ((from.id == TYPE_INT32 || from.id == TYPE_INT64) && to.id == TYPE_BIT && to.text_kind == BIT_FIXED) return true;
     return false;
 }
