@@ -173,7 +173,14 @@ static void nsum_init(AggCtx *c, void *s) { memset(s, 0, sizeof(NumSum)); }
 static int nsum_spill_value(Err *e, NumSum *st, Numeric v)
 {
     Numeric r = v;
-    if (st->has_big && numeric_add(ld_i128(&st->big), v, &r, e)) return MDB_FAIL;
+    if (st->has_big) {
+        Numeric old = ld_i128(&st->big);
+        if (numeric_add(old, v, &r, e)) return MDB_FAIL;
+        numeric_release(old); /* the previous running sum: made here, seen by nobody else */
+    } else if (numeric_is_big(v)) {
+        /* keep a copy of our own (v belongs to the input), so that it can be released later */
+        if (numeric_add(v, numeric_make(0, 0), &r, e)) return MDB_FAIL;
+    }
     st_i128(&st->big, r);
     st->has_big = 1;
     return MDB_OK_;
@@ -184,7 +191,9 @@ static int nsum_spill(Err *e, NumSum *st, i128 coef, int scale)
 {
     Numeric v;
     if (numeric_from_i128(coef, scale, &v, e)) return MDB_FAIL;
-    return nsum_spill_value(e, st, v);
+    int rc = nsum_spill_value(e, st, v);
+    if (ld_i128(&st->big) != v) numeric_release(v);
+    return rc;
 }
 
 /* Adds coef × 10^-scale into st; what overflows 128 bits moves to st->big. */

@@ -342,8 +342,8 @@ static int width_bucket_f64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, 
     return MDB_OK_;
 }
 
-/* factorial(n) as PG's numeric_fac; results beyond the Numeric format's 35
- * digits (n > 32) fail with 22003 where PG would keep going. */
+/* factorial(n) as PG's numeric_fac: exact, up to PG's limit (131072 digits,
+ * n = 32177; 22003 beyond). */
 static int factorial_i64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     Numeric *R = (Numeric *)out->data;
@@ -352,8 +352,15 @@ static int factorial_i64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vec
         i64 n = LARG(0, i);
         if (n < 0) return err_set(ctx->err, "22003", "factorial of a negative number is undefined");
         Numeric r = numeric_from_int64(1);
-        for (i64 k = 2; k <= n; k++)
-            if (numeric_mul(r, numeric_from_int64(k), &r, ctx->err)) return MDB_FAIL;
+        for (i64 k = 2; k <= n; k++) {
+            Numeric r2;
+            if (numeric_mul(r, numeric_from_int64(k), &r2, ctx->err)) {
+                numeric_release(r);
+                return MDB_FAIL;
+            }
+            numeric_release(r); /* an intermediate nobody else saw */
+            r = r2;
+        }
         R[i] = r;
     }
     return MDB_OK_;

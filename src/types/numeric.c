@@ -431,6 +431,11 @@ char *numeric_to_text_dyn(Numeric v, char *buf, size_t cap, size_t *len)
 
 int numeric_scale_any(Numeric v) { return numeric_is_big(v) ? nbig_scale(v) : numeric_scale(v); }
 
+void numeric_release(Numeric v)
+{
+    if (numeric_is_big(v)) nbig_release(v);
+}
+
 /* ---------------------------------------------------------------------------
  * Conversions
  * ------------------------------------------------------------------------- */
@@ -1254,20 +1259,39 @@ int numeric_power(Numeric a, Numeric b, Numeric *out, Err *err)
             i128 k = n < 0 ? -n : n;
             Err local = {0};
             int rc = MDB_OK_;
+            /* intermediates are released as soon as they are replaced (a is the caller's) */
             while (k > 0 && !rc) {
-                if (k & 1) rc = numeric_mul(result, base, &result, &local);
+                if (k & 1) {
+                    Numeric r2;
+                    rc = numeric_mul(result, base, &r2, &local);
+                    if (!rc) {
+                        numeric_release(result);
+                        result = r2;
+                    }
+                }
                 k >>= 1;
-                if (k > 0 && !rc) rc = numeric_mul(base, base, &base, &local);
+                if (k > 0 && !rc) {
+                    Numeric b2;
+                    rc = numeric_mul(base, base, &b2, &local);
+                    if (!rc) {
+                        if (base != a) numeric_release(base);
+                        base = b2;
+                    }
+                }
             }
+            if (base != a) numeric_release(base);
             if (rc) {
+                numeric_release(result);
                 bool underflow = n < 0 && !strcmp(local.sqlstate, SQLSTATE_NUMERIC_OUT_OF_RANGE);
                 if (!underflow) err_set(err, local.sqlstate, "%s", local.message);
                 err_clear(&local);
                 /* 1 / (a number too large to hold) rounds to zero at rscale */
                 return underflow ? numeric_round(numeric_make(0, 0), rscale, out, err) : MDB_FAIL;
             }
-            if (n < 0) return numeric_div_scale(numeric_make(1, 0), result, rscale, out, err);
-            return numeric_round(result, rscale, out, err);
+            int rc2 = n < 0 ? numeric_div_scale(numeric_make(1, 0), result, rscale, out, err)
+                            : numeric_round(result, rscale, out, err);
+            if (rc2 || *out != result) numeric_release(result);
+            return rc2;
         }
     }
     long double la = to_long_double(a), lb = to_long_double(b);

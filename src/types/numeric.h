@@ -183,6 +183,10 @@ size_t numeric_to_text(Numeric v, char *buf, size_t cap);
 char *numeric_to_text_dyn(Numeric v, char *buf, size_t cap, size_t *len);
 /* The scale of any finite value, big ones included. */
 int numeric_scale_any(Numeric v);
+/* Frees the record of a big value that the caller made and that never left
+ * it (an intermediate result of a loop); no-op for other values.  Using the
+ * value afterwards reads it as 0. */
+void numeric_release(Numeric v);
 
 Numeric numeric_from_int64(i64 x);
 /* coef × 10^-scale exactly (scale 0..35, any 128-bit coef): the big form

@@ -11,10 +11,13 @@
  * be copied freely.  Ids are validated on every access because comparison
  * kernels also run over the junk slots of NULL rows.
  *
- * Records are interned — one per distinct (sign, scale, digits) — so equal
- * trimmed values are bytewise equal (grouping keys compare bytes).  They are
- * never freed: the memory held is that of the distinct big values a process
- * has made (see src/types/README.md).
+ * Trimmed values (numeric_trim_scale, which grouping and hash keys use) are
+ * interned — one shared record per distinct (sign, scale, digits) — so equal
+ * values are bytewise equal there.  Other results get a record of their own.
+ * A record lives as long as the process, except one that its maker releases
+ * (numeric_release) because the value never left it: the intermediate
+ * results of loops such as factorial, power and sums.  See
+ * src/types/README.md.
  *
  * The arithmetic is schoolbook: the limbs of a working value (BD) are
  * malloc'ed, results are rounded once, and the limits and result scales are
@@ -42,7 +45,8 @@ typedef struct NumBig {
     u64 hash; /* of (sign, scale, limbs): the intern table's key */
     i32 sign; /* -1, 0, 1 */
     i32 scale;
-    u32 n;    /* limbs, the top one non-zero (0 for zero) */
+    u32 n;       /* limbs, the top one non-zero (0 for zero) */
+    u32 interned; /* in the intern table: shared, never released */
     u32 d[];
 } NumBig;
 
@@ -98,12 +102,13 @@ static void itab_put(u64 id, u64 hash)
     }
 }
 
-/* The id of the record for this content, made when new; false when out of memory or ids. */
-static bool big_intern(int sign, int scale, const u32 *d, u32 n, u64 *id_out)
+/* A new record for this content, or with `intern` the one record every interned copy of it shares;
+ * false when out of memory or ids. */
+static bool big_new(int sign, int scale, const u32 *d, u32 n, bool intern, u64 *id_out)
 {
     u64 h = content_hash(sign, scale, d, n);
     pthread_mutex_lock(&big_lock);
-    if (itab_cap) {
+    if (intern && itab_cap) {
         u64 m = itab_cap - 1;
         for (u64 i = h & m; itab[i]; i = (i + 1) & m) {
             u64 id = itab[i] - 1;
@@ -117,7 +122,7 @@ static bool big_intern(int sign, int scale, const u32 *d, u32 n, u64 *id_out)
     }
     u64 id = atomic_load_explicit(&big_count, memory_order_relaxed);
     if ((id >> CHUNK_BITS) >= MAX_CHUNKS) goto fail;
-    if ((itab_used + 1) * 2 > itab_cap) {
+    if (intern && (itab_used + 1) * 2 > itab_cap) {
         u64 ncap = itab_cap ? itab_cap * 2 : 1024;
         u64 *nt = calloc(ncap, sizeof *nt);
         if (!nt) goto fail;
@@ -142,10 +147,13 @@ static bool big_intern(int sign, int scale, const u32 *d, u32 n, u64 *id_out)
     b->sign = sign;
     b->scale = scale;
     b->n = n;
+    b->interned = intern;
     if (n) memcpy(b->d, d, (size_t)n * 4);
     chunks[id >> CHUNK_BITS][id & (CHUNK_SIZE - 1)] = b;
-    itab_put(id, h);
-    itab_used++;
+    if (intern) {
+        itab_put(id, h);
+        itab_used++;
+    }
     atomic_store_explicit(&big_count, id + 1, memory_order_release);
     pthread_mutex_unlock(&big_lock);
     *id_out = id;
@@ -520,8 +528,8 @@ static void bd_set_scale(BD *x, int s, int mode)
     x->scale = s;
 }
 
-/* Stores x: a small value when it fits, else an interned record; 22003 beyond PG's limits. */
-static int bd_store(BD *x, Numeric *out, Err *err)
+/* Stores x: a small value when it fits, else a record (interned: the shared one); 22003 beyond PG's limits. */
+static int bd_store_as(BD *x, bool intern, Numeric *out, Err *err)
 {
     bd_norm(x);
     int nd = bd_digits(x);
@@ -535,9 +543,22 @@ static int bd_store(BD *x, Numeric *out, Err *err)
         return MDB_OK_;
     }
     u64 id;
-    if (!big_intern(x->sign, x->scale, x->d, x->n, &id)) return err_set(err, SQLSTATE_OUT_OF_MEMORY, "out of memory");
+    if (!big_new(x->sign, x->scale, x->d, x->n, intern, &id)) return err_set(err, SQLSTATE_OUT_OF_MEMORY, "out of memory");
     *out = (Numeric)(((u128)id << 8) | NUMERIC_TAG_BIG);
     return MDB_OK_;
+}
+
+static int bd_store(BD *x, Numeric *out, Err *err) { return bd_store_as(x, false, out, err); }
+
+void nbig_release(Numeric v)
+{
+    const NumBig *b = big_get(v);
+    if (!b || b->interned) return;
+    u64 id = (u64)((u128)v >> 8);
+    pthread_mutex_lock(&big_lock);
+    chunks[id >> CHUNK_BITS][id & (CHUNK_SIZE - 1)] = NULL;
+    pthread_mutex_unlock(&big_lock);
+    free((void *)b);
 }
 
 static int bd_store_free(BD *x, Numeric *out, Err *err)
@@ -942,7 +963,7 @@ Numeric nbig_trim(Numeric a)
     bd_load(&x, a);
     bd_trim(&x);
     Numeric r = a;
-    if (bd_store(&x, &r, NULL)) r = a;
+    if (bd_store_as(&x, true, &r, NULL)) r = a; /* interned: equal trimmed values are bytewise equal */
     bd_free(&x);
     return r;
 }

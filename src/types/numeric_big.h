@@ -9,8 +9,8 @@
  * computes the exact result with PostgreSQL 15's result scale and limits
  * (131072 digits before the point, 16383 after), and returns a small value
  * whenever the result fits one, so each value has one form per (digits,
- * scale).  Big values are interned: one record per distinct (sign, scale,
- * digits), so that trimmed values compare bytewise equal.
+ * scale).  Trimmed big values are interned: one record per distinct (sign,
+ * scale, digits), so that they compare bytewise equal.
  */
 #ifndef MDB_NUMERIC_BIG_H
 #define MDB_NUMERIC_BIG_H
@@ -45,6 +45,7 @@ Numeric nbig_trim(Numeric a);
 int nbig_round(Numeric a, int s, int mode, Numeric *out, Err *err);
 int nbig_typmod(Numeric a, int precision, int scale, Numeric *out, Err *err);
 int nbig_sqrt(Numeric a, Numeric *out, Err *err);
+void nbig_release(Numeric v);
 /* Decimal exponent of the leading digit (0 for zero) and the scale. */
 int nbig_lead_exp(Numeric a);
 int nbig_scale(Numeric a);
