@@ -1,21 +1,23 @@
 /*
- * src/types/numeric.h — NUMERIC values as 128-bit scaled integers.
+ * src/types/numeric.h — NUMERIC values: 128-bit scaled integers, with an
+ * arbitrary-precision form for the values that do not fit.
  *
- * A Numeric packs a signed coefficient (upper 120 bits) and a per-value
- * display scale (low 8 bits): value = coef × 10^-scale.  The coefficient has at
- * most NUMERIC_MAX_PRECISION (35) decimal digits and the scale is
- * 0..NUMERIC_MAX_SCALE (35).  Results whose exact form would need more digits
- * are rounded (half away from zero) to fit, reducing the scale; when even the
- * integer part does not fit the function fails with 22003 "value overflows
- * numeric format".  Arithmetic follows PostgreSQL 15's numeric rules for the
- * result scale (add/sub: max of scales, mul: sum, div: select_div_scale) and
- * its error messages.  NaN, Infinity and -Infinity (PostgreSQL 15) are tagged
- * values: coefficient 0 and a scale byte beyond NUMERIC_MAX_SCALE
- * (NUMERIC_TAG_*); numeric_is_special tells them apart.  They order as PG's:
- * -Infinity < every number < Infinity < NaN, and NaN equals NaN.
+ * A small Numeric packs a signed coefficient (upper 120 bits) and a per-value
+ * display scale (low 8 bits): value = coef × 10^-scale, at most
+ * NUMERIC_MAX_PRECISION (35) digits and a scale of 0..NUMERIC_MAX_SCALE (35).
+ * A value beyond that is "big" (NUMERIC_TAG_BIG in the scale byte, an id into
+ * numeric_big.c's registry above it), up to PostgreSQL 15's limits: 131072
+ * digits before the point, 16383 after (22003 "value overflows numeric
+ * format" beyond).  Results are exact with PG 15's result scales (add/sub:
+ * max of scales, mul: sum, div: select_div_scale) and returned small whenever
+ * they fit.  NaN, Infinity and -Infinity (PostgreSQL 15) are tagged values:
+ * coefficient 0 and a scale byte NUMERIC_TAG_NAN..NINF (numeric_is_special).
+ * They order as PG's: -Infinity < every number < Infinity < NaN, and NaN
+ * equals NaN.
  *
- * All functions are pure and allocation-free; fallible ones return MDB_OK_ or
- * MDB_FAIL with the error recorded in `err`.  See src/types/README.md.
+ * Fallible functions return MDB_OK_ or MDB_FAIL with the error recorded in
+ * `err`.  Small-value paths are pure and allocation-free; big values are
+ * malloc'ed records (see src/types/README.md for their lifetime).
  *
  * INTERFACE
  *   numeric_make, numeric_coef, numeric_scale, numeric_is_zero
