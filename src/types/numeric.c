@@ -837,12 +837,12 @@ int numeric_cmp(Numeric a, Numeric b)
         /* big values compare by value; a special value against a big one by class */
         if ((sa == NUMERIC_TAG_BIG || sa <= NUMERIC_MAX_SCALE) && (sb == NUMERIC_TAG_BIG || sb <= NUMERIC_MAX_SCALE))
             return nbig_cmp(a, b);
+        /* a real special value has coefficient 0 and one of the three tags; anything else is junk */
+        bool ja = sa > NUMERIC_MAX_SCALE && sa != NUMERIC_TAG_BIG && (ca != 0 || sa < NUMERIC_TAG_NAN);
+        bool jb = sb > NUMERIC_MAX_SCALE && sb != NUMERIC_TAG_BIG && (cb != 0 || sb < NUMERIC_TAG_NAN);
+        if (ja || jb) return 0;
         if (sa == NUMERIC_TAG_BIG) return 1 < special_rank(b) ? -1 : 1;
         if (sb == NUMERIC_TAG_BIG) return special_rank(a) < 1 ? -1 : 1;
-        /* a real special value has coefficient 0 and one of the three tags; anything else is junk */
-        bool ja = sa > NUMERIC_MAX_SCALE && (ca != 0 || sa < NUMERIC_TAG_NAN);
-        bool jb = sb > NUMERIC_MAX_SCALE && (cb != 0 || sb < NUMERIC_TAG_NAN);
-        if (ja || jb) return 0;
         int ra = special_rank(a), rb = special_rank(b);
         return ra < rb ? -1 : ra > rb;
     }

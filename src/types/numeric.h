@@ -63,7 +63,9 @@ static inline int numeric_scale(Numeric v) { return (int)(v & 0xFF); }
 #define NUMERIC_NAN ((Numeric)NUMERIC_TAG_NAN)
 #define NUMERIC_PINF ((Numeric)NUMERIC_TAG_PINF)
 #define NUMERIC_NINF ((Numeric)NUMERIC_TAG_NINF)
-static inline bool numeric_is_special(Numeric v) { return (u8)v >= NUMERIC_TAG_NAN; }
+/* Any scale byte above 35 but the big tag: the three special values, and the junk a NULL row's slot may
+ * hold (read by kernels that run over every row), which then takes the special paths and no table index. */
+static inline bool numeric_is_special(Numeric v) { return (u8)v > NUMERIC_MAX_SCALE && (u8)v != NUMERIC_TAG_BIG; }
 /* A value beyond the 128-bit form (more than 35 digits or a scale above 35):
  * numeric_coef/numeric_scale do not apply to it; use the functions below. */
 static inline bool numeric_is_big(Numeric v) { return (u8)v == NUMERIC_TAG_BIG; }
