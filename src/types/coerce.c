@@ -50,6 +50,7 @@ bool coerce_common(LType a, bool au, LType b, bool bu, LType *out)
         *out = a;
         if (a.id == TYPE_NUMERIC && !ltype_eq(a, b)) *out = ltype(TYPE_NUMERIC);
         if (a.id == TYPE_TEXT && !ltype_eq(a, b)) *out = ltype(TYPE_TEXT);
+        if (a.id == TYPE_BIT && !ltype_eq(a, b)) out->mod1 = -1; /* PG: bit(1) UNION varbit(3) is bit, any length */
         return true;
     }
     if (coerce_cost(a, b, false) >= 0) { *out = b; if (b.id == TYPE_NUMERIC) *out = ltype(TYPE_NUMERIC); return true; }
