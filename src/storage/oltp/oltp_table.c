@@ -14,6 +14,7 @@
 #include "storage/colstats.h"
 #include "storage/oltp/oltp_table.h"
 #include "storage/oltp/vacuum.h"
+#include "types/numeric.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -97,6 +98,45 @@ int oltp_check_types(const LType *types, int ncols, Err *err)
 
 /* Encodes row i of `rows` (columns `types[0..ncols)`, table order) with the given stamps
  * into out. */
+/* A numeric beyond 128 bits (numeric_is_big: an id into this process's registry) is stored as 16 bytes — its
+ * hash under the big tag, so equal values have equal bytes for the statistics — then a u32 length and its text. */
+static void num_encode_big(ByteBuf *out, Numeric x)
+{
+    char sb[64];
+    size_t n;
+    char *txt = numeric_to_text_dyn(x, sb, sizeof sb, &n);
+    u128 h = ((u128)numeric_hash(x) << 8) | NUMERIC_TAG_BIG;
+    u32 len = (u32)n;
+    bytebuf_append(out, &h, 16);
+    bytebuf_append(out, &len, 4);
+    bytebuf_append(out, txt, n);
+    if (txt != sb) free(txt);
+}
+
+static size_t num_stored_len(const u8 *p)
+{
+    if (p[0] != NUMERIC_TAG_BIG) return 16;
+    u32 len;
+    memcpy(&len, p + 16, 4);
+    return 20 + (size_t)len;
+}
+
+/* The value of a stored numeric (the text of a big one is parsed back into this process's registry). */
+static Numeric num_decode(const u8 *p)
+{
+    Numeric x;
+    if (p[0] != NUMERIC_TAG_BIG) {
+        memcpy(&x, p, 16);
+        return x;
+    }
+    u32 len;
+    memcpy(&len, p + 16, 4);
+    Err e = {0};
+    if (numeric_from_text((const char *)p + 20, len, &x, &e)) x = NUMERIC_NAN; /* written by num_encode_big: cannot fail */
+    err_clear(&e);
+    return x;
+}
+
 static void row_encode_as(int ncols, const LType *types, const DataChunk *rows, idx_t i, Ts begin, Ts end, ByteBuf *out)
 {
     out->len = 0;
@@ -121,6 +161,8 @@ static void row_encode_as(int ncols, const LType *types, const DataChunk *rows, 
             u32 len = s->len;
             bytebuf_append(out, &len, 4);
             bytebuf_append(out, str_data(s), len);
+        } else if (types[c].id == TYPE_NUMERIC && numeric_is_big(((const Numeric *)v->data)[k])) {
+            num_encode_big(out, ((const Numeric *)v->data)[k]);
         } else {
             size_t w = type_width(types[c]);
             bytebuf_append(out, v->data + (size_t)k * w, w);
@@ -149,6 +191,8 @@ static void row_offsets(const OltpTable *t, const u8 *val, size_t vlen, const u8
             u32 len;
             memcpy(&len, p, 4);
             p += 4 + len;
+        } else if (t->types[c].id == TYPE_NUMERIC) {
+            p += num_stored_len(p);
         } else {
             p += type_width(t->types[c]);
         }
@@ -177,6 +221,8 @@ static void row_decode(const OltpTable *t, u64 row, const u8 *val, size_t vlen, 
             u32 len;
             memcpy(&len, p, 4);
             ((Str *)ov->data)[i] = str_copy(ov->heap ? ov->heap : out->arena, (const char *)p + 4, len);
+        } else if (ov->type.id == TYPE_NUMERIC) {
+            ((Numeric *)ov->data)[i] = num_decode(p);
         } else {
             size_t w = type_width(ov->type);
             memcpy(ov->data + i * w, p, w);
@@ -211,6 +257,10 @@ static Value payload_value(const OltpTable *t, int c, const u8 *p)
         memcpy(&len, p, 4);
         s = str_make((const char *)p + 4, len);
         v.data = (u8 *)&s;
+    } else if (v.type.id == TYPE_NUMERIC) {
+        Numeric x = num_decode(p);
+        memcpy(buf, &x, 16);
+        v.data = buf;
     } else {
         size_t w = type_width(v.type);
         memcpy(buf, p, w <= sizeof buf ? w : sizeof buf);
