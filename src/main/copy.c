@@ -208,7 +208,20 @@ typedef struct Loader {
     LType *types;         /* column types of the file columns */
     DataChunk typed;
     i64 rows;
+    const char *mapping;  /* the input file when mapped (NULL otherwise) */
+    size_t map_dropped;   /* bytes from its start already handed back (madvise) */
 } Loader;
+
+/* A mapped input file's pages before `upto` (rows already written) are handed back in
+ * 32 MiB steps, so that a large COPY does not keep the whole file resident. */
+static void map_release(Loader *L, const char *upto)
+{
+    if (!L->mapping) return;
+    size_t at = (size_t)(upto - L->mapping) & ~(size_t)0xFFFFF;
+    if (at < L->map_dropped + ((size_t)32 << 20)) return;
+    madvise((void *)(L->mapping + L->map_dropped), at - L->map_dropped, MADV_DONTNEED);
+    L->map_dropped = at;
+}
 
 static int copy_context(Loader *L, i64 line, int col, const char *val, size_t len)
 {
@@ -478,7 +491,10 @@ static int load(Loader *L, const char *buf, size_t size)
             }
         }
         L->text.count++;
-        if (L->text.count == VECTOR_SIZE && flush(L)) return MDB_FAIL;
+        if (L->text.count == VECTOR_SIZE) {
+            if (flush(L)) return MDB_FAIL;
+            map_release(L, p);
+        }
     }
     return flush(L);
 }
@@ -580,6 +596,7 @@ static int copy_from_buffer(MdbConn *c, Binder *b, Loader *Lp, TableDef *t, Txn 
     for (int i = 0; i < t->ncols; i++) L.map[i] = -1;
     for (int k = 0; k < L.ncols; k++) L.map[L.cols[k]] = k;
     L.w = dml_writer_open(c, b, t, txn);
+    if (mapped) L.mapping = buf;
     int rc = L.w ? load(&L, buf, size) : MDB_FAIL;
     if (L.w) dml_writer_close(L.w);
     arena_destroy(L.arena);

@@ -465,6 +465,64 @@ static bool smo_has(const Smo *s, const BufFrame *f)
     return false;
 }
 
+/* A page of a structure change that an earlier record after the redo point already
+ * logged whole (so a torn write of it is repaired before this record is replayed), and
+ * whose change is small (a leaf's right link, a separator added to a parent), is logged
+ * as the byte runs that changed instead of an image: u32 page, u16 SMO_DELTA, u16 runs,
+ * then per run u16 offset, u16 length, the bytes.  Appends the entry to b and returns
+ * true, or false (nothing appended) when an image is due. */
+#define SMO_DELTA 0xFFFFu
+static bool delta_append(ByteBuf *b, const u8 *orig, const u8 *page, Lsn redo)
+{
+    u8 type = ((const PageHdr *)page)->type;
+    if (page_lsn(orig) <= redo || ((const PageHdr *)orig)->type != type || (type != BT_PAGE_LEAF && type != BT_PAGE_INTERNAL))
+        return false;
+    size_t start = b->len, budget = PAGE_SIZE / 4, used = 8;
+    u8 head[8];
+    wr32(head, ((const PageHdr *)page)->pno);
+    wr16(head + 4, SMO_DELTA);
+    wr16(head + 6, 0);
+    bytebuf_append(b, head, 8);
+    u16 runs = 0;
+    /* The free space between slots and cells (the hole) is not the same on a page rebuilt by
+     * redo (images leave it out, redo fills zeros) as in the pool: bytes in the new page's
+     * hole never matter, and bytes that were in the old one count as changed. */
+    size_t oh_lo = SLOTS_OFF + 2u * ndc(orig)->nslots, oh_hi = ndc(orig)->cell_lo;
+    size_t nh_lo = SLOTS_OFF + 2u * ndc(page)->nslots, nh_hi = ndc(page)->cell_lo;
+#define DELTA_DIFF(x) (!((x) >= nh_lo && (x) < nh_hi) && (((x) >= oh_lo && (x) < oh_hi) || orig[x] != page[x]))
+    /* from the type byte on: checksum, page number and LSN are the pool's */
+    for (size_t i = 16; i < PAGE_SIZE;) {
+        if (!DELTA_DIFF(i)) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1, same = 0;
+        while (j < PAGE_SIZE && same < 8) {
+            same = DELTA_DIFF(j) ? 0 : same + 1;
+            j++;
+        }
+        size_t len = j - i - same;
+        used += 4 + len;
+        if (used > budget) {
+            b->len = start;
+            return false;
+        }
+        u8 rh[4];
+        wr16(rh, (u16)i);
+        wr16(rh + 2, (u16)len);
+        bytebuf_append(b, rh, 4);
+        bytebuf_append(b, page + i, len);
+        runs++;
+        i = j;
+    }
+#undef DELTA_DIFF
+    wr16(b->data + start + 6, runs);
+    return true;
+}
+
+/* Replays a delta entry at *p (see delta_append); advances *p. */
+static int redo_delta(BtEnv *e, const WalRecHdr *rec, const u8 **p, size_t *n, Lsn end, Err *err);
+
 /* Logs the after-images of every touched page as one record, marks them
  * dirty, unlatches and unpins them. */
 static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
@@ -474,9 +532,10 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
     wr32(head, tree);
     wr32(head + 4, (u32)s->n);
     bytebuf_append(&b, head, 8);
+    Lsn redo = wal_redo_lsn(e->wal);
     for (int i = 0; i < s->n; i++) {
         page_hdr(s->f[i]->data)->pno = s->f[i]->pno;
-        image_append(&b, s->f[i]->pno, s->f[i]->data);
+        if (!delta_append(&b, s->orig[i], s->f[i]->data, redo)) image_append(&b, s->f[i]->pno, s->f[i]->data);
     }
     WalRecHdr h = {0};
     h.type = WAL_BT_SMO;
@@ -758,14 +817,16 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
         cell_at(p, i, &k, &kl, &v, &vl);
         node_insert_at(r->data, i - from, k, kl, v, vl);
     }
-    u8 tmp[PAGE_SIZE];
-    memcpy(tmp, p, PAGE_SIZE);
-    nd(p)->nslots = 0;
-    nd(p)->cell_lo = PAGE_SIZE;
-    nd(p)->garbage = 0;
-    for (int i = 0; i < m; i++) {
-        cell_at(tmp, i, &k, &kl, &v, &vl);
-        node_insert_at(p, i, k, kl, v, vl);
+    if (m < cnt) { /* the left part is rebuilt (an append split moved nothing: its cells stay) */
+        u8 tmp[PAGE_SIZE];
+        memcpy(tmp, p, PAGE_SIZE);
+        nd(p)->nslots = 0;
+        nd(p)->cell_lo = PAGE_SIZE;
+        nd(p)->garbage = 0;
+        for (int i = 0; i < m; i++) {
+            cell_at(tmp, i, &k, &kl, &v, &vl);
+            node_insert_at(p, i, k, kl, v, vl);
+        }
     }
     if (leaf) {
         nd(r->data)->right = nd(p)->right;
@@ -1598,6 +1659,39 @@ static int redo_corrupt(Err *err, const WalRecHdr *rec, const char *what)
                    (unsigned long long)rec->lsn, what);
 }
 
+static int redo_delta(BtEnv *e, const WalRecHdr *rec, const u8 **p, size_t *n, Lsn end, Err *err)
+{
+    PageNo pno = rd32(*p);
+    size_t runs = rd16(*p + 6);
+    const u8 *q = *p + 8;
+    size_t left = *n - 8;
+    /* parse first: a malformed entry changes nothing */
+    const u8 *r = q;
+    size_t rl = left;
+    for (size_t i = 0; i < runs; i++) {
+        if (rl < 4 || rd16(r) + (size_t)rd16(r + 2) > PAGE_SIZE || rd16(r) < 16 || rl < 4u + rd16(r + 2))
+            return redo_corrupt(err, rec, "bad page delta");
+        rl -= 4u + rd16(r + 2);
+        r += 4u + rd16(r + 2);
+    }
+    BufFrame *f;
+    bool damaged;
+    if (redo_pin(e, pno, false, &f, &damaged, err)) return MDB_FAIL;
+    bufpool_latch(f);
+    if (page_lsn(f->data) < end) {
+        for (size_t i = 0; i < runs; i++) {
+            memcpy(f->data + rd16(q), q + 4, rd16(q + 2));
+            q += 4u + rd16(q + 2);
+        }
+        bufpool_mark_dirty(f, end);
+    }
+    bufpool_unlatch(f);
+    bufpool_unpin(e->bp, f);
+    *p = r;
+    *n = rl;
+    return MDB_OK_;
+}
+
 int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
 {
     const u8 *p = wal_payload(rec);
@@ -1616,6 +1710,10 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         u8 page[PAGE_SIZE];
         for (u32 i = 0; i < cnt; i++) {
             PageNo pno;
+            if (rec->type == WAL_BT_SMO && n >= 8 && rd16(p + 4) == SMO_DELTA) {
+                if (redo_delta(e, rec, &p, &n, end, err)) return MDB_FAIL;
+                continue;
+            }
             if (!image_read(&p, &n, &pno, page)) return redo_corrupt(err, rec, "bad page image");
             if (redo_image(e, pno, page, end, err)) return MDB_FAIL;
         }

@@ -1888,7 +1888,9 @@ u64 oltp_table_churn(TableStore *st)
     OltpTable *t = (OltpTable *)st;
     i64 live = atomic_load(&t->live);
     u64 next = atomic_load(&t->next_row);
-    u64 nonlive = live > 0 && (u64)live < next ? next - (u64)live : next;
+    /* every row id handed out is live, dead, or was never used (rolled back); all live: 0
+     * (a table being loaded is no candidate: a pass would only read it) */
+    u64 nonlive = live >= 0 && (u64)live <= next ? next - (u64)live : next;
     u64 base = atomic_load(&t->churn_base);
     return nonlive > base ? nonlive - base : 0;
 }
