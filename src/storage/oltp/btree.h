@@ -18,7 +18,9 @@
  * Logging: a leaf change logs one physiological record (page number + key,
  * value and, for undo, the old value); a split logs one record with the
  * after-images of every page it touched (leaf, new sibling, parents, new
- * root, meta), so a structure change is atomic in the log and is never
+ * root, meta; a page already imaged since the redo point whose change is
+ * small goes in as the byte runs that changed), so a structure change is
+ * atomic in the log and is never
  * undone.  The first change of a page after the latest checkpoint's redo
  * point logs a full-page image first, which lets recovery rebuild a page that
  * a crash tore.  Rollback (and recovery's undo of transactions without a
