@@ -466,6 +466,69 @@ static bool smo_has(const Smo *s, const BufFrame *f)
     return false;
 }
 
+/* A page of a structure change that an earlier record after the redo point already
+ * logged whole (so a torn write of it is repaired before this record is replayed), and
+ * whose change is small (a leaf's right link, a separator added to a parent), is logged
+ * as the byte runs that changed instead of an image: u32 page, u16 SMO_DELTA, u16 runs,
+ * then per run u16 offset, u16 length, the bytes.  Appends the entry to b and returns
+ * true, or false (nothing appended) when an image is due. */
+#define SMO_DELTA 0xFFFFu
+static bool delta_append(ByteBuf *b, const u8 *orig, const u8 *page, Lsn redo)
+{
+    u8 type = ((const PageHdr *)page)->type;
+    if (page_lsn(orig) <= redo || ((const PageHdr *)orig)->type != type || (type != BT_PAGE_LEAF && type != BT_PAGE_INTERNAL))
+        return false;
+    size_t start = b->len, budget = PAGE_SIZE / 4, used = 8;
+    u8 head[8];
+    wr32(head, ((const PageHdr *)page)->pno);
+    wr16(head + 4, SMO_DELTA);
+    wr16(head + 6, 0);
+    bytebuf_append(b, head, 8);
+    u16 runs = 0;
+    /* The free space between slots and cells (the hole) is not the same on a page rebuilt by
+     * redo (images leave it out, redo fills zeros) as in the pool: bytes in the new page's
+     * hole never matter, and bytes that were in the old one count as changed. */
+    size_t oh_lo = SLOTS_OFF + 2u * ndc(orig)->nslots, oh_hi = ndc(orig)->cell_lo;
+    size_t nh_lo = SLOTS_OFF + 2u * ndc(page)->nslots, nh_hi = ndc(page)->cell_lo;
+    /* compared a word (8 bytes) at a time, from the type byte on (checksum, page number and
+     * LSN are the pool's): a word wholly in the new hole never differs, one that touches the
+     * old hole always does */
+#define DELTA_DIFF(w)                                                                                      \
+    (!((w) * 8 >= nh_lo && (w) * 8 + 8 <= nh_hi) &&                                                       \
+     (((w) * 8 + 8 > oh_lo && (w) * 8 < oh_hi) || memcmp(orig + (w) * 8, page + (w) * 8, 8) != 0))
+    const size_t nw = PAGE_SIZE / 8;
+    for (size_t w = 2; w < nw;) {
+        if (!DELTA_DIFF(w)) {
+            w++;
+            continue;
+        }
+        size_t j = w + 1, same = 0;
+        while (j < nw && same < 2) {
+            same = DELTA_DIFF(j) ? 0 : same + 1;
+            j++;
+        }
+        size_t i = w * 8, len = (j - w - same) * 8;
+        used += 4 + len;
+        if (used > budget) {
+            b->len = start;
+            return false;
+        }
+        u8 rh[4];
+        wr16(rh, (u16)i);
+        wr16(rh + 2, (u16)len);
+        bytebuf_append(b, rh, 4);
+        bytebuf_append(b, page + i, len);
+        runs++;
+        w = j;
+    }
+#undef DELTA_DIFF
+    wr16(b->data + start + 6, runs);
+    return true;
+}
+
+/* Replays a delta entry at *p (see delta_append); advances *p. */
+static int redo_delta(BtEnv *e, const WalRecHdr *rec, const u8 **p, size_t *n, Lsn end, Err *err);
+
 /* Logs the after-images of every touched page as one record, marks them
  * dirty, unlatches and unpins them. */
 static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
@@ -475,9 +538,10 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
     wr32(head, tree);
     wr32(head + 4, (u32)s->n);
     bytebuf_append(&b, head, 8);
+    Lsn redo = wal_redo_lsn(e->wal);
     for (int i = 0; i < s->n; i++) {
         page_hdr(s->f[i]->data)->pno = s->f[i]->pno;
-        image_append(&b, s->f[i]->pno, s->f[i]->data);
+        if (!delta_append(&b, s->orig[i], s->f[i]->data, redo)) image_append(&b, s->f[i]->pno, s->f[i]->data);
     }
     WalRecHdr h = {0};
     h.type = WAL_BT_SMO;
@@ -943,7 +1007,8 @@ static int descend(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, B
 
 /* Splits the node in frame f (touched by s) into f and a new right sibling;
  * the separator goes to *sep, the sibling's page to *right. */
-static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **right, Err *err)
+static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **right, const u8 *ak, size_t akl,
+                      Err *err)
 {
     u8 *p = f->data;
     BtNode *n = nd(p);
@@ -956,14 +1021,23 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
     size_t total = 0, acc = 0;
     for (int i = 0; i < cnt; i++) total += cell_size(p, i) + 2;
     int m = 0;
-    while (m < cnt && acc < total / 2) acc += cell_size(p, m++) + 2;
-    if (m < 1) m = 1;
-    if (m > cnt - 1) m = cnt - 1;
     const u8 *k, *v;
     u16 kl, vl;
-    cell_at(p, m, &k, &kl, &v, &vl);
     sep->len = 0;
-    bytebuf_append(sep, k, kl);
+    if (ak && leaf) {
+        /* an append at the right edge (ak past every key here): the new right leaf starts
+         * empty with ak as its separator, this one stays full */
+        m = cnt;
+        bytebuf_append(sep, ak, akl);
+    } else {
+        if (ak) m = cnt - 1; /* an internal node on the right edge: only the last child moves */
+        else
+            while (m < cnt && acc < total / 2) acc += cell_size(p, m++) + 2;
+        if (m < 1) m = 1;
+        if (m > cnt - 1) m = cnt - 1;
+        cell_at(p, m, &k, &kl, &v, &vl);
+        bytebuf_append(sep, k, kl);
+    }
     int from = m;
     if (!leaf) {
         nd(r->data)->leftmost = rd32(v);
@@ -973,14 +1047,16 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
         cell_at(p, i, &k, &kl, &v, &vl);
         node_insert_at(r->data, i - from, k, kl, v, vl);
     }
-    u8 tmp[PAGE_SIZE];
-    memcpy(tmp, p, PAGE_SIZE);
-    nd(p)->nslots = 0;
-    nd(p)->cell_lo = PAGE_SIZE;
-    nd(p)->garbage = 0;
-    for (int i = 0; i < m; i++) {
-        cell_at(tmp, i, &k, &kl, &v, &vl);
-        node_insert_at(p, i, k, kl, v, vl);
+    if (m < cnt) { /* the left part is rebuilt (an append split moved nothing: its cells stay) */
+        u8 tmp[PAGE_SIZE];
+        memcpy(tmp, p, PAGE_SIZE);
+        nd(p)->nslots = 0;
+        nd(p)->cell_lo = PAGE_SIZE;
+        nd(p)->garbage = 0;
+        for (int i = 0; i < m; i++) {
+            cell_at(tmp, i, &k, &kl, &v, &vl);
+            node_insert_at(p, i, k, kl, v, vl);
+        }
     }
     if (leaf) {
         nd(r->data)->right = nd(p)->right;
@@ -991,8 +1067,9 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
 }
 
 /* Splits the leaf that key k belongs to, and its parents as needed, as one
- * logged structure change. */
-static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
+ * logged structure change.  append: k goes past the last key of the rightmost
+ * leaf (batch inserts in ascending order), so the split moves nothing right. */
+static int split_for(BTree *t, const u8 *k, size_t kl, bool append, Err *err)
 {
     BtEnv *e = t->env;
     PageNo path[BT_MAX_DEPTH];
@@ -1003,7 +1080,8 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
     smo_touch(&s, cur);
     ByteBuf sep = {0}, sep2 = {0};
     BufFrame *right;
-    int rc = split_node(t, &s, cur, &sep, &right, err);
+    const u8 *ak = append ? k : NULL;
+    int rc = split_node(t, &s, cur, &sep, &right, ak, kl, err);
     for (int lvl = depth - 1; rc == MDB_OK_; lvl--) {
         u8 child[4];
         wr32(child, right->pno);
@@ -1026,7 +1104,7 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
         if (node_insert_at(par->data, node_upper_bound(par->data, sep.data, sep.len), sep.data, sep.len, child, 4))
             break;
         BufFrame *pr;
-        if ((rc = split_node(t, &s, par, &sep2, &pr, err))) break;
+        if ((rc = split_node(t, &s, par, &sep2, &pr, ak, kl, err))) break; /* on the right edge too when ak is set */
         BufFrame *target = keyenc_cmp(sep.data, sep.len, sep2.data, sep2.len) < 0 ? par : pr;
         node_insert_at(target->data, node_upper_bound(target->data, sep.data, sep.len), sep.data, sep.len, child, 4);
         ByteBuf x = sep;
@@ -1304,7 +1382,7 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
                 rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "B+tree split did not make room");
                 break;
             }
-            if ((rc = split_for(t, k, kl, err))) break;
+            if ((rc = split_for(t, k, kl, false, err))) break;
             continue;
         }
         /* the chain the old value refers to, unless the new one keeps it */
@@ -1321,7 +1399,10 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
             body_kv(&body, t->meta, f->pno, k, kl, v, vl);
         } else if (op == OP_DELETE) {
             type = WAL_BT_DELETE;
-            body_kv(&body, t->meta, f->pno, k, kl, ov, ovl);
+            /* a compensation record is never undone: it needs no old value (the undo of a
+             * large load deletes every row it inserted) */
+            if (lc->clr) body_kv(&body, t->meta, f->pno, k, kl, (const u8 *)"", 0);
+            else body_kv(&body, t->meta, f->pno, k, kl, ov, ovl);
         } else {
             type = WAL_BT_UPDATE;
             body.len = 0;
@@ -1407,6 +1488,254 @@ int btree_get(BTree *t, const u8 *key, size_t klen, ByteBuf *val, bool *found, E
             *found = rc == MDB_OK_;
         }
         bufpool_unpin(t->env->bp, f);
+    }
+    pthread_rwlock_unlock(&t->lock);
+    return rc;
+}
+
+/* ---- bulk paths: commit stamping and sorted batch inserts ------------------------------ */
+
+int btree_stamp_range(BTree *t, BtTxn *txn, const u8 *lo, size_t lolen, const u8 *hi, size_t hilen, size_t off,
+                      u64 from, u64 to, u64 *changed, Err *err)
+{
+    BtEnv *e = t->env;
+    LogCtx lc = logctx_of(txn);
+    ByteBuf seek = {0}, body = {0};
+    bytebuf_append(&seek, lo, lolen);
+    bool excl = false, done = false;
+    u16 slots[PAGE_SIZE / 4];
+    int rc = MDB_OK_;
+    if (changed) *changed = 0;
+    /* one leaf per round under the locks, so that readers and checkpoints get in between */
+    while (!done && rc == MDB_OK_) {
+        pthread_rwlock_rdlock(&e->ckpt_lock);
+        pthread_rwlock_wrlock(&t->lock);
+        PageNo path[BT_MAX_DEPTH];
+        int depth;
+        BufFrame *f;
+        rc = descend(t, seek.data, seek.len, path, &depth, &f, err);
+        bool eq;
+        int pos = rc ? 0 : node_lower_bound(f->data, seek.data, seek.len, &eq);
+        if (!rc && eq && excl) pos++;
+        while (rc == MDB_OK_) {
+            int n = nd(f->data)->nslots, ns = 0, pos0 = pos;
+            for (; pos < n; pos++) {
+                const u8 *k, *v;
+                u16 kl, vl;
+                cell_at(f->data, pos, &k, &kl, &v, &vl);
+                if (keyenc_cmp(k, kl, hi, hilen) > 0) {
+                    done = true;
+                    break;
+                }
+                if (vlen_of(vl) >= off + 8 && memcmp(v + off, &from, 8) == 0) slots[ns++] = (u16)pos;
+            }
+            if (ns) {
+                body.len = 0;
+                u8 head[20];
+                wr32(head, t->meta);
+                wr32(head + 4, f->pno);
+                wr16(head + 8, (u16)off);
+                wr16(head + 10, (u16)ns);
+                memcpy(head + 12, &to, 8);
+                bytebuf_append(&body, head, 20);
+                bytebuf_append(&body, slots, 2u * (size_t)ns);
+                bufpool_latch(f);
+                Lsn end;
+                rc = log_leaf_change(e, &lc, WAL_BT_STAMP, f, body.data, body.len, &end, err);
+                if (rc == MDB_OK_) {
+                    for (int i = 0; i < ns; i++) {
+                        const u8 *k, *v;
+                        u16 kl, vl;
+                        cell_at(f->data, slots[i], &k, &kl, &v, &vl);
+                        memcpy((u8 *)v + off, &to, 8);
+                    }
+                    bufpool_mark_dirty(f, end);
+                    if (changed) *changed += (u64)ns;
+                }
+                bufpool_unlatch(f);
+            }
+            PageNo next = nd(f->data)->right;
+            if (!done && next == PAGE_NONE) done = true;
+            if (done || rc || pos0 < n) {
+                if (!done && !rc) { /* the next round re-seeks after this leaf's last key */
+                    const u8 *k, *v;
+                    u16 kl, vl;
+                    cell_at(f->data, n - 1, &k, &kl, &v, &vl);
+                    seek.len = 0;
+                    bytebuf_append(&seek, k, kl);
+                    excl = true;
+                }
+                bufpool_unpin(e->bp, f);
+                break;
+            }
+            /* nothing (left) in this leaf: on to its right sibling under the same locks */
+            bufpool_unpin(e->bp, f);
+            rc = bufpool_pin(e->bp, next, &f, err);
+            pos = 0;
+        }
+        pthread_rwlock_unlock(&t->lock);
+        pthread_rwlock_unlock(&e->ckpt_lock);
+    }
+    bytebuf_free(&seek);
+    bytebuf_free(&body);
+    return rc;
+}
+
+/* Like descend, and ub and has_ub: the smallest separator above the leaf's key range (the
+ * keys of the leaf are below it); none on the right edge. */
+static int descend_bounded(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, BufFrame **leaf, ByteBuf *ub,
+                           bool *has_ub, Err *err)
+{
+    PageNo pno = 0;
+    *has_ub = false;
+    if (read_root(t, &pno, err)) return MDB_FAIL;
+    *depth = 0;
+    for (;;) {
+        BufFrame *f;
+        if (bufpool_pin(t->env->bp, pno, &f, err)) return MDB_FAIL;
+        u8 type = page_hdr(f->data)->type;
+        if (type == BT_PAGE_LEAF) {
+            *leaf = f;
+            return MDB_OK_;
+        }
+        if (type != BT_PAGE_INTERNAL || *depth >= BT_MAX_DEPTH) {
+            bufpool_unpin(t->env->bp, f);
+            return err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree page %u has an unexpected type %u", pno, type);
+        }
+        path[(*depth)++] = pno;
+        int i = node_upper_bound(f->data, k, kl);
+        if (i < nd(f->data)->nslots) { /* deeper levels give tighter bounds */
+            const u8 *sk, *sv;
+            u16 skl, svl;
+            cell_at(f->data, i, &sk, &skl, &sv, &svl);
+            ub->len = 0;
+            bytebuf_append(ub, sk, skl);
+            *has_ub = true;
+        }
+        PageNo next = i == 0 ? nd(f->data)->leftmost : child_at(f->data, i - 1);
+        bufpool_unpin(t->env->bp, f);
+        pno = next;
+    }
+}
+
+int btree_insert_sorted(BTree *t, BtTxn *txn, size_t n, const u8 *const *keys, const u16 *klens,
+                        const u8 *const *vals, const u16 *vlens, Err *err)
+{
+    BtEnv *e = t->env;
+    LogCtx lc = logctx_of(txn);
+    for (size_t i = 0; i < n; i++) {
+        if (check_cell(klens[i], vlens[i], err)) return MDB_FAIL;
+        if (i && keyenc_cmp(keys[i - 1], klens[i - 1], keys[i], klens[i]) >= 0)
+            return err_set(err, SQLSTATE_INTERNAL_ERROR, "batch insert keys are not ascending");
+    }
+    ByteBuf ub = {0}, body = {0};
+    int rc = MDB_OK_, attempts = 0;
+    pthread_rwlock_rdlock(&e->ckpt_lock);
+    pthread_rwlock_wrlock(&t->lock);
+    for (size_t i = 0; i < n && rc == MDB_OK_;) {
+        PageNo path[BT_MAX_DEPTH];
+        int depth;
+        BufFrame *f = NULL;
+        bool has_ub, eq;
+        if ((rc = descend_bounded(t, keys[i], klens[i], path, &depth, &f, &ub, &has_ub, err))) break;
+        u8 *p = f->data;
+        int pos = node_lower_bound(p, keys[i], klens[i], &eq);
+        bool dup = false;
+        /* the entries that belong to this leaf and fit */
+        size_t j = i, room = node_free(p);
+        while (j < n) {
+            if (has_ub && keyenc_cmp(keys[j], klens[j], ub.data, ub.len) >= 0) break;
+            size_t need = 4u + klens[j] + vlens[j] + 2;
+            if (need > room) break;
+            bool there = eq;
+            if (j > i) node_lower_bound(p, keys[j], klens[j], &there);
+            if (there) {
+                dup = true;
+                break;
+            }
+            room -= need;
+            j++;
+        }
+        if (j == i && !dup) {
+            /* the first entry does not fit: split (packed when appending at the right edge) */
+            bool append = pos == nd(p)->nslots && nd(p)->right == PAGE_NONE;
+            bufpool_unpin(e->bp, f);
+            if (++attempts > 4) {
+                rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "B+tree split did not make room");
+                break;
+            }
+            rc = split_for(t, keys[i], klens[i], append, err);
+            continue;
+        }
+        attempts = 0;
+        if (j > i) {
+            body.len = 0;
+            u8 head[10];
+            wr32(head, t->meta);
+            wr32(head + 4, f->pno);
+            wr16(head + 8, (u16)(j - i));
+            bytebuf_append(&body, head, 10);
+            for (size_t x = i; x < j; x++) {
+                u8 kv[4];
+                wr16(kv, klens[x]);
+                wr16(kv + 2, vlens[x]);
+                bytebuf_append(&body, kv, 4);
+                bytebuf_append(&body, keys[x], klens[x]);
+                bytebuf_append(&body, vals[x], vlens[x]);
+            }
+            bufpool_latch(f);
+            Lsn end;
+            rc = log_leaf_change(e, &lc, WAL_BT_INSERT_MULTI, f, body.data, body.len, &end, err);
+            if (rc == MDB_OK_) {
+                for (size_t x = i; x < j; x++) {
+                    int q = node_lower_bound(p, keys[x], klens[x], &eq);
+                    if (!node_insert_at(p, q, keys[x], klens[x], vals[x], vlens[x])) MDB_FATAL("B+tree leaf lost its room");
+                }
+                bufpool_mark_dirty(f, end);
+            }
+            bufpool_unlatch(f);
+        }
+        bufpool_unpin(e->bp, f);
+        i = j;
+        if (dup && rc == MDB_OK_) rc = err_set(err, SQLSTATE_UNIQUE_VIOLATION, "duplicate key value in B+tree %u", t->meta);
+    }
+    pthread_rwlock_unlock(&t->lock);
+    pthread_rwlock_unlock(&e->ckpt_lock);
+    bytebuf_free(&ub);
+    bytebuf_free(&body);
+    return rc;
+}
+
+int btree_last_key(BTree *t, ByteBuf *key, bool *found, bool *empty, Err *err)
+{
+    key->len = 0;
+    *found = false;
+    *empty = false;
+    pthread_rwlock_rdlock(&t->lock);
+    PageNo pno = 0;
+    int rc = read_root(t, &pno, err);
+    for (int depth = 0; rc == MDB_OK_; depth++) {
+        BufFrame *f;
+        if ((rc = bufpool_pin(t->env->bp, pno, &f, err))) break;
+        u8 type = page_hdr(f->data)->type;
+        int ns = nd(f->data)->nslots;
+        if (type == BT_PAGE_LEAF && ns > 0) {
+            const u8 *k, *v;
+            u16 kl, vl;
+            cell_at(f->data, ns - 1, &k, &kl, &v, &vl);
+            bytebuf_append(key, k, kl);
+            *found = true;
+        } else if (type == BT_PAGE_LEAF && depth == 0) {
+            *empty = true; /* the root is an empty leaf */
+        }
+        PageNo next = type == BT_PAGE_INTERNAL ? (ns ? child_at(f->data, ns - 1) : nd(f->data)->leftmost) : PAGE_NONE;
+        bufpool_unpin(t->env->bp, f);
+        if (type == BT_PAGE_LEAF) break;
+        if (type != BT_PAGE_INTERNAL || depth >= BT_MAX_DEPTH) {
+            rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree page %u has an unexpected type %u", pno, type);
+            break;
+        }
+        pno = next;
     }
     pthread_rwlock_unlock(&t->lock);
     return rc;
@@ -1565,6 +1894,39 @@ static int redo_corrupt(Err *err, const WalRecHdr *rec, const char *what)
                    (unsigned long long)rec->lsn, what);
 }
 
+static int redo_delta(BtEnv *e, const WalRecHdr *rec, const u8 **p, size_t *n, Lsn end, Err *err)
+{
+    PageNo pno = rd32(*p);
+    size_t runs = rd16(*p + 6);
+    const u8 *q = *p + 8;
+    size_t left = *n - 8;
+    /* parse first: a malformed entry changes nothing */
+    const u8 *r = q;
+    size_t rl = left;
+    for (size_t i = 0; i < runs; i++) {
+        if (rl < 4 || rd16(r) + (size_t)rd16(r + 2) > PAGE_SIZE || rd16(r) < 16 || rl < 4u + rd16(r + 2))
+            return redo_corrupt(err, rec, "bad page delta");
+        rl -= 4u + rd16(r + 2);
+        r += 4u + rd16(r + 2);
+    }
+    BufFrame *f;
+    bool damaged;
+    if (redo_pin(e, pno, false, &f, &damaged, err)) return MDB_FAIL;
+    bufpool_latch(f);
+    if (page_lsn(f->data) < end) {
+        for (size_t i = 0; i < runs; i++) {
+            memcpy(f->data + rd16(q), q + 4, rd16(q + 2));
+            q += 4u + rd16(q + 2);
+        }
+        bufpool_mark_dirty(f, end);
+    }
+    bufpool_unlatch(f);
+    bufpool_unpin(e->bp, f);
+    *p = r;
+    *n = rl;
+    return MDB_OK_;
+}
+
 int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
 {
     const u8 *p = wal_payload(rec);
@@ -1583,6 +1945,10 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         u8 page[PAGE_SIZE];
         for (u32 i = 0; i < cnt; i++) {
             PageNo pno;
+            if (rec->type == WAL_BT_SMO && n >= 8 && rd16(p + 4) == SMO_DELTA) {
+                if (redo_delta(e, rec, &p, &n, end, err)) return MDB_FAIL;
+                continue;
+            }
             if (!image_read(&p, &n, &pno, page)) return redo_corrupt(err, rec, "bad page image");
             if (redo_image(e, pno, page, end, err)) return MDB_FAIL;
         }
@@ -1626,6 +1992,52 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         bufpool_unpin(e->bp, f);
         return rc;
     }
+    case WAL_BT_STAMP:
+    case WAL_BT_INSERT_MULTI: {
+        size_t head = rec->type == WAL_BT_STAMP ? 20 : 10;
+        if (n < head) return redo_corrupt(err, rec, "short record");
+        PageNo pno = rd32(p + 4);
+        size_t cnt = rd16(p + (rec->type == WAL_BT_STAMP ? 10 : 8));
+        if (rec->type == WAL_BT_STAMP && n != head + 2 * cnt) return redo_corrupt(err, rec, "bad record length");
+        BufFrame *f;
+        bool damaged;
+        if (redo_pin(e, pno, false, &f, &damaged, err)) return MDB_FAIL;
+        int rc = MDB_OK_;
+        bufpool_latch(f);
+        if (page_lsn(f->data) < end) {
+            if (page_hdr(f->data)->type != BT_PAGE_LEAF) rc = redo_corrupt(err, rec, "target is not a leaf page");
+            const u8 *q = p + head;
+            size_t left = n - head;
+            for (size_t i = 0; i < cnt && rc == MDB_OK_; i++) {
+                if (rec->type == WAL_BT_STAMP) {
+                    size_t off = rd16(p + 8), sl = rd16(q + 2 * i);
+                    const u8 *k, *v;
+                    u16 kl, vl;
+                    if (sl >= nd(f->data)->nslots) {
+                        rc = redo_corrupt(err, rec, "stamp of a missing slot");
+                        break;
+                    }
+                    cell_at(f->data, (int)sl, &k, &kl, &v, &vl);
+                    if (vlen_of(vl) < off + 8) rc = redo_corrupt(err, rec, "stamp past a value");
+                    else memcpy((u8 *)v + off, p + 12, 8);
+                    continue;
+                }
+                if (left < 4) { rc = redo_corrupt(err, rec, "bad record length"); break; }
+                size_t kl = rd16(q), vl = rd16(q + 2);
+                if (left < 4 + kl + vl || (vl & BT_VAL_OVERFLOW)) { rc = redo_corrupt(err, rec, "bad record length"); break; }
+                bool eq;
+                int pos = node_lower_bound(f->data, q + 4, kl, &eq);
+                if (eq || !node_insert_at(f->data, pos, q + 4, kl, q + 4 + kl, vl)) rc = redo_corrupt(err, rec, "insert does not fit");
+                q += 4 + kl + vl;
+                left -= 4 + kl + vl;
+            }
+            if (rc == MDB_OK_ && rec->type == WAL_BT_INSERT_MULTI && left) rc = redo_corrupt(err, rec, "bad record length");
+            if (rc == MDB_OK_) bufpool_mark_dirty(f, end);
+        }
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+        return rc;
+    }
     case WAL_BT_OVF_WRITE:
     case WAL_BT_OVF_FREE: return ovf_redo(e, rec, err);
     case WAL_BT_FREELIST: return freelist_redo(e, rec, err);
@@ -1658,6 +2070,43 @@ static int undo_one(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err 
     return rc;
 }
 
+/* Undo of a batch insert: each of its keys deleted, last first.  Every CLR but the one of
+ * the record's first key names the record itself as the next to undo, so an undo that a
+ * crash interrupted undoes the record again (keys already gone are skipped) rather than
+ * leaving the rest of it. */
+static int undo_multi(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err *err)
+{
+    const u8 *p = wal_payload(rec);
+    size_t n = wal_payload_len(rec);
+    if (n < 10) return redo_corrupt(err, rec, "short record");
+    BTree *t = btree_open(e, rd32(p));
+    size_t cnt = rd16(p + 8);
+    const u8 **ks = xmalloc(sizeof(u8 *) * (cnt + 1));
+    size_t *kls = xmalloc(sizeof(size_t) * (cnt + 1));
+    const u8 *q = p + 10;
+    size_t left = n - 10;
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < cnt; i++) {
+        if (left < 4 || left < 4u + rd16(q) + rd16(q + 2)) {
+            rc = redo_corrupt(err, rec, "bad record length");
+            break;
+        }
+        ks[i] = q + 4;
+        kls[i] = rd16(q);
+        size_t sz = 4u + rd16(q) + rd16(q + 2);
+        q += sz;
+        left -= sz;
+    }
+    for (size_t i = cnt; i-- > 0 && rc == MDB_OK_;) {
+        LogCtx lc = {NULL, xid, last_lsn, NULL, true, i ? rec->lsn : rec->prev_lsn};
+        bool found;
+        rc = leaf_op(t, &lc, OP_DELETE, ks[i], kls[i], NULL, 0, false, &found, err);
+    }
+    free(ks);
+    free(kls);
+    return rc;
+}
+
 int bt_undo_chain(BtEnv *e, u64 xid, Lsn last_lsn, Err *err)
 {
     Lsn next = last_lsn, chain = last_lsn;
@@ -1670,6 +2119,8 @@ int bt_undo_chain(BtEnv *e, u64 xid, Lsn last_lsn, Err *err)
         else if (!(rec->flags & WAL_FLAG_CLR) &&
                  (rec->type == WAL_BT_INSERT || rec->type == WAL_BT_DELETE || rec->type == WAL_BT_UPDATE))
             rc = undo_one(e, xid, &chain, rec, err);
+        else if (!(rec->flags & WAL_FLAG_CLR) && rec->type == WAL_BT_INSERT_MULTI)
+            rc = undo_multi(e, xid, &chain, rec, err);
         else if (!(rec->flags & WAL_FLAG_CLR) && rec->type == WAL_BT_OVF_WRITE) {
             pthread_rwlock_rdlock(&e->ckpt_lock);
             rc = ovf_undo_write(e, xid, &chain, rec, err);

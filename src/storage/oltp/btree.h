@@ -18,7 +18,9 @@
  * Logging: a leaf change logs one physiological record (page number + key,
  * value and, for undo, the old value); a split logs one record with the
  * after-images of every page it touched (leaf, new sibling, parents, new
- * root, meta), so a structure change is atomic in the log and is never
+ * root, meta; a page already imaged since the redo point whose change is
+ * small goes in as the byte runs that changed), so a structure change is
+ * atomic in the log and is never
  * undone.  The first change of a page after the latest checkpoint's redo
  * point logs a full-page image first, which lets recovery rebuild a page that
  * a crash tore.  Rollback (and recovery's undo of transactions without a
@@ -55,6 +57,9 @@ enum {
 enum { WAL_BT_OVF_WRITE = WAL_REC_BT_FIRST + 8, WAL_BT_OVF_FREE = WAL_REC_BT_FIRST + 9 };
 /* the free-page list: the store page's new head and count, and pages made free pages (btenv_free_pages) */
 enum { WAL_BT_FREELIST = WAL_REC_BT_FIRST + 10 };
+/* bulk paths: the MVCC stamps of many entries of one leaf set at once (commit), and the
+ * entries a batch insert added to one leaf (btree_insert_sorted), both one record per leaf */
+enum { WAL_BT_STAMP = WAL_REC_BT_FIRST + 12, WAL_BT_INSERT_MULTI = WAL_REC_BT_FIRST + 13 };
 
 #define BT_MAX_CELL 2000 /* key + stored value bytes of one cell */
 /* A value may be longer than a cell: its tail then goes to overflow pages
@@ -124,6 +129,27 @@ int btree_insert(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val
 int btree_update(BTree *t, BtTxn *txn, const u8 *key, size_t klen, const u8 *val, size_t vlen, bool *found,
                  Err *err);
 int btree_delete(BTree *t, BtTxn *txn, const u8 *key, size_t klen, bool *found, Err *err);
+/* Commit stamping: for every entry with a key in [lo, hi] whose value holds the u64 `from`
+ * at byte `off`, that u64 becomes `to` (both in the machine's byte order, as oltp_table
+ * writes them).  One WAL_BT_STAMP record per leaf it changes (page, off, to, the slots),
+ * in txn's chain; its undo is nothing: the transaction's own insert/update records are
+ * undone after it with whole values, which removes or restores the stamped entries anyway.
+ * The tree lock is taken per leaf.  *changed (may be NULL): entries set. */
+int btree_stamp_range(BTree *t, BtTxn *txn, const u8 *lo, size_t lolen, const u8 *hi, size_t hilen, size_t off,
+                      u64 from, u64 to, u64 *changed, Err *err);
+/* Batch insert: n entries in strictly ascending key order, none of them in the tree yet,
+ * each at most one cell (no overflow values).  The entries that go to one leaf are logged
+ * as one WAL_BT_INSERT_MULTI record (undo: delete each key); a leaf that is full splits
+ * as usual, except when the batch appends past its last key at the right edge of the
+ * tree: then the new right leaf starts empty and the full one stays full (ascending row
+ * ids and keys leave packed leaves, not half-full ones).  23505 on a key already there
+ * (entries before it stay inserted, logged for txn). */
+int btree_insert_sorted(BTree *t, BtTxn *txn, size_t n, const u8 *const *keys, const u16 *klens,
+                        const u8 *const *vals, const u16 *vlens, Err *err);
+/* The largest key of the tree into *key (reset first) and *found; *found false and *empty
+ * when the tree has no entries; both false when the rightmost leaf is empty (after deletes:
+ * the largest key is then not known without a scan). */
+int btree_last_key(BTree *t, ByteBuf *key, bool *found, bool *empty, Err *err);
 /* Point lookup: the value is copied into *val (reset first). */
 int btree_get(BTree *t, const u8 *key, size_t klen, ByteBuf *val, bool *found, Err *err);
 

@@ -456,23 +456,31 @@ static BtTxn *txn_bt(OltpTable *t, Txn *txn)
 
 /* ---- writes ---------------------------------------------------------------------------- */
 
-static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
+/* One index entry of a batch (sorted by key before it goes to the tree). */
+typedef struct BatchEnt {
+    const u8 *k;
+    u16 klen, plen; /* plen: the encoded columns before the row id */
+    u32 i;          /* the row within the batch */
+    bool has_null;
+} BatchEnt;
+
+static int batch_ent_cmp(const void *a, const void *b)
 {
-    OltpTable *t = (OltpTable *)st;
-    if (rows->count == 0) return MDB_OK_;
-    BtTxn *bt = txn_bt(t, txn);
-    if (!bt) return err_set(err, SQLSTATE_INTERNAL_ERROR, "too many storage participants in one transaction");
+    const BatchEnt *x = a, *y = b;
+    return keyenc_cmp(x->k, x->klen, y->k, y->klen);
+}
+
+/* The row-at-a-time insert: rows whose payload needs overflow pages (the batch path takes
+ * one-cell entries only). */
+static int insert_rows_each(OltpTable *t, Txn *txn, BtTxn *bt, DataChunk *rows, u64 first, idx_t *done_out, Err *err)
+{
     ByteBuf v = {0};
     int rc = MDB_OK_;
-    pthread_mutex_lock(&t->mu);
-    /* the index keys of a row, checked before the row is written; the unique checks run
-     * under mu, so no other writer of this table can slip the same key in between */
     int nidx = atomic_load(&t->nidx);
     ByteBuf *keys = xcalloc((size_t)nidx + 1, sizeof(ByteBuf));
     int maxk = 1;
     for (int j = 0; j < nidx; j++) maxk = MDB_MAX(maxk, t->idx[j]->ncols);
     Value *vals = xmalloc(sizeof(Value) * (size_t)maxk);
-    u64 first = atomic_load(&t->next_row);
     idx_t done = 0;
     for (; done < rows->count && !rc; done++) {
         row_encode(t, rows, done, txn->id, TS_INFINITY, &v);
@@ -507,15 +515,194 @@ static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
             break;
         }
     }
+    for (int j = 0; j < nidx; j++) bytebuf_free(&keys[j]);
+    free(keys);
+    free(vals);
+    bytebuf_free(&v);
+    *done_out = done;
+    return rc;
+}
+
+/* The batch insert (caller holds mu): payloads and index keys of every row first, the
+ * unique checks (against the tree: skipped when every key of the batch lies past the
+ * index's largest key, the usual case for an ascending key; within the batch: neighbours
+ * after sorting), then the rows before the first failing one go to each tree in key
+ * order, a leaf per WAL record (btree_insert_sorted).  *slow: a row needs overflow pages,
+ * nothing was done. */
+static int insert_rows_batch(OltpTable *t, Txn *txn, BtTxn *bt, DataChunk *rows, u64 first, idx_t *done_out,
+                             bool *slow, Err *err)
+{
+    idx_t n = rows->count;
+    *done_out = 0;
+    *slow = false;
+    ByteBuf enc = {0}, v = {0};
+    size_t *voff = xmalloc(sizeof(size_t) * (n + 1));
+    for (idx_t i = 0; i < n; i++) {
+        row_encode(t, rows, i, txn->id, TS_INFINITY, &v);
+        if (8 + v.len > BT_MAX_CELL) {
+            *slow = true;
+            free(voff);
+            bytebuf_free(&enc);
+            bytebuf_free(&v);
+            return MDB_OK_;
+        }
+        voff[i] = enc.len;
+        bytebuf_append(&enc, v.data, v.len);
+    }
+    voff[n] = enc.len;
+    bytebuf_free(&v);
+
+    int rc = MDB_OK_;
+    idx_t limit = n; /* rows [0, limit) are written; an error belongs to row `limit` */
+    Err first_err = {0};
+    int nidx = atomic_load(&t->nidx);
+    int maxk = 1;
+    for (int j = 0; j < nidx; j++) maxk = MDB_MAX(maxk, t->idx[j]->ncols);
+    Value *vals = xmalloc(sizeof(Value) * (size_t)maxk);
+    ByteBuf *ikeys = xcalloc((size_t)nidx + 1, sizeof(ByteBuf));
+    BatchEnt **ents = xcalloc((size_t)nidx + 1, sizeof(BatchEnt *));
+    ByteBuf kb = {0}, last = {0};
+    for (int j = 0; j < nidx && !rc; j++) {
+        OltpIndex *ix = t->idx[j];
+        if (atomic_load(&ix->dropped)) continue;
+        ents[j] = xmalloc(sizeof(BatchEnt) * (n + 1));
+        size_t *off = xmalloc(sizeof(size_t) * (n + 1));
+        for (idx_t i = 0; i < n && !rc; i++) {
+            index_vals_chunk(ix, rows, i, vals);
+            size_t plen;
+            bool hn;
+            if (index_key(ix, vals, first + i, &kb, &plen, &hn, err)) {
+                /* rows before it may still be written: keep the first error by row */
+                if (i < limit) {
+                    limit = i;
+                    err_clear(&first_err);
+                    err_move(&first_err, err);
+                }
+                err_clear(err);
+                break;
+            }
+            off[i] = ikeys[j].len;
+            bytebuf_append(&ikeys[j], kb.data, kb.len);
+            ents[j][i] = (BatchEnt){NULL, (u16)kb.len, (u16)plen, (u32)i, hn};
+        }
+        for (idx_t i = 0; i < n && i < limit; i++) ents[j][i].k = ikeys[j].data + off[i];
+        free(off);
+        if (!ix->unique) continue;
+        idx_t m = MDB_MIN(limit, n);
+        /* within the batch: equal columns sort next to each other (the row id follows them) */
+        BatchEnt *srt = xmalloc(sizeof(BatchEnt) * (m + 1));
+        memcpy(srt, ents[j], sizeof(BatchEnt) * m);
+        qsort(srt, m, sizeof(BatchEnt), batch_ent_cmp);
+        for (idx_t i = 1; i < m; i++) {
+            const BatchEnt *a = &srt[i - 1], *b = &srt[i];
+            if (a->has_null || b->has_null || a->plen != b->plen || memcmp(a->k, b->k, a->plen) != 0) continue;
+            idx_t later = MDB_MAX(a->i, b->i);
+            if (later < limit) {
+                limit = later;
+                index_vals_chunk(ix, rows, later, vals);
+                err_clear(&first_err);
+                unique_error(ix, UQ_DUP, vals, &first_err);
+            }
+        }
+        /* against the tree: not needed when the batch's smallest key is past its largest */
+        bool found, empty, past = false;
+        if (btree_last_key(ix->tree, &last, &found, &empty, err)) rc = MDB_FAIL;
+        else if (empty) past = true;
+        else if (found && m > 0 && last.len >= 8) {
+            idx_t s0 = 0;
+            while (s0 < m && srt[s0].has_null) s0++; /* NULLs are never checked */
+            past = s0 == m || keyenc_cmp(srt[s0].k, srt[s0].plen, last.data, last.len - 8) > 0;
+        }
+        free(srt);
+        for (idx_t i = 0; !rc && !past && i < limit; i++) {
+            const BatchEnt *b = &ents[j][i];
+            if (b->has_null) continue;
+            int res;
+            TxnId busy;
+            if (unique_probe(t, ix, txn->id, b->k, b->plen, first + i, &res, &busy, err)) {
+                rc = MDB_FAIL;
+                break;
+            }
+            if (res == UQ_NONE) continue;
+            if (res == UQ_BUSY) txn_note_conflict(txn, busy); /* the engine waits for it, then probes again */
+            limit = i;
+            index_vals_chunk(ix, rows, i, vals);
+            err_clear(&first_err);
+            unique_error(ix, res, vals, &first_err);
+        }
+    }
+    /* the rows, then each index's entries, in key order */
+    if (!rc && limit > 0) {
+        const u8 **kp = xmalloc(sizeof(u8 *) * limit), **vp = xmalloc(sizeof(u8 *) * limit);
+        u16 *kl = xmalloc(sizeof(u16) * limit), *vl = xmalloc(sizeof(u16) * limit);
+        u8 *rk = xmalloc(8 * (size_t)limit);
+        for (idx_t i = 0; i < limit; i++) {
+            key_of(first + i, rk + 8 * i);
+            kp[i] = rk + 8 * i;
+            kl[i] = 8;
+            vp[i] = enc.data + voff[i];
+            vl[i] = (u16)(voff[i + 1] - voff[i]);
+        }
+        rc = btree_insert_sorted(t->tree, bt, limit, kp, kl, vp, vl, err);
+        for (int j = 0; j < nidx && !rc; j++) {
+            if (!ents[j] || atomic_load(&t->idx[j]->dropped)) continue;
+            BatchEnt *e = ents[j];
+            bool sorted = true;
+            for (idx_t i = 1; i < limit && sorted; i++) sorted = keyenc_cmp(e[i - 1].k, e[i - 1].klen, e[i].k, e[i].klen) < 0;
+            if (!sorted) qsort(e, limit, sizeof(BatchEnt), batch_ent_cmp);
+            for (idx_t i = 0; i < limit; i++) {
+                kp[i] = e[i].k;
+                kl[i] = e[i].klen;
+                vp[i] = (const u8 *)"";
+                vl[i] = 0;
+            }
+            rc = btree_insert_sorted(t->idx[j]->tree, bt, limit, kp, kl, vp, vl, err);
+        }
+        free(kp);
+        free(vp);
+        free(kl);
+        free(vl);
+        free(rk);
+    }
+    /* a failure inside the trees leaves some of the rows written: all of them are logged, so
+     * that the statement's rollback removes whatever is there */
+    *done_out = limit;
+    if (!rc && limit < n) {
+        err_move(err, &first_err);
+        rc = MDB_FAIL;
+    }
+    err_clear(&first_err);
+    for (int j = 0; j < nidx; j++) {
+        bytebuf_free(&ikeys[j]);
+        free(ents[j]);
+    }
+    free(ikeys);
+    free(ents);
+    free(vals);
+    free(voff);
+    bytebuf_free(&enc);
+    bytebuf_free(&kb);
+    bytebuf_free(&last);
+    return rc;
+}
+
+static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (rows->count == 0) return MDB_OK_;
+    BtTxn *bt = txn_bt(t, txn);
+    if (!bt) return err_set(err, SQLSTATE_INTERNAL_ERROR, "too many storage participants in one transaction");
+    pthread_mutex_lock(&t->mu);
+    u64 first = atomic_load(&t->next_row);
+    idx_t done = 0;
+    bool slow = rows->count == 1; /* one row: the batch machinery buys nothing */
+    int rc = slow ? MDB_OK_ : insert_rows_batch(t, txn, bt, rows, first, &done, &slow, err);
+    if (slow) rc = insert_rows_each(t, txn, bt, rows, first, &done, err);
     /* rows written before a failure are logged too, so that the statement's rollback removes them */
     atomic_store(&t->next_row, first + done);
     atomic_fetch_add(&t->live, (i64)done);
     pthread_mutex_unlock(&t->mu);
     if (done) txn_log(txn, st, first, done, UNDO_INSERT);
-    for (int j = 0; j < nidx; j++) bytebuf_free(&keys[j]);
-    free(keys);
-    free(vals);
-    bytebuf_free(&v);
     return rc;
 }
 
@@ -560,22 +747,15 @@ static int oltp_commit_rows(TableStore *st, Txn *txn, u64 row, u64 count, u8 kin
     OltpTable *t = (OltpTable *)st;
     OltpTxn *o = txn_tier_state(txn, t->s);
     if (!o || !o->bt) return err_set(err, SQLSTATE_INTERNAL_ERROR, "oltp commit without a log transaction");
-    ByteBuf v = {0};
-    int rc = MDB_OK_;
+    if (count == 0) return MDB_OK_;
+    /* a leaf at a time, one small record per leaf (rows rolled back to a savepoint are gone,
+     * rows whose stamp is not ours are left alone) */
+    u8 lo[8], hi[8];
+    key_of(row, lo);
+    key_of(row + count - 1, hi);
     pthread_mutex_lock(&t->mu);
-    for (u64 r = row; r < row + count && !rc; r++) {
-        u8 k[8];
-        key_of(r, k);
-        bool found;
-        if (btree_get(t->tree, k, 8, &v, &found, err)) rc = MDB_FAIL;
-        if (rc || !found) continue; /* a row rolled back to a savepoint is gone */
-        int off = kind == UNDO_INSERT ? 0 : 8;
-        if (rd64(v.data + off) != txn->id) continue;
-        wr64(v.data + off, cts);
-        rc = btree_update(t->tree, o->bt, k, 8, v.data, v.len, &found, err);
-    }
+    int rc = btree_stamp_range(t->tree, o->bt, lo, 8, hi, 8, kind == UNDO_INSERT ? 0 : 8, (u64)txn->id, (u64)cts, NULL, err);
     pthread_mutex_unlock(&t->mu);
-    bytebuf_free(&v);
     return rc;
 }
 
@@ -1815,7 +1995,9 @@ u64 oltp_table_churn(TableStore *st)
     OltpTable *t = (OltpTable *)st;
     i64 live = atomic_load(&t->live);
     u64 next = atomic_load(&t->next_row);
-    u64 nonlive = live > 0 && (u64)live < next ? next - (u64)live : next;
+    /* every row id handed out is live, dead, or was never used (rolled back); all live: 0
+     * (a table being loaded is no candidate: a pass would only read it) */
+    u64 nonlive = live >= 0 && (u64)live <= next ? next - (u64)live : next;
     u64 base = atomic_load(&t->churn_base);
     return nonlive > base ? nonlive - base : 0;
 }

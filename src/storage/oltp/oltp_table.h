@@ -13,8 +13,11 @@
  *
  * Writes are logged in the WAL under the transaction's BtTxn (a TxnTier
  * participant of the Txn).  Commit rewrites the transaction's stamps to its
- * commit timestamp (logged updates), appends the commit record under the
- * commit lock and waits for the WAL flush after it (group commit).  Rollback
+ * commit timestamp (a leaf at a time, one small WAL record per leaf:
+ * btree_stamp_range), appends the commit record under the commit lock and
+ * waits for the WAL flush after it (group commit).  Inserts go a chunk at a
+ * time to each tree in key order (btree_insert_sorted: a WAL record per
+ * leaf), so a bulk load logs each row about once.  Rollback
  * is the B+tree's logical undo of the whole chain; rollback to a savepoint
  * logs the inverse changes.  After a crash recovery removes every
  * uncommitted change, so every stamp left is a commit timestamp; opening a

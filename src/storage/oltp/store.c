@@ -35,6 +35,12 @@ typedef struct CheckpointBody {
 void oltp_options_default(OltpOptions *o)
 {
     o->pool_pages = 16384;
+    /* tests and benchmarks: a smaller (or larger) pool, e.g. to make a bulk load evict dirty pages */
+    const char *pp = getenv("MEGADB_OLTP_POOL_PAGES");
+    if (pp) {
+        long v = strtol(pp, NULL, 10);
+        if (v >= 64 && v <= (1L << 24)) o->pool_pages = (size_t)v;
+    }
     o->checkpoint_wal_bytes = (u64)64 << 20;
     wal_options_default(&o->wal);
 }
