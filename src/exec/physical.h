@@ -120,6 +120,11 @@ struct Exec {
     int nowned, capowned;
     struct ExecDefer *defers; /* run by exec_cleanup, last registered first */
     pthread_mutex_t defer_mu;
+    /* memory budget of the statement (src/exec/spill.h): kept in the root
+     * execution; subquery executions reserve from their root's */
+    _Atomic i64 mem_used;   /* bytes reserved by operators' MemTracks */
+    i64 mem_limit;          /* memory_limit when the statement started; <= 0 = none */
+    const char *db_dir;     /* the database's directory (spills go to its tmp/), NULL in memory */
 };
 
 /* Runs the plan; the root's rows go into `result` (may be NULL for DML

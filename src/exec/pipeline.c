@@ -281,6 +281,7 @@ void exec_init(Exec *ex, Arena *a, Catalog *cat, Settings *s, Txn *txn)
     ex->settings = s;
     ex->txn = txn;
     ex->threads = s ? s->threads : 1;
+    ex->mem_limit = s ? s->memory_limit : 0;
     pthread_mutex_init(&ex->mu, NULL);
     pthread_mutex_init(&ex->defer_mu, NULL);
     struct timespec ts;

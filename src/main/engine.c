@@ -443,6 +443,7 @@ int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *param
     ex.session = (struct Session *)c;
     ex.cancel = &c->cancel;
     ex.deadline_ns = c->deadline_ns;
+    ex.db_dir = c->db->dir; /* spills go to <dir>/tmp */
     int rc = MDB_OK_;
     for (int i = 0; i < sh->ncte && rc == MDB_OK_; i++)
         if (ctes[i]) {
