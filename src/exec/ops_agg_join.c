@@ -14,6 +14,7 @@
 
 #include "exec/keys.h"
 #include "exec/operators.h"
+#include "exec/spill.h"
 
 static int op_fail(Exec *ex, Err *e)
 {
@@ -51,12 +52,40 @@ typedef struct AggTable {
     ColumnCollection **ordered; /* per aggregate with ORDER BY: rows (gid, keys…, args…) */
 } AggTable;
 
+/* Spilling (memory_limit): once the budget refuses a worker's table, the
+ * worker stops creating groups.  Rows of groups it has go on being
+ * aggregated in memory; rows of other groups are written, as they came in, to
+ * AGG_NPART partitions of a temporary file by bits of their key hash.  After
+ * the in-memory groups are emitted, each partition is aggregated on its own
+ * (spilling again into finer partitions, by other hash bits, if it is still
+ * too large).  Every row of a group ends up in one place, so no aggregate
+ * state is ever written out: DISTINCT, ORDER BY, string_agg and array_agg
+ * aggregates spill like the others.  With several workers a spilled row's
+ * group may live in another worker's table: the spilled rows then pass the
+ * merged table once before they are partitioned further. */
+#define AGG_NPART 16
+#define AGG_PART_BITS 4
+#define AGG_MAX_LEVEL 12
+#define AGG_STATE_SLACK ((i64)16 << 20) /* growth of held groups' states allowed past 2 × memory_limit */
+
+typedef struct AggPart {
+    int level;       /* hash bits of this level chose the partition */
+    i64 *offs;       /* blocks (input rows) in the spill file */
+    size_t n, cap;
+} AggPart;
+
 typedef struct AggLocal {
     AggTable t;
     Arena *scratch;
     ExprCtx ec;
     AggInfo *ai;
     bool merged;    /* combined into the global table (its memory is gone) */
+    MemTrack *mem;  /* the table's bytes */
+    bool spilling;  /* no new groups: their rows go to `target` */
+    int level;      /* partition level rows are written at */
+    AggPart *target; /* AGG_NPART partitions (shared by the workers at level 0) */
+    Arena *parena;  /* partition write buffers */
+    DataChunk *pbuf;
 } AggLocal;
 
 static void aggtable_free(AggTable *t, AggInfo *ai);
@@ -72,6 +101,14 @@ static void agg_local_free(void *p)
     arena_destroy(l->t.states);
     aggtable_free(&l->t, l->ai);
     l->merged = true;
+}
+
+static void agg_local_free_bufs(void *p)
+{
+    AggLocal *l = p;
+    if (l->parena) arena_destroy(l->parena);
+    l->parena = NULL;
+    l->pbuf = NULL;
 }
 
 static void aggtable_init(AggTable *t, PhysOp *op, AggInfo *ai)
@@ -149,14 +186,38 @@ static i64 new_group(AggTable *t, AggInfo *ai, DataChunk *keyrow, u32 row, i64 s
 typedef struct AggGlobal {
     AggTable t; /* first: the global state is used as an AggTable */
     AggInfo *ai;
+    MemTrack *mem;          /* the global table's bytes */
+    pthread_mutex_t mu;     /* the file and level-0 partitions */
+    SpillFile *file;
+    AggPart level0[AGG_NPART];
+    AggPart *pending;       /* partitions still to aggregate */
+    size_t npending, cappending;
+    int nmerged;            /* worker tables combined */
+    bool spilled;
 } AggGlobal;
+
+static void agg_parts_free(AggPart *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].offs);
+        p[i].offs = NULL;
+        p[i].n = p[i].cap = 0;
+    }
+}
 
 static void agg_global_free(void *p)
 {
     AggGlobal *g = p;
     arena_destroy(g->t.states);
     aggtable_free(&g->t, g->ai);
+    agg_parts_free(g->level0, AGG_NPART);
+    agg_parts_free(g->pending, g->npending);
+    free(g->pending);
+    g->pending = NULL;
+    pthread_mutex_destroy(&g->mu);
 }
+
+static int agg_combine_tables(Exec *ex, PhysOp *op, void *g, void *lp);
 
 static void *agg_init(Exec *ex, PhysOp *op)
 {
@@ -164,6 +225,9 @@ static void *agg_init(Exec *ex, PhysOp *op)
     AggGlobal *g = arena_zalloc(ex->arena, sizeof(AggGlobal));
     aggtable_init(&g->t, op, ai);
     g->ai = ai;
+    g->mem = memtrack_new(ex);
+    pthread_mutex_init(&g->mu, NULL);
+    for (int p = 0; p < AGG_NPART; p++) g->level0[p].level = 0;
     exec_defer(ex, agg_global_free, g);
     return &g->t;
 }
@@ -176,7 +240,10 @@ static void *agg_local(Exec *ex, PhysOp *op, void *g, int child)
     l->ai = ai;
     l->scratch = exec_local_arena(ex);
     exec_defer(ex, agg_local_free, l);
+    exec_defer(ex, agg_local_free_bufs, l);
     exprctx_init(&l->ec, ex, l->scratch);
+    l->mem = memtrack_new(ex);
+    l->target = ((AggGlobal *)g)->level0;
     return l;
 }
 
@@ -364,12 +431,10 @@ static void agg_lookup_int(AggTable *t, AggInfo *ai, Arena *scratch, DataChunk *
     if (nfresh) colcoll_append(t->keys, krow, fresh, nfresh);
 }
 
-static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
+static int agg_push_rows(Exec *ex, PhysOp *op, AggLocal *l, DataChunk *in)
 {
     AggInfo *ai = op->info;
-    AggLocal *l = lp;
     AggTable *t = &l->t;
-    arena_reset(l->scratch);
     idx_t n = in->count;
     Err err = {0};
     /* group keys */
@@ -537,7 +602,195 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
     return MDB_OK_;
 }
 
+/* Bytes a table holds: keys, state blocks, hash tables, DISTINCT sets, ORDER BY rows. */
+static i64 aggtable_bytes(const AggTable *t, const AggInfo *ai)
+{
+    i64 b = colcoll_bytes(t->keys) + (t->states ? (i64)t->states->total : 0) + (i64)t->cap * 16 +
+            (i64)t->kt.cap * 28 + (t->kt.arena ? (i64)t->kt.arena->total : 0) + (i64)t->it.cap * (i64)sizeof(IntSlot) +
+            /* the dense array's pages are touched only where keys occur: about a slot per group */
+            (t->dense ? (i64)MDB_MIN((size_t)AGG_DENSE, t->ngroups) * (i64)sizeof(IntSlot) : 0);
+    for (int a = 0; t->distinct && a < ai->naggs; a++)
+        if (ai->aggs[a]->u.agg.distinct)
+            b += (i64)t->distinct[a].cap * 28 + (t->distinct[a].arena ? (i64)t->distinct[a].arena->total : 0);
+    for (int a = 0; t->ordered && a < ai->naggs; a++) b += colcoll_bytes(t->ordered[a]);
+    return b;
+}
+
+static bool agg_can_spill(const AggInfo *ai) { return ai->ngroups > 0 && ai->nsets == 0; }
+
+static inline bool agg_int_has(const AggTable *t, i64 k)
+{
+    if ((u64)k < AGG_DENSE) return t->dense && t->dense[k].used;
+    if (!t->it.slots || !t->it.cap) return false;
+    size_t mask = t->it.cap - 1, j = inttable_hash(k) & mask;
+    while (t->it.slots[j].used) {
+        if (t->it.slots[j].key == k) return true;
+        j = (j + 1) & mask;
+    }
+    return false;
+}
+
+/* has[i]: row i's group is in the table (key columns kc, no grouping sets). */
+static void agg_groups_exist(AggTable *t, AggInfo *ai, Arena *a, Vector *kc, idx_t n, u8 *has)
+{
+    if (t->int_key) {
+        const Vector *kv = &kc[0];
+        for (idx_t i = 0; i < n; i++)
+            has[i] = vector_is_null(kv, i) ? t->null_gid >= 0 : agg_int_has(t, keys_int_at(kv, i));
+        return;
+    }
+    u8 *fits = NULL;
+    idx_t miss = n;
+    if (t->kp.state == KEYPACK_ON) {
+        i64 *k = arena_alloc(a, sizeof(i64) * (n ? n : 1));
+        fits = arena_alloc(a, n ? n : 1);
+        miss = keypack_encode(&t->kp, kc, n, k, fits);
+        for (idx_t i = 0; i < n; i++)
+            if (fits[i]) has[i] = agg_int_has(t, k[i]);
+    }
+    if (!miss) return;
+    Vector *cols = arena_alloc(a, sizeof(Vector) * (size_t)(ai->ngroups + 2));
+    memcpy(cols, kc, sizeof(Vector) * (size_t)ai->ngroups);
+    Value sv = value_int(TYPE_INT64, 0);
+    vector_init(&cols[ai->ngroups], ltype(TYPE_INT64), 1, a);
+    vector_set_const(&cols[ai->ngroups], &sv);
+    KeyBuf kb;
+    keys_encode(a, cols, ai->ngroups + 1, n, &kb);
+    for (idx_t i = 0; i < n; i++) {
+        if (fits && fits[i]) continue;
+        has[i] = keytable_find(&t->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], false, NULL) != NULL;
+    }
+}
+
+static void agg_part_add(AggPart *p, i64 off)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 16;
+        p->offs = xrealloc(p->offs, sizeof(i64) * p->cap);
+    }
+    p->offs[p->n++] = off;
+}
+
+static int agg_flush_part(Exec *ex, AggGlobal *G, AggLocal *l, int p)
+{
+    DataChunk *d = &l->pbuf[p];
+    if (!d->count) return MDB_OK_;
+    pthread_mutex_lock(&G->mu);
+    if (!G->file) G->file = spill_create(ex);
+    SpillFile *f = G->file;
+    G->spilled = true;
+    pthread_mutex_unlock(&G->mu);
+    if (!f) return MDB_FAIL;
+    i64 off;
+    if (spill_write(f, d, &off)) return MDB_FAIL;
+    pthread_mutex_lock(&G->mu);
+    agg_part_add(&l->target[p], off);
+    pthread_mutex_unlock(&G->mu);
+    chunk_reset(d);
+    return MDB_OK_;
+}
+
+static int agg_flush_parts(Exec *ex, AggGlobal *G, AggLocal *l)
+{
+    for (int p = 0; l->pbuf && p < AGG_NPART; p++)
+        if (agg_flush_part(ex, G, l, p)) return MDB_FAIL;
+    return MDB_OK_;
+}
+
+/* Writes rows sel[0..m) of `in` to the partitions their key hash picks. */
+static int agg_spill_rows(Exec *ex, PhysOp *op, AggGlobal *G, AggLocal *l, DataChunk *in, Vector *kc, const u32 *sel, idx_t m)
+{
+    AggInfo *ai = op->info;
+    if (l->level >= AGG_MAX_LEVEL) {
+        return exec_mem_fail(ex, "hash aggregate (partitions cannot be split further)");
+    }
+    if (!l->pbuf) {
+        l->parena = arena_create(NULL);
+        l->pbuf = arena_zalloc(l->parena, sizeof(DataChunk) * AGG_NPART);
+        for (int p = 0; p < AGG_NPART; p++) chunk_init(&l->pbuf[p], op->children[0]->types, op->children[0]->ncols, VECTOR_SIZE, l->parena);
+    }
+    KeyBuf kb;
+    keys_encode(l->scratch, kc, ai->ngroups, in->count, &kb);
+    int shift = 64 - AGG_PART_BITS * (l->level + 1);
+    for (idx_t k = 0; k < m; k++) {
+        u32 r = sel[k];
+        int p = (int)((kb.hash[r] >> shift) & (AGG_NPART - 1));
+        DataChunk *d = &l->pbuf[p];
+        for (int c = 0; c < in->ncols; c++) vector_copy(&in->cols[c], &r, 1, &d->cols[c], d->count);
+        if (++d->count == VECTOR_SIZE && agg_flush_part(ex, G, l, p)) return MDB_FAIL;
+    }
+    return MDB_OK_;
+}
+
+/* One input chunk into a worker's table; spills the rows of new groups once
+ * the table is over budget. */
+static int agg_push_local(Exec *ex, PhysOp *op, AggGlobal *G, AggLocal *l, DataChunk *in)
+{
+    AggInfo *ai = op->info;
+    arena_reset(l->scratch);
+    if (l->spilling && in->count) {
+        Vector *kc = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(ai->ngroups + 1));
+        for (int i = 0; i < ai->ngroups; i++)
+            if (expr_eval(&l->ec, ai->groups[i], in, &kc[i])) return MDB_FAIL;
+        idx_t n = in->count;
+        u8 *has = arena_zalloc(l->scratch, n);
+        agg_groups_exist(&l->t, ai, l->scratch, kc, n, has);
+        u32 *yes = arena_alloc(l->scratch, sizeof(u32) * n), *no = arena_alloc(l->scratch, sizeof(u32) * n);
+        idx_t ny = 0, nn = 0;
+        for (idx_t i = 0; i < n; i++) {
+            if (has[i]) yes[ny++] = (u32)i;
+            else no[nn++] = (u32)i;
+        }
+        if (nn && agg_spill_rows(ex, op, G, l, in, kc, no, nn)) return MDB_FAIL;
+        if (!ny) return MDB_OK_;
+        if (nn) {
+            DataChunk *sub = arena_zalloc(l->scratch, sizeof(DataChunk));
+            *sub = *in;
+            sub->cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(in->ncols + 1));
+            for (int c = 0; c < in->ncols; c++) {
+                vector_init(&sub->cols[c], in->cols[c].type, ny, l->scratch);
+                sub->cols[c].heap = in->cols[c].heap;
+                vector_gather(&in->cols[c], yes, ny, &sub->cols[c]);
+            }
+            sub->count = ny;
+            in = sub;
+        }
+    }
+    if (agg_push_rows(ex, op, l, in)) return MDB_FAIL;
+    i64 use = aggtable_bytes(&l->t, ai);
+    if (use <= l->mem->held) return MDB_OK_;
+    if (!l->spilling) {
+        if (memtrack_update(l->mem, use) == MDB_OK_) return MDB_OK_;
+        if (!agg_can_spill(ai)) return exec_mem_fail(ex, ai->nsets ? "hash aggregate with grouping sets" : "aggregate");
+        l->spilling = true;
+    }
+    /* spilling: only states of groups already here grow (string_agg, array_agg,
+     * DISTINCT and ORDER BY inputs); they are let run past the budget up to a
+     * bound, and the statement fails rather than the process */
+    memtrack_force(l->mem, use);
+    if (ex->mem_limit > 0 && use > 2 * ex->mem_limit + AGG_STATE_SLACK)
+        return exec_mem_fail(ex, "aggregate states (string_agg, array_agg, DISTINCT or ORDER BY inputs of the groups held)");
+    return MDB_OK_;
+}
+
+static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
+{
+    return agg_push_local(ex, op, (AggGlobal *)g, lp, in);
+}
+
 static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
+{
+    AggGlobal *G = g;
+    AggLocal *L = lp;
+    if (agg_flush_parts(ex, G, L)) return MDB_FAIL;
+    G->nmerged++;
+    /* the global table's reservation takes over the worker's */
+    memtrack_force(G->mem, G->mem->held + L->mem->held);
+    memtrack_force(L->mem, 0);
+    return agg_combine_tables(ex, op, g, lp);
+}
+
+static int agg_combine_tables(Exec *ex, PhysOp *op, void *g, void *lp)
 {
     AggInfo *ai = op->info;
     AggTable *gt = g, *lt = &((AggLocal *)lp)->t;
@@ -644,12 +897,92 @@ typedef struct AggOut {
     bool empty_done;
 } AggOut;
 
+static void agg_pending_add(AggGlobal *G, AggPart *p)
+{
+    if (!p->n) {
+        free(p->offs);
+        return;
+    }
+    if (G->npending == G->cappending) {
+        G->cappending = G->cappending ? G->cappending * 2 : 16;
+        G->pending = xrealloc(G->pending, sizeof(AggPart) * G->cappending);
+    }
+    G->pending[G->npending++] = *p;
+}
+
+/* Runs the rows of parts[0..nparts) through table t: with `spilling`, rows of
+ * groups t lacks go to new partitions one level finer (queued in G), else
+ * the table grows and spills when over budget. */
+static int agg_run_parts(Exec *ex, PhysOp *op, AggGlobal *G, AggTable *t, AggPart *parts, int nparts, int level, bool spilling)
+{
+    AggInfo *ai = op->info;
+    AggLocal L;
+    memset(&L, 0, sizeof(L));
+    L.t = *t;
+    L.ai = ai;
+    L.scratch = arena_create(NULL);
+    exprctx_init(&L.ec, ex, L.scratch);
+    L.mem = G->mem;
+    L.spilling = spilling;
+    L.level = level;
+    AggPart target[AGG_NPART];
+    memset(target, 0, sizeof(target));
+    for (int p = 0; p < AGG_NPART; p++) target[p].level = level;
+    L.target = target;
+    Arena *ra = arena_create(NULL);
+    DataChunk buf;
+    chunk_init(&buf, op->children[0]->types, op->children[0]->ncols, VECTOR_SIZE, ra);
+    int rc = MDB_OK_;
+    for (int pi = 0; pi < nparts && rc == MDB_OK_; pi++)
+        for (size_t b = 0; b < parts[pi].n && rc == MDB_OK_; b++) {
+            i64 pos = parts[pi].offs[b];
+            if (exec_cancelled(ex) || spill_read(G->file, &pos, &buf) || agg_push_local(ex, op, G, &L, &buf)) rc = MDB_FAIL;
+        }
+    if (rc == MDB_OK_) rc = agg_flush_parts(ex, G, &L);
+    Err err = {0};
+    if (rc == MDB_OK_) rc = ordered_feed(ex, &L.t, ai, &err);
+    *t = L.t;
+    for (int p = 0; p < AGG_NPART; p++) agg_pending_add(G, &target[p]);
+    arena_destroy(ra);
+    arena_destroy(L.scratch);
+    if (L.parena) arena_destroy(L.parena);
+    return rc;
+}
+
+/* The next spilled partition becomes the table (the previous one was emitted). */
+static int agg_load_partition(Exec *ex, PhysOp *op, AggGlobal *G)
+{
+    AggInfo *ai = op->info;
+    AggTable *t = &G->t;
+    AggPart P = G->pending[--G->npending];
+    arena_destroy(t->states);
+    aggtable_free(t, ai);
+    free(t->ordered);
+    memtrack_force(G->mem, 0);
+    aggtable_init(t, op, ai);
+    int rc = agg_run_parts(ex, op, G, t, &P, 1, P.level + 1, false);
+    free(P.offs);
+    t->out_pos = 0;
+    return rc;
+}
+
 static int agg_finalize(Exec *ex, PhysOp *op, void *g)
 {
     AggInfo *ai = op->info;
     AggTable *t = g;
+    AggGlobal *G = g;
     Err err = {0};
     if (ordered_feed(ex, t, ai, &err)) return MDB_FAIL;
+    if (G->spilled) {
+        if (G->nmerged > 1) {
+            /* a spilled row's group may be in the merged table (another worker made it) */
+            if (agg_run_parts(ex, op, G, t, G->level0, AGG_NPART, 1, true)) return MDB_FAIL;
+            agg_parts_free(G->level0, AGG_NPART);
+        } else {
+            for (int p = 0; p < AGG_NPART; p++) agg_pending_add(G, &G->level0[p]);
+            memset(G->level0, 0, sizeof(G->level0));
+        }
+    }
     /* an ungrouped aggregate yields one row even without input */
     if (ai->ngroups == 0 && t->ngroups == 0 && ai->nsets == 0) new_group(t, ai, NULL, 0, 0, &err);
     if (ai->nsets)
@@ -683,6 +1016,8 @@ static int agg_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
     AggInfo *ai = op->info;
     AggTable *t = g;
     Err err = {0};
+    while (t->out_pos >= t->ngroups && ((AggGlobal *)g)->npending)
+        if (agg_load_partition(ex, op, g)) return MDB_FAIL;
     size_t pos = t->out_pos;
     size_t n = MDB_MIN((size_t)VECTOR_SIZE, t->ngroups - pos);
     if (!ai->nsets && ai->ngroups) {

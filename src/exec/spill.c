@@ -52,7 +52,9 @@ int memtrack_update(MemTrack *t, i64 usage)
     }
     i64 limit = root->mem_limit > 0 ? root->mem_limit : INT64_MAX;
     i64 before = atomic_fetch_add(&root->mem_used, delta);
-    if (before + delta > limit) {
+    /* every structure may hold a small floor whatever the others hold: an
+     * operator above a full one (an aggregate over a sort) still gets to work */
+    if (before + delta > limit && usage > MDB_MIN(limit / 4, (i64)256 << 10)) {
         atomic_fetch_sub(&root->mem_used, delta);
         return MDB_FAIL;
     }

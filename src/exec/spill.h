@@ -28,7 +28,8 @@ typedef struct MemTrack {
 MemTrack *memtrack_new(Exec *ex);
 /* Makes the reservation cover `usage` bytes (it may shrink too).  MDB_FAIL
  * when the budget refuses; nothing is recorded then and the reservation
- * stays as it was. */
+ * stays as it was.  Up to a floor (a quarter of memory_limit, at most
+ * 256 KiB) a tracker is never refused. */
 int memtrack_update(MemTrack *t, i64 usage);
 /* Makes the reservation cover `usage` whatever the budget says: for the
  * little an operator needs to make progress at all (one run's worth, one
