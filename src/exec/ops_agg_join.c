@@ -1099,6 +1099,7 @@ typedef struct NLInfo {
 typedef struct NLState {
     ColumnCollection *right;
     u8 *rmatched;
+    MemTrack *mem; /* the inner side (it does not spill: 53200 over the budget) */
 } NLState;
 
 typedef struct NLLocal {
@@ -1115,6 +1116,7 @@ static void *nl_sink_init(Exec *ex, PhysOp *op)
     NLState *s = arena_zalloc(ex->arena, sizeof(NLState));
     s->right = colcoll_create(op->children[1]->types, op->children[1]->ncols);
     exec_own_coll(ex, s->right);
+    s->mem = memtrack_new(ex);
     return s;
 }
 
@@ -1123,7 +1125,9 @@ static int nl_sink_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, i
     NLState *s = g;
     pthread_mutex_lock(&ex->mu);
     colcoll_append(s->right, in, NULL, in->count);
+    int rc = memtrack_update(s->mem, colcoll_bytes(s->right));
     pthread_mutex_unlock(&ex->mu);
+    if (rc) return exec_mem_fail(ex, "nested loop join inner side");
     return MDB_OK_;
 }
 
@@ -1269,12 +1273,14 @@ typedef struct HJState {
     u32 *next;        /* next row id + 1 in the chain, 0 = end */
     u8 *bmatched;     /* FULL joins: build rows that found a partner */
     Arena *scratch;
+    MemTrack *mem;    /* build rows and hash table */
 } HJState;
 
 typedef struct HJBuildLocal {
     ColumnCollection *rows;
     Arena *scratch;
     ExprCtx ec;
+    MemTrack *mem;
 } HJBuildLocal;
 
 #define HJ_GOLDEN 0x9E3779B97F4A7C15ULL
@@ -1306,6 +1312,7 @@ static void *hj_sink_init(Exec *ex, PhysOp *op)
                  hi->bkeys[0]->type.id == hi->pkeys[0]->type.id;
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
+    s->mem = memtrack_new(ex);
     exec_defer(ex, hj_state_free, s);
     return s;
 }
@@ -1317,6 +1324,7 @@ static void *hj_build_local(Exec *ex, PhysOp *op, void *g, int child)
     l->rows = colcoll_create(s->build->types, s->build->ncols);
     l->scratch = exec_local_arena(ex);
     exprctx_init(&l->ec, ex, l->scratch);
+    l->mem = memtrack_new(ex);
     return l;
 }
 
@@ -1335,6 +1343,7 @@ static int hj_sink_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, 
     for (int k = 0; k < hi->nkeys; k++)
         if (expr_eval(&l->ec, hi->bkeys[k], in, &ext.cols[in->ncols + k])) return MDB_FAIL;
     colcoll_append(l->rows, &ext, NULL, in->count);
+    if (memtrack_update(l->mem, colcoll_bytes(l->rows))) return exec_mem_fail(ex, "hash join build side");
     return MDB_OK_;
 }
 
@@ -1346,6 +1355,8 @@ static int hj_combine(Exec *ex, PhysOp *op, void *g, void *lp)
     colcoll_absorb(s->build, l->rows);
     colcoll_destroy(l->rows);
     l->rows = NULL;
+    memtrack_force(s->mem, s->mem->held + l->mem->held);
+    memtrack_force(l->mem, 0);
     return MDB_OK_;
 }
 
@@ -1412,6 +1423,8 @@ static int hj_finalize(Exec *ex, PhysOp *op, void *g)
         err_set(&e, "54000", "hash join build side too large (%zu rows)", (size_t)b->count);
         return op_fail(ex, &e);
     }
+    /* chains and bucket heads: about 16 bytes a row (integer keys), the key table otherwise */
+    if (memtrack_update(s->mem, colcoll_bytes(b) + (i64)nslots * (s->int_key ? 16 : 40))) return exec_mem_fail(ex, "hash join build side");
     s->next = xcalloc(nslots, sizeof(u32));
     int nb = b->ncols - hi->nkeys;
     if (s->int_key) {

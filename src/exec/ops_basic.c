@@ -838,6 +838,7 @@ typedef struct HashSetState {
     CollState base;
     KeyTable kt;
     Arena *scratch;
+    MemTrack *mem; /* rows and key table (DISTINCT does not spill: 53200 over the budget) */
 } HashSetState;
 
 static void *distinct_init(Exec *ex, PhysOp *op)
@@ -847,6 +848,7 @@ static void *distinct_init(Exec *ex, PhysOp *op)
     exec_own_coll(ex, s->base.rows);
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
+    s->mem = memtrack_new(ex);
     return s;
 }
 
@@ -868,6 +870,8 @@ static int distinct_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, 
         if (ins) sel[m++] = (u32)i;
     }
     if (m) colcoll_append(s->base.rows, in, sel, m);
+    if (memtrack_update(s->mem, colcoll_bytes(s->base.rows) + (i64)s->kt.cap * 28 + (i64)s->kt.arena->total))
+        return exec_mem_fail(ex, "DISTINCT");
     return MDB_OK_;
 }
 
@@ -904,6 +908,7 @@ typedef struct SetOpInfo {
 typedef struct SetOpState {
     CollState base;
     ColumnCollection *side[2];
+    MemTrack *mem; /* both inputs (set operations do not spill: 53200 over the budget) */
 } SetOpState;
 
 static void *setop_init(Exec *ex, PhysOp *op)
@@ -915,6 +920,7 @@ static void *setop_init(Exec *ex, PhysOp *op)
     exec_own_coll(ex, s->base.rows);
     exec_own_coll(ex, s->side[0]);
     exec_own_coll(ex, s->side[1]);
+    s->mem = memtrack_new(ex);
     return s;
 }
 
@@ -924,6 +930,8 @@ static int setop_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int
 {
     SetOpState *s = g;
     colcoll_append(s->side[(intptr_t)l], in, NULL, in->count);
+    if (memtrack_update(s->mem, colcoll_bytes(s->side[0]) + colcoll_bytes(s->side[1])))
+        return exec_mem_fail(ex, "set operation (UNION, INTERSECT or EXCEPT) input");
     return MDB_OK_;
 }
 

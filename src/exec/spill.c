@@ -84,7 +84,7 @@ int exec_mem_fail(Exec *ex, const char *what)
     settings_format_bytes(root->mem_limit, lim, sizeof lim);
     Err e = {0};
     err_set(&e, SQLSTATE_OUT_OF_MEMORY, "out of memory: %s does not fit in memory_limit (%s)", what, lim);
-    err_detail(&e, "The statement holds %lld bytes and this operator cannot spill to disk.", (long long)exec_mem_used(ex));
+    err_detail(&e, "The statement's operators hold %lld bytes and this one cannot spill to disk.", (long long)exec_mem_used(ex));
     err_hint(&e, "Raise memory_limit (SET memory_limit = '4GB') or reduce the data this operator must hold.");
     exec_fail(ex, &e);
     return MDB_FAIL;
