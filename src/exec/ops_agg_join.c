@@ -1274,16 +1274,123 @@ typedef struct HJState {
     u8 *bmatched;     /* FULL joins: build rows that found a partner */
     Arena *scratch;
     MemTrack *mem;    /* build rows and hash table */
+    /* grace join (memory_limit): build and probe rows in HJ_NPART partitions of a temporary file */
+    _Atomic bool spilled;
+    bool is_part;       /* the table of one partition (hj_finish) */
+    pthread_mutex_t mu; /* the file and the partition lists */
+    SpillFile *file;
+    AggPart bparts[32], pparts[32];
 } HJState;
+
+#define HJ_NPART 32
+#define HJ_PART_ROWS 256 /* rows a partition's write buffer holds */
+
+/* Write buffers of the partitions, one chunk each. */
+typedef struct HJBufs {
+    Arena *a;
+    DataChunk *b;
+} HJBufs;
 
 typedef struct HJBuildLocal {
     ColumnCollection *rows;
     Arena *scratch;
     ExprCtx ec;
     MemTrack *mem;
+    HJBufs bufs;
 } HJBuildLocal;
 
 #define HJ_GOLDEN 0x9E3779B97F4A7C15ULL
+
+static void hj_bufs_free(HJBufs *b)
+{
+    if (b->a) arena_destroy(b->a);
+    b->a = NULL;
+    b->b = NULL;
+}
+
+static void hj_build_local_free(void *p)
+{
+    HJBuildLocal *l = p;
+    hj_bufs_free(&l->bufs);
+    colcoll_destroy(l->rows);
+    l->rows = NULL;
+}
+
+static void hj_parts_free(void *p)
+{
+    HJState *s = p;
+    agg_parts_free(s->bparts, HJ_NPART);
+    agg_parts_free(s->pparts, HJ_NPART);
+    pthread_mutex_destroy(&s->mu);
+}
+
+static void colcoll_clear(ColumnCollection *c)
+{
+    arena_destroy(c->arena);
+    c->arena = arena_create(NULL);
+    c->nchunks = 0;
+    c->count = 0;
+}
+
+/* Appends rows of d (all) to the partitions their key hash picks (key columns
+ * kcol..kcol+nkeys-1 of d); full buffers go to the file. */
+static int hj_part_rows(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, const DataChunk *d, int kcol, int nkeys,
+                        const LType *types, Arena *scratch)
+{
+    if (!pb->b) {
+        pb->a = arena_create(NULL);
+        pb->b = arena_zalloc(pb->a, sizeof(DataChunk) * HJ_NPART);
+        for (int p = 0; p < HJ_NPART; p++) chunk_init(&pb->b[p], types, d->ncols, HJ_PART_ROWS, pb->a);
+    }
+    KeyBuf kb;
+    keys_encode(scratch, d->cols + kcol, nkeys, d->count, &kb);
+    for (idx_t i = 0; i < d->count; i++) {
+        int p = (int)(kb.hash[i] >> 59) & (HJ_NPART - 1);
+        DataChunk *b = &pb->b[p];
+        u32 r = (u32)i;
+        for (int c = 0; c < d->ncols; c++) vector_copy(&d->cols[c], &r, 1, &b->cols[c], b->count);
+        if (++b->count < HJ_PART_ROWS) continue;
+        i64 off;
+        pthread_mutex_lock(&s->mu);
+        if (!s->file) s->file = spill_create(ex);
+        pthread_mutex_unlock(&s->mu);
+        if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
+        pthread_mutex_lock(&s->mu);
+        agg_part_add(&parts[p], off);
+        pthread_mutex_unlock(&s->mu);
+        chunk_reset(b);
+    }
+    return MDB_OK_;
+}
+
+static int hj_flush(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts)
+{
+    for (int p = 0; pb->b && p < HJ_NPART; p++) {
+        DataChunk *b = &pb->b[p];
+        if (!b->count) continue;
+        i64 off;
+        pthread_mutex_lock(&s->mu);
+        if (!s->file) s->file = spill_create(ex);
+        pthread_mutex_unlock(&s->mu);
+        if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
+        pthread_mutex_lock(&s->mu);
+        agg_part_add(&parts[p], off);
+        pthread_mutex_unlock(&s->mu);
+        chunk_reset(b);
+    }
+    return MDB_OK_;
+}
+
+/* Moves the rows of c (build rows + keys) into the build partitions. */
+static int hj_part_coll(Exec *ex, HJInfo *hi, HJState *s, HJBufs *pb, ColumnCollection *c, Arena *scratch)
+{
+    for (size_t ci = 0; ci < c->nchunks; ci++) {
+        arena_reset(scratch);
+        if (hj_part_rows(ex, s, pb, s->bparts, c->chunks[ci], c->ncols - hi->nkeys, hi->nkeys, c->types, scratch)) return MDB_FAIL;
+    }
+    colcoll_clear(c);
+    return MDB_OK_;
+}
 
 static void hj_state_free(void *p)
 {
@@ -1313,6 +1420,8 @@ static void *hj_sink_init(Exec *ex, PhysOp *op)
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
     s->mem = memtrack_new(ex);
+    pthread_mutex_init(&s->mu, NULL);
+    exec_defer(ex, hj_parts_free, s);
     exec_defer(ex, hj_state_free, s);
     return s;
 }
@@ -1325,6 +1434,7 @@ static void *hj_build_local(Exec *ex, PhysOp *op, void *g, int child)
     l->scratch = exec_local_arena(ex);
     exprctx_init(&l->ec, ex, l->scratch);
     l->mem = memtrack_new(ex);
+    exec_defer(ex, hj_build_local_free, l);
     return l;
 }
 
@@ -1343,7 +1453,14 @@ static int hj_sink_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, 
     for (int k = 0; k < hi->nkeys; k++)
         if (expr_eval(&l->ec, hi->bkeys[k], in, &ext.cols[in->ncols + k])) return MDB_FAIL;
     colcoll_append(l->rows, &ext, NULL, in->count);
-    if (memtrack_update(l->mem, colcoll_bytes(l->rows))) return exec_mem_fail(ex, "hash join build side");
+    HJState *s = g;
+    if (!atomic_load(&s->spilled)) {
+        if (memtrack_update(l->mem, colcoll_bytes(l->rows)) == MDB_OK_) return MDB_OK_;
+        /* over the budget: a grace join from now on, for every worker */
+        atomic_store(&s->spilled, true);
+    }
+    if (hj_part_coll(ex, hi, s, &l->bufs, l->rows, l->scratch)) return MDB_FAIL;
+    memtrack_update(l->mem, 0);
     return MDB_OK_;
 }
 
@@ -1352,6 +1469,11 @@ static int hj_combine(Exec *ex, PhysOp *op, void *g, void *lp)
 {
     HJState *s = g;
     HJBuildLocal *l = lp;
+    if (atomic_load(&s->spilled)) {
+        if (hj_part_coll(ex, op->info, s, &l->bufs, l->rows, l->scratch) || hj_flush(ex, s, &l->bufs, s->bparts)) return MDB_FAIL;
+        memtrack_update(l->mem, 0);
+        return MDB_OK_;
+    }
     colcoll_absorb(s->build, l->rows);
     colcoll_destroy(l->rows);
     l->rows = NULL;
@@ -1412,11 +1534,30 @@ static void hj_build_int(HJState *s, int kcol)
     }
 }
 
+/* A partition's table is what the grace join needs to make progress at all:
+ * it is held past the budget (other operators of the statement took it)
+ * unless it alone exceeds memory_limit. */
+static int hj_part_force(Exec *ex, MemTrack *t, i64 usage)
+{
+    if (ex->mem_limit > 0 && usage > ex->mem_limit) return MDB_FAIL;
+    memtrack_force(t, usage);
+    return MDB_OK_;
+}
+
 static int hj_finalize(Exec *ex, PhysOp *op, void *g)
 {
     HJInfo *hi = op->info;
     HJState *s = g;
     ColumnCollection *b = s->build;
+    if (atomic_load(&s->spilled)) {
+        /* rows combined before the build went over the budget join the partitions */
+        HJBufs pb = {0};
+        int rc = hj_part_coll(ex, hi, s, &pb, b, s->scratch);
+        if (rc == MDB_OK_) rc = hj_flush(ex, s, &pb, s->bparts);
+        hj_bufs_free(&pb);
+        memtrack_update(s->mem, 0);
+        return rc;
+    }
     size_t nslots = b->nchunks * VECTOR_SIZE + 1;
     if (nslots >= UINT32_MAX) {
         Err e = {0};
@@ -1424,7 +1565,15 @@ static int hj_finalize(Exec *ex, PhysOp *op, void *g)
         return op_fail(ex, &e);
     }
     /* chains and bucket heads: about 16 bytes a row (integer keys), the key table otherwise */
-    if (memtrack_update(s->mem, colcoll_bytes(b) + (i64)nslots * (s->int_key ? 16 : 40))) return exec_mem_fail(ex, "hash join build side");
+    i64 need = colcoll_bytes(b) + (i64)nslots * (s->int_key ? 16 : 40);
+    if (memtrack_update(s->mem, need)) {
+        if (s->is_part) {
+            if (hj_part_force(ex, s->mem, need)) return exec_mem_fail(ex, "hash join build side (one of its 32 partitions)");
+        } else {
+            atomic_store(&s->spilled, true);
+            return hj_finalize(ex, op, g);
+        }
+    }
     s->next = xcalloc(nslots, sizeof(u32));
     int nb = b->ncols - hi->nkeys;
     if (s->int_key) {
@@ -1462,6 +1611,19 @@ typedef struct HJLocal {
     u8 *matched;      /* probe rows that found a partner */
     bool started;
     int phase;        /* 0 = pairs, 1 = unmatched/semi/anti rows */
+    /* grace join: probe rows to partitions, then partition by partition (hj_finish) */
+    HJBufs pbufs;
+    bool fstarted;
+    int fpart;        /* partition being joined */
+    HJState *ps;      /* its build table */
+    struct HJLocal *pl; /* probe state within the partition */
+    MemTrack *pmem;
+    size_t fblock;    /* next probe block */
+    Arena *fa;
+    DataChunk fin;    /* the probe block being joined */
+    bool fin_live;
+    int fphase;       /* 0 = probe rows, 1 = unmatched build rows */
+    size_t ftail;
 } HJLocal;
 
 static void *hj_local(Exec *ex, PhysOp *op)
@@ -1541,11 +1703,10 @@ static void hj_gather_build(const ColumnCollection *B, int c, const u32 *rrow, i
  * matches (in batches of VECTOR_SIZE), then — for LEFT, SEMI and ANTI — the
  * probe rows that did (not) match.  Semi and anti joins without a residual
  * stop at a row's first partner and never materialise pairs. */
-static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+static int hj_probe(Exec *ex, PhysOp *op, HJState *s, void *lp, DataChunk *in, DataChunk *out, int *state)
 {
     HJInfo *hi = op->info;
     HJLocal *l = lp;
-    HJState *s = ex->gstate[op->id];
     ColumnCollection *B = s->build;
     bool semi = hi->type == JOIN_SEMI, anti = hi->type == JOIN_ANTI;
     bool left = hi->type == JOIN_LEFT || hi->type == JOIN_FULL;
@@ -1656,7 +1817,209 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
     return MDB_OK_;
 }
 
-static const OpVT HJ_VT = {.name = "Hash Join", .op_local = hj_local, .op_exec = hj_exec, .sink_child = 1,
+/* Grace join, probe side: rows with a NULL key never match and are answered
+ * now (LEFT, FULL, ANTI keep them); the others go to their partition. */
+static int hj_probe_spill(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, DataChunk *in, DataChunk *out, int *state)
+{
+    HJInfo *hi = op->info;
+    *state = OP_NEED_INPUT;
+    arena_reset(l->keys);
+    ExprCtx kc_ctx;
+    exprctx_init(&kc_ctx, ex, l->keys);
+    DataChunk ext = *in;
+    ext.ncols = in->ncols + hi->nkeys;
+    ext.cols = arena_alloc(l->keys, sizeof(Vector) * (size_t)(ext.ncols + 1));
+    memcpy(ext.cols, in->cols, sizeof(Vector) * (size_t)in->ncols);
+    for (int k = 0; k < hi->nkeys; k++)
+        if (expr_eval(&kc_ctx, hi->pkeys[k], in, &ext.cols[in->ncols + k])) return MDB_FAIL;
+    KeyBuf kb;
+    keys_encode(l->keys, ext.cols + in->ncols, hi->nkeys, in->count, &kb);
+    u32 *nulls = arena_alloc(l->keys, sizeof(u32) * (in->count + 1)), *rest = arena_alloc(l->keys, sizeof(u32) * (in->count + 1));
+    idx_t nn = 0, nr = 0;
+    for (idx_t i = 0; i < in->count; i++) {
+        if (kb.has_null[i]) nulls[nn++] = (u32)i;
+        else rest[nr++] = (u32)i;
+    }
+    if (nr && !l->pbufs.b) {
+        l->pbufs.a = arena_create(NULL);
+        l->pbufs.b = arena_zalloc(l->pbufs.a, sizeof(DataChunk) * HJ_NPART);
+        for (int p = 0; p < HJ_NPART; p++) chunk_init(&l->pbufs.b[p], op->children[0]->types, in->ncols, HJ_PART_ROWS, l->pbufs.a);
+    }
+    /* only the probe columns are kept: the keys are evaluated again per partition */
+    for (idx_t k = 0; k < nr; k++) {
+        u32 r = rest[k];
+        int p = (int)(kb.hash[r] >> 59) & (HJ_NPART - 1);
+        DataChunk *b = &l->pbufs.b[p];
+        for (int c = 0; c < in->ncols; c++) vector_copy(&in->cols[c], &r, 1, &b->cols[c], b->count);
+        if (++b->count == HJ_PART_ROWS) {
+            i64 off;
+            pthread_mutex_lock(&s->mu);
+            if (!s->file) s->file = spill_create(ex);
+            pthread_mutex_unlock(&s->mu);
+            if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
+            agg_part_add(&s->pparts[p], off);
+            chunk_reset(b);
+        }
+    }
+    bool keep = hi->type == JOIN_LEFT || hi->type == JOIN_FULL || hi->type == JOIN_ANTI;
+    if (!nn || !keep) return MDB_OK_;
+    for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], nulls, nn, &out->cols[c]);
+    if (hi->type != JOIN_ANTI)
+        for (int c = 0; c < op->ncols - hi->lcols; c++) vector_fill_null(&out->cols[hi->lcols + c], nn);
+    out->count = nn;
+    return MDB_OK_;
+}
+
+static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    HJState *s = ex->gstate[op->id];
+    if (atomic_load(&s->spilled)) return hj_probe_spill(ex, op, s, lp, in, out, state);
+    return hj_probe(ex, op, s, lp, in, out, state);
+}
+
+/* A spilled join's probe pipeline runs on one worker: the partitions are
+ * joined after all probe rows are written, by that worker. */
+static int hj_threads(Exec *ex, PhysOp *op)
+{
+    HJState *s = ex->gstate[op->id];
+    return s && atomic_load(&s->spilled) ? 1 : 1 << 20;
+}
+
+static void hj_part_state_free(HJState *ps)
+{
+    if (!ps) return;
+    hj_state_free(ps);
+    colcoll_destroy(ps->build);
+    free(ps);
+}
+
+static void hj_local_finish_free(void *p)
+{
+    HJLocal *l = p;
+    hj_part_state_free(l->ps);
+    l->ps = NULL;
+    hj_bufs_free(&l->pbufs);
+    if (l->fa) arena_destroy(l->fa);
+    l->fa = NULL;
+}
+
+/* Loads build partition p into a hash table of its own. */
+static int hj_load_part(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, int p)
+{
+    HJState *ps = xcalloc(1, sizeof(HJState));
+    ps->build = colcoll_create(s->build->types, s->build->ncols);
+    ps->int_key = s->int_key;
+    ps->is_part = true;
+    keytable_init(&ps->kt);
+    ps->scratch = arena_create(NULL);
+    ps->mem = l->pmem;
+    l->ps = ps;
+    Arena *a = arena_create(NULL);
+    DataChunk d;
+    chunk_init(&d, s->build->types, s->build->ncols, HJ_PART_ROWS, a);
+    int rc = MDB_OK_;
+    for (size_t b = 0; b < s->bparts[p].n && rc == MDB_OK_; b++) {
+        i64 pos = s->bparts[p].offs[b];
+        if (spill_read(s->file, &pos, &d)) rc = MDB_FAIL;
+        else colcoll_append(ps->build, &d, NULL, d.count);
+        if (rc == MDB_OK_ && memtrack_update(ps->mem, colcoll_bytes(ps->build)) && hj_part_force(ex, ps->mem, colcoll_bytes(ps->build)))
+            rc = exec_mem_fail(ex, "hash join build side (one of its 32 partitions)");
+    }
+    arena_destroy(a);
+    if (rc == MDB_OK_) rc = hj_finalize(ex, op, ps);
+    return rc;
+}
+
+/* After the probe input: joins the partitions one by one (build table of
+ * partition p, then its probe rows through the ordinary probe, then — FULL and
+ * RIGHT — its build rows that found no partner). */
+static int hj_finish(Exec *ex, PhysOp *op, void *lp, DataChunk *out, int *state)
+{
+    HJInfo *hi = op->info;
+    HJLocal *l = lp;
+    HJState *s = ex->gstate[op->id];
+    *state = OP_NEED_INPUT;
+    if (!s || !atomic_load(&s->spilled)) return MDB_OK_;
+    if (!l->fstarted) {
+        l->fstarted = true;
+        exec_defer(ex, hj_local_finish_free, l);
+        if (hj_flush(ex, s, &l->pbufs, s->pparts)) return MDB_FAIL;
+        hj_bufs_free(&l->pbufs);
+        l->fpart = -1;
+        l->pl = hj_local(ex, op);
+        l->pmem = memtrack_new(ex);
+        l->fa = arena_create(NULL);
+        chunk_init(&l->fin, op->children[0]->types, op->children[0]->ncols, HJ_PART_ROWS, l->fa);
+    }
+    bool keep_build = hi->type == JOIN_FULL || hi->type == JOIN_RIGHT;
+    bool keep_probe = hi->type == JOIN_LEFT || hi->type == JOIN_FULL || hi->type == JOIN_ANTI;
+    for (;;) {
+        if (exec_cancelled(ex)) return MDB_FAIL;
+        /* an empty step may leave masks in out's vectors (a NULL fill of 0 rows) */
+        chunk_reset(out);
+        if (!l->ps) {
+            /* the next partition that can give rows */
+            for (;;) {
+                if (++l->fpart >= HJ_NPART) return MDB_OK_;
+                bool hb = s->bparts[l->fpart].n > 0, hp = s->pparts[l->fpart].n > 0;
+                if ((hb && hp) || (hb && keep_build) || (hp && keep_probe)) break;
+            }
+            if (hj_load_part(ex, op, s, l, l->fpart)) return MDB_FAIL;
+            l->fblock = 0;
+            l->fphase = 0;
+            l->fin_live = false;
+            l->ftail = 0;
+            l->pl->started = false;
+        }
+        HJState *ps = l->ps;
+        if (l->fphase == 0) {
+            if (!l->fin_live) {
+                AggPart *pp = &s->pparts[l->fpart];
+                if (l->fblock >= pp->n) {
+                    l->fphase = 1;
+                    continue;
+                }
+                i64 pos = pp->offs[l->fblock++];
+                if (spill_read(s->file, &pos, &l->fin)) return MDB_FAIL;
+                l->fin_live = true;
+                l->pl->started = false;
+            }
+            int st = OP_NEED_INPUT;
+            if (hj_probe(ex, op, ps, l->pl, &l->fin, out, &st)) return MDB_FAIL;
+            if (st != OP_HAVE_MORE) l->fin_live = false;
+            if (out->count) {
+                *state = OP_HAVE_MORE;
+                return MDB_OK_;
+            }
+            continue;
+        }
+        /* build rows of the partition without a partner */
+        ColumnCollection *B = ps->build;
+        int nb = B->ncols - hi->nkeys;
+        while (ps->bmatched && l->ftail < B->nchunks && out->count == 0) {
+            size_t ci = l->ftail++;
+            DataChunk *d = B->chunks[ci];
+            u32 sel[VECTOR_SIZE];
+            idx_t m = 0;
+            for (idx_t i = 0; i < d->count; i++)
+                if (!ps->bmatched[ci * VECTOR_SIZE + i]) sel[m++] = (u32)i;
+            if (!m) continue;
+            for (int c = 0; c < hi->lcols; c++) vector_fill_null(&out->cols[c], m);
+            for (int c = 0; c < nb; c++) vector_gather(&d->cols[c], sel, m, &out->cols[hi->lcols + c]);
+            out->count = m;
+        }
+        if (out->count) {
+            *state = OP_HAVE_MORE;
+            return MDB_OK_;
+        }
+        hj_part_state_free(ps);
+        l->ps = NULL;
+        memtrack_update(l->pmem, 0);
+    }
+}
+
+static const OpVT HJ_VT = {.name = "Hash Join", .op_local = hj_local, .op_exec = hj_exec, .op_finish = hj_finish,
+                           .op_threads = hj_threads, .sink_child = 1,
                            .sink_init = hj_sink_init, .sink_local = hj_build_local, .sink_push = hj_sink_push,
                            .sink_combine = hj_combine, .sink_finalize = hj_finalize};
 

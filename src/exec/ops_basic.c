@@ -905,11 +905,42 @@ typedef struct SetOpInfo {
     bool all;
 } SetOpInfo;
 
+/* UNION ALL over the budget keeps each side's chunks, in order, in a
+ * temporary file (blocks[side]) and reads them back side after side; the other
+ * set operations do not spill (53200). */
 typedef struct SetOpState {
     CollState base;
     ColumnCollection *side[2];
-    MemTrack *mem; /* both inputs (set operations do not spill: 53200 over the budget) */
+    MemTrack *mem; /* both inputs */
+    bool spilled;
+    SpillFile *file;
+    i64 *blocks[2];
+    size_t nblocks[2], capblocks[2];
+    int out_side;
+    size_t out_block;
 } SetOpState;
+
+static void setop_free(void *p)
+{
+    SetOpState *s = p;
+    free(s->blocks[0]);
+    free(s->blocks[1]);
+    s->blocks[0] = s->blocks[1] = NULL;
+}
+
+static int setop_spill_chunk(Exec *ex, SetOpState *s, int side, const DataChunk *d)
+{
+    if (!d->count) return MDB_OK_;
+    if (!s->file && !(s->file = spill_create(ex))) return MDB_FAIL;
+    i64 off;
+    if (spill_write(s->file, d, &off)) return MDB_FAIL;
+    if (s->nblocks[side] == s->capblocks[side]) {
+        s->capblocks[side] = s->capblocks[side] ? s->capblocks[side] * 2 : 64;
+        s->blocks[side] = xrealloc(s->blocks[side], sizeof(i64) * s->capblocks[side]);
+    }
+    s->blocks[side][s->nblocks[side]++] = off;
+    return MDB_OK_;
+}
 
 static void *setop_init(Exec *ex, PhysOp *op)
 {
@@ -921,6 +952,7 @@ static void *setop_init(Exec *ex, PhysOp *op)
     exec_own_coll(ex, s->side[0]);
     exec_own_coll(ex, s->side[1]);
     s->mem = memtrack_new(ex);
+    exec_defer(ex, setop_free, s);
     return s;
 }
 
@@ -929,9 +961,23 @@ static void *setop_local(Exec *ex, PhysOp *op, void *g, int child) { return (voi
 static int setop_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
 {
     SetOpState *s = g;
-    colcoll_append(s->side[(intptr_t)l], in, NULL, in->count);
-    if (memtrack_update(s->mem, colcoll_bytes(s->side[0]) + colcoll_bytes(s->side[1])))
-        return exec_mem_fail(ex, "set operation (UNION, INTERSECT or EXCEPT) input");
+    SetOpInfo *si = op->info;
+    int side = (int)(intptr_t)l;
+    if (s->spilled) return setop_spill_chunk(ex, s, side, in);
+    colcoll_append(s->side[side], in, NULL, in->count);
+    if (memtrack_update(s->mem, colcoll_bytes(s->side[0]) + colcoll_bytes(s->side[1])) == MDB_OK_) return MDB_OK_;
+    if (!(si->op == SETOP_UNION && si->all)) return exec_mem_fail(ex, "set operation (UNION, INTERSECT or EXCEPT) input");
+    s->spilled = true;
+    for (int sd = 0; sd < 2; sd++) {
+        ColumnCollection *c = s->side[sd];
+        for (size_t i = 0; i < c->nchunks; i++)
+            if (setop_spill_chunk(ex, s, sd, c->chunks[i])) return MDB_FAIL;
+        arena_destroy(c->arena);
+        c->arena = arena_create(NULL);
+        c->nchunks = 0;
+        c->count = 0;
+    }
+    memtrack_update(s->mem, 0);
     return MDB_OK_;
 }
 
@@ -939,6 +985,7 @@ static int setop_finalize(Exec *ex, PhysOp *op, void *g)
 {
     SetOpInfo *si = op->info;
     SetOpState *s = g;
+    if (s->spilled) return MDB_OK_;
     if (si->op == SETOP_UNION && si->all) {
         colcoll_absorb(s->base.rows, s->side[0]);
         colcoll_absorb(s->base.rows, s->side[1]);
@@ -996,8 +1043,24 @@ static int setop_finalize(Exec *ex, PhysOp *op, void *g)
     return MDB_OK_;
 }
 
+static int setop_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    SetOpState *s = g;
+    if (!s->spilled) return coll_next(ex, op, g, l, out);
+    while (s->out_side < 2) {
+        if (s->out_block >= s->nblocks[s->out_side]) {
+            s->out_side++;
+            s->out_block = 0;
+            continue;
+        }
+        i64 pos = s->blocks[s->out_side][s->out_block++];
+        return spill_read(s->file, &pos, out);
+    }
+    return MDB_OK_;
+}
+
 static const OpVT SETOP_VT = {.name = "SetOp", .sink_init = setop_init, .sink_local = setop_local, .sink_push = setop_push,
-                              .sink_finalize = setop_finalize, .sink_ordered = true, .src_next = coll_next};
+                              .sink_finalize = setop_finalize, .sink_ordered = true, .src_next = setop_next};
 
 PhysOp *phys_setop(Arena *a, PhysOp *l, PhysOp *r, int op, bool all)
 {
