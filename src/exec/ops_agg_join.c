@@ -66,6 +66,7 @@ typedef struct AggTable {
 #define AGG_NPART 16
 #define AGG_PART_BITS 4
 #define AGG_MAX_LEVEL 12
+#define AGG_PART_ROWS 512 /* rows a partition's write buffer holds */
 #define AGG_STATE_SLACK ((i64)16 << 20) /* growth of held groups' states allowed past 2 × memory_limit */
 
 typedef struct AggPart {
@@ -707,7 +708,7 @@ static int agg_spill_rows(Exec *ex, PhysOp *op, AggGlobal *G, AggLocal *l, DataC
     if (!l->pbuf) {
         l->parena = arena_create(NULL);
         l->pbuf = arena_zalloc(l->parena, sizeof(DataChunk) * AGG_NPART);
-        for (int p = 0; p < AGG_NPART; p++) chunk_init(&l->pbuf[p], op->children[0]->types, op->children[0]->ncols, VECTOR_SIZE, l->parena);
+        for (int p = 0; p < AGG_NPART; p++) chunk_init(&l->pbuf[p], op->children[0]->types, op->children[0]->ncols, AGG_PART_ROWS, l->parena);
     }
     KeyBuf kb;
     keys_encode(l->scratch, kc, ai->ngroups, in->count, &kb);
@@ -717,7 +718,7 @@ static int agg_spill_rows(Exec *ex, PhysOp *op, AggGlobal *G, AggLocal *l, DataC
         int p = (int)((kb.hash[r] >> shift) & (AGG_NPART - 1));
         DataChunk *d = &l->pbuf[p];
         for (int c = 0; c < in->ncols; c++) vector_copy(&in->cols[c], &r, 1, &d->cols[c], d->count);
-        if (++d->count == VECTOR_SIZE && agg_flush_part(ex, G, l, p)) return MDB_FAIL;
+        if (++d->count == AGG_PART_ROWS && agg_flush_part(ex, G, l, p)) return MDB_FAIL;
     }
     return MDB_OK_;
 }
