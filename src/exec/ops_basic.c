@@ -419,9 +419,18 @@ static int sort_cmp(const void *pa, const void *pb, void *arg)
 {
     SortCtx *sc = arg;
     idx_t a = *(const idx_t *)pa, b = *(const idx_t *)pb;
+    /* sort_key_cmp written out: the comparison is the in-memory sort's inner loop */
     for (int k = 0; k < sc->nkeys; k++) {
-        int c = sort_key_cmp(&sc->keys[k], &sc->vals[a * (idx_t)sc->nkeys + (idx_t)k], &sc->vals[b * (idx_t)sc->nkeys + (idx_t)k]);
-        if (c) return c;
+        const Value *x = &sc->vals[a * (idx_t)sc->nkeys + (idx_t)k], *y = &sc->vals[b * (idx_t)sc->nkeys + (idx_t)k];
+        int c;
+        if (x->is_null || y->is_null) {
+            if (x->is_null && y->is_null) continue;
+            c = x->is_null ? 1 : -1;
+            if (sc->keys[k].nulls_first) c = -c;
+            return c;
+        }
+        c = value_cmp(x, y);
+        if (c) return sc->keys[k].desc ? -c : c;
     }
     return a < b ? -1 : a > b ? 1 : 0; /* stable */
 }
