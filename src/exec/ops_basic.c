@@ -757,6 +757,51 @@ static int merge_advance(SortState *s, const SortInfo *si, MergeCursor *c, bool 
     return MDB_OK_;
 }
 
+/* Opens the k-way merge of runs [first, first + n). */
+static int merge_open(PhysOp *op, SortState *s, size_t first, size_t n)
+{
+    const SortInfo *si = op->info;
+    if (s->marena) arena_destroy(s->marena);
+    s->marena = arena_create(NULL);
+    s->cur = arena_zalloc(s->marena, sizeof(MergeCursor) * s->nruns);
+    s->heap = arena_zalloc(s->marena, sizeof(int) * (n ? n : 1));
+    s->nheap = 0;
+    for (size_t i = first; i < first + n; i++) {
+        MergeCursor *mc = &s->cur[i];
+        chunk_init(&mc->buf, op->types, op->ncols, VECTOR_SIZE, s->marena);
+        mc->run = (int)i;
+        mc->key = arena_zalloc(s->marena, sizeof(Value) * (size_t)(si->nkeys + 1));
+        mc->row = 0;
+        mc->block = 0;
+        bool alive;
+        mc->buf.count = 0;
+        if (merge_advance(s, si, mc, &alive)) return MDB_FAIL;
+        if (alive) s->heap[s->nheap++] = (int)i;
+    }
+    for (int i = s->nheap / 2 - 1; i >= 0; i--) merge_sift(si, s, i);
+    /* the merge holds one block per run: within the budget where it can */
+    memtrack_force(s->mem, (i64)s->marena->total);
+    return MDB_OK_;
+}
+
+/* The next up to VECTOR_SIZE merged rows into out (none at the end). */
+static int merge_step(const SortInfo *si, SortState *s, DataChunk *out)
+{
+    while (s->nheap > 0 && out->count < VECTOR_SIZE) {
+        MergeCursor *c = &s->cur[s->heap[0]];
+        u32 k = (u32)c->row;
+        for (int col = 0; col < out->ncols; col++) vector_copy(&c->buf.cols[col], &k, 1, &out->cols[col], out->count);
+        out->count++;
+        bool alive;
+        if (merge_advance(s, si, c, &alive)) return MDB_FAIL;
+        if (!alive) s->heap[0] = s->heap[--s->nheap];
+        if (s->nheap > 0) merge_sift(si, s, 0);
+    }
+    return MDB_OK_;
+}
+
+#define SORT_FANIN 64 /* runs merged at once: more are first merged in groups into longer runs */
+
 static int sort_finalize(Exec *ex, PhysOp *op, void *g)
 {
     SortInfo *si = op->info;
@@ -774,23 +819,38 @@ static int sort_finalize(Exec *ex, PhysOp *op, void *g)
     /* external: the rows still in memory become the last run, then the runs are merged */
     if (sort_write_run(ex, si, s, c)) return MDB_FAIL;
     memtrack_update(s->mem, 0);
-    s->marena = arena_create(NULL);
-    s->cur = arena_zalloc(s->marena, sizeof(MergeCursor) * s->nruns);
-    s->heap = arena_zalloc(s->marena, sizeof(int) * s->nruns);
-    for (size_t i = 0; i < s->nruns; i++) {
-        MergeCursor *mc = &s->cur[i];
-        chunk_init(&mc->buf, op->types, op->ncols, VECTOR_SIZE, s->marena);
-        mc->run = (int)i;
-        mc->key = arena_zalloc(s->marena, sizeof(Value) * (size_t)(si->nkeys + 1));
-        mc->row = 0;
-        bool alive;
-        mc->buf.count = 0;
-        if (merge_advance(s, si, mc, &alive)) return MDB_FAIL;
-        if (alive) s->heap[s->nheap++] = (int)i;
+    while (s->nruns > SORT_FANIN) {
+        /* a pass: consecutive groups of runs become one run each (in order, so ties keep theirs) */
+        size_t nnew = (s->nruns + SORT_FANIN - 1) / SORT_FANIN;
+        SortRun *runs = xcalloc(nnew, sizeof(SortRun));
+        Arena *a = arena_create(NULL);
+        DataChunk d;
+        chunk_init(&d, op->types, op->ncols, VECTOR_SIZE, a);
+        int rc = MDB_OK_;
+        for (size_t gi = 0; gi < nnew && rc == MDB_OK_; gi++) {
+            size_t first = gi * SORT_FANIN, n = MDB_MIN((size_t)SORT_FANIN, s->nruns - first);
+            RunWriter w = {s->file, {NULL, 0}, 0};
+            rc = merge_open(op, s, first, n);
+            for (;;) {
+                if (rc || exec_cancelled(ex)) {
+                    rc = MDB_FAIL;
+                    break;
+                }
+                chunk_reset(&d);
+                rc = merge_step(si, s, &d);
+                if (rc || d.count == 0) break;
+                rc = run_emit(ex, &w, &d);
+            }
+            runs[gi] = w.run;
+        }
+        arena_destroy(a);
+        for (size_t i = 0; i < s->nruns; i++) free(s->runs[i].offs);
+        free(s->runs);
+        s->runs = runs;
+        s->nruns = s->caprun = nnew;
+        if (rc) return MDB_FAIL;
     }
-    for (int i = s->nheap / 2 - 1; i >= 0; i--) merge_sift(si, s, i);
-    /* the merge holds one block per run: within the budget where it can */
-    memtrack_force(s->mem, (i64)s->marena->total);
+    if (merge_open(op, s, 0, s->nruns)) return MDB_FAIL;
     s->merging = true;
     return MDB_OK_;
 }
@@ -799,18 +859,7 @@ static int sort_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
 {
     SortState *s = g;
     if (!s->merging) return coll_next(ex, op, g, l, out);
-    const SortInfo *si = op->info;
-    while (s->nheap > 0 && out->count < VECTOR_SIZE) {
-        MergeCursor *c = &s->cur[s->heap[0]];
-        u32 k = (u32)c->row;
-        for (int col = 0; col < out->ncols; col++) vector_copy(&c->buf.cols[col], &k, 1, &out->cols[col], out->count);
-        out->count++;
-        bool alive;
-        if (merge_advance(s, si, c, &alive)) return MDB_FAIL;
-        if (!alive) s->heap[0] = s->heap[--s->nheap];
-        if (s->nheap > 0) merge_sift(si, s, 0);
-    }
-    return MDB_OK_;
+    return merge_step(op->info, s, out);
 }
 
 static const OpVT SORT_VT = {.name = "Sort", .sink_init = sort_init, .sink_local = sort_local, .sink_push = sort_push,

@@ -175,6 +175,38 @@ void suite_spill(void)
     spill_stats(&s1);
     CHECK_INT(s1.files_created, s0.files_created);
 
+    /* a sort of more runs than one merge takes (64): merged in passes; every row checked in order */
+    CHECK_INT(run(c, "SET memory_limit = '300kB'"), MDB_OK);
+    spill_stats(&s0);
+    {
+        MdbResult *r = NULL;
+        CHECK_INT(mdb_query(c, "SELECT (x::bigint * 7919) % 1000003 AS k, x FROM generate_series(1, 1000000) g(x) ORDER BY k DESC, x", &r),
+                  MDB_OK);
+        long long rows = 0, prev = -1, bad = 0, sum = 0;
+        MdbChunk *ch;
+        while (r && mdb_result_fetch(r, &ch) == MDB_OK && ch) {
+            size_t n = mdb_chunk_row_count(ch);
+            for (size_t i = 0; i < n; i++) {
+                long long k = mdb_chunk_get_int64(ch, 0, i), x = mdb_chunk_get_int64(ch, 1, i);
+                if (prev >= 0 && k > prev) bad++;
+                if (x * 7919 % 1000003 != k) bad++;
+                prev = k;
+                sum += x;
+                rows++;
+            }
+        }
+        if (r) mdb_result_free(r);
+        CHECK_INT(rows, 1000000);
+        CHECK_INT(bad, 0);
+        CHECK_INT(sum, 500000500000LL);
+    }
+    spill_stats(&s1);
+    /* 12 bytes a row, written once as runs and once more by the first merge pass */
+    CHECK(s1.bytes_written - s0.bytes_written > 20000000);
+    CHECK_INT(s1.files_open, 0);
+    CHECK_INT(count_files(tmp), 0);
+    CHECK_INT(run(c, "SET memory_limit = '1MB'"), MDB_OK);
+
     /* temp_directory overrides the database's tmp/ */
     CHECK_INT(run(c, "SET temp_directory = '/dev/null/nowhere'"), MDB_OK);
     CHECK(run(c, "SELECT count(*) FROM (SELECT x FROM generate_series(1, 300000) g(x) ORDER BY x DESC) s") != MDB_OK);
