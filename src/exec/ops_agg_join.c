@@ -1280,10 +1280,14 @@ typedef struct HJState {
     bool is_part;       /* the table of one partition (hj_finish) */
     pthread_mutex_t mu; /* the file and the partition lists */
     SpillFile *file;
-    AggPart bparts[32], pparts[32];
+    AggPart *bparts, *pparts; /* partition i: its build and probe blocks */
+    int *plevel;              /* hash bits that chose partition i: 5 per level */
+    size_t nparts, capparts;
 } HJState;
 
 #define HJ_NPART 32
+#define HJ_MAX_LEVEL 6   /* 5 hash bits a level: a partition is split at most 6 times */
+#define HJ_TOO_BIG 2     /* hj_load_part: the partition must be split */
 #define HJ_PART_ROWS 256 /* rows a partition's write buffer holds */
 
 /* Write buffers of the partitions, one chunk each. */
@@ -1320,8 +1324,13 @@ static void hj_build_local_free(void *p)
 static void hj_parts_free(void *p)
 {
     HJState *s = p;
-    agg_parts_free(s->bparts, HJ_NPART);
-    agg_parts_free(s->pparts, HJ_NPART);
+    agg_parts_free(s->bparts, s->nparts);
+    agg_parts_free(s->pparts, s->nparts);
+    free(s->bparts);
+    free(s->pparts);
+    free(s->plevel);
+    s->bparts = s->pparts = NULL;
+    s->plevel = NULL;
     pthread_mutex_destroy(&s->mu);
 }
 
@@ -1335,21 +1344,40 @@ static void colcoll_clear(ColumnCollection *c)
 
 /* Appends rows of d (all) to the partitions their key hash picks (key columns
  * kcol..kcol+nkeys-1 of d); full buffers go to the file. */
-static int hj_part_rows(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, const DataChunk *d, int kcol, int nkeys,
-                        const LType *types, Arena *scratch)
+/* Appends partitions first..first+HJ_NPART-1 (hash bits of `level`); returns first. */
+static size_t hj_parts_add(HJState *s, int level)
+{
+    if (s->nparts + HJ_NPART > s->capparts) {
+        s->capparts = MDB_MAX(s->capparts * 2, s->nparts + HJ_NPART);
+        s->bparts = xrealloc(s->bparts, sizeof(AggPart) * s->capparts);
+        s->pparts = xrealloc(s->pparts, sizeof(AggPart) * s->capparts);
+        s->plevel = xrealloc(s->plevel, sizeof(int) * s->capparts);
+    }
+    size_t first = s->nparts;
+    memset(s->bparts + first, 0, sizeof(AggPart) * HJ_NPART);
+    memset(s->pparts + first, 0, sizeof(AggPart) * HJ_NPART);
+    for (int i = 0; i < HJ_NPART; i++) s->plevel[first + (size_t)i] = level;
+    s->nparts += HJ_NPART;
+    return first;
+}
+
+static inline int hj_part_of(u64 hash, int level) { return (int)(hash >> (59 - 5 * level)) & (HJ_NPART - 1); }
+
+static int hj_part_rows_at(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, int level, const DataChunk *d, int ncopy, int kcol,
+                           int nkeys, const LType *types, Arena *scratch)
 {
     if (!pb->b) {
         pb->a = arena_create(NULL);
         pb->b = arena_zalloc(pb->a, sizeof(DataChunk) * HJ_NPART);
-        for (int p = 0; p < HJ_NPART; p++) chunk_init(&pb->b[p], types, d->ncols, HJ_PART_ROWS, pb->a);
+        for (int p = 0; p < HJ_NPART; p++) chunk_init(&pb->b[p], types, ncopy, HJ_PART_ROWS, pb->a);
     }
     KeyBuf kb;
     keys_encode(scratch, d->cols + kcol, nkeys, d->count, &kb);
     for (idx_t i = 0; i < d->count; i++) {
-        int p = (int)(kb.hash[i] >> 59) & (HJ_NPART - 1);
+        int p = hj_part_of(kb.hash[i], level);
         DataChunk *b = &pb->b[p];
         u32 r = (u32)i;
-        for (int c = 0; c < d->ncols; c++) vector_copy(&d->cols[c], &r, 1, &b->cols[c], b->count);
+        for (int c = 0; c < ncopy; c++) vector_copy(&d->cols[c], &r, 1, &b->cols[c], b->count);
         if (++b->count < HJ_PART_ROWS) continue;
         i64 off;
         pthread_mutex_lock(&s->mu);
@@ -1362,6 +1390,12 @@ static int hj_part_rows(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, const 
         chunk_reset(b);
     }
     return MDB_OK_;
+}
+
+static int hj_part_rows(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, const DataChunk *d, int kcol, int nkeys,
+                        const LType *types, Arena *scratch)
+{
+    return hj_part_rows_at(ex, s, pb, parts, 0, d, d->ncols, kcol, nkeys, types, scratch);
 }
 
 static int hj_flush(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts)
@@ -1422,6 +1456,7 @@ static void *hj_sink_init(Exec *ex, PhysOp *op)
     s->scratch = arena_create(NULL);
     s->mem = memtrack_new(ex);
     pthread_mutex_init(&s->mu, NULL);
+    hj_parts_add(s, 0);
     exec_defer(ex, hj_parts_free, s);
     exec_defer(ex, hj_state_free, s);
     return s;
@@ -1849,7 +1884,7 @@ static int hj_probe_spill(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, DataChun
     /* only the probe columns are kept: the keys are evaluated again per partition */
     for (idx_t k = 0; k < nr; k++) {
         u32 r = rest[k];
-        int p = (int)(kb.hash[r] >> 59) & (HJ_NPART - 1);
+        int p = hj_part_of(kb.hash[r], 0);
         DataChunk *b = &l->pbufs.b[p];
         for (int c = 0; c < in->ncols; c++) vector_copy(&in->cols[c], &r, 1, &b->cols[c], b->count);
         if (++b->count == HJ_PART_ROWS) {
@@ -1919,15 +1954,72 @@ static int hj_load_part(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, int p)
     DataChunk d;
     chunk_init(&d, s->build->types, s->build->ncols, HJ_PART_ROWS, a);
     int rc = MDB_OK_;
+    bool can_split = s->plevel[p] < HJ_MAX_LEVEL;
+    i64 per_row = ps->int_key ? 16 : 40; /* the hash table's share of a row */
     for (size_t b = 0; b < s->bparts[p].n && rc == MDB_OK_; b++) {
         i64 pos = s->bparts[p].offs[b];
         if (spill_read(s->file, &pos, &d)) rc = MDB_FAIL;
         else colcoll_append(ps->build, &d, NULL, d.count);
-        if (rc == MDB_OK_ && memtrack_update(ps->mem, colcoll_bytes(ps->build)) && hj_part_force(ex, ps->mem, colcoll_bytes(ps->build)))
-            rc = exec_mem_fail(ex, "hash join build side (one of its 32 partitions)");
+        i64 need = colcoll_bytes(ps->build) + (i64)ps->build->count * per_row;
+        if (rc == MDB_OK_ && can_split && ex->mem_limit > 0 && need > ex->mem_limit) rc = HJ_TOO_BIG;
+        else if (rc == MDB_OK_ && memtrack_update(ps->mem, need) && hj_part_force(ex, ps->mem, need))
+            rc = exec_mem_fail(ex, "hash join build side (rows of one key)");
     }
     arena_destroy(a);
     if (rc == MDB_OK_) rc = hj_finalize(ex, op, ps);
+    return rc;
+}
+
+/* Splits partition p (build and probe blocks) into HJ_NPART finer ones by the
+ * next hash bits; they are joined after the others. */
+static int hj_repartition(Exec *ex, PhysOp *op, HJState *s, size_t p)
+{
+    HJInfo *hi = op->info;
+    int level = s->plevel[p] + 1;
+    size_t first = hj_parts_add(s, level);
+    Arena *a = arena_create(NULL), *sc = arena_create(NULL);
+    ColumnCollection *B = s->build;
+    int nb = B->ncols - hi->nkeys;
+    DataChunk d, pd;
+    chunk_init(&d, B->types, B->ncols, HJ_PART_ROWS, a);
+    chunk_init(&pd, op->children[0]->types, op->children[0]->ncols, HJ_PART_ROWS, a);
+    HJBufs pb = {0};
+    int rc = MDB_OK_;
+    for (size_t b = 0; b < s->bparts[p].n && rc == MDB_OK_; b++) {
+        i64 pos = s->bparts[p].offs[b];
+        arena_reset(sc);
+        if (spill_read(s->file, &pos, &d) ||
+            hj_part_rows_at(ex, s, &pb, s->bparts + first, level, &d, d.ncols, nb, hi->nkeys, B->types, sc))
+            rc = MDB_FAIL;
+    }
+    if (rc == MDB_OK_) rc = hj_flush(ex, s, &pb, s->bparts + first);
+    hj_bufs_free(&pb);
+    for (size_t b = 0; b < s->pparts[p].n && rc == MDB_OK_; b++) {
+        i64 pos = s->pparts[p].offs[b];
+        arena_reset(sc);
+        if (spill_read(s->file, &pos, &pd)) {
+            rc = MDB_FAIL;
+            break;
+        }
+        /* probe blocks hold the probe columns: their keys are evaluated again */
+        ExprCtx ec;
+        exprctx_init(&ec, ex, sc);
+        DataChunk ext = pd;
+        ext.ncols = pd.ncols + hi->nkeys;
+        ext.cols = arena_alloc(sc, sizeof(Vector) * (size_t)(ext.ncols + 1));
+        memcpy(ext.cols, pd.cols, sizeof(Vector) * (size_t)pd.ncols);
+        for (int k = 0; k < hi->nkeys && rc == MDB_OK_; k++)
+            if (expr_eval(&ec, hi->pkeys[k], &pd, &ext.cols[pd.ncols + k])) rc = MDB_FAIL;
+        if (rc == MDB_OK_ &&
+            hj_part_rows_at(ex, s, &pb, s->pparts + first, level, &ext, pd.ncols, pd.ncols, hi->nkeys, op->children[0]->types, sc))
+            rc = MDB_FAIL;
+    }
+    if (rc == MDB_OK_) rc = hj_flush(ex, s, &pb, s->pparts + first);
+    hj_bufs_free(&pb);
+    arena_destroy(sc);
+    arena_destroy(a);
+    agg_parts_free(s->bparts + p, 1);
+    agg_parts_free(s->pparts + p, 1);
     return rc;
 }
 
@@ -1961,11 +2053,20 @@ static int hj_finish(Exec *ex, PhysOp *op, void *lp, DataChunk *out, int *state)
         if (!l->ps) {
             /* the next partition that can give rows */
             for (;;) {
-                if (++l->fpart >= HJ_NPART) return MDB_OK_;
+                if (++l->fpart >= (int)s->nparts) return MDB_OK_;
                 bool hb = s->bparts[l->fpart].n > 0, hp = s->pparts[l->fpart].n > 0;
                 if ((hb && hp) || (hb && keep_build) || (hp && keep_probe)) break;
             }
-            if (hj_load_part(ex, op, s, l, l->fpart)) return MDB_FAIL;
+            int lrc = hj_load_part(ex, op, s, l, l->fpart);
+            if (lrc == HJ_TOO_BIG) {
+                /* more rows than memory_limit: split it, join the pieces later */
+                hj_part_state_free(l->ps);
+                l->ps = NULL;
+                memtrack_update(l->pmem, 0);
+                if (hj_repartition(ex, op, s, (size_t)l->fpart)) return MDB_FAIL;
+                continue;
+            }
+            if (lrc) return MDB_FAIL;
             l->fblock = 0;
             l->fphase = 0;
             l->fin_live = false;
