@@ -899,6 +899,16 @@ typedef struct HashSetState {
     MemTrack *mem; /* rows and key table (DISTINCT does not spill: 53200 over the budget) */
 } HashSetState;
 
+/* At finalize, or at exec_cleanup when the input stopped early (an error, 53200). */
+static void distinct_free(void *p)
+{
+    HashSetState *s = p;
+    if (!s->scratch) return;
+    keytable_free(&s->kt);
+    arena_destroy(s->scratch);
+    s->scratch = NULL;
+}
+
 static void *distinct_init(Exec *ex, PhysOp *op)
 {
     HashSetState *s = arena_zalloc(ex->arena, sizeof(HashSetState));
@@ -907,6 +917,7 @@ static void *distinct_init(Exec *ex, PhysOp *op)
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
     s->mem = memtrack_new(ex);
+    exec_defer(ex, distinct_free, s);
     return s;
 }
 
@@ -935,10 +946,7 @@ static int distinct_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, 
 
 static int distinct_finalize(Exec *ex, PhysOp *op, void *g)
 {
-    HashSetState *s = g;
-    keytable_free(&s->kt);
-    arena_destroy(s->scratch);
-    s->scratch = NULL;
+    distinct_free(g);
     return MDB_OK_;
 }
 
