@@ -1650,6 +1650,7 @@ typedef struct HJLocal {
     /* grace join: probe rows to partitions, then partition by partition (hj_finish) */
     HJBufs pbufs;
     bool fstarted;
+    bool fdefer;      /* hj_local_finish_free registered */
     int fpart;        /* partition being joined */
     HJState *ps;      /* its build table */
     struct HJLocal *pl; /* probe state within the partition */
@@ -1853,6 +1854,8 @@ static int hj_probe(Exec *ex, PhysOp *op, HJState *s, void *lp, DataChunk *in, D
     return MDB_OK_;
 }
 
+static void hj_local_finish_free(void *p);
+
 /* Grace join, probe side: rows with a NULL key never match and are answered
  * now (LEFT, FULL, ANTI keep them); the others go to their partition. */
 static int hj_probe_spill(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, DataChunk *in, DataChunk *out, int *state)
@@ -1877,6 +1880,11 @@ static int hj_probe_spill(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, DataChun
         else rest[nr++] = (u32)i;
     }
     if (nr && !l->pbufs.b) {
+        if (!l->fdefer) {
+            /* freed at exec_cleanup also when the probe stops early */
+            l->fdefer = true;
+            exec_defer(ex, hj_local_finish_free, l);
+        }
         l->pbufs.a = arena_create(NULL);
         l->pbufs.b = arena_zalloc(l->pbufs.a, sizeof(DataChunk) * HJ_NPART);
         for (int p = 0; p < HJ_NPART; p++) chunk_init(&l->pbufs.b[p], op->children[0]->types, in->ncols, HJ_PART_ROWS, l->pbufs.a);
@@ -2035,7 +2043,10 @@ static int hj_finish(Exec *ex, PhysOp *op, void *lp, DataChunk *out, int *state)
     if (!s || !atomic_load(&s->spilled)) return MDB_OK_;
     if (!l->fstarted) {
         l->fstarted = true;
-        exec_defer(ex, hj_local_finish_free, l);
+        if (!l->fdefer) {
+            l->fdefer = true;
+            exec_defer(ex, hj_local_finish_free, l);
+        }
         if (hj_flush(ex, s, &l->pbufs, s->pparts)) return MDB_FAIL;
         hj_bufs_free(&l->pbufs);
         l->fpart = -1;

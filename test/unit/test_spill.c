@@ -160,6 +160,23 @@ void suite_spill(void)
     CHECK_INT(s1.files_open, 0);
     CHECK_INT(count_files(tmp), 0);
 
+    /* a grace hash join, then one failing while its partitions are joined */
+    CHECK_INT(run(c, "CREATE TABLE ja (id int, k int) USING memory"), MDB_OK);
+    CHECK_INT(run(c, "CREATE TABLE jb (id int, k int) USING memory"), MDB_OK);
+    CHECK_INT(run(c, "INSERT INTO ja SELECT i, i % 150000 FROM generate_series(1, 300000) g(i)"), MDB_OK);
+    CHECK_INT(run(c, "INSERT INTO jb SELECT i, (i * 3) % 200000 FROM generate_series(1, 250000) g(i)"), MDB_OK);
+    spill_stats(&s0);
+    CHECK_INT(scalar(c, "SELECT count(*) FROM ja JOIN jb ON ja.k = jb.k"), 399998);
+    spill_stats(&s1);
+    CHECK(s1.files_created > s0.files_created);
+    CHECK_INT(s1.files_open, 0);
+    CHECK_INT(count_files(tmp), 0);
+    CHECK(run(c, "SELECT 1 / (ja.k - 77777) FROM ja LEFT JOIN jb ON ja.k = jb.k") != MDB_OK);
+    CHECK_STR(mdb_conn_error(c)->sqlstate, "22012");
+    spill_stats(&s1);
+    CHECK_INT(s1.files_open, 0);
+    CHECK_INT(count_files(tmp), 0);
+
     /* cancelled by statement_timeout */
     CHECK_INT(run(c, "SET statement_timeout = '30ms'"), MDB_OK);
     CHECK(run(c, "SELECT count(*) FROM (SELECT x, md5(x::text) FROM generate_series(1, 3000000) g(x) ORDER BY 2) s") != MDB_OK);
