@@ -11,7 +11,9 @@
 #define _GNU_SOURCE
 #include "exec/spill.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,4 +311,24 @@ int spill_read(SpillFile *f, i64 *pos, DataChunk *out)
     *pos += (i64)len;
     free(p);
     return MDB_OK_;
+}
+
+int spill_sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int removed = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        int pid;
+        long long seq;
+        char tail[8];
+        if (sscanf(e->d_name, "megadb_spill_%d_%lld.%7s", &pid, &seq, tail) != 3 || strcmp(tail, "tmp") != 0) continue;
+        /* a live process (this one included) still owns its files */
+        if (pid <= 0 || pid == (int)getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) == 0) removed++;
+    }
+    closedir(d);
+    return removed;
 }

@@ -60,6 +60,11 @@ i64 spill_size(const SpillFile *f);
 /* Closes and removes the file now (exec_cleanup does it otherwise). */
 void spill_close(SpillFile *f);
 
+/* Removes spill files in dir left by processes that no longer run (killed
+ * before their statements could clean up); returns how many.  mdb_open calls
+ * it for <database>/tmp. */
+int spill_sweep(const char *dir);
+
 /* Statistics of the process, for tests: files created and bytes written by
  * spilling operators, and files still open. */
 typedef struct SpillStats {

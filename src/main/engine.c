@@ -15,6 +15,7 @@
 
 #include "main/engine.h"
 #include "exec/sys_funcs.h"
+#include "exec/spill.h"
 #include "optimizer/optimizer.h"
 #include "storage/oltp/store.h"
 #include "storage/oltp/vacuum.h"
@@ -55,6 +56,9 @@ int mdb_open(const char *path, MdbDatabase **out, char **err)
             }
         }
         db->dir = xstrdup(path);
+        char tmp[1100];
+        snprintf(tmp, sizeof tmp, "%s/tmp", path);
+        spill_sweep(tmp); /* spill files of a process killed mid-statement */
     }
     {
         /* the OLTP store: recovery runs here, before the catalog names its trees */

@@ -9,6 +9,9 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -123,9 +126,24 @@ void suite_spill(void)
     char db_dir[128], tmp[160];
     snprintf(db_dir, sizeof db_dir, "%s/db", dir);
     snprintf(tmp, sizeof tmp, "%s/tmp", db_dir);
+    /* files a killed process left in <database>/tmp are removed when the database opens;
+     * a live process's are kept */
+    CHECK(mkdir(db_dir, 0755) == 0 && mkdir(tmp, 0700) == 0);
+    char stale[256], live[256];
+    int dead_pid = 0;
+    for (int p = 4000000; p > 100000 && !dead_pid; p -= 7919)
+        if (kill(p, 0) != 0 && errno == ESRCH) dead_pid = p;
+    snprintf(stale, sizeof stale, "%s/megadb_spill_%d_3.tmp", tmp, dead_pid);
+    snprintf(live, sizeof live, "%s/megadb_spill_%d_3.tmp", tmp, (int)getppid());
+    FILE *fs = fopen(stale, "w"), *fl = fopen(live, "w");
+    if (fs) fclose(fs);
+    if (fl) fclose(fl);
     MdbDatabase *db = NULL;
     char *e = NULL;
     CHECK(mdb_open(db_dir, &db, &e) == MDB_OK);
+    CHECK(access(stale, F_OK) != 0);
+    CHECK(access(live, F_OK) == 0);
+    unlink(live);
     if (!db) return;
     MdbConn *c;
     CHECK(mdb_connect(db, &c) == MDB_OK);
