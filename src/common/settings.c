@@ -5,6 +5,7 @@
 #include "common/settings.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -39,7 +40,8 @@ static const char *const NAMES[] = {"search_path",      "timezone",          "da
                                     "threads",          "extra_float_digits", "statement_timeout",
                                     "memory_limit",     "server_version",    "server_version_num", "standard_conforming_strings",
                                     "intervalstyle",    "max_identifier_length", "lock_timeout",
-                                    "default_transaction_isolation", "client_min_messages", "session_authorization", NULL};
+                                    "default_transaction_isolation", "client_min_messages", "session_authorization",
+                                    "temp_directory", NULL};
 
 const char *const *settings_names(void) { return NAMES; }
 
@@ -93,6 +95,41 @@ static int parse_ms(const char *v, i64 *out)
             return 0;
         }
     return -1;
+}
+
+i64 settings_parse_bytes(const char *v)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || errno || x < 0) return -1;
+    while (*end && isspace((unsigned char)*end)) end++;
+    char unit[8] = {0};
+    size_t n = 0;
+    while (*end && !isspace((unsigned char)*end) && n < sizeof unit - 1) unit[n++] = *end++;
+    while (*end && isspace((unsigned char)*end)) end++;
+    if (*end) return -1;
+    static const struct { const char *u; int shift; } U[] = {
+        {"", 0}, {"b", 0}, {"kb", 10}, {"kib", 10}, {"k", 10}, {"mb", 20}, {"mib", 20}, {"m", 20},
+        {"gb", 30}, {"gib", 30}, {"g", 30}, {"tb", 40}, {"tib", 40}, {"t", 40}};
+    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+        if (!strcasecmp(unit, U[i].u)) {
+            double b = x * (double)((i64)1 << U[i].shift);
+            if (b >= 9.2e18) return -1;
+            return (i64)b;
+        }
+    return -1;
+}
+
+void settings_format_bytes(i64 b, char *buf, size_t cap)
+{
+    static const char *const U[] = {"B", "kB", "MB", "GB", "TB"};
+    int u = 0;
+    while (u < 4 && b >= 1024 && b % 1024 == 0) {
+        b /= 1024;
+        u++;
+    }
+    snprintf(buf, cap, "%lld%s", (long long)b, U[u]);
 }
 
 int settings_set(Settings *s, const char *name, const char *value, Err *err)
@@ -209,11 +246,17 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
     }
     if (strcasecmp(name, "memory_limit") == 0) {
         if (!value) { s->memory_limit = def.memory_limit; return MDB_OK_; }
-        if (parse_int(value, &x) || x <= 0)
-            return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"memory_limit\": \"%s\"", value);
+        x = settings_parse_bytes(value);
+        if (x <= 0) {
+            err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"memory_limit\": \"%s\"", value);
+            err_hint(err, "Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\".");
+            return MDB_FAIL;
+        }
         s->memory_limit = x;
         return MDB_OK_;
     }
+    if (strcasecmp(name, "temp_directory") == 0)
+        return set_str(s->temp_directory, sizeof s->temp_directory, value ? value : "", name, err);
     if (strcasecmp(name, "standard_conforming_strings") == 0 || strcasecmp(name, "intervalstyle") == 0)
         return MDB_OK_;
     return err_set(err, SQLSTATE_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", name);
@@ -232,7 +275,8 @@ int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Er
     else if (strcasecmp(name, "statement_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->statement_timeout_ms);
     else if (strcasecmp(name, "lock_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->lock_timeout_ms);
     else if (strcasecmp(name, "default_transaction_isolation") == 0) snprintf(buf, cap, "%s", settings_isolation_name(s->default_isolation));
-    else if (strcasecmp(name, "memory_limit") == 0) snprintf(buf, cap, "%lld", (long long)s->memory_limit);
+    else if (strcasecmp(name, "memory_limit") == 0) settings_format_bytes(s->memory_limit, buf, cap);
+    else if (strcasecmp(name, "temp_directory") == 0) snprintf(buf, cap, "%s", s->temp_directory);
     else if (strcasecmp(name, "server_version") == 0) snprintf(buf, cap, "%s", MDB_PG_VERSION_TEXT);
     else if (strcasecmp(name, "server_version_num") == 0) snprintf(buf, cap, "%s", MDB_PG_VERSION_NUM);
     else if (strcasecmp(name, "standard_conforming_strings") == 0) snprintf(buf, cap, "on");

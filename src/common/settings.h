@@ -33,8 +33,16 @@ typedef struct Settings {
     i64 statement_timeout_ms;
     i64 lock_timeout_ms;     /* longest wait for another transaction's row change, 0 = none */
     int default_isolation;   /* default_transaction_isolation: an ISO_* level */
-    i64 memory_limit;        /* bytes */
+    i64 memory_limit;        /* bytes one statement's operators may hold before they spill (or fail with 53200) */
+    char temp_directory[512]; /* where spills go; "" = <database>/tmp, or $TMPDIR (/tmp) in memory */
 } Settings;
+
+/* A memory size as PostgreSQL and DuckDB write it: an integer (bytes) or a
+ * number with a unit B, kB/KB/KiB, MB/MiB, GB/GiB, TB/TiB (1024-based, any case,
+ * space allowed before the unit).  -1 when the text is not one. */
+i64 settings_parse_bytes(const char *v);
+/* The size as SHOW prints it: the largest unit that divides it ("8GB", "1536kB", "100B"). */
+void settings_format_bytes(i64 b, char *buf, size_t cap);
 
 /* Transaction isolation levels, in PostgreSQL's order (READ UNCOMMITTED behaves as READ COMMITTED). */
 enum { ISO_READ_UNCOMMITTED, ISO_READ_COMMITTED, ISO_REPEATABLE_READ, ISO_SERIALIZABLE };

@@ -25,6 +25,9 @@ PhysOp *phys_filter(Arena *a, PhysOp *child, Expr *pred);
 PhysOp *phys_project(Arena *a, PhysOp *child, Expr **exprs, int n, const LType *types);
 PhysOp *phys_limit(Arena *a, PhysOp *child, Expr *limit, Expr *offset);
 PhysOp *phys_sort(Arena *a, PhysOp *child, PSortKey *keys, int nkeys, Expr *limit);
+/* Tells a Sort (no-op for other operators) that a LIMIT/OFFSET reads it: under
+ * memory_limit it keeps only the rows that can reach the result before spilling. */
+void phys_sort_set_limit(PhysOp *sort, Expr *limit, Expr *offset);
 PhysOp *phys_distinct(Arena *a, PhysOp *child, int *key_cols, int nkeys);
 PhysOp *phys_setop(Arena *a, PhysOp *l, PhysOp *r, int op, bool all);
 PhysOp *phys_hash_agg(Arena *a, PhysOp *child, Expr **groups, int ngroups, Expr **aggs, int naggs, u64 *sets,

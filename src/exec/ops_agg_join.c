@@ -14,6 +14,7 @@
 
 #include "exec/keys.h"
 #include "exec/operators.h"
+#include "exec/spill.h"
 
 static int op_fail(Exec *ex, Err *e)
 {
@@ -51,12 +52,41 @@ typedef struct AggTable {
     ColumnCollection **ordered; /* per aggregate with ORDER BY: rows (gid, keys…, args…) */
 } AggTable;
 
+/* Spilling (memory_limit): once the budget refuses a worker's table, the
+ * worker stops creating groups.  Rows of groups it has go on being
+ * aggregated in memory; rows of other groups are written, as they came in, to
+ * AGG_NPART partitions of a temporary file by bits of their key hash.  After
+ * the in-memory groups are emitted, each partition is aggregated on its own
+ * (spilling again into finer partitions, by other hash bits, if it is still
+ * too large).  Every row of a group ends up in one place, so no aggregate
+ * state is ever written out: DISTINCT, ORDER BY, string_agg and array_agg
+ * aggregates spill like the others.  With several workers a spilled row's
+ * group may live in another worker's table: the spilled rows then pass the
+ * merged table once before they are partitioned further. */
+#define AGG_NPART 16
+#define AGG_PART_BITS 4
+#define AGG_MAX_LEVEL 12
+#define AGG_PART_ROWS 512 /* rows a partition's write buffer holds */
+#define AGG_STATE_SLACK ((i64)16 << 20) /* growth of held groups' states allowed past 2 × memory_limit */
+
+typedef struct AggPart {
+    int level;       /* hash bits of this level chose the partition */
+    i64 *offs;       /* blocks (input rows) in the spill file */
+    size_t n, cap;
+} AggPart;
+
 typedef struct AggLocal {
     AggTable t;
     Arena *scratch;
     ExprCtx ec;
     AggInfo *ai;
     bool merged;    /* combined into the global table (its memory is gone) */
+    MemTrack *mem;  /* the table's bytes */
+    bool spilling;  /* no new groups: their rows go to `target` */
+    int level;      /* partition level rows are written at */
+    AggPart *target; /* AGG_NPART partitions (shared by the workers at level 0) */
+    Arena *parena;  /* partition write buffers */
+    DataChunk *pbuf;
 } AggLocal;
 
 static void aggtable_free(AggTable *t, AggInfo *ai);
@@ -72,6 +102,14 @@ static void agg_local_free(void *p)
     arena_destroy(l->t.states);
     aggtable_free(&l->t, l->ai);
     l->merged = true;
+}
+
+static void agg_local_free_bufs(void *p)
+{
+    AggLocal *l = p;
+    if (l->parena) arena_destroy(l->parena);
+    l->parena = NULL;
+    l->pbuf = NULL;
 }
 
 static void aggtable_init(AggTable *t, PhysOp *op, AggInfo *ai)
@@ -149,14 +187,38 @@ static i64 new_group(AggTable *t, AggInfo *ai, DataChunk *keyrow, u32 row, i64 s
 typedef struct AggGlobal {
     AggTable t; /* first: the global state is used as an AggTable */
     AggInfo *ai;
+    MemTrack *mem;          /* the global table's bytes */
+    pthread_mutex_t mu;     /* the file and level-0 partitions */
+    SpillFile *file;
+    AggPart level0[AGG_NPART];
+    AggPart *pending;       /* partitions still to aggregate */
+    size_t npending, cappending;
+    int nmerged;            /* worker tables combined */
+    bool spilled;
 } AggGlobal;
+
+static void agg_parts_free(AggPart *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].offs);
+        p[i].offs = NULL;
+        p[i].n = p[i].cap = 0;
+    }
+}
 
 static void agg_global_free(void *p)
 {
     AggGlobal *g = p;
     arena_destroy(g->t.states);
     aggtable_free(&g->t, g->ai);
+    agg_parts_free(g->level0, AGG_NPART);
+    agg_parts_free(g->pending, g->npending);
+    free(g->pending);
+    g->pending = NULL;
+    pthread_mutex_destroy(&g->mu);
 }
+
+static int agg_combine_tables(Exec *ex, PhysOp *op, void *g, void *lp);
 
 static void *agg_init(Exec *ex, PhysOp *op)
 {
@@ -164,6 +226,9 @@ static void *agg_init(Exec *ex, PhysOp *op)
     AggGlobal *g = arena_zalloc(ex->arena, sizeof(AggGlobal));
     aggtable_init(&g->t, op, ai);
     g->ai = ai;
+    g->mem = memtrack_new(ex);
+    pthread_mutex_init(&g->mu, NULL);
+    for (int p = 0; p < AGG_NPART; p++) g->level0[p].level = 0;
     exec_defer(ex, agg_global_free, g);
     return &g->t;
 }
@@ -176,7 +241,10 @@ static void *agg_local(Exec *ex, PhysOp *op, void *g, int child)
     l->ai = ai;
     l->scratch = exec_local_arena(ex);
     exec_defer(ex, agg_local_free, l);
+    exec_defer(ex, agg_local_free_bufs, l);
     exprctx_init(&l->ec, ex, l->scratch);
+    l->mem = memtrack_new(ex);
+    l->target = ((AggGlobal *)g)->level0;
     return l;
 }
 
@@ -386,12 +454,10 @@ static void agg_lookup_int(AggTable *t, AggInfo *ai, Arena *scratch, DataChunk *
     if (nfresh) colcoll_append(t->keys, krow, fresh, nfresh);
 }
 
-static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
+static int agg_push_rows(Exec *ex, PhysOp *op, AggLocal *l, DataChunk *in)
 {
     AggInfo *ai = op->info;
-    AggLocal *l = lp;
     AggTable *t = &l->t;
-    arena_reset(l->scratch);
     idx_t n = in->count;
     Err err = {0};
     /* group keys */
@@ -559,7 +625,195 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
     return MDB_OK_;
 }
 
+/* Bytes a table holds: keys, state blocks, hash tables, DISTINCT sets, ORDER BY rows. */
+static i64 aggtable_bytes(const AggTable *t, const AggInfo *ai)
+{
+    i64 b = colcoll_bytes(t->keys) + (t->states ? (i64)t->states->total : 0) + (i64)t->cap * 16 +
+            (i64)t->kt.cap * 28 + (t->kt.arena ? (i64)t->kt.arena->total : 0) + (i64)t->it.cap * (i64)sizeof(IntSlot) +
+            /* the dense array's pages are touched only where keys occur: about a slot per group */
+            (t->dense ? (i64)MDB_MIN((size_t)AGG_DENSE, t->ngroups) * (i64)sizeof(IntSlot) : 0);
+    for (int a = 0; t->distinct && a < ai->naggs; a++)
+        if (ai->aggs[a]->u.agg.distinct)
+            b += (i64)t->distinct[a].cap * 28 + (t->distinct[a].arena ? (i64)t->distinct[a].arena->total : 0);
+    for (int a = 0; t->ordered && a < ai->naggs; a++) b += colcoll_bytes(t->ordered[a]);
+    return b;
+}
+
+static bool agg_can_spill(const AggInfo *ai) { return ai->ngroups > 0 && ai->nsets == 0; }
+
+static inline bool agg_int_has(const AggTable *t, i64 k)
+{
+    if ((u64)k < AGG_DENSE) return t->dense && t->dense[k].used;
+    if (!t->it.slots || !t->it.cap) return false;
+    size_t mask = t->it.cap - 1, j = inttable_hash(k) & mask;
+    while (t->it.slots[j].used) {
+        if (t->it.slots[j].key == k) return true;
+        j = (j + 1) & mask;
+    }
+    return false;
+}
+
+/* has[i]: row i's group is in the table (key columns kc, no grouping sets). */
+static void agg_groups_exist(AggTable *t, AggInfo *ai, Arena *a, Vector *kc, idx_t n, u8 *has)
+{
+    if (t->int_key) {
+        const Vector *kv = &kc[0];
+        for (idx_t i = 0; i < n; i++)
+            has[i] = vector_is_null(kv, i) ? t->null_gid >= 0 : agg_int_has(t, keys_int_at(kv, i));
+        return;
+    }
+    u8 *fits = NULL;
+    idx_t miss = n;
+    if (t->kp.state == KEYPACK_ON) {
+        i64 *k = arena_alloc(a, sizeof(i64) * (n ? n : 1));
+        fits = arena_alloc(a, n ? n : 1);
+        miss = keypack_encode(&t->kp, kc, n, k, fits);
+        for (idx_t i = 0; i < n; i++)
+            if (fits[i]) has[i] = agg_int_has(t, k[i]);
+    }
+    if (!miss) return;
+    Vector *cols = arena_alloc(a, sizeof(Vector) * (size_t)(ai->ngroups + 2));
+    memcpy(cols, kc, sizeof(Vector) * (size_t)ai->ngroups);
+    Value sv = value_int(TYPE_INT64, 0);
+    vector_init(&cols[ai->ngroups], ltype(TYPE_INT64), 1, a);
+    vector_set_const(&cols[ai->ngroups], &sv);
+    KeyBuf kb;
+    keys_encode(a, cols, ai->ngroups + 1, n, &kb);
+    for (idx_t i = 0; i < n; i++) {
+        if (fits && fits[i]) continue;
+        has[i] = keytable_find(&t->kt, kb.data + kb.off[i], kb.off[i + 1] - kb.off[i], kb.hash[i], false, NULL) != NULL;
+    }
+}
+
+static void agg_part_add(AggPart *p, i64 off)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 16;
+        p->offs = xrealloc(p->offs, sizeof(i64) * p->cap);
+    }
+    p->offs[p->n++] = off;
+}
+
+static int agg_flush_part(Exec *ex, AggGlobal *G, AggLocal *l, int p)
+{
+    DataChunk *d = &l->pbuf[p];
+    if (!d->count) return MDB_OK_;
+    pthread_mutex_lock(&G->mu);
+    if (!G->file) G->file = spill_create(ex);
+    SpillFile *f = G->file;
+    G->spilled = true;
+    pthread_mutex_unlock(&G->mu);
+    if (!f) return MDB_FAIL;
+    i64 off;
+    if (spill_write(f, d, &off)) return MDB_FAIL;
+    pthread_mutex_lock(&G->mu);
+    agg_part_add(&l->target[p], off);
+    pthread_mutex_unlock(&G->mu);
+    chunk_reset(d);
+    return MDB_OK_;
+}
+
+static int agg_flush_parts(Exec *ex, AggGlobal *G, AggLocal *l)
+{
+    for (int p = 0; l->pbuf && p < AGG_NPART; p++)
+        if (agg_flush_part(ex, G, l, p)) return MDB_FAIL;
+    return MDB_OK_;
+}
+
+/* Writes rows sel[0..m) of `in` to the partitions their key hash picks. */
+static int agg_spill_rows(Exec *ex, PhysOp *op, AggGlobal *G, AggLocal *l, DataChunk *in, Vector *kc, const u32 *sel, idx_t m)
+{
+    AggInfo *ai = op->info;
+    if (l->level >= AGG_MAX_LEVEL) {
+        return exec_mem_fail(ex, "hash aggregate (partitions cannot be split further)");
+    }
+    if (!l->pbuf) {
+        l->parena = arena_create(NULL);
+        l->pbuf = arena_zalloc(l->parena, sizeof(DataChunk) * AGG_NPART);
+        for (int p = 0; p < AGG_NPART; p++) chunk_init(&l->pbuf[p], op->children[0]->types, op->children[0]->ncols, AGG_PART_ROWS, l->parena);
+    }
+    KeyBuf kb;
+    keys_encode(l->scratch, kc, ai->ngroups, in->count, &kb);
+    int shift = 64 - AGG_PART_BITS * (l->level + 1);
+    for (idx_t k = 0; k < m; k++) {
+        u32 r = sel[k];
+        int p = (int)((kb.hash[r] >> shift) & (AGG_NPART - 1));
+        DataChunk *d = &l->pbuf[p];
+        for (int c = 0; c < in->ncols; c++) vector_copy(&in->cols[c], &r, 1, &d->cols[c], d->count);
+        if (++d->count == AGG_PART_ROWS && agg_flush_part(ex, G, l, p)) return MDB_FAIL;
+    }
+    return MDB_OK_;
+}
+
+/* One input chunk into a worker's table; spills the rows of new groups once
+ * the table is over budget. */
+static int agg_push_local(Exec *ex, PhysOp *op, AggGlobal *G, AggLocal *l, DataChunk *in)
+{
+    AggInfo *ai = op->info;
+    arena_reset(l->scratch);
+    if (l->spilling && in->count) {
+        Vector *kc = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(ai->ngroups + 1));
+        for (int i = 0; i < ai->ngroups; i++)
+            if (expr_eval(&l->ec, ai->groups[i], in, &kc[i])) return MDB_FAIL;
+        idx_t n = in->count;
+        u8 *has = arena_zalloc(l->scratch, n);
+        agg_groups_exist(&l->t, ai, l->scratch, kc, n, has);
+        u32 *yes = arena_alloc(l->scratch, sizeof(u32) * n), *no = arena_alloc(l->scratch, sizeof(u32) * n);
+        idx_t ny = 0, nn = 0;
+        for (idx_t i = 0; i < n; i++) {
+            if (has[i]) yes[ny++] = (u32)i;
+            else no[nn++] = (u32)i;
+        }
+        if (nn && agg_spill_rows(ex, op, G, l, in, kc, no, nn)) return MDB_FAIL;
+        if (!ny) return MDB_OK_;
+        if (nn) {
+            DataChunk *sub = arena_zalloc(l->scratch, sizeof(DataChunk));
+            *sub = *in;
+            sub->cols = arena_alloc(l->scratch, sizeof(Vector) * (size_t)(in->ncols + 1));
+            for (int c = 0; c < in->ncols; c++) {
+                vector_init(&sub->cols[c], in->cols[c].type, ny, l->scratch);
+                sub->cols[c].heap = in->cols[c].heap;
+                vector_gather(&in->cols[c], yes, ny, &sub->cols[c]);
+            }
+            sub->count = ny;
+            in = sub;
+        }
+    }
+    if (agg_push_rows(ex, op, l, in)) return MDB_FAIL;
+    i64 use = aggtable_bytes(&l->t, ai);
+    if (use <= l->mem->held) return MDB_OK_;
+    if (!l->spilling) {
+        if (memtrack_update(l->mem, use) == MDB_OK_) return MDB_OK_;
+        if (!agg_can_spill(ai)) return exec_mem_fail(ex, ai->nsets ? "hash aggregate with grouping sets" : "aggregate");
+        l->spilling = true;
+    }
+    /* spilling: only states of groups already here grow (string_agg, array_agg,
+     * DISTINCT and ORDER BY inputs); they are let run past the budget up to a
+     * bound, and the statement fails rather than the process */
+    memtrack_force(l->mem, use);
+    if (ex->mem_limit > 0 && use > 2 * ex->mem_limit + AGG_STATE_SLACK)
+        return exec_mem_fail(ex, "aggregate states (string_agg, array_agg, DISTINCT or ORDER BY inputs of the groups held)");
+    return MDB_OK_;
+}
+
+static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
+{
+    return agg_push_local(ex, op, (AggGlobal *)g, lp, in);
+}
+
 static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
+{
+    AggGlobal *G = g;
+    AggLocal *L = lp;
+    if (agg_flush_parts(ex, G, L)) return MDB_FAIL;
+    G->nmerged++;
+    /* the global table's reservation takes over the worker's */
+    memtrack_force(G->mem, G->mem->held + L->mem->held);
+    memtrack_force(L->mem, 0);
+    return agg_combine_tables(ex, op, g, lp);
+}
+
+static int agg_combine_tables(Exec *ex, PhysOp *op, void *g, void *lp)
 {
     AggInfo *ai = op->info;
     AggTable *gt = g, *lt = &((AggLocal *)lp)->t;
@@ -666,12 +920,92 @@ typedef struct AggOut {
     bool empty_done;
 } AggOut;
 
+static void agg_pending_add(AggGlobal *G, AggPart *p)
+{
+    if (!p->n) {
+        free(p->offs);
+        return;
+    }
+    if (G->npending == G->cappending) {
+        G->cappending = G->cappending ? G->cappending * 2 : 16;
+        G->pending = xrealloc(G->pending, sizeof(AggPart) * G->cappending);
+    }
+    G->pending[G->npending++] = *p;
+}
+
+/* Runs the rows of parts[0..nparts) through table t: with `spilling`, rows of
+ * groups t lacks go to new partitions one level finer (queued in G), else
+ * the table grows and spills when over budget. */
+static int agg_run_parts(Exec *ex, PhysOp *op, AggGlobal *G, AggTable *t, AggPart *parts, int nparts, int level, bool spilling)
+{
+    AggInfo *ai = op->info;
+    AggLocal L;
+    memset(&L, 0, sizeof(L));
+    L.t = *t;
+    L.ai = ai;
+    L.scratch = arena_create(NULL);
+    exprctx_init(&L.ec, ex, L.scratch);
+    L.mem = G->mem;
+    L.spilling = spilling;
+    L.level = level;
+    AggPart target[AGG_NPART];
+    memset(target, 0, sizeof(target));
+    for (int p = 0; p < AGG_NPART; p++) target[p].level = level;
+    L.target = target;
+    Arena *ra = arena_create(NULL);
+    DataChunk buf;
+    chunk_init(&buf, op->children[0]->types, op->children[0]->ncols, VECTOR_SIZE, ra);
+    int rc = MDB_OK_;
+    for (int pi = 0; pi < nparts && rc == MDB_OK_; pi++)
+        for (size_t b = 0; b < parts[pi].n && rc == MDB_OK_; b++) {
+            i64 pos = parts[pi].offs[b];
+            if (exec_cancelled(ex) || spill_read(G->file, &pos, &buf) || agg_push_local(ex, op, G, &L, &buf)) rc = MDB_FAIL;
+        }
+    if (rc == MDB_OK_) rc = agg_flush_parts(ex, G, &L);
+    Err err = {0};
+    if (rc == MDB_OK_) rc = ordered_feed(ex, &L.t, ai, &err);
+    *t = L.t;
+    for (int p = 0; p < AGG_NPART; p++) agg_pending_add(G, &target[p]);
+    arena_destroy(ra);
+    arena_destroy(L.scratch);
+    if (L.parena) arena_destroy(L.parena);
+    return rc;
+}
+
+/* The next spilled partition becomes the table (the previous one was emitted). */
+static int agg_load_partition(Exec *ex, PhysOp *op, AggGlobal *G)
+{
+    AggInfo *ai = op->info;
+    AggTable *t = &G->t;
+    AggPart P = G->pending[--G->npending];
+    arena_destroy(t->states);
+    aggtable_free(t, ai);
+    free(t->ordered);
+    memtrack_force(G->mem, 0);
+    aggtable_init(t, op, ai);
+    int rc = agg_run_parts(ex, op, G, t, &P, 1, P.level + 1, false);
+    free(P.offs);
+    t->out_pos = 0;
+    return rc;
+}
+
 static int agg_finalize(Exec *ex, PhysOp *op, void *g)
 {
     AggInfo *ai = op->info;
     AggTable *t = g;
+    AggGlobal *G = g;
     Err err = {0};
     if (ordered_feed(ex, t, ai, &err)) return MDB_FAIL;
+    if (G->spilled) {
+        if (G->nmerged > 1) {
+            /* a spilled row's group may be in the merged table (another worker made it) */
+            if (agg_run_parts(ex, op, G, t, G->level0, AGG_NPART, 1, true)) return MDB_FAIL;
+            agg_parts_free(G->level0, AGG_NPART);
+        } else {
+            for (int p = 0; p < AGG_NPART; p++) agg_pending_add(G, &G->level0[p]);
+            memset(G->level0, 0, sizeof(G->level0));
+        }
+    }
     /* an ungrouped aggregate yields one row even without input */
     if (ai->ngroups == 0 && t->ngroups == 0 && ai->nsets == 0) new_group(t, ai, NULL, 0, 0, &err);
     if (ai->nsets)
@@ -705,6 +1039,8 @@ static int agg_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
     AggInfo *ai = op->info;
     AggTable *t = g;
     Err err = {0};
+    while (t->out_pos >= t->ngroups && ((AggGlobal *)g)->npending)
+        if (agg_load_partition(ex, op, g)) return MDB_FAIL;
     size_t pos = t->out_pos;
     size_t n = MDB_MIN((size_t)VECTOR_SIZE, t->ngroups - pos);
     if (!ai->nsets && ai->ngroups) {
@@ -786,6 +1122,7 @@ typedef struct NLInfo {
 typedef struct NLState {
     ColumnCollection *right;
     u8 *rmatched;
+    MemTrack *mem; /* the inner side (it does not spill: 53200 over the budget) */
 } NLState;
 
 typedef struct NLLocal {
@@ -802,6 +1139,7 @@ static void *nl_sink_init(Exec *ex, PhysOp *op)
     NLState *s = arena_zalloc(ex->arena, sizeof(NLState));
     s->right = colcoll_create(op->children[1]->types, op->children[1]->ncols);
     exec_own_coll(ex, s->right);
+    s->mem = memtrack_new(ex);
     return s;
 }
 
@@ -810,7 +1148,9 @@ static int nl_sink_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, i
     NLState *s = g;
     pthread_mutex_lock(&ex->mu);
     colcoll_append(s->right, in, NULL, in->count);
+    int rc = memtrack_update(s->mem, colcoll_bytes(s->right));
     pthread_mutex_unlock(&ex->mu);
+    if (rc) return exec_mem_fail(ex, "nested loop join inner side");
     return MDB_OK_;
 }
 
@@ -963,15 +1303,158 @@ typedef struct HJState {
     Arena *parena;
     u8 *bmatched;     /* FULL joins: build rows that found a partner */
     Arena *scratch;
+    MemTrack *mem;    /* build rows and hash table */
+    /* grace join (memory_limit): build and probe rows in HJ_NPART partitions of a temporary file */
+    _Atomic bool spilled;
+    bool is_part;       /* the table of one partition (hj_finish) */
+    pthread_mutex_t mu; /* the file and the partition lists */
+    SpillFile *file;
+    AggPart *bparts, *pparts; /* partition i: its build and probe blocks */
+    int *plevel;              /* hash bits that chose partition i: 5 per level */
+    size_t nparts, capparts;
 } HJState;
+
+#define HJ_NPART 32
+#define HJ_MAX_LEVEL 6   /* 5 hash bits a level: a partition is split at most 6 times */
+#define HJ_TOO_BIG 2     /* hj_load_part: the partition must be split */
+#define HJ_PART_ROWS 256 /* rows a partition's write buffer holds */
+
+/* Write buffers of the partitions, one chunk each. */
+typedef struct HJBufs {
+    Arena *a;
+    DataChunk *b;
+} HJBufs;
 
 typedef struct HJBuildLocal {
     ColumnCollection *rows;
     Arena *scratch;
     ExprCtx ec;
+    MemTrack *mem;
+    HJBufs bufs;
 } HJBuildLocal;
 
 #define HJ_GOLDEN 0x9E3779B97F4A7C15ULL
+
+static void hj_bufs_free(HJBufs *b)
+{
+    if (b->a) arena_destroy(b->a);
+    b->a = NULL;
+    b->b = NULL;
+}
+
+static void hj_build_local_free(void *p)
+{
+    HJBuildLocal *l = p;
+    hj_bufs_free(&l->bufs);
+    colcoll_destroy(l->rows);
+    l->rows = NULL;
+}
+
+static void hj_parts_free(void *p)
+{
+    HJState *s = p;
+    agg_parts_free(s->bparts, s->nparts);
+    agg_parts_free(s->pparts, s->nparts);
+    free(s->bparts);
+    free(s->pparts);
+    free(s->plevel);
+    s->bparts = s->pparts = NULL;
+    s->plevel = NULL;
+    pthread_mutex_destroy(&s->mu);
+}
+
+static void colcoll_clear(ColumnCollection *c)
+{
+    arena_destroy(c->arena);
+    c->arena = arena_create(NULL);
+    c->nchunks = 0;
+    c->count = 0;
+}
+
+/* Appends rows of d (all) to the partitions their key hash picks (key columns
+ * kcol..kcol+nkeys-1 of d); full buffers go to the file. */
+/* Appends partitions first..first+HJ_NPART-1 (hash bits of `level`); returns first. */
+static size_t hj_parts_add(HJState *s, int level)
+{
+    if (s->nparts + HJ_NPART > s->capparts) {
+        s->capparts = MDB_MAX(s->capparts * 2, s->nparts + HJ_NPART);
+        s->bparts = xrealloc(s->bparts, sizeof(AggPart) * s->capparts);
+        s->pparts = xrealloc(s->pparts, sizeof(AggPart) * s->capparts);
+        s->plevel = xrealloc(s->plevel, sizeof(int) * s->capparts);
+    }
+    size_t first = s->nparts;
+    memset(s->bparts + first, 0, sizeof(AggPart) * HJ_NPART);
+    memset(s->pparts + first, 0, sizeof(AggPart) * HJ_NPART);
+    for (int i = 0; i < HJ_NPART; i++) s->plevel[first + (size_t)i] = level;
+    s->nparts += HJ_NPART;
+    return first;
+}
+
+static inline int hj_part_of(u64 hash, int level) { return (int)(hash >> (59 - 5 * level)) & (HJ_NPART - 1); }
+
+static int hj_part_rows_at(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, int level, const DataChunk *d, int ncopy, int kcol,
+                           int nkeys, const LType *types, Arena *scratch)
+{
+    if (!pb->b) {
+        pb->a = arena_create(NULL);
+        pb->b = arena_zalloc(pb->a, sizeof(DataChunk) * HJ_NPART);
+        for (int p = 0; p < HJ_NPART; p++) chunk_init(&pb->b[p], types, ncopy, HJ_PART_ROWS, pb->a);
+    }
+    KeyBuf kb;
+    keys_encode(scratch, d->cols + kcol, nkeys, d->count, &kb);
+    for (idx_t i = 0; i < d->count; i++) {
+        int p = hj_part_of(kb.hash[i], level);
+        DataChunk *b = &pb->b[p];
+        u32 r = (u32)i;
+        for (int c = 0; c < ncopy; c++) vector_copy(&d->cols[c], &r, 1, &b->cols[c], b->count);
+        if (++b->count < HJ_PART_ROWS) continue;
+        i64 off;
+        pthread_mutex_lock(&s->mu);
+        if (!s->file) s->file = spill_create(ex);
+        pthread_mutex_unlock(&s->mu);
+        if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
+        pthread_mutex_lock(&s->mu);
+        agg_part_add(&parts[p], off);
+        pthread_mutex_unlock(&s->mu);
+        chunk_reset(b);
+    }
+    return MDB_OK_;
+}
+
+static int hj_part_rows(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, const DataChunk *d, int kcol, int nkeys,
+                        const LType *types, Arena *scratch)
+{
+    return hj_part_rows_at(ex, s, pb, parts, 0, d, d->ncols, kcol, nkeys, types, scratch);
+}
+
+static int hj_flush(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts)
+{
+    for (int p = 0; pb->b && p < HJ_NPART; p++) {
+        DataChunk *b = &pb->b[p];
+        if (!b->count) continue;
+        i64 off;
+        pthread_mutex_lock(&s->mu);
+        if (!s->file) s->file = spill_create(ex);
+        pthread_mutex_unlock(&s->mu);
+        if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
+        pthread_mutex_lock(&s->mu);
+        agg_part_add(&parts[p], off);
+        pthread_mutex_unlock(&s->mu);
+        chunk_reset(b);
+    }
+    return MDB_OK_;
+}
+
+/* Moves the rows of c (build rows + keys) into the build partitions. */
+static int hj_part_coll(Exec *ex, HJInfo *hi, HJState *s, HJBufs *pb, ColumnCollection *c, Arena *scratch)
+{
+    for (size_t ci = 0; ci < c->nchunks; ci++) {
+        arena_reset(scratch);
+        if (hj_part_rows(ex, s, pb, s->bparts, c->chunks[ci], c->ncols - hi->nkeys, hi->nkeys, c->types, scratch)) return MDB_FAIL;
+    }
+    colcoll_clear(c);
+    return MDB_OK_;
+}
 
 static void hj_state_free(void *p)
 {
@@ -1005,6 +1488,10 @@ static void *hj_sink_init(Exec *ex, PhysOp *op)
                  hi->bkeys[0]->type.id == hi->pkeys[0]->type.id;
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
+    s->mem = memtrack_new(ex);
+    pthread_mutex_init(&s->mu, NULL);
+    hj_parts_add(s, 0);
+    exec_defer(ex, hj_parts_free, s);
     exec_defer(ex, hj_state_free, s);
     return s;
 }
@@ -1016,6 +1503,8 @@ static void *hj_build_local(Exec *ex, PhysOp *op, void *g, int child)
     l->rows = colcoll_create(s->build->types, s->build->ncols);
     l->scratch = exec_local_arena(ex);
     exprctx_init(&l->ec, ex, l->scratch);
+    l->mem = memtrack_new(ex);
+    exec_defer(ex, hj_build_local_free, l);
     return l;
 }
 
@@ -1034,6 +1523,14 @@ static int hj_sink_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, 
     for (int k = 0; k < hi->nkeys; k++)
         if (expr_eval(&l->ec, hi->bkeys[k], in, &ext.cols[in->ncols + k])) return MDB_FAIL;
     colcoll_append(l->rows, &ext, NULL, in->count);
+    HJState *s = g;
+    if (!atomic_load(&s->spilled)) {
+        if (memtrack_update(l->mem, colcoll_bytes(l->rows)) == MDB_OK_) return MDB_OK_;
+        /* over the budget: a grace join from now on, for every worker */
+        atomic_store(&s->spilled, true);
+    }
+    if (hj_part_coll(ex, hi, s, &l->bufs, l->rows, l->scratch)) return MDB_FAIL;
+    memtrack_update(l->mem, 0);
     return MDB_OK_;
 }
 
@@ -1042,9 +1539,16 @@ static int hj_combine(Exec *ex, PhysOp *op, void *g, void *lp)
 {
     HJState *s = g;
     HJBuildLocal *l = lp;
+    if (atomic_load(&s->spilled)) {
+        if (hj_part_coll(ex, op->info, s, &l->bufs, l->rows, l->scratch) || hj_flush(ex, s, &l->bufs, s->bparts)) return MDB_FAIL;
+        memtrack_update(l->mem, 0);
+        return MDB_OK_;
+    }
     colcoll_absorb(s->build, l->rows);
     colcoll_destroy(l->rows);
     l->rows = NULL;
+    memtrack_force(s->mem, s->mem->held + l->mem->held);
+    memtrack_force(l->mem, 0);
     return MDB_OK_;
 }
 
@@ -1138,16 +1642,45 @@ static void hj_build_perfect(HJState *s, int nb)
     }
 }
 
+/* A partition's table is what the grace join needs to make progress at all:
+ * it is held past the budget (other operators of the statement took it)
+ * unless it alone exceeds memory_limit. */
+static int hj_part_force(Exec *ex, MemTrack *t, i64 usage)
+{
+    if (ex->mem_limit > 0 && usage > ex->mem_limit) return MDB_FAIL;
+    memtrack_force(t, usage);
+    return MDB_OK_;
+}
+
 static int hj_finalize(Exec *ex, PhysOp *op, void *g)
 {
     HJInfo *hi = op->info;
     HJState *s = g;
     ColumnCollection *b = s->build;
+    if (atomic_load(&s->spilled)) {
+        /* rows combined before the build went over the budget join the partitions */
+        HJBufs pb = {0};
+        int rc = hj_part_coll(ex, hi, s, &pb, b, s->scratch);
+        if (rc == MDB_OK_) rc = hj_flush(ex, s, &pb, s->bparts);
+        hj_bufs_free(&pb);
+        memtrack_update(s->mem, 0);
+        return rc;
+    }
     size_t nslots = b->nchunks * VECTOR_SIZE + 1;
     if (nslots >= UINT32_MAX) {
         Err e = {0};
         err_set(&e, "54000", "hash join build side too large (%zu rows)", (size_t)b->count);
         return op_fail(ex, &e);
+    }
+    /* chains and bucket heads: about 16 bytes a row (integer keys), the key table otherwise */
+    i64 need = colcoll_bytes(b) + (i64)nslots * (s->int_key ? 16 : 40);
+    if (memtrack_update(s->mem, need)) {
+        if (s->is_part) {
+            if (hj_part_force(ex, s->mem, need)) return exec_mem_fail(ex, "hash join build side (one of its 32 partitions)");
+        } else {
+            atomic_store(&s->spilled, true);
+            return hj_finalize(ex, op, g);
+        }
     }
     s->next = xcalloc(nslots, sizeof(u32));
     int nb = b->ncols - hi->nkeys;
@@ -1188,6 +1721,20 @@ typedef struct HJLocal {
     u8 *matched;      /* probe rows that found a partner */
     bool started;
     int phase;        /* 0 = pairs, 1 = unmatched/semi/anti rows */
+    /* grace join: probe rows to partitions, then partition by partition (hj_finish) */
+    HJBufs pbufs;
+    bool fstarted;
+    bool fdefer;      /* hj_local_finish_free registered */
+    int fpart;        /* partition being joined */
+    HJState *ps;      /* its build table */
+    struct HJLocal *pl; /* probe state within the partition */
+    MemTrack *pmem;
+    size_t fblock;    /* next probe block */
+    Arena *fa;
+    DataChunk fin;    /* the probe block being joined */
+    bool fin_live;
+    int fphase;       /* 0 = probe rows, 1 = unmatched build rows */
+    size_t ftail;
 } HJLocal;
 
 static void *hj_local(Exec *ex, PhysOp *op)
@@ -1284,11 +1831,10 @@ static void hj_gather_perfect(const Vector *pv, const u32 *rrow, idx_t m, Vector
  * matches (in batches of VECTOR_SIZE), then — for LEFT, SEMI and ANTI — the
  * probe rows that did (not) match.  Semi and anti joins without a residual
  * stop at a row's first partner and never materialise pairs. */
-static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+static int hj_probe(Exec *ex, PhysOp *op, HJState *s, void *lp, DataChunk *in, DataChunk *out, int *state)
 {
     HJInfo *hi = op->info;
     HJLocal *l = lp;
-    HJState *s = ex->gstate[op->id];
     ColumnCollection *B = s->build;
     bool semi = hi->type == JOIN_SEMI, anti = hi->type == JOIN_ANTI;
     bool left = hi->type == JOIN_LEFT || hi->type == JOIN_FULL;
@@ -1410,7 +1956,285 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
     return MDB_OK_;
 }
 
-static const OpVT HJ_VT = {.name = "Hash Join", .op_local = hj_local, .op_exec = hj_exec, .sink_child = 1,
+static void hj_local_finish_free(void *p);
+
+/* Grace join, probe side: rows with a NULL key never match and are answered
+ * now (LEFT, FULL, ANTI keep them); the others go to their partition. */
+static int hj_probe_spill(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, DataChunk *in, DataChunk *out, int *state)
+{
+    HJInfo *hi = op->info;
+    *state = OP_NEED_INPUT;
+    arena_reset(l->keys);
+    ExprCtx kc_ctx;
+    exprctx_init(&kc_ctx, ex, l->keys);
+    DataChunk ext = *in;
+    ext.ncols = in->ncols + hi->nkeys;
+    ext.cols = arena_alloc(l->keys, sizeof(Vector) * (size_t)(ext.ncols + 1));
+    memcpy(ext.cols, in->cols, sizeof(Vector) * (size_t)in->ncols);
+    for (int k = 0; k < hi->nkeys; k++)
+        if (expr_eval(&kc_ctx, hi->pkeys[k], in, &ext.cols[in->ncols + k])) return MDB_FAIL;
+    KeyBuf kb;
+    keys_encode(l->keys, ext.cols + in->ncols, hi->nkeys, in->count, &kb);
+    u32 *nulls = arena_alloc(l->keys, sizeof(u32) * (in->count + 1)), *rest = arena_alloc(l->keys, sizeof(u32) * (in->count + 1));
+    idx_t nn = 0, nr = 0;
+    for (idx_t i = 0; i < in->count; i++) {
+        if (kb.has_null[i]) nulls[nn++] = (u32)i;
+        else rest[nr++] = (u32)i;
+    }
+    if (nr && !l->pbufs.b) {
+        if (!l->fdefer) {
+            /* freed at exec_cleanup also when the probe stops early */
+            l->fdefer = true;
+            exec_defer(ex, hj_local_finish_free, l);
+        }
+        l->pbufs.a = arena_create(NULL);
+        l->pbufs.b = arena_zalloc(l->pbufs.a, sizeof(DataChunk) * HJ_NPART);
+        for (int p = 0; p < HJ_NPART; p++) chunk_init(&l->pbufs.b[p], op->children[0]->types, in->ncols, HJ_PART_ROWS, l->pbufs.a);
+    }
+    /* only the probe columns are kept: the keys are evaluated again per partition */
+    for (idx_t k = 0; k < nr; k++) {
+        u32 r = rest[k];
+        int p = hj_part_of(kb.hash[r], 0);
+        DataChunk *b = &l->pbufs.b[p];
+        for (int c = 0; c < in->ncols; c++) vector_copy(&in->cols[c], &r, 1, &b->cols[c], b->count);
+        if (++b->count == HJ_PART_ROWS) {
+            i64 off;
+            pthread_mutex_lock(&s->mu);
+            if (!s->file) s->file = spill_create(ex);
+            pthread_mutex_unlock(&s->mu);
+            if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
+            agg_part_add(&s->pparts[p], off);
+            chunk_reset(b);
+        }
+    }
+    bool keep = hi->type == JOIN_LEFT || hi->type == JOIN_FULL || hi->type == JOIN_ANTI;
+    if (!nn || !keep) return MDB_OK_;
+    for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], nulls, nn, &out->cols[c]);
+    if (hi->type != JOIN_ANTI)
+        for (int c = 0; c < op->ncols - hi->lcols; c++) vector_fill_null(&out->cols[hi->lcols + c], nn);
+    out->count = nn;
+    return MDB_OK_;
+}
+
+static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out, int *state)
+{
+    HJState *s = ex->gstate[op->id];
+    if (atomic_load(&s->spilled)) return hj_probe_spill(ex, op, s, lp, in, out, state);
+    return hj_probe(ex, op, s, lp, in, out, state);
+}
+
+/* A spilled join's probe pipeline runs on one worker: the partitions are
+ * joined after all probe rows are written, by that worker. */
+static int hj_threads(Exec *ex, PhysOp *op)
+{
+    HJState *s = ex->gstate[op->id];
+    return s && atomic_load(&s->spilled) ? 1 : 1 << 20;
+}
+
+static void hj_part_state_free(HJState *ps)
+{
+    if (!ps) return;
+    hj_state_free(ps);
+    colcoll_destroy(ps->build);
+    free(ps);
+}
+
+static void hj_local_finish_free(void *p)
+{
+    HJLocal *l = p;
+    hj_part_state_free(l->ps);
+    l->ps = NULL;
+    hj_bufs_free(&l->pbufs);
+    if (l->fa) arena_destroy(l->fa);
+    l->fa = NULL;
+}
+
+/* Loads build partition p into a hash table of its own. */
+static int hj_load_part(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, int p)
+{
+    HJState *ps = xcalloc(1, sizeof(HJState));
+    ps->build = colcoll_create(s->build->types, s->build->ncols);
+    ps->int_key = s->int_key;
+    ps->is_part = true;
+    keytable_init(&ps->kt);
+    ps->scratch = arena_create(NULL);
+    ps->mem = l->pmem;
+    l->ps = ps;
+    Arena *a = arena_create(NULL);
+    DataChunk d;
+    chunk_init(&d, s->build->types, s->build->ncols, HJ_PART_ROWS, a);
+    int rc = MDB_OK_;
+    bool can_split = s->plevel[p] < HJ_MAX_LEVEL;
+    i64 per_row = ps->int_key ? 16 : 40; /* the hash table's share of a row */
+    for (size_t b = 0; b < s->bparts[p].n && rc == MDB_OK_; b++) {
+        i64 pos = s->bparts[p].offs[b];
+        if (spill_read(s->file, &pos, &d)) rc = MDB_FAIL;
+        else colcoll_append(ps->build, &d, NULL, d.count);
+        i64 need = colcoll_bytes(ps->build) + (i64)ps->build->count * per_row;
+        if (rc == MDB_OK_ && can_split && ex->mem_limit > 0 && need > ex->mem_limit) rc = HJ_TOO_BIG;
+        else if (rc == MDB_OK_ && memtrack_update(ps->mem, need) && hj_part_force(ex, ps->mem, need))
+            rc = exec_mem_fail(ex, "hash join build side (rows of one key)");
+    }
+    arena_destroy(a);
+    if (rc == MDB_OK_) rc = hj_finalize(ex, op, ps);
+    return rc;
+}
+
+/* Splits partition p (build and probe blocks) into HJ_NPART finer ones by the
+ * next hash bits; they are joined after the others. */
+static int hj_repartition(Exec *ex, PhysOp *op, HJState *s, size_t p)
+{
+    HJInfo *hi = op->info;
+    int level = s->plevel[p] + 1;
+    size_t first = hj_parts_add(s, level);
+    Arena *a = arena_create(NULL), *sc = arena_create(NULL);
+    ColumnCollection *B = s->build;
+    int nb = B->ncols - hi->nkeys;
+    DataChunk d, pd;
+    chunk_init(&d, B->types, B->ncols, HJ_PART_ROWS, a);
+    chunk_init(&pd, op->children[0]->types, op->children[0]->ncols, HJ_PART_ROWS, a);
+    HJBufs pb = {0};
+    int rc = MDB_OK_;
+    for (size_t b = 0; b < s->bparts[p].n && rc == MDB_OK_; b++) {
+        i64 pos = s->bparts[p].offs[b];
+        arena_reset(sc);
+        if (spill_read(s->file, &pos, &d) ||
+            hj_part_rows_at(ex, s, &pb, s->bparts + first, level, &d, d.ncols, nb, hi->nkeys, B->types, sc))
+            rc = MDB_FAIL;
+    }
+    if (rc == MDB_OK_) rc = hj_flush(ex, s, &pb, s->bparts + first);
+    hj_bufs_free(&pb);
+    for (size_t b = 0; b < s->pparts[p].n && rc == MDB_OK_; b++) {
+        i64 pos = s->pparts[p].offs[b];
+        arena_reset(sc);
+        if (spill_read(s->file, &pos, &pd)) {
+            rc = MDB_FAIL;
+            break;
+        }
+        /* probe blocks hold the probe columns: their keys are evaluated again */
+        ExprCtx ec;
+        exprctx_init(&ec, ex, sc);
+        DataChunk ext = pd;
+        ext.ncols = pd.ncols + hi->nkeys;
+        ext.cols = arena_alloc(sc, sizeof(Vector) * (size_t)(ext.ncols + 1));
+        memcpy(ext.cols, pd.cols, sizeof(Vector) * (size_t)pd.ncols);
+        for (int k = 0; k < hi->nkeys && rc == MDB_OK_; k++)
+            if (expr_eval(&ec, hi->pkeys[k], &pd, &ext.cols[pd.ncols + k])) rc = MDB_FAIL;
+        if (rc == MDB_OK_ &&
+            hj_part_rows_at(ex, s, &pb, s->pparts + first, level, &ext, pd.ncols, pd.ncols, hi->nkeys, op->children[0]->types, sc))
+            rc = MDB_FAIL;
+    }
+    if (rc == MDB_OK_) rc = hj_flush(ex, s, &pb, s->pparts + first);
+    hj_bufs_free(&pb);
+    arena_destroy(sc);
+    arena_destroy(a);
+    agg_parts_free(s->bparts + p, 1);
+    agg_parts_free(s->pparts + p, 1);
+    return rc;
+}
+
+/* After the probe input: joins the partitions one by one (build table of
+ * partition p, then its probe rows through the ordinary probe, then — FULL and
+ * RIGHT — its build rows that found no partner). */
+static int hj_finish(Exec *ex, PhysOp *op, void *lp, DataChunk *out, int *state)
+{
+    HJInfo *hi = op->info;
+    HJLocal *l = lp;
+    HJState *s = ex->gstate[op->id];
+    *state = OP_NEED_INPUT;
+    if (!s || !atomic_load(&s->spilled)) return MDB_OK_;
+    if (!l->fstarted) {
+        l->fstarted = true;
+        if (!l->fdefer) {
+            l->fdefer = true;
+            exec_defer(ex, hj_local_finish_free, l);
+        }
+        if (hj_flush(ex, s, &l->pbufs, s->pparts)) return MDB_FAIL;
+        hj_bufs_free(&l->pbufs);
+        l->fpart = -1;
+        l->pl = hj_local(ex, op);
+        l->pmem = memtrack_new(ex);
+        l->fa = arena_create(NULL);
+        chunk_init(&l->fin, op->children[0]->types, op->children[0]->ncols, HJ_PART_ROWS, l->fa);
+    }
+    bool keep_build = hi->type == JOIN_FULL || hi->type == JOIN_RIGHT;
+    bool keep_probe = hi->type == JOIN_LEFT || hi->type == JOIN_FULL || hi->type == JOIN_ANTI;
+    for (;;) {
+        if (exec_cancelled(ex)) return MDB_FAIL;
+        /* an empty step may leave masks in out's vectors (a NULL fill of 0 rows) */
+        chunk_reset(out);
+        if (!l->ps) {
+            /* the next partition that can give rows */
+            for (;;) {
+                if (++l->fpart >= (int)s->nparts) return MDB_OK_;
+                bool hb = s->bparts[l->fpart].n > 0, hp = s->pparts[l->fpart].n > 0;
+                if ((hb && hp) || (hb && keep_build) || (hp && keep_probe)) break;
+            }
+            int lrc = hj_load_part(ex, op, s, l, l->fpart);
+            if (lrc == HJ_TOO_BIG) {
+                /* more rows than memory_limit: split it, join the pieces later */
+                hj_part_state_free(l->ps);
+                l->ps = NULL;
+                memtrack_update(l->pmem, 0);
+                if (hj_repartition(ex, op, s, (size_t)l->fpart)) return MDB_FAIL;
+                continue;
+            }
+            if (lrc) return MDB_FAIL;
+            l->fblock = 0;
+            l->fphase = 0;
+            l->fin_live = false;
+            l->ftail = 0;
+            l->pl->started = false;
+        }
+        HJState *ps = l->ps;
+        if (l->fphase == 0) {
+            if (!l->fin_live) {
+                AggPart *pp = &s->pparts[l->fpart];
+                if (l->fblock >= pp->n) {
+                    l->fphase = 1;
+                    continue;
+                }
+                i64 pos = pp->offs[l->fblock++];
+                if (spill_read(s->file, &pos, &l->fin)) return MDB_FAIL;
+                l->fin_live = true;
+                l->pl->started = false;
+            }
+            int st = OP_NEED_INPUT;
+            if (hj_probe(ex, op, ps, l->pl, &l->fin, out, &st)) return MDB_FAIL;
+            if (st != OP_HAVE_MORE) l->fin_live = false;
+            if (out->count) {
+                *state = OP_HAVE_MORE;
+                return MDB_OK_;
+            }
+            continue;
+        }
+        /* build rows of the partition without a partner */
+        ColumnCollection *B = ps->build;
+        int nb = B->ncols - hi->nkeys;
+        while (ps->bmatched && l->ftail < B->nchunks && out->count == 0) {
+            size_t ci = l->ftail++;
+            DataChunk *d = B->chunks[ci];
+            u32 sel[VECTOR_SIZE];
+            idx_t m = 0;
+            for (idx_t i = 0; i < d->count; i++)
+                if (!ps->bmatched[ci * VECTOR_SIZE + i]) sel[m++] = (u32)i;
+            if (!m) continue;
+            for (int c = 0; c < hi->lcols; c++) vector_fill_null(&out->cols[c], m);
+            for (int c = 0; c < nb; c++) vector_gather(&d->cols[c], sel, m, &out->cols[hi->lcols + c]);
+            out->count = m;
+        }
+        if (out->count) {
+            *state = OP_HAVE_MORE;
+            return MDB_OK_;
+        }
+        hj_part_state_free(ps);
+        l->ps = NULL;
+        memtrack_update(l->pmem, 0);
+    }
+}
+
+static const OpVT HJ_VT = {.name = "Hash Join", .op_local = hj_local, .op_exec = hj_exec, .op_finish = hj_finish,
+                           .op_threads = hj_threads, .sink_child = 1,
                            .sink_init = hj_sink_init, .sink_local = hj_build_local, .sink_push = hj_sink_push,
                            .sink_combine = hj_combine, .sink_finalize = hj_finalize};
 

@@ -9,6 +9,7 @@
 
 #include "exec/keys.h"
 #include "exec/operators.h"
+#include "exec/spill.h"
 #include "types/numeric.h"
 
 static int op_fail(Exec *ex, Err *e)
@@ -282,27 +283,6 @@ static void *coll_init(Exec *ex, PhysOp *op)
     return s;
 }
 
-static void *coll_local(Exec *ex, PhysOp *op, void *g, int child)
-{
-    return colcoll_create(op->children[0]->types, op->children[0]->ncols);
-}
-
-static int coll_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
-{
-    colcoll_append(l, in, NULL, in->count);
-    return MDB_OK_;
-}
-
-static int coll_combine(Exec *ex, PhysOp *op, void *g, void *l)
-{
-    CollState *s = g;
-    ColumnCollection *lc = l;
-    /* keep chunks dense so that colcoll_get's arithmetic holds */
-    for (size_t i = 0; i < lc->nchunks; i++) colcoll_append(s->rows, lc->chunks[i], NULL, lc->chunks[i]->count);
-    colcoll_destroy(lc);
-    return MDB_OK_;
-}
-
 /* Emits rows of the collection in order (or sorted order). */
 static int coll_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
 {
@@ -403,9 +383,19 @@ PhysOp *phys_limit(Arena *a, PhysOp *child, Expr *limit, Expr *offset)
 
 /* ---- sort ------------------------------------------------------------------------------------- */
 
+/* In memory the sort collects all rows and orders row ids by their keys
+ * (stable).  Under memory_limit it becomes an external merge sort: a worker
+ * whose buffer the budget refuses sorts it and writes it out as a run (a list
+ * of chunk blocks in the sort's temporary file); the runs are merged k ways
+ * when the sort is read, ties going to the earlier run, so the order equals
+ * the in-memory one.  With a LIMIT above it (top-N) a refused buffer is first
+ * cut to the rows that can still be in the result, and spills only when
+ * those do not fit either. */
+
 typedef struct SortInfo {
     PSortKey *keys;
     int nkeys;
+    Expr *limit, *offset; /* top-N: only limit + offset rows can reach the result */
 } SortInfo;
 
 typedef struct SortCtx {
@@ -414,10 +404,22 @@ typedef struct SortCtx {
     PSortKey *keys;
 } SortCtx;
 
+static inline int sort_key_cmp(const PSortKey *key, const Value *x, const Value *y)
+{
+    if (x->is_null || y->is_null) {
+        if (x->is_null && y->is_null) return 0;
+        int c = x->is_null ? 1 : -1;
+        return key->nulls_first ? -c : c;
+    }
+    int c = value_cmp(x, y);
+    return key->desc ? -c : c;
+}
+
 static int sort_cmp(const void *pa, const void *pb, void *arg)
 {
     SortCtx *sc = arg;
     idx_t a = *(const idx_t *)pa, b = *(const idx_t *)pb;
+    /* sort_key_cmp written out: the comparison is the in-memory sort's inner loop */
     for (int k = 0; k < sc->nkeys; k++) {
         const Value *x = &sc->vals[a * (idx_t)sc->nkeys + (idx_t)k], *y = &sc->vals[b * (idx_t)sc->nkeys + (idx_t)k];
         int c;
@@ -433,33 +435,435 @@ static int sort_cmp(const void *pa, const void *pb, void *arg)
     return a < b ? -1 : a > b ? 1 : 0; /* stable */
 }
 
-static int sort_finalize(Exec *ex, PhysOp *op, void *g)
+/* The sorted order of c's rows (malloc'd, n = c->count entries). */
+static idx_t *sort_order(const SortInfo *si, const ColumnCollection *c)
 {
-    SortInfo *si = op->info;
-    CollState *s = g;
-    ColumnCollection *c = s->rows;
     idx_t n = c->count;
-    s->order = xmalloc(sizeof(idx_t) * (n ? n : 1));
+    idx_t *order = xmalloc(sizeof(idx_t) * (n ? n : 1));
     SortCtx sc;
     sc.nkeys = si->nkeys;
     sc.keys = si->keys;
-    sc.vals = xmalloc(sizeof(Value) * (n ? n : 1) * (size_t)si->nkeys);
+    sc.vals = xmalloc(sizeof(Value) * (n ? n : 1) * (size_t)(si->nkeys ? si->nkeys : 1));
     for (idx_t r = 0; r < n; r++) {
-        s->order[r] = r;
+        order[r] = r;
         for (int k = 0; k < si->nkeys; k++) sc.vals[r * (idx_t)si->nkeys + (idx_t)k] = colcoll_get(c, r, si->keys[k].col);
     }
-    qsort_r(s->order, n, sizeof(idx_t), sort_cmp, &sc);
+    qsort_r(order, n, sizeof(idx_t), sort_cmp, &sc);
     free(sc.vals);
-    s->norder = n;
-    /* order array is freed with the execution */
-    idx_t *o = arena_memdup(ex->arena, s->order, sizeof(idx_t) * (n ? n : 1));
-    free(s->order);
-    s->order = o;
+    return order;
+}
+
+/* Bytes a buffer of rows costs: its chunks plus what sorting it takes (a key
+ * Value per row and key, the row order twice). */
+static i64 sort_usage(const SortInfo *si, const ColumnCollection *c)
+{
+    return colcoll_bytes(c) + (i64)c->count * (i64)(sizeof(Value) * (size_t)si->nkeys + 2 * sizeof(idx_t));
+}
+
+typedef struct SortRun {
+    i64 *offs; /* blocks of the run in the file, in order */
+    size_t n;
+} SortRun;
+
+typedef struct MergeCursor {
+    DataChunk buf;   /* the run's current block */
+    idx_t row;
+    size_t block;
+    i64 pos;
+    int run;
+    Value *key;      /* the current row's sort keys */
+} MergeCursor;
+
+typedef struct SortState {
+    CollState base;        /* first: rows (in memory), order */
+    MemTrack *mem;         /* the global rows */
+    pthread_mutex_t mu;    /* runs */
+    SortRun *runs;
+    size_t nruns, caprun;
+    SpillFile *file;
+    i64 keep;              /* top-N: rows that can reach the result, -1 = all */
+    bool keep_known;
+    /* merging the runs */
+    Arena *marena;
+    MergeCursor *cur;
+    int *heap;             /* cursor indexes, a binary min-heap */
+    int nheap;
+    bool merging;
+} SortState;
+
+typedef struct SortLocal {
+    ColumnCollection *rows;
+    MemTrack *mem;
+} SortLocal;
+
+static void sort_state_free(void *p)
+{
+    SortState *s = p;
+    for (size_t i = 0; i < s->nruns; i++) free(s->runs[i].offs);
+    free(s->runs);
+    s->runs = NULL;
+    s->nruns = 0;
+    if (s->marena) arena_destroy(s->marena);
+    s->marena = NULL;
+    pthread_mutex_destroy(&s->mu);
+}
+
+static void *sort_init(Exec *ex, PhysOp *op)
+{
+    SortState *s = arena_zalloc(ex->arena, sizeof(SortState));
+    s->base.rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    exec_own_coll(ex, s->base.rows);
+    s->base.take = -1;
+    s->mem = memtrack_new(ex);
+    s->keep = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    exec_defer(ex, sort_state_free, s);
+    return s;
+}
+
+static void sort_local_free(void *p)
+{
+    SortLocal *l = p;
+    colcoll_destroy(l->rows);
+    l->rows = NULL;
+}
+
+static void *sort_local(Exec *ex, PhysOp *op, void *g, int child)
+{
+    SortLocal *l = NULL;
+    pthread_mutex_lock(&ex->defer_mu);
+    l = arena_zalloc(ex->arena, sizeof(SortLocal));
+    pthread_mutex_unlock(&ex->defer_mu);
+    l->rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    l->mem = memtrack_new(ex);
+    exec_defer(ex, sort_local_free, l);
+    return l;
+}
+
+/* LIMIT + OFFSET of a top-N sort, evaluated once (both are constants). */
+static void sort_keep(Exec *ex, const SortInfo *si, SortState *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (!s->keep_known) {
+        s->keep_known = true;
+        s->keep = -1;
+        if (si->limit) {
+            Arena *a = arena_create(NULL);
+            ExprCtx ec;
+            exprctx_init(&ec, ex, a);
+            Value l, o;
+            o = value_int(TYPE_INT64, 0);
+            if (!expr_eval_const(&ec, si->limit, &l) && !l.is_null && l.u.i >= 0 &&
+                (!si->offset || (!expr_eval_const(&ec, si->offset, &o) && !o.is_null && o.u.i >= 0)) &&
+                l.u.i <= INT64_MAX / 2 && o.u.i <= INT64_MAX / 2)
+                s->keep = l.u.i + o.u.i;
+            /* bad bounds: the Limit above reports them */
+            arena_destroy(a);
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Rows order[0..n) of c into consecutive chunks handed to emit. */
+static int sort_emit(Exec *ex, const ColumnCollection *c, const idx_t *order, idx_t n,
+                     int (*emit)(Exec *, void *, DataChunk *), void *arg)
+{
+    Arena *a = arena_create(NULL);
+    DataChunk d;
+    chunk_init(&d, c->types, c->ncols, VECTOR_SIZE, a);
+    int rc = MDB_OK_;
+    for (idx_t i = 0; i < n && rc == MDB_OK_;) {
+        chunk_reset(&d);
+        while (i < n && d.count < VECTOR_SIZE) {
+            idx_t r = order[i++];
+            DataChunk *src = c->chunks[r / VECTOR_SIZE];
+            u32 k = (u32)(r % VECTOR_SIZE);
+            for (int col = 0; col < c->ncols; col++) vector_copy(&src->cols[col], &k, 1, &d.cols[col], d.count);
+            d.count++;
+        }
+        rc = emit(ex, arg, &d);
+    }
+    arena_destroy(a);
+    return rc;
+}
+
+typedef struct RunWriter {
+    SpillFile *f;
+    SortRun run;
+    size_t cap;
+} RunWriter;
+
+static int run_emit(Exec *ex, void *arg, DataChunk *d)
+{
+    RunWriter *w = arg;
+    i64 off;
+    if (spill_write(w->f, d, &off)) return MDB_FAIL;
+    if (w->run.n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->run.offs = xrealloc(w->run.offs, sizeof(i64) * w->cap);
+    }
+    w->run.offs[w->run.n++] = off;
     return MDB_OK_;
 }
 
-static const OpVT SORT_VT = {.name = "Sort", .sink_init = coll_init, .sink_local = coll_local, .sink_push = coll_push,
-                             .sink_combine = coll_combine, .sink_finalize = sort_finalize, .src_next = coll_next};
+/* Sorts c and writes it out as the next run; c is emptied. */
+static int sort_write_run(Exec *ex, const SortInfo *si, SortState *s, ColumnCollection *c)
+{
+    if (c->count == 0) return MDB_OK_;
+    pthread_mutex_lock(&s->mu);
+    if (!s->file) s->file = spill_create(ex);
+    pthread_mutex_unlock(&s->mu);
+    if (!s->file) return MDB_FAIL;
+    idx_t *order = sort_order(si, c);
+    idx_t n = c->count;
+    if (s->keep >= 0 && (i64)n > s->keep) n = (idx_t)s->keep;
+    RunWriter w = {s->file, {NULL, 0}, 0};
+    int rc = sort_emit(ex, c, order, n, run_emit, &w);
+    free(order);
+    if (rc) {
+        free(w.run.offs);
+        return MDB_FAIL;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->nruns == s->caprun) {
+        s->caprun = s->caprun ? s->caprun * 2 : 8;
+        s->runs = xrealloc(s->runs, sizeof(SortRun) * s->caprun);
+    }
+    s->runs[s->nruns++] = w.run;
+    pthread_mutex_unlock(&s->mu);
+    return MDB_OK_;
+}
+
+static int coll_emit(Exec *ex, void *arg, DataChunk *d)
+{
+    colcoll_append(arg, d, NULL, d->count);
+    return MDB_OK_;
+}
+
+/* Top-N: keeps only the first `keep` rows of the buffer in sort order. */
+static void sort_cut(const SortInfo *si, SortState *s, SortLocal *l)
+{
+    idx_t *order = sort_order(si, l->rows);
+    ColumnCollection *kept = colcoll_create(l->rows->types, l->rows->ncols);
+    sort_emit(NULL, l->rows, order, (idx_t)s->keep, coll_emit, kept);
+    free(order);
+    colcoll_destroy(l->rows);
+    l->rows = kept;
+}
+
+#define SORT_MIN_RUN (4 * VECTOR_SIZE) /* a run is never shorter: bounds the merge's fan-in */
+
+static int sort_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
+{
+    const SortInfo *si = op->info;
+    SortState *s = g;
+    SortLocal *l = lp;
+    colcoll_append(l->rows, in, NULL, in->count);
+    i64 use = sort_usage(si, l->rows);
+    if (use <= l->mem->held || memtrack_update(l->mem, use) == MDB_OK_) return MDB_OK_;
+    /* the budget refuses the buffer */
+    sort_keep(ex, si, s);
+    if (s->keep >= 0 && (i64)l->rows->count > 2 * s->keep + VECTOR_SIZE) {
+        sort_cut(si, s, l);
+        use = sort_usage(si, l->rows);
+        if (memtrack_update(l->mem, use) == MDB_OK_) return MDB_OK_;
+    }
+    if (l->rows->count < SORT_MIN_RUN) {
+        /* too short to be a run: held beyond the budget for now */
+        memtrack_force(l->mem, use);
+        return MDB_OK_;
+    }
+    if (sort_write_run(ex, si, s, l->rows)) return MDB_FAIL;
+    colcoll_destroy(l->rows);
+    l->rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    memtrack_update(l->mem, 0);
+    return MDB_OK_;
+}
+
+static int sort_combine(Exec *ex, PhysOp *op, void *g, void *lp)
+{
+    const SortInfo *si = op->info;
+    SortState *s = g;
+    SortLocal *l = lp;
+    ColumnCollection *gc = s->base.rows;
+    if (s->nruns == 0 && gc->count == 0) {
+        /* the first buffer becomes the global one as it is (its chunks are dense), with its reservation */
+        colcoll_absorb(gc, l->rows);
+        s->mem->held += l->mem->held;
+        l->mem->held = 0;
+        return MDB_OK_;
+    }
+    if (s->nruns == 0 && memtrack_update(s->mem, sort_usage(si, gc) + sort_usage(si, l->rows)) == MDB_OK_) {
+        for (size_t i = 0; i < l->rows->nchunks; i++) colcoll_append(gc, l->rows->chunks[i], NULL, l->rows->chunks[i]->count);
+        memtrack_update(s->mem, sort_usage(si, gc));
+    } else if (sort_write_run(ex, si, s, l->rows)) {
+        return MDB_FAIL;
+    }
+    colcoll_destroy(l->rows);
+    l->rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    memtrack_update(l->mem, 0);
+    return MDB_OK_;
+}
+
+static bool merge_less(const SortInfo *si, const MergeCursor *a, const MergeCursor *b)
+{
+    for (int k = 0; k < si->nkeys; k++) {
+        int c = sort_key_cmp(&si->keys[k], &a->key[k], &b->key[k]);
+        if (c) return c < 0;
+    }
+    return a->run < b->run; /* stable: earlier runs hold earlier rows */
+}
+
+static void merge_load_keys(const SortInfo *si, MergeCursor *c)
+{
+    for (int k = 0; k < si->nkeys; k++) c->key[k] = vector_get(&c->buf.cols[si->keys[k].col], c->row);
+}
+
+static void merge_sift(const SortInfo *si, SortState *s, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < s->nheap && merge_less(si, &s->cur[s->heap[l]], &s->cur[s->heap[m]])) m = l;
+        if (r < s->nheap && merge_less(si, &s->cur[s->heap[r]], &s->cur[s->heap[m]])) m = r;
+        if (m == i) return;
+        int t = s->heap[i];
+        s->heap[i] = s->heap[m];
+        s->heap[m] = t;
+        i = m;
+    }
+}
+
+/* Moves cursor c to its next row; false at the end of its run. */
+static int merge_advance(SortState *s, const SortInfo *si, MergeCursor *c, bool *alive)
+{
+    *alive = true;
+    if (++c->row < c->buf.count) {
+        merge_load_keys(si, c);
+        return MDB_OK_;
+    }
+    SortRun *r = &s->runs[c->run];
+    if (c->block >= r->n) {
+        *alive = false;
+        return MDB_OK_;
+    }
+    i64 pos = r->offs[c->block++];
+    if (spill_read(s->file, &pos, &c->buf)) return MDB_FAIL;
+    c->row = 0;
+    if (c->buf.count == 0) {
+        *alive = false;
+        return MDB_OK_;
+    }
+    merge_load_keys(si, c);
+    return MDB_OK_;
+}
+
+/* Opens the k-way merge of runs [first, first + n). */
+static int merge_open(PhysOp *op, SortState *s, size_t first, size_t n)
+{
+    const SortInfo *si = op->info;
+    if (s->marena) arena_destroy(s->marena);
+    s->marena = arena_create(NULL);
+    s->cur = arena_zalloc(s->marena, sizeof(MergeCursor) * s->nruns);
+    s->heap = arena_zalloc(s->marena, sizeof(int) * (n ? n : 1));
+    s->nheap = 0;
+    for (size_t i = first; i < first + n; i++) {
+        MergeCursor *mc = &s->cur[i];
+        chunk_init(&mc->buf, op->types, op->ncols, VECTOR_SIZE, s->marena);
+        mc->run = (int)i;
+        mc->key = arena_zalloc(s->marena, sizeof(Value) * (size_t)(si->nkeys + 1));
+        mc->row = 0;
+        mc->block = 0;
+        bool alive;
+        mc->buf.count = 0;
+        if (merge_advance(s, si, mc, &alive)) return MDB_FAIL;
+        if (alive) s->heap[s->nheap++] = (int)i;
+    }
+    for (int i = s->nheap / 2 - 1; i >= 0; i--) merge_sift(si, s, i);
+    /* the merge holds one block per run: within the budget where it can */
+    memtrack_force(s->mem, (i64)s->marena->total);
+    return MDB_OK_;
+}
+
+/* The next up to VECTOR_SIZE merged rows into out (none at the end). */
+static int merge_step(const SortInfo *si, SortState *s, DataChunk *out)
+{
+    while (s->nheap > 0 && out->count < VECTOR_SIZE) {
+        MergeCursor *c = &s->cur[s->heap[0]];
+        u32 k = (u32)c->row;
+        for (int col = 0; col < out->ncols; col++) vector_copy(&c->buf.cols[col], &k, 1, &out->cols[col], out->count);
+        out->count++;
+        bool alive;
+        if (merge_advance(s, si, c, &alive)) return MDB_FAIL;
+        if (!alive) s->heap[0] = s->heap[--s->nheap];
+        if (s->nheap > 0) merge_sift(si, s, 0);
+    }
+    return MDB_OK_;
+}
+
+#define SORT_FANIN 64 /* runs merged at once: more are first merged in groups into longer runs */
+
+static int sort_finalize(Exec *ex, PhysOp *op, void *g)
+{
+    SortInfo *si = op->info;
+    SortState *s = g;
+    ColumnCollection *c = s->base.rows;
+    if (s->nruns == 0) {
+        idx_t n = c->count;
+        idx_t *order = sort_order(si, c);
+        s->base.norder = n;
+        /* order array is freed with the execution */
+        s->base.order = arena_memdup(ex->arena, order, sizeof(idx_t) * (n ? n : 1));
+        free(order);
+        return MDB_OK_;
+    }
+    /* external: the rows still in memory become the last run, then the runs are merged */
+    if (sort_write_run(ex, si, s, c)) return MDB_FAIL;
+    memtrack_update(s->mem, 0);
+    while (s->nruns > SORT_FANIN) {
+        /* a pass: consecutive groups of runs become one run each (in order, so ties keep theirs) */
+        size_t nnew = (s->nruns + SORT_FANIN - 1) / SORT_FANIN;
+        SortRun *runs = xcalloc(nnew, sizeof(SortRun));
+        Arena *a = arena_create(NULL);
+        DataChunk d;
+        chunk_init(&d, op->types, op->ncols, VECTOR_SIZE, a);
+        int rc = MDB_OK_;
+        for (size_t gi = 0; gi < nnew && rc == MDB_OK_; gi++) {
+            size_t first = gi * SORT_FANIN, n = MDB_MIN((size_t)SORT_FANIN, s->nruns - first);
+            RunWriter w = {s->file, {NULL, 0}, 0};
+            rc = merge_open(op, s, first, n);
+            for (;;) {
+                if (rc || exec_cancelled(ex)) {
+                    rc = MDB_FAIL;
+                    break;
+                }
+                chunk_reset(&d);
+                rc = merge_step(si, s, &d);
+                if (rc || d.count == 0) break;
+                rc = run_emit(ex, &w, &d);
+            }
+            runs[gi] = w.run;
+        }
+        arena_destroy(a);
+        for (size_t i = 0; i < s->nruns; i++) free(s->runs[i].offs);
+        free(s->runs);
+        s->runs = runs;
+        s->nruns = s->caprun = nnew;
+        if (rc) return MDB_FAIL;
+    }
+    if (merge_open(op, s, 0, s->nruns)) return MDB_FAIL;
+    s->merging = true;
+    return MDB_OK_;
+}
+
+static int sort_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    SortState *s = g;
+    if (!s->merging) return coll_next(ex, op, g, l, out);
+    return merge_step(op->info, s, out);
+}
+
+static const OpVT SORT_VT = {.name = "Sort", .sink_init = sort_init, .sink_local = sort_local, .sink_push = sort_push,
+                             .sink_combine = sort_combine, .sink_finalize = sort_finalize, .src_next = sort_next};
 
 PhysOp *phys_sort(Arena *a, PhysOp *child, PSortKey *keys, int nkeys, Expr *limit)
 {
@@ -468,9 +872,17 @@ PhysOp *phys_sort(Arena *a, PhysOp *child, PSortKey *keys, int nkeys, Expr *limi
     SortInfo *si = arena_zalloc(a, sizeof(SortInfo));
     si->keys = keys;
     si->nkeys = nkeys;
+    si->limit = limit;
     op->info = si;
-    (void)limit;
     return op;
+}
+
+void phys_sort_set_limit(PhysOp *sort, Expr *limit, Expr *offset)
+{
+    if (sort->vt != &SORT_VT) return;
+    SortInfo *si = sort->info;
+    si->limit = limit;
+    si->offset = offset;
 }
 
 /* ---- DISTINCT / DISTINCT ON ------------------------------------------------------------------ */
@@ -484,7 +896,18 @@ typedef struct HashSetState {
     CollState base;
     KeyTable kt;
     Arena *scratch;
+    MemTrack *mem; /* rows and key table (DISTINCT does not spill: 53200 over the budget) */
 } HashSetState;
+
+/* At finalize, or at exec_cleanup when the input stopped early (an error, 53200). */
+static void distinct_free(void *p)
+{
+    HashSetState *s = p;
+    if (!s->scratch) return;
+    keytable_free(&s->kt);
+    arena_destroy(s->scratch);
+    s->scratch = NULL;
+}
 
 static void *distinct_init(Exec *ex, PhysOp *op)
 {
@@ -493,6 +916,8 @@ static void *distinct_init(Exec *ex, PhysOp *op)
     exec_own_coll(ex, s->base.rows);
     keytable_init(&s->kt);
     s->scratch = arena_create(NULL);
+    s->mem = memtrack_new(ex);
+    exec_defer(ex, distinct_free, s);
     return s;
 }
 
@@ -514,15 +939,14 @@ static int distinct_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, 
         if (ins) sel[m++] = (u32)i;
     }
     if (m) colcoll_append(s->base.rows, in, sel, m);
+    if (memtrack_update(s->mem, colcoll_bytes(s->base.rows) + (i64)s->kt.cap * 28 + (i64)s->kt.arena->total))
+        return exec_mem_fail(ex, "DISTINCT");
     return MDB_OK_;
 }
 
 static int distinct_finalize(Exec *ex, PhysOp *op, void *g)
 {
-    HashSetState *s = g;
-    keytable_free(&s->kt);
-    arena_destroy(s->scratch);
-    s->scratch = NULL;
+    distinct_free(g);
     return MDB_OK_;
 }
 
@@ -547,10 +971,42 @@ typedef struct SetOpInfo {
     bool all;
 } SetOpInfo;
 
+/* UNION ALL over the budget keeps each side's chunks, in order, in a
+ * temporary file (blocks[side]) and reads them back side after side; the other
+ * set operations do not spill (53200). */
 typedef struct SetOpState {
     CollState base;
     ColumnCollection *side[2];
+    MemTrack *mem; /* both inputs */
+    bool spilled;
+    SpillFile *file;
+    i64 *blocks[2];
+    size_t nblocks[2], capblocks[2];
+    int out_side;
+    size_t out_block;
 } SetOpState;
+
+static void setop_free(void *p)
+{
+    SetOpState *s = p;
+    free(s->blocks[0]);
+    free(s->blocks[1]);
+    s->blocks[0] = s->blocks[1] = NULL;
+}
+
+static int setop_spill_chunk(Exec *ex, SetOpState *s, int side, const DataChunk *d)
+{
+    if (!d->count) return MDB_OK_;
+    if (!s->file && !(s->file = spill_create(ex))) return MDB_FAIL;
+    i64 off;
+    if (spill_write(s->file, d, &off)) return MDB_FAIL;
+    if (s->nblocks[side] == s->capblocks[side]) {
+        s->capblocks[side] = s->capblocks[side] ? s->capblocks[side] * 2 : 64;
+        s->blocks[side] = xrealloc(s->blocks[side], sizeof(i64) * s->capblocks[side]);
+    }
+    s->blocks[side][s->nblocks[side]++] = off;
+    return MDB_OK_;
+}
 
 static void *setop_init(Exec *ex, PhysOp *op)
 {
@@ -561,6 +1017,8 @@ static void *setop_init(Exec *ex, PhysOp *op)
     exec_own_coll(ex, s->base.rows);
     exec_own_coll(ex, s->side[0]);
     exec_own_coll(ex, s->side[1]);
+    s->mem = memtrack_new(ex);
+    exec_defer(ex, setop_free, s);
     return s;
 }
 
@@ -569,7 +1027,23 @@ static void *setop_local(Exec *ex, PhysOp *op, void *g, int child) { return (voi
 static int setop_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
 {
     SetOpState *s = g;
-    colcoll_append(s->side[(intptr_t)l], in, NULL, in->count);
+    SetOpInfo *si = op->info;
+    int side = (int)(intptr_t)l;
+    if (s->spilled) return setop_spill_chunk(ex, s, side, in);
+    colcoll_append(s->side[side], in, NULL, in->count);
+    if (memtrack_update(s->mem, colcoll_bytes(s->side[0]) + colcoll_bytes(s->side[1])) == MDB_OK_) return MDB_OK_;
+    if (!(si->op == SETOP_UNION && si->all)) return exec_mem_fail(ex, "set operation (UNION, INTERSECT or EXCEPT) input");
+    s->spilled = true;
+    for (int sd = 0; sd < 2; sd++) {
+        ColumnCollection *c = s->side[sd];
+        for (size_t i = 0; i < c->nchunks; i++)
+            if (setop_spill_chunk(ex, s, sd, c->chunks[i])) return MDB_FAIL;
+        arena_destroy(c->arena);
+        c->arena = arena_create(NULL);
+        c->nchunks = 0;
+        c->count = 0;
+    }
+    memtrack_update(s->mem, 0);
     return MDB_OK_;
 }
 
@@ -577,6 +1051,7 @@ static int setop_finalize(Exec *ex, PhysOp *op, void *g)
 {
     SetOpInfo *si = op->info;
     SetOpState *s = g;
+    if (s->spilled) return MDB_OK_;
     if (si->op == SETOP_UNION && si->all) {
         colcoll_absorb(s->base.rows, s->side[0]);
         colcoll_absorb(s->base.rows, s->side[1]);
@@ -634,8 +1109,24 @@ static int setop_finalize(Exec *ex, PhysOp *op, void *g)
     return MDB_OK_;
 }
 
+static int setop_next(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *out)
+{
+    SetOpState *s = g;
+    if (!s->spilled) return coll_next(ex, op, g, l, out);
+    while (s->out_side < 2) {
+        if (s->out_block >= s->nblocks[s->out_side]) {
+            s->out_side++;
+            s->out_block = 0;
+            continue;
+        }
+        i64 pos = s->blocks[s->out_side][s->out_block++];
+        return spill_read(s->file, &pos, out);
+    }
+    return MDB_OK_;
+}
+
 static const OpVT SETOP_VT = {.name = "SetOp", .sink_init = setop_init, .sink_local = setop_local, .sink_push = setop_push,
-                              .sink_finalize = setop_finalize, .sink_ordered = true, .src_next = coll_next};
+                              .sink_finalize = setop_finalize, .sink_ordered = true, .src_next = setop_next};
 
 PhysOp *phys_setop(Arena *a, PhysOp *l, PhysOp *r, int op, bool all)
 {

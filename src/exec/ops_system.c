@@ -1042,6 +1042,11 @@ static void gen_pg_settings(Gen *g)
             err_clear(&e);
             continue;
         }
+        /* pg_settings gives memory_limit as a number of its unit (bytes), SHOW with a unit */
+        if (!strcmp(*n, "memory_limit")) {
+            snprintf(cur, sizeof cur, "%lld", (long long)g->settings->memory_limit);
+            snprintf(boot, sizeof boot, "%lld", (long long)def.memory_limit);
+        }
         Rows *r = g->r;
         put_text(r, *n);
         put_text(r, cur);

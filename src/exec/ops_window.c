@@ -25,6 +25,7 @@
 #include <stdlib.h>
 
 #include "exec/operators.h"
+#include "exec/spill.h"
 #include "types/datetime.h"
 
 typedef struct WinInfo {
@@ -68,22 +69,45 @@ static void *win_init(Exec *ex, PhysOp *op)
     return s;
 }
 
-static void *win_local(Exec *ex, PhysOp *op, void *g, int child)
+/* A worker's rows; their bytes count against memory_limit (window
+ * partitions do not spill: over the budget the statement fails with 53200). */
+typedef struct WinLocal {
+    ColumnCollection *rows;
+    MemTrack *mem;
+} WinLocal;
+
+static void win_local_free(void *p)
 {
-    return colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    WinLocal *l = p;
+    colcoll_destroy(l->rows);
+    l->rows = NULL;
 }
 
-static int win_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, int *state)
+static void *win_local(Exec *ex, PhysOp *op, void *g, int child)
 {
-    colcoll_append(l, in, NULL, in->count);
+    pthread_mutex_lock(&ex->defer_mu);
+    WinLocal *l = arena_zalloc(ex->arena, sizeof(WinLocal));
+    pthread_mutex_unlock(&ex->defer_mu);
+    l->rows = colcoll_create(op->children[0]->types, op->children[0]->ncols);
+    l->mem = memtrack_new(ex);
+    exec_defer(ex, win_local_free, l);
+    return l;
+}
+
+static int win_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int *state)
+{
+    WinLocal *l = lp;
+    colcoll_append(l->rows, in, NULL, in->count);
+    /* the rows, and about as much again for the sorted layout and results */
+    if (memtrack_update(l->mem, 2 * colcoll_bytes(l->rows))) return exec_mem_fail(ex, "window function input");
     return MDB_OK_;
 }
 
-static int win_combine(Exec *ex, PhysOp *op, void *g, void *l)
+static int win_combine(Exec *ex, PhysOp *op, void *g, void *lp)
 {
     WinState *s = g;
-    colcoll_absorb(s->rows, l);
-    colcoll_destroy(l);
+    WinLocal *l = lp;
+    colcoll_absorb(s->rows, l->rows);
     return MDB_OK_;
 }
 

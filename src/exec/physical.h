@@ -16,7 +16,8 @@
  * Operator interface (all optional, by role):
  *   source:   src_init (global), src_local, src_next → chunk (count 0 = done)
  *   operator: op_local, op_exec(in → out) returning OP_NEED_INPUT or
- *             OP_HAVE_MORE (call again with the same input)
+ *             OP_HAVE_MORE (call again with the same input), op_finish
+ *             (output after the last input), op_threads
  *   sink:     sink_init (global), sink_local, sink_push, sink_combine,
  *             sink_finalize; sink_push may return SINK_DONE (e.g. LIMIT reached)
  */
@@ -47,6 +48,12 @@ typedef struct OpVT {
     /* streaming operator */
     void *(*op_local)(Exec *ex, PhysOp *op);
     int (*op_exec)(Exec *ex, PhysOp *op, void *l, DataChunk *in, DataChunk *out, int *state);
+    /* after the source is exhausted: more output of the operator (rows it
+     * deferred, e.g. probe rows of a hash join that spilled), OP_HAVE_MORE to
+     * be called again; not called after an error, a cancel or a satisfied LIMIT */
+    int (*op_finish)(Exec *ex, PhysOp *op, void *l, DataChunk *out, int *state);
+    /* max parallel workers of the pipeline the operator is in (NULL = no limit) */
+    int (*op_threads)(Exec *ex, PhysOp *op);
     /* sink */
     void *(*sink_init)(Exec *ex, PhysOp *op);
     void *(*sink_local)(Exec *ex, PhysOp *op, void *g, int child); /* child: which input feeds it */
@@ -120,6 +127,11 @@ struct Exec {
     int nowned, capowned;
     struct ExecDefer *defers; /* run by exec_cleanup, last registered first */
     pthread_mutex_t defer_mu;
+    /* memory budget of the statement (src/exec/spill.h): kept in the root
+     * execution; subquery executions reserve from their root's */
+    _Atomic i64 mem_used;   /* bytes reserved by operators' MemTracks */
+    i64 mem_limit;          /* memory_limit when the statement started; <= 0 = none */
+    const char *db_dir;     /* the database's directory (spills go to its tmp/), NULL in memory */
 };
 
 /* Runs the plan; the root's rows go into `result` (may be NULL for DML

@@ -193,6 +193,7 @@ static void *worker_main(void *arg)
     DataChunk in;
     chunk_init(&in, p->source->types, p->source->ncols, VECTOR_SIZE, a);
     int rc = 0;
+    bool stopped = false; /* the sink wants no more rows */
     while (!exec_cancelled(ex)) {
         chunk_reset(&in);
         i64 t0 = ex->analyze ? time_mono_ns() : 0;
@@ -202,7 +203,23 @@ static void *worker_main(void *arg)
         atomic_fetch_add(&p->source->actual_rows, (i64)in.count);
         int r = push(ex, p, &ls, 0, &in, w->sink_g, &err);
         if (r < 0) { rc = -1; break; }
-        if (r > 0) break;
+        if (r > 0) { stopped = true; break; }
+    }
+    /* operators with output after their last input, bottom-up */
+    for (int i = 0; i < p->nops && rc == 0 && !stopped && !exec_cancelled(ex); i++) {
+        PhysOp *op = p->ops[i];
+        if (!op->vt->op_finish) continue;
+        for (;;) {
+            DataChunk *out = &ls.bufs[i];
+            chunk_reset(out);
+            int st = OP_NEED_INPUT;
+            if (op->vt->op_finish(ex, op, ls.op_l[i], out, &st)) { rc = -1; break; }
+            atomic_fetch_add(&op->actual_rows, (i64)out->count);
+            int r = push(ex, p, &ls, i + 1, out, w->sink_g, &err);
+            if (r < 0) { rc = -1; break; }
+            if (r > 0) { stopped = true; break; }
+            if (st != OP_HAVE_MORE || exec_cancelled(ex)) break;
+        }
     }
     if (rc == 0 && p->sink && p->sink->vt->sink_combine && !exec_cancelled(ex)) {
         pthread_mutex_lock(&ex->mu);
@@ -230,6 +247,8 @@ static int run_pipeline(Exec *ex, Pipeline *p)
     int nthreads = 1;
     if (p->source->vt->src_threads && ex->threads > 1 && !(p->sink && p->sink->vt->sink_ordered))
         nthreads = MDB_MIN(ex->threads, p->source->vt->src_threads(ex, p->source, *sg));
+    for (int i = 0; i < p->nops && nthreads > 1; i++)
+        if (p->ops[i]->vt->op_threads) nthreads = MDB_MIN(nthreads, p->ops[i]->vt->op_threads(ex, p->ops[i]));
     if (nthreads < 1) nthreads = 1;
     Worker *ws = arena_zalloc(ex->arena, sizeof(Worker) * (size_t)nthreads);
     for (int t = 0; t < nthreads; t++) {
@@ -281,6 +300,7 @@ void exec_init(Exec *ex, Arena *a, Catalog *cat, Settings *s, Txn *txn)
     ex->settings = s;
     ex->txn = txn;
     ex->threads = s ? s->threads : 1;
+    ex->mem_limit = s ? s->memory_limit : 0;
     pthread_mutex_init(&ex->mu, NULL);
     pthread_mutex_init(&ex->defer_mu, NULL);
     struct timespec ts;

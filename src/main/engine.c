@@ -15,6 +15,7 @@
 
 #include "main/engine.h"
 #include "exec/sys_funcs.h"
+#include "exec/spill.h"
 #include "optimizer/optimizer.h"
 #include "storage/oltp/store.h"
 #include "storage/oltp/vacuum.h"
@@ -55,6 +56,9 @@ int mdb_open(const char *path, MdbDatabase **out, char **err)
             }
         }
         db->dir = xstrdup(path);
+        char tmp[1100];
+        snprintf(tmp, sizeof tmp, "%s/tmp", path);
+        spill_sweep(tmp); /* spill files of a process killed mid-statement */
     }
     {
         /* the OLTP store: recovery runs here, before the catalog names its trees */
@@ -455,6 +459,7 @@ int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *param
     ex.session = (struct Session *)c;
     ex.cancel = &c->cancel;
     ex.deadline_ns = c->deadline_ns;
+    ex.db_dir = c->db->dir; /* spills go to <dir>/tmp */
     int rc = MDB_OK_;
     for (int i = 0; i < sh->ncte && rc == MDB_OK_; i++)
         if (ctes[i]) {

@@ -423,6 +423,7 @@ static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         Expr *l, *o;
         if (resolve(pc, lop->u.limit.limit, none, &l) || resolve(pc, lop->u.limit.offset, none, &o)) return MDB_FAIL;
         op = phys_limit(a, child, l, o);
+        if (l) phys_sort_set_limit(child, l, o); /* top-N: the sort need not keep (or spill) more */
         break;
     }
     case LOP_DISTINCT: {

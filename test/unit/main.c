@@ -35,7 +35,8 @@ int unit_failures;
     X(suite_vacuum) \
     X(suite_vacuum_crash) \
     X(suite_pgwire) \
-    X(suite_pgwire_fuzz)
+    X(suite_pgwire_fuzz) \
+    X(suite_spill)
 
 #define DECLARE(name) void name(void) __attribute__((weak));
 UNIT_SUITES(DECLARE)
