@@ -597,6 +597,8 @@ static void tier(const char *using)
     lock_deadlock(db, c1, c2);
     job_queue(db, using);
     fair_hammer(db);
+    /* every transaction ended: no lock and no queue is left in the row table */
+    CHECK_INT((int)atomic_load(&db->tm.nrowentries), 0);
     mdb_disconnect(c1);
     mdb_disconnect(c2);
     mdb_close(db);
