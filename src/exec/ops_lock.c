@@ -90,7 +90,8 @@ static int lockrows_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, 
             if (id.is_null) continue; /* cannot happen: no nullable side of an outer join */
             int res = ROWLOCK_GRANTED;
             Err e = {0};
-            if (tableam_lock_row(t->table->store, ex->txn, (u64)id.u.i, t->mode, &res, &e)) return lock_fail(ex, &e);
+            int mode = t->mode | (t->wait != LOCKWAIT_BLOCK ? ROWLOCK_NOQUEUE : 0);
+            if (tableam_lock_row(t->table->store, ex->txn, (u64)id.u.i, mode, &res, &e)) return lock_fail(ex, &e);
             if (res == ROWLOCK_GRANTED) continue;
             if (res == ROWLOCK_BUSY && t->wait == LOCKWAIT_SKIP) {
                 ex->txn->conflict = false; /* nothing to wait for: the row is left out */

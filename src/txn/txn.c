@@ -237,27 +237,27 @@ static void locks_release(TxnManager *m, Txn *t, size_t from)
 }
 
 /* Records a conflict with a lock holder or a queue (under mu). */
-static void note_row_conflict(TxnManager *m, Txn *t, TxnId holder, const void *store, u64 row, u8 kind);
+static void note_row_conflict(TxnManager *m, Txn *t, TxnId holder, const void *store, u64 row, u8 kind, bool queue);
 
 /* Whether t must wait before ending or locking version `row` (begun by `begin`) in `mode`:
  * a conflicting lock of another transaction, or a queue whose first waiter is not t (under mu).
  * Notes the conflict. */
-static bool row_blocked(TxnManager *m, Txn *t, const void *store, u64 row, Ts begin, int mode)
+static bool row_blocked(TxnManager *m, Txn *t, const void *store, u64 row, Ts begin, int mode, bool queue)
 {
     RowEntry *e = row_entry(m, store, row, 'R', false);
     if (e)
         for (int k = 0; k < e->nholds; k++)
             if (e->holds[k].id != t->id && modes_conflict(e->holds[k].mode, mode)) {
-                note_row_conflict(m, t, e->holds[k].id, store, row, 'R');
+                note_row_conflict(m, t, e->holds[k].id, store, row, 'R', queue);
                 return true;
             }
     if (e && e->nwaiters && e->waiters[0] != t) {
-        note_row_conflict(m, t, 0, store, row, 'R');
+        note_row_conflict(m, t, 0, store, row, 'R', queue);
         return true;
     }
     RowEntry *eb = begin < TXN_ID_BASE ? row_entry(m, store, begin, 'B', false) : NULL;
     if (eb && eb->nwaiters && eb->waiters[0] != t) {
-        note_row_conflict(m, t, 0, store, begin, 'B');
+        note_row_conflict(m, t, 0, store, begin, 'B', queue);
         return true;
     }
     return false;
@@ -268,21 +268,25 @@ bool txn_row_write_check(Txn *t, const void *store, u64 row, Ts begin)
     TxnManager *m = t->mgr;
     if (atomic_load_explicit(&m->nrowentries, memory_order_acquire) == 0) return false;
     pthread_mutex_lock(&m->mu);
-    bool busy = row_blocked(m, t, store, row, begin, ROWLOCK_WRITE);
+    bool busy = row_blocked(m, t, store, row, begin, ROWLOCK_WRITE, true);
     pthread_mutex_unlock(&m->mu);
     return busy;
 }
 
 int txn_row_lock(Txn *t, const void *store, u64 row, Ts begin, Ts end, int mode)
 {
+    /* NOWAIT and SKIP LOCKED do not wait: they take no place in the row's queue */
+    bool queue = !(mode & ROWLOCK_NOQUEUE);
+    mode &= ~ROWLOCK_NOQUEUE;
     if (end == t->id) return ROWLOCK_GRANTED; /* t itself ended it: nobody else can have it */
     if (end != TS_INFINITY && end != TS_ABORTED) {
-        txn_note_conflict_row(t, end, store, row);
+        if (queue) txn_note_conflict_row(t, end, store, row);
+        else txn_note_conflict(t, end);
         return end >= TXN_ID_BASE ? ROWLOCK_BUSY : ROWLOCK_CHANGED;
     }
     TxnManager *m = t->mgr;
     pthread_mutex_lock(&m->mu);
-    if (row_blocked(m, t, store, row, begin, mode)) {
+    if (row_blocked(m, t, store, row, begin, mode, queue)) {
         pthread_mutex_unlock(&m->mu);
         return ROWLOCK_BUSY;
     }
@@ -498,17 +502,9 @@ void txn_note_conflict(Txn *t, Ts stamp)
     pthread_mutex_unlock(&m->mu);
 }
 
-void txn_note_conflict_row(Txn *t, Ts stamp, const void *store, u64 row)
-{
-    txn_note_conflict(t, stamp);
-    if (t->conflict_with) {
-        t->conflict_store = store;
-        t->conflict_row = row;
-        t->conflict_kind = 'R';
-    }
-}
-
-static void note_row_conflict(TxnManager *m, Txn *t, TxnId holder, const void *store, u64 row, u8 kind)
+/* The conflict, and t's place in the row's queue: taken now, under the table's write mutex, so
+ * that a commit of the writer met (which moves the queue) cannot come between (under mu). */
+static void note_row_conflict(TxnManager *m, Txn *t, TxnId holder, const void *store, u64 row, u8 kind, bool queue)
 {
     t->conflict = true;
     t->conflict_with = holder;
@@ -517,6 +513,19 @@ static void note_row_conflict(TxnManager *m, Txn *t, TxnId holder, const void *s
     t->conflict_store = store;
     t->conflict_row = row;
     t->conflict_kind = kind;
+    if (queue) queue_join(m, t, row_entry(m, store, row, kind, true));
+}
+
+void txn_note_conflict_row(Txn *t, Ts stamp, const void *store, u64 row)
+{
+    if (stamp < TXN_ID_BASE || stamp == TS_ABORTED || stamp == TS_INFINITY) {
+        txn_note_conflict(t, stamp); /* a commit after the snapshot: nothing to wait for */
+        return;
+    }
+    TxnManager *m = t->mgr;
+    pthread_mutex_lock(&m->mu);
+    note_row_conflict(m, t, stamp, store, row, 'R', true);
+    pthread_mutex_unlock(&m->mu);
 }
 
 /* Transaction numbers as users see them in messages (ids count from TXN_ID_BASE). */
@@ -532,8 +541,7 @@ int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
     int rc = MDB_OK_;
     bool counted = false;
     pthread_mutex_lock(&m->mu);
-    /* a conflict on a known row queues: the earliest waiter for the row goes first */
-    if (t->conflict_kind) queue_join(m, t, row_entry(m, t->conflict_store, t->conflict_row, t->conflict_kind, true));
+    /* t took its place in the row's queue when the conflict was noted: the earliest waiter goes first */
     for (;;) {
         Txn *x = other ? live_find(m, other) : NULL;
         bool holder_done = !x || x->ended || x->undo_gen != t->conflict_gen;

@@ -50,6 +50,8 @@ static inline bool undo_is_lock(u8 kind) { return kind > UNDO_LOCK; }
  * UPDATE, FOR UPDATE.  ROWLOCK_WRITE is what ending a version (UPDATE, DELETE) needs: it
  * conflicts with every lock (see docs/isolation.md for the difference from PostgreSQL). */
 enum { ROWLOCK_KEY_SHARE = 1, ROWLOCK_SHARE = 2, ROWLOCK_NO_KEY_UPDATE = 3, ROWLOCK_UPDATE = 4, ROWLOCK_WRITE = 5 };
+/* or'ed into a lock mode: NOWAIT / SKIP LOCKED, which take no place in the row's wait queue */
+#define ROWLOCK_NOQUEUE 0x10
 /* Outcomes of txn_row_lock. */
 enum { ROWLOCK_GRANTED = 0, ROWLOCK_BUSY = 1, ROWLOCK_CHANGED = 2 };
 

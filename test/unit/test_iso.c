@@ -23,8 +23,9 @@
  *   holder's COMMIT, ROLLBACK or ROLLBACK TO SAVEPOINT; FOR SHARE holders share;
  *   a deadlock through FOR UPDATE gives 40P01; workers taking jobs with
  *   FOR UPDATE SKIP LOCKED LIMIT 1 never take the same job;
- * - fairness: 8 threads × 200 increments of one counter (waiters for a row
- *   queue in arrival order): the exact sum, and few restarts per statement.
+ * - fairness: waiters for a row go in arrival order, and the writer that just
+ *   committed cannot take the row again ahead of them; 8 threads × 200
+ *   increments of one counter: the exact sum, and few restarts per statement.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -506,6 +507,34 @@ static void job_queue(MdbDatabase *db, const char *using)
     for (int i = 0; i < NWORKERS; i++) mdb_disconnect(c[i]);
 }
 
+/* Waiters go in arrival order, and a transaction that just committed cannot take the row again
+ * ahead of them: c1 holds row 2; c2 (n * 10) and then c3 (n * 2 + 1) queue for it; c1 commits
+ * and at once updates the row again (n + 100) in a new block.  Only c2, c3, c1 in that order
+ * gives 121 (c1 first: 221 or 1020; c3 before c2: 30 or 130 …). */
+static void fifo_order(MdbDatabase *db, MdbConn *c1, MdbConn *c2, MdbConn *c3)
+{
+    CHECK_INT(q(c1, "UPDATE ctr SET n = 0 WHERE id = 2"), MDB_OK);
+    CHECK_INT(q(c1, "BEGIN"), MDB_OK);
+    CHECK_INT(q(c1, "UPDATE ctr SET n = n + 1 WHERE id = 2"), MDB_OK);
+    u64 w0 = waits(db);
+    Bg b2, b3;
+    bg_start(&b2, c2, "UPDATE ctr SET n = n * 10 WHERE id = 2");
+    CHECK(waits_reach(db, w0 + 1));
+    bg_start(&b3, c3, "UPDATE ctr SET n = n * 2 + 1 WHERE id = 2");
+    CHECK(waits_reach(db, w0 + 2));
+    CHECK_INT(q(c1, "COMMIT"), MDB_OK);
+    CHECK_INT(q(c1, "BEGIN"), MDB_OK);
+    CHECK_INT(q(c1, "UPDATE ctr SET n = n + 100 WHERE id = 2"), MDB_OK); /* waits for c2 and c3 */
+    CHECK_INT(q(c1, "COMMIT"), MDB_OK);
+    bg_join(&b2);
+    bg_join(&b3);
+    CHECK_STR(b2.sqlstate, "00000");
+    CHECK_STR(b3.sqlstate, "00000");
+    free(b2.text);
+    free(b3.text);
+    check_text(c1, "SELECT n FROM ctr WHERE id = 2", "121\n");
+}
+
 /* ---- fairness: many writers on one row ------------------------------------------------- */
 
 #define NHAMMER 8
@@ -596,6 +625,10 @@ static void tier(const char *using)
     row_locks(db, c1, c2);
     lock_deadlock(db, c1, c2);
     job_queue(db, using);
+    MdbConn *c3;
+    CHECK_INT(mdb_connect(db, &c3), MDB_OK);
+    fifo_order(db, c1, c2, c3);
+    mdb_disconnect(c3);
     fair_hammer(db);
     /* every transaction ended: no lock and no queue is left in the row table */
     CHECK_INT((int)atomic_load(&db->tm.nrowentries), 0);
