@@ -906,7 +906,9 @@ restart:
         if ((u64)attempt > c->db->tm.max_restarts) c->db->tm.max_restarts = (u64)attempt;
         pthread_mutex_unlock(&c->db->tm.mu);
     }
-    txn_statement_end(txn); /* the next waiter for a row it queued for goes */
+    /* the next waiter for a row it queued for goes: in a block now, alone at commit or rollback
+     * (which leave the queue once the row's new version is published) */
+    if (!implicit) txn_statement_end(txn);
     if (rc) {
         if (implicit) {
             conn_abort(c, txn);

@@ -196,6 +196,24 @@ void txn_statement_end(Txn *t)
     t->conflict_kind = 0;
 }
 
+/* Moves every waiter of `from` into `to`, merged by arrival; `from` goes when nothing else
+ * holds it (under mu). */
+static void queue_move(TxnManager *m, RowEntry *from, RowEntry *to)
+{
+    if (from == to) return;
+    int n = from->nwaiters;
+    Txn **ws = from->waiters;
+    from->waiters = NULL;
+    from->nwaiters = from->capwaiters = 0;
+    m->nqueued -= (u64)n;
+    for (int i = 0; i < n; i++) {
+        ws[i]->queue = NULL;
+        queue_join(m, ws[i], to);
+    }
+    free(ws);
+    row_entry_release(m, from);
+}
+
 /* A commit ended the versions its undo log names: the queues on them move to the key of the
  * versions it began (its commit timestamp), merged by arrival (under mu). */
 static void queues_follow_commit(TxnManager *m, Txn *t, Ts cts)
@@ -205,15 +223,19 @@ static void queues_follow_commit(TxnManager *m, Txn *t, Ts cts)
         if (u->kind != UNDO_DELETE) continue;
         for (u64 r = u->row; r < u->row + u->count; r++) {
             RowEntry *e = row_entry(m, u->table, r, 'R', false);
-            if (!e || !e->nwaiters) continue;
-            RowEntry *to = row_entry(m, u->table, cts, 'B', true);
-            while (e->nwaiters) {
-                Txn *w = e->waiters[0];
-                queue_join(m, w, to); /* leaves e (which may be freed when it was the last) */
-                if (!row_entry(m, u->table, r, 'R', false)) break;
-            }
+            if (e && e->nwaiters) queue_move(m, e, row_entry(m, u->table, cts, 'B', true));
         }
     }
+}
+
+/* t, first in the queue for version `row` (begun by `begin`), takes it (ends or locks it): the
+ * queue follows it to that version, so that whoever meets the version now — changed or locked
+ * by t — queues behind those already waiting (under mu). */
+static void queue_claim(TxnManager *m, Txn *t, const void *store, u64 row, Ts begin)
+{
+    RowEntry *q = t->queue;
+    if (!q || q->store != store || q->kind != 'B' || q->row != begin) return;
+    queue_move(m, q, row_entry(m, store, row, 'R', true));
 }
 
 /* Releases t's row locks logged at or after undo position `from` (under mu). */
@@ -269,6 +291,7 @@ bool txn_row_write_check(Txn *t, const void *store, u64 row, Ts begin)
     if (atomic_load_explicit(&m->nrowentries, memory_order_acquire) == 0) return false;
     pthread_mutex_lock(&m->mu);
     bool busy = row_blocked(m, t, store, row, begin, ROWLOCK_WRITE, true);
+    if (!busy) queue_claim(m, t, store, row, begin);
     pthread_mutex_unlock(&m->mu);
     return busy;
 }
@@ -290,6 +313,7 @@ int txn_row_lock(Txn *t, const void *store, u64 row, Ts begin, Ts end, int mode)
         pthread_mutex_unlock(&m->mu);
         return ROWLOCK_BUSY;
     }
+    if (queue) queue_claim(m, t, store, row, begin);
     RowEntry *e = row_entry(m, store, row, 'R', true);
     for (int k = 0; k < e->nholds; k++)
         if (e->holds[k].id == t->id && e->holds[k].mode >= mode) {

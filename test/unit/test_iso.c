@@ -568,6 +568,7 @@ static void fair_hammer(MdbDatabase *db)
     db->tm.max_restarts = 0;
     pthread_mutex_unlock(&db->tm.mu);
     u64 w0 = waits(db);
+    double t0 = now_s();
     Hammer h[NHAMMER];
     pthread_t th[NHAMMER];
     for (int i = 0; i < NHAMMER; i++) {
@@ -591,8 +592,8 @@ static void fair_hammer(MdbDatabase *db)
     if (maxr > 4 * NHAMMER) fprintf(stderr, "  most restarts of one statement: %llu\n", (unsigned long long)maxr);
     CHECK(waits(db) > w0);
     if (getenv("MDB_ISO_VERBOSE"))
-        fprintf(stderr, "  fairness: most restarts of one statement %llu, waits %llu\n", (unsigned long long)maxr,
-                (unsigned long long)(waits(db) - w0));
+        fprintf(stderr, "  fairness: most restarts of one statement %llu, waits %llu, %.2f s\n", (unsigned long long)maxr,
+                (unsigned long long)(waits(db) - w0), now_s() - t0);
     for (int i = 0; i < NHAMMER; i++) mdb_disconnect(c[i]);
 }
 
