@@ -152,6 +152,7 @@ static void queue_join(TxnManager *m, Txn *t, RowEntry *e)
             }
         t->queue = NULL;
         row_entry_release(m, q);
+        pthread_cond_broadcast(&m->ended); /* the next one there may be first now */
     }
     if (!t->ticket) t->ticket = ++m->next_ticket;
     if (e->nwaiters == e->capwaiters) {
@@ -212,6 +213,7 @@ static void queue_move(TxnManager *m, RowEntry *from, RowEntry *to)
     }
     free(ws);
     row_entry_release(m, from);
+    pthread_cond_broadcast(&m->ended); /* merged by arrival: who is first may have changed */
 }
 
 /* A commit ended the versions its undo log names: the queues on them move to the key of the

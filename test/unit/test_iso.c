@@ -586,10 +586,10 @@ static void fair_hammer(MdbDatabase *db)
     pthread_mutex_lock(&db->tm.mu);
     u64 maxr = db->tm.max_restarts;
     pthread_mutex_unlock(&db->tm.mu);
-    /* waiters queue in arrival order: a statement restarts about once per writer ahead of it
-     * (and once more when it reaches the head), never the thousands a starved one needed */
-    CHECK(maxr <= 4 * NHAMMER);
-    if (maxr > 4 * NHAMMER) fprintf(stderr, "  most restarts of one statement: %llu\n", (unsigned long long)maxr);
+    /* waiters queue in arrival order: a statement runs again when its turn comes, a few times at
+     * most (2-4 here; without the queues 11-29 on a quiet machine, thousands under load) */
+    CHECK(maxr <= 2 * NHAMMER);
+    if (maxr > 2 * NHAMMER) fprintf(stderr, "  most restarts of one statement: %llu\n", (unsigned long long)maxr);
     CHECK(waits(db) > w0);
     if (getenv("MDB_ISO_VERBOSE"))
         fprintf(stderr, "  fairness: most restarts of one statement %llu, waits %llu, %.2f s\n", (unsigned long long)maxr,
