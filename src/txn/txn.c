@@ -88,6 +88,23 @@ static RowEntry *row_entry(TxnManager *m, const void *store, u64 row, u8 kind, b
     for (RowEntry *e = m->rows[b]; e; e = e->next)
         if (e->store == store && e->row == row && e->kind == kind) return e;
     if (!create) return NULL;
+    if (atomic_load(&m->nrowentries) >= 2 * (u64)m->nrowbuckets) {
+        /* many locks (a SELECT … FOR UPDATE over many rows): twice the buckets */
+        u32 nb = m->nrowbuckets * 2;
+        RowEntry **rows = xcalloc(nb, sizeof(RowEntry *));
+        for (u32 i = 0; i < m->nrowbuckets; i++)
+            while (m->rows[i]) {
+                RowEntry *x = m->rows[i];
+                m->rows[i] = x->next;
+                u32 nbk = row_hash(x->store, x->row, x->kind) & (nb - 1);
+                x->next = rows[nbk];
+                rows[nbk] = x;
+            }
+        free(m->rows);
+        m->rows = rows;
+        m->nrowbuckets = nb;
+        b = row_hash(store, row, kind) & (nb - 1);
+    }
     RowEntry *e = xcalloc(1, sizeof(RowEntry));
     e->store = store;
     e->row = row;
