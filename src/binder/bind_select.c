@@ -1843,7 +1843,6 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
             ptypes[k] = keys[i].expr->type;
             key_target[i] = k++;
         }
-    (void)nsortextra;
     for (int i = 0; i < nlocks; i++, k++) {
         p->u.project.exprs[k] = locks[i].rowid;
         ptypes[k] = locks[i].rowid->type;

@@ -281,17 +281,22 @@ static void locks_release(TxnManager *m, Txn *t, size_t from)
 static void note_row_conflict(TxnManager *m, Txn *t, TxnId holder, const void *store, u64 row, u8 kind, bool queue);
 
 /* Whether t must wait before ending or locking version `row` (begun by `begin`) in `mode`:
- * a conflicting lock of another transaction, or a queue whose first waiter is not t (under mu).
- * Notes the conflict. */
+ * a conflicting lock of another transaction, or — unless t holds a lock on it — a queue whose
+ * first waiter is not t (under mu).  Notes the conflict. */
 static bool row_blocked(TxnManager *m, Txn *t, const void *store, u64 row, Ts begin, int mode, bool queue)
 {
     RowEntry *e = row_entry(m, store, row, 'R', false);
+    bool mine = false;
     if (e)
-        for (int k = 0; k < e->nholds; k++)
-            if (e->holds[k].id != t->id && modes_conflict(e->holds[k].mode, mode)) {
+        for (int k = 0; k < e->nholds; k++) {
+            if (e->holds[k].id == t->id) mine = true;
+            else if (modes_conflict(e->holds[k].mode, mode)) {
                 note_row_conflict(m, t, e->holds[k].id, store, row, 'R', queue);
                 return true;
             }
+        }
+    /* t locks the row already: those in line wait for it, not it for them */
+    if (mine) return false;
     if (e && e->nwaiters && e->waiters[0] != t) {
         note_row_conflict(m, t, 0, store, row, 'R', queue);
         return true;

@@ -21,7 +21,8 @@
  *   then gets 23505 (the other committed) or succeeds (rolled back);
  * - row locks (SELECT … FOR UPDATE / FOR SHARE): a writer or locker waits for the
  *   holder's COMMIT, ROLLBACK or ROLLBACK TO SAVEPOINT; FOR SHARE holders share;
- *   a deadlock through FOR UPDATE gives 40P01; workers taking jobs with
+ *   two sessions that read with FOR UPDATE and write what they read plus one
+ *   lose no increment; a deadlock through FOR UPDATE gives 40P01; workers taking jobs with
  *   FOR UPDATE SKIP LOCKED LIMIT 1 never take the same job;
  * - fairness: waiters for a row go in arrival order, and the writer that just
  *   committed cannot take the row again ahead of them; 8 threads × 200
@@ -402,6 +403,52 @@ static void row_locks(MdbDatabase *db, MdbConn *c1, MdbConn *c2)
     CHECK_INT(q(c1, "ROLLBACK"), MDB_OK);
 }
 
+/* Read, then write what was read plus one: without FOR UPDATE two sessions could read the same
+ * value and one increment would be lost; with it the second reader waits for the first's commit
+ * (and, READ COMMITTED, reads its result). */
+typedef struct Rmw {
+    MdbConn *c;
+    int errors;
+    char last_error[128];
+} Rmw;
+
+static void *rmw_main(void *p)
+{
+    Rmw *a = p;
+    for (int i = 0; i < 100; i++) {
+        char *n = NULL;
+        char sql[96];
+        bool ok = q(a->c, "BEGIN") == MDB_OK && (n = q_text(a->c, "SELECT n FROM ctr WHERE id = 1 FOR UPDATE")) != NULL;
+        if (ok) {
+            snprintf(sql, sizeof sql, "UPDATE ctr SET n = %d WHERE id = 1", atoi(n) + 1);
+            ok = q(a->c, sql) == MDB_OK && q(a->c, "COMMIT") == MDB_OK;
+        }
+        free(n);
+        if (!ok) {
+            a->errors++;
+            snprintf(a->last_error, sizeof a->last_error, "%s %s", mdb_conn_error(a->c)->sqlstate, mdb_conn_error(a->c)->message);
+            q(a->c, "ROLLBACK");
+        }
+    }
+    return NULL;
+}
+
+static void read_modify_write(MdbDatabase *db, MdbConn *c1, MdbConn *c2)
+{
+    CHECK_INT(q(c1, "UPDATE ctr SET n = 0 WHERE id = 1"), MDB_OK);
+    u64 w0 = waits(db);
+    Rmw a[2] = {{c1, 0, ""}, {c2, 0, ""}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, rmw_main, &a[i]);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(a[i].errors, 0);
+        if (a[i].errors) fprintf(stderr, "  read-modify-write error: %s\n", a[i].last_error);
+    }
+    check_text(c1, "SELECT n FROM ctr WHERE id = 1", "200\n");
+    CHECK(waits(db) > w0); /* they did meet */
+}
+
 /* Two transactions that each lock one row and then want the other's: one gets 40P01. */
 static void lock_deadlock(MdbDatabase *db, MdbConn *c1, MdbConn *c2)
 {
@@ -624,6 +671,7 @@ static void tier(const char *using)
     unique_wait(db, c1, c2, "COMMIT", "23505");
     unique_wait(db, c1, c2, "ROLLBACK", "00000");
     row_locks(db, c1, c2);
+    read_modify_write(db, c1, c2);
     lock_deadlock(db, c1, c2);
     job_queue(db, using);
     MdbConn *c3;
