@@ -582,6 +582,15 @@ static unsigned long long shown_id(TxnId id) { return (unsigned long long)(id - 
 /* Poll interval: a cancel request only sets a flag, so waits wake up now and then to look. */
 #define TXN_WAIT_POLL_NS 20000000
 
+/* Whether waiter y's recorded edge to z still holds (under mu): z is the writer or lock holder
+ * it met and has neither ended nor undone anything since, or z is first in y's queue.  An edge
+ * left over from a wait that is over (y has not woken up yet) is no part of a deadlock. */
+static bool still_waits(const Txn *y, const Txn *z)
+{
+    if (y->conflict_with == z->id && !z->ended && z->undo_gen == y->conflict_gen) return true;
+    return y->queue && y->queue->nwaiters && y->queue->waiters[0] == z;
+}
+
 int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
 {
     TxnManager *m = t->mgr;
@@ -603,14 +612,16 @@ int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
          * waiter records its edge and looks under mu, so the one that closes a cycle sees it. */
         Txn *y = x;
         for (u64 steps = 0; y && y->waiting_for && steps <= m->nlive; steps++) {
-            if (y->waiting_for == t->id) {
+            Txn *z = live_find(m, y->waiting_for);
+            if (!z || !still_waits(y, z)) break; /* y is about to wake up: no cycle through it */
+            if (z == t) {
                 err_set(err, "40P01", "deadlock detected");
                 err_detail(err, "Transaction %llu waits for transaction %llu; transaction %llu waits for transaction %llu.",
                            shown_id(t->id), shown_id(on), shown_id(y->id), shown_id(t->id));
                 rc = MDB_FAIL;
                 break;
             }
-            y = live_find(m, y->waiting_for);
+            y = z;
         }
         if (rc) break;
         i64 now = time_mono_ns();
