@@ -79,6 +79,11 @@ static int lockrows_push(Exec *ex, PhysOp *op, void *g, void *l, DataChunk *in, 
     LockRowsInfo *li = op->info;
     LockRowsState *s = g;
     if (lockrows_bounds(ex, li, s)) return MDB_FAIL;
+    if (!ex->txn) {
+        Err e = {0};
+        err_set(&e, SQLSTATE_FEATURE_NOT_SUPPORTED, "row locks need a transaction");
+        return lock_fail(ex, &e);
+    }
     u32 sel[VECTOR_SIZE];
     idx_t nsel = 0;
     for (idx_t r = 0; r < in->count; r++) {
