@@ -634,7 +634,7 @@ static void fair_hammer(MdbDatabase *db)
     u64 maxr = db->tm.max_restarts;
     pthread_mutex_unlock(&db->tm.mu);
     /* waiters queue in arrival order: a statement runs again when its turn comes, a few times at
-     * most (2-4 here; without the queues 11-29 on a quiet machine, thousands under load) */
+     * most (2-6 here; without the queues 11-29 on a quiet machine, thousands under load) */
     CHECK(maxr <= 2 * NHAMMER);
     if (maxr > 2 * NHAMMER) fprintf(stderr, "  most restarts of one statement: %llu\n", (unsigned long long)maxr);
     CHECK(waits(db) > w0);
