@@ -375,7 +375,59 @@ static int facc_finish(AggCtx *c, void *s, Vector *out, idx_t row, int kind)
     if (!null) VEC(out, double)[row] = r;
     return MDB_OK_;
 }
-static int favg_final(AggCtx *c, void *s, Vector *o, idx_t r) { return facc_finish(c, s, o, r, V_AVG); }
+/* avg(float): PostgreSQL keeps Sxx for avg too, only to raise "value out of
+ * range: overflow" when it overflows, and Sxx costs a division per row.  While
+ * every input is within ±1e100, Sxx <= 4·N·1e200 < 1e219 cannot overflow, so
+ * the state keeps N and Sx alone (the same additions as float8_accum, so the
+ * same avg).  At the first value outside that range (or NaN) it goes on as
+ * float8_accum with Sxx counted from 0: the part left out is below 1e219,
+ * less than half a unit in the last place of any double near the overflow
+ * threshold, so every overflow decision is PostgreSQL's. */
+typedef struct {
+    FloatAcc a; /* a.sxx is kept only when exact */
+    bool exact;
+} FloatAvg;
+
+static void favg_init(AggCtx *c, void *s) { memset(s, 0, sizeof(FloatAvg)); }
+
+#define FAVG_UPDATE(SUF, T)                                                         \
+    static int favg_update_##SUF(AggCtx *c, Vector *args, idx_t count, void **states) \
+    {                                                                               \
+        for (idx_t i = 0; i < count; i++) {                                         \
+            FloatAvg *st = states[i];                                               \
+            double x = (double)AV(&args[0], T, i);                                  \
+            if (MDB_LIKELY(!st->exact) && fabs(x) <= 1e100) {                       \
+                st->a.n += 1.0;                                                     \
+                st->a.sx += x;                                                      \
+                continue;                                                           \
+            }                                                                       \
+            st->exact = true;                                                       \
+            if (facc_add(c, &st->a, x)) return MDB_FAIL;                            \
+        }                                                                           \
+        return MDB_OK_;                                                             \
+    }
+FAVG_UPDATE(f32, float)
+FAVG_UPDATE(f64, double)
+
+static int favg_combine(AggCtx *c, void *d, const void *s)
+{
+    FloatAvg *a = d;
+    const FloatAvg *b = s;
+    if (!a->exact && !b->exact) {
+        if (b->a.n == 0.0) return MDB_OK_;
+        if (a->a.n == 0.0) {
+            *a = *b;
+            return MDB_OK_;
+        }
+        a->a.n += b->a.n;
+        a->a.sx += b->a.sx;
+        return MDB_OK_;
+    }
+    a->exact = true;
+    return facc_combine(c, &a->a, &b->a);
+}
+
+static int favg_final(AggCtx *c, void *s, Vector *o, idx_t r) { return facc_finish(c, &((FloatAvg *)s)->a, o, r, V_AVG); }
 static int fvar_samp_final(AggCtx *c, void *s, Vector *o, idx_t r) { return facc_finish(c, s, o, r, V_VAR_SAMP); }
 static int fvar_pop_final(AggCtx *c, void *s, Vector *o, idx_t r) { return facc_finish(c, s, o, r, V_VAR_POP); }
 static int fstd_samp_final(AggCtx *c, void *s, Vector *o, idx_t r) { return facc_finish(c, s, o, r, V_STD_SAMP); }
@@ -1081,8 +1133,8 @@ static const AggFunc AGGS[] = {
     AGG("avg", 1, TYPE_INT32, TYPE_NUMERIC, 0, IntSum, isum_init, isum_update_i32, isum_combine, iavg_final),
     AGG("avg", 1, TYPE_INT64, TYPE_NUMERIC, 0, IntSum, isum_init, isum_update_i64, isum_combine, iavg_final),
     AGG("avg", 1, TYPE_NUMERIC, TYPE_NUMERIC, 0, NumSum, nsum_init, nsum_update, nsum_combine, navg_final),
-    AGG("avg", 1, TYPE_FLOAT32, TYPE_FLOAT64, 0, FloatAcc, facc_init, facc_update_f32, facc_combine, favg_final),
-    AGG("avg", 1, TYPE_FLOAT64, TYPE_FLOAT64, 0, FloatAcc, facc_init, facc_update_f64, facc_combine, favg_final),
+    AGG("avg", 1, TYPE_FLOAT32, TYPE_FLOAT64, 0, FloatAvg, favg_init, favg_update_f32, favg_combine, favg_final),
+    AGG("avg", 1, TYPE_FLOAT64, TYPE_FLOAT64, 0, FloatAvg, favg_init, favg_update_f64, favg_combine, favg_final),
     AGG("avg", 1, TYPE_INTERVAL, TYPE_INTERVAL, 0, IvalSum, ivsum_init, ivsum_update, ivsum_combine, ivavg_final),
 
     MM_REG(TYPE_INT16, i16),

@@ -5,15 +5,13 @@
 
 #include <stdio.h>
 
-static const u8 WIDTH[TYPE__COUNT] = {
+const u8 type_widths_[TYPE__COUNT] = {
     [TYPE_NULL] = 1,      [TYPE_BOOL] = 1,      [TYPE_INT16] = 2,     [TYPE_INT32] = 4,
     [TYPE_INT64] = 8,     [TYPE_FLOAT32] = 4,   [TYPE_FLOAT64] = 8,   [TYPE_NUMERIC] = 16,
     [TYPE_TEXT] = 16,     [TYPE_BYTEA] = 16,    [TYPE_DATE] = 4,      [TYPE_TIME] = 8,
     [TYPE_TIMESTAMP] = 8, [TYPE_TIMESTAMPTZ] = 8, [TYPE_INTERVAL] = 16, [TYPE_UUID] = 16,
     [TYPE_LIST] = 16,
 };
-
-size_t type_width(LType t) { return WIDTH[t.id]; }
 
 bool type_is_numeric(TypeId id)
 {
@@ -82,20 +80,6 @@ bool ltype_eq(LType a, LType b)
 }
 
 /* ---- Str ---------------------------------------------------------------- */
-
-Str str_make(const char *p, u32 len)
-{
-    Str s;
-    memset(&s, 0, sizeof(s));
-    s.len = len;
-    if (len <= STR_INLINE) {
-        memcpy(s.prefix, p, len);
-    } else {
-        memcpy(s.prefix, p, 4);
-        s.u.ptr = p;
-    }
-    return s;
-}
 
 Str str_copy(Arena *heap, const char *p, u32 len)
 {
@@ -268,13 +252,26 @@ typedef struct W16 {
     u64 lo, hi;
 } W16;
 
-/* In place (values_gather's buffers must not overlap). */
+/* In place for the chunk's own buffers; a column that views memory the chunk
+ * does not own (a table segment: memscan) is gathered into new buffers from
+ * the chunk's arena, so that what it views is never written. */
 void chunk_select(DataChunk *c, const u32 *sel, idx_t n)
 {
     for (int ci = 0; ci < c->ncols; ci++) {
         Vector *v = &c->cols[ci];
         if (v->is_const) continue;
         size_t w = type_width(v->type);
+        if (c->own && c->arena && v->data != c->own[ci].data) {
+            u8 *d = arena_alloc(c->arena, (n ? n : 1) * w);
+            values_gather(d, v->data, sel, n, w);
+            if (v->nulls) {
+                u8 *nl = arena_alloc(c->arena, n ? n : 1);
+                for (idx_t k = 0; k < n; k++) nl[k] = v->nulls[sel[k]];
+                v->nulls = nl;
+            }
+            v->data = d;
+            continue;
+        }
         switch (w) {
         case 1: for (idx_t k = 0; k < n; k++) v->data[k] = v->data[sel[k]]; break;
         case 2: for (idx_t k = 0; k < n; k++) ((u16 *)v->data)[k] = ((u16 *)v->data)[sel[k]]; break;

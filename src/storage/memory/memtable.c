@@ -82,6 +82,13 @@ static MemSegment *new_segment(MemTable *t)
     return s;
 }
 
+/* An end stamp of s is about to change (under mu): its clean claim is void. */
+static inline void seg_touch(MemSegment *s)
+{
+    s->mods++;
+    s->clean_rows = 0;
+}
+
 static MemSegment *seg_of(MemTable *t, u64 row)
 {
     pthread_rwlock_rdlock(&t->segs_lock);
@@ -155,6 +162,7 @@ int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err)
         pthread_mutex_unlock(&t->mu);
         return err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
     }
+    seg_touch(s);
     s->end[i] = txn->id;
     atomic_fetch_sub(&t->live_estimate, 1);
     pthread_mutex_unlock(&t->mu);
@@ -375,6 +383,7 @@ void memtable_truncate(MemTable *t)
     for (size_t i = 0; i < t->nsegs; i++) {
         MemSegment *s = t->segs[i];
         u32 n = atomic_load(&s->dead) ? 0 : atomic_load(&s->count);
+        seg_touch(s);
         for (u32 r = 0; r < n; r++) s->begin[r] = TS_ABORTED;
     }
     atomic_store(&t->live_estimate, 0);
@@ -396,14 +405,30 @@ void memscan_init(MemScan *s, MemTable *t)
 
 u64 memscan_morsels(const MemScan *s) { return s->nsegs; }
 
+/* The end of a segment's scan: when every stamp was clean, record the claim
+ * (unless an end stamp changed meanwhile) so that later scans skip them. */
+static void mem_claim_clean(MemTable *t, MemScanLocal *l)
+{
+    if (!l->all_clean || l->limit == 0) return;
+    MemSegment *seg = l->seg;
+    pthread_mutex_lock(&t->mu);
+    if (seg->mods == l->mods && l->limit > seg->clean_rows) {
+        seg->clean_rows = l->limit;
+        seg->clean_ts = l->max_begin;
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
 /* The next batch of up to VECTOR_SIZE row versions of this thread's segment
  * (claiming a new segment when it is used up): vis[0..*m) are the positions,
- * from *start, of the versions txn sees.  False at the end of the scan. */
+ * from *start, of the versions txn sees; when *m == *n every version is seen
+ * and vis may be left unset.  False at the end of the scan. */
 static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 *start, u32 *n, idx_t *m)
 {
     MemTable *t = s->t;
     for (;;) {
         if (!l->seg || l->pos >= l->limit) {
+            if (l->seg) mem_claim_clean(t, l);
             u64 k = atomic_fetch_add(&s->next_seg, 1);
             if (k >= s->nsegs) {
                 l->seg = NULL;
@@ -416,31 +441,65 @@ static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 
             l->pos = 0;
             /* a reclaimed segment has no version anyone sees (its memory may be freed
              * once every transaction live when it died, this one included, has ended) */
+            pthread_mutex_lock(&t->mu);
             l->limit = atomic_load(&l->seg->dead) ? 0 : atomic_load(&l->seg->count);
+            l->mods = l->seg->mods;
+            bool usable = l->seg->clean_rows && (s->latest || l->seg->clean_ts <= txn->snapshot);
+            l->clean = usable ? MDB_MIN(l->seg->clean_rows, l->limit) : 0;
+            l->max_begin = usable ? l->seg->clean_ts : 0;
+            pthread_mutex_unlock(&t->mu);
+            l->all_clean = true;
             continue;
         }
         MemSegment *seg = l->seg;
         *start = l->pos;
         *n = MDB_MIN((u32)VECTOR_SIZE, l->limit - *start);
         l->pos += *n;
+        if (*start + *n <= l->clean) {
+            /* inside the segment's clean claim: every row visible (m == n: callers ignore vis) */
+            *m = *n;
+            return true;
+        }
         idx_t c = 0;
         const Ts *b = seg->begin + *start, *e = seg->end + *start;
+        u64 dirty = 0;
+        Ts mx = l->max_begin;
         if (s->latest) {
             for (u32 k = 0; k < *n; k++) {
                 vis[c] = k;
                 bool inserted = b[k] != TS_ABORTED;
                 bool deleted = e[k] == txn->id || e[k] < TXN_ID_BASE;
                 c += inserted && !deleted;
+                dirty |= (b[k] >= TXN_ID_BASE) | (e[k] != TS_INFINITY);
+                mx = b[k] > mx ? b[k] : mx;
             }
         } else {
             for (u32 k = 0; k < *n; k++) {
                 vis[c] = k;
                 c += version_visible(b[k], e[k], txn);
+                dirty |= (b[k] >= TXN_ID_BASE) | (e[k] != TS_INFINITY);
+                mx = b[k] > mx ? b[k] : mx;
             }
         }
+        if (dirty) l->all_clean = false;
+        l->max_begin = mx;
         *m = c;
         return true;
     }
+}
+
+/* Whether any of the n bytes at p is non-zero (NULL masks), eight at a time. */
+static bool any_byte_set(const u8 *p, size_t n)
+{
+    u64 acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        u64 w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= p[i];
+    return acc != 0;
 }
 
 /* Copies rows sel[0..m) (all of the first m when sel is NULL) of the segment
@@ -449,6 +508,7 @@ static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, cons
 {
     for (int c = 0; c < ncols; c++) {
         Vector *ov = &out->cols[c];
+        if (out->own) *ov = out->own[c]; /* a view handed out by the previous call is not written through */
         if (cols[c] < 0) {
             i64 *d = (i64 *)ov->data;
             for (idx_t k = 0; k < m; k++) d[k] = (i64)(seg->start + start + (sel ? sel[k] : k));
@@ -459,13 +519,20 @@ static void mem_gather(MemSegment *seg, u32 start, const u32 *sel, idx_t m, cons
         size_t w = type_width(src->type);
         const u8 *sd = src->data + (size_t)start * w;
         const u8 *sn = src->nulls + start;
+        if (!sel && out->own) {
+            /* every row of the range: a read-only view of the segment, no copy
+             * (the segment outlives the scan's transaction; chunk_select copies
+             * such columns out before selecting) */
+            ov->data = (u8 *)sd;
+            ov->nulls = any_byte_set(sn, m) ? (u8 *)sn : NULL;
+            continue;
+        }
         if (!sel) {
             memcpy(ov->data, sd, (size_t)m * w);
         } else {
             values_gather(ov->data, sd, sel, m, w);
         }
-        bool any_null = false;
-        for (idx_t k = 0; k < m; k++) any_null |= sn[sel ? sel[k] : k];
+        bool any_null = m && any_byte_set(sn, sel ? sel[m - 1] + 1 : m); /* sel ascends: its span covers it */
         if (any_null) {
             u8 *on = vector_nulls(ov);
             for (idx_t k = 0; k < m; k++) on[k] = sn[sel ? sel[k] : k];
@@ -612,7 +679,7 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
             view.cols = vcols;
             view.count = n;
             for (int c = 0; c < ncols; c++) {
-                vcols[c] = out->cols[c];
+                vcols[c] = out->own ? out->own[c] : out->cols[c];
                 if (cols[c] < 0) {
                     i64 *d = (i64 *)vcols[c].data;
                     for (u32 k = 0; k < n; k++) d[k] = (i64)(seg->start + start + k);
@@ -621,7 +688,8 @@ static int mem_scan_next_filter(void *scan, void *local, Txn *txn, const int *co
                 const Vector *src = &seg->cols[cols[c]];
                 size_t w = type_width(src->type);
                 vcols[c].data = src->data + (size_t)start * w;
-                vcols[c].nulls = src->nulls ? src->nulls + start : NULL;
+                /* no NULL mask for a batch without NULLs: the filter then takes its branch-free loops */
+                vcols[c].nulls = src->nulls && any_byte_set(src->nulls + start, n) ? src->nulls + start : NULL;
                 vcols[c].is_const = false;
             }
             if (f->select(f->ctx, &view, sel, &q)) return MDB_FAIL;
@@ -778,6 +846,7 @@ static void ring_evict(MemTable *t, Txn *txn)
         Ts b = s->begin[i], e = s->end[i];
         bool mine_or_committed = b < TXN_ID_BASE || b == txn->id;
         if (b != TS_ABORTED && e == TS_INFINITY && mine_or_committed) {
+            seg_touch(s);
             s->end[i] = txn->id;
             atomic_fetch_sub(&t->live_estimate, 1);
             txn_log(txn, &t->base, r, 1, UNDO_DELETE);
