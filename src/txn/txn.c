@@ -56,6 +56,18 @@ void txnmgr_advance_clock(TxnManager *m, Ts ts)
     pthread_mutex_unlock(&m->mu);
 }
 
+/* ---- waking waiters --------------------------------------------------------------------- */
+
+/* Each waiter sleeps on its own condition variable and is woken only by what it waits for:
+ * the transaction it records in waiting_for ended or undid something, or its queue moved on
+ * (one shared condition variable woke every waiter at every commit). */
+static void wake_waiters_of(TxnManager *m, TxnId id)
+{
+    if (!m->nsleeping) return;
+    for (Txn *y = m->live; y; y = y->live_next)
+        if (y->waiting_for == id) pthread_cond_signal(&y->wake);
+}
+
 /* ---- the row table: row locks and wait queues ---------------------------------------------- */
 
 typedef struct RowHold {
@@ -168,8 +180,8 @@ static void queue_join(TxnManager *m, Txn *t, RowEntry *e)
                 break;
             }
         t->queue = NULL;
+        if (q->nwaiters) pthread_cond_signal(&q->waiters[0]->wake); /* it may be first now */
         row_entry_release(m, q);
-        pthread_cond_broadcast(&m->ended); /* the next one there may be first now */
     }
     if (!t->ticket) t->ticket = ++m->next_ticket;
     if (e->nwaiters == e->capwaiters) {
@@ -198,8 +210,8 @@ static void queue_leave(TxnManager *m, Txn *t)
             break;
         }
     t->queue = NULL;
+    if (q->nwaiters) pthread_cond_signal(&q->waiters[0]->wake); /* the next one's turn */
     row_entry_release(m, q);
-    pthread_cond_broadcast(&m->ended);
 }
 
 void txn_statement_end(Txn *t)
@@ -230,7 +242,7 @@ static void queue_move(TxnManager *m, RowEntry *from, RowEntry *to)
     }
     free(ws);
     row_entry_release(m, from);
-    pthread_cond_broadcast(&m->ended); /* merged by arrival: who is first may have changed */
+    if (to->nwaiters) pthread_cond_signal(&to->waiters[0]->wake); /* merged by arrival: who is first may have changed */
 }
 
 /* A commit ended the versions its undo log names: the queues on them move to the key of the
@@ -367,6 +379,13 @@ Txn *txn_begin(TxnManager *m)
     pthread_rwlock_rdlock(&m->commit_lock);
     pthread_mutex_lock(&m->mu);
     t->id = m->next_id++;
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* waits have monotonic deadlines */
+        pthread_cond_init(&t->wake, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     t->snapshot = m->clock;
     t->live_next = m->live;
     if (m->live) m->live->live_prev = t;
@@ -405,7 +424,7 @@ static void txn_announce_end(Txn *t)
     locks_release(m, t, 0);
     queue_leave(m, t);
     t->ended = true;
-    pthread_cond_broadcast(&m->ended);
+    wake_waiters_of(m, t->id);
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -508,7 +527,7 @@ void txn_rollback_to(Txn *t, size_t mark)
         /* rows this transaction held may be free now: writers waiting on it look again */
         pthread_mutex_lock(&m->mu);
         t->undo_gen++;
-        pthread_cond_broadcast(&m->ended);
+        wake_waiters_of(m, t->id);
         pthread_mutex_unlock(&m->mu);
     }
 }
@@ -643,7 +662,9 @@ int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err)
         if (lim->lock_deadline_ns && lim->lock_deadline_ns < until) until = lim->lock_deadline_ns;
         if (!counted) m->nwaits++, counted = true;
         struct timespec ts = {(time_t)(until / 1000000000), (long)(until % 1000000000)};
-        pthread_cond_timedwait(&m->ended, &m->mu, &ts);
+        m->nsleeping++;
+        pthread_cond_timedwait(&t->wake, &m->mu, &ts);
+        m->nsleeping--;
     }
     t->waiting_for = 0;
     /* a failed wait ends the statement: let the next waiter go */
@@ -662,13 +683,14 @@ void txn_free(Txn *t)
     if (t->nlocks || t->queue) {
         locks_release(m, t, 0);
         queue_leave(m, t);
-        pthread_cond_broadcast(&m->ended);
     }
+    wake_waiters_of(m, t->id); /* gone: whoever waited for it goes on */
     if (t->live_prev) t->live_prev->live_next = t->live_next;
     else m->live = t->live_next;
     if (t->live_next) t->live_next->live_prev = t->live_prev;
     m->nlive--;
     pthread_mutex_unlock(&m->mu);
+    pthread_cond_destroy(&t->wake);
     free(t->undo);
     free(t);
 }

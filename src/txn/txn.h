@@ -61,13 +61,14 @@ struct RowEntry;
 typedef struct TxnManager {
     pthread_rwlock_t commit_lock; /* exclusive while a commit publishes stamps */
     pthread_mutex_t mu;           /* clock, next_id, the live list */
-    pthread_cond_t ended;         /* broadcast (under mu) when a transaction commits or rolls back */
+    pthread_cond_t ended;         /* unused: each waiter sleeps on its own Txn.wake (txn.c, wake_waiters_of) */
     u64 clock;                    /* last commit timestamp */
     u64 next_id;                  /* next transaction id */
     struct Txn *live;             /* every begun, not yet freed transaction (doubly linked) */
     u64 nlive;
     u64 nwaits;                   /* waits for another writer so far (statistics, tests) */
     u64 max_restarts;             /* most conflict restarts of one statement so far (statistics, tests) */
+    u64 nsleeping;                /* transactions asleep in txn_wait_conflict (under mu) */
     /* The row table (under mu): row locks and the FIFO queues of writers waiting for a row,
      * keyed by (table storage, row version) or, for the versions a commit created, by
      * (table storage, that commit's timestamp); see txn.c. */
@@ -111,6 +112,7 @@ typedef struct Txn {
     u64 undo_gen;          /* bumped (under mgr->mu, with an `ended` broadcast) when it undoes changes
                             * without ending (failed statement, savepoint): rows it held may be free */
     TxnId waiting_for;     /* the writer this one waits on (under mgr->mu; deadlock detection), 0 = none */
+    pthread_cond_t wake;   /* signalled (under mgr->mu) when what it waits for may have changed */
     /* the last write-write conflict a tier met (txn_note_conflict), for the engine's wait and restart */
     bool conflict;
     TxnId conflict_with;   /* the live writer of the version, 0 = ended by a commit after the snapshot */
