@@ -278,6 +278,7 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
         /* other OID alias types, as numbers (catalog queries of psql and drivers cast to them) */
         {"regtype", TYPE_INT64, 0}, {"regnamespace", TYPE_INT64, 0}, {"regproc", TYPE_INT64, 0},
         {"regprocedure", TYPE_INT64, 0}, {"regrole", TYPE_INT64, 0}, {"regoper", TYPE_INT64, 0},
+        {"bit", TYPE_BIT, BIT_FIXED}, {"varbit", TYPE_BIT, BIT_VARYING}, {"bit varying", TYPE_BIT, BIT_VARYING},
     };
     size_t i;
     for (i = 0; i < MDB_ARRAY_LEN(MAP); i++)
@@ -303,6 +304,14 @@ int bind_typename(Binder *b, PgQuery__TypeName *tn, LType *out)
                                    "NUMERIC scale %d must be between %d and %d", m2, -1000, 1000);
             t.mod1 = m1;
             t.mod2 = m2;
+        }
+    } else if (t.id == TYPE_BIT) {
+        /* PG: bit is bit(1); bit varying without a length has none */
+        if (tn->n_typmods >= 1) {
+            if (m1 < 1) return err_set_pos(b->err, POS(tn->location), SQLSTATE_INVALID_PARAMETER_VALUE, "length for type %s must be at least 1", t.text_kind == BIT_VARYING ? "varbit" : "bit");
+            t.mod1 = m1;
+        } else if (t.text_kind == BIT_FIXED) {
+            t.mod1 = 1;
         }
     } else if (t.id == TYPE_TEXT && t.text_kind != TEXT_PLAIN) {
         if (tn->n_typmods >= 1) {
@@ -435,31 +444,6 @@ static int bind_colref(Binder *b, PgQuery__ColumnRef *cr, Expr **out)
 /* Whether a numeric literal (digits, point, exponent) is exact in our NUMERIC: at most
  * NUMERIC_MAX_SCALE digits after the point and NUMERIC_MAX_PRECISION in all, once the
  * exponent is applied and zeros that carry nothing are dropped. */
-static bool literal_fits_numeric(const char *s)
-{
-    const char *e = strpbrk(s, "eE");
-    if (!e) return true; /* plain digits: the numeric input rounds (or fails) as before */
-    long exp = strtol(e + 1, NULL, 10);
-    if (exp > 1000 || exp < -1000) return false;
-    int nd = 0, point = -1, first = -1, last = -1;
-    for (const char *p = s; p < e; p++) {
-        if (*p == '.') point = nd;
-        else if (*p >= '0' && *p <= '9') {
-            if (*p != '0') {
-                if (first < 0) first = nd;
-                last = nd;
-            }
-            nd++;
-        }
-    }
-    if (first < 0) return true; /* zero */
-    if (point < 0) point = nd;
-    /* digit i has weight 10^(point - 1 - i + exp) */
-    long hi = point - 1 - first + exp, lo = point - 1 - last + exp;
-    long scale = lo < 0 ? -lo : 0, intdigits = hi >= 0 ? hi + 1 : 0;
-    return scale <= NUMERIC_MAX_SCALE && intdigits + scale <= NUMERIC_MAX_PRECISION;
-}
-
 static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
 {
     int loc = POS(c->location);
@@ -488,26 +472,12 @@ static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
                 return MDB_OK_;
             }
         }
-        Err nerr = {0};
-        FuncCtx fc = {.err = &nerr, .arena = b->arena};
-        if (!literal_fits_numeric(s)) {
-            /* 2.25e-300: our NUMERIC would round it (to 0); PostgreSQL's keeps every digit, so
-             * that 2.25e-300::float8 is exact there.  Double precision keeps it nearly so
-             * (the literal's own nearest double, as PostgreSQL's cast yields) */
-            fc.err = b->err;
-            if (value_from_text(&fc, s, strlen(s), ltype(TYPE_FLOAT64), &v, b->arena)) {
-                err_position(b->err, loc);
-                return MDB_FAIL;
-            }
-        } else if (value_from_text(&fc, s, strlen(s), ltype(TYPE_NUMERIC), &v, b->arena)) {
-            /* beyond our 35-digit NUMERIC (PostgreSQL's numeric would hold it): keep the
-             * value as double precision rather than fail */
-            err_clear(&nerr);
-            fc.err = b->err;
-            if (value_from_text(&fc, s, strlen(s), ltype(TYPE_FLOAT64), &v, b->arena)) {
-                err_position(b->err, loc);
-                return MDB_FAIL;
-            }
+        /* NUMERIC holds every literal PostgreSQL's does (beyond 35 digits in its big form); past
+         * PG's limits both fail with 22003 */
+        FuncCtx fc = {.err = b->err, .arena = b->arena};
+        if (value_from_text(&fc, s, strlen(s), ltype(TYPE_NUMERIC), &v, b->arena)) {
+            err_position(b->err, loc);
+            return MDB_FAIL;
         }
         *out = expr_const(b->arena, v, loc);
         return MDB_OK_;
@@ -515,13 +485,23 @@ static int bind_const(Binder *b, PgQuery__AConst *c, Expr **out)
     case PG_QUERY__A__CONST__VAL_BOOLVAL:
         *out = expr_const(b->arena, value_bool(c->boolval->boolval), loc);
         return MDB_OK_;
+    case PG_QUERY__A__CONST__VAL_BSVAL: {
+        /* B'1010' / X'1F': the grammar gives "b1010" / "x1F"; a bit string of its own length */
+        const char *s = c->bsval->bsval;
+        FuncCtx fc = {.err = b->err, .arena = b->arena};
+        LType bt = ltype(TYPE_BIT);
+        if (value_from_text(&fc, s, strlen(s), bt, &v, b->arena)) {
+            err_position(b->err, loc);
+            return MDB_FAIL;
+        }
+        *out = expr_const(b->arena, v, loc);
+        return MDB_OK_;
+    }
     case PG_QUERY__A__CONST__VAL_SVAL:
         v = value_text(b->arena, c->sval->sval, strlen(c->sval->sval));
         v.type.text_kind = TEXT_UNKNOWN;
         *out = expr_const(b->arena, v, loc);
         return MDB_OK_;
-    case PG_QUERY__A__CONST__VAL_BSVAL:
-        return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "bit strings are not supported");
     default:
         *out = expr_const(b->arena, value_null(), loc);
         return MDB_OK_;

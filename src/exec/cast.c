@@ -40,6 +40,7 @@
 
 #include "common/strbuf.h"
 #include "types/datetime.h"
+#include "types/bitstring.h"
 #include "types/numeric.h"
 #include "types/scalar_io.h"
 
@@ -542,9 +543,17 @@ static size_t format_value(const Value *v, const TimeZone *tz, char *buf, size_t
     case TYPE_INT64: n = scalar_format_int64(v->u.i, tmp); break;
     case TYPE_FLOAT32: n = scalar_format_float4((float)v->u.f, 1, tmp); break;
     case TYPE_FLOAT64: n = scalar_format_float8(v->u.f, 1, tmp); break;
-    case TYPE_NUMERIC: n = numeric_to_text(v->u.num, tmp, sizeof tmp); break;
+    case TYPE_NUMERIC: {
+        /* big values print up to ~147,000 characters */
+        char *t = numeric_to_text_dyn(v->u.num, tmp, sizeof tmp, &n);
+        if (t == tmp) break;
+        n = put_out(t, n, buf, cap, a, out_ptr);
+        free(t);
+        return n;
+    }
     case TYPE_TEXT:
     case TYPE_LIST:
+    case TYPE_BIT:
         /* long strings are borrowed; inline ones would point into *v */
         if (v->u.s.len > STR_INLINE) {
             *out_ptr = v->u.s.u.ptr;
@@ -663,6 +672,11 @@ static int parse_text(CastCtx *cc, const char *s, size_t len, LType to, bool rai
     }
     case TYPE_UUID: return scalar_parse_uuid(s, len, out->u.raw, err);
     case TYPE_LIST: return list_from_text(cc, s, len, TYPE_TEXT, to.elem, a, &out->u.s);
+    case TYPE_BIT: {
+        Str bits;
+        if (bit_parse(s, len, a, &bits, err)) return MDB_FAIL;
+        return bit_apply_typmod(&bits, to, !raise_too_long, a, &out->u.s, err);
+    }
     default: return cannot_cast(err, ltype(TYPE_TEXT), to);
     }
 }
@@ -884,6 +898,7 @@ static int convert_one(CastCtx *cc, const Value *v, LType to, Value *r, Arena *h
         switch ((TypeId)from) {
         case TYPE_NUMERIC: return numeric_to(cc, v->u.num, to, r);
         case TYPE_BYTEA: r->u.s = str_in_heap(heap, str_data(&v->u.s), v->u.s.len); return MDB_OK_;
+        case TYPE_BIT: return bit_apply_typmod(&v->u.s, to, cc->explicit_cast, heap, &r->u.s, cc->err);
         case TYPE_LIST:
             if (v->type.elem == to.elem || to.elem == TYPE_NULL || v->type.elem == TYPE_NULL) {
                 r->u.s = str_in_heap(heap, str_data(&v->u.s), v->u.s.len);
@@ -893,6 +908,12 @@ static int convert_one(CastCtx *cc, const Value *v, LType to, Value *r, Arena *h
         default: memcpy(r->u.raw, v->u.raw, sizeof r->u.raw); return MDB_OK_;
         }
     }
+    if (to.id == TYPE_BIT && (from == TYPE_INT32 || from == TYPE_INT64)) {
+        bit_from_int(v->u.i, from == TYPE_INT64 ? 64 : 32, to, heap, &r->u.s);
+        return MDB_OK_;
+    }
+    if (from == TYPE_BIT && (to.id == TYPE_INT32 || to.id == TYPE_INT64))
+        return bit_to_int(&v->u.s, to.id == TYPE_INT64 ? 64 : 32, &r->u.i, cc->err);
     if (is_int_id(from)) return int_to(cc, v->u.i, from, to, r);
     if (is_float_id(from)) return float_to(cc, v->u.f, from, to, r);
     if (from == TYPE_NUMERIC) return numeric_to(cc, v->u.num, to, r);
@@ -1128,7 +1149,8 @@ static void store_value(Vector *out, idx_t i, const Value *r)
     switch ((TypeId)out->type.id) {
     case TYPE_TEXT:
     case TYPE_BYTEA:
-    case TYPE_LIST: ((Str *)out->data)[i] = r->u.s; break;
+    case TYPE_LIST:
+    case TYPE_BIT: ((Str *)out->data)[i] = r->u.s; break;
     default: vector_set(out, i, r); break;
     }
 }
@@ -1288,7 +1310,8 @@ int value_cmp(const Value *a, const Value *b)
             return c < 0 ? -1 : c > 0;
         }
         return str_cmp(&a->u.s, &b->u.s) < 0 ? -1 : str_cmp(&a->u.s, &b->u.s) > 0;
-    case TYPE_BYTEA: {
+    case TYPE_BYTEA:
+    case TYPE_BIT: { /* '0'/'1' characters: byte order is PG's bit order */
         int c = str_cmp(&a->u.s, &b->u.s);
         return c < 0 ? -1 : c > 0;
     }
@@ -1334,7 +1357,8 @@ u64 value_hash(const Value *v)
         if (v->type.text_kind == TEXT_CHAR)
             return hash_bytes(str_data(&v->u.s), rtrim_spaces(str_data(&v->u.s), v->u.s.len));
         return hash_bytes(str_data(&v->u.s), v->u.s.len);
-    case TYPE_BYTEA: return hash_bytes(str_data(&v->u.s), v->u.s.len);
+    case TYPE_BYTEA:
+    case TYPE_BIT: return hash_bytes(str_data(&v->u.s), v->u.s.len);
     case TYPE_INTERVAL: {
         Interval x;
         memcpy(&x, v->u.raw, sizeof x);

@@ -62,7 +62,8 @@ void keys_encode(Arena *a, Vector *cols, int ncols, idx_t n, KeyBuf *kb)
             switch ((TypeId)v->type.id) {
             case TYPE_TEXT:
             case TYPE_BYTEA:
-            case TYPE_LIST: {
+            case TYPE_LIST:
+            case TYPE_BIT: {
                 const Str *s = &((const Str *)v->data)[r];
                 memcpy(p, &s->len, 4);
                 memcpy(p + 4, str_data(s), s->len);

@@ -706,7 +706,7 @@ static int srf_start(SrfIter *it, int func, LType type, const Value *v, int narg
                 return err_set(fc->err, SQLSTATE_INVALID_PARAMETER_VALUE, "%s cannot be %s", what[k],
                                numeric_is_nan(x[k]) ? "NaN" : "infinity");
         zero = numeric_is_zero(it->step.u.num);
-        it->step_pos = numeric_coef(it->step.u.num) > 0;
+        it->step_pos = numeric_sign(it->step.u.num) > 0;
         break;
     }
     case TYPE_TIMESTAMP:

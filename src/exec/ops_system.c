@@ -279,6 +279,8 @@ static const PgType PG_TYPES[] = {
     {1186, "interval", "interval", 16, false, 'T', 0, 1187, 'd'},
     {1700, "numeric", "numeric", -1, false, 'N', 0, 1231, 'i'},
     {2950, "uuid", "uuid", 16, false, 'U', 0, 2951, 'c'},
+    {1560, "bit", "bit", -1, false, 'V', 0, 1561, 'i'},
+    {1562, "varbit", "bit varying", -1, false, 'V', 0, 1563, 'i'},
     /* arrays */
     {1000, "_bool", "ARRAY", -1, false, 'A', 16, 0, 'i'},
     {1001, "_bytea", "ARRAY", -1, false, 'A', 17, 0, 'i'},
@@ -329,6 +331,7 @@ static u32 scalar_oid(TypeId id, int text_kind)
     case TYPE_TIMESTAMPTZ: return 1184;
     case TYPE_INTERVAL: return 1186;
     case TYPE_UUID: return 2950;
+    case TYPE_BIT: return text_kind == BIT_VARYING ? 1562 : 1560;
     default: return 25;
     }
 }

@@ -33,8 +33,6 @@
 
 static const i128 NUM_LIMIT = (i128)10000000000000000000ull * (i128)10000000000000000ull; /* 10^35 */
 
-static int numeric_overflow(Err *e) { return err_set(e, "22003", "value overflows numeric format"); }
-
 /* ---- count -------------------------------------------------------------- */
 
 static void count_init(AggCtx *c, void *s) { *(i64 *)s = 0; }
@@ -134,8 +132,7 @@ static int isum_final_num(AggCtx *c, void *s, Vector *out, idx_t row)
         vector_set_null(out, row, true);
         return MDB_OK_;
     }
-    if (st->sum >= NUM_LIMIT || st->sum <= -NUM_LIMIT) return numeric_overflow(c->err);
-    VEC(out, Numeric)[row] = numeric_make(st->sum, 0);
+    if (numeric_from_i128(st->sum, 0, &VEC(out, Numeric)[row], c->err)) return MDB_FAIL;
     vector_set_null(out, row, false);
     return MDB_OK_;
 }
@@ -146,9 +143,9 @@ static int iavg_final(AggCtx *c, void *s, Vector *out, idx_t row)
         vector_set_null(out, row, true);
         return MDB_OK_;
     }
-    if (st->sum >= NUM_LIMIT || st->sum <= -NUM_LIMIT) return numeric_overflow(c->err);
-    if (numeric_div(numeric_make(st->sum, 0), numeric_from_int64(st->n), &VEC(out, Numeric)[row], c->err))
-        return MDB_FAIL;
+    Numeric sum;
+    if (numeric_from_i128(st->sum, 0, &sum, c->err)) return MDB_FAIL;
+    if (numeric_div(sum, numeric_from_int64(st->n), &VEC(out, Numeric)[row], c->err)) return MDB_FAIL;
     vector_set_null(out, row, false);
     return MDB_OK_;
 }
@@ -160,6 +157,8 @@ typedef struct PACKED {
     i64 n;
     i32 scale;
     u8 special; /* NaN (1), Infinity (2), -Infinity (4) seen */
+    u8 has_big; /* big holds a part of the sum */
+    Numeric big; /* the part of the sum that left 128 bits (big values, overflowed sums) */
 } NumSum;
 
 /* Bit of NumSum.special for a special value. */
@@ -170,19 +169,54 @@ static Numeric special_sum(u8 sp) { return (sp & 1) || (sp & 6) == 6 ? NUMERIC_N
 
 static void nsum_init(AggCtx *c, void *s) { memset(s, 0, sizeof(NumSum)); }
 
-/* Adds coef × 10^-scale into st. */
+/* Adds the value v (any size) into the arbitrary-precision part of st. */
+static int nsum_spill_value(Err *e, NumSum *st, Numeric v)
+{
+    Numeric r = v;
+    if (st->has_big) {
+        Numeric old = ld_i128(&st->big);
+        if (numeric_add(old, v, &r, e)) return MDB_FAIL;
+        numeric_release(old); /* the previous running sum: made here, seen by nobody else */
+    } else if (numeric_is_big(v)) {
+        /* keep a copy of our own (v belongs to the input), so that it can be released later */
+        if (numeric_add(v, numeric_make(0, 0), &r, e)) return MDB_FAIL;
+    }
+    st_i128(&st->big, r);
+    st->has_big = 1;
+    return MDB_OK_;
+}
+
+/* Adds coef × 10^-scale into the arbitrary-precision part of st. */
+static int nsum_spill(Err *e, NumSum *st, i128 coef, int scale)
+{
+    Numeric v;
+    if (numeric_from_i128(coef, scale, &v, e)) return MDB_FAIL;
+    int rc = nsum_spill_value(e, st, v);
+    if (ld_i128(&st->big) != v) numeric_release(v);
+    return rc;
+}
+
+/* Adds coef × 10^-scale into st; what overflows 128 bits moves to st->big. */
 static int nsum_add(Err *e, NumSum *st, i128 coef, int scale)
 {
     if (scale > st->scale) {
         i128 r = 0;
-        if (st->coef && __builtin_mul_overflow(st->coef, numeric_pow10(scale - st->scale), &r)) return numeric_overflow(e);
+        if (st->coef && __builtin_mul_overflow(st->coef, numeric_pow10(scale - st->scale), &r)) {
+            if (nsum_spill(e, st, st->coef, st->scale)) return MDB_FAIL;
+            r = 0;
+        }
         st->coef = st->coef ? r : 0;
         st->scale = scale;
     } else if (scale < st->scale) {
-        if (__builtin_mul_overflow(coef, numeric_pow10(st->scale - scale), &coef)) return numeric_overflow(e);
+        i128 c2;
+        if (__builtin_mul_overflow(coef, numeric_pow10(st->scale - scale), &c2)) return nsum_spill(e, st, coef, scale);
+        coef = c2;
     }
     i128 sum;
-    if (__builtin_add_overflow(st->coef, coef, &sum)) return numeric_overflow(e);
+    if (__builtin_add_overflow(st->coef, coef, &sum)) {
+        if (nsum_spill(e, st, st->coef, st->scale)) return MDB_FAIL;
+        sum = coef;
+    }
     st->coef = sum;
     return MDB_OK_;
 }
@@ -204,6 +238,10 @@ static int nsum_update(AggCtx *c, Vector *args, idx_t count, void **states)
             st->special |= special_bit(v);
             continue;
         }
+        if (MDB_UNLIKELY(numeric_is_big(v))) {
+            if (nsum_spill_value(c->err, st, v)) return MDB_FAIL;
+            continue;
+        }
         if (nsum_add(c->err, st, numeric_coef(v), numeric_scale(v))) return MDB_FAIL;
     }
     return MDB_OK_;
@@ -214,6 +252,7 @@ static int nsum_combine(AggCtx *c, void *d, const void *s)
     const NumSum *b = s;
     if (!b->n) return MDB_OK_;
     if (nsum_add(c->err, a, b->coef, b->scale)) return MDB_FAIL;
+    if (b->has_big && nsum_spill_value(c->err, a, ld_i128(&b->big))) return MDB_FAIL;
     a->n += b->n;
     a->special |= b->special;
     return MDB_OK_;
@@ -224,9 +263,17 @@ static int nsum_value(AggCtx *c, NumSum *st, Numeric *out)
         *out = special_sum(st->special);
         return MDB_OK_;
     }
-    if (st->coef >= NUM_LIMIT || st->coef <= -NUM_LIMIT) return numeric_overflow(c->err);
-    *out = numeric_make(st->coef, st->scale);
-    return MDB_OK_;
+    if (MDB_LIKELY(!st->has_big && st->coef < NUM_LIMIT && st->coef > -NUM_LIMIT)) {
+        *out = numeric_make(st->coef, st->scale);
+        return MDB_OK_;
+    }
+    Numeric small;
+    if (numeric_from_i128(st->coef, st->scale, &small, c->err)) return MDB_FAIL;
+    if (!st->has_big) {
+        *out = small;
+        return MDB_OK_;
+    }
+    return numeric_add(ld_i128(&st->big), small, out, c->err);
 }
 static int nsum_final(AggCtx *c, void *s, Vector *out, idx_t row)
 {
@@ -498,6 +545,16 @@ static int nvar_update_num(AggCtx *c, Vector *args, idx_t count, void **states)
             NumVar *st = states[i];
             st->special = 1;
             st->n++;
+            continue;
+        }
+        if (MDB_UNLIKELY(numeric_is_big(v))) {
+            /* beyond 128 bits: only the long double sums (about 19 digits) */
+            NumVar *st = states[i];
+            long double x = (long double)numeric_to_double(v);
+            st->lsx += x;
+            st->lsx2 += x * x;
+            st->n++;
+            st->ovf = 1;
             continue;
         }
         nvar_add(states[i], numeric_coef(v), numeric_scale(v));

@@ -22,4 +22,5 @@ void func_register_builtins(void)
     func_register_misc();
     func_register_array();
     func_register_bytea();
+    func_register_bit();
 }

@@ -39,7 +39,7 @@ typedef int (*ScalarKernel)(FuncCtx *ctx, Vector *args, int nargs, idx_t count, 
  * padding).  A return type of RET_ARG0 copies argument 0's; RET_TEXT_LIST
  * is text[]. */
 enum { ARG_ANY = 250, ARG_NUMERIC_ANY = 251, ARG_SAME = 252, ARG_ANYARRAY = 253, ARG_BPCHAR = 254 };
-enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251, RET_TEXT_LIST = 252 };
+enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251, RET_TEXT_LIST = 252, RET_VARBIT = 253 /* bit varying */ };
 
 #define FUNC_MAX_ARGS 8
 #define FUNC_VARIADIC 0x1 /* last argument type repeats */

@@ -48,6 +48,7 @@ void func_register_datetime_fn(void);
 void func_register_misc(void);
 void func_register_array(void);
 void func_register_bytea(void);
+void func_register_bit(void);
 
 /* Shared by several files. */
 /* float8 result checks of PostgreSQL's float.h (float_overflow_error etc.) */

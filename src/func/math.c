@@ -156,19 +156,19 @@ static int n_sign(Numeric a, Numeric *r, Err *e)
 }
 static int n_sqrt(Numeric a, Numeric *r, Err *e)
 {
-    if (numeric_coef(a) < 0) return err_set(e, "2201F", "cannot take square root of a negative number");
+    if (numeric_sign(a) < 0) return err_set(e, "2201F", "cannot take square root of a negative number");
     return numeric_sqrt(a, r, e);
 }
 static int n_ln(Numeric a, Numeric *r, Err *e)
 {
     if (numeric_is_zero(a)) return err_set(e, "2201E", "cannot take logarithm of zero");
-    if (numeric_coef(a) < 0) return err_set(e, "2201E", "cannot take logarithm of a negative number");
+    if (numeric_sign(a) < 0) return err_set(e, "2201E", "cannot take logarithm of a negative number");
     return numeric_ln(a, r, e);
 }
 static int n_log10(Numeric a, Numeric *r, Err *e)
 {
     if (numeric_is_zero(a)) return err_set(e, "2201E", "cannot take logarithm of zero");
-    if (numeric_coef(a) < 0) return err_set(e, "2201E", "cannot take logarithm of a negative number");
+    if (numeric_sign(a) < 0) return err_set(e, "2201E", "cannot take logarithm of a negative number");
     return numeric_log10(a, r, e);
 }
 static int n_trim_scale(Numeric a, Numeric *r, Err *e) { *r = numeric_trim_scale(a); return MDB_OK_; }
@@ -204,7 +204,7 @@ static int log2_num(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *
         if (!ROW_OK(out, i)) continue;
         Numeric b = NARG(0, i), x = NARG(1, i);
         if (numeric_is_zero(b) || numeric_is_zero(x)) return err_set(ctx->err, "2201E", "cannot take logarithm of zero");
-        if (numeric_coef(b) < 0 || numeric_coef(x) < 0)
+        if (numeric_sign(b) < 0 || numeric_sign(x) < 0)
             return err_set(ctx->err, "2201E", "cannot take logarithm of a negative number");
         if (numeric_log(b, x, &R[i], ctx->err)) return MDB_FAIL;
     }
@@ -221,7 +221,7 @@ static int scale_num(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector 
 {
     i32 *R = (i32 *)out->data;
     for (idx_t i = 0; i < count; i++) {
-        R[i] = numeric_scale(NARG(0, i));
+        R[i] = numeric_scale_any(NARG(0, i));
         if (numeric_is_special(NARG(0, i)) && ROW_OK(out, i)) out_set_null(out, i); /* NaN, ±Infinity: NULL */
     }
     return MDB_OK_;
@@ -230,7 +230,7 @@ static int min_scale_num(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vec
 {
     i32 *R = (i32 *)out->data;
     for (idx_t i = 0; i < count; i++) {
-        R[i] = numeric_scale(numeric_trim_scale(NARG(0, i)));
+        R[i] = numeric_scale_any(numeric_trim_scale(NARG(0, i)));
         if (numeric_is_special(NARG(0, i)) && ROW_OK(out, i)) out_set_null(out, i);
     }
     return MDB_OK_;
@@ -342,8 +342,8 @@ static int width_bucket_f64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, 
     return MDB_OK_;
 }
 
-/* factorial(n) as PG's numeric_fac; results beyond the Numeric format's 35
- * digits (n > 32) fail with 22003 where PG would keep going. */
+/* factorial(n) as PG's numeric_fac: exact, up to PG's limit (131072 digits,
+ * n = 32177; 22003 beyond). */
 static int factorial_i64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vector *out)
 {
     Numeric *R = (Numeric *)out->data;
@@ -352,8 +352,15 @@ static int factorial_i64(FuncCtx *ctx, Vector *args, int nargs, idx_t count, Vec
         i64 n = LARG(0, i);
         if (n < 0) return err_set(ctx->err, "22003", "factorial of a negative number is undefined");
         Numeric r = numeric_from_int64(1);
-        for (i64 k = 2; k <= n; k++)
-            if (numeric_mul(r, numeric_from_int64(k), &r, ctx->err)) return MDB_FAIL;
+        for (i64 k = 2; k <= n; k++) {
+            Numeric r2;
+            if (numeric_mul(r, numeric_from_int64(k), &r2, ctx->err)) {
+                numeric_release(r);
+                return MDB_FAIL;
+            }
+            numeric_release(r); /* an intermediate nobody else saw */
+            r = r2;
+        }
         R[i] = r;
     }
     return MDB_OK_;

@@ -11,6 +11,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -40,7 +41,14 @@ Str func_value_text(FuncCtx *ctx, const Vector *v, idx_t i, Arena *a)
     case TYPE_INT64: n = scalar_format_int64(((const i64 *)d)[i], buf); break;
     case TYPE_FLOAT32: n = scalar_format_float4(((const float *)d)[i], 1, buf); break;
     case TYPE_FLOAT64: n = scalar_format_float8(((const double *)d)[i], 1, buf); break;
-    case TYPE_NUMERIC: n = numeric_to_text(((const Numeric *)d)[i], buf, sizeof buf); break;
+    case TYPE_NUMERIC: {
+        /* big values print up to ~147,000 characters */
+        char *t = numeric_to_text_dyn(((const Numeric *)d)[i], buf, sizeof buf, &n);
+        if (t == buf) break;
+        Str r = str_copy(a, t, (u32)n);
+        free(t);
+        return r;
+    }
     case TYPE_TEXT:
     case TYPE_LIST: {
         const Str *s = &((const Str *)d)[i];

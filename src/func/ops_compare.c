@@ -155,6 +155,10 @@ static const ScalarFunc COMPARE[] = {
     OP("=", TYPE_BYTEA, eq_text_fast), OP("<>", TYPE_BYTEA, ne_text_fast), OP("!=", TYPE_BYTEA, ne_text_fast),
     OP("<", TYPE_BYTEA, lt_text), OP(">", TYPE_BYTEA, gt_text), OP("<=", TYPE_BYTEA, le_text),
     OP(">=", TYPE_BYTEA, ge_text),
+    /* bit strings are '0'/'1' characters: byte order is PG's bit order */
+    OP("=", TYPE_BIT, eq_text_fast), OP("<>", TYPE_BIT, ne_text_fast), OP("!=", TYPE_BIT, ne_text_fast),
+    OP("<", TYPE_BIT, lt_text), OP(">", TYPE_BIT, gt_text), OP("<=", TYPE_BIT, le_text),
+    OP(">=", TYPE_BIT, ge_text),
     CMP_SET(TYPE_DATE, i32),
     CMP_SET(TYPE_TIME, i64),
     CMP_SET(TYPE_TIMESTAMP, i64),

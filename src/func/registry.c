@@ -115,6 +115,12 @@ static LType ret_type(u8 ret, const LType *args)
     if (ret == RET_ARG0) {
         LType t = args[0];
         if (t.id == TYPE_TEXT) t.text_kind = TEXT_PLAIN, t.mod1 = -1;
+        if (t.id == TYPE_BIT) t.mod1 = -1; /* PG: bit operators return bit / bit varying without a length */
+        return t;
+    }
+    if (ret == RET_VARBIT) {
+        LType t = ltype(TYPE_BIT);
+        t.text_kind = BIT_VARYING;
         return t;
     }
     if (ret == RET_NUMERIC_PROMOTE) return args[0];

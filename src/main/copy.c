@@ -234,7 +234,20 @@ typedef struct Loader {
     bool defer;
     Pending *pending;
     int npending, cap_pending;
+    const char *mapping;  /* the input file when mapped (NULL otherwise) */
+    size_t map_dropped;   /* bytes from its start already handed back (serial loads) */
 } Loader;
+
+/* A mapped input file's pages before `upto` (rows already written) are handed back in
+ * 32 MiB steps, so that a large COPY does not keep the whole file resident. */
+static void map_release(const char *mapping, size_t *dropped, const char *upto)
+{
+    if (!mapping) return;
+    size_t at = (size_t)(upto - mapping) & ~(size_t)0xFFFFF;
+    if (at < *dropped + ((size_t)32 << 20)) return;
+    madvise((void *)(mapping + *dropped), at - *dropped, MADV_DONTNEED);
+    *dropped = at;
+}
 
 static i64 line_base(Loader *L)
 {
@@ -565,7 +578,10 @@ static int load_lines(Loader *L, const char *p, const char *end)
             }
         }
         L->text.count++;
-        if (L->text.count == VECTOR_SIZE && flush(L)) return MDB_FAIL;
+        if (L->text.count == VECTOR_SIZE) {
+            if (flush(L)) return MDB_FAIL;
+            if (!L->defer) map_release(L->mapping, &L->map_dropped, p);
+        }
     }
     L->lines = line;
     return flush(L);
@@ -583,6 +599,7 @@ typedef struct ParLoad {
     int next_write;   /* the block whose turn it is to be written */
     i64 lines_before; /* lines before block next_write */
     bool stop;        /* an error or the end-of-data marker: nothing more is written */
+    size_t map_dropped; /* the mapped input handed back so far (map_release, under mu) */
     int rc;
     Err err;          /* a parse or cast error that ended the load */
     i64 rows;
@@ -642,6 +659,7 @@ static void *par_worker(void *arg)
                 P->lines_before += L.lines;
                 if (L.eod) P->stop = true;
             }
+            map_release(P->proto->mapping, &P->map_dropped, P->cut[b + 1]);
             P->next_write++;
             pthread_cond_broadcast(&P->turn_cv);
         }
@@ -814,6 +832,7 @@ static int copy_from_buffer(MdbConn *c, Binder *b, Loader *Lp, TableDef *t, Txn 
     for (int k = 0; k < L.ncols; k++) L.map[L.cols[k]] = k;
     L.err = &c->err;
     L.w = dml_writer_open(c, b, t, txn);
+    if (mapped) L.mapping = buf;
     int rc = L.w ? load(&L, buf, size) : MDB_FAIL;
     if (L.w) dml_writer_close(L.w);
     arena_destroy(L.arena);

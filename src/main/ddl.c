@@ -102,7 +102,7 @@ static void undo_rewrite(void *arg)
 static void commit_rewrite(void *arg)
 {
     RewriteUndo *u = arg;
-    oltp_rewrite_release(u->oltp);
+    oltp_rewrite_commit(u->oltp); /* retires the old trees */
     memtable_column_save_free(u->mem);
     rewrite_done(u->t);
 }
@@ -118,6 +118,18 @@ static void note_rewrite(MdbConn *c, TableDef *t, OltpRewriteSave *oltp, MemColu
     t->rewrite_pending++;
     /* not tagged with t: catalog_undo_forget_table must not drop it */
     catalog_undo_callback(&c->db->cat, NULL, undo_rewrite, commit_rewrite, u);
+}
+
+/* The pages of an OLTP table: a CREATE TABLE that rolls back and a DROP TABLE that
+ * commits retire its trees (freed once older transactions ended); a DROP that rolls
+ * back keeps them.  Not during the catalog's replay (its tables exist). */
+static void retire_store_table(void *arg) { oltp_table_retire(*(TableStore **)arg); }
+static void note_store_table(MdbConn *c, TableDef *t, bool drop)
+{
+    if (c->replaying || !oltp_table_is(t->store)) return;
+    TableStore **u = xmalloc(sizeof(TableStore *));
+    *u = t->store;
+    catalog_undo_callback(&c->db->cat, NULL, drop ? NULL : retire_store_table, drop ? retire_store_table : NULL, u);
 }
 
 static bool memory_table(const TableDef *t) { return t->store && !strcmp(t->store->am->name, "memory"); }
@@ -914,6 +926,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
             }
             rc = oltp_unique_index_add(c, name, cols, &uq[u], store, NULL, ut, NULL);
         }
+        if (rc && tree == OLTP_NO_TREE) oltp_table_retire(store); /* its new trees go back */
         if (rc) tableam_destroy(store);
     }
     if (rc) {
@@ -940,6 +953,7 @@ static int create_table(MdbConn *c, Binder *b, PgQuery__CreateStmt *cs, const ch
         if (cols[i].serial) cols[i].serial->owned_by = t;
     if (fk_notice && r && !c->replaying)
         result_add_notice(r, "01000", "FOREIGN KEY constraints of \"%s\" are not enforced yet", name);
+    note_store_table(c, t, false);
     return persist(c);
 }
 
@@ -1676,6 +1690,7 @@ static int create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery_
         return MDB_FAIL;
     }
     TableDef *t = catalog_create_table(&c->db->cat, s, name, cols, plan->ncols, tier, store);
+    note_store_table(c, t, false);
     i64 n = 0;
     int rc = MDB_OK_;
     if (!into->skip_data) {
@@ -1734,6 +1749,7 @@ static int drop(MdbConn *c, Binder *b, PgQuery__DropStmt *ds, MdbResult *r)
             }
             if ((s->tables.n || s->views.n || s->sequences.n) && ds->behavior != PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
                 return err_set(&c->err, SQLSTATE_DEPENDENT_OBJECTS, "cannot drop schema %s because other objects depend on it", oname);
+            for (size_t k = 0; k < s->tables.n; k++) note_store_table(c, s->tables.items[k], true);
             catalog_drop_schema(&c->db->cat, s);
             continue;
         }
@@ -1781,7 +1797,10 @@ static int drop(MdbConn *c, Binder *b, PgQuery__DropStmt *ds, MdbResult *r)
             return err_set(&c->err, SQLSTATE_UNDEFINED_TABLE, "%s \"%s\" does not exist", kind, oname);
         }
         switch (ds->remove_type) {
-        case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: catalog_drop_table(&c->db->cat, obj); break;
+        case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+            note_store_table(c, obj, true);
+            catalog_drop_table(&c->db->cat, obj);
+            break;
         case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: catalog_drop_view(&c->db->cat, obj); break;
         case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
             if (oltp_table_is(((IndexDef *)obj)->table->store)) {

@@ -93,10 +93,22 @@ int mdb_open(const char *path, MdbDatabase **out, char **err)
             MdbConn *c;
             mdb_connect(db, &c);
             c->replaying = true;
-            if (mdb_query(c, sql, NULL) != MDB_OK && err) {
-                char buf[1024];
-                snprintf(buf, sizeof buf, "could not load the catalog: %s", mdb_conn_error(c)->message);
-                *err = xstrdup(buf);
+            if (mdb_query(c, sql, NULL) != MDB_OK) {
+                if (err) {
+                    char buf[1024];
+                    snprintf(buf, sizeof buf, "could not load the catalog: %s", mdb_conn_error(c)->message);
+                    *err = xstrdup(buf);
+                }
+            } else {
+                /* after a crash: the pages no table named by the catalog owns go to the free
+                 * list (src/storage/oltp/vacuum.h); a failure leaves them where they are */
+                Err se = {0};
+                if (oltp_vacuum_sweep(db->oltp, &se) && err) {
+                    char buf[1024];
+                    snprintf(buf, sizeof buf, "could not sweep the oltp store: %s", se.message ? se.message : "unknown error");
+                    *err = xstrdup(buf);
+                }
+                err_clear(&se);
             }
             mdb_disconnect(c);
             free(sql);

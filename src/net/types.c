@@ -39,6 +39,8 @@ static const struct {
     {"timestamp with time zone", 1184, 1185, 8},
     {"interval", 1186, 1187, 16},
     {"uuid", 2950, 2951, 16},
+    {"bit", 1560, 1561, -1},
+    {"bit varying", 1562, 1563, -1},
     {"json", 114, 199, -1},
     {"jsonb", 3802, 3807, -1},
     {"unknown", 25, 1009, -1}, /* PostgreSQL outputs unknown-typed columns as text */
@@ -66,6 +68,7 @@ PgTypeInfo pgwire_type_from_name(const char *name)
             if (comma) b = atoi(comma + 1);
             if (ti.oid == 1700) ti.typmod = ((a << 16) | b) + 4;
             else if (ti.oid == 1043 || ti.oid == 1042) ti.typmod = a + 4;
+            else if (ti.oid == 1560 || ti.oid == 1562) ti.typmod = a; /* bit(n): atttypmod is n */
         }
         return ti;
     }
@@ -336,6 +339,20 @@ bool pgwire_encode_binary(uint32_t oid, const char *text, size_t len, PgBuf *b)
         return true;
     }
     case 1700: return encode_numeric(text, b);
+    case 1560:
+    case 1562: {
+        /* bit / varbit: int32 bit count, then the bits packed most significant first */
+        pgb_int32(b, (int32_t)len);
+        for (size_t i = 0; i < len; i += 8) {
+            uint8_t byte = 0;
+            for (size_t k = 0; k < 8; k++) {
+                if (i + k < len && text[i + k] != '0' && text[i + k] != '1') return false;
+                byte = (uint8_t)(byte << 1 | (i + k < len && text[i + k] == '1'));
+            }
+            pgb_byte(b, byte);
+        }
+        return true;
+    }
     case 17: {
         if (len < 2 || text[0] != '\\' || text[1] != 'x' || len % 2) return false;
         for (size_t i = 2; i < len; i += 2) {
@@ -438,7 +455,7 @@ static bool decode_numeric(const uint8_t *p, size_t len, char **out, size_t *out
     if (sign == 0xD000) { *out = xstrdup("Infinity"); *out_len = 8; return true; }
     if (sign == 0xF000) { *out = xstrdup("-Infinity"); *out_len = 9; return true; }
     if (sign != 0 && sign != 0x4000) return false;
-    if (weight > 10000 || weight < -10000 || dscale > 16383) return false;
+    if (weight > 32767 || weight < -32768 || dscale > 16383) return false;
     size_t cap = (size_t)(abs(weight) + nd + 4) * 4 + (size_t)dscale + 8;
     char *s = xmalloc(cap), *o = s;
     if (sign == 0x4000) *o++ = '-';
@@ -656,6 +673,18 @@ bool pgwire_decode_binary(uint32_t oid, const uint8_t *p, size_t len, char **out
         break;
     }
     case 1700: return decode_numeric(p, len, out, out_len);
+    case 1560:
+    case 1562: {
+        if (len < 4) return false;
+        int32_t nbits = (int32_t)get_be(p, 4);
+        if (nbits < 0 || (size_t)(nbits + 7) / 8 != len - 4) return false;
+        char *s = xmalloc((size_t)nbits + 1);
+        for (int32_t i = 0; i < nbits; i++) s[i] = (char)('0' + ((p[4 + i / 8] >> (7 - i % 8)) & 1));
+        s[nbits] = 0;
+        *out = s;
+        *out_len = (size_t)nbits;
+        return true;
+    }
     case 17: {
         char *s = xmalloc(2 * len + 3);
         s[0] = '\\';

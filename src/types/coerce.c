@@ -50,6 +50,7 @@ bool coerce_common(LType a, bool au, LType b, bool bu, LType *out)
         *out = a;
         if (a.id == TYPE_NUMERIC && !ltype_eq(a, b)) *out = ltype(TYPE_NUMERIC);
         if (a.id == TYPE_TEXT && !ltype_eq(a, b)) *out = ltype(TYPE_TEXT);
+        if (a.id == TYPE_BIT && !ltype_eq(a, b)) out->mod1 = -1; /* PG: bit(1) UNION varbit(3) is bit, any length */
         return true;
     }
     if (coerce_cost(a, b, false) >= 0) { *out = b; if (b.id == TYPE_NUMERIC) *out = ltype(TYPE_NUMERIC); return true; }
@@ -81,5 +82,8 @@ bool coerce_explicit_ok(LType from, LType to)
     if (from.id == TYPE_TEXT || to.id == TYPE_TEXT) return true;
     if (from.id == TYPE_BOOL && to.id == TYPE_INT32) return true;
     if (from.id == TYPE_INT32 && to.id == TYPE_BOOL) return true;
+    /* PG: bit <-> integer and bigint */
+    if (from.id == TYPE_BIT && from.text_kind == BIT_FIXED && (to.id == TYPE_INT32 || to.id == TYPE_INT64)) return true;
+    if ((from.id == TYPE_INT32 || from.id == TYPE_INT64) && to.id == TYPE_BIT && to.text_kind == BIT_FIXED) return true;
     return false;
 }

@@ -15,6 +15,7 @@
  * from PostgreSQL.
  */
 #include "types/numeric.h"
+#include "types/numeric_big.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +24,9 @@
 #define MIN_SIG_DIGITS 16 /* PG's NUMERIC_MIN_SIG_DIGITS */
 
 static const char OVERFLOW_MSG[] = "value overflows numeric format";
+
+#define NEED_BIG NUMERIC_NEED_BIG
+#define ANY_BIG(a, b) MDB_UNLIKELY(((u8)(a) == NUMERIC_TAG_BIG) | ((u8)(b) == NUMERIC_TAG_BIG))
 
 /* ---------------------------------------------------------------------------
  * Powers of ten and digit counts
@@ -231,8 +235,9 @@ static int fit_wide_max(bool neg, U256 mag, int scale, int max_scale, Numeric *o
 {
     int nd = u256_digits(&mag);
     int s = MDB_MIN(scale, max_scale);
-    if (nd - (scale - s) > NUMERIC_MAX_PRECISION) s = scale - (nd - NUMERIC_MAX_PRECISION);
-    if (s < 0) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
+    (void)err;
+    /* more digits than the 128-bit form holds: the caller redoes it in the big form */
+    if (s > NUMERIC_MAX_SCALE || nd - (scale - s) > NUMERIC_MAX_PRECISION) return NEED_BIG;
     int drop = scale - s;
     u128 c;
     if (drop > 0) {
@@ -247,18 +252,14 @@ static int fit_wide_max(bool neg, U256 mag, int scale, int max_scale, Numeric *o
     } else {
         c = u256_lo(&mag);
     }
-    if (c >= P10(NUMERIC_MAX_PRECISION)) {
-        if (s == 0) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
-        c /= 10;
-        s--;
-    }
+    if (c >= P10(NUMERIC_MAX_PRECISION)) return NEED_BIG;
     *out = numeric_make(neg ? -(i128)c : (i128)c, s);
     return MDB_OK_;
 }
 
 static int fit_wide(bool neg, U256 mag, int scale, Numeric *out, Err *err)
 {
-    return fit_wide_max(neg, mag, scale, NUMERIC_MAX_SCALE, out, err);
+    return fit_wide_max(neg, mag, scale, scale, out, err);
 }
 
 static inline __attribute__((always_inline)) int fit128(i128 c, int scale, Numeric *out, Err *err)
@@ -349,7 +350,8 @@ int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err)
     long n = (long)(nint + nfrac);
     long dscale = (long)nfrac - exponent;
     if (dscale < 0) dscale = 0;
-    long ts = dscale > NUMERIC_MAX_SCALE ? NUMERIC_MAX_SCALE : dscale;
+    if (dscale > NUMERIC_MAX_SCALE) return nbig_from_digits(neg, s + int_start, end - int_start, out, err);
+    long ts = dscale;
     /* leading zeros among the digits */
     long lz = 0;
     for (long k = 0; k < n; k++) {
@@ -361,13 +363,7 @@ int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err)
     long kept = k <= 0 ? n + k : n;       /* digits of D kept before ×10^k */
     long sig = kept - lz;
     if (k > 0 && lz < n) sig += k;
-    if (sig > NUMERIC_MAX_PRECISION) {
-        long excess = sig - NUMERIC_MAX_PRECISION;
-        if (excess > ts) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
-        ts -= excess;
-        k -= excess;
-        kept = k <= 0 ? n + k : n;
-    }
+    if (sig > NUMERIC_MAX_PRECISION) return nbig_from_digits(neg, s + int_start, end - int_start, out, err);
     u128 c = 0;
     for (long d = lz; d < kept; d++) {
         char ch = (size_t)d < nint ? s[int_start + d] : s[frac_start + (d - (long)nint)];
@@ -378,11 +374,7 @@ int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err)
         if (ch >= '5') c++;
     }
     if (k > 0 && c != 0) c *= P10((int)k);
-    if (c >= P10(NUMERIC_MAX_PRECISION)) {
-        if (ts == 0) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
-        c /= 10;
-        ts--;
-    }
+    if (c >= P10(NUMERIC_MAX_PRECISION)) return nbig_from_digits(neg, s + int_start, end - int_start, out, err);
     *out = numeric_make(neg ? -(i128)c : (i128)c, (int)ts);
     return MDB_OK_;
 }
@@ -399,6 +391,7 @@ size_t numeric_to_text(Numeric v, char *buf, size_t cap)
         }
         return n;
     }
+    if (numeric_is_big(v)) return nbig_to_text(v, buf, cap);
     char tmp[NUMERIC_MAX_TEXT_LEN];
     i128 c = numeric_coef(v);
     int scale = numeric_scale(v);
@@ -425,11 +418,54 @@ size_t numeric_to_text(Numeric v, char *buf, size_t cap)
     return len;
 }
 
+char *numeric_to_text_dyn(Numeric v, char *buf, size_t cap, size_t *len)
+{
+    size_t n = numeric_to_text(v, buf, cap);
+    *len = n;
+    if (n < cap) return buf;
+    char *p = malloc(n + 1);
+    if (!p) abort(); /* out of memory, as the arenas do */
+    numeric_to_text(v, p, n + 1);
+    return p;
+}
+
+int numeric_scale_any(Numeric v) { return numeric_is_big(v) ? nbig_scale(v) : numeric_scale(v); }
+
+void numeric_release(Numeric v)
+{
+    if (numeric_is_big(v)) nbig_release(v);
+}
+
 /* ---------------------------------------------------------------------------
  * Conversions
  * ------------------------------------------------------------------------- */
 
 Numeric numeric_from_int64(i64 x) { return numeric_make((i128)x, 0); }
+
+int numeric_from_i128(i128 coef, int scale, Numeric *out, Err *err)
+{
+    u128 m = uabs128(coef);
+    if (MDB_LIKELY(m < P10(NUMERIC_MAX_PRECISION) && scale <= NUMERIC_MAX_SCALE)) {
+        *out = numeric_make(coef, scale);
+        return MDB_OK_;
+    }
+    /* digits, then the point placed by an exponent: "D e-scale" */
+    char buf[64];
+    int n = 0;
+    char digs[48];
+    int nd = 0;
+    do {
+        digs[nd++] = (char)('0' + (int)(m % 10));
+        m /= 10;
+    } while (m);
+    while (nd > 0) buf[n++] = digs[--nd];
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "e-%d", scale);
+    Numeric t;
+    if (nbig_from_digits(coef < 0, buf, (size_t)n, &t, err)) return MDB_FAIL;
+    /* the exponent form gives scale `scale` exactly */
+    *out = t;
+    return MDB_OK_;
+}
 
 int numeric_from_double(double d, Numeric *out, Err *err)
 {
@@ -463,15 +499,22 @@ static int special_to_int(Numeric v, const char *type, Err *err)
 static int sign_any(Numeric v)
 {
     if (numeric_is_special(v)) return numeric_is_nan(v) ? 0 : (v & 0xFF) == NUMERIC_TAG_PINF ? 1 : -1;
+    if (numeric_is_big(v)) return nbig_sign(v);
     i128 c = numeric_coef(v);
     return c < 0 ? -1 : c > 0;
 }
 
 static Numeric inf_of(int sign) { return sign < 0 ? NUMERIC_NINF : NUMERIC_PINF; }
 
-/* Coefficient rounded (half away from zero) to scale 0. */
+/* Coefficient rounded (half away from zero) to scale 0; a value too large for
+ * 128 bits gives a sentinel beyond every integer type's range. */
 static i128 round_to_integer(Numeric v)
 {
+    if (numeric_is_big(v)) {
+        Numeric r;
+        if (nbig_round(v, 0, 0, &r, NULL) || numeric_is_big(r)) return nbig_sign(v) < 0 ? -numeric_pow10(38) : numeric_pow10(38);
+        v = r;
+    }
     i128 c = numeric_coef(v);
     int s = numeric_scale(v);
     if (s == 0) return c;
@@ -518,18 +561,24 @@ double numeric_to_double(Numeric v)
     i128 c = numeric_coef(v);
     int s = numeric_scale(v);
     /* both operands exact in a double, so one division rounds correctly */
-    if (uabs128(c) <= ((u128)1 << 53) && s <= 22) return (double)c / exact_p10[s];
+    if (!numeric_is_big(v) && uabs128(c) <= ((u128)1 << 53) && s <= 22) return (double)c / exact_p10[s];
     char buf[NUMERIC_MAX_TEXT_LEN];
-    numeric_to_text(v, buf, sizeof buf);
-    return strtod(buf, NULL);
+    size_t n;
+    char *t = numeric_to_text_dyn(v, buf, sizeof buf, &n);
+    double d = strtod(t, NULL);
+    if (t != buf) free(t);
+    return d;
 }
 
 float numeric_to_float4(Numeric v)
 {
     if (numeric_is_special(v)) return numeric_is_nan(v) ? NAN : sign_any(v) * INFINITY;
     char buf[NUMERIC_MAX_TEXT_LEN];
-    numeric_to_text(v, buf, sizeof buf);
-    return strtof(buf, NULL);
+    size_t n;
+    char *t = numeric_to_text_dyn(v, buf, sizeof buf, &n);
+    float f = strtof(t, NULL);
+    if (t != buf) free(t);
+    return f;
 }
 
 /* ---------------------------------------------------------------------------
@@ -544,6 +593,7 @@ static int add_signed(Numeric a, Numeric b, bool negate_b, Numeric *out, Err *er
         else *out = inf_of(ia ? ia : ib);
         return MDB_OK_;
     }
+    if (ANY_BIG(a, b)) return NEED_BIG;
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     if (negate_b) cb = -cb;
     int sa = numeric_scale(a), sb = numeric_scale(b);
@@ -562,16 +612,25 @@ static int add_signed(Numeric a, Numeric b, bool negate_b, Numeric *out, Err *er
     return fit_wide(nb, u256_sub(B, &A), s, out, err);
 }
 
-int numeric_add(Numeric a, Numeric b, Numeric *out, Err *err) { return add_signed(a, b, false, out, err); }
-int numeric_sub(Numeric a, Numeric b, Numeric *out, Err *err) { return add_signed(a, b, true, out, err); }
+int numeric_add(Numeric a, Numeric b, Numeric *out, Err *err)
+{
+    int rc = add_signed(a, b, false, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_add(a, b, false, out, err);
+}
+int numeric_sub(Numeric a, Numeric b, Numeric *out, Err *err)
+{
+    int rc = add_signed(a, b, true, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_add(a, b, true, out, err);
+}
 
-int numeric_mul(Numeric a, Numeric b, Numeric *out, Err *err)
+static int mul_small(Numeric a, Numeric b, Numeric *out, Err *err)
 {
     if (MDB_UNLIKELY(numeric_is_special(a) || numeric_is_special(b))) {
         int sg = sign_any(a) * sign_any(b); /* Infinity × 0 is NaN */
         *out = numeric_is_nan(a) || numeric_is_nan(b) || sg == 0 ? NUMERIC_NAN : inf_of(sg);
         return MDB_OK_;
     }
+    if (ANY_BIG(a, b)) return NEED_BIG;
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     int s = numeric_scale(a) + numeric_scale(b);
     u128 ma = uabs128(ca), mb = uabs128(cb);
@@ -582,6 +641,12 @@ int numeric_mul(Numeric a, Numeric b, Numeric *out, Err *err)
         return fit128(neg ? -(i128)p : (i128)p, s, out, err);
     }
     return fit_wide(neg, u256_mul128(ma, mb), s, out, err);
+}
+
+int numeric_mul(Numeric a, Numeric b, Numeric *out, Err *err)
+{
+    int rc = mul_small(a, b, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_mul(a, b, out, err);
 }
 
 /* PG's base-10000 weight and leading base-10000 digit of |value|. */
@@ -612,13 +677,14 @@ static int select_div_scale(Numeric a, Numeric b)
     rscale = MDB_MAX(rscale, numeric_scale(a));
     rscale = MDB_MAX(rscale, numeric_scale(b));
     rscale = MDB_MAX(rscale, 0);
-    return MDB_MIN(rscale, NUMERIC_MAX_SCALE);
+    return MDB_MIN(rscale, NBIG_MAX_RESULT_SCALE);
 }
 
 /* |a/b| truncated at scale R = rscale+1 (a guard digit), then rounded to rscale
  * (or fewer digits when it does not fit).  mode_trunc: truncate to rscale. */
 static int div_core(Numeric a, Numeric b, int rscale, bool mode_trunc, Numeric *out, Err *err)
 {
+    if (ANY_BIG(a, b) || rscale > NUMERIC_MAX_SCALE) return NEED_BIG;
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     if (cb == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
     bool neg = (ca < 0) != (cb < 0);
@@ -631,12 +697,7 @@ static int div_core(Numeric a, Numeric b, int rscale, bool mode_trunc, Numeric *
     int R = mode_trunc ? rscale : rscale + 1;
     int e = R - sa + sb;
     int na = digits_u128(ma);
-    if (na + e > 76) {
-        int excess = na + e - 76;
-        R -= excess;
-        e -= excess;
-        if (R < 0) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
-    }
+    if (na + e > 76) return NEED_BIG;
     U256 N, D;
     if (e >= 0) {
         N = u256_mul_pow10(u256_from(ma), e);
@@ -668,7 +729,7 @@ static bool div_special(Numeric a, Numeric b, Numeric *out, int *rc, Err *err)
     *rc = MDB_OK_;
     if (numeric_is_nan(a) || numeric_is_nan(b)) *out = NUMERIC_NAN;
     else if (numeric_is_inf(b)) *out = numeric_is_inf(a) ? NUMERIC_NAN : numeric_make(0, 0);
-    else if (numeric_coef(b) == 0) *rc = err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
+    else if (numeric_is_zero(b)) *rc = err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
     else *out = inf_of(sign_any(a) * sign_any(b));
     return true;
 }
@@ -677,24 +738,31 @@ int numeric_div(Numeric a, Numeric b, Numeric *out, Err *err)
 {
     int rc;
     if (div_special(a, b, out, &rc, err)) return rc;
-    if (numeric_coef(b) == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
-    return div_core(a, b, select_div_scale(a, b), false, out, err);
+    if (numeric_is_zero(b)) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
+    if (ANY_BIG(a, b)) return nbig_div(a, b, nbig_div_scale(a, b), false, out, err);
+    int rscale = select_div_scale(a, b);
+    rc = div_core(a, b, rscale, false, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_div(a, b, rscale, false, out, err);
 }
 
 int numeric_div_scale(Numeric a, Numeric b, int scale, Numeric *out, Err *err)
 {
     if (scale < 0) scale = 0;
-    if (scale > NUMERIC_MAX_SCALE) scale = NUMERIC_MAX_SCALE;
+    if (scale > NBIG_MAX_RESULT_SCALE) scale = NBIG_MAX_RESULT_SCALE;
     int rc;
     if (div_special(a, b, out, &rc, err)) return rc;
-    return div_core(a, b, scale, false, out, err);
+    if (numeric_is_zero(b)) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
+    rc = div_core(a, b, scale, false, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_div(a, b, scale, false, out, err);
 }
 
 int numeric_div_trunc(Numeric a, Numeric b, Numeric *out, Err *err)
 {
     int rc;
     if (div_special(a, b, out, &rc, err)) return rc;
-    return div_core(a, b, 0, true, out, err);
+    if (numeric_is_zero(b)) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
+    rc = div_core(a, b, 0, true, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_div(a, b, 0, true, out, err);
 }
 
 int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err)
@@ -710,6 +778,7 @@ int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err)
         }
         return MDB_OK_;
     }
+    if (ANY_BIG(a, b)) return nbig_mod(a, b, out, err);
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     if (cb == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
     int sa = numeric_scale(a), sb = numeric_scale(b);
@@ -724,18 +793,21 @@ int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err)
     U256 B = u256_mul_pow10(u256_from(uabs128(cb)), db);
     U256 q, r;
     u256_divmod(&A, &B, &q, &r);
-    return fit_wide(ca < 0, r, s, out, err);
+    int rc = fit_wide(ca < 0, r, s, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_mod(a, b, out, err);
 }
 
 Numeric numeric_neg(Numeric a)
 {
     if (numeric_is_special(a)) return numeric_is_nan(a) ? a : inf_of(-sign_any(a));
+    if (numeric_is_big(a)) return nbig_neg(a);
     return numeric_make(-numeric_coef(a), numeric_scale(a));
 }
 
 Numeric numeric_abs(Numeric a)
 {
     if (numeric_is_special(a)) return numeric_is_nan(a) ? a : NUMERIC_PINF;
+    if (numeric_is_big(a)) return nbig_sign(a) < 0 ? nbig_neg(a) : a;
     i128 c = numeric_coef(a);
     return c < 0 ? numeric_make(-c, numeric_scale(a)) : a;
 }
@@ -757,15 +829,20 @@ int numeric_cmp(Numeric a, Numeric b)
 {
     i128 ca = numeric_coef(a), cb = numeric_coef(b);
     int sa = numeric_scale(a), sb = numeric_scale(b);
-    if (sa == sb) return ca < cb ? -1 : ca > cb;
+    if (sa == sb && sa != NUMERIC_TAG_BIG) return ca < cb ? -1 : ca > cb;
     /* NaN and ±Infinity order by class; and comparison kernels run over every slot of a vector,
      * NULLs included, whose bits may be anything: a scale beyond the powers table must not index
      * it (such a result is discarded) */
     if (MDB_UNLIKELY(sa > NUMERIC_MAX_SCALE || sb > NUMERIC_MAX_SCALE)) {
+        /* big values compare by value; a special value against a big one by class */
+        if ((sa == NUMERIC_TAG_BIG || sa <= NUMERIC_MAX_SCALE) && (sb == NUMERIC_TAG_BIG || sb <= NUMERIC_MAX_SCALE))
+            return nbig_cmp(a, b);
         /* a real special value has coefficient 0 and one of the three tags; anything else is junk */
-        bool ja = sa > NUMERIC_MAX_SCALE && (ca != 0 || sa < NUMERIC_TAG_NAN);
-        bool jb = sb > NUMERIC_MAX_SCALE && (cb != 0 || sb < NUMERIC_TAG_NAN);
+        bool ja = sa > NUMERIC_MAX_SCALE && sa != NUMERIC_TAG_BIG && (ca != 0 || sa < NUMERIC_TAG_NAN);
+        bool jb = sb > NUMERIC_MAX_SCALE && sb != NUMERIC_TAG_BIG && (cb != 0 || sb < NUMERIC_TAG_NAN);
         if (ja || jb) return 0;
+        if (sa == NUMERIC_TAG_BIG) return 1 < special_rank(b) ? -1 : 1;
+        if (sb == NUMERIC_TAG_BIG) return special_rank(a) < 1 ? -1 : 1;
         int ra = special_rank(a), rb = special_rank(b);
         return ra < rb ? -1 : ra > rb;
     }
@@ -789,6 +866,7 @@ int numeric_cmp(Numeric a, Numeric b)
 Numeric numeric_trim_scale(Numeric a)
 {
     if (numeric_is_special(a)) return a;
+    if (numeric_is_big(a)) return nbig_trim(a);
     i128 c = numeric_coef(a);
     int s = numeric_scale(a);
     if (c == 0) return numeric_make(0, 0);
@@ -801,6 +879,8 @@ Numeric numeric_trim_scale(Numeric a)
 
 u64 numeric_hash(Numeric a)
 {
+    /* a big value whose trimmed form fits 128 bits hashes as that small value */
+    if (MDB_UNLIKELY(numeric_is_big(a))) return nbig_hash(a);
     Numeric t = numeric_trim_scale(a);
     u128 u = (u128)t;
     u64 h = (u64)u ^ ((u64)(u >> 64) * 0x9E3779B97F4A7C15ull);
@@ -824,15 +904,13 @@ static int round_mode(Numeric a, int s, int mode, Numeric *out, Err *err)
         *out = a;
         return MDB_OK_;
     }
+    if (numeric_is_big(a) || s > NUMERIC_MAX_SCALE) return nbig_round(a, s, mode, out, err);
     i128 c = numeric_coef(a);
     int sc = numeric_scale(a);
-    if (s > NUMERIC_MAX_SCALE) s = NUMERIC_MAX_SCALE;
     if (s >= sc) {
-        /* padding: keep as many extra zeros as fit */
         int nd = digits_u128(uabs128(c));
         int pad = s - sc;
-        if (c != 0 && nd + pad > NUMERIC_MAX_PRECISION) pad = NUMERIC_MAX_PRECISION - nd;
-        if (pad < 0) pad = 0;
+        if (c != 0 && nd + pad > NUMERIC_MAX_PRECISION) return nbig_round(a, s, mode, out, err);
         *out = numeric_make(c * numeric_pow10(pad), sc + pad);
         return MDB_OK_;
     }
@@ -863,15 +941,11 @@ static int round_mode(Numeric a, int s, int mode, Numeric *out, Err *err)
     if (s < 0) {
         int k = -s;
         if (q != 0) {
-            if (digits_u128(q) + k > NUMERIC_MAX_PRECISION) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
+            if (digits_u128(q) + k > NUMERIC_MAX_PRECISION) return nbig_round(a, s, mode, out, err);
             q *= P10(k);
         }
     }
-    if (q >= P10(NUMERIC_MAX_PRECISION)) {
-        if (rs == 0) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
-        q /= 10;
-        rs--;
-    }
+    if (q >= P10(NUMERIC_MAX_PRECISION)) return nbig_round(a, s, mode, out, err);
     *out = numeric_make(c < 0 ? -(i128)q : (i128)q, rs);
     return MDB_OK_;
 }
@@ -901,14 +975,14 @@ int numeric_rescale(Numeric a, int scale, Numeric *out, Err *err)
         *out = a;
         return MDB_OK_;
     }
-    if (scale > NUMERIC_MAX_SCALE) scale = NUMERIC_MAX_SCALE;
+    if (scale > NBIG_MAX_RESULT_SCALE) scale = NBIG_MAX_RESULT_SCALE;
     if (scale < 0) scale = 0;
+    if (numeric_is_big(a) || scale > NUMERIC_MAX_SCALE) return nbig_round(a, scale, 0, out, err);
     int sc = numeric_scale(a);
     if (scale > sc) {
         i128 c = numeric_coef(a);
         int pad = scale - sc;
-        if (c != 0 && digits_u128(uabs128(c)) + pad > NUMERIC_MAX_PRECISION)
-            return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
+        if (c != 0 && digits_u128(uabs128(c)) + pad > NUMERIC_MAX_PRECISION) return nbig_round(a, scale, 0, out, err);
         *out = numeric_make(c * numeric_pow10(pad), scale);
         return MDB_OK_;
     }
@@ -927,9 +1001,11 @@ int numeric_apply_typmod(Numeric a, int precision, int scale, Numeric *out, Err 
         *out = a;
         return MDB_OK_;
     }
+    if (numeric_is_big(a) || scale > NUMERIC_MAX_SCALE) return nbig_typmod(a, precision, scale, out, err);
     Numeric r;
-    int s = scale > NUMERIC_MAX_SCALE ? NUMERIC_MAX_SCALE : scale;
+    int s = scale;
     if (round_mode(a, s, 0, &r, err)) return MDB_FAIL;
+    if (numeric_is_big(r)) return nbig_typmod(a, precision, scale, out, err);
     int maxdigits = precision - scale;
     i128 c = numeric_coef(r);
     if (c != 0) {
@@ -946,7 +1022,7 @@ int numeric_apply_typmod(Numeric a, int precision, int scale, Numeric *out, Err 
     if (s > numeric_scale(r)) {
         int pad = s - numeric_scale(r);
         if (c != 0 && digits_u128(uabs128(c)) + pad > NUMERIC_MAX_PRECISION)
-            pad = NUMERIC_MAX_PRECISION - digits_u128(uabs128(c));
+            return nbig_typmod(a, precision, scale, out, err);
         r = numeric_make(c * numeric_pow10(pad), numeric_scale(r) + pad);
     }
     *out = r;
@@ -989,13 +1065,16 @@ int numeric_sqrt(Numeric a, Numeric *out, Err *err)
         *out = a;
         return MDB_OK_;
     }
+    if (numeric_is_big(a)) return nbig_sqrt(a, out, err);
     i128 c = numeric_coef(a);
     if (c < 0) return err_set(err, "2201F", "cannot take square root of a negative number");
     int sa = numeric_scale(a);
     int w, f;
     nbase_lead(a, &w, &f);
     int sweight = (w + 1) * 4 / 2 - 1;
-    int rscale = clamp_scale(MDB_MAX(MIN_SIG_DIGITS - sweight, sa));
+    int rscale = MDB_MAX(MIN_SIG_DIGITS - sweight, sa);
+    if (rscale > NUMERIC_MAX_SCALE) return nbig_sqrt(a, out, err);
+    rscale = clamp_scale(rscale);
     if (c == 0) {
         *out = numeric_make(0, rscale);
         return MDB_OK_;
@@ -1004,10 +1083,7 @@ int numeric_sqrt(Numeric a, Numeric *out, Err *err)
     int R = rscale + 1;
     int e = 2 * R - sa;
     int nd = digits_u128((u128)c);
-    while (nd + e > 76) { /* too many digits: give up fractional digits */
-        R--;
-        e -= 2;
-    }
+    if (nd + e > 76) return nbig_sqrt(a, out, err);
     U256 N;
     if (e >= 0) {
         N = u256_mul_pow10(u256_from((u128)c), e);
@@ -1015,8 +1091,8 @@ int numeric_sqrt(Numeric a, Numeric *out, Err *err)
         N = u256_div_pow10(u256_from((u128)c), -e);
     }
     U256 root = u256_isqrt(&N);
-    if (R < 0) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
-    return fit_wide_max(false, root, R, rscale, out, err);
+    int rc = fit_wide_max(false, root, R, rscale, out, err);
+    return MDB_LIKELY(rc != NEED_BIG) ? rc : nbig_sqrt(a, out, err);
 }
 
 /* PG's estimate of the decimal weight of ln(x), x > 0. */
@@ -1026,9 +1102,8 @@ static int estimate_ln_dweight(Numeric x)
     if (numeric_cmp(x, lo) >= 0 && numeric_cmp(x, hi) <= 0) {
         Numeric d;
         if (numeric_sub(x, numeric_make(1, 0), &d, NULL)) return 0;
-        i128 c = numeric_coef(d);
-        if (c == 0) return 0;
-        return digits_u128(uabs128(c)) - 1 - numeric_scale(d);
+        if (numeric_is_zero(d)) return 0;
+        return nbig_lead_exp(d);
     }
     double v = numeric_to_double(x);
     double l = log(v);
@@ -1052,8 +1127,11 @@ static int from_long_double(long double v, int rscale, Numeric *out, Err *err)
 static long double to_long_double(Numeric v)
 {
     char buf[NUMERIC_MAX_TEXT_LEN];
-    numeric_to_text(v, buf, sizeof buf);
-    return strtold(buf, NULL);
+    size_t n;
+    char *t = numeric_to_text_dyn(v, buf, sizeof buf, &n);
+    long double d = strtold(t, NULL);
+    if (t != buf) free(t);
+    return d;
 }
 
 int numeric_exp(Numeric a, Numeric *out, Err *err)
@@ -1065,7 +1143,7 @@ int numeric_exp(Numeric a, Numeric *out, Err *err)
     double val = numeric_to_double(a) * 0.434294481903252;
     if (val > 1000) val = 1000;
     if (val < -1000) val = -1000;
-    int rscale = clamp_scale(MDB_MAX(MIN_SIG_DIGITS - (int)val, numeric_scale(a)));
+    int rscale = clamp_scale(MDB_MAX(MIN_SIG_DIGITS - (int)val, numeric_scale_any(a)));
     if (numeric_to_double(a) > 85) return err_set(err, SQLSTATE_NUMERIC_OUT_OF_RANGE, OVERFLOW_MSG);
     return from_long_double(expl(to_long_double(a)), rscale, out, err);
 }
@@ -1087,7 +1165,7 @@ int numeric_ln(Numeric a, Numeric *out, Err *err)
         return MDB_OK_;
     }
     if (ln_checks(a, err)) return MDB_FAIL;
-    int rscale = clamp_scale(MDB_MAX(MIN_SIG_DIGITS - estimate_ln_dweight(a), numeric_scale(a)));
+    int rscale = clamp_scale(MDB_MAX(MIN_SIG_DIGITS - estimate_ln_dweight(a), numeric_scale_any(a)));
     return from_long_double(logl(to_long_double(a)), rscale, out, err);
 }
 
@@ -1109,8 +1187,8 @@ int numeric_log(Numeric base, Numeric a, Numeric *out, Err *err)
     if (numeric_cmp(base, numeric_make(1, 0)) == 0) return err_set(err, SQLSTATE_DIVISION_BY_ZERO, "division by zero");
     int rdw = estimate_ln_dweight(a) - estimate_ln_dweight(base);
     int rscale = MIN_SIG_DIGITS - rdw;
-    rscale = MDB_MAX(rscale, numeric_scale(base));
-    rscale = clamp_scale(MDB_MAX(rscale, numeric_scale(a)));
+    rscale = MDB_MAX(rscale, numeric_scale_any(base));
+    rscale = clamp_scale(MDB_MAX(rscale, numeric_scale_any(a)));
     long double r = logl(to_long_double(a)) / logl(to_long_double(base));
     return from_long_double(r, rscale, out, err);
 }
@@ -1152,10 +1230,8 @@ static int power_special(Numeric a, Numeric b, Numeric *out, Err *err)
         return MDB_OK_;
     }
     /* -Infinity ^ b: -Infinity for an odd integer b, else Infinity */
-    i128 cb = numeric_coef(b);
-    int s = numeric_scale(b);
-    bool is_int = s == 0 || cb % numeric_pow10(s) == 0;
-    bool odd = is_int && ((cb / numeric_pow10(s)) % 2 != 0);
+    Numeric m2;
+    bool odd = !numeric_mod(numeric_abs(b), numeric_make(2, 0), &m2, NULL) && numeric_cmp(m2, numeric_make(1, 0)) == 0;
     *out = odd ? NUMERIC_NINF : NUMERIC_PINF;
     return MDB_OK_;
 }
@@ -1163,29 +1239,59 @@ static int power_special(Numeric a, Numeric b, Numeric *out, Err *err)
 int numeric_power(Numeric a, Numeric b, Numeric *out, Err *err)
 {
     if (numeric_is_special(a) || numeric_is_special(b)) return power_special(a, b, out, err);
-    i128 ca = numeric_coef(a);
-    int sb = numeric_scale(b);
-    i128 cb = numeric_coef(b);
-    bool b_is_int = sb == 0 || cb % numeric_pow10(sb) == 0;
-    if (ca == 0 && cb < 0) return err_set(err, "2201F", "zero raised to a negative power is undefined");
-    if (ca < 0 && !b_is_int)
+    int sb = numeric_scale_any(b);
+    Numeric bt;
+    bool b_is_int = !numeric_trunc(b, 0, &bt, NULL) && numeric_cmp(bt, b) == 0;
+    int siga = sign_any(a), sigb = sign_any(b);
+    if (siga == 0 && sigb < 0) return err_set(err, "2201F", "zero raised to a negative power is undefined");
+    if (siga < 0 && !b_is_int)
         return err_set(err, "2201F", "a negative number raised to a non-integer power yields a complex result");
-    if (b_is_int) {
-        i128 n = cb / numeric_pow10(sb);
-        int rscale = clamp_scale(MDB_MAX(MDB_MAX(MIN_SIG_DIGITS, numeric_scale(a)), sb));
-        if (n > -100000 && n < 100000) {
-            /* exact repeated squaring; precision only lost if > 35 digits */
+    i64 n64 = 0;
+    if (b_is_int && !numeric_to_int64(bt, &n64, NULL)) {
+        i128 n = n64;
+        int rscale = MDB_MAX(MDB_MAX(MIN_SIG_DIGITS, numeric_scale_any(a)), sb);
+        rscale = MDB_MIN(rscale, NBIG_MAX_RESULT_SCALE);
+        if (n >= INT32_MIN && n <= INT32_MAX) {
+            /* PG's power_var_int range: repeated squaring, exact until a product's
+             * scale passes 16383 digits (rounded there, as PG's multiplication);
+             * an integer part past 131072 digits fails on the way (22003) */
             Numeric result = numeric_make(1, 0), base = a;
             i128 k = n < 0 ? -n : n;
-            while (k > 0) {
+            Err local = {0};
+            int rc = MDB_OK_;
+            /* intermediates are released as soon as they are replaced (a is the caller's) */
+            while (k > 0 && !rc) {
                 if (k & 1) {
-                    if (numeric_mul(result, base, &result, err)) return MDB_FAIL;
+                    Numeric r2;
+                    rc = numeric_mul(result, base, &r2, &local);
+                    if (!rc) {
+                        numeric_release(result);
+                        result = r2;
+                    }
                 }
                 k >>= 1;
-                if (k > 0 && numeric_mul(base, base, &base, err)) return MDB_FAIL;
+                if (k > 0 && !rc) {
+                    Numeric b2;
+                    rc = numeric_mul(base, base, &b2, &local);
+                    if (!rc) {
+                        if (base != a) numeric_release(base);
+                        base = b2;
+                    }
+                }
             }
-            if (n < 0) return numeric_div_scale(numeric_make(1, 0), result, rscale, out, err);
-            return numeric_round(result, rscale, out, err);
+            if (base != a) numeric_release(base);
+            if (rc) {
+                numeric_release(result);
+                bool underflow = n < 0 && !strcmp(local.sqlstate, SQLSTATE_NUMERIC_OUT_OF_RANGE);
+                if (!underflow) err_set(err, local.sqlstate, "%s", local.message);
+                err_clear(&local);
+                /* 1 / (a number too large to hold) rounds to zero at rscale */
+                return underflow ? numeric_round(numeric_make(0, 0), rscale, out, err) : MDB_FAIL;
+            }
+            int rc2 = n < 0 ? numeric_div_scale(numeric_make(1, 0), result, rscale, out, err)
+                            : numeric_round(result, rscale, out, err);
+            if (rc2 || *out != result) numeric_release(result);
+            return rc2;
         }
     }
     long double la = to_long_double(a), lb = to_long_double(b);
@@ -1194,7 +1300,7 @@ int numeric_power(Numeric a, Numeric b, Numeric *out, Err *err)
     if (val > 1000) val = 1000;
     if (val < -1000) val = -1000;
     int rscale = MIN_SIG_DIGITS - (int)val;
-    rscale = MDB_MAX(rscale, numeric_scale(a));
+    rscale = MDB_MAX(rscale, numeric_scale_any(a));
     rscale = clamp_scale(MDB_MAX(rscale, sb));
     return from_long_double(r, rscale, out, err);
 }

@@ -1,21 +1,23 @@
 /*
- * src/types/numeric.h — NUMERIC values as 128-bit scaled integers.
+ * src/types/numeric.h — NUMERIC values: 128-bit scaled integers, with an
+ * arbitrary-precision form for the values that do not fit.
  *
- * A Numeric packs a signed coefficient (upper 120 bits) and a per-value
- * display scale (low 8 bits): value = coef × 10^-scale.  The coefficient has at
- * most NUMERIC_MAX_PRECISION (35) decimal digits and the scale is
- * 0..NUMERIC_MAX_SCALE (35).  Results whose exact form would need more digits
- * are rounded (half away from zero) to fit, reducing the scale; when even the
- * integer part does not fit the function fails with 22003 "value overflows
- * numeric format".  Arithmetic follows PostgreSQL 15's numeric rules for the
- * result scale (add/sub: max of scales, mul: sum, div: select_div_scale) and
- * its error messages.  NaN, Infinity and -Infinity (PostgreSQL 15) are tagged
- * values: coefficient 0 and a scale byte beyond NUMERIC_MAX_SCALE
- * (NUMERIC_TAG_*); numeric_is_special tells them apart.  They order as PG's:
- * -Infinity < every number < Infinity < NaN, and NaN equals NaN.
+ * A small Numeric packs a signed coefficient (upper 120 bits) and a per-value
+ * display scale (low 8 bits): value = coef × 10^-scale, at most
+ * NUMERIC_MAX_PRECISION (35) digits and a scale of 0..NUMERIC_MAX_SCALE (35).
+ * A value beyond that is "big" (NUMERIC_TAG_BIG in the scale byte, an id into
+ * numeric_big.c's registry above it), up to PostgreSQL 15's limits: 131072
+ * digits before the point, 16383 after (22003 "value overflows numeric
+ * format" beyond).  Results are exact with PG 15's result scales (add/sub:
+ * max of scales, mul: sum, div: select_div_scale) and returned small whenever
+ * they fit.  NaN, Infinity and -Infinity (PostgreSQL 15) are tagged values:
+ * coefficient 0 and a scale byte NUMERIC_TAG_NAN..NINF (numeric_is_special).
+ * They order as PG's: -Infinity < every number < Infinity < NaN, and NaN
+ * equals NaN.
  *
- * All functions are pure and allocation-free; fallible ones return MDB_OK_ or
- * MDB_FAIL with the error recorded in `err`.  See src/types/README.md.
+ * Fallible functions return MDB_OK_ or MDB_FAIL with the error recorded in
+ * `err`.  Small-value paths are pure and allocation-free; big values are
+ * malloc'ed records (see src/types/README.md for their lifetime).
  *
  * INTERFACE
  *   numeric_make, numeric_coef, numeric_scale, numeric_is_zero
@@ -54,16 +56,27 @@ static inline Numeric numeric_make(i128 coef, int scale)
 static inline i128 numeric_coef(Numeric v) { return v >> 8; }
 static inline int numeric_scale(Numeric v) { return (int)(v & 0xFF); }
 /* The special values: scale bytes no number has. */
+#define NUMERIC_TAG_BIG 0xFC /* an arbitrary-precision value: registry id above the tag (numeric_big.c) */
 #define NUMERIC_TAG_NAN 0xFD
 #define NUMERIC_TAG_PINF 0xFE
 #define NUMERIC_TAG_NINF 0xFF
 #define NUMERIC_NAN ((Numeric)NUMERIC_TAG_NAN)
 #define NUMERIC_PINF ((Numeric)NUMERIC_TAG_PINF)
 #define NUMERIC_NINF ((Numeric)NUMERIC_TAG_NINF)
-static inline bool numeric_is_special(Numeric v) { return (v & 0xFF) > NUMERIC_MAX_SCALE; }
+/* Any scale byte above 35 but the big tag: the three special values, and the junk a NULL row's slot may
+ * hold (read by kernels that run over every row), which then takes the special paths and no table index. */
+static inline bool numeric_is_special(Numeric v) { return (u8)v > NUMERIC_MAX_SCALE && (u8)v != NUMERIC_TAG_BIG; }
+/* A value beyond the 128-bit form (more than 35 digits or a scale above 35):
+ * numeric_coef/numeric_scale do not apply to it; use the functions below. */
+static inline bool numeric_is_big(Numeric v) { return (u8)v == NUMERIC_TAG_BIG; }
 static inline bool numeric_is_nan(Numeric v) { return (v & 0xFF) == NUMERIC_TAG_NAN; }
 static inline bool numeric_is_inf(Numeric v) { return (v & 0xFF) >= NUMERIC_TAG_PINF; }
-static inline bool numeric_is_zero(Numeric v) { return (v >> 8) == 0 && !numeric_is_special(v); }
+int numeric_sign(Numeric a); /* -1, 0, 1 (NaN: 0; callers check numeric_is_nan first) */
+static inline bool numeric_is_zero(Numeric v)
+{
+    if (MDB_UNLIKELY(numeric_is_big(v))) return numeric_sign(v) == 0;
+    return (v >> 8) == 0 && !numeric_is_special(v);
+}
 
 /* 10^n for 0 <= n <= 38. */
 extern i128 numeric_pow10_tab[39];
@@ -134,7 +147,7 @@ int numeric_cmp(Numeric a, Numeric b);
  * constant of the column's scale: l_discount BETWEEN 0.05 AND 0.07). */
 static inline int numeric_cmp_inline(Numeric a, Numeric b)
 {
-    if ((a & 0xFF) == (b & 0xFF)) { /* also two equal special values (coefficients 0) */
+    if ((a & 0xFF) == (b & 0xFF) && (u8)a != NUMERIC_TAG_BIG) { /* also two equal special values (coefficients 0) */
         i128 ca = a >> 8, cb = b >> 8;
         return (ca > cb) - (ca < cb);
     }
@@ -168,8 +181,21 @@ int numeric_from_text(const char *s, size_t len, Numeric *out, Err *err);
 /* Writes the value with exactly `scale` digits after the point, as PG
  * prints it; NUL-terminates when room.  Returns the length (excl. NUL). */
 size_t numeric_to_text(Numeric v, char *buf, size_t cap);
+/* The text of v in buf when it fits cap bytes, else in a malloc'ed buffer
+ * (big values print up to about 147,000 characters); *len is its length.
+ * The caller frees the result when it is not buf. */
+char *numeric_to_text_dyn(Numeric v, char *buf, size_t cap, size_t *len);
+/* The scale of any finite value, big ones included. */
+int numeric_scale_any(Numeric v);
+/* Frees the record of a big value that the caller made and that never left
+ * it (an intermediate result of a loop); no-op for other values.  Using the
+ * value afterwards reads it as 0. */
+void numeric_release(Numeric v);
 
 Numeric numeric_from_int64(i64 x);
+/* coef × 10^-scale exactly (scale 0..35, any 128-bit coef): the big form
+ * when it has more than 35 digits. */
+int numeric_from_i128(i128 coef, int scale, Numeric *out, Err *err);
 /* PG's float8→numeric: the value printed with 15 significant digits. */
 int numeric_from_double(double d, Numeric *out, Err *err);
 /* PG's float4→numeric: 6 significant digits. */
@@ -195,8 +221,7 @@ int numeric_div_trunc(Numeric a, Numeric b, Numeric *out, Err *err);
 int numeric_mod(Numeric a, Numeric b, Numeric *out, Err *err);
 Numeric numeric_neg(Numeric a);
 Numeric numeric_abs(Numeric a);
-/* -1, 0, 1 with scale 0 (PG's sign(numeric) returns numeric). */
-int numeric_sign(Numeric a); /* NaN: 0 (callers check numeric_is_nan first) */
+/* numeric_sign (above): -1, 0, 1 (PG's sign(numeric) returns that as numeric). */
 /* Compares by value: 1.0 = 1.00.  Returns <0, 0, >0. */
 /* Equal values hash equal whatever their scale. */
 u64 numeric_hash(Numeric a);

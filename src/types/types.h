@@ -38,11 +38,14 @@ typedef enum TypeId {
     TYPE_INTERVAL,
     TYPE_UUID,
     TYPE_LIST, /* one-dimensional array; stored as its PostgreSQL text form */
+    TYPE_BIT,  /* bit(n) / bit varying(n): a Str of '0'/'1' characters (src/func/bit.c) */
     TYPE__COUNT
 } TypeId;
 
 /* Text flavours share TYPE_TEXT's representation. */
 enum { TEXT_PLAIN = 0, TEXT_VARCHAR = 1, TEXT_CHAR = 2, TEXT_UNKNOWN = 3 /* an untyped literal */ };
+/* TYPE_BIT flavours, in LType.text_kind; mod1 is the length n (-1: none). */
+enum { BIT_FIXED = 0, BIT_VARYING = 1 };
 
 typedef struct LType {
     u8 id;       /* TypeId */

@@ -10,7 +10,7 @@ const u8 type_widths_[TYPE__COUNT] = {
     [TYPE_INT64] = 8,     [TYPE_FLOAT32] = 4,   [TYPE_FLOAT64] = 8,   [TYPE_NUMERIC] = 16,
     [TYPE_TEXT] = 16,     [TYPE_BYTEA] = 16,    [TYPE_DATE] = 4,      [TYPE_TIME] = 8,
     [TYPE_TIMESTAMP] = 8, [TYPE_TIMESTAMPTZ] = 8, [TYPE_INTERVAL] = 16, [TYPE_UUID] = 16,
-    [TYPE_LIST] = 16,
+    [TYPE_LIST] = 16,     [TYPE_BIT] = 16,
 };
 
 bool type_is_numeric(TypeId id)
@@ -19,7 +19,7 @@ bool type_is_numeric(TypeId id)
            id == TYPE_FLOAT64 || id == TYPE_NUMERIC;
 }
 bool type_is_integer(TypeId id) { return id == TYPE_INT16 || id == TYPE_INT32 || id == TYPE_INT64; }
-bool type_is_string(TypeId id) { return id == TYPE_TEXT || id == TYPE_BYTEA || id == TYPE_LIST; }
+bool type_is_string(TypeId id) { return id == TYPE_TEXT || id == TYPE_BYTEA || id == TYPE_LIST || id == TYPE_BIT; }
 bool type_is_temporal(TypeId id)
 {
     return id == TYPE_DATE || id == TYPE_TIME || id == TYPE_TIMESTAMP || id == TYPE_TIMESTAMPTZ ||
@@ -46,6 +46,7 @@ const char *type_id_name(TypeId id)
     case TYPE_INTERVAL: return "interval";
     case TYPE_UUID: return "uuid";
     case TYPE_LIST: return "array";
+    case TYPE_BIT: return "bit";
     default: return "?";
     }
 }
@@ -67,6 +68,12 @@ const char *type_name(LType t, char *buf, size_t cap)
     }
     if (t.id == TYPE_LIST) {
         snprintf(buf, cap, "%s[]", type_id_name((TypeId)t.elem));
+        return buf;
+    }
+    if (t.id == TYPE_BIT) {
+        const char *n = t.text_kind == BIT_VARYING ? "bit varying" : "bit";
+        if (t.mod1 >= 0) snprintf(buf, cap, "%s(%d)", n, t.mod1);
+        else snprintf(buf, cap, "%s", n);
         return buf;
     }
     snprintf(buf, cap, "%s", type_id_name((TypeId)t.id));
@@ -384,7 +391,8 @@ void vector_set(Vector *v, idx_t i, const Value *val)
     case TYPE_FLOAT64: ((double *)v->data)[i] = val->u.f; break;
     case TYPE_TEXT:
     case TYPE_BYTEA:
-    case TYPE_LIST: ((Str *)v->data)[i] = str_copy(v->heap, str_data(&val->u.s), val->u.s.len); break;
+    case TYPE_LIST:
+    case TYPE_BIT: ((Str *)v->data)[i] = str_copy(v->heap, str_data(&val->u.s), val->u.s.len); break;
     default: memcpy(v->data + i * 16, val->u.raw, 16); break;
     }
 }

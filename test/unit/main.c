@@ -29,6 +29,8 @@ int unit_failures;
     X(suite_oltp_default) \
     X(suite_oltp_index) \
     X(suite_oltp_sql_crash) \
+    X(suite_oltp_bulk) \
+    X(suite_oltp_bulk_crash) \
     X(suite_isolation) \
     X(suite_vacuum) \
     X(suite_vacuum_crash) \

@@ -168,12 +168,28 @@ static void test_binary(void)
     static const uint8_t want[] = {0, 1, 0, 0, 0x40, 0, 0, 2, 0, 3};
     CHECK(b.len == sizeof want && !memcmp(b.data, want, sizeof want));
     pgb_free(&b);
+    /* numeric beyond 35 digits (base-10000 digits, weight up to 32767) */
+    roundtrip(1700, "-123456789012345678901234567890123456789.000000000000000000000000000000000000000001",
+              "-123456789012345678901234567890123456789.000000000000000000000000000000000000000001");
+    roundtrip(1700, "10000000000000000000000000000000000000000000000000000000000000000000000000000000.0000000000000000",
+              "10000000000000000000000000000000000000000000000000000000000000000000000000000000.0000000000000000");
+    /* bit / varbit: int32 bit count, bits packed most significant first (PostgreSQL's varbit_send) */
+    roundtrip(1560, "10101", "10101");
+    roundtrip(1562, "", "");
+    roundtrip(1562, "1111000011", "1111000011");
+    CHECK(pgwire_encode_binary(1560, "10101", 5, &b));
+    static const uint8_t want_bits[] = {0, 0, 0, 5, 0xA8};
+    CHECK(b.len == sizeof want_bits && !memcmp(b.data, want_bits, sizeof want_bits));
+    pgb_free(&b);
+    CHECK(!pgwire_encode_binary(1560, "102", 3, &b));
+    pgb_free(&b);
     /* malformed binary parameters are refused, not trusted */
     char *out = NULL;
     size_t n;
     CHECK(!pgwire_decode_binary(23, (const uint8_t *)"abc", 3, &out, &n));
     CHECK(!pgwire_decode_binary(1700, (const uint8_t *)"\0\5\0\0\0\0\0\0", 8, &out, &n));
     CHECK(!pgwire_decode_binary(25, (const uint8_t *)"a\0b", 3, &out, &n));
+    CHECK(!pgwire_decode_binary(1560, (const uint8_t *)"\0\0\0\x11\xff", 5, &out, &n)); /* 17 bits need 3 bytes */
     CHECK(!pgwire_decode_binary(9999, (const uint8_t *)"a", 1, &out, &n));
     {
         /* int4[]: one dimension of 2 with one element missing; a wrong element type; ndim 7 */

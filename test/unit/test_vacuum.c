@@ -7,10 +7,18 @@
  * stay readable and are removed after it ends; deleted rows' leaves go to the free list
  * and the next inserts take them; repeated TRUNCATE / DROP INDEX / ALTER TABLE keep the
  * page file's size bounded; indexes agree with their tables throughout.
- * suite_vacuum_crash: a child process runs transfers between accounts while VACUUM and
- * the background worker reclaim, and is killed at a random moment; after recovery the
- * balances add up, the indexes agree with the tables, every tree passes the structural
- * check and every page is either in a tree or on the free list.
+ * A table of 1 MiB rows and its indexes dropped gives every page back (trees and
+ * overflow chains) and the re-created table takes them; a rolled-back DROP frees nothing;
+ * overflow updates and TRUNCATE free the old chains; the page ownership census (every
+ * page the store page, in exactly one tree or chain, or on the free list) holds throughout.
+ * suite_vacuum_crash: (1) a child process creates, fills, updates (values of 80-200 KiB,
+ * in overflow chains), truncates and drops tables, with rolled-back DROPs and updates,
+ * VACUUM and checkpoints, and is killed at a random moment, 14 times; after each recovery
+ * the sweep left every page with exactly one owner, the table updated alongside is
+ * consistent, and dropping what the child left keeps the page file from growing.  (2) a
+ * child runs transfers between accounts while VACUUM and the background worker reclaim,
+ * and is killed at a random moment; after recovery the balances add up, the indexes agree
+ * with the tables, every tree passes the structural check and every page has one owner.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -261,7 +269,9 @@ static void vacuum_rewrites(void)
         CHECK_INT(vq(c, "INSERT INTO r SELECT i, i % 100, repeat('z', 50) FROM generate_series(1, 5000) i;"
                         "CREATE INDEX r_v ON r(v)"),
                   MDB_OK);
-        if (k % 3 == 1) CHECK_INT(vq(c, "ALTER TABLE r ADD COLUMN w int DEFAULT 7; ALTER TABLE r DROP COLUMN w"), MDB_OK);
+        /* VACUUM frees the trees the first rewrite retired before the second one: otherwise the
+         * round's peak depends on whether the background worker came first */
+        if (k % 3 == 1) CHECK_INT(vq(c, "ALTER TABLE r ADD COLUMN w int DEFAULT 7; VACUUM; ALTER TABLE r DROP COLUMN w"), MDB_OK);
         CHECK_INT(vq(c, "DROP INDEX r_v; TRUNCATE r; VACUUM"), MDB_OK);
         Err ce = {0};
         CHECK_OK(oltp_store_checkpoint(db->oltp, &ce), &ce);
@@ -434,12 +444,204 @@ static void smo_failures(void)
     free(dir);
 }
 
+/* Waits (up to 10 s) until the background worker freed every retired tree. */
+static void wait_retired(MdbDatabase *db)
+{
+    OltpVacuumTotals vt;
+    for (int w = 0; w < 500; w++) {
+        oltp_vacuum_totals(db->oltp, &vt);
+        if (vt.trees_waiting == 0) break;
+        usleep(20000);
+    }
+    oltp_vacuum_totals(db->oltp, &vt);
+    CHECK_INT(vt.trees_waiting, 0);
+}
+
+/* The ownership census: no page has two owners, none has none, and the counts add up to
+ * the page file. */
+static BtCensus census_ok(MdbDatabase *db)
+{
+    BtCensus cs;
+    Err er = {0};
+    CHECK_OK(oltp_vacuum_census(db->oltp, &cs, &er), &er);
+    CHECK_INT(cs.orphans, 0);
+    CHECK_INT(1 + cs.tree_pages + cs.ovf_pages + cs.free_pages, cs.pages);
+    return cs;
+}
+
+/* A table of 1 MiB rows with two indexes: DROP TABLE gives every page back (trees and
+ * overflow chains), the re-created table takes them (the file does not grow); a rolled-back
+ * DROP keeps the table, a rolled-back CREATE gives its pages back; overflow updates free
+ * the old chains once no snapshot sees them; a clean restart needs no sweep. */
+static void vacuum_drop(void)
+{
+    char *dir = storage_test_tmpdir();
+    MdbDatabase *db;
+    MdbConn *c, *old;
+    CHECK_INT(mdb_open(dir, &db, NULL), MDB_OK);
+    CHECK_INT(mdb_connect(db, &c), MDB_OK);
+    CHECK_INT(mdb_connect(db, &old), MDB_OK);
+    CHECK(!db->oltp->swept); /* a new store */
+    static const char *const CREATE =
+        "CREATE TABLE big(id int PRIMARY KEY, v int, s text) USING oltp; CREATE INDEX big_v ON big(v);"
+        "CREATE INDEX big_iv ON big(id, v);"
+        "INSERT INTO big SELECT i, i % 7, repeat(chr(65 + i % 26), 1048576 - i) FROM generate_series(1, 24) i";
+    CHECK_INT(vq(c, CREATE), MDB_OK);
+    CHECK_INT(vq_int(c, "SELECT sum(length(s)) FROM big"), 24 * 1048576 - 300);
+    BtCensus c1 = census_ok(db);
+    PageNo np1 = bufpool_npages(db->oltp->bp);
+    CHECK(c1.ovf_pages >= 24 * 128); /* 1 MiB = 128 pages of tail each */
+    u64 free1 = btenv_free_count(&db->oltp->env);
+    /* a rolled-back DROP: nothing freed, everything readable */
+    CHECK_INT(vq(c, "BEGIN; DROP TABLE big; ROLLBACK"), MDB_OK);
+    wait_retired(db);
+    CHECK_INT(btenv_free_count(&db->oltp->env), free1);
+    CHECK_INT(vq_int(c, "SELECT sum(length(s)) FROM big WHERE v >= 0"), 24 * 1048576 - 300);
+    census_ok(db);
+    /* DROP: the pages wait for the snapshot that began before, then go to the free list */
+    CHECK_INT(vq(old, "BEGIN ISOLATION LEVEL REPEATABLE READ"), MDB_OK);
+    CHECK_INT(vq_int(old, "SELECT count(*) FROM big"), 24);
+    CHECK_INT(vq(c, "DROP TABLE big"), MDB_OK);
+    usleep(300000); /* several worker passes */
+    OltpVacuumTotals vt;
+    oltp_vacuum_totals(db->oltp, &vt);
+    CHECK_INT(vt.trees_waiting, 4); /* table, primary key, two indexes */
+    CHECK_INT(btenv_free_count(&db->oltp->env), free1);
+    CHECK_INT(vq(old, "COMMIT"), MDB_OK);
+    wait_retired(db);
+    BtCensus c2 = census_ok(db);
+    u64 free2 = btenv_free_count(&db->oltp->env);
+    CHECK_INT(c2.tree_pages, 0);
+    CHECK_INT(c2.ovf_pages, 0);
+    CHECK_INT(free2, np1 - 1); /* every page but the store page */
+    /* re-created and filled again: all from the free list */
+    CHECK_INT(vq(c, CREATE), MDB_OK);
+    PageNo np2 = bufpool_npages(db->oltp->bp);
+    CHECK(np2 <= np1 + 2);
+    census_ok(db);
+    /* a rolled-back CREATE TABLE with 1 MiB rows gives its pages back */
+    u64 free3 = btenv_free_count(&db->oltp->env);
+    CHECK_INT(vq(c, "BEGIN; CREATE TABLE tmp(id int PRIMARY KEY, s text) USING oltp;"
+                    "INSERT INTO tmp SELECT i, repeat('t', 1048576) FROM generate_series(1, 6) i; ROLLBACK"),
+              MDB_OK);
+    wait_retired(db);
+    CHECK(btenv_free_count(&db->oltp->env) >= free3);
+    CHECK(bufpool_npages(db->oltp->bp) <= np2 + 6 * 130 + 8);
+    census_ok(db);
+    PageNo np3 = bufpool_npages(db->oltp->bp);
+    /* overflow updates: the old chains are freed once no snapshot can see them */
+    for (int k = 0; k < 5; k++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE big SET s = repeat(chr(97 + %d), 1048576 - id) WHERE id %% 2 = %d", k, k % 2);
+        CHECK_INT(vq(c, sql), MDB_OK);
+        CHECK_INT(vq(c, "VACUUM big"), MDB_OK);
+        census_ok(db);
+    }
+    CHECK_INT(vq_int(c, "SELECT count(*) FROM big WHERE s LIKE 'e%' AND id % 2 = 0"), 12);
+    /* without the reuse, 5 × 12 MiB more */
+    CHECK(bufpool_npages(db->oltp->bp) <= np3 + 12 * 130 + 16);
+    /* TRUNCATE frees chains with the trees too */
+    CHECK_INT(vq(c, "TRUNCATE big"), MDB_OK);
+    wait_retired(db);
+    BtCensus c4 = census_ok(db);
+    CHECK_INT(c4.ovf_pages, 0);
+    CHECK_INT(vq(c, "INSERT INTO big SELECT i, i % 7, repeat('r', 1048576) FROM generate_series(1, 24) i"), MDB_OK);
+    PageNo np4 = bufpool_npages(db->oltp->bp);
+    CHECK(np4 <= np3 + 12 * 130 + 16);
+    /* the background worker alone (no VACUUM): 6 UPDATEs of 8 of the 1 MiB rows are too few
+     * versions for its count threshold, but their chains make a pass due */
+    OltpVacuumTotals before;
+    oltp_vacuum_totals(db->oltp, &before);
+    for (int k = 0; k < 6; k++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE big SET s = repeat(chr(97 + %d), 1048576) WHERE id <= 8", k);
+        CHECK_INT(vq(c, sql), MDB_OK);
+        usleep(300000);
+    }
+    OltpVacuumTotals after;
+    oltp_vacuum_totals(db->oltp, &after);
+    PageNo np5w = bufpool_npages(db->oltp->bp);
+    CHECK(after.removed >= before.removed + 5 * 8);
+    CHECK(np5w <= np4 + 3 * 8 * 130); /* without the worker: 6 × 8 × 129 pages more */
+    CHECK_INT(vq_int(c, "SELECT count(*) FROM big WHERE s LIKE 'f%'"), 8);
+    census_ok(db);
+    printf("  vacuum drop: 24 rows of 1 MiB + 3 indexes: %u pages; after DROP %llu free; re-created in %u pages; "
+           "rolled-back CREATE, 5 overflow UPDATEs, TRUNCATE + refill: %u pages; 6 more UPDATEs of 8 rows with the "
+           "worker alone: %u pages (%llu dead versions removed)\n",
+           np1, (unsigned long long)free2, np2, np4, np5w, (unsigned long long)(after.removed - before.removed));
+    mdb_disconnect(old);
+    mdb_disconnect(c);
+    mdb_close(db);
+    /* a clean close: the next open has nothing to sweep and every page is owned */
+    char *oerr = NULL;
+    CHECK_INT(mdb_open(dir, &db, &oerr), MDB_OK);
+    CHECK(oerr == NULL);
+    free(oerr);
+    CHECK(!db->oltp->swept);
+    census_ok(db);
+    CHECK_INT(mdb_connect(db, &c), MDB_OK);
+    CHECK_INT(vq_int(c, "SELECT sum(length(s)) FROM big"), 24 * 1048576);
+    CHECK_INT(vq(c, "DROP TABLE big"), MDB_OK);
+    wait_retired(db);
+    CHECK_INT(census_ok(db).tree_pages, 0);
+    /* a crash while the dropped table's trees wait for an old snapshot: the list of retired
+     * trees is gone, the sweep at the next open frees them */
+    CHECK_INT(vq(c, CREATE), MDB_OK);
+    BtCensus full = census_ok(db);
+    PageNo np5 = bufpool_npages(db->oltp->bp);
+    mdb_disconnect(c);
+    mdb_close(db);
+    int pfd[2];
+    CHECK(pipe(pfd) == 0);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pfd[0]);
+        MdbDatabase *cdb;
+        MdbConn *c1, *c2;
+        if (mdb_open(dir, &cdb, NULL) != MDB_OK) _exit(2);
+        mdb_connect(cdb, &c1);
+        mdb_connect(cdb, &c2);
+        if (vq(c2, "BEGIN ISOLATION LEVEL REPEATABLE READ") || vq_int(c2, "SELECT count(*) FROM big") != 24) _exit(3);
+        if (vq(c1, "DROP TABLE big")) _exit(4);
+        Err er = {0};
+        if (oltp_store_checkpoint(cdb->oltp, &er)) _exit(5); /* the drop's catalog and log are durable */
+        char done = 1;
+        if (write(pfd[1], &done, 1) != 1) _exit(6);
+        for (;;) pause();
+    }
+    close(pfd[1]);
+    char done = 0;
+    CHECK(read(pfd[0], &done, 1) == 1 && done == 1);
+    close(pfd[0]);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK_INT(mdb_open(dir, &db, NULL), MDB_OK);
+    CHECK(db->oltp->swept);
+    CHECK_INT(db->oltp->sweep.freed, full.tree_pages + full.ovf_pages);
+    CHECK_INT(census_ok(db).free_pages, np5 - 1);
+    CHECK_INT(mdb_connect(db, &c), MDB_OK);
+    CHECK_INT(vq(c, CREATE), MDB_OK);
+    CHECK(bufpool_npages(db->oltp->bp) <= np5 + 2);
+    census_ok(db);
+    printf("  vacuum drop: a crash while the dropped table waited for a snapshot: the sweep freed its %llu pages\n",
+           (unsigned long long)db->oltp->sweep.freed);
+    mdb_disconnect(c);
+    mdb_close(db);
+    storage_test_rmrf(dir);
+    free(dir);
+}
+
 void suite_vacuum(void)
 {
     smo_failures();
     vacuum_updates();
     vacuum_rewrites();
     vacuum_memory();
+    vacuum_drop();
 }
 
 /* ---- crash during reclamation ------------------------------------------------------------- */
@@ -499,7 +701,167 @@ static void *vc_vacuumer(void *arg)
     return NULL;
 }
 
+static void vacuum_crash(void);
+
+/* ---- crash during DROP / TRUNCATE / overflow updates ---------------------------------------- */
+
+#define DC_ITERS 14
+#define DC_KEEP 12
+
+/* keep(id, n, s): s is always repeat('k', 40000 + (n % 50) * 1000), every update changes
+ * both in one statement, so a torn update would show. */
+static void dc_child(MdbDatabase *db, int base)
+{
+    MdbConn *c;
+    mdb_connect(db, &c);
+    unsigned seed = (unsigned)(base * 7919 + getpid());
+    char sql[1024];
+    for (int r = base;; r++) {
+        const char *steps[] = {
+            "CREATE TABLE d%d(id int PRIMARY KEY, v int, s text) USING oltp; CREATE INDEX d%d_v ON d%d(v)",
+            "INSERT INTO d%d SELECT i, i %% 5, repeat(chr(65 + i %% 26), 100000 + i * 4096) FROM generate_series(1, 6) i",
+            "UPDATE d%d SET s = repeat('u', 80000 + v * 8192) WHERE id %% 2 = 0",
+            "BEGIN; DROP TABLE d%d; ROLLBACK",
+            "VACUUM d%d",
+            "TRUNCATE d%d",
+            "INSERT INTO d%d SELECT i, i, repeat('w', 90000) FROM generate_series(1, 4) i",
+            "BEGIN; UPDATE d%d SET s = repeat('x', 200000); ROLLBACK",
+            "DROP TABLE d%d",
+        };
+        for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+            snprintf(sql, sizeof sql, steps[k], r, r, r);
+            MdbResult *res = NULL;
+            if (mdb_query(c, sql, &res) != MDB_OK) {
+                if (getenv("VC_DEBUG")) fprintf(stderr, "  child: %s: %s\n", sql, mdb_conn_error(c)->message);
+                MdbResult *r2 = NULL;
+                mdb_query(c, "ROLLBACK", &r2);
+                if (r2) mdb_result_free(r2);
+            }
+            if (res) mdb_result_free(res);
+            int id = (int)(rand_r(&seed) % DC_KEEP);
+            snprintf(sql, sizeof sql, "UPDATE keep SET n = n + 1, s = repeat('k', 40000 + ((n + 1) %% 50)::int * 1000) WHERE id = %d", id);
+            res = NULL;
+            mdb_query(c, sql, &res);
+            if (res) mdb_result_free(res);
+            if (k == 4) {
+                Err er = {0};
+                oltp_store_checkpoint(db->oltp, &er);
+                err_clear(&er);
+            }
+        }
+    }
+}
+
+static void drop_crash(void)
+{
+    char *dir = storage_test_tmpdir();
+    MdbDatabase *db;
+    MdbConn *c;
+    CHECK_INT(mdb_open(dir, &db, NULL), MDB_OK);
+    CHECK_INT(mdb_connect(db, &c), MDB_OK);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE keep(id int PRIMARY KEY, n bigint NOT NULL, s text) USING oltp;"
+             "INSERT INTO keep SELECT i, 0, repeat('k', 40000) FROM generate_series(0, %d) i",
+             DC_KEEP - 1);
+    CHECK_INT(vq(c, sql), MDB_OK);
+    mdb_disconnect(c);
+    mdb_close(db);
+    unsigned seed = (unsigned)time(NULL) ^ 0x5bd1e995u;
+    double t0 = storage_test_now();
+    u64 swept = 0, dropped = 0;
+    PageNo np_first = 0, np_max_late = 0; /* largest page file in the first, the second half */
+    int failures_before = unit_failures, kills = 0;
+    for (int iter = 0; iter < DC_ITERS && unit_failures == failures_before; iter++) {
+        int pfd[2];
+        if (pipe(pfd) != 0) { CHECK(0); break; }
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(pfd[0]);
+            MdbDatabase *cdb;
+            if (mdb_open(dir, &cdb, NULL) != MDB_OK) _exit(2);
+            char ready = 1;
+            if (write(pfd[1], &ready, 1) != 1) _exit(5);
+            dc_child(cdb, (iter + 1) * 1000);
+            _exit(0);
+        }
+        close(pfd[1]);
+        char ready = 0;
+        CHECK(read(pfd[0], &ready, 1) == 1 && ready == 1);
+        close(pfd[0]);
+        usleep(30000 + (useconds_t)(rand_r(&seed) % 1500000));
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        kills++;
+        /* recovery and the sweep, then every page has exactly one owner */
+        char *oerr = NULL;
+        CHECK_INT(mdb_open(dir, &db, &oerr), MDB_OK);
+        if (oerr) fprintf(stderr, "open after kill %d: %s\n", iter, oerr);
+        CHECK(oerr == NULL);
+        free(oerr);
+        CHECK(db->oltp->swept);
+        swept += db->oltp->sweep.freed;
+        census_ok(db);
+        CHECK_INT(mdb_connect(db, &c), MDB_OK);
+        CHECK_INT(vq_int(c, "SELECT count(*) FROM keep"), DC_KEEP);
+        CHECK_INT(vq_int(c, "SELECT count(*) FROM keep WHERE length(s) = 40000 + (n % 50) * 1000"), DC_KEEP);
+        static const char *const KEEP_INDEXES[] = {"keep_pkey", NULL};
+        check_table(db, "keep", KEEP_INDEXES, DC_KEEP);
+        /* the tables the child left: consistent, then dropped here */
+        Schema *ps = catalog_find_schema(&db->cat, "public");
+        int nd = 0;
+        char names[64][32];
+        for (size_t i = 0; ps && i < ps->tables.n && nd < 64; i++) {
+            TableDef *t = ps->tables.items[i];
+            if (t->name[0] == 'd' && strlen(t->name) < sizeof names[0]) memcpy(names[nd++], t->name, strlen(t->name) + 1);
+        }
+        for (int i = 0; i < nd; i++) {
+            Err er = {0};
+            u64 n;
+            TableDef *t = table_named(db, names[i]);
+            CHECK_OK(btree_check(btree_open(&db->oltp->env, oltp_table_tree(t->store)), &n, &er), &er);
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM %.31s WHERE length(s) > 0", names[i]);
+            CHECK(vq_int(c, sql) <= 6);
+            snprintf(sql, sizeof sql, "DROP TABLE %.31s", names[i]);
+            CHECK_INT(vq(c, sql), MDB_OK);
+            dropped++;
+        }
+        wait_retired(db);
+        BtCensus cs = census_ok(db);
+        PageNo np = bufpool_npages(db->oltp->bp);
+        if (iter < DC_ITERS / 2) np_first = MDB_MAX(np_first, np);
+        else np_max_late = MDB_MAX(np_max_late, np);
+        if (getenv("VC_DEBUG"))
+            fprintf(stderr, "drop crash %d: %u pages, %llu free, sweep freed %llu, %d tables dropped\n", iter, np,
+                    (unsigned long long)cs.free_pages, (unsigned long long)db->oltp->sweep.freed, nd);
+        mdb_disconnect(c);
+        mdb_close(db);
+    }
+    CHECK(kills >= 12);
+    /* the file stops growing: a child runs a round (create, fill, update, truncate, drop) in
+     * about 0.1 s and holds a few hundred pages at a time, plus the dead versions of keep
+     * until the worker reclaims them; without the reuse of dropped tables' pages each of
+     * the 14 children would leave over a thousand pages behind */
+    CHECK(np_max_late <= 3000);
+    printf("  vacuum crash: %d kills during CREATE/DROP/TRUNCATE and updates of 80-200 KiB values: every page had one "
+           "owner after each recovery; the sweeps freed %llu pages, %llu tables dropped after recovery; page file at most "
+           "%u pages in the first half, %u in the second (%.1f s)\n",
+           kills, (unsigned long long)swept, (unsigned long long)dropped, np_first, np_max_late, storage_test_now() - t0);
+    storage_test_rmrf(dir);
+    free(dir);
+}
+
 void suite_vacuum_crash(void)
+{
+    drop_crash();
+    vacuum_crash();
+}
+
+static void vacuum_crash(void)
 {
     char *dir = storage_test_tmpdir();
     MdbDatabase *db;
@@ -559,16 +921,17 @@ void suite_vacuum_crash(void)
         static const char *const HIST_INDEXES[] = {"hist_pkey", NULL};
         check_table(db, "acc", ACC_INDEXES, VC_ACCOUNTS);
         check_table(db, "hist", HIST_INDEXES, vq_int(c, "SELECT count(*) FROM hist"));
-        /* every page is the store page, in a tree or on the free list (a crash may leave
-         * pages it had appended to the file but whose change never reached the log) */
+        /* every page is the store page, in a tree or on the free list: what the crash left
+         * unowned (pages appended by a change that never reached the log, trees retired but
+         * not freed yet) the sweep at open put on the free list */
         Err er = {0};
         u64 nfree = 0;
         CHECK_OK(btenv_check_free(&db->oltp->env, &nfree, &er), &er);
         TreeSize a = tree_size(db, "acc"), h = tree_size(db, "hist");
         u64 used = 1 + a.table_pages + a.index_pages + h.table_pages + h.index_pages + nfree;
         PageNo np = bufpool_npages(db->oltp->bp);
-        CHECK(used <= np);
-        CHECK(np - used <= 8);
+        CHECK_INT(used, np);
+        census_ok(db);
         freed_seen += nfree;
         if (iter == VC_ITERS / 2) np_mid = np;
         np_last = np;

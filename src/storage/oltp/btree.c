@@ -20,6 +20,7 @@
 #include "storage/oltp/overflow.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #define NODE_OFF PAGE_HDR_SIZE
 #define SLOTS_OFF (PAGE_HDR_SIZE + 16)
@@ -45,6 +46,7 @@ struct BTree {
     BtEnv *env;
     PageNo meta;
     pthread_rwlock_t lock;
+    _Atomic u64 kept_chain_pages; /* btree_kept_chain_pages */
 };
 
 static inline BtNode *nd(u8 *p) { return (BtNode *)(p + NODE_OFF); }
@@ -222,7 +224,6 @@ void btenv_destroy(BtEnv *e)
         free(e->active[i]);
     }
     free(e->active);
-    free(e->ovf_free);
     pthread_rwlock_destroy(&e->ckpt_lock);
     pthread_mutex_destroy(&e->mu);
 }
@@ -465,6 +466,69 @@ static bool smo_has(const Smo *s, const BufFrame *f)
     return false;
 }
 
+/* A page of a structure change that an earlier record after the redo point already
+ * logged whole (so a torn write of it is repaired before this record is replayed), and
+ * whose change is small (a leaf's right link, a separator added to a parent), is logged
+ * as the byte runs that changed instead of an image: u32 page, u16 SMO_DELTA, u16 runs,
+ * then per run u16 offset, u16 length, the bytes.  Appends the entry to b and returns
+ * true, or false (nothing appended) when an image is due. */
+#define SMO_DELTA 0xFFFFu
+static bool delta_append(ByteBuf *b, const u8 *orig, const u8 *page, Lsn redo)
+{
+    u8 type = ((const PageHdr *)page)->type;
+    if (page_lsn(orig) <= redo || ((const PageHdr *)orig)->type != type || (type != BT_PAGE_LEAF && type != BT_PAGE_INTERNAL))
+        return false;
+    size_t start = b->len, budget = PAGE_SIZE / 4, used = 8;
+    u8 head[8];
+    wr32(head, ((const PageHdr *)page)->pno);
+    wr16(head + 4, SMO_DELTA);
+    wr16(head + 6, 0);
+    bytebuf_append(b, head, 8);
+    u16 runs = 0;
+    /* The free space between slots and cells (the hole) is not the same on a page rebuilt by
+     * redo (images leave it out, redo fills zeros) as in the pool: bytes in the new page's
+     * hole never matter, and bytes that were in the old one count as changed. */
+    size_t oh_lo = SLOTS_OFF + 2u * ndc(orig)->nslots, oh_hi = ndc(orig)->cell_lo;
+    size_t nh_lo = SLOTS_OFF + 2u * ndc(page)->nslots, nh_hi = ndc(page)->cell_lo;
+    /* compared a word (8 bytes) at a time, from the type byte on (checksum, page number and
+     * LSN are the pool's): a word wholly in the new hole never differs, one that touches the
+     * old hole always does */
+#define DELTA_DIFF(w)                                                                                      \
+    (!((w) * 8 >= nh_lo && (w) * 8 + 8 <= nh_hi) &&                                                       \
+     (((w) * 8 + 8 > oh_lo && (w) * 8 < oh_hi) || memcmp(orig + (w) * 8, page + (w) * 8, 8) != 0))
+    const size_t nw = PAGE_SIZE / 8;
+    for (size_t w = 2; w < nw;) {
+        if (!DELTA_DIFF(w)) {
+            w++;
+            continue;
+        }
+        size_t j = w + 1, same = 0;
+        while (j < nw && same < 2) {
+            same = DELTA_DIFF(j) ? 0 : same + 1;
+            j++;
+        }
+        size_t i = w * 8, len = (j - w - same) * 8;
+        used += 4 + len;
+        if (used > budget) {
+            b->len = start;
+            return false;
+        }
+        u8 rh[4];
+        wr16(rh, (u16)i);
+        wr16(rh + 2, (u16)len);
+        bytebuf_append(b, rh, 4);
+        bytebuf_append(b, page + i, len);
+        runs++;
+        w = j;
+    }
+#undef DELTA_DIFF
+    wr16(b->data + start + 6, runs);
+    return true;
+}
+
+/* Replays a delta entry at *p (see delta_append); advances *p. */
+static int redo_delta(BtEnv *e, const WalRecHdr *rec, const u8 **p, size_t *n, Lsn end, Err *err);
+
 /* Logs the after-images of every touched page as one record, marks them
  * dirty, unlatches and unpins them. */
 static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
@@ -474,9 +538,10 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
     wr32(head, tree);
     wr32(head + 4, (u32)s->n);
     bytebuf_append(&b, head, 8);
+    Lsn redo = wal_redo_lsn(e->wal);
     for (int i = 0; i < s->n; i++) {
         page_hdr(s->f[i]->data)->pno = s->f[i]->pno;
-        image_append(&b, s->f[i]->pno, s->f[i]->data);
+        if (!delta_append(&b, s->orig[i], s->f[i]->data, redo)) image_append(&b, s->f[i]->pno, s->f[i]->data);
     }
     WalRecHdr h = {0};
     h.type = WAL_BT_SMO;
@@ -501,6 +566,9 @@ static int smo_finish(BtEnv *e, PageNo tree, Smo *s, Err *err)
 static void smo_abandon(BtEnv *e, Smo *s)
 {
     for (int i = 0; i < s->n; i++) {
+        /* a page appended to the file for this change (all zeros before) is owned by nobody
+         * now: the next open sweeps it up (the free list's pages go back with the store page) */
+        if (page_hdr(s->orig[i])->type == 0 && s->f[i]->pno != e->fl_page) e->leaked++;
         memcpy(s->f[i]->data, s->orig[i], PAGE_SIZE);
         free(s->orig[i]);
         bufpool_unlatch(s->f[i]);
@@ -624,6 +692,221 @@ u64 btenv_free_count(BtEnv *e)
     return n;
 }
 
+/* Record body of WAL_BT_FREELIST: u32 new head, u32 n, u64 new count, then n × (u32 page,
+ * u32 next).  Redo rebuilds the store page and each listed page whole from the record
+ * (when older), so neither needs a full-page image and a torn one is repaired. */
+#define FREELIST_BATCH 4096
+
+static void store_build(u8 *page, PageNo pno, PageNo head, u64 nfree)
+{
+    memset(page, 0, PAGE_SIZE);
+    page_hdr(page)->pno = pno;
+    page_hdr(page)->type = BT_PAGE_STORE;
+    store_of(page)->magic = BT_STORE_MAGIC;
+    store_of(page)->free_head = head;
+    store_of(page)->nfree = nfree;
+}
+
+static void free_build(u8 *page, PageNo pno, PageNo next)
+{
+    memset(page, 0, PAGE_SIZE);
+    page_hdr(page)->pno = pno;
+    page_hdr(page)->type = BT_PAGE_FREE;
+    wr32(page + PAGE_HDR_SIZE, next);
+}
+
+/* Pins a page that is rewritten whole; the pool may be short of frames for a moment
+ * (other threads' pins), so it is tried for a while before giving up. */
+static int pin_whole(BtEnv *e, PageNo pno, BufFrame **f, Err *err)
+{
+    for (int attempt = 0;; attempt++) {
+        bool damaged;
+        if (bufpool_pin_for_redo(e->bp, pno, f, &damaged, err) == MDB_OK_) return MDB_OK_;
+        if (attempt >= 200) return MDB_FAIL;
+        err_clear(err);
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Logs one WAL_BT_FREELIST record that sets the list to head/nfree after pushing
+ * pages[0..n) (reset: onto an empty list), then applies it.  sp: the store page, pinned
+ * and latched by the caller. */
+static int freelist_log(BtEnv *e, BufFrame *sp, const WalRecHdr *hdr, const PageNo *pages, size_t n, bool reset, Lsn *lsn,
+                        Err *err)
+{
+    BtStorePage *st = store_of(sp->data);
+    PageNo head = reset ? PAGE_NONE : st->free_head;
+    u64 nfree = (reset ? 0 : st->nfree) + n;
+    ByteBuf b = {0};
+    u8 w[16];
+    wr32(w, n ? pages[n - 1] : head);
+    wr32(w + 4, (u32)n);
+    memcpy(w + 8, &nfree, 8);
+    bytebuf_append(&b, w, 16);
+    for (size_t i = 0; i < n; i++) {
+        wr32(w, pages[i]);
+        wr32(w + 4, i ? pages[i - 1] : head);
+        bytebuf_append(&b, w, 8);
+    }
+    WalRecHdr h = {0};
+    if (hdr) h = *hdr;
+    h.type = WAL_BT_FREELIST;
+    Lsn end;
+    int rc = wal_append(e->wal, &h, b.data, b.len, lsn, &end, err);
+    bytebuf_free(&b);
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++) {
+        BufFrame *f;
+        if (pin_whole(e, pages[i], &f, err)) {
+            /* the log has the change but this page in memory does not: the list must not be
+             * used again in this session (its next open replays or sweeps it) */
+            e->fl_page = PAGE_NONE;
+            e->leaked++;
+            return MDB_FAIL;
+        }
+        bufpool_latch(f);
+        free_build(f->data, pages[i], i ? pages[i - 1] : head);
+        bufpool_mark_dirty(f, end);
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+    }
+    store_build(sp->data, sp->pno, n ? pages[n - 1] : head, nfree);
+    bufpool_mark_dirty(sp, end);
+    return MDB_OK_;
+}
+
+static int store_pin(BtEnv *e, BufFrame **sp, Err *err)
+{
+    if (bufpool_pin(e->bp, e->fl_page, sp, err)) return MDB_FAIL;
+    bufpool_latch(*sp);
+    if (page_hdr((*sp)->data)->type != BT_PAGE_STORE || store_of((*sp)->data)->magic != BT_STORE_MAGIC) {
+        bufpool_unlatch(*sp);
+        bufpool_unpin(e->bp, *sp);
+        return err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u is not the store page", e->fl_page);
+    }
+    return MDB_OK_;
+}
+
+int btenv_free_pages(BtEnv *e, const WalRecHdr *hdr, const PageNo *pages, size_t n, Lsn *lsn, Err *err)
+{
+    if (lsn) *lsn = LSN_NONE;
+    if (n == 0) return MDB_OK_;
+    if (e->fl_page == PAGE_NONE) {
+        e->leaked += n; /* an older page file without a free list: the pages stay unused */
+        return MDB_OK_;
+    }
+    BufFrame *sp;
+    if (store_pin(e, &sp, err)) {
+        e->leaked += n;
+        return MDB_FAIL;
+    }
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < n && rc == MDB_OK_; i += FREELIST_BATCH) {
+        Lsn l;
+        rc = freelist_log(e, sp, hdr, pages + i, MDB_MIN(n - i, (size_t)FREELIST_BATCH), false, &l, err);
+        if (rc) e->leaked += n - i;
+        else if (lsn) *lsn = l;
+    }
+    bufpool_unlatch(sp);
+    bufpool_unpin(e->bp, sp);
+    return rc;
+}
+
+int btenv_alloc_pages(BtEnv *e, size_t n, PageNo *out, Err *err)
+{
+    size_t got = 0;
+    if (e->fl_page != PAGE_NONE) {
+        BufFrame *sp;
+        if (store_pin(e, &sp, err)) return MDB_FAIL;
+        BtStorePage *st = store_of(sp->data);
+        PageNo head = st->free_head;
+        u64 nfree = st->nfree;
+        int rc = MDB_OK_;
+        while (got < n && head != PAGE_NONE && rc == MDB_OK_) {
+            BufFrame *f;
+            if ((rc = bufpool_pin(e->bp, head, &f, err))) break;
+            if (page_hdr(f->data)->type != BT_PAGE_FREE)
+                rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u on the free list is not free", head);
+            else {
+                out[got++] = head;
+                head = rd32(f->data + PAGE_HDR_SIZE);
+                nfree--;
+            }
+            bufpool_unpin(e->bp, f);
+        }
+        if (rc == MDB_OK_ && got) {
+            /* the store page alone: the pages taken are rewritten whole by the caller's records */
+            WalRecHdr h = {0};
+            h.type = WAL_BT_FREELIST;
+            u8 w[16];
+            wr32(w, head);
+            wr32(w + 4, 0);
+            memcpy(w + 8, &nfree, 8);
+            Lsn end;
+            if ((rc = wal_append(e->wal, &h, w, 16, NULL, &end, err)) == MDB_OK_) {
+                store_build(sp->data, sp->pno, head, nfree);
+                bufpool_mark_dirty(sp, end);
+            }
+        }
+        bufpool_unlatch(sp);
+        bufpool_unpin(e->bp, sp);
+        if (rc) return rc;
+    }
+    for (; got < n; got++) {
+        /* pinned only to allocate it: nothing refers to it before the caller's record is
+         * logged, and a page never written reads as zeros */
+        BufFrame *f;
+        if (bufpool_new_page(e->bp, &f, err)) {
+            e->leaked += got; /* taken, never used */
+            return MDB_FAIL;
+        }
+        out[got] = f->pno;
+        bufpool_unpin(e->bp, f);
+    }
+    return MDB_OK_;
+}
+
+/* Redo of WAL_BT_FREELIST. */
+static int freelist_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
+{
+    const u8 *p = wal_payload(rec);
+    size_t n = wal_payload_len(rec);
+    Lsn end = rec->lsn + rec->len;
+    if (n < 16 || n != 16 + 8 * (size_t)rd32(p + 4))
+        return err_set(err, SQLSTATE_DATA_CORRUPTED, "cannot replay write-ahead log record at %llu: bad free-list record",
+                       (unsigned long long)rec->lsn);
+    PageNo head = rd32(p);
+    u32 cnt = rd32(p + 4);
+    u64 nfree;
+    memcpy(&nfree, p + 8, 8);
+    for (u32 i = 0; i < cnt; i++) {
+        PageNo pno = rd32(p + 16 + 8 * i), next = rd32(p + 20 + 8 * i);
+        BufFrame *f;
+        bool damaged;
+        if (bufpool_pin_for_redo(e->bp, pno, &f, &damaged, err)) return MDB_FAIL;
+        bufpool_latch(f);
+        if (damaged || page_lsn(f->data) < end) {
+            free_build(f->data, pno, next);
+            bufpool_mark_dirty(f, end);
+        }
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+    }
+    /* the store page is page 0 of every page file that has a free list */
+    BufFrame *f;
+    bool damaged;
+    if (bufpool_pin_for_redo(e->bp, 0, &f, &damaged, err)) return MDB_FAIL;
+    bufpool_latch(f);
+    if (damaged || page_lsn(f->data) < end) {
+        store_build(f->data, 0, head, nfree);
+        bufpool_mark_dirty(f, end);
+    }
+    bufpool_unlatch(f);
+    bufpool_unpin(e->bp, f);
+    return MDB_OK_;
+}
+
 /* ---- trees ------------------------------------------------------------------------ */
 
 static BTree *tree_register(BtEnv *e, PageNo meta)
@@ -651,6 +934,12 @@ BTree *btree_open(BtEnv *e, PageNo meta)
 }
 
 PageNo btree_id(const BTree *t) { return t->meta; }
+
+u64 btree_kept_chain_pages(BTree *t, u64 consumed)
+{
+    if (consumed) t->kept_chain_pages -= MDB_MIN(consumed, (u64)t->kept_chain_pages);
+    return t->kept_chain_pages;
+}
 
 int btree_create(BtEnv *e, BTree **out, Err *err)
 {
@@ -718,7 +1007,8 @@ static int descend(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, B
 
 /* Splits the node in frame f (touched by s) into f and a new right sibling;
  * the separator goes to *sep, the sibling's page to *right. */
-static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **right, Err *err)
+static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **right, const u8 *ak, size_t akl,
+                      Err *err)
 {
     u8 *p = f->data;
     BtNode *n = nd(p);
@@ -731,14 +1021,23 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
     size_t total = 0, acc = 0;
     for (int i = 0; i < cnt; i++) total += cell_size(p, i) + 2;
     int m = 0;
-    while (m < cnt && acc < total / 2) acc += cell_size(p, m++) + 2;
-    if (m < 1) m = 1;
-    if (m > cnt - 1) m = cnt - 1;
     const u8 *k, *v;
     u16 kl, vl;
-    cell_at(p, m, &k, &kl, &v, &vl);
     sep->len = 0;
-    bytebuf_append(sep, k, kl);
+    if (ak && leaf) {
+        /* an append at the right edge (ak past every key here): the new right leaf starts
+         * empty with ak as its separator, this one stays full */
+        m = cnt;
+        bytebuf_append(sep, ak, akl);
+    } else {
+        if (ak) m = cnt - 1; /* an internal node on the right edge: only the last child moves */
+        else
+            while (m < cnt && acc < total / 2) acc += cell_size(p, m++) + 2;
+        if (m < 1) m = 1;
+        if (m > cnt - 1) m = cnt - 1;
+        cell_at(p, m, &k, &kl, &v, &vl);
+        bytebuf_append(sep, k, kl);
+    }
     int from = m;
     if (!leaf) {
         nd(r->data)->leftmost = rd32(v);
@@ -748,14 +1047,16 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
         cell_at(p, i, &k, &kl, &v, &vl);
         node_insert_at(r->data, i - from, k, kl, v, vl);
     }
-    u8 tmp[PAGE_SIZE];
-    memcpy(tmp, p, PAGE_SIZE);
-    nd(p)->nslots = 0;
-    nd(p)->cell_lo = PAGE_SIZE;
-    nd(p)->garbage = 0;
-    for (int i = 0; i < m; i++) {
-        cell_at(tmp, i, &k, &kl, &v, &vl);
-        node_insert_at(p, i, k, kl, v, vl);
+    if (m < cnt) { /* the left part is rebuilt (an append split moved nothing: its cells stay) */
+        u8 tmp[PAGE_SIZE];
+        memcpy(tmp, p, PAGE_SIZE);
+        nd(p)->nslots = 0;
+        nd(p)->cell_lo = PAGE_SIZE;
+        nd(p)->garbage = 0;
+        for (int i = 0; i < m; i++) {
+            cell_at(tmp, i, &k, &kl, &v, &vl);
+            node_insert_at(p, i, k, kl, v, vl);
+        }
     }
     if (leaf) {
         nd(r->data)->right = nd(p)->right;
@@ -766,8 +1067,9 @@ static int split_node(BTree *t, Smo *s, BufFrame *f, ByteBuf *sep, BufFrame **ri
 }
 
 /* Splits the leaf that key k belongs to, and its parents as needed, as one
- * logged structure change. */
-static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
+ * logged structure change.  append: k goes past the last key of the rightmost
+ * leaf (batch inserts in ascending order), so the split moves nothing right. */
+static int split_for(BTree *t, const u8 *k, size_t kl, bool append, Err *err)
 {
     BtEnv *e = t->env;
     PageNo path[BT_MAX_DEPTH];
@@ -778,7 +1080,8 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
     smo_touch(&s, cur);
     ByteBuf sep = {0}, sep2 = {0};
     BufFrame *right;
-    int rc = split_node(t, &s, cur, &sep, &right, err);
+    const u8 *ak = append ? k : NULL;
+    int rc = split_node(t, &s, cur, &sep, &right, ak, kl, err);
     for (int lvl = depth - 1; rc == MDB_OK_; lvl--) {
         u8 child[4];
         wr32(child, right->pno);
@@ -801,7 +1104,7 @@ static int split_for(BTree *t, const u8 *k, size_t kl, Err *err)
         if (node_insert_at(par->data, node_upper_bound(par->data, sep.data, sep.len), sep.data, sep.len, child, 4))
             break;
         BufFrame *pr;
-        if ((rc = split_node(t, &s, par, &sep2, &pr, err))) break;
+        if ((rc = split_node(t, &s, par, &sep2, &pr, ak, kl, err))) break; /* on the right edge too when ak is set */
         BufFrame *target = keyenc_cmp(sep.data, sep.len, sep2.data, sep2.len) < 0 ? par : pr;
         node_insert_at(target->data, node_upper_bound(target->data, sep.data, sep.len), sep.data, sep.len, child, 4);
         ByteBuf x = sep;
@@ -1079,22 +1382,27 @@ static int leaf_op(BTree *t, LogCtx *lc, int op, const u8 *k, size_t kl, const u
                 rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "B+tree split did not make room");
                 break;
             }
-            if ((rc = split_for(t, k, kl, err))) break;
+            if ((rc = split_for(t, k, kl, false, err))) break;
             continue;
         }
         /* the chain the old value refers to, unless the new one keeps it */
         PageNo released = PAGE_NONE, nhead = PAGE_NONE;
         size_t tail;
         if (eq && stored_ref(ov, ovl, &released, &tail) && op == OP_UPDATE && stored_ref(v, (u16)vl, &nhead, &tail) &&
-            nhead == released)
+            nhead == released) {
             released = PAGE_NONE;
+            if (!lc->clr) t->kept_chain_pages += (tail + OVF_PAGE_DATA - 1) / OVF_PAGE_DATA;
+        }
         u8 type;
         if (op == OP_INSERT) {
             type = WAL_BT_INSERT;
             body_kv(&body, t->meta, f->pno, k, kl, v, vl);
         } else if (op == OP_DELETE) {
             type = WAL_BT_DELETE;
-            body_kv(&body, t->meta, f->pno, k, kl, ov, ovl);
+            /* a compensation record is never undone: it needs no old value (the undo of a
+             * large load deletes every row it inserted) */
+            if (lc->clr) body_kv(&body, t->meta, f->pno, k, kl, (const u8 *)"", 0);
+            else body_kv(&body, t->meta, f->pno, k, kl, ov, ovl);
         } else {
             type = WAL_BT_UPDATE;
             body.len = 0;
@@ -1180,6 +1488,254 @@ int btree_get(BTree *t, const u8 *key, size_t klen, ByteBuf *val, bool *found, E
             *found = rc == MDB_OK_;
         }
         bufpool_unpin(t->env->bp, f);
+    }
+    pthread_rwlock_unlock(&t->lock);
+    return rc;
+}
+
+/* ---- bulk paths: commit stamping and sorted batch inserts ------------------------------ */
+
+int btree_stamp_range(BTree *t, BtTxn *txn, const u8 *lo, size_t lolen, const u8 *hi, size_t hilen, size_t off,
+                      u64 from, u64 to, u64 *changed, Err *err)
+{
+    BtEnv *e = t->env;
+    LogCtx lc = logctx_of(txn);
+    ByteBuf seek = {0}, body = {0};
+    bytebuf_append(&seek, lo, lolen);
+    bool excl = false, done = false;
+    u16 slots[PAGE_SIZE / 4];
+    int rc = MDB_OK_;
+    if (changed) *changed = 0;
+    /* one leaf per round under the locks, so that readers and checkpoints get in between */
+    while (!done && rc == MDB_OK_) {
+        pthread_rwlock_rdlock(&e->ckpt_lock);
+        pthread_rwlock_wrlock(&t->lock);
+        PageNo path[BT_MAX_DEPTH];
+        int depth;
+        BufFrame *f;
+        rc = descend(t, seek.data, seek.len, path, &depth, &f, err);
+        bool eq;
+        int pos = rc ? 0 : node_lower_bound(f->data, seek.data, seek.len, &eq);
+        if (!rc && eq && excl) pos++;
+        while (rc == MDB_OK_) {
+            int n = nd(f->data)->nslots, ns = 0, pos0 = pos;
+            for (; pos < n; pos++) {
+                const u8 *k, *v;
+                u16 kl, vl;
+                cell_at(f->data, pos, &k, &kl, &v, &vl);
+                if (keyenc_cmp(k, kl, hi, hilen) > 0) {
+                    done = true;
+                    break;
+                }
+                if (vlen_of(vl) >= off + 8 && memcmp(v + off, &from, 8) == 0) slots[ns++] = (u16)pos;
+            }
+            if (ns) {
+                body.len = 0;
+                u8 head[20];
+                wr32(head, t->meta);
+                wr32(head + 4, f->pno);
+                wr16(head + 8, (u16)off);
+                wr16(head + 10, (u16)ns);
+                memcpy(head + 12, &to, 8);
+                bytebuf_append(&body, head, 20);
+                bytebuf_append(&body, slots, 2u * (size_t)ns);
+                bufpool_latch(f);
+                Lsn end;
+                rc = log_leaf_change(e, &lc, WAL_BT_STAMP, f, body.data, body.len, &end, err);
+                if (rc == MDB_OK_) {
+                    for (int i = 0; i < ns; i++) {
+                        const u8 *k, *v;
+                        u16 kl, vl;
+                        cell_at(f->data, slots[i], &k, &kl, &v, &vl);
+                        memcpy((u8 *)v + off, &to, 8);
+                    }
+                    bufpool_mark_dirty(f, end);
+                    if (changed) *changed += (u64)ns;
+                }
+                bufpool_unlatch(f);
+            }
+            PageNo next = nd(f->data)->right;
+            if (!done && next == PAGE_NONE) done = true;
+            if (done || rc || pos0 < n) {
+                if (!done && !rc) { /* the next round re-seeks after this leaf's last key */
+                    const u8 *k, *v;
+                    u16 kl, vl;
+                    cell_at(f->data, n - 1, &k, &kl, &v, &vl);
+                    seek.len = 0;
+                    bytebuf_append(&seek, k, kl);
+                    excl = true;
+                }
+                bufpool_unpin(e->bp, f);
+                break;
+            }
+            /* nothing (left) in this leaf: on to its right sibling under the same locks */
+            bufpool_unpin(e->bp, f);
+            rc = bufpool_pin(e->bp, next, &f, err);
+            pos = 0;
+        }
+        pthread_rwlock_unlock(&t->lock);
+        pthread_rwlock_unlock(&e->ckpt_lock);
+    }
+    bytebuf_free(&seek);
+    bytebuf_free(&body);
+    return rc;
+}
+
+/* Like descend, and ub and has_ub: the smallest separator above the leaf's key range (the
+ * keys of the leaf are below it); none on the right edge. */
+static int descend_bounded(BTree *t, const u8 *k, size_t kl, PageNo *path, int *depth, BufFrame **leaf, ByteBuf *ub,
+                           bool *has_ub, Err *err)
+{
+    PageNo pno = 0;
+    *has_ub = false;
+    if (read_root(t, &pno, err)) return MDB_FAIL;
+    *depth = 0;
+    for (;;) {
+        BufFrame *f;
+        if (bufpool_pin(t->env->bp, pno, &f, err)) return MDB_FAIL;
+        u8 type = page_hdr(f->data)->type;
+        if (type == BT_PAGE_LEAF) {
+            *leaf = f;
+            return MDB_OK_;
+        }
+        if (type != BT_PAGE_INTERNAL || *depth >= BT_MAX_DEPTH) {
+            bufpool_unpin(t->env->bp, f);
+            return err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree page %u has an unexpected type %u", pno, type);
+        }
+        path[(*depth)++] = pno;
+        int i = node_upper_bound(f->data, k, kl);
+        if (i < nd(f->data)->nslots) { /* deeper levels give tighter bounds */
+            const u8 *sk, *sv;
+            u16 skl, svl;
+            cell_at(f->data, i, &sk, &skl, &sv, &svl);
+            ub->len = 0;
+            bytebuf_append(ub, sk, skl);
+            *has_ub = true;
+        }
+        PageNo next = i == 0 ? nd(f->data)->leftmost : child_at(f->data, i - 1);
+        bufpool_unpin(t->env->bp, f);
+        pno = next;
+    }
+}
+
+int btree_insert_sorted(BTree *t, BtTxn *txn, size_t n, const u8 *const *keys, const u16 *klens,
+                        const u8 *const *vals, const u16 *vlens, Err *err)
+{
+    BtEnv *e = t->env;
+    LogCtx lc = logctx_of(txn);
+    for (size_t i = 0; i < n; i++) {
+        if (check_cell(klens[i], vlens[i], err)) return MDB_FAIL;
+        if (i && keyenc_cmp(keys[i - 1], klens[i - 1], keys[i], klens[i]) >= 0)
+            return err_set(err, SQLSTATE_INTERNAL_ERROR, "batch insert keys are not ascending");
+    }
+    ByteBuf ub = {0}, body = {0};
+    int rc = MDB_OK_, attempts = 0;
+    pthread_rwlock_rdlock(&e->ckpt_lock);
+    pthread_rwlock_wrlock(&t->lock);
+    for (size_t i = 0; i < n && rc == MDB_OK_;) {
+        PageNo path[BT_MAX_DEPTH];
+        int depth;
+        BufFrame *f = NULL;
+        bool has_ub, eq;
+        if ((rc = descend_bounded(t, keys[i], klens[i], path, &depth, &f, &ub, &has_ub, err))) break;
+        u8 *p = f->data;
+        int pos = node_lower_bound(p, keys[i], klens[i], &eq);
+        bool dup = false;
+        /* the entries that belong to this leaf and fit */
+        size_t j = i, room = node_free(p);
+        while (j < n) {
+            if (has_ub && keyenc_cmp(keys[j], klens[j], ub.data, ub.len) >= 0) break;
+            size_t need = 4u + klens[j] + vlens[j] + 2;
+            if (need > room) break;
+            bool there = eq;
+            if (j > i) node_lower_bound(p, keys[j], klens[j], &there);
+            if (there) {
+                dup = true;
+                break;
+            }
+            room -= need;
+            j++;
+        }
+        if (j == i && !dup) {
+            /* the first entry does not fit: split (packed when appending at the right edge) */
+            bool append = pos == nd(p)->nslots && nd(p)->right == PAGE_NONE;
+            bufpool_unpin(e->bp, f);
+            if (++attempts > 4) {
+                rc = err_set(err, SQLSTATE_INTERNAL_ERROR, "B+tree split did not make room");
+                break;
+            }
+            rc = split_for(t, keys[i], klens[i], append, err);
+            continue;
+        }
+        attempts = 0;
+        if (j > i) {
+            body.len = 0;
+            u8 head[10];
+            wr32(head, t->meta);
+            wr32(head + 4, f->pno);
+            wr16(head + 8, (u16)(j - i));
+            bytebuf_append(&body, head, 10);
+            for (size_t x = i; x < j; x++) {
+                u8 kv[4];
+                wr16(kv, klens[x]);
+                wr16(kv + 2, vlens[x]);
+                bytebuf_append(&body, kv, 4);
+                bytebuf_append(&body, keys[x], klens[x]);
+                bytebuf_append(&body, vals[x], vlens[x]);
+            }
+            bufpool_latch(f);
+            Lsn end;
+            rc = log_leaf_change(e, &lc, WAL_BT_INSERT_MULTI, f, body.data, body.len, &end, err);
+            if (rc == MDB_OK_) {
+                for (size_t x = i; x < j; x++) {
+                    int q = node_lower_bound(p, keys[x], klens[x], &eq);
+                    if (!node_insert_at(p, q, keys[x], klens[x], vals[x], vlens[x])) MDB_FATAL("B+tree leaf lost its room");
+                }
+                bufpool_mark_dirty(f, end);
+            }
+            bufpool_unlatch(f);
+        }
+        bufpool_unpin(e->bp, f);
+        i = j;
+        if (dup && rc == MDB_OK_) rc = err_set(err, SQLSTATE_UNIQUE_VIOLATION, "duplicate key value in B+tree %u", t->meta);
+    }
+    pthread_rwlock_unlock(&t->lock);
+    pthread_rwlock_unlock(&e->ckpt_lock);
+    bytebuf_free(&ub);
+    bytebuf_free(&body);
+    return rc;
+}
+
+int btree_last_key(BTree *t, ByteBuf *key, bool *found, bool *empty, Err *err)
+{
+    key->len = 0;
+    *found = false;
+    *empty = false;
+    pthread_rwlock_rdlock(&t->lock);
+    PageNo pno = 0;
+    int rc = read_root(t, &pno, err);
+    for (int depth = 0; rc == MDB_OK_; depth++) {
+        BufFrame *f;
+        if ((rc = bufpool_pin(t->env->bp, pno, &f, err))) break;
+        u8 type = page_hdr(f->data)->type;
+        int ns = nd(f->data)->nslots;
+        if (type == BT_PAGE_LEAF && ns > 0) {
+            const u8 *k, *v;
+            u16 kl, vl;
+            cell_at(f->data, ns - 1, &k, &kl, &v, &vl);
+            bytebuf_append(key, k, kl);
+            *found = true;
+        } else if (type == BT_PAGE_LEAF && depth == 0) {
+            *empty = true; /* the root is an empty leaf */
+        }
+        PageNo next = type == BT_PAGE_INTERNAL ? (ns ? child_at(f->data, ns - 1) : nd(f->data)->leftmost) : PAGE_NONE;
+        bufpool_unpin(t->env->bp, f);
+        if (type == BT_PAGE_LEAF) break;
+        if (type != BT_PAGE_INTERNAL || depth >= BT_MAX_DEPTH) {
+            rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "B+tree page %u has an unexpected type %u", pno, type);
+            break;
+        }
+        pno = next;
     }
     pthread_rwlock_unlock(&t->lock);
     return rc;
@@ -1338,6 +1894,39 @@ static int redo_corrupt(Err *err, const WalRecHdr *rec, const char *what)
                    (unsigned long long)rec->lsn, what);
 }
 
+static int redo_delta(BtEnv *e, const WalRecHdr *rec, const u8 **p, size_t *n, Lsn end, Err *err)
+{
+    PageNo pno = rd32(*p);
+    size_t runs = rd16(*p + 6);
+    const u8 *q = *p + 8;
+    size_t left = *n - 8;
+    /* parse first: a malformed entry changes nothing */
+    const u8 *r = q;
+    size_t rl = left;
+    for (size_t i = 0; i < runs; i++) {
+        if (rl < 4 || rd16(r) + (size_t)rd16(r + 2) > PAGE_SIZE || rd16(r) < 16 || rl < 4u + rd16(r + 2))
+            return redo_corrupt(err, rec, "bad page delta");
+        rl -= 4u + rd16(r + 2);
+        r += 4u + rd16(r + 2);
+    }
+    BufFrame *f;
+    bool damaged;
+    if (redo_pin(e, pno, false, &f, &damaged, err)) return MDB_FAIL;
+    bufpool_latch(f);
+    if (page_lsn(f->data) < end) {
+        for (size_t i = 0; i < runs; i++) {
+            memcpy(f->data + rd16(q), q + 4, rd16(q + 2));
+            q += 4u + rd16(q + 2);
+        }
+        bufpool_mark_dirty(f, end);
+    }
+    bufpool_unlatch(f);
+    bufpool_unpin(e->bp, f);
+    *p = r;
+    *n = rl;
+    return MDB_OK_;
+}
+
 int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
 {
     const u8 *p = wal_payload(rec);
@@ -1356,6 +1945,10 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         u8 page[PAGE_SIZE];
         for (u32 i = 0; i < cnt; i++) {
             PageNo pno;
+            if (rec->type == WAL_BT_SMO && n >= 8 && rd16(p + 4) == SMO_DELTA) {
+                if (redo_delta(e, rec, &p, &n, end, err)) return MDB_FAIL;
+                continue;
+            }
             if (!image_read(&p, &n, &pno, page)) return redo_corrupt(err, rec, "bad page image");
             if (redo_image(e, pno, page, end, err)) return MDB_FAIL;
         }
@@ -1399,8 +1992,55 @@ int btree_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         bufpool_unpin(e->bp, f);
         return rc;
     }
+    case WAL_BT_STAMP:
+    case WAL_BT_INSERT_MULTI: {
+        size_t head = rec->type == WAL_BT_STAMP ? 20 : 10;
+        if (n < head) return redo_corrupt(err, rec, "short record");
+        PageNo pno = rd32(p + 4);
+        size_t cnt = rd16(p + (rec->type == WAL_BT_STAMP ? 10 : 8));
+        if (rec->type == WAL_BT_STAMP && n != head + 2 * cnt) return redo_corrupt(err, rec, "bad record length");
+        BufFrame *f;
+        bool damaged;
+        if (redo_pin(e, pno, false, &f, &damaged, err)) return MDB_FAIL;
+        int rc = MDB_OK_;
+        bufpool_latch(f);
+        if (page_lsn(f->data) < end) {
+            if (page_hdr(f->data)->type != BT_PAGE_LEAF) rc = redo_corrupt(err, rec, "target is not a leaf page");
+            const u8 *q = p + head;
+            size_t left = n - head;
+            for (size_t i = 0; i < cnt && rc == MDB_OK_; i++) {
+                if (rec->type == WAL_BT_STAMP) {
+                    size_t off = rd16(p + 8), sl = rd16(q + 2 * i);
+                    const u8 *k, *v;
+                    u16 kl, vl;
+                    if (sl >= nd(f->data)->nslots) {
+                        rc = redo_corrupt(err, rec, "stamp of a missing slot");
+                        break;
+                    }
+                    cell_at(f->data, (int)sl, &k, &kl, &v, &vl);
+                    if (vlen_of(vl) < off + 8) rc = redo_corrupt(err, rec, "stamp past a value");
+                    else memcpy((u8 *)v + off, p + 12, 8);
+                    continue;
+                }
+                if (left < 4) { rc = redo_corrupt(err, rec, "bad record length"); break; }
+                size_t kl = rd16(q), vl = rd16(q + 2);
+                if (left < 4 + kl + vl || (vl & BT_VAL_OVERFLOW)) { rc = redo_corrupt(err, rec, "bad record length"); break; }
+                bool eq;
+                int pos = node_lower_bound(f->data, q + 4, kl, &eq);
+                if (eq || !node_insert_at(f->data, pos, q + 4, kl, q + 4 + kl, vl)) rc = redo_corrupt(err, rec, "insert does not fit");
+                q += 4 + kl + vl;
+                left -= 4 + kl + vl;
+            }
+            if (rc == MDB_OK_ && rec->type == WAL_BT_INSERT_MULTI && left) rc = redo_corrupt(err, rec, "bad record length");
+            if (rc == MDB_OK_) bufpool_mark_dirty(f, end);
+        }
+        bufpool_unlatch(f);
+        bufpool_unpin(e->bp, f);
+        return rc;
+    }
     case WAL_BT_OVF_WRITE:
     case WAL_BT_OVF_FREE: return ovf_redo(e, rec, err);
+    case WAL_BT_FREELIST: return freelist_redo(e, rec, err);
     default: return MDB_OK_;
     }
 }
@@ -1430,6 +2070,43 @@ static int undo_one(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err 
     return rc;
 }
 
+/* Undo of a batch insert: each of its keys deleted, last first.  Every CLR but the one of
+ * the record's first key names the record itself as the next to undo, so an undo that a
+ * crash interrupted undoes the record again (keys already gone are skipped) rather than
+ * leaving the rest of it. */
+static int undo_multi(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err *err)
+{
+    const u8 *p = wal_payload(rec);
+    size_t n = wal_payload_len(rec);
+    if (n < 10) return redo_corrupt(err, rec, "short record");
+    BTree *t = btree_open(e, rd32(p));
+    size_t cnt = rd16(p + 8);
+    const u8 **ks = xmalloc(sizeof(u8 *) * (cnt + 1));
+    size_t *kls = xmalloc(sizeof(size_t) * (cnt + 1));
+    const u8 *q = p + 10;
+    size_t left = n - 10;
+    int rc = MDB_OK_;
+    for (size_t i = 0; i < cnt; i++) {
+        if (left < 4 || left < 4u + rd16(q) + rd16(q + 2)) {
+            rc = redo_corrupt(err, rec, "bad record length");
+            break;
+        }
+        ks[i] = q + 4;
+        kls[i] = rd16(q);
+        size_t sz = 4u + rd16(q) + rd16(q + 2);
+        q += sz;
+        left -= sz;
+    }
+    for (size_t i = cnt; i-- > 0 && rc == MDB_OK_;) {
+        LogCtx lc = {NULL, xid, last_lsn, NULL, true, i ? rec->lsn : rec->prev_lsn};
+        bool found;
+        rc = leaf_op(t, &lc, OP_DELETE, ks[i], kls[i], NULL, 0, false, &found, err);
+    }
+    free(ks);
+    free(kls);
+    return rc;
+}
+
 int bt_undo_chain(BtEnv *e, u64 xid, Lsn last_lsn, Err *err)
 {
     Lsn next = last_lsn, chain = last_lsn;
@@ -1442,6 +2119,8 @@ int bt_undo_chain(BtEnv *e, u64 xid, Lsn last_lsn, Err *err)
         else if (!(rec->flags & WAL_FLAG_CLR) &&
                  (rec->type == WAL_BT_INSERT || rec->type == WAL_BT_DELETE || rec->type == WAL_BT_UPDATE))
             rc = undo_one(e, xid, &chain, rec, err);
+        else if (!(rec->flags & WAL_FLAG_CLR) && rec->type == WAL_BT_INSERT_MULTI)
+            rc = undo_multi(e, xid, &chain, rec, err);
         else if (!(rec->flags & WAL_FLAG_CLR) && rec->type == WAL_BT_OVF_WRITE) {
             pthread_rwlock_rdlock(&e->ckpt_lock);
             rc = ovf_undo_write(e, xid, &chain, rec, err);
@@ -1585,11 +2264,45 @@ int btree_check(BTree *t, u64 *nkeys, Err *err)
 
 /* ---- whole trees: statistics and freeing -------------------------------------------------- */
 
-/* Appends the pages of the subtree at pno (internal nodes before their children) to *out. */
-static int collect_pages(BtEnv *e, PageNo pno, int depth, PageNo **out, size_t *n, size_t *cap, u64 *leaves, u64 *entries,
-                         Err *err)
+typedef struct PageList {
+    PageNo *p;
+    size_t n, cap;
+} PageList;
+
+static void plist_add(PageList *l, PageNo p)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->p = xrealloc(l->p, l->cap * sizeof(PageNo));
+    }
+    l->p[l->n++] = p;
+}
+
+/* Appends the pages of the overflow chain at head to *out. */
+static int collect_chain(BtEnv *e, PageNo head, PageList *out, Err *err)
+{
+    size_t n = 0;
+    for (PageNo p = head; p != PAGE_NONE; n++) {
+        if (n > BT_MAX_VALUE / OVF_PAGE_DATA + 1 || p >= bufpool_npages(e->bp))
+            return err_set(err, SQLSTATE_DATA_CORRUPTED, "overflow chain broken at page %u", p);
+        BufFrame *f;
+        if (bufpool_pin(e->bp, p, &f, err)) return MDB_FAIL;
+        bool ok = page_hdr(f->data)->type == BT_PAGE_OVERFLOW;
+        PageNo next = rd32(f->data + PAGE_HDR_SIZE);
+        bufpool_unpin(e->bp, f);
+        if (!ok) return err_set(err, SQLSTATE_DATA_CORRUPTED, "overflow chain broken at page %u: not an overflow page", p);
+        plist_add(out, p);
+        p = next;
+    }
+    return MDB_OK_;
+}
+
+/* Appends the pages of the subtree at pno (internal nodes before their children) to *out,
+ * and with chains != NULL the pages of the overflow chains its leaves reference to *chains. */
+static int collect_pages(BtEnv *e, PageNo pno, int depth, PageList *out, PageList *chains, u64 *leaves, u64 *entries, Err *err)
 {
     if (depth > BT_MAX_DEPTH) return check_fail(err, pno, "too deep");
+    if (pno >= bufpool_npages(e->bp)) return check_fail(err, pno, "beyond the end of the page file");
     BufFrame *f;
     if (bufpool_pin(e->bp, pno, &f, err)) return MDB_FAIL;
     u8 page[PAGE_SIZE];
@@ -1597,19 +2310,23 @@ static int collect_pages(BtEnv *e, PageNo pno, int depth, PageNo **out, size_t *
     bufpool_unpin(e->bp, f);
     u8 type = page_hdr(page)->type;
     if (type != BT_PAGE_LEAF && type != BT_PAGE_INTERNAL) return check_fail(err, pno, "not a B+tree node");
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        *out = xrealloc(*out, *cap * sizeof(PageNo));
-    }
-    (*out)[(*n)++] = pno;
+    plist_add(out, pno);
     const BtNode *nd0 = ndc(page);
     if (type == BT_PAGE_LEAF) {
         (*leaves)++;
         *entries += nd0->nslots;
+        for (int i = 0; chains && i < nd0->nslots; i++) {
+            const u8 *k, *v;
+            u16 kl, vl;
+            PageNo head;
+            size_t tail;
+            cell_at(page, i, &k, &kl, &v, &vl);
+            if (stored_ref(v, vl, &head, &tail) && collect_chain(e, head, chains, err)) return MDB_FAIL;
+        }
         return MDB_OK_;
     }
     for (int i = -1; i < nd0->nslots; i++)
-        if (collect_pages(e, i < 0 ? nd0->leftmost : child_at(page, i), depth + 1, out, n, cap, leaves, entries, err))
+        if (collect_pages(e, i < 0 ? nd0->leftmost : child_at(page, i), depth + 1, out, chains, leaves, entries, err))
             return MDB_FAIL;
     return MDB_OK_;
 }
@@ -1618,13 +2335,13 @@ int btree_stats(BTree *t, u64 *pages, u64 *leaves, u64 *entries, Err *err)
 {
     *pages = *leaves = *entries = 0;
     pthread_rwlock_rdlock(&t->lock);
-    PageNo root = 0, *list = NULL;
-    size_t n = 0, cap = 0;
+    PageNo root = 0;
+    PageList l = {0};
     int rc = read_root(t, &root, err);
-    if (rc == MDB_OK_) rc = collect_pages(t->env, root, 0, &list, &n, &cap, leaves, entries, err);
+    if (rc == MDB_OK_) rc = collect_pages(t->env, root, 0, &l, NULL, leaves, entries, err);
     pthread_rwlock_unlock(&t->lock);
-    free(list);
-    *pages = n + 1; /* and the meta page */
+    free(l.p);
+    *pages = l.n + 1; /* and the meta page */
     return rc;
 }
 
@@ -1632,45 +2349,127 @@ int btree_free_tree(BtEnv *e, PageNo meta, Err *err)
 {
     if (e->fl_page == PAGE_NONE) return MDB_OK_;
     BTree *t = btree_open(e, meta);
-    PageNo root = 0, *list = NULL;
-    size_t n = 0, cap = 0;
+    PageNo root = 0;
+    PageList l = {0};
     u64 leaves = 0, entries = 0;
     pthread_rwlock_wrlock(&t->lock);
     int rc = read_root(t, &root, err);
-    if (rc == MDB_OK_) rc = collect_pages(e, root, 0, &list, &n, &cap, &leaves, &entries, err);
-    if (rc == MDB_OK_) {
-        if (n == cap) list = xrealloc(list, (cap + 1) * sizeof(PageNo));
-        list[n++] = meta; /* last: until it goes, the tree can still be walked */
-    }
-    /* in batches of pages per logged change; a crash between two batches leaves the rest
-     * allocated (unreachable, never reused) */
-    for (size_t i = 0; rc == MDB_OK_ && i < n;) {
+    /* the chains go into the same list: they are freed with the nodes */
+    if (rc == MDB_OK_) rc = collect_pages(e, root, 0, &l, &l, &leaves, &entries, err);
+    if (rc == MDB_OK_) plist_add(&l, meta); /* last: until it goes, the tree can still be walked */
+    /* in batches, each a logged change; a crash between two leaves the rest to the sweep
+     * at the next open (nothing names them any more) */
+    for (size_t i = 0; rc == MDB_OK_ && i < l.n; i += FREELIST_BATCH) {
+        size_t k = MDB_MIN(l.n - i, (size_t)FREELIST_BATCH);
         pthread_rwlock_rdlock(&e->ckpt_lock);
-        Smo s = {.n = 0};
-        if (!smo_store(e, &s, err)) {
-            smo_abandon(e, &s);
-            pthread_rwlock_unlock(&e->ckpt_lock);
-            rc = MDB_FAIL;
-            break;
+        rc = btenv_free_pages(e, NULL, l.p + i, k, NULL, err);
+        pthread_rwlock_unlock(&e->ckpt_lock);
+        if (rc) e->leaked += l.n - i - k; /* btenv_free_pages counted its own */
+    }
+    if (rc && l.n == 0) e->leaked++; /* the tree could not even be read: its pages stay where they are */
+    pthread_rwlock_unlock(&t->lock);
+    free(l.p);
+    return rc;
+}
+
+/* ---- page ownership ------------------------------------------------------------------------ */
+
+static int census_mark(u8 *own, PageNo np, PageNo p, u8 who, Err *err)
+{
+    if (p >= np) return err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u is beyond the end of the page file", p);
+    if (own[p]) return err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u has two owners", p);
+    own[p] = who;
+    return MDB_OK_;
+}
+
+enum { OWN_NONE, OWN_STORE, OWN_TREE, OWN_OVF, OWN_FREE };
+
+int btenv_census(BtEnv *e, const PageNo *trees, size_t ntrees, bool fix, BtCensus *out, Err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (e->fl_page == PAGE_NONE) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "the page file has no free list");
+    PageNo np = bufpool_npages(e->bp);
+    out->pages = np;
+    u8 *own = xcalloc(np ? np : 1, 1);
+    int rc = census_mark(own, np, e->fl_page, OWN_STORE, err);
+    PageList nodes = {0}, chains = {0};
+    for (size_t i = 0; rc == MDB_OK_ && i < ntrees; i++) {
+        BTree *t = btree_open(e, trees[i]);
+        PageNo root = 0;
+        u64 leaves = 0, entries = 0;
+        nodes.n = chains.n = 0;
+        pthread_rwlock_rdlock(&t->lock);
+        rc = read_root(t, &root, err);
+        if (rc == MDB_OK_) rc = collect_pages(e, root, 0, &nodes, &chains, &leaves, &entries, err);
+        pthread_rwlock_unlock(&t->lock);
+        if (rc == MDB_OK_) rc = census_mark(own, np, trees[i], OWN_TREE, err);
+        for (size_t k = 0; rc == MDB_OK_ && k < nodes.n; k++) rc = census_mark(own, np, nodes.p[k], OWN_TREE, err);
+        for (size_t k = 0; rc == MDB_OK_ && k < chains.n; k++) rc = census_mark(own, np, chains.p[k], OWN_OVF, err);
+        out->tree_pages += 1 + nodes.n;
+        out->ovf_pages += chains.n;
+    }
+    free(nodes.p);
+    free(chains.p);
+    /* the free list: with fix, a broken one (a page on it that is not free or that a tree
+     * owns, a cycle, a wrong count) is rebuilt from every page nobody owns */
+    bool rebuild = false;
+    if (rc == MDB_OK_) {
+        BufFrame *sp;
+        if ((rc = store_pin(e, &sp, err)) == MDB_OK_) {
+            PageNo p = store_of(sp->data)->free_head;
+            u64 want = store_of(sp->data)->nfree;
+            while (p != PAGE_NONE && rc == MDB_OK_) {
+                if (p >= np || own[p]) {
+                    rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "free list broken at page %u (%s)", p,
+                                 p >= np ? "beyond the end" : own[p] == OWN_FREE ? "a cycle" : "the page has another owner");
+                    break;
+                }
+                BufFrame *f;
+                if ((rc = bufpool_pin(e->bp, p, &f, err))) break;
+                if (page_hdr(f->data)->type != BT_PAGE_FREE)
+                    rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "page %u on the free list is not free", p);
+                PageNo next = rd32(f->data + PAGE_HDR_SIZE);
+                bufpool_unpin(e->bp, f);
+                if (rc) break;
+                own[p] = OWN_FREE;
+                out->free_pages++;
+                p = next;
+            }
+            if (rc == MDB_OK_ && out->free_pages != want)
+                rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "free list holds %llu pages, the store page counts %llu",
+                             (unsigned long long)out->free_pages, (unsigned long long)want);
+            bufpool_unlatch(sp);
+            bufpool_unpin(e->bp, sp);
+            if (rc && fix && !strcmp(err->sqlstate, SQLSTATE_DATA_CORRUPTED)) {
+                err_clear(err);
+                rc = MDB_OK_;
+                rebuild = true;
+                for (PageNo q = 0; q < np; q++)
+                    if (own[q] == OWN_FREE) own[q] = OWN_NONE;
+                out->free_pages = 0;
+            }
         }
-        size_t end = MDB_MIN(n, i + 48);
-        BufFrame *fr[48];
-        int nf = 0;
-        for (size_t j = i; j < end && rc == MDB_OK_; j++) {
-            if ((rc = bufpool_pin(e->bp, list[j], &fr[nf], err))) break;
-            smo_touch(&s, fr[nf++]);
-        }
-        if (rc) {
-            smo_abandon(e, &s);
-        } else {
-            for (int j = 0; j < nf; j++) page_free(e, &s, fr[j]);
-            rc = smo_finish(e, meta, &s, err);
+    }
+    PageList orphans = {0};
+    for (PageNo q = 0; rc == MDB_OK_ && q < np; q++)
+        if (own[q] == OWN_NONE) plist_add(&orphans, q);
+    out->orphans = orphans.n;
+    if (rc == MDB_OK_ && fix && (orphans.n || rebuild)) {
+        pthread_rwlock_rdlock(&e->ckpt_lock);
+        BufFrame *sp;
+        if ((rc = store_pin(e, &sp, err)) == MDB_OK_) {
+            for (size_t i = 0; rc == MDB_OK_ && (i < orphans.n || (i == 0 && rebuild)); i += FREELIST_BATCH) {
+                Lsn l;
+                rc = freelist_log(e, sp, NULL, orphans.p + i, MDB_MIN(orphans.n - i, (size_t)FREELIST_BATCH), rebuild && i == 0, &l, err);
+                if (rc == MDB_OK_) out->freed += MDB_MIN(orphans.n - i, (size_t)FREELIST_BATCH);
+            }
+            bufpool_unlatch(sp);
+            bufpool_unpin(e->bp, sp);
         }
         pthread_rwlock_unlock(&e->ckpt_lock);
-        i = end;
     }
-    pthread_rwlock_unlock(&t->lock);
-    free(list);
+    free(orphans.p);
+    free(own);
     return rc;
 }
 

@@ -92,6 +92,11 @@ int keyenc_append(ByteBuf *out, const Value *v, const KeyCol *c, Err *err)
         case TYPE_FLOAT32:
         case TYPE_FLOAT64: put_double(out, v->u.f); break;
         case TYPE_NUMERIC: {
+            if (numeric_is_big(v->u.num)) { /* an id into this process's registry: no order, not durable */
+                out->len = start;
+                return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED,
+                               "numeric values of more than 35 digits or a scale above 35 cannot be used in a B+tree key");
+            }
             u128 u = (u128)v->u.num ^ ((u128)1 << 127);
             /* NaN and ±Infinity (no coefficient) sort past every number, as PostgreSQL orders them */
             if (numeric_is_special(v->u.num))
@@ -101,7 +106,8 @@ int keyenc_append(ByteBuf *out, const Value *v, const KeyCol *c, Err *err)
             break;
         }
         case TYPE_TEXT:
-        case TYPE_BYTEA: put_bytes(out, (const u8 *)str_data(&v->u.s), v->u.s.len); break;
+        case TYPE_BYTEA:
+        case TYPE_BIT: put_bytes(out, (const u8 *)str_data(&v->u.s), v->u.s.len); break;
         case TYPE_UUID: bytebuf_append(out, v->u.raw, 16); break;
         default: {
             char buf[64];

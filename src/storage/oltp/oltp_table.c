@@ -14,6 +14,7 @@
 #include "storage/colstats.h"
 #include "storage/oltp/oltp_table.h"
 #include "storage/oltp/vacuum.h"
+#include "types/numeric.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ typedef struct OltpTable {
     i64 *stats_at;                    /* live rows when each column's statistics were taken */
     _Atomic int nidx;
     _Atomic u64 churn_base;           /* reclamation trigger: versions not live when last reclaimed (vacuum.c) */
+    bool trees_retired;               /* oltp_table_retire ran (under mu) */
 } OltpTable;
 
 static const TableAM OLTP_AM;
@@ -96,6 +98,45 @@ int oltp_check_types(const LType *types, int ncols, Err *err)
 
 /* Encodes row i of `rows` (columns `types[0..ncols)`, table order) with the given stamps
  * into out. */
+/* A numeric beyond 128 bits (numeric_is_big: an id into this process's registry) is stored as 16 bytes — its
+ * hash under the big tag, so equal values have equal bytes for the statistics — then a u32 length and its text. */
+static void num_encode_big(ByteBuf *out, Numeric x)
+{
+    char sb[64];
+    size_t n;
+    char *txt = numeric_to_text_dyn(x, sb, sizeof sb, &n);
+    u128 h = ((u128)numeric_hash(x) << 8) | NUMERIC_TAG_BIG;
+    u32 len = (u32)n;
+    bytebuf_append(out, &h, 16);
+    bytebuf_append(out, &len, 4);
+    bytebuf_append(out, txt, n);
+    if (txt != sb) free(txt);
+}
+
+static size_t num_stored_len(const u8 *p)
+{
+    if (p[0] != NUMERIC_TAG_BIG) return 16;
+    u32 len;
+    memcpy(&len, p + 16, 4);
+    return 20 + (size_t)len;
+}
+
+/* The value of a stored numeric (the text of a big one is parsed back into this process's registry). */
+static Numeric num_decode(const u8 *p)
+{
+    Numeric x;
+    if (p[0] != NUMERIC_TAG_BIG) {
+        memcpy(&x, p, 16);
+        return x;
+    }
+    u32 len;
+    memcpy(&len, p + 16, 4);
+    Err e = {0};
+    if (numeric_from_text((const char *)p + 20, len, &x, &e)) x = NUMERIC_NAN; /* written by num_encode_big: cannot fail */
+    err_clear(&e);
+    return x;
+}
+
 static void row_encode_as(int ncols, const LType *types, const DataChunk *rows, idx_t i, Ts begin, Ts end, ByteBuf *out)
 {
     out->len = 0;
@@ -120,6 +161,8 @@ static void row_encode_as(int ncols, const LType *types, const DataChunk *rows, 
             u32 len = s->len;
             bytebuf_append(out, &len, 4);
             bytebuf_append(out, str_data(s), len);
+        } else if (types[c].id == TYPE_NUMERIC && numeric_is_big(((const Numeric *)v->data)[k])) {
+            num_encode_big(out, ((const Numeric *)v->data)[k]);
         } else {
             size_t w = type_width(types[c]);
             bytebuf_append(out, v->data + (size_t)k * w, w);
@@ -148,6 +191,8 @@ static void row_offsets(const OltpTable *t, const u8 *val, size_t vlen, const u8
             u32 len;
             memcpy(&len, p, 4);
             p += 4 + len;
+        } else if (t->types[c].id == TYPE_NUMERIC) {
+            p += num_stored_len(p);
         } else {
             p += type_width(t->types[c]);
         }
@@ -176,6 +221,8 @@ static void row_decode(const OltpTable *t, u64 row, const u8 *val, size_t vlen, 
             u32 len;
             memcpy(&len, p, 4);
             ((Str *)ov->data)[i] = str_copy(ov->heap ? ov->heap : out->arena, (const char *)p + 4, len);
+        } else if (ov->type.id == TYPE_NUMERIC) {
+            ((Numeric *)ov->data)[i] = num_decode(p);
         } else {
             size_t w = type_width(ov->type);
             memcpy(ov->data + i * w, p, w);
@@ -210,6 +257,10 @@ static Value payload_value(const OltpTable *t, int c, const u8 *p)
         memcpy(&len, p, 4);
         s = str_make((const char *)p + 4, len);
         v.data = (u8 *)&s;
+    } else if (v.type.id == TYPE_NUMERIC) {
+        Numeric x = num_decode(p);
+        memcpy(buf, &x, 16);
+        v.data = buf;
     } else {
         size_t w = type_width(v.type);
         memcpy(buf, p, w <= sizeof buf ? w : sizeof buf);
@@ -405,23 +456,31 @@ static BtTxn *txn_bt(OltpTable *t, Txn *txn)
 
 /* ---- writes ---------------------------------------------------------------------------- */
 
-static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
+/* One index entry of a batch (sorted by key before it goes to the tree). */
+typedef struct BatchEnt {
+    const u8 *k;
+    u16 klen, plen; /* plen: the encoded columns before the row id */
+    u32 i;          /* the row within the batch */
+    bool has_null;
+} BatchEnt;
+
+static int batch_ent_cmp(const void *a, const void *b)
 {
-    OltpTable *t = (OltpTable *)st;
-    if (rows->count == 0) return MDB_OK_;
-    BtTxn *bt = txn_bt(t, txn);
-    if (!bt) return err_set(err, SQLSTATE_INTERNAL_ERROR, "too many storage participants in one transaction");
+    const BatchEnt *x = a, *y = b;
+    return keyenc_cmp(x->k, x->klen, y->k, y->klen);
+}
+
+/* The row-at-a-time insert: rows whose payload needs overflow pages (the batch path takes
+ * one-cell entries only). */
+static int insert_rows_each(OltpTable *t, Txn *txn, BtTxn *bt, DataChunk *rows, u64 first, idx_t *done_out, Err *err)
+{
     ByteBuf v = {0};
     int rc = MDB_OK_;
-    pthread_mutex_lock(&t->mu);
-    /* the index keys of a row, checked before the row is written; the unique checks run
-     * under mu, so no other writer of this table can slip the same key in between */
     int nidx = atomic_load(&t->nidx);
     ByteBuf *keys = xcalloc((size_t)nidx + 1, sizeof(ByteBuf));
     int maxk = 1;
     for (int j = 0; j < nidx; j++) maxk = MDB_MAX(maxk, t->idx[j]->ncols);
     Value *vals = xmalloc(sizeof(Value) * (size_t)maxk);
-    u64 first = atomic_load(&t->next_row);
     idx_t done = 0;
     for (; done < rows->count && !rc; done++) {
         row_encode(t, rows, done, txn->id, TS_INFINITY, &v);
@@ -456,15 +515,194 @@ static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
             break;
         }
     }
+    for (int j = 0; j < nidx; j++) bytebuf_free(&keys[j]);
+    free(keys);
+    free(vals);
+    bytebuf_free(&v);
+    *done_out = done;
+    return rc;
+}
+
+/* The batch insert (caller holds mu): payloads and index keys of every row first, the
+ * unique checks (against the tree: skipped when every key of the batch lies past the
+ * index's largest key, the usual case for an ascending key; within the batch: neighbours
+ * after sorting), then the rows before the first failing one go to each tree in key
+ * order, a leaf per WAL record (btree_insert_sorted).  *slow: a row needs overflow pages,
+ * nothing was done. */
+static int insert_rows_batch(OltpTable *t, Txn *txn, BtTxn *bt, DataChunk *rows, u64 first, idx_t *done_out,
+                             bool *slow, Err *err)
+{
+    idx_t n = rows->count;
+    *done_out = 0;
+    *slow = false;
+    ByteBuf enc = {0}, v = {0};
+    size_t *voff = xmalloc(sizeof(size_t) * (n + 1));
+    for (idx_t i = 0; i < n; i++) {
+        row_encode(t, rows, i, txn->id, TS_INFINITY, &v);
+        if (8 + v.len > BT_MAX_CELL) {
+            *slow = true;
+            free(voff);
+            bytebuf_free(&enc);
+            bytebuf_free(&v);
+            return MDB_OK_;
+        }
+        voff[i] = enc.len;
+        bytebuf_append(&enc, v.data, v.len);
+    }
+    voff[n] = enc.len;
+    bytebuf_free(&v);
+
+    int rc = MDB_OK_;
+    idx_t limit = n; /* rows [0, limit) are written; an error belongs to row `limit` */
+    Err first_err = {0};
+    int nidx = atomic_load(&t->nidx);
+    int maxk = 1;
+    for (int j = 0; j < nidx; j++) maxk = MDB_MAX(maxk, t->idx[j]->ncols);
+    Value *vals = xmalloc(sizeof(Value) * (size_t)maxk);
+    ByteBuf *ikeys = xcalloc((size_t)nidx + 1, sizeof(ByteBuf));
+    BatchEnt **ents = xcalloc((size_t)nidx + 1, sizeof(BatchEnt *));
+    ByteBuf kb = {0}, last = {0};
+    for (int j = 0; j < nidx && !rc; j++) {
+        OltpIndex *ix = t->idx[j];
+        if (atomic_load(&ix->dropped)) continue;
+        ents[j] = xmalloc(sizeof(BatchEnt) * (n + 1));
+        size_t *off = xmalloc(sizeof(size_t) * (n + 1));
+        for (idx_t i = 0; i < n && !rc; i++) {
+            index_vals_chunk(ix, rows, i, vals);
+            size_t plen;
+            bool hn;
+            if (index_key(ix, vals, first + i, &kb, &plen, &hn, err)) {
+                /* rows before it may still be written: keep the first error by row */
+                if (i < limit) {
+                    limit = i;
+                    err_clear(&first_err);
+                    err_move(&first_err, err);
+                }
+                err_clear(err);
+                break;
+            }
+            off[i] = ikeys[j].len;
+            bytebuf_append(&ikeys[j], kb.data, kb.len);
+            ents[j][i] = (BatchEnt){NULL, (u16)kb.len, (u16)plen, (u32)i, hn};
+        }
+        for (idx_t i = 0; i < n && i < limit; i++) ents[j][i].k = ikeys[j].data + off[i];
+        free(off);
+        if (!ix->unique) continue;
+        idx_t m = MDB_MIN(limit, n);
+        /* within the batch: equal columns sort next to each other (the row id follows them) */
+        BatchEnt *srt = xmalloc(sizeof(BatchEnt) * (m + 1));
+        memcpy(srt, ents[j], sizeof(BatchEnt) * m);
+        qsort(srt, m, sizeof(BatchEnt), batch_ent_cmp);
+        for (idx_t i = 1; i < m; i++) {
+            const BatchEnt *a = &srt[i - 1], *b = &srt[i];
+            if (a->has_null || b->has_null || a->plen != b->plen || memcmp(a->k, b->k, a->plen) != 0) continue;
+            idx_t later = MDB_MAX(a->i, b->i);
+            if (later < limit) {
+                limit = later;
+                index_vals_chunk(ix, rows, later, vals);
+                err_clear(&first_err);
+                unique_error(ix, UQ_DUP, vals, &first_err);
+            }
+        }
+        /* against the tree: not needed when the batch's smallest key is past its largest */
+        bool found, empty, past = false;
+        if (btree_last_key(ix->tree, &last, &found, &empty, err)) rc = MDB_FAIL;
+        else if (empty) past = true;
+        else if (found && m > 0 && last.len >= 8) {
+            idx_t s0 = 0;
+            while (s0 < m && srt[s0].has_null) s0++; /* NULLs are never checked */
+            past = s0 == m || keyenc_cmp(srt[s0].k, srt[s0].plen, last.data, last.len - 8) > 0;
+        }
+        free(srt);
+        for (idx_t i = 0; !rc && !past && i < limit; i++) {
+            const BatchEnt *b = &ents[j][i];
+            if (b->has_null) continue;
+            int res;
+            TxnId busy;
+            if (unique_probe(t, ix, txn->id, b->k, b->plen, first + i, &res, &busy, err)) {
+                rc = MDB_FAIL;
+                break;
+            }
+            if (res == UQ_NONE) continue;
+            if (res == UQ_BUSY) txn_note_conflict(txn, busy); /* the engine waits for it, then probes again */
+            limit = i;
+            index_vals_chunk(ix, rows, i, vals);
+            err_clear(&first_err);
+            unique_error(ix, res, vals, &first_err);
+        }
+    }
+    /* the rows, then each index's entries, in key order */
+    if (!rc && limit > 0) {
+        const u8 **kp = xmalloc(sizeof(u8 *) * limit), **vp = xmalloc(sizeof(u8 *) * limit);
+        u16 *kl = xmalloc(sizeof(u16) * limit), *vl = xmalloc(sizeof(u16) * limit);
+        u8 *rk = xmalloc(8 * (size_t)limit);
+        for (idx_t i = 0; i < limit; i++) {
+            key_of(first + i, rk + 8 * i);
+            kp[i] = rk + 8 * i;
+            kl[i] = 8;
+            vp[i] = enc.data + voff[i];
+            vl[i] = (u16)(voff[i + 1] - voff[i]);
+        }
+        rc = btree_insert_sorted(t->tree, bt, limit, kp, kl, vp, vl, err);
+        for (int j = 0; j < nidx && !rc; j++) {
+            if (!ents[j] || atomic_load(&t->idx[j]->dropped)) continue;
+            BatchEnt *e = ents[j];
+            bool sorted = true;
+            for (idx_t i = 1; i < limit && sorted; i++) sorted = keyenc_cmp(e[i - 1].k, e[i - 1].klen, e[i].k, e[i].klen) < 0;
+            if (!sorted) qsort(e, limit, sizeof(BatchEnt), batch_ent_cmp);
+            for (idx_t i = 0; i < limit; i++) {
+                kp[i] = e[i].k;
+                kl[i] = e[i].klen;
+                vp[i] = (const u8 *)"";
+                vl[i] = 0;
+            }
+            rc = btree_insert_sorted(t->idx[j]->tree, bt, limit, kp, kl, vp, vl, err);
+        }
+        free(kp);
+        free(vp);
+        free(kl);
+        free(vl);
+        free(rk);
+    }
+    /* a failure inside the trees leaves some of the rows written: all of them are logged, so
+     * that the statement's rollback removes whatever is there */
+    *done_out = limit;
+    if (!rc && limit < n) {
+        err_move(err, &first_err);
+        rc = MDB_FAIL;
+    }
+    err_clear(&first_err);
+    for (int j = 0; j < nidx; j++) {
+        bytebuf_free(&ikeys[j]);
+        free(ents[j]);
+    }
+    free(ikeys);
+    free(ents);
+    free(vals);
+    free(voff);
+    bytebuf_free(&enc);
+    bytebuf_free(&kb);
+    bytebuf_free(&last);
+    return rc;
+}
+
+static int oltp_insert(TableStore *st, Txn *txn, DataChunk *rows, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (rows->count == 0) return MDB_OK_;
+    BtTxn *bt = txn_bt(t, txn);
+    if (!bt) return err_set(err, SQLSTATE_INTERNAL_ERROR, "too many storage participants in one transaction");
+    pthread_mutex_lock(&t->mu);
+    u64 first = atomic_load(&t->next_row);
+    idx_t done = 0;
+    bool slow = rows->count == 1; /* one row: the batch machinery buys nothing */
+    int rc = slow ? MDB_OK_ : insert_rows_batch(t, txn, bt, rows, first, &done, &slow, err);
+    if (slow) rc = insert_rows_each(t, txn, bt, rows, first, &done, err);
     /* rows written before a failure are logged too, so that the statement's rollback removes them */
     atomic_store(&t->next_row, first + done);
     atomic_fetch_add(&t->live, (i64)done);
     pthread_mutex_unlock(&t->mu);
     if (done) txn_log(txn, st, first, done, UNDO_INSERT);
-    for (int j = 0; j < nidx; j++) bytebuf_free(&keys[j]);
-    free(keys);
-    free(vals);
-    bytebuf_free(&v);
     return rc;
 }
 
@@ -531,22 +769,15 @@ static int oltp_commit_rows(TableStore *st, Txn *txn, u64 row, u64 count, u8 kin
     OltpTable *t = (OltpTable *)st;
     OltpTxn *o = txn_tier_state(txn, t->s);
     if (!o || !o->bt) return err_set(err, SQLSTATE_INTERNAL_ERROR, "oltp commit without a log transaction");
-    ByteBuf v = {0};
-    int rc = MDB_OK_;
+    if (count == 0) return MDB_OK_;
+    /* a leaf at a time, one small record per leaf (rows rolled back to a savepoint are gone,
+     * rows whose stamp is not ours are left alone) */
+    u8 lo[8], hi[8];
+    key_of(row, lo);
+    key_of(row + count - 1, hi);
     pthread_mutex_lock(&t->mu);
-    for (u64 r = row; r < row + count && !rc; r++) {
-        u8 k[8];
-        key_of(r, k);
-        bool found;
-        if (btree_get(t->tree, k, 8, &v, &found, err)) rc = MDB_FAIL;
-        if (rc || !found) continue; /* a row rolled back to a savepoint is gone */
-        int off = kind == UNDO_INSERT ? 0 : 8;
-        if (rd64(v.data + off) != txn->id) continue;
-        wr64(v.data + off, cts);
-        rc = btree_update(t->tree, o->bt, k, 8, v.data, v.len, &found, err);
-    }
+    int rc = btree_stamp_range(t->tree, o->bt, lo, 8, hi, 8, kind == UNDO_INSERT ? 0 : 8, (u64)txn->id, (u64)cts, NULL, err);
     pthread_mutex_unlock(&t->mu);
-    bytebuf_free(&v);
     return rc;
 }
 
@@ -1205,11 +1436,14 @@ static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
         if (!rc) rc = wal_flush(t->s->wal, wal_insert_lsn(t->s->wal), err);
     }
     if (rc) {
+        /* the trees built so far are nobody's: to the free list */
+        if (nt) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(nt));
         t->tree = old_tree;
         t->types = old_types;
         t->ncols = old_ncols;
         for (int j = 0; j < nidx; j++) {
             OltpIndex *ix = t->idx[j];
+            if (ix->tree != saved[j].tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(ix->tree));
             if (ix->cols != saved[j].cols) free(ix->cols);
             if (ix->kc != saved[j].kc) free(ix->kc);
             ix->tree = saved[j].tree;
@@ -1233,11 +1467,8 @@ static int table_rewrite(OltpTable *t, Rewrite *rw, Err *err)
         atomic_store(&t->live, live);
         u64 nx = atomic_load(&t->next_row);
         atomic_store(&t->churn_base, nx > (u64)live ? nx - (u64)live : 0);
-        /* the old trees (table, and indexes rebuilt or dropped with a column) go to the free
-         * list once every transaction that began before this rewrite has ended (vacuum.c) */
-        oltp_vacuum_retire_tree(t->s, t->tm, btree_id(old_tree));
-        for (int j = 0; j < nidx; j++)
-            if (!saved[j].dropped) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(saved[j].tree));
+        /* the old trees (table, and indexes rebuilt or dropped with a column) are retired
+         * when the rewrite commits (oltp_rewrite_commit): a rollback switches back to them */
         free(old_types);
         pthread_mutex_lock(&t->stats_mu);
         free(t->stats);
@@ -1391,6 +1622,11 @@ void oltp_rewrite_restore(OltpRewriteSave *sv)
     OltpTable *t = sv->t;
     pthread_rwlock_rdlock(&t->tm->commit_lock);
     pthread_mutex_lock(&t->mu);
+    /* the rewrite's trees are nobody's now (the transaction's rows in them were undone
+     * before this runs): freed once older transactions ended */
+    if (t->tree != sv->tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->tree));
+    for (int j = 0; j < sv->nidx; j++)
+        if (t->idx[j]->tree != sv->ix[j].tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->idx[j]->tree));
     t->tree = sv->tree;
     free(t->types);
     t->types = sv->types;
@@ -1425,12 +1661,63 @@ void oltp_rewrite_restore(OltpRewriteSave *sv)
     oltp_rewrite_release(sv);
 }
 
-void oltp_rewrite_release(OltpRewriteSave *sv)
+static void oltp_rewrite_forget(OltpRewriteSave *sv)
 {
-    if (!sv) return;
     free(sv->types);
     free(sv->ix);
     free(sv);
+}
+
+void oltp_rewrite_release(OltpRewriteSave *sv)
+{
+    if (!sv) return;
+    oltp_rewrite_forget(sv);
+}
+
+void oltp_rewrite_commit(OltpRewriteSave *sv)
+{
+    if (!sv) return;
+    /* the trees from before the rewrite (the table's, and every index's that was live then:
+     * rebuilt, or dropped with a column) go to the free list once every transaction that
+     * began before has ended (vacuum.c) */
+    OltpTable *t = sv->t;
+    if (sv->tree != t->tree) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(sv->tree));
+    for (int j = 0; j < sv->nidx; j++)
+        if (!sv->ix[j].dropped) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(sv->ix[j].tree));
+    oltp_rewrite_forget(sv);
+}
+
+void oltp_table_retire(TableStore *st)
+{
+    OltpTable *t = (OltpTable *)st;
+    if (!t) return;
+    oltp_vacuum_unregister(t->s, st); /* no reclamation pass reads the trees from here on */
+    pthread_mutex_lock(&t->mu);
+    if (!t->trees_retired) {
+        t->trees_retired = true;
+        oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->tree));
+        for (int j = 0; j < atomic_load(&t->nidx); j++)
+            if (!atomic_exchange(&t->idx[j]->dropped, true)) oltp_vacuum_retire_tree(t->s, t->tm, btree_id(t->idx[j]->tree));
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+int oltp_table_trees(TableStore *st, u32 *out, int cap)
+{
+    OltpTable *t = (OltpTable *)st;
+    int n = 0;
+    pthread_mutex_lock(&t->mu);
+    if (!t->trees_retired) {
+        if (n < cap) out[n] = btree_id(t->tree);
+        n++;
+        for (int j = 0; j < atomic_load(&t->nidx); j++)
+            if (!atomic_load(&t->idx[j]->dropped)) {
+                if (n < cap) out[n] = btree_id(t->idx[j]->tree);
+                n++;
+            }
+    }
+    pthread_mutex_unlock(&t->mu);
+    return n;
 }
 
 u32 oltp_unique_tree(TableStore *st, const int *cols, int ncols, int nth)
@@ -1730,7 +2017,9 @@ u64 oltp_table_churn(TableStore *st)
     OltpTable *t = (OltpTable *)st;
     i64 live = atomic_load(&t->live);
     u64 next = atomic_load(&t->next_row);
-    u64 nonlive = live > 0 && (u64)live < next ? next - (u64)live : next;
+    /* every row id handed out is live, dead, or was never used (rolled back); all live: 0
+     * (a table being loaded is no candidate: a pass would only read it) */
+    u64 nonlive = live >= 0 && (u64)live <= next ? next - (u64)live : next;
     u64 base = atomic_load(&t->churn_base);
     return nonlive > base ? nonlive - base : 0;
 }

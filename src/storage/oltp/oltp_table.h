@@ -13,8 +13,11 @@
  *
  * Writes are logged in the WAL under the transaction's BtTxn (a TxnTier
  * participant of the Txn).  Commit rewrites the transaction's stamps to its
- * commit timestamp (logged updates), appends the commit record under the
- * commit lock and waits for the WAL flush after it (group commit).  Rollback
+ * commit timestamp (a leaf at a time, one small WAL record per leaf:
+ * btree_stamp_range), appends the commit record under the commit lock and
+ * waits for the WAL flush after it (group commit).  Inserts go a chunk at a
+ * time to each tree in key order (btree_insert_sorted: a WAL record per
+ * leaf), so a bulk load logs each row about once.  Rollback
  * is the B+tree's logical undo of the whole chain; rollback to a savepoint
  * logs the inverse changes.  After a crash recovery removes every
  * uncommitted change, so every stamp left is a commit timestamp; opening a
@@ -84,12 +87,23 @@ int oltp_table_pages(TableStore *st, u64 *table_pages, u64 *table_entries, u64 *
 /* Rollback of TRUNCATE/ALTER TABLE rewrites (src/main/ddl.c): save() records the
  * table's trees, column types and index trees before a rewrite; restore() switches
  * back to them (the rewrite left them untouched) and frees the record; release()
- * frees it when the rewrite commits.  The caller keeps other transactions from
- * writing to the table in between (their rows in the new trees would be lost). */
+ * frees it when the rewrite itself failed (and switched back); commit() when the
+ * rewrite's transaction commits: the old trees are retired (vacuum.h), as restore() retires
+ * the rewrite's new ones.  The caller keeps other transactions from writing to the table
+ * in between (their rows in the new trees would be lost). */
 typedef struct OltpRewriteSave OltpRewriteSave;
 OltpRewriteSave *oltp_rewrite_save(TableStore *st);
 void oltp_rewrite_restore(OltpRewriteSave *sv);
 void oltp_rewrite_release(OltpRewriteSave *sv);
+void oltp_rewrite_commit(OltpRewriteSave *sv);
+/* DROP TABLE committed, or CREATE TABLE rolled back (src/main/ddl.c): the table leaves
+ * the reclamation worker and its trees (table, live indexes) are retired, i.e. freed with
+ * their overflow chains once every transaction that began before has ended.  Later calls
+ * do nothing. */
+void oltp_table_retire(TableStore *st);
+/* The trees the table owns now (its own, its live indexes'): up to cap into out; returns
+ * how many there are (0 after oltp_table_retire).  For the page census (vacuum.h). */
+int oltp_table_trees(TableStore *st, u32 *out, int cap);
 int oltp_check_types(const LType *types, int ncols, Err *err);
 
 #endif

@@ -24,64 +24,7 @@ static inline u32 rd32(const u8 *p)
 }
 static inline void wr32(u8 *p, u32 v) { memcpy(p, &v, 4); }
 
-/* ---- the list of free overflow pages ---------------------------------------------- */
-
-static void freelist_push(BtEnv *e, PageNo p, bool dedupe)
-{
-    pthread_mutex_lock(&e->mu);
-    bool have = false;
-    for (size_t i = 0; dedupe && i < e->novf_free && !have; i++) have = e->ovf_free[i] == p;
-    if (!have) {
-        if (e->novf_free == e->capovf_free) {
-            e->capovf_free = e->capovf_free ? e->capovf_free * 2 : 64;
-            e->ovf_free = xrealloc(e->ovf_free, e->capovf_free * sizeof *e->ovf_free);
-        }
-        e->ovf_free[e->novf_free++] = p;
-    }
-    pthread_mutex_unlock(&e->mu);
-}
-
-static bool freelist_pop(BtEnv *e, PageNo *p)
-{
-    pthread_mutex_lock(&e->mu);
-    bool ok = e->novf_free > 0;
-    if (ok) *p = e->ovf_free[--e->novf_free];
-    pthread_mutex_unlock(&e->mu);
-    return ok;
-}
-
-/* Redo of a chain write: its pages are in use again. */
-static void freelist_remove(BtEnv *e, PageNo p)
-{
-    pthread_mutex_lock(&e->mu);
-    for (size_t i = 0; i < e->novf_free; i++)
-        if (e->ovf_free[i] == p) {
-            e->ovf_free[i] = e->ovf_free[--e->novf_free];
-            break;
-        }
-    pthread_mutex_unlock(&e->mu);
-}
-
-size_t ovf_free_pages(BtEnv *e)
-{
-    pthread_mutex_lock(&e->mu);
-    size_t n = e->novf_free;
-    pthread_mutex_unlock(&e->mu);
-    return n;
-}
-
-/* A page number for a new chain: a freed page first, else a new page at the
- * end of the file (pinned only to allocate it: nothing refers to it before
- * the chain's record is logged, and a page never written reads as zeros). */
-static int page_alloc(BtEnv *e, PageNo *pno, Err *err)
-{
-    if (freelist_pop(e, pno)) return MDB_OK_;
-    BufFrame *f;
-    if (bufpool_new_page(e->bp, &f, err)) return MDB_FAIL;
-    *pno = f->pno;
-    bufpool_unpin(e->bp, f);
-    return MDB_OK_;
-}
+size_t ovf_free_pages(BtEnv *e) { return (size_t)btenv_free_count(e); }
 
 static void page_build_overflow(u8 *page, PageNo pno, PageNo next, const u8 *d, size_t n)
 {
@@ -93,6 +36,8 @@ static void page_build_overflow(u8 *page, PageNo pno, PageNo next, const u8 *d, 
     memcpy(page + OVF_DATA_OFF, d, n);
 }
 
+/* An earlier version's freed overflow page (WAL_BT_OVF_FREE, replayed only): owned by
+ * nobody, so the next sweep puts it on the free list. */
 static void page_build_free(u8 *page, PageNo pno)
 {
     memset(page, 0, PAGE_SIZE);
@@ -112,20 +57,23 @@ static int chain_corrupt(Err *err, PageNo pno, const char *what)
 int ovf_write(BtEnv *e, u64 xid, Lsn *last_lsn, Lsn *first_lsn, const u8 *data, size_t len, PageNo *head, Err *err)
 {
     size_t npages = (len + OVF_PAGE_DATA - 1) / OVF_PAGE_DATA;
-    PageNo pg[OVF_GROUP + 1];
     if (npages == 0) return err_set(err, SQLSTATE_INTERNAL_ERROR, "empty overflow chain");
-    if (page_alloc(e, &pg[0], err)) return MDB_FAIL;
+    /* every page first (the free list's, then new ones at the end of the file): from here
+     * the chain owns them; a failure before their records are logged leaves them to the
+     * sweep of the next open (btree.h, "free pages") */
+    PageNo *pg = xmalloc((npages + 1) * sizeof *pg);
+    if (btenv_alloc_pages(e, npages, pg, err)) {
+        free(pg);
+        return MDB_FAIL;
+    }
+    pg[npages] = PAGE_NONE;
     *head = pg[0];
     ByteBuf body = {0};
     size_t pos = 0, done = 0;
     int rc = MDB_OK_;
     while (done < npages && rc == MDB_OK_) {
         size_t g = npages - done < OVF_GROUP ? npages - done : OVF_GROUP;
-        /* pages 1..g-1 of this group and the first of the next one */
-        pg[g] = PAGE_NONE;
-        for (size_t i = 1; i <= g && rc == MDB_OK_; i++)
-            if (i < g || done + g < npages) rc = page_alloc(e, &pg[i], err);
-        if (rc) break; /* nothing of this group is logged: its pages are lost until a free-space sweep */
+        const PageNo *gp = pg + done;
         body.len = 0;
         u8 w[12];
         wr32(w, (u32)g);
@@ -133,8 +81,8 @@ int ovf_write(BtEnv *e, u64 xid, Lsn *last_lsn, Lsn *first_lsn, const u8 *data, 
         size_t p0 = pos;
         for (size_t i = 0; i < g; i++) {
             size_t n = len - pos < OVF_PAGE_DATA ? len - pos : OVF_PAGE_DATA;
-            wr32(w, pg[i]);
-            wr32(w + 4, pg[i + 1]);
+            wr32(w, gp[i]);
+            wr32(w + 4, gp[i + 1]);
             wr32(w + 8, (u32)n);
             bytebuf_append(&body, w, 12);
             bytebuf_append(&body, data + pos, n);
@@ -157,18 +105,21 @@ int ovf_write(BtEnv *e, u64 xid, Lsn *last_lsn, Lsn *first_lsn, const u8 *data, 
             BufFrame *f;
             bool damaged;
             /* a reused free page that fails its checksum is rebuilt all the same */
-            if ((rc = bufpool_pin_for_redo(e->bp, pg[i], &f, &damaged, err))) break;
+            if ((rc = bufpool_pin_for_redo(e->bp, gp[i], &f, &damaged, err))) break;
             bufpool_latch(f);
-            page_build_overflow(f->data, pg[i], pg[i + 1], data + pos, n);
+            page_build_overflow(f->data, gp[i], gp[i + 1], data + pos, n);
             bufpool_mark_dirty(f, end);
             bufpool_unlatch(f);
             bufpool_unpin(e->bp, f);
             pos += n;
         }
         done += g;
-        pg[0] = pg[g];
     }
+    /* the pages of the groups never logged belong to nobody (a transaction's logged groups
+     * are freed by its undo; a change outside one leaves them too) */
+    if (rc) e->leaked += npages - (xid ? done : 0);
     bytebuf_free(&body);
+    free(pg);
     return rc;
 }
 
@@ -239,45 +190,6 @@ int ovf_equal(BtEnv *e, PageNo head, size_t chain_len, const u8 *data, size_t le
 
 /* ---- freeing ------------------------------------------------------------------------ */
 
-/* Turns the pages into free pages (after their record is logged) and lists them for reuse. */
-static void free_apply(BtEnv *e, const PageNo *pages, size_t n, Lsn end)
-{
-    for (size_t i = 0; i < n; i++) {
-        BufFrame *f;
-        bool damaged;
-        Err er = {0};
-        /* redo-style pin: a page that cannot be read is rebuilt all the same */
-        if (bufpool_pin_for_redo(e->bp, pages[i], &f, &damaged, &er)) {
-            err_clear(&er);
-            continue;
-        }
-        bufpool_latch(f);
-        page_build_free(f->data, pages[i]);
-        bufpool_mark_dirty(f, end);
-        bufpool_unlatch(f);
-        bufpool_unpin(e->bp, f);
-        freelist_push(e, pages[i], false);
-    }
-}
-
-static int free_log(BtEnv *e, const WalRecHdr *h, const PageNo *pages, size_t n, Lsn *lsn, Err *err)
-{
-    ByteBuf body = {0};
-    u8 w[4];
-    wr32(w, (u32)n);
-    bytebuf_append(&body, w, 4);
-    for (size_t i = 0; i < n; i++) {
-        wr32(w, pages[i]);
-        bytebuf_append(&body, w, 4);
-    }
-    WalRecHdr hh = *h;
-    Lsn end;
-    int rc = wal_append(e->wal, &hh, body.data, body.len, lsn, &end, err);
-    bytebuf_free(&body);
-    if (rc == MDB_OK_) free_apply(e, pages, n, end);
-    return rc;
-}
-
 int ovf_free_chain(BtEnv *e, PageNo head, Err *err)
 {
     PageNo *pages = NULL;
@@ -286,6 +198,7 @@ int ovf_free_chain(BtEnv *e, PageNo head, Err *err)
         BufFrame *f;
         if (bufpool_pin(e->bp, p, &f, err)) {
             free(pages);
+            e->leaked++;
             return MDB_FAIL;
         }
         bool ok = page_hdr(f->data)->type == BT_PAGE_OVERFLOW;
@@ -293,6 +206,7 @@ int ovf_free_chain(BtEnv *e, PageNo head, Err *err)
         bufpool_unpin(e->bp, f);
         if (!ok || n > (BT_MAX_VALUE / OVF_PAGE_DATA) + 1) {
             free(pages);
+            e->leaked++;
             return chain_corrupt(err, p, "not an overflow page");
         }
         if (n == cap) {
@@ -302,14 +216,7 @@ int ovf_free_chain(BtEnv *e, PageNo head, Err *err)
         pages[n++] = p;
         p = next;
     }
-    WalRecHdr h = {0};
-    h.type = WAL_BT_OVF_FREE;
-    int rc = MDB_OK_;
-    /* several records for a long chain, so that none exceeds the WAL's record limit */
-    for (size_t i = 0; i < n && rc == MDB_OK_; i += 4096) {
-        Lsn lsn;
-        rc = free_log(e, &h, pages + i, n - i < 4096 ? n - i : 4096, &lsn, err);
-    }
+    int rc = btenv_free_pages(e, NULL, pages, n, NULL, err);
     free(pages);
     return rc;
 }
@@ -348,14 +255,14 @@ int ovf_undo_write(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err *
     if (!write_pages(rec, &pages, &n))
         return err_set(err, SQLSTATE_DATA_CORRUPTED, "cannot undo write-ahead log record at %llu: bad overflow record",
                        (unsigned long long)rec->lsn);
+    /* one record (n <= OVF_GROUP): the CLR must free all of them or none */
     WalRecHdr h = {0};
-    h.type = WAL_BT_OVF_FREE;
     h.xid = xid;
     h.flags = WAL_FLAG_CLR;
     h.prev_lsn = rec->prev_lsn;
     Lsn lsn;
-    int rc = free_log(e, &h, pages, n, &lsn, err);
-    if (rc == MDB_OK_ && last_lsn) *last_lsn = lsn;
+    int rc = btenv_free_pages(e, &h, pages, n, &lsn, err);
+    if (rc == MDB_OK_ && last_lsn && lsn != LSN_NONE) *last_lsn = lsn;
     free(pages);
     return rc;
 }
@@ -408,8 +315,6 @@ int ovf_redo(BtEnv *e, const WalRecHdr *rec, Err *err)
         }
         bufpool_unlatch(f);
         bufpool_unpin(e->bp, f);
-        if (rec->type == WAL_BT_OVF_WRITE) freelist_remove(e, pno);
-        else freelist_push(e, pno, true);
     }
     if (left) return redo_bad(rec, err);
     return MDB_OK_;

@@ -10,22 +10,27 @@
  * bytes used, then the bytes.  btree.c resolves references on every read, so
  * callers of btree.h only ever see whole values.
  *
- * Logging: writing a chain logs WAL_BT_OVF_WRITE records (up to
- * OVF_GROUP pages each: page number, next, length, bytes), in the writing
- * transaction's undo chain; the undo of such a record frees its pages (a
- * WAL_BT_OVF_FREE compensation record).  A chain whose cell was removed by
- * a committed change is freed by a WAL_BT_OVF_FREE record of no transaction:
- * at once for a change outside a transaction, at commit for a transaction's
- * delete or value replacement (its undo needs the old chain until then).
- * Redo rebuilds each page from the record (no prior page content is read),
- * when the page is older than the record, so a torn overflow page is
- * repaired by its own record.
+ * Pages: a chain takes its pages from the page file's free list (btree.h,
+ * "free pages"; new pages at the end of the file when it is empty) and gives
+ * them back to it, so a page freed by a chain can serve a tree and the other
+ * way round, and the free list survives restarts and crashes.
  *
- * Freed pages become pages of type BT_PAGE_OVF_FREE and go to the environment's
- * list of free overflow pages, which the next chain takes pages from first.
- * The list lives in memory (rebuilt by redo for the records recovery reads);
- * free pages from before the latest checkpoint are not found again after a
- * restart: a free-space map for the whole page file is future work.
+ * Logging: writing a chain logs the allocation (a WAL_BT_FREELIST record of
+ * the store page), then WAL_BT_OVF_WRITE records (up to OVF_GROUP pages each:
+ * page number, next, length, bytes), in the writing transaction's undo
+ * chain; the undo of such a record frees its pages (one WAL_BT_FREELIST
+ * compensation record).  A chain whose cell was removed by a committed
+ * change is freed by WAL_BT_FREELIST records of no transaction: at once for a
+ * change outside a transaction, at commit for a transaction's delete or
+ * value replacement (its undo needs the old chain until then).  Row versions
+ * (oltp_table.c) keep their chain when a later version replaces them: the
+ * chain goes when reclamation (vacuum.c) deletes the dead version, i.e. once
+ * no snapshot can see it.  Redo rebuilds each page from the record (no prior
+ * page content is read), when the page is older than the record, so a torn
+ * overflow page is repaired by its own record.  A crash between the
+ * allocation and the chain's records, or between the removal of a cell and
+ * the freeing of its chain, leaves pages that nobody owns: the sweep at the
+ * next open frees them.
  *
  * Callers hold the environment's checkpoint lock in shared mode around every
  * function that logs (ovf_write, ovf_free_chain, ovf_undo_write).
@@ -55,7 +60,7 @@ int ovf_free_chain(BtEnv *e, PageNo head, Err *err);
 int ovf_undo_write(BtEnv *e, u64 xid, Lsn *last_lsn, const WalRecHdr *rec, Err *err);
 /* Redo of WAL_BT_OVF_WRITE / WAL_BT_OVF_FREE (other records: nothing). */
 int ovf_redo(BtEnv *e, const WalRecHdr *rec, Err *err);
-/* The number of pages on the free list (tests). */
+/* The number of pages on the page file's free list (tests; btenv_free_count). */
 size_t ovf_free_pages(BtEnv *e);
 
 #endif

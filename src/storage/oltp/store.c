@@ -20,9 +20,11 @@ typedef struct ControlFile {
     u32 magic;
     u32 version;
     Lsn checkpoint_lsn;
-    u32 pad;
+    u32 flags; /* CONTROL_CLEAN (0 in earlier versions) */
     u32 crc;
 } ControlFile;
+
+#define CONTROL_CLEAN 1u /* written by the final checkpoint of a close that accounted for every page */
 
 typedef struct CheckpointBody {
     Lsn redo_lsn;
@@ -33,6 +35,12 @@ typedef struct CheckpointBody {
 void oltp_options_default(OltpOptions *o)
 {
     o->pool_pages = 16384;
+    /* tests and benchmarks: a smaller (or larger) pool, e.g. to make a bulk load evict dirty pages */
+    const char *pp = getenv("MEGADB_OLTP_POOL_PAGES");
+    if (pp) {
+        long v = strtol(pp, NULL, 10);
+        if (v >= 64 && v <= (1L << 24)) o->pool_pages = (size_t)v;
+    }
     o->checkpoint_wal_bytes = (u64)64 << 20;
     wal_options_default(&o->wal);
 }
@@ -42,11 +50,13 @@ static void path_join(char *buf, size_t cap, const char *dir, const char *name)
     snprintf(buf, cap, "%s/%s", dir, name);
 }
 
-static int control_read(const char *dir, Lsn *ckpt, Err *err)
+static int control_read(const char *dir, Lsn *ckpt, u32 *flags, bool *exists, Err *err)
 {
     char p[4096];
     path_join(p, sizeof p, dir, "control");
     *ckpt = LSN_NONE;
+    *flags = 0;
+    *exists = false;
     int fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) return MDB_OK_;
@@ -60,15 +70,17 @@ static int control_read(const char *dir, Lsn *ckpt, Err *err)
     if (got != sizeof c || c.magic != CONTROL_MAGIC || c.crc != crc32c(&c, offsetof(ControlFile, crc)))
         return err_set(err, SQLSTATE_DATA_CORRUPTED, "control file \"%s\" is damaged", p);
     *ckpt = c.checkpoint_lsn;
+    *flags = c.flags;
+    *exists = true;
     return MDB_OK_;
 }
 
-static int control_write(const char *dir, Lsn ckpt, Err *err)
+static int control_write(const char *dir, Lsn ckpt, u32 flags, Err *err)
 {
     char p[4096], tmp[4096];
     path_join(p, sizeof p, dir, "control");
     path_join(tmp, sizeof tmp, dir, "control.tmp");
-    ControlFile c = {CONTROL_MAGIC, 1, ckpt, 0, 0};
+    ControlFile c = {CONTROL_MAGIC, 1, ckpt, flags, 0};
     c.crc = crc32c(&c, offsetof(ControlFile, crc));
     int fd = fio_open(tmp, O_WRONLY | O_CREAT | O_TRUNC, err);
     if (fd < 0) return MDB_FAIL;
@@ -163,6 +175,9 @@ static int recover(OltpStore *s, Err *err)
     rs->stop_reason = r.stop_reason;
     wal_reader_free(&r);
     if (rc == MDB_OK_) rc = wal_start_append(s->wal, rs->end_lsn, err);
+    /* the free-page list after redo (which restored the store page) and before undo (whose
+     * overflow chains go back to it) */
+    if (rc == MDB_OK_) rc = btenv_freelist_init(&s->env, err);
     s->env.next_xid = next_xid;
     rs->max_xid = next_xid - 1;
     for (size_t i = 0; rc == MDB_OK_ && i < tt.cap; i++) {
@@ -185,10 +200,12 @@ int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Er
     s->checkpoint_wal_bytes = o.checkpoint_wal_bytes;
     char p[4096];
     int rc = MDB_OK_;
+    u32 cflags = 0;
+    bool cexists = false;
     if (dir) {
         s->dir = xstrdup(dir);
         if ((rc = fio_mkdir(dir, err))) goto fail;
-        if ((rc = control_read(dir, &s->checkpoint_lsn, err))) goto fail;
+        if ((rc = control_read(dir, &s->checkpoint_lsn, &cflags, &cexists, err))) goto fail;
         path_join(p, sizeof p, dir, "wal");
     }
     if ((rc = wal_open(dir ? p : NULL, &o.wal, &s->wal, err))) goto fail;
@@ -196,8 +213,8 @@ int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Er
     if ((rc = bufpool_open(dir ? p : NULL, o.pool_pages, s->wal, &s->bp, err))) goto fail;
     btenv_init(&s->env, s->bp, s->wal);
     if ((rc = recover(s, err))) goto fail;
-    /* after recovery (whose redo restores the store page): the free-page list */
-    if ((rc = btenv_freelist_init(&s->env, err))) goto fail;
+    /* a store that existed and was not closed cleanly may hold pages nobody owns */
+    s->need_sweep = dir && cexists && !(cflags & CONTROL_CLEAN) && s->env.fl_page != PAGE_NONE;
     if (dir && (rc = oltp_store_checkpoint(s, err))) goto fail;
     s->vac = oltp_vacuum_new(s);
     *out = s;
@@ -231,7 +248,7 @@ int oltp_store_checkpoint(OltpStore *s, Err *err)
         rc = wal_append(s->wal, &h, &cb, sizeof cb, &lsn, &end, err);
     }
     if (rc == MDB_OK_) rc = wal_flush(s->wal, end, err);
-    if (rc == MDB_OK_ && s->dir) rc = control_write(s->dir, lsn, err);
+    if (rc == MDB_OK_ && s->dir) rc = control_write(s->dir, lsn, s->closing_clean ? CONTROL_CLEAN : 0, err);
     if (rc == MDB_OK_) {
         s->checkpoint_lsn = lsn;
         Lsn keep = cb.oldest_active != LSN_NONE && cb.oldest_active < cb.redo_lsn ? cb.oldest_active : cb.redo_lsn;
@@ -253,8 +270,11 @@ int oltp_store_maybe_checkpoint(OltpStore *s, Err *err)
 int oltp_store_close(OltpStore *s, bool checkpoint, Err *err)
 {
     if (!s) return MDB_OK_;
-    oltp_vacuum_free(s->vac); /* stops the worker first */
+    oltp_vacuum_free(s->vac); /* stops the worker first, frees the retired trees it can */
     s->vac = NULL;
+    /* clean: every page is in a tree the catalog names or on the free list, as far as this
+     * session knows (it swept what an unclean close before left, lost nothing itself) */
+    s->closing_clean = !s->need_sweep && s->env.leaked == 0;
     int rc = checkpoint ? oltp_store_checkpoint(s, err) : MDB_OK_;
     btenv_destroy(&s->env);
     wal_close(s->wal);

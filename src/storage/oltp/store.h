@@ -16,6 +16,14 @@
  * invalid record and start appending there; undo the remaining transactions
  * by logical undo (bt_undo_chain); take a checkpoint.
  *
+ * Clean close: the final checkpoint of oltp_store_close marks the control file
+ * clean when every page of the session is accounted for (retired trees freed,
+ * no change failed half-way: BtEnv.leaked).  Any other checkpoint clears the
+ * mark, so an open that does not find it knows that pages may belong to
+ * nobody (a crash, an older version) and sets need_sweep: once the catalog
+ * has named every live tree, oltp_vacuum_sweep puts those pages on the free
+ * list.
+ *
  * Checkpoint: pick the redo point (the insert LSN) while no change is half
  * logged, flush every dirty page (WAL first), log the checkpoint record,
  * fsync, publish it in `control`, and delete WAL segments that neither redo
@@ -54,6 +62,10 @@ typedef struct OltpStore {
     u64 checkpoint_wal_bytes;
     OltpRecoveryStats recovery;
     struct OltpVacuum *vac;  /* reclamation: registered tables, retired trees, the worker (vacuum.h) */
+    bool need_sweep;         /* the last session did not close cleanly: oltp_vacuum_sweep has work */
+    bool swept;              /* oltp_vacuum_sweep ran in this session */
+    bool closing_clean;      /* the final checkpoint marks the control file clean */
+    BtCensus sweep;          /* what it found (tests) */
 } OltpStore;
 
 int oltp_store_open(const char *dir, const OltpOptions *opt, OltpStore **out, Err *err);

@@ -19,6 +19,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* Overflow pages (8 KiB) that versions whose update kept their chain must hold before a
+ * pass is due regardless of their number: a commit stamps both the ended and the new
+ * version, so about 4 MiB of dead tails. */
+#define VAC_CHAIN_PAGES 1024
+
 typedef struct VacEntry {
     TableStore *st;
     Ts last_horizon; /* horizon of its last pass */
@@ -57,10 +62,23 @@ OltpVacuum *oltp_vacuum_new(OltpStore *s)
     return v;
 }
 
+static int free_retired(OltpVacuum *v, TxnManager *tm, Err *err);
+
 void oltp_vacuum_free(OltpVacuum *v)
 {
     if (!v) return;
     oltp_vacuum_stop(v->s);
+    /* the store closes: the retired trees that no transaction can reach go now (at a close
+     * after mdb_close, all of them); what stays is counted as lost, so that the next open
+     * sweeps it up.  In memory nothing outlives the close. */
+    if (v->tm && v->s->dir) {
+        Err er = {0};
+        pthread_mutex_lock(&v->work_mu);
+        free_retired(v, v->tm, &er);
+        pthread_mutex_unlock(&v->work_mu);
+        err_clear(&er);
+    }
+    v->s->env.leaked += v->nret;
     free(v->tables);
     free(v->retired);
     pthread_mutex_destroy(&v->mu);
@@ -159,7 +177,12 @@ int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, 
         u64 churn = oltp_table_churn(st);
         i64 live = tableam_live_rows(st);
         u64 threshold = 64 + (live > 0 ? (u64)live / 16 : 0);
-        bool due = force || churn >= threshold || (horizon > e->last_horizon && e->waiting + churn >= threshold);
+        /* or when versions that ended hold overflow chains worth VAC_CHAIN_PAGES pages (a
+         * few updates of big values: the count of versions alone would let them pile up) */
+        BTree *tree = btree_open(&s->env, oltp_table_tree(st));
+        u64 kept = btree_kept_chain_pages(tree, 0);
+        bool due = force || churn >= threshold || (horizon > e->last_horizon && e->waiting + churn >= threshold) ||
+                   (churn > 0 && kept >= VAC_CHAIN_PAGES);
         if (!due) {
             pthread_mutex_unlock(&v->mu);
             continue;
@@ -168,6 +191,7 @@ int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, 
         pthread_mutex_unlock(&v->mu);
         OltpReclaimStats rs;
         rc = oltp_table_reclaim(st, horizon, &rs, err);
+        if (rc == MDB_OK_) btree_kept_chain_pages(tree, kept);
         pthread_mutex_lock(&v->mu);
         v->busy = NULL;
         pthread_cond_broadcast(&v->cv);
@@ -182,6 +206,60 @@ int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, 
         pthread_mutex_unlock(&v->mu);
     }
     pthread_mutex_unlock(&v->work_mu);
+    return rc;
+}
+
+/* The trees there are: every registered table's, and the retired ones not freed yet. */
+static void live_trees(OltpVacuum *v, PageNo **out, size_t *n)
+{
+    size_t cap = 64;
+    *n = 0;
+    *out = xmalloc(cap * sizeof(PageNo));
+    pthread_mutex_lock(&v->mu);
+    for (size_t i = 0; i < v->n; i++) {
+        for (;;) {
+            int k = oltp_table_trees(v->tables[i].st, *out + *n, (int)(cap - *n));
+            if (*n + (size_t)k <= cap) {
+                *n += (size_t)k;
+                break;
+            }
+            cap = (*n + (size_t)k) * 2;
+            *out = xrealloc(*out, cap * sizeof(PageNo));
+        }
+    }
+    if (*n + v->nret > cap) *out = xrealloc(*out, (*n + v->nret) * sizeof(PageNo));
+    for (size_t i = 0; i < v->nret; i++) (*out)[(*n)++] = v->retired[i].tree;
+    pthread_mutex_unlock(&v->mu);
+}
+
+int oltp_vacuum_census(OltpStore *s, BtCensus *out, Err *err)
+{
+    OltpVacuum *v = s->vac;
+    PageNo *trees;
+    size_t n;
+    pthread_mutex_lock(&v->work_mu); /* no pass frees a tree meanwhile */
+    live_trees(v, &trees, &n);
+    int rc = btenv_census(&s->env, trees, n, false, out, err);
+    pthread_mutex_unlock(&v->work_mu);
+    free(trees);
+    return rc;
+}
+
+int oltp_vacuum_sweep(OltpStore *s, Err *err)
+{
+    if (!s->need_sweep) return MDB_OK_;
+    OltpVacuum *v = s->vac;
+    PageNo *trees;
+    size_t n;
+    pthread_mutex_lock(&v->work_mu);
+    live_trees(v, &trees, &n);
+    int rc = btenv_census(&s->env, trees, n, true, &s->sweep, err);
+    pthread_mutex_unlock(&v->work_mu);
+    free(trees);
+    if (rc == MDB_OK_) {
+        s->need_sweep = false;
+        s->swept = true;
+    }
     return rc;
 }
 

@@ -9,14 +9,24 @@
  * could still read the tree, or hold log records whose undo names it), then reclaims the
  * dead versions of the tables whose churn (versions ended or rolled back since their last
  * pass) reached a threshold, or that wait for versions an old snapshot held back and the
- * horizon has moved since.  The worker thread runs a pass every interval; VACUUM runs one
+ * horizon has moved since, or whose ended versions hold enough overflow pages
+ * (btree_kept_chain_pages: their chains go when the versions do).  The worker thread runs a pass every interval; VACUUM runs one
  * at once for its tables (forced).  Passes are serialised by one mutex per store, so a
  * pass never reads a tree that another pass frees.
  *
  * What a pass removes is logged as B+tree deletes outside any transaction (never undone),
  * so recovery redoes them like any change; a pass interrupted by a crash is simply
- * resumed by the next one (the remaining dead versions are still dead).  The in-memory
- * list of retired trees is lost in a crash: their pages stay allocated (unreachable).
+ * resumed by the next one (the remaining dead versions are still dead).
+ *
+ * The list of retired trees lives in memory.  A close frees every tree on it (no
+ * transaction is left); a crash loses it, and with it the trees of dropped tables and
+ * of TRUNCATE/ALTER rewrites that waited for old snapshots, half-freed trees, chains
+ * whose cells a committed change removed, pages a change took but never logged.  None
+ * of those is named by the catalog, so the open after a crash recomputes them: once
+ * the catalog's replay has opened every table, oltp_vacuum_sweep walks their trees (and
+ * the overflow chains their leaves reference) and the free list, and puts every other
+ * page on the free list (btenv_census).  After it, every page is the store page, in
+ * exactly one live tree or chain, or on the free list.
  */
 #ifndef MDB_OLTP_VACUUM_H
 #define MDB_OLTP_VACUUM_H
@@ -53,5 +63,14 @@ void oltp_vacuum_retire_tree(OltpStore *s, TxnManager *tm, PageNo tree);
  * churn is below the threshold are skipped unless `force`. */
 int oltp_vacuum_run(OltpStore *s, TxnManager *tm, TableStore *only, bool force, Err *err);
 void oltp_vacuum_totals(OltpStore *s, OltpVacuumTotals *out);
+
+/* After a crash (OltpStore.need_sweep; otherwise nothing): frees every page that neither
+ * a registered table's trees and chains nor the free list own.  The database calls it
+ * once the catalog named every tree (a catalog that failed to load must not: its tables'
+ * pages would look unowned), before any transaction.  Result in OltpStore.sweep. */
+int oltp_vacuum_sweep(OltpStore *s, Err *err);
+/* The ownership census of the store (btenv_census, no fix) over the registered tables'
+ * trees and the retired trees not freed yet: tests, at a quiet moment. */
+int oltp_vacuum_census(OltpStore *s, BtCensus *out, Err *err);
 
 #endif
