@@ -984,6 +984,7 @@ static LogicalOp *cast_cols(Binder *b, LogicalOp *plan, const LType *types)
 }
 
 static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char ***names);
+static const char *lock_clause_name(const PgQuery__SelectStmt *s);
 
 /* True when output column i of a branch is an untyped literal (NULL or a
  * quoted string) that the select list turned into text: a set operation
@@ -1189,10 +1190,13 @@ int bind_select(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char ***name
     if (s->with_clause && bind_with(b, s->with_clause)) return MDB_FAIL;
     LogicalOp *plan = NULL;
     if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
+        if (s->n_locking_clause)
+            return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with UNION/INTERSECT/EXCEPT", lock_clause_name(s));
         if (bind_setop(b, s, &plan, names)) return MDB_FAIL;
         return bind_outer_order_limit(b, s, plan, *names, out);
     }
     if (s->n_values_lists) {
+        if (s->n_locking_clause) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s cannot be applied to VALUES", lock_clause_name(s));
         if (bind_values(b, s, &plan, names)) return MDB_FAIL;
         return bind_outer_order_limit(b, s, plan, *names, out);
     }
@@ -1306,9 +1310,216 @@ static LogicalOp *plan_srfs(Binder *b, LogicalOp *plan)
     return plan;
 }
 
+/* ---- SELECT … FOR UPDATE / FOR SHARE: which tables, and their row ids ------------------------ */
+
+static const char *lock_strength_name(PgQuery__LockClauseStrength st)
+{
+    switch (st) {
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORKEYSHARE: return "FOR KEY SHARE";
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORSHARE: return "FOR SHARE";
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORNOKEYUPDATE: return "FOR NO KEY UPDATE";
+    default: return "FOR UPDATE";
+    }
+}
+
+/* The strength named by the first locking clause, for PostgreSQL's messages. */
+static const char *lock_clause_name(const PgQuery__SelectStmt *s)
+{
+    const PgQuery__Node *n = s->locking_clause[0];
+    return n->node_case == PG_QUERY__NODE__NODE_LOCKING_CLAUSE ? lock_strength_name(n->locking_clause->strength) : "FOR UPDATE";
+}
+
+/* The operator that defines bindings of table index ti (a FROM item's columns), or NULL. */
+static LogicalOp *lock_find_item(LogicalOp *op, u32 ti)
+{
+    if (!op) return NULL;
+    switch (op->kind) {
+    case LOP_GET: if (op->u.get.table_index == ti) return op; break;
+    case LOP_CTE_SCAN: if (op->u.cte.table_index == ti) return op; break;
+    case LOP_TABLEFUNC: if (op->u.tfunc.table_index == ti) return op; break;
+    case LOP_VALUES: if (op->u.values.table_index == ti) return op; break;
+    case LOP_PROJECT: if (op->u.project.table_index == ti) return op; break;
+    case LOP_SYSTEM: if (op->u.sys.table_index == ti) return op; break;
+    case LOP_SETOP: if (op->u.setop.table_index == ti) return op; break;
+    case LOP_APPLY: {
+        LogicalOp *f = lock_find_item(op->u.apply.sub, ti);
+        if (f) return f;
+        break;
+    }
+    default: break;
+    }
+    if (op->kind == LOP_PROJECT || op->kind == LOP_SETOP) return NULL; /* a subquery's insides are not FROM items */
+    for (int c = 0; c < op->nchildren; c++) {
+        LogicalOp *f = lock_find_item(op->children[c], ti);
+        if (f) return f;
+    }
+    return NULL;
+}
+
+/* Adds the row id column to the table scan of ti under op (and to the columns of the joins and
+ * filters above it); *nullable: the scan is on the nullable side of an outer join. */
+static bool lock_add_rowid(Binder *b, LogicalOp *op, u32 ti, bool inner_nullable, bool *nullable, ColBinding *out)
+{
+    if (!op) return false;
+    if (op->kind == LOP_GET) {
+        if (op->u.get.table_index != ti) return false;
+        int n = op->ncols;
+        ColBinding *cb = arena_alloc(b->arena, sizeof(ColBinding) * (size_t)(n + 2));
+        LType *ty = arena_alloc(b->arena, sizeof(LType) * (size_t)(n + 2));
+        int *ids = arena_alloc(b->arena, sizeof(int) * (size_t)(n + 2));
+        memcpy(cb, op->cols, sizeof(ColBinding) * (size_t)n);
+        memcpy(ty, op->types, sizeof(LType) * (size_t)n);
+        memcpy(ids, op->u.get.col_ids, sizeof(int) * (size_t)n);
+        /* the row id's binding follows the table's columns, as for UPDATE / DELETE (dml.c) */
+        cb[n] = (ColBinding){ti, (u32)op->u.get.table->ncols};
+        ty[n] = ltype(TYPE_INT64);
+        ids[n] = -1;
+        op->cols = cb;
+        op->types = ty;
+        op->u.get.col_ids = ids;
+        op->ncols = n + 1;
+        op->u.get.ncols_scan = n + 1;
+        *out = cb[n];
+        *nullable = inner_nullable;
+        return true;
+    }
+    if (op->kind == LOP_PROJECT || op->kind == LOP_SETOP || op->kind == LOP_AGGREGATE) return false;
+    for (int c = 0; c < op->nchildren; c++) {
+        bool nl = inner_nullable;
+        if (op->kind == LOP_JOIN) {
+            JoinType jt = op->u.join.type;
+            if (jt == JOIN_FULL || (jt == JOIN_LEFT && c == 1) || (jt == JOIN_RIGHT && c == 0)) nl = true;
+        }
+        if (!lock_add_rowid(b, op->children[c], ti, nl, nullable, out)) continue;
+        /* the new column passes through the operators above the scan */
+        if (op->kind == LOP_JOIN && op->u.join.type != JOIN_SEMI && op->u.join.type != JOIN_ANTI)
+            lop_concat_cols(b->arena, op, op->children[0], op->children[1]);
+        else if (op->kind == LOP_APPLY)
+            lop_concat_cols(b->arena, op, op->children[0], op->u.apply.sub);
+        else if (op->kind == LOP_FILTER || op->kind == LOP_JOIN)
+            lop_inherit_cols(b->arena, op, op->children[0]);
+        return true;
+    }
+    return false;
+}
+
+/* Records that table entry e is locked in `mode` / `wait` (the strongest of the clauses naming it). */
+static void lock_note(Binder *b, LockSpec **specs, ScopeEntry ***ents, int *n, int *cap, ScopeEntry *e, int mode, int wait)
+{
+    for (int i = 0; i < *n; i++)
+        if ((*ents)[i] == e) {
+            if (mode > (*specs)[i].mode) (*specs)[i].mode = mode;
+            if (wait > (*specs)[i].wait) (*specs)[i].wait = wait;
+            return;
+        }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 4;
+        LockSpec *ns = arena_zalloc(b->arena, sizeof(LockSpec) * (size_t)*cap);
+        ScopeEntry **ne = arena_zalloc(b->arena, sizeof(ScopeEntry *) * (size_t)*cap);
+        if (*n) {
+            memcpy(ns, *specs, sizeof(LockSpec) * (size_t)*n);
+            memcpy(ne, *ents, sizeof(ScopeEntry *) * (size_t)*n);
+        }
+        *specs = ns;
+        *ents = ne;
+    }
+    (*specs)[*n] = (LockSpec){e->table, NULL, mode, wait};
+    (*ents)[*n] = e;
+    (*n)++;
+}
+
+/* Why FROM item e (not a table) cannot be locked: PostgreSQL's message, or ours. */
+static int lock_refuse_item(Binder *b, const char *what, ScopeEntry *e, LogicalOp *plan, int loc)
+{
+    LogicalOp *item = e->ncols > 0 ? lock_find_item(plan, e->bindings[0].table) : NULL;
+    LogicalKind k = item ? item->kind : LOP_PROJECT;
+    if (k == LOP_CTE_SCAN) return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s cannot be applied to a WITH query", what);
+    if (k == LOP_TABLEFUNC) return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s cannot be applied to a function", what);
+    if (k == LOP_VALUES) return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s cannot be applied to VALUES", what);
+    if (k == LOP_SYSTEM) return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s cannot be applied to a system relation", what);
+    return err_set_pos(b->err, loc, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s of a subquery or view in FROM is not supported", what);
+}
+
+/* The tables the locking clauses of s lock (FROM items of this SELECT; all of its tables when a
+ * clause has no OF list), each with a row id column added to its scan.  *specs[i].rowid is
+ * the row id's binding (a column reference), to be carried up to the LockRows operator. */
+static int bind_locking(Binder *b, PgQuery__SelectStmt *s, LogicalOp *plan, LockSpec **out, int *nout)
+{
+    const char *what = lock_clause_name(s);
+    LockSpec *specs = NULL;
+    ScopeEntry **ents = NULL;
+    int n = 0, cap = 0;
+    for (size_t c = 0; c < s->n_locking_clause; c++) {
+        if (s->locking_clause[c]->node_case != PG_QUERY__NODE__NODE_LOCKING_CLAUSE) continue;
+        PgQuery__LockingClause *lc = s->locking_clause[c]->locking_clause;
+        const char *cw = lock_strength_name(lc->strength);
+        int mode = lc->strength == PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORKEYSHARE ? ROWLOCK_KEY_SHARE
+                   : lc->strength == PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORSHARE ? ROWLOCK_SHARE
+                   : lc->strength == PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORNOKEYUPDATE ? ROWLOCK_NO_KEY_UPDATE
+                   : ROWLOCK_UPDATE;
+        int wait = lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitError ? LOCKWAIT_NOWAIT
+                   : lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitSkip ? LOCKWAIT_SKIP
+                   : LOCKWAIT_BLOCK;
+        if (lc->n_locked_rels == 0) {
+            for (int i = 0; i < b->scope.n; i++) {
+                ScopeEntry *e = b->scope.entries[i];
+                if (!e->alias) continue; /* a join's merged columns */
+                if (e->table) {
+                    lock_note(b, &specs, &ents, &n, &cap, e, mode, wait);
+                    continue;
+                }
+                /* functions, VALUES, WITH queries and system relations hold no rows to lock
+                 * (PostgreSQL ignores them too); subqueries and views are refused */
+                LogicalOp *item = e->ncols > 0 ? lock_find_item(plan, e->bindings[0].table) : NULL;
+                if (item && (item->kind == LOP_CTE_SCAN || item->kind == LOP_TABLEFUNC || item->kind == LOP_VALUES ||
+                             item->kind == LOP_SYSTEM))
+                    continue;
+                return lock_refuse_item(b, cw, e, plan, -1);
+            }
+            continue;
+        }
+        for (size_t r = 0; r < lc->n_locked_rels; r++) {
+            PgQuery__Node *rn = lc->locked_rels[r];
+            if (rn->node_case != PG_QUERY__NODE__NODE_RANGE_VAR) continue;
+            PgQuery__RangeVar *rv = rn->range_var;
+            int loc = POS(rv->location);
+            if (rv->schemaname && *rv->schemaname)
+                return err_set_pos(b->err, loc, SQLSTATE_SYNTAX_ERROR, "%s must specify unqualified relation names", cw);
+            ScopeEntry *e = NULL;
+            for (int i = 0; i < b->scope.n && !e; i++)
+                if (b->scope.entries[i]->alias && !strcmp(b->scope.entries[i]->alias, rv->relname)) e = b->scope.entries[i];
+            if (!e)
+                return err_set_pos(b->err, loc, SQLSTATE_UNDEFINED_TABLE, "relation \"%s\" in %s clause not found in FROM clause", rv->relname, cw);
+            if (!e->table) return lock_refuse_item(b, cw, e, plan, loc);
+            lock_note(b, &specs, &ents, &n, &cap, e, mode, wait);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        ScopeEntry *e = ents[i];
+        if (e->ncols == 0) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s of a table without columns is not supported", what);
+        bool nullable = false;
+        ColBinding rid;
+        if (!lock_add_rowid(b, plan, e->bindings[0].table, false, &nullable, &rid))
+            return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s cannot lock \"%s\" here", what, e->alias);
+        if (nullable) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s cannot be applied to the nullable side of an outer join", what);
+        specs[i].rowid = expr_colref(b->arena, rid, ltype(TYPE_INT64), 0);
+    }
+    *out = specs;
+    *nout = n;
+    return MDB_OK_;
+}
+
 static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, char ***names)
 {
     b->cur_select = s;
+    /* SELECT … FOR UPDATE: each result row must be one row of each locked table (PostgreSQL's
+     * checks, in its order; the aggregate, window and set-returning ones after the select list) */
+    const char *lockwhat = s->n_locking_clause ? lock_clause_name(s) : NULL;
+    if (lockwhat) {
+        if (s->n_distinct_clause) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with DISTINCT clause", lockwhat);
+        if (s->n_group_clause) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with GROUP BY clause", lockwhat);
+        if (s->having_clause) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with HAVING clause", lockwhat);
+    }
     LogicalOp *plan = NULL;
     if (bind_from(b, s, &plan)) return MDB_FAIL;
     if (s->where_clause) {
@@ -1340,6 +1551,11 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
     b->srf_allowed = true;
     if (bind_targets(b, s->target_list, s->n_target_list, &ts, &nts)) return MDB_FAIL;
     b->srf_allowed = false;
+    if (lockwhat) {
+        if (b->naggs || b->ngroupings) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with aggregate functions", lockwhat);
+        if (b->nwins) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with window functions", lockwhat);
+        if (b->nsrfs) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with set-returning functions in the target list", lockwhat);
+    }
     int nwins_select = b->nwins;
     (void)nwins_select;
     /* GROUP BY */
@@ -1574,7 +1790,18 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
         plan = w;
     }
     if (b->nsrfs > 0) plan = plan_srfs(b, plan);
-    /* projection: targets, then hidden sort keys */
+    /* SELECT … FOR UPDATE / FOR SHARE: each row must still be one row of each locked table */
+    LockSpec *locks = NULL;
+    int nlocks = 0;
+    if (s->n_locking_clause) {
+        const char *what = lockwhat;
+        /* ORDER BY may have brought aggregates, windows or set-returning calls */
+        if (has_agg) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with aggregate functions", what);
+        if (b->nwins) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with window functions", what);
+        if (b->nsrfs) return err_set(b->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "%s is not allowed with set-returning functions in the target list", what);
+        if (bind_locking(b, s, plan, &locks, &nlocks)) return MDB_FAIL;
+    }
+    /* projection: targets, then hidden sort keys (then the locked tables' row ids) */
     bool distinct = s->n_distinct_clause > 0;
     bool distinct_on = distinct && s->distinct_clause[0] && s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET;
     int nextra = 0;
@@ -1584,6 +1811,8 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
                 return err_set_pos(b->err, keys[i].expr->location, SQLSTATE_INVALID_COLUMN_REFERENCE, "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
             nextra++;
         }
+    int nsortextra = nextra;
+    nextra += nlocks;
     LogicalOp *p = lop_new(b->arena, LOP_PROJECT, 1);
     p->children[0] = plan;
     u32 pti = binder_new_table_index(b);
@@ -1614,7 +1843,12 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
             ptypes[k] = keys[i].expr->type;
             key_target[i] = k++;
         }
+    for (int i = 0; i < nlocks; i++, k++) {
+        p->u.project.exprs[k] = locks[i].rowid;
+        ptypes[k] = locks[i].rowid->type;
+    }
     lop_set_cols(b->arena, p, pti, ptypes, np);
+    for (int i = 0; i < nlocks; i++) locks[i].rowid = expr_colref(b->arena, p->cols[nts + nsortextra + i], ltype(TYPE_INT64), 0);
     plan = p;
     /* DISTINCT ON keeps the first row of each group in ORDER BY order, so it
      * runs after the sort; plain DISTINCT runs before it */
@@ -1664,8 +1898,10 @@ static int bind_select_core(Binder *b, PgQuery__SelectStmt *s, LogicalOp **out, 
         for (int i = 0; i < nkeys; i++) keys[i].expr = expr_colref(b->arena, p->cols[key_target[i]], ptypes[key_target[i]], 0);
         plan = o;
     }
-    if (s->limit_count || s->limit_offset) {
+    if (s->limit_count || s->limit_offset || nlocks) {
         LogicalOp *l = wrap(b, LOP_LIMIT, plan);
+        l->u.limit.nlock = nlocks;
+        l->u.limit.lock = locks;
         Scope saved = b->scope;
         memset(&b->scope, 0, sizeof(b->scope));
         b->agg_allowed = false;

@@ -24,6 +24,15 @@ PhysOp *phys_values(Arena *a, Expr ***rows, int nrows, int ncols, const LType *t
 PhysOp *phys_filter(Arena *a, PhysOp *child, Expr *pred);
 PhysOp *phys_project(Arena *a, PhysOp *child, Expr **exprs, int n, const LType *types);
 PhysOp *phys_limit(Arena *a, PhysOp *child, Expr *limit, Expr *offset);
+/* SELECT … FOR UPDATE (ops_lock.c): locks, per input row, the version whose row id is in
+ * column `col` of each target table, then applies LIMIT / OFFSET to the rows it kept. */
+typedef struct PLockTarget {
+    TableDef *table;
+    int col;
+    int mode; /* ROWLOCK_* */
+    int wait; /* LOCKWAIT_* */
+} PLockTarget;
+PhysOp *phys_lock_rows(Arena *a, PhysOp *child, Expr *limit, Expr *offset, PLockTarget *targets, int n);
 PhysOp *phys_sort(Arena *a, PhysOp *child, PSortKey *keys, int nkeys, Expr *limit);
 /* Tells a Sort (no-op for other operators) that a LIMIT/OFFSET reads it: under
  * memory_limit it keeps only the rows that can reach the result before spilling. */

@@ -81,6 +81,16 @@ typedef struct WindowDef {
     Expr *start_offset, *end_offset;
 } WindowDef;
 
+/* One table a locking clause locks: its row id column (a reference into the input of the
+ * LIMIT that locks), the strength (ROWLOCK_*, src/txn/txn.h) and what a busy row does. */
+enum { LOCKWAIT_BLOCK = 0, LOCKWAIT_SKIP = 1, LOCKWAIT_NOWAIT = 2 };
+typedef struct LockSpec {
+    TableDef *table;
+    Expr *rowid;
+    int mode;
+    int wait;
+} LockSpec;
+
 typedef struct LogicalOp LogicalOp;
 struct LogicalOp {
     LogicalKind kind;
@@ -142,6 +152,9 @@ struct LogicalOp {
         struct {
             Expr *limit;      /* NULL = none */
             Expr *offset;     /* NULL = none */
+            int nlock;        /* SELECT … FOR UPDATE: the rows are locked here, before the
+                               * limit counts them (skipped rows of SKIP LOCKED do not count) */
+            struct LockSpec *lock;
         } limit;
         struct {
             int non;          /* DISTINCT ON expressions; 0 = plain DISTINCT */

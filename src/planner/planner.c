@@ -422,6 +422,19 @@ static int plan(PlanCtx *pc, LogicalOp *lop, PhysOp **out)
         Cols none = {NULL, 0};
         Expr *l, *o;
         if (resolve(pc, lop->u.limit.limit, none, &l) || resolve(pc, lop->u.limit.offset, none, &o)) return MDB_FAIL;
+        if (lop->u.limit.nlock) {
+            /* SELECT … FOR UPDATE: the locks, then the limit (src/exec/ops_lock.c) */
+            PLockTarget *t = arena_alloc(a, sizeof(PLockTarget) * (size_t)lop->u.limit.nlock);
+            for (int i = 0; i < lop->u.limit.nlock; i++) {
+                LockSpec *ls = &lop->u.limit.lock[i];
+                Expr *k;
+                if (resolve(pc, ls->rowid, cols_of(lop->children[0]), &k)) return MDB_FAIL;
+                if (k->kind != EXPR_COLREF) return err_set(pc->err, SQLSTATE_INTERNAL_ERROR, "row id of a locked table is not a column");
+                t[i] = (PLockTarget){ls->table, k->u.col.index, ls->mode, ls->wait};
+            }
+            op = phys_lock_rows(a, child, l, o, t, lop->u.limit.nlock);
+            break;
+        }
         op = phys_limit(a, child, l, o);
         if (l) phys_sort_set_limit(child, l, o); /* top-N: the sort need not keep (or spill) more */
         break;

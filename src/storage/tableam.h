@@ -95,6 +95,10 @@ struct TableAM {
      * transaction inserted or is ending version `row`, notes the conflict in txn
      * (txn_note_conflict, so the engine waits for it) and returns true; may be NULL */
     bool (*row_busy)(TableStore *st, Txn *txn, u64 row);
+    /* SELECT … FOR UPDATE / FOR SHARE: reads version `row`'s stamps under the table's write
+     * mutex and asks txn_row_lock (src/txn) to lock it in `mode`; *result is its outcome
+     * (ROWLOCK_GRANTED, _BUSY, _CHANGED).  NULL: the tier has no row locks (0A000). */
+    int (*lock_row)(TableStore *st, Txn *txn, u64 row, int mode, int *result, Err *err);
 
     /* statistics */
     i64 (*live_rows)(TableStore *st);
@@ -166,6 +170,11 @@ static inline int tableam_insert(TableStore *st, Txn *txn, DataChunk *rows, Err 
 static inline int tableam_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *err)
 {
     return st->am->delete_row(st, txn, row, already, err);
+}
+static inline int tableam_lock_row(TableStore *st, Txn *txn, u64 row, int mode, int *result, Err *err)
+{
+    if (!st->am->lock_row) return err_set(err, SQLSTATE_FEATURE_NOT_SUPPORTED, "row locks are not supported by tables of this storage tier");
+    return st->am->lock_row(st, txn, row, mode, result, err);
 }
 static inline int tableam_fetch(TableStore *st, Txn *txn, u64 row, const int *cols, int ncols, DataChunk *out, bool *found, Err *err)
 {

@@ -40,18 +40,43 @@ typedef struct UndoEntry {
     u8 kind;      /* UNDO_INSERT or UNDO_DELETE */
 } UndoEntry;
 enum { UNDO_INSERT = 1, UNDO_DELETE = 2 };
+/* Row locks (SELECT … FOR UPDATE / FOR SHARE) live in the undo log too, as entries of kind
+ * UNDO_LOCK + mode (count 1), so that a rollback to a savepoint releases those taken after it;
+ * commit and rollback release them all.  They never reach a tier's commit_rows / undo_rows. */
+enum { UNDO_LOCK = 16 };
+static inline bool undo_is_lock(u8 kind) { return kind > UNDO_LOCK; }
+
+/* Row lock strengths, weakest first, as PostgreSQL's: FOR KEY SHARE, FOR SHARE, FOR NO KEY
+ * UPDATE, FOR UPDATE.  ROWLOCK_WRITE is what ending a version (UPDATE, DELETE) needs: it
+ * conflicts with every lock (see docs/isolation.md for the difference from PostgreSQL). */
+enum { ROWLOCK_KEY_SHARE = 1, ROWLOCK_SHARE = 2, ROWLOCK_NO_KEY_UPDATE = 3, ROWLOCK_UPDATE = 4, ROWLOCK_WRITE = 5 };
+/* or'ed into a lock mode: NOWAIT / SKIP LOCKED, which take no place in the row's wait queue */
+#define ROWLOCK_NOQUEUE 0x10
+/* Outcomes of txn_row_lock. */
+enum { ROWLOCK_GRANTED = 0, ROWLOCK_BUSY = 1, ROWLOCK_CHANGED = 2 };
 
 struct Txn;
+struct RowEntry;
 
 typedef struct TxnManager {
     pthread_rwlock_t commit_lock; /* exclusive while a commit publishes stamps */
     pthread_mutex_t mu;           /* clock, next_id, the live list */
-    pthread_cond_t ended;         /* broadcast (under mu) when a transaction commits or rolls back */
+    pthread_cond_t ended;         /* unused: each waiter sleeps on its own Txn.wake (txn.c, wake_waiters_of) */
     u64 clock;                    /* last commit timestamp */
     u64 next_id;                  /* next transaction id */
     struct Txn *live;             /* every begun, not yet freed transaction (doubly linked) */
     u64 nlive;
     u64 nwaits;                   /* waits for another writer so far (statistics, tests) */
+    u64 max_restarts;             /* most conflict restarts of one statement so far (statistics, tests) */
+    u64 nsleeping;                /* transactions asleep in txn_wait_conflict (under mu) */
+    /* The row table (under mu): row locks and the FIFO queues of writers waiting for a row,
+     * keyed by (table storage, row version) or, for the versions a commit created, by
+     * (table storage, that commit's timestamp); see txn.c. */
+    struct RowEntry **rows;
+    u32 nrowbuckets;
+    _Atomic u64 nrowentries;      /* entries in the table: writers look only when it is not 0 */
+    u64 nqueued;                  /* waiters in queues */
+    u64 next_ticket;              /* arrival order of waiters */
 } TxnManager;
 
 /* A tier's per-transaction state (OLTP: its WAL transaction).  commit runs
@@ -87,10 +112,19 @@ typedef struct Txn {
     u64 undo_gen;          /* bumped (under mgr->mu, with an `ended` broadcast) when it undoes changes
                             * without ending (failed statement, savepoint): rows it held may be free */
     TxnId waiting_for;     /* the writer this one waits on (under mgr->mu; deadlock detection), 0 = none */
+    pthread_cond_t wake;   /* signalled (under mgr->mu) when what it waits for may have changed */
     /* the last write-write conflict a tier met (txn_note_conflict), for the engine's wait and restart */
     bool conflict;
     TxnId conflict_with;   /* the live writer of the version, 0 = ended by a commit after the snapshot */
     u64 conflict_gen;      /* that writer's undo_gen when the conflict was seen */
+    /* the row of the last conflict (conflict_kind 0: none known; 'R': version conflict_row of
+     * conflict_store; 'B': the versions begun by commit conflict_row): its queue orders the wait */
+    const void *conflict_store;
+    u64 conflict_row;
+    u8 conflict_kind;
+    struct RowEntry *queue; /* the queue this transaction's statement waits in (under mgr->mu) */
+    u64 ticket;            /* its arrival in queues during this statement (0: none yet) */
+    u64 nlocks;            /* UNDO_LOCK entries in the undo log */
 } Txn;
 
 /* What ends a wait for another writer besides its end (CLOCK_MONOTONIC deadlines, 0 = none). */
@@ -133,6 +167,24 @@ void txn_refresh_snapshot(Txn *t);
  * or a commit timestamp after t's snapshot).  Called by a tier, under the
  * table's write mutex, before it returns its 40001. */
 void txn_note_conflict(Txn *t, Ts stamp);
+/* The same for a conflict on version `row` of `store` (ends it: DELETE, UPDATE): the wait
+ * that follows queues behind earlier waiters for the same row (FIFO). */
+void txn_note_conflict_row(Txn *t, Ts stamp, const void *store, u64 row);
+/* Called by a tier under the table's write mutex when t is about to end version `row` (begun
+ * by `begin`) whose end stamp is free: true (conflict noted, return 40001) when another live
+ * transaction holds a row lock on it, or when earlier waiters queue for it and t is not first. */
+bool txn_row_write_check(Txn *t, const void *store, u64 row, Ts begin);
+/* SELECT … FOR …: locks version `row` of `store` (its stamps begin/end read under the table's
+ * write mutex, which the tier holds) in `mode` for t.  ROWLOCK_GRANTED (the lock is held until
+ * t ends or rolls back past it), ROWLOCK_BUSY (another live transaction changes the version or
+ * holds a conflicting lock, or earlier waiters queue for it: conflict noted) or ROWLOCK_CHANGED
+ * (a commit after t's snapshot ended it: conflict noted). */
+int txn_row_lock(Txn *t, const void *store, u64 row, Ts begin, Ts end, int mode);
+/* The end of a statement (whatever its outcome): t leaves the queue it waited in, so the next
+ * waiter's turn comes; its next statement arrives anew. */
+void txn_statement_end(Txn *t);
+/* Whether the last conflict is one to wait for (a live writer or lock holder, or a queue). */
+static inline bool txn_conflict_waits(const struct Txn *t);
 /* Waits until the writer of t's last conflict ended (or undid changes: the
  * row may be free).  Fails with 40P01 when the waits-for chain leads back to
  * t, 55P03 / 57014 when a limit strikes.  Holds no lock but the manager's
@@ -140,6 +192,8 @@ void txn_note_conflict(Txn *t, Ts stamp);
 int txn_wait_conflict(Txn *t, const TxnWaitLimits *lim, Err *err);
 /* Makes every commit timestamp up to ts used (recovery found them in stored data). */
 void txnmgr_advance_clock(TxnManager *m, Ts ts);
+
+static inline bool txn_conflict_waits(const Txn *t) { return t->conflict_with != 0 || t->conflict_kind != 0; }
 
 static inline bool ts_visible(Ts ts, const Txn *t)
 {

@@ -153,7 +153,12 @@ int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err)
     }
     if (end != TS_INFINITY && end != TS_ABORTED) {
         /* another writer's id (in progress) or a commit after our snapshot: the engine waits or restarts */
-        txn_note_conflict(txn, end);
+        txn_note_conflict_row(txn, end, &t->base, row);
+        pthread_mutex_unlock(&t->mu);
+        return err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
+    }
+    if (txn_row_write_check(txn, &t->base, row, s->begin[i])) {
+        /* a row lock of another transaction, or earlier waiters for the row (src/txn) */
         pthread_mutex_unlock(&t->mu);
         return err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
     }
@@ -733,6 +738,19 @@ static int mem_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *err
     return memtable_delete((MemTable *)st, txn, row, already, err);
 }
 
+/* SELECT … FOR UPDATE: the lock decision is src/txn's, on the stamps read under the mutex. */
+static int mem_lock_row(TableStore *st, Txn *txn, u64 row, int mode, int *result, Err *err)
+{
+    MemTable *t = (MemTable *)st;
+    MemSegment *s = seg_of(t, row);
+    u32 i = (u32)(row - s->start);
+    pthread_mutex_lock(&t->mu);
+    *result = txn_row_lock(txn, st, row, s->begin[i], s->end[i], mode);
+    pthread_mutex_unlock(&t->mu);
+    (void)err;
+    return MDB_OK_;
+}
+
 /* Whether another live transaction inserted or is ending version `row` (the engine's unique
  * check met its key): the conflict is noted under the table mutex, like memtable_delete's. */
 static bool mem_row_busy(TableStore *st, Txn *txn, u64 row)
@@ -933,6 +951,7 @@ static const TableAM MEMORY_AM = {
     .insert = mem_insert,
     .delete_row = mem_delete,
     .row_busy = mem_row_busy,
+    .lock_row = mem_lock_row,
     .live_rows = mem_live_rows,
     .column_stats = mem_column_stats,
     .logged = false,

@@ -725,7 +725,11 @@ static int oltp_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *er
         if (end == txn->id) *already = true;
         else if (end != TS_INFINITY && end != TS_ABORTED) {
             /* another writer's id (in progress) or a commit after our snapshot: the engine waits or restarts */
-            txn_note_conflict(txn, end);
+            txn_note_conflict_row(txn, end, st, row);
+            rc = err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
+        }
+        else if (txn_row_write_check(txn, st, row, rd64(v.data))) {
+            /* a row lock of another transaction, or earlier waiters for the row (src/txn) */
             rc = err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
         }
         else {
@@ -737,6 +741,24 @@ static int oltp_delete(TableStore *st, Txn *txn, u64 row, bool *already, Err *er
     pthread_mutex_unlock(&t->mu);
     bytebuf_free(&v);
     if (!rc && !*already) txn_log(txn, st, row, 1, UNDO_DELETE);
+    return rc;
+}
+
+/* SELECT … FOR UPDATE: the lock decision is src/txn's, on the stamps read under the mutex. */
+static int oltp_lock_row(TableStore *st, Txn *txn, u64 row, int mode, int *result, Err *err)
+{
+    OltpTable *t = (OltpTable *)st;
+    u8 k[8];
+    key_of(row, k);
+    ByteBuf v = {0};
+    bool found;
+    int rc = MDB_OK_;
+    pthread_mutex_lock(&t->mu);
+    if (btree_get(t->tree, k, 8, &v, &found, err)) rc = MDB_FAIL;
+    else if (!found || v.len < OLTP_HDR) rc = err_set(err, SQLSTATE_DATA_CORRUPTED, "row %llu of an oltp table is missing", (unsigned long long)row);
+    else *result = txn_row_lock(txn, st, row, rd64(v.data), rd64(v.data + 8), mode);
+    pthread_mutex_unlock(&t->mu);
+    bytebuf_free(&v);
     return rc;
 }
 
@@ -2072,6 +2094,7 @@ static const TableAM OLTP_AM = {
     .fetch = oltp_fetch,
     .insert = oltp_insert,
     .delete_row = oltp_delete,
+    .lock_row = oltp_lock_row,
     .live_rows = oltp_live_rows,
     .column_stats = oltp_column_stats,
     .logged = true,
