@@ -443,7 +443,7 @@ int engine_exec_plan(MdbConn *c, const ExecPlan *p, const Value *params, int npa
     ex.nparams = nparams;
     ex.nops = p->nops;
     ex.gstate = arena_zalloc(arena, sizeof(void *) * (size_t)(p->nops + 1));
-    ex.subq = subq_cache_create(p->nsubqueries);
+    ex.subq = p->nsubqueries > 0 ? subq_cache_create(p->nsubqueries) : NULL; /* most point queries have none */
     ex.nctes = p->ncte;
     ex.ctes = arena_zalloc(arena, sizeof(ColumnCollection *) * (size_t)(p->ncte + 1));
     ex.analyze = analyze;

@@ -49,6 +49,7 @@ struct PlanCache {
     int ncols;              /* the result */
     char **names;
     LType *types;
+    char **type_names;
     u32 *origin_oids;
     int *origin_attnums;
     int ntables;            /* stores scanned, with their rows at planning time */
@@ -206,6 +207,12 @@ static int plancache_build(MdbConn *c, PlanCache *pc, Binder *b, PgQuery__Select
     pc->ncols = plan->ncols;
     pc->names = names;
     pc->types = plan->types;
+    pc->type_names = arena_alloc(a, sizeof(char *) * (size_t)(plan->ncols + 1));
+    for (int i = 0; i < plan->ncols; i++) {
+        char buf[64];
+        pc->type_names[i] = arena_strdup(a, type_name(plan->types[i], buf, sizeof buf));
+        if (!names[i]) names[i] = "?column?";
+    }
     /* where the columns come from (RowDescription), worked out once on the bound plan */
     MdbResult tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -230,18 +237,46 @@ fail:
     return MDB_FAIL;
 }
 
+/* The result's columns (result_set_columns' work, with the type names rendered once at
+ * planning), copied in one allocation: a result may outlive the plan. */
+static void result_from_plan(MdbResult *r, const PlanCache *pc)
+{
+    int n = pc->ncols;
+    size_t text = 0;
+    for (int i = 0; i < n; i++) text += strlen(pc->names[i]) + strlen(pc->type_names[i]) + 2;
+    size_t arrays = (sizeof(char *) * 2 + sizeof(LType)) * (size_t)(n + 1);
+    size_t origins = pc->origin_oids ? (sizeof(u32) + sizeof(int)) * (size_t)(n + 1) : 0;
+    char *m = arena_alloc(r->arena, arrays + origins + text);
+    r->ncols = n;
+    r->names = (char **)m; /* pointers first, then 4-byte-aligned LTypes, u32s and ints, then text */
+    r->type_names = r->names + n + 1;
+    r->types = (LType *)(r->type_names + n + 1);
+    char *p = (char *)(r->types + n + 1);
+    if (origins) {
+        r->origin_oids = (u32 *)p;
+        r->origin_attnums = (int *)(r->origin_oids + n + 1);
+        memcpy(r->origin_oids, pc->origin_oids, sizeof(u32) * (size_t)n);
+        memcpy(r->origin_attnums, pc->origin_attnums, sizeof(int) * (size_t)n);
+        p = (char *)(r->origin_attnums + n + 1);
+    }
+    for (int i = 0; i < n; i++) {
+        r->types[i] = pc->types[i];
+        size_t l = strlen(pc->names[i]) + 1;
+        r->names[i] = memcpy(p, pc->names[i], l);
+        p += l;
+        l = strlen(pc->type_names[i]) + 1;
+        r->type_names[i] = memcpy(p, pc->type_names[i], l);
+        p += l;
+    }
+    r->has_rows = true;
+}
+
 int plancache_run_select(MdbConn *c, PlanCache *pc, Binder *b, PgQuery__SelectStmt *s, const Value *params, int nparams, Txn *txn,
                          MdbResult *r)
 {
     if (plancache_valid(c, pc)) pc->nreuses++;
     else if (plancache_build(c, pc, b, s)) return MDB_FAIL;
-    result_set_columns(r, pc->ncols, pc->names, pc->types);
-    if (pc->origin_oids) {
-        r->origin_oids = arena_alloc(r->arena, sizeof(u32) * (size_t)(pc->ncols + 1));
-        r->origin_attnums = arena_alloc(r->arena, sizeof(int) * (size_t)(pc->ncols + 1));
-        memcpy(r->origin_oids, pc->origin_oids, sizeof(u32) * (size_t)pc->ncols);
-        memcpy(r->origin_attnums, pc->origin_attnums, sizeof(int) * (size_t)pc->ncols);
-    }
+    result_from_plan(r, pc);
     r->rows = colcoll_create(pc->types, pc->ncols);
     if (engine_exec_plan(c, &pc->plan, params, nparams, txn, r->rows, false, b->arena)) return MDB_FAIL;
     snprintf(r->tag, sizeof r->tag, "SELECT %llu", (unsigned long long)r->rows->count);

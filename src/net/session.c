@@ -1115,6 +1115,35 @@ static void implicit_begin(Session *s)
     mdb_result_free(r);
 }
 
+/* True when the messages the client has already sent after this point, up to a Sync, can run
+ * no other statement: only Describe (portal) and Execute of `portal`, then Sync.  An Execute
+ * alone in its batch then needs no implicit block: the engine's own transaction of one
+ * statement is the same transaction, without a BEGIN and a COMMIT to run (pgbench and most
+ * drivers send Bind/Describe/Execute/Sync together). */
+static bool alone_before_sync(const Session *s, const char *portal)
+{
+    size_t pos = s->in_pos;
+    for (;;) {
+        if (s->in_len - pos < 5) return false;
+        const uint8_t *m = s->in + pos;
+        uint32_t n = be32(m + 1);
+        if (n < 4 || s->in_len - pos - 1 < n) return false;
+        const char *body = (const char *)m + 5;
+        size_t blen = n - 4;
+        switch (m[0]) {
+        case 'S': return true;
+        case 'E':
+            if (strnlen(body, blen) != strlen(portal) || strncmp(body, portal, blen)) return false;
+            break;
+        case 'D':
+            if (blen < 2 || body[0] != 'P' || strnlen(body + 1, blen - 1) != strlen(portal) || strncmp(body + 1, portal, blen - 1)) return false;
+            break;
+        default: return false;
+        }
+        pos += 1 + n;
+    }
+}
+
 /* Ends the implicit transaction: COMMIT, or ROLLBACK when a statement of it failed.  A commit
  * that fails is reported as the error of the message; false then. */
 static bool implicit_end(Session *s)
@@ -1469,7 +1498,7 @@ static int portal_execute(Session *s, Portal *p)
     /* the Executes up to Sync share one implicit transaction */
     if (p->ps->txn_control) {
         if (!implicit_end(s)) return 0;
-    } else if (!s->implicit && !mdb_conn_in_transaction(s->conn)) {
+    } else if (!s->implicit && !mdb_conn_in_transaction(s->conn) && !alone_before_sync(s, p->name)) {
         implicit_begin(s);
     }
     MdbStmt *st = p->ps->st;
