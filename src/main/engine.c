@@ -803,7 +803,8 @@ int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *pa
     c->deadline_ns = c->settings.statement_timeout_ms > 0 ? time_mono_ns() + c->settings.statement_timeout_ms * 1000000 : 0;
     MdbResult *r = result_new();
     *out = NULL;
-    snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+    _Static_assert(sizeof r->timezone == sizeof c->settings.timezone, "TimeZone copied whole");
+    memcpy(r->timezone, c->settings.timezone, sizeof r->timezone); /* both NUL-terminated arrays: no snprintf per statement */
     r->extra_float_digits = c->settings.extra_float_digits;
     bool is_txn = stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT;
     if (c->failed && !(is_txn && (stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||

@@ -1401,15 +1401,19 @@ static bool handle_bind(Session *s, PgReader *r)
     const char *pname = pgr_cstr(r), *sname = pgr_cstr(r);
     int nf = pgr_int16(r);
     if (r->bad || nf < 0) return false;
-    int16_t *pf = xcalloc((size_t)nf + 1, sizeof(int16_t));
+    /* the usual few formats and parameters live on the stack: Bind runs once per execution */
+    int16_t pf_small[16];
+    const uint8_t *vals_small[16];
+    int32_t lens_small[16];
+    int16_t *pf = nf < 16 ? pf_small : xcalloc((size_t)nf + 1, sizeof(int16_t));
     for (int i = 0; i < nf; i++) pf[i] = pgr_int16(r);
     int np = pgr_int16(r);
     if (r->bad || np < 0) {
-        free(pf);
+        if (pf != pf_small) free(pf);
         return false;
     }
-    const uint8_t **vals = xcalloc((size_t)np + 1, sizeof(uint8_t *));
-    int32_t *lens = xcalloc((size_t)np + 1, sizeof(int32_t));
+    const uint8_t **vals = np < 16 ? vals_small : xcalloc((size_t)np + 1, sizeof(uint8_t *));
+    int32_t *lens = np < 16 ? lens_small : xcalloc((size_t)np + 1, sizeof(int32_t));
     for (int i = 0; i < np; i++) {
         lens[i] = pgr_int32(r);
         vals[i] = lens[i] < 0 ? NULL : pgr_bytes(r, lens[i]);
@@ -1483,9 +1487,9 @@ static bool handle_bind(Session *s, PgReader *r)
 fail:
     s->skip_to_sync = true;
 out:
-    free(pf);
-    free(vals);
-    free(lens);
+    if (pf != pf_small) free(pf);
+    if (vals != vals_small) free(vals);
+    if (lens != lens_small) free(lens);
     free(rf);
     return ok;
 }
