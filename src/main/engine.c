@@ -1004,7 +1004,9 @@ int mdb_prepare(MdbConn *c, const char *sql, MdbStmt **out, size_t *tail)
         if (sql[t] == ';') t++;
         *tail = t;
     }
-    parser_free(&pr);
+    /* kept: its first statement is this one, at the same offsets as in s->sql (execute,
+     * describe and the COPY check would each parse the text again) */
+    s->parsed = pr.tree;
     s->nparams = engine_count_params(s->sql);
     s->arena = arena_create(NULL);
     s->params = xcalloc((size_t)(s->nparams + 1), sizeof(Value));
@@ -1097,11 +1099,6 @@ int mdb_stmt_execute(MdbStmt *s, MdbResult **out)
     MdbConn *c = s->conn;
     *out = NULL;
     err_clear(&c->err);
-    if (!s->parsed) {
-        ParseResult pr;
-        if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
-        s->parsed = pr.tree;
-    }
     PgQuery__ParseResult *tree = s->parsed;
     int rc = MDB_OK;
     c->seed_types = s->given;
@@ -1153,13 +1150,9 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     MdbConn *c = s->conn;
     *out = NULL;
     err_clear(&c->err);
-    ParseResult pr;
-    if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
-    if (pr.tree->n_stmts == 0) {
-        parser_free(&pr);
-        return MDB_OK;
-    }
-    PgQuery__Node *stmt = pr.tree->stmts[0]->stmt;
+    PgQuery__ParseResult *tree = s->parsed;
+    if (tree->n_stmts == 0) return MDB_OK;
+    PgQuery__Node *stmt = tree->stmts[0]->stmt;
     MdbResult *r = result_new();
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
     r->extra_float_digits = c->settings.extra_float_digits;
@@ -1219,7 +1212,6 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     s->inferred = xcalloc((size_t)sh.nparams + 1, sizeof(LType));
     for (int i = 0; i < sh.nparams; i++) s->inferred[i] = sh.param_types[i];
     arena_destroy(arena);
-    parser_free(&pr);
     if (rc) {
         mdb_result_free(r);
         return fail_conn(c);
@@ -1234,18 +1226,12 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
 
 int mdb_stmt_copy_direction(MdbStmt *s)
 {
-    ParseResult pr;
-    Err e = {0};
+    PgQuery__ParseResult *tree = s->parsed;
     int dir = 0;
-    if (parser_parse(s->sql, &pr, &e)) {
-        err_clear(&e);
-        return 0;
-    }
-    if (pr.tree->n_stmts > 0 && pr.tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
-        PgQuery__CopyStmt *cs = pr.tree->stmts[0]->stmt->copy_stmt;
+    if (tree->n_stmts > 0 && tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
+        PgQuery__CopyStmt *cs = tree->stmts[0]->stmt->copy_stmt;
         if (!cs->is_program && (!cs->filename || !*cs->filename)) dir = cs->is_from ? 1 : 2;
     }
-    parser_free(&pr);
     return dir;
 }
 

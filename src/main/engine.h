@@ -87,8 +87,8 @@ struct MdbStmt {
     LType *given;           /* parameter types fixed by mdb_stmt_set_param_type (TYPE_NULL: infer) */
     LType *inferred;        /* parameter types found by mdb_stmt_describe */
     int ninferred;
-    void *parsed;           /* the parse tree (PgQuery__ParseResult), made by the first execute
-                             * and kept: parsing was the largest cost of a prepared point lookup */
+    void *parsed;           /* the parse tree (PgQuery__ParseResult) of mdb_prepare, kept: its first
+                             * statement is this one (describe, COPY check and every execute use it) */
     struct PlanCache *cache; /* the kept plan of a SELECT (plancache.c), made by the first execute */
     char **ptext;           /* per parameter: malloc'd buffer behind a mdb_bind_text value, reused */
     size_t *ptext_cap;
