@@ -799,6 +799,9 @@ static int conflict_restart(MdbConn *c, Txn *txn, int iso, int attempt, size_t m
 int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *params, int nparams, MdbResult **out)
 {
     err_clear(&c->err);
+    /* the prepared statement's plan cache is this statement's alone (not a nested one's) */
+    PlanCache *pcache = c->plan_cache;
+    c->plan_cache = NULL;
     atomic_store(&c->cancel, false);
     c->deadline_ns = c->settings.statement_timeout_ms > 0 ? time_mono_ns() + c->settings.statement_timeout_ms * 1000000 : 0;
     MdbResult *r = result_new();
@@ -872,7 +875,7 @@ restart:
             break;
         }
         pthread_rwlock_rdlock(lk);
-        rc = c->plan_cache ? plancache_run_select(c, c->plan_cache, &b, stmt->select_stmt, params, nparams, txn, r)
+        rc = pcache ? plancache_run_select(c, pcache, &b, stmt->select_stmt, params, nparams, txn, r)
                            : run_select(c, &b, stmt->select_stmt, params, nparams, txn, r);
         pthread_rwlock_unlock(lk);
         break;

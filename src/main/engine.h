@@ -37,7 +37,7 @@ struct MdbConn {
     size_t copy_in_len;
     bool copy_in_set;
     bool replaying;         /* mdb_open's catalog replay (may name existing OLTP trees) */
-    struct PlanCache *plan_cache; /* the executing prepared statement's plan cache (plancache.c), or NULL */
+    struct PlanCache *plan_cache; /* set by mdb_stmt_execute for engine_run, which takes it (plancache.c) */
 };
 
 struct MdbChunk {
