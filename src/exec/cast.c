@@ -1133,6 +1133,67 @@ static void store_value(Vector *out, idx_t i, const Value *r)
     }
 }
 
+/* Text input of a whole vector (COPY, literals, ::casts of text columns):
+ * each string is parsed straight into the output, without boxing it in a
+ * Value, with the same parsers and errors as convert_one.  A varchar(n) or
+ * char(n) value that already fits shares the source's bytes (strings are
+ * immutable and outlive the vectors made from them).  Returns 1 when done, 0
+ * when the caller must go value by value, -1 on error. */
+static int cast_from_text(CastCtx *cc, const Vector *src, idx_t n, LType to, Vector *out)
+{
+    const Str *s_ = (const Str *)src->data;
+    const u8 *nm = src->nulls;
+    Err *err = cc->err;
+    switch ((TypeId)to.id) {
+    case TYPE_INT32: {
+        i32 *d_ = (i32 *)out->data;
+        for (idx_t i = 0; i < n; i++)
+            if (!(nm && nm[i]) && scalar_parse_int32(str_data(&s_[i]), s_[i].len, &d_[i], err)) return -1;
+        return 1;
+    }
+    case TYPE_INT64: {
+        i64 *d_ = (i64 *)out->data;
+        for (idx_t i = 0; i < n; i++)
+            if (!(nm && nm[i]) && scalar_parse_int64(str_data(&s_[i]), s_[i].len, &d_[i], err)) return -1;
+        return 1;
+    }
+    case TYPE_DATE: {
+        const DtContext *dc;
+        if (cc_dt(cc, &dc)) return -1;
+        Date *d_ = (Date *)out->data;
+        for (idx_t i = 0; i < n; i++)
+            if (!(nm && nm[i]) && date_parse(str_data(&s_[i]), s_[i].len, dc, &d_[i], err)) return -1;
+        return 1;
+    }
+    case TYPE_TEXT: {
+        /* char(n) → varchar drops trailing blanks first: value by value */
+        if ((src->type.text_kind == TEXT_CHAR && to.text_kind != TEXT_CHAR) || (to.text_kind != TEXT_VARCHAR && to.text_kind != TEXT_CHAR))
+            return 0;
+        Str *d_ = (Str *)out->data;
+        size_t maxc = (size_t)to.mod1;
+        for (idx_t i = 0; i < n; i++) {
+            if (nm && nm[i]) continue;
+            const char *p = str_data(&s_[i]);
+            size_t len = s_[i].len;
+            /* bytes >= characters: a short varchar needs no counting */
+            bool fits = to.text_kind == TEXT_VARCHAR ? len <= maxc || utf8_chars(p, len) <= maxc
+                                                     : len == maxc && utf8_chars(p, len) == maxc;
+            if (fits) d_[i] = s_[i];
+            else if (apply_text_typmod(p, len, to, !cc->explicit_cast, out->heap, &d_[i], err)) return -1;
+        }
+        return 1;
+    }
+    default: break;
+    }
+    for (idx_t i = 0; i < n; i++) {
+        if (nm && nm[i]) continue;
+        Value r;
+        if (parse_text(cc, str_data(&s_[i]), s_[i].len, to, !cc->explicit_cast, &r, out->heap)) return -1;
+        store_value(out, i, &r);
+    }
+    return 1;
+}
+
 int cast_vector(FuncCtx *fc, const Vector *src, idx_t count, LType to, Vector *out, bool explicit_cast)
 {
     idx_t n = src->is_const ? 1 : count;
@@ -1172,6 +1233,10 @@ int cast_vector(FuncCtx *fc, const Vector *src, idx_t count, LType to, Vector *o
             d_[i] = len == s_[i].len ? s_[i] : str_make(p, (u32)len);
         }
         return MDB_OK_;
+    }
+    if (src->type.id == TYPE_TEXT && to.id != TYPE_LIST) {
+        rc = cast_from_text(&cc, src, n, to, out);
+        if (rc != 0) return rc == 1 ? MDB_OK_ : MDB_FAIL;
     }
     for (idx_t i = 0; i < n; i++) {
         if (nm && nm[i]) continue;

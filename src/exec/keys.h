@@ -131,6 +131,21 @@ static inline i64 keys_int_at(const Vector *v, idx_t i)
     }
 }
 
+/* keys_int_at for rows 0..n-1 into out, the width decided once. */
+static inline void keys_int_column(const Vector *v, idx_t n, i64 *out)
+{
+    if (v->is_const) {
+        i64 x = keys_int_at(v, 0);
+        for (idx_t i = 0; i < n; i++) out[i] = x;
+        return;
+    }
+    switch (type_width(v->type)) {
+    case 2: for (idx_t i = 0; i < n; i++) out[i] = ((const i16 *)v->data)[i]; break;
+    case 4: for (idx_t i = 0; i < n; i++) out[i] = ((const i32 *)v->data)[i]; break;
+    default: for (idx_t i = 0; i < n; i++) out[i] = ((const i64 *)v->data)[i]; break;
+    }
+}
+
 /* Composite keys of small values packed into one 63-bit integer, so that
  * grouping by several narrow columns (flags, short codes, small ids, dates)
  * takes the integer table instead of encoding byte keys.  Each column gets a

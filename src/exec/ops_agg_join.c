@@ -322,6 +322,30 @@ static inline IntSlot *agg_dense_slot(AggTable *t, i64 key, bool *ins)
 static void agg_lookup_int(AggTable *t, AggInfo *ai, Arena *scratch, DataChunk *krow, const i64 *k, const u8 *use, idx_t n,
                            i64 si, i64 *gid, u8 **states, Err *err)
 {
+    u32 *fresh = arena_alloc(scratch, sizeof(u32) * (n ? n : 1));
+    idx_t nfresh = 0;
+    if (!use) {
+        /* every key small (categories, years, flags): straight to the direct slots */
+        u64 any_big = 0;
+        for (idx_t i = 0; i < n; i++) any_big |= (u64)k[i] >= AGG_DENSE;
+        if (!any_big) {
+            if (!t->dense) t->dense = xcalloc(AGG_DENSE, sizeof(IntSlot));
+            for (idx_t i = 0; i < n; i++) {
+                IntSlot *sl = &t->dense[k[i]];
+                if (MDB_UNLIKELY(!sl->used)) {
+                    sl->used = 1;
+                    sl->key = k[i];
+                    sl->val = new_group_state(t, ai, si, err);
+                    sl->ptr = t->blocks[sl->val];
+                    fresh[nfresh++] = (u32)i;
+                }
+                gid[i] = sl->val;
+                states[i] = sl->ptr;
+            }
+            if (nfresh) colcoll_append(t->keys, krow, fresh, nfresh);
+            return;
+        }
+    }
     /* hash and prefetch every row's slot first, so the cache misses of a
      * chunk overlap; slots hold the state block too, so a row costs one miss
      * for its slot and one for its state */
@@ -337,8 +361,6 @@ static void agg_lookup_int(AggTable *t, AggInfo *ai, Arena *scratch, DataChunk *
         hs[i] = inttable_hash(k[i]) & mask;
         __builtin_prefetch(&t->it.slots[hs[i]]);
     }
-    u32 *fresh = arena_alloc(scratch, sizeof(u32) * (n ? n : 1));
-    idx_t nfresh = 0;
     idx_t prev = (idx_t)-1; /* the last row looked up */
     for (idx_t i = 0; i < n; i++) {
         if (use && !use[i]) continue;
@@ -430,7 +452,7 @@ static int agg_push(Exec *ex, PhysOp *op, void *g, void *lp, DataChunk *in, int 
              * NULL key has its own group */
             const Vector *kv = &kc[0];
             i64 *k = arena_alloc(l->scratch, sizeof(i64) * (n ? n : 1));
-            for (idx_t i = 0; i < n; i++) k[i] = keys_int_at(kv, i);
+            keys_int_column(kv, n, k);
             u8 *use = NULL;
             if (kv->nulls) {
                 use = arena_alloc(l->scratch, n ? n : 1);
@@ -584,7 +606,7 @@ static int agg_combine(Exec *ex, PhysOp *op, void *g, void *lp)
         if (gt->int_key) {
             const Vector *kv = &kc[0];
             i64 *k = arena_alloc(a, sizeof(i64) * (cnt ? cnt : 1));
-            for (idx_t i = 0; i < cnt; i++) k[i] = keys_int_at(kv, i);
+            keys_int_column(kv, cnt, k);
             if (kv->nulls) {
                 use = arena_alloc(a, cnt ? cnt : 1);
                 for (idx_t i = 0; i < cnt; i++) use[i] = !kv->nulls[kv->is_const ? 0 : i];
@@ -932,6 +954,13 @@ typedef struct HJState {
     i64 *bkey;        /* key per row id (hashed buckets) */
     KeyTable kt;      /* byte keys → head row id + 1 */
     u32 *next;        /* next row id + 1 in the chain, 0 = end */
+    bool single;      /* integer keys: every bucket holds at most one row, so probes skip next[] */
+    /* perfect hashing (dense unique integer keys, no FULL/RIGHT): the build
+     * columns laid out by key - kmin, and a bitmap of the keys present, so a
+     * probe row costs a bitmap test (cache-resident) and one payload read */
+    u64 *pbits;
+    Vector *perfect;
+    Arena *parena;
     u8 *bmatched;     /* FULL joins: build rows that found a partner */
     Arena *scratch;
 } HJState;
@@ -951,6 +980,11 @@ static void hj_state_free(void *p)
     free(s->heads);
     free(s->bkey);
     free(s->next);
+    free(s->pbits);
+    if (s->parena) arena_destroy(s->parena);
+    s->pbits = NULL;
+    s->parena = NULL;
+    s->perfect = NULL;
     s->heads = s->next = NULL;
     s->bkey = NULL;
     arena_destroy(s->scratch);
@@ -1053,6 +1087,7 @@ static void hj_build_int(HJState *s, int kcol)
         s->nheads = (size_t)1 << bits;
     }
     s->heads = xcalloc(s->nheads, sizeof(u32));
+    bool chained = false;
     for (size_t ci = 0; ci < b->nchunks; ci++) {
         const Vector *kv = &b->chunks[ci]->cols[kcol];
         const i64 *bk = s->bkey + ci * VECTOR_SIZE;
@@ -1060,8 +1095,45 @@ static void hj_build_int(HJState *s, int kcol)
         for (idx_t i = 0; i < b->chunks[ci]->count; i++) {
             if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
             size_t h = hj_bucket(s, bk[i]);
+            chained |= s->heads[h] != 0;
             s->next[base + i] = s->heads[h];
             s->heads[h] = base + (u32)i + 1;
+        }
+    }
+    /* a unique build key (the usual primary-key side) in distinct buckets:
+     * the probe reads no chain links, one cache miss less per probe row */
+    s->single = !chained;
+}
+
+/* Lays the build columns out by key (see HJState.pbits); row id = key - kmin. */
+static void hj_build_perfect(HJState *s, int nb)
+{
+    ColumnCollection *b = s->build;
+    s->parena = arena_create(NULL);
+    s->pbits = xcalloc((s->nheads + 63) / 64, sizeof(u64));
+    s->perfect = arena_alloc(s->parena, sizeof(Vector) * (size_t)(nb + 1));
+    for (int c = 0; c < nb; c++) vector_init(&s->perfect[c], b->types[c], (idx_t)s->nheads, s->parena);
+    for (size_t ci = 0; ci < b->nchunks; ci++) {
+        const DataChunk *d = b->chunks[ci];
+        const Vector *kv = &d->cols[nb];
+        const i64 *bk = s->bkey + ci * VECTOR_SIZE;
+        for (int c = 0; c < nb; c++) {
+            const Vector *sv = &d->cols[c];
+            Vector *pv = &s->perfect[c];
+            size_t w = type_width(sv->type);
+            for (idx_t i = 0; i < d->count; i++) {
+                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
+                size_t h = (size_t)((u64)bk[i] - (u64)s->kmin);
+                idx_t r = sv->is_const ? 0 : i;
+                memcpy(pv->data + h * w, sv->data + r * w, w);
+                if (sv->nulls && sv->nulls[r]) vector_nulls(pv)[h] = 1;
+                else if (pv->nulls) pv->nulls[h] = 0;
+            }
+        }
+        for (idx_t i = 0; i < d->count; i++) {
+            if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
+            size_t h = (size_t)((u64)bk[i] - (u64)s->kmin);
+            s->pbits[h >> 6] |= (u64)1 << (h & 63);
         }
     }
 }
@@ -1081,6 +1153,8 @@ static int hj_finalize(Exec *ex, PhysOp *op, void *g)
     int nb = b->ncols - hi->nkeys;
     if (s->int_key) {
         hj_build_int(s, nb);
+        if (s->dense && s->single && s->nheads <= 2 * (size_t)b->count + 4096 && hi->type != JOIN_FULL && hi->type != JOIN_RIGHT)
+            hj_build_perfect(s, nb);
     } else {
         for (size_t ci = 0; ci < b->nchunks; ci++) {
             DataChunk *d = b->chunks[ci];
@@ -1147,7 +1221,12 @@ static void hj_probe_heads(const HJState *s, HJLocal *l, const Vector *kv, idx_t
     case 4: for (idx_t i = 0; i < n; i++) l->pk[i] = ((const i32 *)kv->data)[i]; break;
     default: memcpy(l->pk, kv->data, sizeof(i64) * n);
     }
-    if (s->dense) {
+    if (s->pbits) {
+        for (idx_t i = 0; i < n; i++) {
+            size_t h = (size_t)((u64)l->pk[i] - (u64)s->kmin);
+            l->cand[i] = h < s->nheads && (s->pbits[h >> 6] >> (h & 63) & 1) ? (u32)h + 1 : 0;
+        }
+    } else if (s->dense) {
         for (idx_t i = 0; i < n; i++) {
             size_t h = (size_t)((u64)l->pk[i] - (u64)s->kmin);
             l->cand[i] = h < s->nheads ? s->heads[h] : 0;
@@ -1165,18 +1244,22 @@ static void hj_gather_build(const ColumnCollection *B, int c, const u32 *rrow, i
 {
     size_t w = type_width(v->type);
     bool any_null = false;
+    /* first the address of every value, prefetched, so that the cache
+     * misses of a batch (the build side is read in probe order) overlap */
+    const u8 *src[VECTOR_SIZE];
     for (idx_t k = 0; k < m; k++) {
         const Vector *sv = &B->chunks[rrow[k] / VECTOR_SIZE]->cols[c];
-        idx_t r = rrow[k] % VECTOR_SIZE;
-        switch (w) {
-        case 1: v->data[k] = sv->data[r]; break;
-        case 2: ((u16 *)v->data)[k] = ((const u16 *)sv->data)[r]; break;
-        case 4: ((u32 *)v->data)[k] = ((const u32 *)sv->data)[r]; break;
-        case 8: ((u64 *)v->data)[k] = ((const u64 *)sv->data)[r]; break;
-        case 16: memcpy(v->data + k * 16, sv->data + r * 16, 16); break;
-        default: memcpy(v->data + k * w, sv->data + r * w, w);
-        }
+        src[k] = sv->data + (size_t)(rrow[k] % VECTOR_SIZE) * w;
+        __builtin_prefetch(src[k]);
         any_null |= sv->nulls != NULL;
+    }
+    switch (w) {
+    case 1: for (idx_t k = 0; k < m; k++) v->data[k] = *src[k]; break;
+    case 2: for (idx_t k = 0; k < m; k++) memcpy(v->data + k * 2, src[k], 2); break;
+    case 4: for (idx_t k = 0; k < m; k++) memcpy(v->data + k * 4, src[k], 4); break;
+    case 8: for (idx_t k = 0; k < m; k++) memcpy(v->data + k * 8, src[k], 8); break;
+    case 16: for (idx_t k = 0; k < m; k++) memcpy(v->data + k * 16, src[k], 16); break;
+    default: for (idx_t k = 0; k < m; k++) memcpy(v->data + k * w, src[k], w);
     }
     if (!any_null) {
         if (v->nulls) memset(v->nulls, 0, m);
@@ -1187,6 +1270,14 @@ static void hj_gather_build(const ColumnCollection *B, int c, const u32 *rrow, i
         const Vector *sv = &B->chunks[rrow[k] / VECTOR_SIZE]->cols[c];
         nl[k] = sv->nulls ? sv->nulls[rrow[k] % VECTOR_SIZE] : 0;
     }
+}
+
+/* Copies the perfect-hash payload of the pairs' build rows into v. */
+static void hj_gather_perfect(const Vector *pv, const u32 *rrow, idx_t m, Vector *v)
+{
+    size_t w = type_width(pv->type);
+    for (idx_t k = 0; k < m; k++) __builtin_prefetch(pv->data + (size_t)rrow[k] * w);
+    vector_gather(pv, rrow, m, v);
 }
 
 /* Probes one input chunk in steps: first every (probe, build) pair that
@@ -1228,6 +1319,7 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
         idx_t m = 0;
         bool cmp = s->int_key && !s->dense;
         const u32 *next = s->next;
+        bool single = s->int_key && s->single;
         while (l->row < in->count && m < VECTOR_SIZE) {
             idx_t i = l->row;
             if (l->chain == 0) {
@@ -1242,7 +1334,7 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
             }
             while (l->chain && m < VECTOR_SIZE) {
                 u32 r = l->chain - 1;
-                l->chain = next[r];
+                l->chain = single ? 0 : next[r];
                 if (cmp && s->bkey[r] != l->pk[i]) continue;
                 lsel[m] = (u32)i;
                 rrow[m++] = r;
@@ -1266,8 +1358,18 @@ static int hj_exec(Exec *ex, PhysOp *op, void *lp, DataChunk *in, DataChunk *out
                 for (int c = 0; c < nb; c++) vector_init(&tmp.cols[hi->lcols + c], B->types[c], m ? m : 1, l->scratch);
                 pair = &tmp;
             }
-            for (int c = 0; c < hi->lcols; c++) vector_gather(&in->cols[c], lsel, m, &pair->cols[c]);
-            for (int c = 0; c < nb; c++) hj_gather_build(B, c, rrow, m, &pair->cols[hi->lcols + c]);
+            /* every probe row once, in order (a foreign key meeting a unique
+             * key): the probe columns pass through without a copy */
+            bool identity = pair == out && !hi->residual && m == in->count;
+            for (idx_t k = 0; k < m && identity; k++) identity = lsel[k] == k;
+            for (int c = 0; c < hi->lcols; c++) {
+                if (identity) pair->cols[c] = in->cols[c];
+                else vector_gather(&in->cols[c], lsel, m, &pair->cols[c]);
+            }
+            for (int c = 0; c < nb; c++) {
+                if (s->perfect) hj_gather_perfect(&s->perfect[c], rrow, m, &pair->cols[hi->lcols + c]);
+                else hj_gather_build(B, c, rrow, m, &pair->cols[hi->lcols + c]);
+            }
             pair->count = m;
             if (hi->residual && m) {
                 u32 sel[VECTOR_SIZE];

@@ -18,6 +18,8 @@
  * STDOUT writes into the result (mdb_result_copy_data).
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -193,32 +195,71 @@ static int force_flags(Err *err, PgQuery__Node *list, TableDef *t, const int *co
 
 /* ---- COPY FROM ------------------------------------------------------------------- */
 
+/* A COPY FROM is parsed in blocks.  A small input, STDIN, or CSV whose quote
+ * character occurs in the data (a quoted field may hold a newline, so a line
+ * is not a row) is one block parsed, cast and written chunk by chunk by the
+ * calling thread.  Otherwise the input is cut at newlines into blocks of
+ * COPY_BLOCK bytes that worker threads parse and cast in parallel; the typed
+ * chunks of a block wait until every earlier block is written, so rows land
+ * in file order, and the first error in file order is the one reported. */
+#define COPY_BLOCK ((size_t)4 << 20)
+
+typedef struct Pending {
+    DataChunk typed;
+    i64 first_line; /* line of the chunk's first row, relative to its block */
+} Pending;
+
 typedef struct Loader {
     MdbConn *c;
     TableDef *t;
     CopyOpts *o;
+    Err *err;             /* where parse and cast errors go */
     int ncols;            /* columns in the file */
     int *cols;            /* table column of each file column */
     bool *force_not_null;
     DataChunk text;       /* raw fields as text */
-    i64 *line_of_row;     /* line number of each row of the chunk */
-    Arena *arena;         /* per-chunk scratch: unescaped fields */
+    i64 *line_of_row;     /* line number of each row of the chunk, relative to the block */
+    Arena *arena;         /* scratch: unescaped fields (per chunk, or per block when deferred) */
     DmlWriter *w;
     int *map;             /* table column -> typed chunk column */
     LType *types;         /* column types of the file columns */
     DataChunk typed;
     i64 rows;
+    /* line numbers: lines before the block, counted from `origin` only when an error needs them */
+    const char *origin, *block;
+    i64 line_base;        /* -1 until known */
+    i64 lines;            /* lines the block held */
+    bool eod;             /* the end-of-data marker \. was seen */
+    /* deferred writing (parallel blocks): cast chunks waiting for the block's turn */
+    bool defer;
+    Pending *pending;
+    int npending, cap_pending;
 } Loader;
+
+static i64 line_base(Loader *L)
+{
+    if (L->line_base < 0) {
+        i64 n = 0;
+        for (const char *p = L->origin; p && p < L->block; p++) {
+            p = memchr(p, '\n', (size_t)(L->block - p));
+            if (!p) break;
+            n++;
+        }
+        L->line_base = n;
+    }
+    return L->line_base;
+}
 
 static int copy_context(Loader *L, i64 line, int col, const char *val, size_t len)
 {
+    line += line_base(L);
     if (col >= 0 && val)
-        err_detail(&L->c->err, "COPY %s, line %lld, column %s: \"%.*s\"", L->t->name, (long long)line, L->t->cols[L->cols[col]].name,
+        err_detail(L->err, "COPY %s, line %lld, column %s: \"%.*s\"", L->t->name, (long long)line, L->t->cols[L->cols[col]].name,
                    (int)(len > 200 ? 200 : len), val);
     else if (col >= 0)
-        err_detail(&L->c->err, "COPY %s, line %lld, column %s: null input", L->t->name, (long long)line, L->t->cols[L->cols[col]].name);
+        err_detail(L->err, "COPY %s, line %lld, column %s: null input", L->t->name, (long long)line, L->t->cols[L->cols[col]].name);
     else
-        err_detail(&L->c->err, "COPY %s, line %lld", L->t->name, (long long)line);
+        err_detail(L->err, "COPY %s, line %lld", L->t->name, (long long)line);
     return MDB_FAIL;
 }
 
@@ -226,17 +267,15 @@ static int line_error(Loader *L, i64 line, const char *start, const char *end, c
 {
     size_t len = (size_t)(end - start);
     while (len && (start[len - 1] == '\n' || start[len - 1] == '\r')) len--;
-    err_set(&L->c->err, "22P04", fmt, arg);
-    err_detail(&L->c->err, "COPY %s, line %lld: \"%.*s\"", L->t->name, (long long)line, (int)(len > 200 ? 200 : len), start);
+    err_set(L->err, "22P04", fmt, arg);
+    err_detail(L->err, "COPY %s, line %lld: \"%.*s\"", L->t->name, (long long)(line + line_base(L)), (int)(len > 200 ? 200 : len), start);
     return MDB_FAIL;
 }
 
-/* Casts the text chunk to the column types and writes it. */
-static int flush(Loader *L)
+/* Casts the text chunk to the column types into `typed`, whose vectors come from `a`. */
+static int cast_chunk(Loader *L, Arena *a, DataChunk *typed)
 {
     DataChunk *d = &L->text;
-    if (d->count == 0) return MDB_OK_;
-    Arena *a = arena_create(NULL);
     Exec ex;
     exec_init(&ex, a, &L->c->db->cat, &L->c->settings, NULL);
     ex.session = (struct Session *)L->c;
@@ -249,14 +288,22 @@ static int flush(Loader *L)
         LType to = L->types[k];
         Vector *src = &d->cols[k];
         if (to.id == TYPE_TEXT && to.text_kind == TEXT_PLAIN && to.mod1 < 0) {
-            L->typed.cols[k] = *src;
+            if (!L->defer) {
+                typed->cols[k] = *src;
+            } else {
+                /* the text chunk is refilled before this one is written */
+                Vector v;
+                vector_init(&v, to, d->count, a);
+                vector_copy(src, NULL, d->count, &v, 0);
+                typed->cols[k] = v;
+            }
             continue;
         }
         bool explicit_cast = !(to.id == TYPE_TEXT); /* varchar(n)/char(n): too long is an error, as on input */
         Vector out;
         vector_init(&out, to, d->count, a);
         if (cast_vector(&ec.fctx, src, d->count, to, &out, explicit_cast) == MDB_OK_ && !er.is_set) {
-            L->typed.cols[k] = out;
+            typed->cols[k] = out;
             continue;
         }
         /* find the first failing row for the error context */
@@ -266,22 +313,52 @@ static int flush(Loader *L)
             if (vector_is_null(src, i)) continue;
             Value v = vector_get(src, i), o;
             if (cast_value(&ec.fctx, &v, to, &o, a)) {
-                err_move(&L->c->err, &er);
+                err_move(L->err, &er);
                 copy_context(L, L->line_of_row[i], k, str_data(&v.u.s), v.u.s.len);
                 break;
             }
         }
-        if (!L->c->err.is_set) err_set(&L->c->err, SQLSTATE_INTERNAL_ERROR, "COPY could not convert a column");
+        if (!L->err->is_set) err_set(L->err, SQLSTATE_INTERNAL_ERROR, "COPY could not convert a column");
     }
-    if (!rc) {
-        L->typed.count = d->count;
-        rc = dml_writer_write(L->w, &L->typed, L->map);
-        if (rc && L->c->err.is_set && !L->c->err.detail) copy_context(L, L->line_of_row[0], -1, NULL, 0);
-    }
+    typed->count = d->count;
     err_clear(&er);
     exec_cleanup(&ex);
+    return rc;
+}
+
+/* Writes one typed chunk; a writer error (constraint) gets the chunk's line as context. */
+static int write_chunk(Loader *L, DataChunk *typed, i64 first_line)
+{
+    int rc = dml_writer_write(L->w, typed, L->map);
+    if (rc && L->c->err.is_set && !L->c->err.detail)
+        err_detail(&L->c->err, "COPY %s, line %lld", L->t->name, (long long)(first_line + line_base(L)));
+    if (!rc) L->rows += (i64)typed->count;
+    return rc;
+}
+
+/* Ends the text chunk: cast and written now, or cast and kept for the block's turn. */
+static int flush(Loader *L)
+{
+    DataChunk *d = &L->text;
+    if (d->count == 0) return MDB_OK_;
+    int rc;
+    if (L->defer) {
+        if (L->npending == L->cap_pending) {
+            L->cap_pending = L->cap_pending ? 2 * L->cap_pending : 16;
+            L->pending = xrealloc(L->pending, sizeof(Pending) * (size_t)L->cap_pending);
+        }
+        Pending *pd = &L->pending[L->npending];
+        chunk_init(&pd->typed, L->types, L->ncols, 1, L->arena);
+        pd->first_line = L->line_of_row[0];
+        rc = cast_chunk(L, L->arena, &pd->typed);
+        if (!rc) L->npending++;
+        chunk_reset(d);
+        return rc;
+    }
+    Arena *a = arena_create(NULL);
+    rc = cast_chunk(L, a, &L->typed);
+    if (!rc) rc = write_chunk(L, &L->typed, L->line_of_row[0]);
     arena_destroy(a);
-    L->rows += (i64)d->count;
     chunk_reset(d);
     arena_reset(L->arena);
     return rc;
@@ -364,45 +441,55 @@ static Str csv_unquote(Loader *L, const char *p, size_t n)
     return str_make(out, (u32)o);
 }
 
-static int load(Loader *L, const char *buf, size_t size)
+/* Skips the HEADER line (checking the names with HEADER MATCH); *pp moves past it. */
+static int load_header(Loader *L, const char **pp, const char *end)
 {
     CopyOpts *o = L->o;
-    const char *p = buf, *end = buf + size;
+    const char *p = *pp;
+    if (!o->header || p >= end) return MDB_OK_;
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    const char *le = eol ? eol : end;
+    if (o->header_match) {
+        /* the names must match the columns, in order */
+        const char *f = p;
+        for (int k = 0; k < L->ncols; k++) {
+            const char *fe = f;
+            while (fe < le && *fe != o->delim && *fe != '\r') fe++;
+            const char *nm = L->t->cols[L->cols[k]].name;
+            size_t fl = (size_t)(fe - f);
+            const char *fs = f;
+            if (o->csv && fl >= 2 && fs[0] == o->quote && fs[fl - 1] == o->quote) { fs++; fl -= 2; }
+            if (fl != strlen(nm) || memcmp(fs, nm, fl)) {
+                char got[256];
+                snprintf(got, sizeof got, "%.*s", (int)(fl > 200 ? 200 : fl), fs);
+                err_set(L->err, "22P04", "column name mismatch in header line field %d: got \"%s\", expected \"%s\"", k + 1, got, nm);
+                L->line_base = 0;
+                return copy_context(L, 1, -1, NULL, 0);
+            }
+            f = fe < le ? fe + 1 : fe;
+        }
+    }
+    *pp = eol ? eol + 1 : end;
+    return MDB_OK_;
+}
+
+/* Parses the lines of [p, end) (a whole block) into chunks and flushes them. */
+static int load_lines(Loader *L, const char *p, const char *end)
+{
+    CopyOpts *o = L->o;
     i64 line = 0;
     char delim = o->delim;
     int nc = L->ncols;
-    if (o->header && p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *le = eol ? eol : end;
-        line++;
-        if (o->header_match) {
-            /* the names must match the columns, in order */
-            const char *f = p;
-            for (int k = 0; k < nc; k++) {
-                const char *fe = f;
-                while (fe < le && *fe != delim && *fe != '\r') fe++;
-                const char *nm = L->t->cols[L->cols[k]].name;
-                size_t fl = (size_t)(fe - f);
-                const char *fs = f;
-                if (o->csv && fl >= 2 && fs[0] == o->quote && fs[fl - 1] == o->quote) { fs++; fl -= 2; }
-                if (fl != strlen(nm) || memcmp(fs, nm, fl)) {
-                    char got[256];
-                    snprintf(got, sizeof got, "%.*s", (int)(fl > 200 ? 200 : fl), fs);
-                    err_set(&L->c->err, "22P04", "column name mismatch in header line field %d: got \"%s\", expected \"%s\"", k + 1, got, nm);
-                    return copy_context(L, 1, -1, NULL, 0);
-                }
-                f = fe < le ? fe + 1 : fe;
-            }
-        }
-        p = eol ? eol + 1 : end;
-    }
     while (p < end) {
         const char *ls = p;
         line++;
         idx_t row = L->text.count;
         L->line_of_row[row] = line;
         /* end-of-data marker */
-        if (p[0] == '\\' && p + 1 < end && p[1] == '.' && (p + 2 == end || p[2] == '\n' || (p[2] == '\r'))) break;
+        if (p[0] == '\\' && p + 1 < end && p[1] == '.' && (p + 2 == end || p[2] == '\n' || (p[2] == '\r'))) {
+            L->eod = true;
+            break;
+        }
         int k = 0;
         bool done = false;
         while (!done) {
@@ -480,7 +567,153 @@ static int load(Loader *L, const char *buf, size_t size)
         L->text.count++;
         if (L->text.count == VECTOR_SIZE && flush(L)) return MDB_FAIL;
     }
+    L->lines = line;
     return flush(L);
+}
+
+/* ---- parallel blocks ---- */
+
+typedef struct ParLoad {
+    const Loader *proto;
+    const char **cut; /* nblocks + 1 block boundaries */
+    int nblocks;
+    atomic_int next_claim;
+    pthread_mutex_t mu;
+    pthread_cond_t turn_cv;
+    int next_write;   /* the block whose turn it is to be written */
+    i64 lines_before; /* lines before block next_write */
+    bool stop;        /* an error or the end-of-data marker: nothing more is written */
+    int rc;
+    Err err;          /* a parse or cast error that ended the load */
+    i64 rows;
+} ParLoad;
+
+typedef struct ParWorker {
+    ParLoad *P;
+    pthread_t tid;
+} ParWorker;
+
+static void *par_worker(void *arg)
+{
+    ParLoad *P = ((ParWorker *)arg)->P;
+    Loader L = *P->proto;
+    Err err = {0};
+    L.err = &err;
+    L.defer = true;
+    L.pending = NULL;
+    L.npending = L.cap_pending = 0;
+    Arena *scratch = arena_create(NULL);
+    LType *tt = arena_alloc(scratch, sizeof(LType) * (size_t)(L.ncols + 1));
+    for (int i = 0; i < L.ncols; i++) tt[i] = ltype(TYPE_TEXT);
+    chunk_init(&L.text, tt, L.ncols, VECTOR_SIZE, scratch);
+    L.line_of_row = arena_alloc(scratch, sizeof(i64) * VECTOR_SIZE);
+    L.arena = arena_create(NULL);
+    for (;;) {
+        int b = atomic_fetch_add(&P->next_claim, 1);
+        if (b >= P->nblocks) break;
+        pthread_mutex_lock(&P->mu);
+        bool stopped = P->stop;
+        pthread_mutex_unlock(&P->mu);
+        if (stopped) break;
+        L.block = P->cut[b];
+        L.line_base = -1;
+        L.eod = false;
+        L.lines = 0;
+        L.npending = 0;
+        chunk_reset(&L.text);
+        arena_reset(L.arena);
+        int rc = load_lines(&L, P->cut[b], P->cut[b + 1]);
+        pthread_mutex_lock(&P->mu);
+        while (P->next_write != b && !P->stop) pthread_cond_wait(&P->turn_cv, &P->mu);
+        if (!P->stop) {
+            L.line_base = P->lines_before;
+            if (rc) {
+                err_move(&P->err, &err);
+                P->rc = MDB_FAIL;
+                P->stop = true;
+            } else {
+                L.rows = 0;
+                for (int k = 0; k < L.npending && !P->rc; k++)
+                    if (write_chunk(&L, &L.pending[k].typed, L.pending[k].first_line)) {
+                        P->rc = MDB_FAIL;
+                        P->stop = true;
+                    }
+                P->rows += L.rows;
+                P->lines_before += L.lines;
+                if (L.eod) P->stop = true;
+            }
+            P->next_write++;
+            pthread_cond_broadcast(&P->turn_cv);
+        }
+        pthread_mutex_unlock(&P->mu);
+        err_clear(&err);
+    }
+    err_clear(&err);
+    free(L.pending);
+    arena_destroy(L.arena);
+    arena_destroy(scratch);
+    return NULL;
+}
+
+/* Cuts [p, end) into blocks at newlines and loads them with `threads` workers. */
+static int load_parallel(Loader *L, const char *p, const char *end, int threads)
+{
+    size_t size = (size_t)(end - p);
+    int maxb = (int)(size / COPY_BLOCK) + 2;
+    const char **cut = xmalloc(sizeof(char *) * (size_t)(maxb + 1));
+    int nb = 0;
+    cut[0] = p;
+    while (cut[nb] < end) {
+        const char *q = cut[nb] + COPY_BLOCK;
+        if (q >= end) q = end;
+        else {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            q = nl ? nl + 1 : end;
+        }
+        cut[++nb] = q;
+    }
+    ParLoad P;
+    memset(&P, 0, sizeof(P));
+    P.proto = L;
+    P.cut = cut;
+    P.nblocks = nb;
+    atomic_init(&P.next_claim, 0);
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.turn_cv, NULL);
+    /* the lines before the first block (the header) */
+    P.lines_before = line_base(L);
+    if (threads > nb) threads = nb;
+    ParWorker *ws = xcalloc((size_t)threads, sizeof(ParWorker));
+    for (int t = 0; t < threads; t++) {
+        ws[t].P = &P;
+        if (t > 0 && pthread_create(&ws[t].tid, NULL, par_worker, &ws[t]) != 0) ws[t].tid = 0;
+    }
+    par_worker(&ws[0]);
+    for (int t = 1; t < threads; t++)
+        if (ws[t].tid) pthread_join(ws[t].tid, NULL);
+    free(ws);
+    free(cut);
+    pthread_cond_destroy(&P.turn_cv);
+    pthread_mutex_destroy(&P.mu);
+    if (P.err.is_set) err_move(&L->c->err, &P.err);
+    L->rows = P.rows;
+    return P.rc;
+}
+
+/* Loads the data at [buf, buf + size): the header, then the lines. */
+static int load(Loader *L, const char *buf, size_t size)
+{
+    const char *p = buf, *end = buf + size;
+    L->origin = buf;
+    L->line_base = 0;
+    if (load_header(L, &p, end)) return MDB_FAIL;
+    L->block = p;
+    L->line_base = -1;
+    int threads = L->c->settings.threads;
+    bool parallel = threads > 1 && (size_t)(end - p) >= 2 * COPY_BLOCK &&
+                    (!L->o->csv || !memchr(p, L->o->quote, (size_t)(end - p)));
+    if (parallel) return load_parallel(L, p, end, threads);
+    return load_lines(L, p, end);
 }
 
 /* Resolves the COPY column list (all columns when empty). */
@@ -579,6 +812,7 @@ static int copy_from_buffer(MdbConn *c, Binder *b, Loader *Lp, TableDef *t, Txn 
     L.map = arena_alloc(b->arena, sizeof(int) * (size_t)(t->ncols + 1));
     for (int i = 0; i < t->ncols; i++) L.map[i] = -1;
     for (int k = 0; k < L.ncols; k++) L.map[L.cols[k]] = k;
+    L.err = &c->err;
     L.w = dml_writer_open(c, b, t, txn);
     int rc = L.w ? load(&L, buf, size) : MDB_FAIL;
     if (L.w) dml_writer_close(L.w);

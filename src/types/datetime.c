@@ -1378,8 +1378,28 @@ int timestamptz_parse(const char *s, size_t len, const DtContext *ctx, Timestamp
     return parse_timestamp_common(s, len, ctx, "timestamp with time zone", true, out, err);
 }
 
+/* 'YYYY-MM-DD' exactly (the form COPY files and date literals mostly use):
+ * year first is ISO whatever DateStyle says, so no tokenising is needed.
+ * Returns false for anything else, which the general parser then decides. */
+static bool date_parse_iso(const char *s, size_t len, Date *out)
+{
+    if (len != 10 || s[4] != '-' || s[7] != '-') return false;
+    int v[8];
+    static const u8 pos[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+    for (int i = 0; i < 8; i++) {
+        unsigned d = (unsigned)(s[pos[i]] - '0');
+        if (d > 9) return false;
+        v[i] = (int)d;
+    }
+    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], m = v[4] * 10 + v[5], d = v[6] * 10 + v[7];
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > dt_days_in_month(y, m)) return false;
+    *out = (Date)date_from_ymd(y, m, d);
+    return true;
+}
+
 int date_parse(const char *s, size_t len, const DtContext *ctx, Date *out, Err *err)
 {
+    if (date_parse_iso(s, len, out)) return MDB_OK_;
     int sp = special_word(s, len);
     switch (sp) {
     case SP_EPOCH: *out = 0; return MDB_OK_;

@@ -12,6 +12,8 @@
 #ifndef MDB_TYPES_H
 #define MDB_TYPES_H
 
+#include <string.h>
+
 #include "common/arena.h"
 #include "common/common.h"
 #include "common/error.h"
@@ -73,8 +75,21 @@ static inline const char *str_data(const Str *s)
 {
     return s->len <= STR_INLINE ? s->prefix : s->u.ptr;
 }
-/* Makes a Str pointing at bytes that outlive it (or copying short ones inline). */
-Str str_make(const char *p, u32 len);
+/* Makes a Str pointing at bytes that outlive it (or copying short ones inline).
+ * Inline: COPY and the string functions call it for every value. */
+static inline Str str_make(const char *p, u32 len)
+{
+    Str s;
+    memset(&s, 0, sizeof(s));
+    s.len = len;
+    if (len <= STR_INLINE) {
+        memcpy(s.prefix, p, len);
+    } else {
+        memcpy(s.prefix, p, 4);
+        s.u.ptr = p;
+    }
+    return s;
+}
 /* Makes a Str whose long bytes are copied into `heap`. */
 Str str_copy(Arena *heap, const char *p, u32 len);
 bool str_eq(const Str *a, const Str *b);
@@ -102,7 +117,9 @@ typedef struct DataChunk {
 } DataChunk;
 
 /* Size in bytes of one value of `t` in a Vector. */
-size_t type_width(LType t);
+/* Bytes per value in a Vector's data (inline: hot loops ask per chunk). */
+extern const u8 type_widths_[];
+static inline size_t type_width(LType t) { return type_widths_[t.id]; }
 bool type_is_numeric(TypeId id); /* int*, float*, numeric */
 bool type_is_integer(TypeId id);
 bool type_is_string(TypeId id);  /* text, bytea, list: Str storage */

@@ -5,15 +5,13 @@
 
 #include <stdio.h>
 
-static const u8 WIDTH[TYPE__COUNT] = {
+const u8 type_widths_[TYPE__COUNT] = {
     [TYPE_NULL] = 1,      [TYPE_BOOL] = 1,      [TYPE_INT16] = 2,     [TYPE_INT32] = 4,
     [TYPE_INT64] = 8,     [TYPE_FLOAT32] = 4,   [TYPE_FLOAT64] = 8,   [TYPE_NUMERIC] = 16,
     [TYPE_TEXT] = 16,     [TYPE_BYTEA] = 16,    [TYPE_DATE] = 4,      [TYPE_TIME] = 8,
     [TYPE_TIMESTAMP] = 8, [TYPE_TIMESTAMPTZ] = 8, [TYPE_INTERVAL] = 16, [TYPE_UUID] = 16,
     [TYPE_LIST] = 16,
 };
-
-size_t type_width(LType t) { return WIDTH[t.id]; }
 
 bool type_is_numeric(TypeId id)
 {
@@ -82,20 +80,6 @@ bool ltype_eq(LType a, LType b)
 }
 
 /* ---- Str ---------------------------------------------------------------- */
-
-Str str_make(const char *p, u32 len)
-{
-    Str s;
-    memset(&s, 0, sizeof(s));
-    s.len = len;
-    if (len <= STR_INLINE) {
-        memcpy(s.prefix, p, len);
-    } else {
-        memcpy(s.prefix, p, 4);
-        s.u.ptr = p;
-    }
-    return s;
-}
 
 Str str_copy(Arena *heap, const char *p, u32 len)
 {

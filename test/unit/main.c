@@ -17,6 +17,8 @@ int unit_failures;
     X(suite_datetime)  \
     X(suite_cast)      \
     X(suite_func)      \
+    X(suite_copy_parallel) \
+    X(suite_memscan_claims) \
     X(suite_keyenc)    \
     X(suite_wal)       \
     X(suite_bufpool)   \

@@ -82,6 +82,13 @@ static MemSegment *new_segment(MemTable *t)
     return s;
 }
 
+/* An end stamp of s is about to change (under mu): its clean claim is void. */
+static inline void seg_touch(MemSegment *s)
+{
+    s->mods++;
+    s->clean_rows = 0;
+}
+
 static MemSegment *seg_of(MemTable *t, u64 row)
 {
     pthread_rwlock_rdlock(&t->segs_lock);
@@ -150,6 +157,7 @@ int memtable_delete(MemTable *t, Txn *txn, u64 row, bool *already, Err *err)
         pthread_mutex_unlock(&t->mu);
         return err_set(err, SQLSTATE_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update");
     }
+    seg_touch(s);
     s->end[i] = txn->id;
     atomic_fetch_sub(&t->live_estimate, 1);
     pthread_mutex_unlock(&t->mu);
@@ -370,6 +378,7 @@ void memtable_truncate(MemTable *t)
     for (size_t i = 0; i < t->nsegs; i++) {
         MemSegment *s = t->segs[i];
         u32 n = atomic_load(&s->dead) ? 0 : atomic_load(&s->count);
+        seg_touch(s);
         for (u32 r = 0; r < n; r++) s->begin[r] = TS_ABORTED;
     }
     atomic_store(&t->live_estimate, 0);
@@ -394,11 +403,26 @@ u64 memscan_morsels(const MemScan *s) { return s->nsegs; }
 /* The next batch of up to VECTOR_SIZE row versions of this thread's segment
  * (claiming a new segment when it is used up): vis[0..*m) are the positions,
  * from *start, of the versions txn sees.  False at the end of the scan. */
+/* The end of a segment's scan: when every stamp was clean, record the claim
+ * (unless an end stamp changed meanwhile) so that later scans skip them. */
+static void mem_claim_clean(MemTable *t, MemScanLocal *l)
+{
+    if (!l->all_clean || l->limit == 0) return;
+    MemSegment *seg = l->seg;
+    pthread_mutex_lock(&t->mu);
+    if (seg->mods == l->mods && l->limit > seg->clean_rows) {
+        seg->clean_rows = l->limit;
+        seg->clean_ts = l->max_begin;
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
 static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 *start, u32 *n, idx_t *m)
 {
     MemTable *t = s->t;
     for (;;) {
         if (!l->seg || l->pos >= l->limit) {
+            if (l->seg) mem_claim_clean(t, l);
             u64 k = atomic_fetch_add(&s->next_seg, 1);
             if (k >= s->nsegs) {
                 l->seg = NULL;
@@ -411,28 +435,49 @@ static bool mem_next_batch(MemScan *s, MemScanLocal *l, Txn *txn, u32 *vis, u32 
             l->pos = 0;
             /* a reclaimed segment has no version anyone sees (its memory may be freed
              * once every transaction live when it died, this one included, has ended) */
+            pthread_mutex_lock(&t->mu);
             l->limit = atomic_load(&l->seg->dead) ? 0 : atomic_load(&l->seg->count);
+            l->mods = l->seg->mods;
+            bool usable = l->seg->clean_rows && (s->latest || l->seg->clean_ts <= txn->snapshot);
+            l->clean = usable ? MDB_MIN(l->seg->clean_rows, l->limit) : 0;
+            l->max_begin = usable ? l->seg->clean_ts : 0;
+            pthread_mutex_unlock(&t->mu);
+            l->all_clean = true;
             continue;
         }
         MemSegment *seg = l->seg;
         *start = l->pos;
         *n = MDB_MIN((u32)VECTOR_SIZE, l->limit - *start);
         l->pos += *n;
+        if (*start + *n <= l->clean) {
+            /* inside the segment's clean claim: every row visible */
+            for (u32 k = 0; k < *n; k++) vis[k] = k;
+            *m = *n;
+            return true;
+        }
         idx_t c = 0;
         const Ts *b = seg->begin + *start, *e = seg->end + *start;
+        u64 dirty = 0;
+        Ts mx = l->max_begin;
         if (s->latest) {
             for (u32 k = 0; k < *n; k++) {
                 vis[c] = k;
                 bool inserted = b[k] != TS_ABORTED;
                 bool deleted = e[k] == txn->id || e[k] < TXN_ID_BASE;
                 c += inserted && !deleted;
+                dirty |= (b[k] >= TXN_ID_BASE) | (e[k] != TS_INFINITY);
+                mx = b[k] > mx ? b[k] : mx;
             }
         } else {
             for (u32 k = 0; k < *n; k++) {
                 vis[c] = k;
                 c += version_visible(b[k], e[k], txn);
+                dirty |= (b[k] >= TXN_ID_BASE) | (e[k] != TS_INFINITY);
+                mx = b[k] > mx ? b[k] : mx;
             }
         }
+        if (dirty) l->all_clean = false;
+        l->max_begin = mx;
         *m = c;
         return true;
     }
@@ -760,6 +805,7 @@ static void ring_evict(MemTable *t, Txn *txn)
         Ts b = s->begin[i], e = s->end[i];
         bool mine_or_committed = b < TXN_ID_BASE || b == txn->id;
         if (b != TS_ABORTED && e == TS_INFINITY && mine_or_committed) {
+            seg_touch(s);
             s->end[i] = txn->id;
             atomic_fetch_sub(&t->live_estimate, 1);
             txn_log(txn, &t->base, r, 1, UNDO_DELETE);

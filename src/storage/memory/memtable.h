@@ -39,6 +39,15 @@ typedef struct MemSegment {
     _Atomic bool dead;
     bool freed;
     u64 dead_before;
+    /* A claim that rows [0, clean_rows) were inserted by transactions that
+     * committed at or before clean_ts and are not ended: a snapshot at or
+     * after clean_ts sees all of them, and a scan skips their stamps.  Made by
+     * a scan that checked every stamp; every change of an end stamp (and a
+     * TRUNCATE) counts in `mods` and drops the claim.  All three under the
+     * table's mu. */
+    u32 mods;
+    u32 clean_rows;
+    Ts clean_ts;
 } MemSegment;
 
 typedef struct MemTable {
@@ -130,6 +139,10 @@ typedef struct MemScanLocal {
     u64 seg_idx;
     u32 pos;              /* next row within the segment */
     u32 limit;            /* rows in the segment at claim time */
+    u32 clean;            /* rows [0, clean) visible by the segment's claim */
+    u32 mods;             /* the segment's mods when the scan took it */
+    bool all_clean;       /* every stamp checked so far: committed insert, not ended */
+    Ts max_begin;
 } MemScanLocal;
 
 void memscan_init(MemScan *s, MemTable *t);
