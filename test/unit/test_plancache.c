@@ -188,6 +188,11 @@ static void point_lookups(MdbConn *c)
             free(got);
         }
         CHECK_INT(plans_of(s), 1);
+        if (k == 0) { /* bounds computed from $1 ($1 + 50) still drive the index */
+            engine_stmt_plan_text(s, plan, sizeof plan);
+            unit_checks++;
+            if (!strstr(plan, "Index Scan using acc_pkey on acc")) UNIT_FAIL_("range from parameters without the index: %s", plan);
+        }
         mdb_stmt_free(s);
     }
 }
