@@ -6,6 +6,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -75,10 +77,13 @@ static int parse_int(const char *v, i64 *out)
 
 /* A time setting as PostgreSQL writes it: an integer with an optional unit
  * (us, ms, s, min, h, d; none = ms), rounded to milliseconds. */
+/* A time setting in milliseconds, as PostgreSQL reads GUC_UNIT_MS values: a number (fractions
+ * and exponents allowed), optional blanks, an optional unit; rounded to whole milliseconds.
+ * -1: not a number or an unknown unit; -2: outside 0 .. INT32_MAX (*out gets the value). */
 static int parse_ms(const char *v, i64 *out)
 {
     char *end;
-    long long x = strtoll(v, &end, 10);
+    double x = strtod(v, &end);
     if (end == v) return -1;
     while (*end && isspace((unsigned char)*end)) end++;
     char unit[8] = {0};
@@ -86,13 +91,14 @@ static int parse_ms(const char *v, i64 *out)
     while (*end && !isspace((unsigned char)*end) && n < sizeof unit - 1) unit[n++] = *end++;
     while (*end && isspace((unsigned char)*end)) end++;
     if (*end) return -1;
-    static const struct { const char *u; long long num, den; } U[] = {
-        {"", 1, 1}, {"ms", 1, 1}, {"us", 1, 1000}, {"s", 1000, 1}, {"min", 60000, 1}, {"h", 3600000, 1}, {"d", 86400000, 1}};
+    static const struct { const char *u; double ms; } U[] = {
+        {"", 1}, {"ms", 1}, {"us", 0.001}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000}};
     for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
         if (!strcmp(unit, U[i].u)) {
-            if (x > INT64_MAX / U[i].num) return -1;
-            *out = x * U[i].num / U[i].den;
-            return 0;
+            double ms = rint(x * U[i].ms);
+            if (!(ms >= -9.2e18 && ms <= 9.2e18)) return -1;
+            *out = (i64)ms;
+            return ms < 0 || ms > INT32_MAX ? -2 : 0;
         }
     return -1;
 }
@@ -130,6 +136,34 @@ void settings_format_bytes(i64 b, char *buf, size_t cap)
         u++;
     }
     snprintf(buf, cap, "%lld%s", (long long)b, U[u]);
+}
+
+/* statement_timeout / lock_timeout: parse_ms with PostgreSQL's messages. */
+static int set_ms(const char *name, const char *value, i64 *dst, Err *err)
+{
+    i64 x = 0;
+    int rc = parse_ms(value, &x);
+    if (rc == -2 && x >= INT32_MIN && x < 0)
+        return err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "%lld ms is outside the valid range for parameter \"%s\" (0 .. 2147483647)",
+                       (long long)x, name);
+    if (rc) {
+        err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"%s\": \"%s\"", name, value);
+        err_hint(err, rc == -2 ? "Value exceeds integer range." : "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
+        return MDB_FAIL;
+    }
+    *dst = x;
+    return MDB_OK_;
+}
+
+/* A millisecond setting as SHOW prints it in PostgreSQL: 0 bare, else in the largest of
+ * d, h, min, s, ms that divides it exactly. */
+static void show_ms(i64 ms, char *buf, size_t cap)
+{
+    static const struct { const char *u; i64 ms; } U[] = {{"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000}};
+    if (ms == 0) { snprintf(buf, cap, "0"); return; }
+    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+        if (ms % U[i].ms == 0) { snprintf(buf, cap, "%lld%s", (long long)(ms / U[i].ms), U[i].u); return; }
+    snprintf(buf, cap, "%lldms", (long long)ms);
 }
 
 int settings_set(Settings *s, const char *name, const char *value, Err *err)
@@ -216,23 +250,11 @@ int settings_set(Settings *s, const char *name, const char *value, Err *err)
     }
     if (strcasecmp(name, "statement_timeout") == 0) {
         if (!value) { s->statement_timeout_ms = 0; return MDB_OK_; }
-        if (parse_ms(value, &x) || x < 0) {
-            err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"statement_timeout\": \"%s\"", value);
-            err_hint(err, "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
-            return MDB_FAIL;
-        }
-        s->statement_timeout_ms = x;
-        return MDB_OK_;
+        return set_ms(name, value, &s->statement_timeout_ms, err);
     }
     if (strcasecmp(name, "lock_timeout") == 0) {
         if (!value) { s->lock_timeout_ms = 0; return MDB_OK_; }
-        if (parse_ms(value, &x) || x < 0) {
-            err_set(err, SQLSTATE_INVALID_PARAMETER_VALUE, "invalid value for parameter \"lock_timeout\": \"%s\"", value);
-            err_hint(err, "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
-            return MDB_FAIL;
-        }
-        s->lock_timeout_ms = x;
-        return MDB_OK_;
+        return set_ms(name, value, &s->lock_timeout_ms, err);
     }
     if (strcasecmp(name, "default_transaction_isolation") == 0) {
         int lv = value ? settings_isolation_parse(value) : ISO_READ_COMMITTED;
@@ -272,8 +294,8 @@ int settings_show(const Settings *s, const char *name, char *buf, size_t cap, Er
     else if (strcasecmp(name, "default_table_access_method") == 0) snprintf(buf, cap, "%s", s->default_table_access_method);
     else if (strcasecmp(name, "threads") == 0) snprintf(buf, cap, "%d", s->threads);
     else if (strcasecmp(name, "extra_float_digits") == 0) snprintf(buf, cap, "%d", s->extra_float_digits);
-    else if (strcasecmp(name, "statement_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->statement_timeout_ms);
-    else if (strcasecmp(name, "lock_timeout") == 0) snprintf(buf, cap, "%lld", (long long)s->lock_timeout_ms);
+    else if (strcasecmp(name, "statement_timeout") == 0) show_ms(s->statement_timeout_ms, buf, cap);
+    else if (strcasecmp(name, "lock_timeout") == 0) show_ms(s->lock_timeout_ms, buf, cap);
     else if (strcasecmp(name, "default_transaction_isolation") == 0) snprintf(buf, cap, "%s", settings_isolation_name(s->default_isolation));
     else if (strcasecmp(name, "memory_limit") == 0) settings_format_bytes(s->memory_limit, buf, cap);
     else if (strcasecmp(name, "temp_directory") == 0) snprintf(buf, cap, "%s", s->temp_directory);

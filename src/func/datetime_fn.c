@@ -557,10 +557,10 @@ static const ScalarFunc DATETIME[] = {
     {"transaction_timestamp", 0, {0}, TZ, 0, fn_now},
     {"statement_timestamp", 0, {0}, TZ, 0, fn_now},
     {"clock_timestamp", 0, {0}, TZ, FUNC_VOLATILE, fn_clock_timestamp},
-    {"current_date", 0, {0}, DA, 0, fn_current_date},
-    {"localtimestamp", 0, {0}, TS, 0, fn_localtimestamp},
-    {"localtime", 0, {0}, TI, 0, fn_localtime},
-    {"current_time", 0, {0}, TI, 0, fn_localtime},
+    {"current_date", 0, {0}, DA, FUNC_STABLE, fn_current_date},
+    {"localtimestamp", 0, {0}, TS, FUNC_STABLE, fn_localtimestamp},
+    {"localtime", 0, {0}, TI, FUNC_STABLE, fn_localtime},
+    {"current_time", 0, {0}, TI, FUNC_STABLE, fn_localtime},
 
     OP("date_part", T, TS, F8, fn_date_part), OP("date_part", T, TZ, F8, fn_date_part),
     OP("date_part", T, DA, F8, fn_date_part), OP("date_part", T, TI, F8, fn_date_part),
@@ -575,7 +575,7 @@ static const ScalarFunc DATETIME[] = {
     {"date_bin", 3, {IV, TS, TS}, TS, 0, fn_date_bin}, {"date_bin", 3, {IV, TZ, TZ}, TZ, 0, fn_date_bin},
 
     OP("age", TS, TS, IV, fn_age_ts), OP("age", TZ, TZ, IV, fn_age_tstz),
-    {"age", 1, {TS}, IV, 0, fn_age_ts}, {"age", 1, {TZ}, IV, 0, fn_age_tstz},
+    {"age", 1, {TS}, IV, FUNC_STABLE, fn_age_ts}, {"age", 1, {TZ}, IV, FUNC_STABLE, fn_age_tstz},
 
     {"to_number", 2, {T, T}, TYPE_NUMERIC, 0, fn_to_number},
     OP("to_char", TS, T, T, fn_to_char), OP("to_char", TZ, T, T, fn_to_char), OP("to_char", IV, T, T, fn_to_char),

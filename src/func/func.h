@@ -46,6 +46,8 @@ enum { RET_ARG0 = 250, RET_NUMERIC_PROMOTE = 251, RET_TEXT_LIST = 252, RET_VARBI
 #define FUNC_NOT_STRICT 0x2 /* called with NULL arguments */
 #define FUNC_VOLATILE 0x4 /* not folded at plan time */
 #define FUNC_CONST_ARGS 0x8 /* kernel reads constant argument vectors itself (row 0, see AIDX) */
+#define FUNC_STABLE 0x10 /* reads the statement's moment (PostgreSQL's STABLE): not folded at plan time,
+                          * where a prepared statement's kept plan would freeze the value */
 
 typedef struct ScalarFunc {
     const char *name;

@@ -431,42 +431,49 @@ static void seed_param_types(MdbConn *c, BindShared *sh, Arena *a)
     sh->param_cap = c->nseed;
 }
 
-int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *params, int nparams, Txn *txn,
-                      ColumnCollection *rows, bool analyze, PhysOp **root_out, Arena *arena)
+int engine_plan_query(MdbConn *c, Binder *b, LogicalOp *plan, Arena *arena, ExecPlan *out)
 {
     plan = optimize(arena, plan);
     PlanCtx pc = {arena, &c->err, 0};
-    PhysOp *root;
-    if (planner_plan(&pc, plan, &root)) return MDB_FAIL;
+    if (planner_plan(&pc, plan, &out->root)) return MDB_FAIL;
     /* CTE definitions are planned too, and run before the main plan */
     BindShared *sh = b->shared;
-    PhysOp **ctes = arena_zalloc(arena, sizeof(PhysOp *) * (size_t)(sh->ncte + 1));
+    out->ctes = arena_zalloc(arena, sizeof(PhysOp *) * (size_t)(sh->ncte + 1));
     for (int i = 0; i < sh->ncte; i++)
         if (sh->cte_plans[i]) {
             LogicalOp *cp = optimize(arena, sh->cte_plans[i]);
-            if (planner_plan(&pc, cp, &ctes[i])) return MDB_FAIL;
+            if (planner_plan(&pc, cp, &out->ctes[i])) return MDB_FAIL;
         }
+    out->ncte = sh->ncte;
+    out->nsubqueries = sh->nsubqueries;
+    out->nops = pc.next_id;
+    return MDB_OK_;
+}
+
+int engine_exec_plan(MdbConn *c, const ExecPlan *p, const Value *params, int nparams, Txn *txn, ColumnCollection *rows,
+                     bool analyze, Arena *arena)
+{
     Exec ex;
     exec_init(&ex, arena, &c->db->cat, &c->settings, txn);
     ex.params = params;
     ex.nparams = nparams;
-    ex.nops = pc.next_id;
-    ex.gstate = arena_zalloc(arena, sizeof(void *) * (size_t)(pc.next_id + 1));
-    ex.subq = subq_cache_create(sh->nsubqueries);
-    ex.nctes = sh->ncte;
-    ex.ctes = arena_zalloc(arena, sizeof(ColumnCollection *) * (size_t)(sh->ncte + 1));
+    ex.nops = p->nops;
+    ex.gstate = arena_zalloc(arena, sizeof(void *) * (size_t)(p->nops + 1));
+    ex.subq = p->nsubqueries > 0 ? subq_cache_create(p->nsubqueries) : NULL; /* most point queries have none */
+    ex.nctes = p->ncte;
+    ex.ctes = arena_zalloc(arena, sizeof(ColumnCollection *) * (size_t)(p->ncte + 1));
     ex.analyze = analyze;
     ex.session = (struct Session *)c;
     ex.cancel = &c->cancel;
     ex.deadline_ns = c->deadline_ns;
     ex.db_dir = c->db->dir; /* spills go to <dir>/tmp */
     int rc = MDB_OK_;
-    for (int i = 0; i < sh->ncte && rc == MDB_OK_; i++)
-        if (ctes[i]) {
-            ex.ctes[i] = colcoll_create(ctes[i]->types, ctes[i]->ncols);
-            rc = exec_subquery(&ex, ctes[i], NULL, 0, ex.ctes[i], 0);
+    for (int i = 0; i < p->ncte && rc == MDB_OK_; i++)
+        if (p->ctes[i]) {
+            ex.ctes[i] = colcoll_create(p->ctes[i]->types, p->ctes[i]->ncols);
+            rc = exec_subquery(&ex, p->ctes[i], NULL, 0, ex.ctes[i], 0);
         }
-    if (rc == MDB_OK_) rc = exec_run(&ex, root, rows, NULL);
+    if (rc == MDB_OK_) rc = exec_run(&ex, p->root, rows, NULL);
     if (rc || ex.err.is_set) {
         if (ex.err.is_set) err_move(&c->err, &ex.err);
         else if (!c->err.is_set) err_set(&c->err, SQLSTATE_INTERNAL_ERROR, "query execution failed");
@@ -478,10 +485,19 @@ int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *param
                                                               : "canceling statement due to statement timeout");
         }
     }
-    for (int i = 0; i < sh->ncte; i++) colcoll_destroy(ex.ctes[i]);
+    for (int i = 0; i < p->ncte; i++) colcoll_destroy(ex.ctes[i]);
     subq_cache_destroy(ex.subq);
     exec_cleanup(&ex);
-    if (root_out) *root_out = root;
+    return rc;
+}
+
+int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *params, int nparams, Txn *txn,
+                      ColumnCollection *rows, bool analyze, PhysOp **root_out, Arena *arena)
+{
+    ExecPlan p;
+    if (engine_plan_query(c, b, plan, arena, &p)) return MDB_FAIL;
+    int rc = engine_exec_plan(c, &p, params, nparams, txn, rows, analyze, arena);
+    if (root_out) *root_out = p.root;
     return rc;
 }
 
@@ -799,11 +815,15 @@ static int conflict_restart(MdbConn *c, Txn *txn, int iso, int attempt, size_t m
 int engine_run(MdbConn *c, PgQuery__Node *stmt, const char *sql, const Value *params, int nparams, MdbResult **out)
 {
     err_clear(&c->err);
+    /* the prepared statement's plan cache is this statement's alone (not a nested one's) */
+    PlanCache *pcache = c->plan_cache;
+    c->plan_cache = NULL;
     atomic_store(&c->cancel, false);
     c->deadline_ns = c->settings.statement_timeout_ms > 0 ? time_mono_ns() + c->settings.statement_timeout_ms * 1000000 : 0;
     MdbResult *r = result_new();
     *out = NULL;
-    snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
+    _Static_assert(sizeof r->timezone == sizeof c->settings.timezone, "TimeZone copied whole");
+    memcpy(r->timezone, c->settings.timezone, sizeof r->timezone); /* both NUL-terminated arrays: no snprintf per statement */
     r->extra_float_digits = c->settings.extra_float_digits;
     bool is_txn = stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT;
     if (c->failed && !(is_txn && (stmt->transaction_stmt->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
@@ -873,7 +893,8 @@ restart:
             break;
         }
         pthread_rwlock_rdlock(lk);
-        rc = run_select(c, &b, stmt->select_stmt, params, nparams, txn, r);
+        rc = pcache ? plancache_run_select(c, pcache, &b, stmt->select_stmt, params, nparams, txn, r)
+                           : run_select(c, &b, stmt->select_stmt, params, nparams, txn, r);
         pthread_rwlock_unlock(lk);
         break;
     case PG_QUERY__NODE__NODE_COPY_STMT:
@@ -896,6 +917,7 @@ restart:
     case PG_QUERY__NODE__NODE_VACUUM_STMT: /* changes no definition: reclamation works under the tables' own locks */
         pthread_rwlock_rdlock(lk);
         rc = ddl_run(c, &b, stmt, params, nparams, r, txn);
+        __atomic_fetch_add(&c->db->cat.version, 1, __ATOMIC_RELEASE); /* statistics: kept plans are made again */
         pthread_rwlock_unlock(lk);
         break;
     case PG_QUERY__NODE__NODE_CALL_STMT: /* call.c takes the catalog lock itself */
@@ -906,6 +928,7 @@ restart:
         if (catalog_ddl_lock(&c->db->cat, &c->cat_undo, c->deadline_ns, &c->cancel, &c->err)) { rc = MDB_FAIL; break; }
         pthread_rwlock_wrlock(lk);
         rc = ddl_run(c, &b, stmt, params, nparams, r, txn);
+        c->db->cat.version++; /* whatever it changed, kept plans (plancache.c) are made again */
         pthread_rwlock_unlock(lk);
         ddl = true;
         break;
@@ -1010,7 +1033,9 @@ int mdb_prepare(MdbConn *c, const char *sql, MdbStmt **out, size_t *tail)
         if (sql[t] == ';') t++;
         *tail = t;
     }
-    parser_free(&pr);
+    /* kept: its first statement is this one, at the same offsets as in s->sql (execute,
+     * describe and the COPY check would each parse the text again) */
+    s->parsed = pr.tree;
     s->nparams = engine_count_params(s->sql);
     s->arena = arena_create(NULL);
     s->params = xcalloc((size_t)(s->nparams + 1), sizeof(Value));
@@ -1078,7 +1103,21 @@ int mdb_bind_double(MdbStmt *s, int idx, double v)
 int mdb_bind_text(MdbStmt *s, int idx, const char *v, size_t len)
 {
     if (bind_check(s, idx)) return MDB_ERROR;
-    Value x = value_text(s->arena, v, len);
+    /* each parameter reuses its own buffer: a statement executed millions of times must
+     * not keep every value it was ever given */
+    if (!s->ptext) {
+        s->ptext = xcalloc((size_t)s->nparams + 1, sizeof(char *));
+        s->ptext_cap = xcalloc((size_t)s->nparams + 1, sizeof(size_t));
+    }
+    if (s->ptext_cap[idx - 1] < len + 1) {
+        size_t cap = len + 1 < 32 ? 32 : len + 1;
+        free(s->ptext[idx - 1]);
+        s->ptext[idx - 1] = xmalloc(cap);
+        s->ptext_cap[idx - 1] = cap;
+    }
+    memcpy(s->ptext[idx - 1], v, len);
+    s->ptext[idx - 1][len] = 0;
+    Value x = value_text(NULL, s->ptext[idx - 1], len);
     x.type.text_kind = TEXT_UNKNOWN;
     s->params[idx - 1] = x;
     return MDB_OK;
@@ -1089,16 +1128,14 @@ int mdb_stmt_execute(MdbStmt *s, MdbResult **out)
     MdbConn *c = s->conn;
     *out = NULL;
     err_clear(&c->err);
-    if (!s->parsed) {
-        ParseResult pr;
-        if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
-        s->parsed = pr.tree;
-    }
     PgQuery__ParseResult *tree = s->parsed;
     int rc = MDB_OK;
     c->seed_types = s->given;
     c->nseed = s->given ? s->nparams : 0;
+    if (!s->cache) s->cache = plancache_new();
+    c->plan_cache = s->cache;
     if (tree->n_stmts > 0) rc = engine_run(c, tree->stmts[0]->stmt, s->sql, s->params, s->nparams, out);
+    c->plan_cache = NULL;
     c->seed_types = NULL;
     c->nseed = 0;
     return rc;
@@ -1121,6 +1158,7 @@ int mdb_stmt_set_param_type(MdbStmt *s, int idx, MdbType type)
         for (int i = 0; i < s->nparams; i++) s->given[i] = ltype(TYPE_NULL);
     }
     s->given[idx - 1] = ltype(id);
+    plancache_invalidate(s->cache); /* the kept plan casts to the old type */
     return MDB_OK;
 }
 
@@ -1141,13 +1179,9 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     MdbConn *c = s->conn;
     *out = NULL;
     err_clear(&c->err);
-    ParseResult pr;
-    if (parser_parse(s->sql, &pr, &c->err)) return fail_conn(c);
-    if (pr.tree->n_stmts == 0) {
-        parser_free(&pr);
-        return MDB_OK;
-    }
-    PgQuery__Node *stmt = pr.tree->stmts[0]->stmt;
+    PgQuery__ParseResult *tree = s->parsed;
+    if (tree->n_stmts == 0) return MDB_OK;
+    PgQuery__Node *stmt = tree->stmts[0]->stmt;
     MdbResult *r = result_new();
     snprintf(r->timezone, sizeof r->timezone, "%s", c->settings.timezone);
     r->extra_float_digits = c->settings.extra_float_digits;
@@ -1173,6 +1207,10 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
             catalog_viewer = &c->cat_undo;
             pthread_rwlock_rdlock(&c->db->cat.lock);
             rc = bind_select(&b, stmt->select_stmt, &plan, &names);
+            /* the shape told to the client is the one later plans must keep */
+            if (!s->cache) s->cache = plancache_new();
+            if (!rc && !plancache_note_shape(s->cache, plan->ncols, names, plan->types))
+                rc = err_set(&c->err, SQLSTATE_FEATURE_NOT_SUPPORTED, "cached plan must not change result type");
             if (!rc) result_set_columns(r, plan->ncols, names, plan->types);
             if (!rc) result_set_origins(r, plan, &sh);
             pthread_rwlock_unlock(&c->db->cat.lock);
@@ -1203,7 +1241,6 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
     s->inferred = xcalloc((size_t)sh.nparams + 1, sizeof(LType));
     for (int i = 0; i < sh.nparams; i++) s->inferred[i] = sh.param_types[i];
     arena_destroy(arena);
-    parser_free(&pr);
     if (rc) {
         mdb_result_free(r);
         return fail_conn(c);
@@ -1218,18 +1255,12 @@ int mdb_stmt_describe(MdbStmt *s, MdbResult **out)
 
 int mdb_stmt_copy_direction(MdbStmt *s)
 {
-    ParseResult pr;
-    Err e = {0};
+    PgQuery__ParseResult *tree = s->parsed;
     int dir = 0;
-    if (parser_parse(s->sql, &pr, &e)) {
-        err_clear(&e);
-        return 0;
-    }
-    if (pr.tree->n_stmts > 0 && pr.tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
-        PgQuery__CopyStmt *cs = pr.tree->stmts[0]->stmt->copy_stmt;
+    if (tree->n_stmts > 0 && tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
+        PgQuery__CopyStmt *cs = tree->stmts[0]->stmt->copy_stmt;
         if (!cs->is_program && (!cs->filename || !*cs->filename)) dir = cs->is_from ? 1 : 2;
     }
-    parser_free(&pr);
     return dir;
 }
 
@@ -1240,6 +1271,10 @@ void mdb_stmt_free(MdbStmt *s)
         ParseResult pr = {s->parsed};
         parser_free(&pr);
     }
+    plancache_free(s->cache);
+    for (int i = 0; i < s->nparams; i++) free(s->ptext ? s->ptext[i] : NULL);
+    free(s->ptext);
+    free(s->ptext_cap);
     arena_destroy(s->arena);
     free(s->given);
     free(s->inferred);
@@ -1247,3 +1282,6 @@ void mdb_stmt_free(MdbStmt *s)
     free(s->sql);
     free(s);
 }
+
+void engine_stmt_plan_counts(const MdbStmt *s, u64 *plans, u64 *reuses) { plancache_counts(s->cache, plans, reuses); }
+void engine_stmt_plan_text(const MdbStmt *s, char *buf, size_t cap) { plancache_plan_text(s->cache, buf, cap); }

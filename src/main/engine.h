@@ -37,6 +37,7 @@ struct MdbConn {
     size_t copy_in_len;
     bool copy_in_set;
     bool replaying;         /* mdb_open's catalog replay (may name existing OLTP trees) */
+    struct PlanCache *plan_cache; /* set by mdb_stmt_execute for engine_run, which takes it (plancache.c) */
 };
 
 struct MdbChunk {
@@ -86,8 +87,11 @@ struct MdbStmt {
     LType *given;           /* parameter types fixed by mdb_stmt_set_param_type (TYPE_NULL: infer) */
     LType *inferred;        /* parameter types found by mdb_stmt_describe */
     int ninferred;
-    void *parsed;           /* the parse tree (PgQuery__ParseResult), made by the first execute
-                             * and kept: parsing was the largest cost of a prepared point lookup */
+    void *parsed;           /* the parse tree (PgQuery__ParseResult) of mdb_prepare, kept: its first
+                             * statement is this one (describe, COPY check and every execute use it) */
+    struct PlanCache *cache; /* the kept plan of a SELECT (plancache.c), made by the first execute */
+    char **ptext;           /* per parameter: malloc'd buffer behind a mdb_bind_text value, reused */
+    size_t *ptext_cap;
 };
 
 /* Writes catalog.sql of a database directory from the in-memory catalog (at commit of a
@@ -105,6 +109,37 @@ int ddl_create_table_as(MdbConn *c, Binder *b, PgQuery__Node *query, PgQuery__In
 int dml_run(MdbConn *c, Binder *b, PgQuery__Node *stmt, const Value *params, int nparams, MdbResult *res, Txn *txn);
 /* Describe of INSERT/UPDATE/DELETE … RETURNING: sets r's columns; false when not described. */
 bool dml_describe_returning(MdbConn *c, Binder *b, PgQuery__Node *stmt, MdbResult *r);
+/* A physical plan ready to run: the main plan, the plans of its CTE definitions (NULL for
+ * those not materialised) and the counts an execution sizes its state by. */
+typedef struct ExecPlan {
+    PhysOp *root;
+    PhysOp **ctes;
+    int ncte;
+    int nsubqueries;
+    int nops;               /* operator ids 0 .. nops-1 */
+} ExecPlan;
+/* Optimizes and plans a bound query (b: its binder, for CTE definitions) into *out, in arena. */
+int engine_plan_query(MdbConn *c, Binder *b, LogicalOp *plan, Arena *arena, ExecPlan *out);
+/* Runs a physical plan (read-only: one plan may run many times) into rows. */
+int engine_exec_plan(MdbConn *c, const ExecPlan *p, const Value *params, int nparams, Txn *txn, ColumnCollection *rows,
+                     bool analyze, Arena *arena);
+/* plancache.c: the plans prepared statements keep (see there for when one is rebuilt). */
+typedef struct PlanCache PlanCache;
+PlanCache *plancache_new(void);
+void plancache_free(PlanCache *pc);
+/* Drops the plan (the next execution binds and plans again); the result's shape stays fixed. */
+void plancache_invalidate(PlanCache *pc);
+/* Fixes the result's shape at the first plan or describe; false when it differs from the fixed one. */
+bool plancache_note_shape(PlanCache *pc, int n, char **names, const LType *types);
+/* Runs a prepared SELECT through its kept plan, planning it first when there is none or it is stale. */
+int plancache_run_select(MdbConn *c, PlanCache *pc, Binder *b, PgQuery__SelectStmt *s, const Value *params, int nparams, Txn *txn,
+                         MdbResult *r);
+/* How many times the statement was planned and how many executions reused a plan (tests). */
+void plancache_counts(const PlanCache *pc, u64 *plans, u64 *reuses);
+void engine_stmt_plan_counts(const MdbStmt *s, u64 *plans, u64 *reuses);
+/* The kept plan's operators, one line each ("Index Scan using t_pkey on t"); "" without one (tests). */
+void plancache_plan_text(const PlanCache *pc, char *buf, size_t cap);
+void engine_stmt_plan_text(const MdbStmt *s, char *buf, size_t cap);
 /* Plans and runs a bound query into res->rows. */
 int engine_exec_query(MdbConn *c, Binder *b, LogicalOp *plan, const Value *params, int nparams, Txn *txn,
                       ColumnCollection *rows, bool analyze, PhysOp **root_out, Arena *arena);

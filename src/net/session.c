@@ -1115,6 +1115,35 @@ static void implicit_begin(Session *s)
     mdb_result_free(r);
 }
 
+/* True when the messages the client has already sent after this point, up to a Sync, can run
+ * no other statement: only Describe (portal) and Execute of `portal`, then Sync.  An Execute
+ * alone in its batch then needs no implicit block: the engine's own transaction of one
+ * statement is the same transaction, without a BEGIN and a COMMIT to run (pgbench and most
+ * drivers send Bind/Describe/Execute/Sync together). */
+static bool alone_before_sync(const Session *s, const char *portal)
+{
+    size_t pos = s->in_pos;
+    for (;;) {
+        if (s->in_len - pos < 5) return false;
+        const uint8_t *m = s->in + pos;
+        uint32_t n = be32(m + 1);
+        if (n < 4 || s->in_len - pos - 1 < n) return false;
+        const char *body = (const char *)m + 5;
+        size_t blen = n - 4;
+        switch (m[0]) {
+        case 'S': return true;
+        case 'E':
+            if (strnlen(body, blen) != strlen(portal) || strncmp(body, portal, blen)) return false;
+            break;
+        case 'D':
+            if (blen < 2 || body[0] != 'P' || strnlen(body + 1, blen - 1) != strlen(portal) || strncmp(body + 1, portal, blen - 1)) return false;
+            break;
+        default: return false;
+        }
+        pos += 1 + n;
+    }
+}
+
 /* Ends the implicit transaction: COMMIT, or ROLLBACK when a statement of it failed.  A commit
  * that fails is reported as the error of the message; false then. */
 static bool implicit_end(Session *s)
@@ -1372,15 +1401,19 @@ static bool handle_bind(Session *s, PgReader *r)
     const char *pname = pgr_cstr(r), *sname = pgr_cstr(r);
     int nf = pgr_int16(r);
     if (r->bad || nf < 0) return false;
-    int16_t *pf = xcalloc((size_t)nf + 1, sizeof(int16_t));
+    /* the usual few formats and parameters live on the stack: Bind runs once per execution */
+    int16_t pf_small[16];
+    const uint8_t *vals_small[16];
+    int32_t lens_small[16];
+    int16_t *pf = nf < 16 ? pf_small : xcalloc((size_t)nf + 1, sizeof(int16_t));
     for (int i = 0; i < nf; i++) pf[i] = pgr_int16(r);
     int np = pgr_int16(r);
     if (r->bad || np < 0) {
-        free(pf);
+        if (pf != pf_small) free(pf);
         return false;
     }
-    const uint8_t **vals = xcalloc((size_t)np + 1, sizeof(uint8_t *));
-    int32_t *lens = xcalloc((size_t)np + 1, sizeof(int32_t));
+    const uint8_t **vals = np < 16 ? vals_small : xcalloc((size_t)np + 1, sizeof(uint8_t *));
+    int32_t *lens = np < 16 ? lens_small : xcalloc((size_t)np + 1, sizeof(int32_t));
     for (int i = 0; i < np; i++) {
         lens[i] = pgr_int32(r);
         vals[i] = lens[i] < 0 ? NULL : pgr_bytes(r, lens[i]);
@@ -1454,9 +1487,9 @@ static bool handle_bind(Session *s, PgReader *r)
 fail:
     s->skip_to_sync = true;
 out:
-    free(pf);
-    free(vals);
-    free(lens);
+    if (pf != pf_small) free(pf);
+    if (vals != vals_small) free(vals);
+    if (lens != lens_small) free(lens);
     free(rf);
     return ok;
 }
@@ -1469,7 +1502,7 @@ static int portal_execute(Session *s, Portal *p)
     /* the Executes up to Sync share one implicit transaction */
     if (p->ps->txn_control) {
         if (!implicit_end(s)) return 0;
-    } else if (!s->implicit && !mdb_conn_in_transaction(s->conn)) {
+    } else if (!s->implicit && !mdb_conn_in_transaction(s->conn) && !alone_before_sync(s, p->name)) {
         implicit_begin(s);
     }
     MdbStmt *st = p->ps->st;

@@ -133,7 +133,7 @@ static Expr *fold(Arena *a, Expr *e)
         if (!(fn->flags & FUNC_NOT_STRICT))
             for (int i = 0; i < e->nargs; i++)
                 if (is_null_const(e->args[i])) return null_of(a, e);
-        if (fn->flags & FUNC_VOLATILE) return e;
+        if (fn->flags & (FUNC_VOLATILE | FUNC_STABLE)) return e;
         for (int i = 0; i < e->nargs; i++)
             if (e->args[i]->kind != EXPR_CONST) return date_compare(a, e);
         return try_eval(a, e);

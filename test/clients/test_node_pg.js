@@ -1,6 +1,7 @@
 // test/clients/test_node_pg.js — node-postgres (npm `pg`) against `megadb serve`:
 // parameterised queries (extended protocol, typed results), named prepared
-// statements reused, a Pool with concurrent clients, transactions (COMMIT,
+// statements reused (and made again after another connection's ALTER TABLE:
+// 0A000 when the result would change), a Pool with concurrent clients, transactions (COMMIT,
 // ROLLBACK, an error inside a block), error codes.  Connection from the PG*
 // environment variables.  Exit status 1 when a check failed.
 'use strict';
@@ -15,6 +16,7 @@ function check(cond, what) {
 async function main() {
   const c = new Client();
   await c.connect();
+  let code = null;
   await c.query('DROP TABLE IF EXISTS node_t');
   await c.query('CREATE TABLE node_t (id int PRIMARY KEY, name text, amount numeric(10,2), ok boolean, at timestamp)');
 
@@ -40,6 +42,32 @@ async function main() {
   r = await c.query({ name: 'upd', text: 'UPDATE node_t SET amount = amount + $1 WHERE id <= $2', values: [1, 5] });
   check(r.rowCount === 5 && r.command === 'UPDATE', 'prepared UPDATE rowCount ' + r.rowCount);
 
+  // a named SELECT keeps its plan; another connection's ALTER TABLE makes it plan again, and a
+  // changed result (SELECT * after ADD COLUMN, a renamed column) is 0A000 as in PostgreSQL
+  const other = new Client();
+  await other.connect();
+  const star = (id) => c.query({ name: 'star', text: 'SELECT * FROM node_t WHERE id = $1', values: [id] });
+  const amt = (id) => c.query({ name: 'amt', text: 'SELECT name, amount FROM node_t WHERE id = $1', values: [id] });
+  r = await star(3);
+  check(r.rows.length === 1 && r.fields.length === 5, 'named SELECT *: ' + JSON.stringify(r.rows));
+  await other.query('ALTER TABLE node_t ADD COLUMN extra int DEFAULT 9');
+  code = null;
+  try { await star(3); } catch (e) { code = e.code + ' ' + e.message; }
+  check(code === '0A000 cached plan must not change result type', 'SELECT * after ADD COLUMN: ' + code);
+  r = await amt(3);
+  check(r.rows[0].name === 'n3' && r.rows[0].amount === '4.75', 'named columns after ADD COLUMN: ' + JSON.stringify(r.rows));
+  await other.query('ALTER TABLE node_t DROP COLUMN extra');
+  r = await star(3);
+  check(r.rows.length === 1 && r.fields.length === 5, 'SELECT * with its first shape again: ' + JSON.stringify(r.fields.map((f) => f.name)));
+  await other.query('ALTER TABLE node_t RENAME COLUMN name TO label');
+  code = null;
+  try { await amt(3); } catch (e) { code = e.code; }
+  check(code === '42703', 'a renamed column the statement names: ' + code);
+  await other.query('ALTER TABLE node_t RENAME COLUMN label TO name');
+  r = await amt(4);
+  check(r.rows[0].name === 'n4', 'renamed back: ' + JSON.stringify(r.rows));
+  await other.end();
+
   // transactions
   await c.query('BEGIN');
   await c.query('INSERT INTO node_t (id, name) VALUES ($1, $2)', [100, 'rolled back']);
@@ -50,7 +78,7 @@ async function main() {
   r = await c.query('SELECT string_agg(name, \',\' ORDER BY id) AS s FROM node_t WHERE id >= 100');
   check(r.rows[0].s === 'kept', 'commit and rollback: ' + r.rows[0].s);
   await c.query('BEGIN');
-  let code = null;
+  code = null;
   try { await c.query('INSERT INTO node_t (id) VALUES ($1)', [1]); } catch (e) { code = e.code; }
   check(code === '23505', 'unique violation code ' + code);
   code = null;

@@ -875,5 +875,83 @@ check(done is not None and done < 5, "the vanished client's row and key are free
 check(datarows(q(w, "SELECT v FROM vanish")) == [[b"mine"]], "its uncommitted row was rolled back")
 w.s.close()
 
+# ---- prepared statements keep their plans (src/main/plancache.c) ------------------------------
+# A named statement is planned once and run with each Bind's values; DDL (from any session) makes
+# it plan again; a changed result is 0A000 as in PostgreSQL; parameter errors keep their
+# SQLSTATEs.  An Execute alone before Sync runs without an implicit BEGIN/COMMIT: the same
+# transaction, committed at once.
+pc = Conn()
+other = Conn()
+q(pc, "DROP TABLE IF EXISTS pct")
+q(pc, "CREATE TABLE pct (id int PRIMARY KEY, v text) USING oltp")
+q(pc, "INSERT INTO pct SELECT g, 'v' || g FROM generate_series(1, 2000) AS g(g)")
+pc.send(parse("pc_sel", "SELECT v FROM pct WHERE id = $1") + parse("pc_star", "SELECT * FROM pct WHERE id = $1") + describe(b"S", "pc_star") + SYNC)
+r = pc.until_ready()
+check(types(r) == [b"1", b"1", b"t", b"T", b"Z"], "parse two named statements: %r" % types(r))
+bad = []
+for i in range(1, 2000, 97):
+    pc.send(bind("", "pc_sel", [str(i).encode()]) + describe(b"P", "") + execute("") + SYNC)
+    r = pc.until_ready()
+    if datarows(r) != [[b"v%d" % i]] or r[-1] != (b"Z", b"I"):
+        bad.append((i, r))
+check(not bad, "named statement run 21 times with new values: %r" % bad[:2])
+pc.send(bind("", "pc_sel", [b"99999"]) + execute("") + SYNC)
+r = pc.until_ready()
+check(datarows(r) == [] and [b for t, b in r if t == b"C"] == [b"SELECT 0\0"], "no row: %r" % r)
+# parameter errors: wrong count (08P01), wrong type (22P02, twice), then a good value again
+pc.send(bind("", "pc_sel", []) + execute("") + SYNC)
+r = pc.until_ready()
+e = [fields(b) for t, b in r if t == b"E"]
+check(e and e[0].get("C") == "08P01" and r[-1] == (b"Z", b"I"), "Bind without the parameter: %r" % e)
+for _ in range(2):
+    pc.send(bind("", "pc_sel", [b"abc"]) + execute("") + SYNC)
+    r = pc.until_ready()
+    e = [fields(b) for t, b in r if t == b"E"]
+    check(e and e[0].get("C") == "22P02", "a text that is no integer: %r" % e)
+pc.send(bind("", "pc_sel", [b"7"]) + execute("") + SYNC)
+check(datarows(pc.until_ready()) == [[b"v7"]], "after the errors the statement still runs")
+# another session adds a column: SELECT * cannot keep its result (0A000), the named column can
+q(other, "ALTER TABLE pct ADD COLUMN w int")
+pc.send(bind("", "pc_star", [b"3"]) + execute("") + SYNC)
+r = pc.until_ready()
+e = [fields(b) for t, b in r if t == b"E"]
+check(e and e[0].get("C") == "0A000" and e[0].get("M") == "cached plan must not change result type" and r[-1] == (b"Z", b"I"),
+      "SELECT * after ADD COLUMN: %r" % e)
+pc.send(bind("", "pc_sel", [b"3"]) + execute("") + SYNC)
+check(datarows(pc.until_ready()) == [[b"v3"]], "the named column after ADD COLUMN")
+# the table dropped and made again: the statement reads the new one
+q(other, "DROP TABLE pct")
+pc.send(bind("", "pc_sel", [b"3"]) + execute("") + SYNC)
+r = pc.until_ready()
+e = [fields(b) for t, b in r if t == b"E"]
+check(e and e[0].get("C") == "42P01", "the table dropped: %r" % e)
+q(other, "CREATE TABLE pct (id int PRIMARY KEY, v text)")
+q(other, "INSERT INTO pct VALUES (3, 'new three')")
+pc.send(bind("", "pc_sel", [b"3"]) + execute("") + SYNC)
+check(datarows(pc.until_ready()) == [[b"new three"]], "the table made again")
+pc.send(bind("", "pc_star", [b"3"]) + execute("") + SYNC)
+check(datarows(pc.until_ready()) == [[b"3", b"new three"]], "SELECT * has its first shape again")
+# a lone Execute commits at once (no block left open), inside BEGIN it stays in the block
+pc.send(parse("pc_ins", "INSERT INTO pct VALUES ($1, $2)") + bind("", "pc_ins", [b"4", b"four"]) + execute("") + SYNC)
+r = pc.until_ready()
+check(r[-1] == (b"Z", b"I"), "lone INSERT: %r" % r)
+check(datarows(q(other, "SELECT v FROM pct WHERE id = 4")) == [[b"four"]], "lone INSERT committed at Sync")
+pc.send(bind("", "pc_ins", [b"4", b"again"]) + execute("") + SYNC)
+r = pc.until_ready()
+e = [fields(b) for t, b in r if t == b"E"]
+check(e and e[0].get("C") == "23505" and r[-1] == (b"Z", b"I"), "lone INSERT of a duplicate key: %r" % e)
+q(pc, "BEGIN")
+pc.send(bind("", "pc_ins", [b"5", b"five"]) + execute("") + SYNC)
+r = pc.until_ready()
+check(r[-1] == (b"Z", b"T"), "Execute inside BEGIN leaves the block open: %r" % r[-1:])
+pc.send(bind("", "pc_sel", [b"5"]) + execute("") + SYNC)
+check(datarows(pc.until_ready()) == [[b"five"]], "the block sees its own row")
+check(datarows(q(other, "SELECT count(*) FROM pct WHERE id = 5")) == [[b"0"]], "others do not before COMMIT")
+q(pc, "ROLLBACK")
+pc.send(bind("", "pc_sel", [b"5"]) + execute("") + SYNC)
+check(datarows(pc.until_ready()) == [], "rolled back")
+pc.s.close()
+other.s.close()
+
 print("%d checks, %d failed" % (checks, failures))
 sys.exit(1 if failures else 0)

@@ -34,6 +34,7 @@ int unit_failures;
     X(suite_isolation) \
     X(suite_vacuum) \
     X(suite_vacuum_crash) \
+    X(suite_plancache) \
     X(suite_pgwire) \
     X(suite_pgwire_fuzz) \
     X(suite_spill)
