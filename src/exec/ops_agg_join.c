@@ -1559,7 +1559,9 @@ static inline size_t hj_bucket(const HJState *s, i64 key)
 
 /* Integer keys: collects the keys by row id, picks dense or hashed buckets
  * from their range and count, and chains the rows. */
-static void hj_build_int(HJState *s, int kcol)
+static void hj_build_perfect(HJState *s, int nb);
+
+static void hj_build_int(HJState *s, int kcol, bool perfect_ok)
 {
     ColumnCollection *b = s->build;
     size_t nslots = b->nchunks * VECTOR_SIZE;
@@ -1590,6 +1592,32 @@ static void hj_build_int(HJState *s, int kcol)
         s->shift = 64 - bits;
         s->nheads = (size_t)1 << bits;
     }
+    if (perfect_ok && s->dense && s->nheads <= 2 * count + 4096) {
+        /* a unique dense key: the bitmap of keys present, built first, also
+         * finds a duplicate; without one the build side is laid out by key
+         * and no bucket heads or chains are made */
+        s->pbits = xcalloc((s->nheads + 63) / 64, sizeof(u64));
+        bool dup = false;
+        for (size_t ci = 0; ci < b->nchunks && !dup; ci++) {
+            const Vector *kv = &b->chunks[ci]->cols[kcol];
+            const i64 *bk = s->bkey + ci * VECTOR_SIZE;
+            for (idx_t i = 0; i < b->chunks[ci]->count; i++) {
+                if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
+                size_t h = (size_t)((u64)bk[i] - (u64)kmin);
+                u64 bit = (u64)1 << (h & 63);
+                dup |= (s->pbits[h >> 6] & bit) != 0;
+                s->pbits[h >> 6] |= bit;
+            }
+        }
+        if (!dup) {
+            s->single = true;
+            hj_build_perfect(s, kcol);
+            return;
+        }
+        free(s->pbits);
+        s->pbits = NULL;
+    }
+    s->next = xcalloc(nslots + 1, sizeof(u32));
     s->heads = xcalloc(s->nheads, sizeof(u32));
     bool chained = false;
     for (size_t ci = 0; ci < b->nchunks; ci++) {
@@ -1614,7 +1642,6 @@ static void hj_build_perfect(HJState *s, int nb)
 {
     ColumnCollection *b = s->build;
     s->parena = arena_create(NULL);
-    s->pbits = xcalloc((s->nheads + 63) / 64, sizeof(u64));
     s->perfect = arena_alloc(s->parena, sizeof(Vector) * (size_t)(nb + 1));
     for (int c = 0; c < nb; c++) vector_init(&s->perfect[c], b->types[c], (idx_t)s->nheads, s->parena);
     for (size_t ci = 0; ci < b->nchunks; ci++) {
@@ -1633,11 +1660,6 @@ static void hj_build_perfect(HJState *s, int nb)
                 if (sv->nulls && sv->nulls[r]) vector_nulls(pv)[h] = 1;
                 else if (pv->nulls) pv->nulls[h] = 0;
             }
-        }
-        for (idx_t i = 0; i < d->count; i++) {
-            if (kv->nulls && kv->nulls[kv->is_const ? 0 : i]) continue;
-            size_t h = (size_t)((u64)bk[i] - (u64)s->kmin);
-            s->pbits[h >> 6] |= (u64)1 << (h & 63);
         }
     }
 }
@@ -1682,13 +1704,11 @@ static int hj_finalize(Exec *ex, PhysOp *op, void *g)
             return hj_finalize(ex, op, g);
         }
     }
-    s->next = xcalloc(nslots, sizeof(u32));
     int nb = b->ncols - hi->nkeys;
     if (s->int_key) {
-        hj_build_int(s, nb);
-        if (s->dense && s->single && s->nheads <= 2 * (size_t)b->count + 4096 && hi->type != JOIN_FULL && hi->type != JOIN_RIGHT)
-            hj_build_perfect(s, nb);
+        hj_build_int(s, nb, hi->type != JOIN_FULL && hi->type != JOIN_RIGHT);
     } else {
+        s->next = xcalloc(nslots, sizeof(u32));
         for (size_t ci = 0; ci < b->nchunks; ci++) {
             DataChunk *d = b->chunks[ci];
             u32 base = (u32)(ci * VECTOR_SIZE);
@@ -1751,7 +1771,7 @@ static void *hj_local(Exec *ex, PhysOp *op)
  * the cache misses of a chunk overlap instead of queueing behind each other. */
 static void hj_probe_heads(const HJState *s, HJLocal *l, const Vector *kv, idx_t n)
 {
-    if (!s->heads) {
+    if (!s->heads && !s->pbits) {
         memset(l->cand, 0, sizeof(u32) * n);
         return;
     }
@@ -1759,7 +1779,9 @@ static void hj_probe_heads(const HJState *s, HJLocal *l, const Vector *kv, idx_t
         bool null = kv->nulls && kv->nulls[0];
         i64 k = keys_int_at(kv, 0);
         size_t h = hj_bucket(s, k);
-        u32 c = null || (s->dense && h >= s->nheads) ? 0 : s->heads[h];
+        u32 c = null || (s->dense && h >= s->nheads) ? 0
+                : s->pbits ? ((s->pbits[h >> 6] >> (h & 63) & 1) ? (u32)h + 1 : 0)
+                           : s->heads[h];
         for (idx_t i = 0; i < n; i++) { l->pk[i] = k; l->cand[i] = c; }
         return;
     }
