@@ -183,6 +183,10 @@ static void *worker_main(void *arg)
     ls.result = w->result;
     ls.op_l = arena_zalloc(a, sizeof(void *) * (size_t)(p->nops + 1));
     ls.bufs = arena_zalloc(a, sizeof(DataChunk) * (size_t)(p->nops + 1));
+    /* the local-state callbacks allocate from ex->arena, which the workers
+     * share: one worker at a time (ThreadSanitizer found two workers' locals
+     * overlapping, which corrupted hash-join and scan state now and then) */
+    pthread_mutex_lock(&ex->mu);
     for (int i = 0; i < p->nops; i++) {
         PhysOp *op = p->ops[i];
         ls.op_l[i] = op->vt->op_local ? op->vt->op_local(ex, op) : NULL;
@@ -190,6 +194,7 @@ static void *worker_main(void *arg)
     }
     ls.sink_l = p->sink && p->sink->vt->sink_local ? p->sink->vt->sink_local(ex, p->sink, w->sink_g, p->child) : NULL;
     void *src_l = p->source->vt->src_local ? p->source->vt->src_local(ex, p->source, w->src_g) : NULL;
+    pthread_mutex_unlock(&ex->mu);
     DataChunk in;
     chunk_init(&in, p->source->types, p->source->ncols, VECTOR_SIZE, a);
     int rc = 0;
@@ -301,7 +306,13 @@ void exec_init(Exec *ex, Arena *a, Catalog *cat, Settings *s, Txn *txn)
     ex->txn = txn;
     ex->threads = s ? s->threads : 1;
     ex->mem_limit = s ? s->memory_limit : 0;
-    pthread_mutex_init(&ex->mu, NULL);
+    /* recursive: the workers create their local state under it (below), and
+     * some of those callbacks take it again (exec_local_arena) */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&ex->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
     pthread_mutex_init(&ex->defer_mu, NULL);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
