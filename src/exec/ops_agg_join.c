@@ -1392,6 +1392,22 @@ static size_t hj_parts_add(HJState *s, int level)
 
 static inline int hj_part_of(u64 hash, int level) { return (int)(hash >> (59 - 5 * level)) & (HJ_NPART - 1); }
 
+/* Writes a full (or final) partition buffer to the join's temp file, created on
+ * first use, and records where it went in `part`. */
+static int hj_write_part(Exec *ex, HJState *s, DataChunk *b, AggPart *part)
+{
+    i64 off;
+    pthread_mutex_lock(&s->mu);
+    if (!s->file) s->file = spill_create(ex);
+    pthread_mutex_unlock(&s->mu);
+    if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
+    pthread_mutex_lock(&s->mu);
+    agg_part_add(part, off);
+    pthread_mutex_unlock(&s->mu);
+    chunk_reset(b);
+    return MDB_OK_;
+}
+
 static int hj_part_rows_at(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, int level, const DataChunk *d, int ncopy, int kcol,
                            int nkeys, const LType *types, Arena *scratch)
 {
@@ -1408,15 +1424,7 @@ static int hj_part_rows_at(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts, int
         u32 r = (u32)i;
         for (int c = 0; c < ncopy; c++) vector_copy(&d->cols[c], &r, 1, &b->cols[c], b->count);
         if (++b->count < HJ_PART_ROWS) continue;
-        i64 off;
-        pthread_mutex_lock(&s->mu);
-        if (!s->file) s->file = spill_create(ex);
-        pthread_mutex_unlock(&s->mu);
-        if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
-        pthread_mutex_lock(&s->mu);
-        agg_part_add(&parts[p], off);
-        pthread_mutex_unlock(&s->mu);
-        chunk_reset(b);
+        if (hj_write_part(ex, s, b, &parts[p])) return MDB_FAIL;
     }
     return MDB_OK_;
 }
@@ -1432,15 +1440,7 @@ static int hj_flush(Exec *ex, HJState *s, HJBufs *pb, AggPart *parts)
     for (int p = 0; pb->b && p < HJ_NPART; p++) {
         DataChunk *b = &pb->b[p];
         if (!b->count) continue;
-        i64 off;
-        pthread_mutex_lock(&s->mu);
-        if (!s->file) s->file = spill_create(ex);
-        pthread_mutex_unlock(&s->mu);
-        if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
-        pthread_mutex_lock(&s->mu);
-        agg_part_add(&parts[p], off);
-        pthread_mutex_unlock(&s->mu);
-        chunk_reset(b);
+        if (hj_write_part(ex, s, b, &parts[p])) return MDB_FAIL;
     }
     return MDB_OK_;
 }
@@ -2020,13 +2020,7 @@ static int hj_probe_spill(Exec *ex, PhysOp *op, HJState *s, HJLocal *l, DataChun
         DataChunk *b = &l->pbufs.b[p];
         for (int c = 0; c < in->ncols; c++) vector_copy(&in->cols[c], &r, 1, &b->cols[c], b->count);
         if (++b->count == HJ_PART_ROWS) {
-            i64 off;
-            pthread_mutex_lock(&s->mu);
-            if (!s->file) s->file = spill_create(ex);
-            pthread_mutex_unlock(&s->mu);
-            if (!s->file || spill_write(s->file, b, &off)) return MDB_FAIL;
-            agg_part_add(&s->pparts[p], off);
-            chunk_reset(b);
+            if (hj_write_part(ex, s, b, &s->pparts[p])) return MDB_FAIL;
         }
     }
     bool keep = hi->type == JOIN_LEFT || hi->type == JOIN_FULL || hi->type == JOIN_ANTI;
